@@ -1,0 +1,47 @@
+/**
+ * Base of every sipd, sipctl and siptest command: a global --json flag (oclif's), a JSON envelope
+ * `{status, result}` / `{status, error}`, and ONE exit code for both output modes. oclif's default
+ * catch() turns a custom exit code into 1 under --json; ours computes it with exitCodeOf().
+ */
+import { Command } from '@oclif/core';
+import { chalkStderr } from 'chalk';
+import { actionsOf, errorCodeOf, exitCodeOf } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface ErrorJson {
+  status: number;
+  error: { name: string; code: string; message: string; actions: string[] };
+}
+
+export abstract class BaseCommand<T> extends Command {
+  static override enableJsonFlag = true;
+
+  abstract override run(): Promise<T>;
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return { status: 0, result };
+  }
+
+  protected override toErrorJson(err: unknown): ErrorJson {
+    const e = err as Error;
+    return {
+      status: exitCodeOf(err),
+      error: { name: e?.name ?? 'Error', code: errorCodeOf(err), message: e?.message ?? String(err), actions: actionsOf(err) },
+    };
+  }
+
+  protected override async catch(err: Error & { exitCode?: number }): Promise<void> {
+    const code = exitCodeOf(err);
+    process.exitCode = code;
+    // this.exit(n) throws an ExitError: the exit code is all it carries.
+    if ((err as { code?: unknown }).code === 'EEXIT') return;
+    if (this.jsonEnabled()) {
+      this.logJson(this.toErrorJson(err));
+      return;
+    }
+    const lines = [`${chalkStderr.red('Error:')} ${err.message}`];
+    for (const a of actionsOf(err)) lines.push(`  ${chalkStderr.dim('→')} ${a}`);
+    if (code === ExitCode.INTERNAL && err.stack) lines.push(chalkStderr.dim(err.stack));
+    process.stderr.write(lines.join('\n') + '\n');
+  }
+}

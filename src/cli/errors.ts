@@ -1,0 +1,62 @@
+/**
+ * The error every sipkit command throws for an expected failure: a message saying what failed,
+ * a stable code for scripts, the exit code, and actions telling the user what to do next.
+ */
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue,
+    readonly code: string,
+    readonly actions: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export const usageError = (message: string, actions: string[] = []) =>
+  new CliError(message, ExitCode.USAGE, 'USAGE', actions);
+export const notFound = (message: string, code = 'NOT_FOUND', actions: string[] = []) =>
+  new CliError(message, ExitCode.NOT_FOUND, code, actions);
+export const conflict = (message: string, code = 'CONFLICT', actions: string[] = []) =>
+  new CliError(message, ExitCode.CONFLICT, code, actions);
+export const unreachable = (message: string, code = 'UNREACHABLE', actions: string[] = []) =>
+  new CliError(message, ExitCode.UNREACHABLE, code, actions);
+export const failed = (message: string, code = 'FAILED', actions: string[] = []) =>
+  new CliError(message, ExitCode.FAILED, code, actions);
+
+interface WithExit {
+  exitCode?: unknown;
+  code?: unknown;
+  oclif?: { exit?: unknown };
+  actions?: unknown;
+  suggestions?: unknown;
+}
+
+/** One exit code for an error, the same in human and --json mode. */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  const e = err as WithExit | undefined;
+  // oclif's own errors (flag parsing, unknown flag, missing argument) carry oclif.exit.
+  if (e && typeof e.oclif?.exit === 'number') return e.oclif.exit;
+  if (err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError) return ExitCode.INTERNAL;
+  if (e && typeof e.exitCode === 'number') return e.exitCode;
+  return ExitCode.FAILED;
+}
+
+/** A stable code string for an error (CliError.code, a node errno code, or a generic one). */
+export function errorCodeOf(err: unknown): string {
+  if (err instanceof CliError) return err.code;
+  const e = err as WithExit | undefined;
+  if (e && typeof e.oclif?.exit === 'number' && e.oclif.exit === ExitCode.USAGE) return 'USAGE';
+  if (e && typeof e.code === 'string') return e.code;
+  return exitCodeOf(err) === ExitCode.INTERNAL ? 'INTERNAL' : 'FAILED';
+}
+
+export function actionsOf(err: unknown): string[] {
+  const e = err as WithExit | undefined;
+  const list = (e?.actions ?? e?.suggestions) as unknown;
+  return Array.isArray(list) ? list.map(String) : [];
+}
