@@ -23,5 +23,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 const args = ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1', COLUMNS: '200' } });
+const r = spawnSync(process.execPath, args, {
+  stdio: 'inherit',
+  env: { ...process.env, NO_COLOR: '1', COLUMNS: '200' },
+});
 process.exit(r.status ?? 1);

@@ -26,7 +26,12 @@ export abstract class BaseCommand<T> extends Command {
     const e = err as Error;
     return {
       status: exitCodeOf(err),
-      error: { name: e?.name ?? 'Error', code: errorCodeOf(err), message: e?.message ?? String(err), actions: actionsOf(err) },
+      error: {
+        name: e?.name ?? 'Error',
+        code: errorCodeOf(err),
+        message: e?.message ?? String(err),
+        actions: actionsOf(err),
+      },
     };
   }
 

@@ -41,7 +41,14 @@ export function loadOptionsFor(bin: BinName): Interfaces.LoadOptions {
         commands: `./dist/commands/${bin}`,
         topicSeparator: (pjson.oclif.topicSeparator ?? ' ') as ' ',
         topics: own.topics ?? {},
-        exitCodes: { default: 2, failedFlagParsing: 2, invalidArgsSpec: 2, nonExistentFlags: 2, requiredArgs: 2, unexpectedArgs: 2 },
+        exitCodes: {
+          default: 2,
+          failedFlagParsing: 2,
+          invalidArgsSpec: 2,
+          nonExistentFlags: 2,
+          requiredArgs: 2,
+          unexpectedArgs: 2,
+        },
       },
     } as unknown as Interfaces.PJSON,
   };

@@ -1,0 +1,6 @@
+export * from './chars.js';
+export * from './name-addr.js';
+export * from './params.js';
+export * from './scalars.js';
+export * from './uri.js';
+export * from './via.js';

@@ -1,0 +1,7 @@
+/**
+ * sipkit's SIP protocol core: the only import path other folders use. It depends on nothing but
+ * node:* and itself.
+ */
+export * from './errors.js';
+export * from './grammar/index.js';
+export * from './message/index.js';

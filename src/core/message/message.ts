@@ -1,0 +1,359 @@
+/**
+ * The SIP message model. A message is its start line, an ordered list of header fields and a
+ * body. Header text is held as latin1 strings (one char per byte), so bytes that are not ASCII
+ * (UTF-8 display names, reason phrases) survive unchanged, and a field that nobody modified is
+ * written back exactly as it arrived (its `raw` line). Typed views of header values (Via, From,
+ * CSeq...) are parsed on first use and cached until that header is modified.
+ */
+import { SipParseError } from '../errors.js';
+import { parseNameAddr, type NameAddr } from '../grammar/name-addr.js';
+import { parseCallId, parseCSeq, parseMaxForwards, parseUInt, type CSeq } from '../grammar/scalars.js';
+import { parseUri, type Uri } from '../grammar/uri.js';
+import { parseVia, type Via } from '../grammar/via.js';
+import { canonicalName, displayName, isListHeader } from './header-names.js';
+import { splitList } from './split.js';
+
+export interface HeaderField {
+  /** canonical lower-case long-form name ("via", "call-id") */
+  readonly name: string;
+  /** the value, unfolded and trimmed */
+  readonly value: string;
+  /** the whole line as received ("v: SIP/2.0/UDP ..." incl. folding, no CRLF); undefined for new or modified fields */
+  readonly raw: string | undefined;
+}
+
+/** A Contact value: `*` or a list of name-addrs with their parameters (expires, q, +sip.instance...). */
+export type ContactList = '*' | NameAddr[];
+
+const EMPTY = Buffer.alloc(0);
+
+export abstract class SipMessage {
+  abstract readonly isRequest: boolean;
+  /** "SIP/2.0" as written */
+  version = 'SIP/2.0';
+  readonly headers: HeaderField[];
+  private _body: Buffer;
+  /** The start line as received, while the start line is unchanged. */
+  protected rawStartLine: string | undefined;
+  private cache: Map<string, unknown> | undefined;
+  /** Set by the parser when Content-Length appeared more than once (RFC 4475 §3.3.9). */
+  contentLengthConflict = false;
+
+  constructor(headers: HeaderField[] = [], body: Buffer = EMPTY) {
+    this.headers = headers;
+    this._body = body;
+  }
+
+  abstract startLine(): string;
+
+  // ---- raw access ---------------------------------------------------------------------------
+
+  /** Value of the first field with this name (any spelling or compact form), or undefined. */
+  get(name: string): string | undefined {
+    const n = canonicalName(name);
+    for (const h of this.headers) if (h.name === n) return h.value;
+    return undefined;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /** Number of field lines with this name. */
+  count(name: string): number {
+    const n = canonicalName(name);
+    let c = 0;
+    for (const h of this.headers) if (h.name === n) c++;
+    return c;
+  }
+
+  /**
+   * All values of a header. For list headers (Via, Route, Contact...) every comma-separated
+   * element of every field line, in order; for others each field line's value.
+   */
+  getAll(name: string): string[] {
+    const n = canonicalName(name);
+    const out: string[] = [];
+    const list = isListHeader(n);
+    for (const h of this.headers) {
+      if (h.name !== n) continue;
+      if (list) for (const e of splitList(h.value)) out.push(e);
+      else out.push(h.value);
+    }
+    return out;
+  }
+
+  // ---- modification -------------------------------------------------------------------------
+
+  /** Replace every field of this name by one field with `value` (at the first one's position). */
+  set(name: string, value: string): this {
+    const n = canonicalName(name);
+    const idx = this.headers.findIndex((h) => h.name === n);
+    this.removeAll(n);
+    const field: HeaderField = { name: n, value, raw: undefined };
+    if (idx < 0) this.headers.push(field);
+    else this.headers.splice(idx, 0, field);
+    return this;
+  }
+
+  /** Add a field after the last field (of any name). */
+  append(name: string, value: string): this {
+    const n = canonicalName(name);
+    this.headers.push({ name: n, value, raw: undefined });
+    this.invalidate(n);
+    return this;
+  }
+
+  /** Add a field before the first field of the same name (or first of all when there is none). */
+  prepend(name: string, value: string): this {
+    const n = canonicalName(name);
+    const idx = this.headers.findIndex((h) => h.name === n);
+    this.headers.splice(idx < 0 ? 0 : idx, 0, { name: n, value, raw: undefined });
+    this.invalidate(n);
+    return this;
+  }
+
+  /** Remove every field with this name. Returns how many were removed. */
+  removeAll(name: string): number {
+    const n = canonicalName(name);
+    let removed = 0;
+    for (let i = this.headers.length - 1; i >= 0; i--) {
+      if (this.headers[i]!.name === n) {
+        this.headers.splice(i, 1);
+        removed++;
+      }
+    }
+    this.invalidate(n);
+    return removed;
+  }
+
+  /**
+   * Remove the first element of a list header (the top Via of a response, the Route a loose
+   * router consumed). A field line holding several elements keeps the others.
+   */
+  removeFirst(name: string): string | undefined {
+    const n = canonicalName(name);
+    const idx = this.headers.findIndex((h) => h.name === n);
+    if (idx < 0) return undefined;
+    const field = this.headers[idx]!;
+    const elements = splitList(field.value);
+    if (elements.length <= 1) this.headers.splice(idx, 1);
+    else this.headers[idx] = { name: n, value: elements.slice(1).join(', '), raw: undefined };
+    this.invalidate(n);
+    return elements[0];
+  }
+
+  /** Replace the first element of a list header (e.g. the top Via after adding received/rport). */
+  replaceFirst(name: string, element: string): void {
+    const n = canonicalName(name);
+    const idx = this.headers.findIndex((h) => h.name === n);
+    if (idx < 0) {
+      this.prepend(n, element);
+      return;
+    }
+    const elements = splitList(this.headers[idx]!.value);
+    elements[0] = element;
+    this.headers[idx] = { name: n, value: elements.join(', '), raw: undefined };
+    this.invalidate(n);
+  }
+
+  get body(): Buffer {
+    return this._body;
+  }
+
+  /** Set the body and keep Content-Length in step with it. */
+  set body(b: Buffer | string) {
+    this._body = typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
+    this.set('content-length', String(this._body.length));
+  }
+
+  protected invalidate(name: string): void {
+    this.cache?.delete(name);
+  }
+
+  /** Parse-once cache for typed header views. */
+  protected cached<T>(key: string, parse: () => T): T {
+    const c = (this.cache ??= new Map());
+    if (c.has(key)) return c.get(key) as T;
+    const v = parse();
+    c.set(key, v);
+    return v;
+  }
+
+  // ---- typed views (throw SipParseError on malformed values) ---------------------------------
+
+  /** Every Via, top first. */
+  vias(): Via[] {
+    return this.cached('via', () => this.getAll('via').map((e) => parseVia(e)));
+  }
+
+  /** The top Via, or undefined when there is none. */
+  topVia(): Via | undefined {
+    return this.vias()[0];
+  }
+
+  from(): NameAddr {
+    return this.cached('from', () => parseNameAddr(this.single('from'), 'From'));
+  }
+
+  to(): NameAddr {
+    return this.cached('to', () => parseNameAddr(this.single('to'), 'To'));
+  }
+
+  fromTag(): string | undefined {
+    return this.from().params.get('tag') ?? undefined;
+  }
+
+  toTag(): string | undefined {
+    return this.to().params.get('tag') ?? undefined;
+  }
+
+  callId(): string {
+    return this.cached('call-id', () => parseCallId(this.single('call-id')));
+  }
+
+  cseq(): CSeq {
+    return this.cached('cseq', () => parseCSeq(this.single('cseq')));
+  }
+
+  /** Max-Forwards, or undefined when absent. */
+  maxForwards(): number | undefined {
+    return this.cached('max-forwards', () => {
+      const v = this.get('max-forwards');
+      return v === undefined ? undefined : parseMaxForwards(v);
+    });
+  }
+
+  /** Expires header (delta-seconds), or undefined when absent. */
+  expires(): number | undefined {
+    return this.cached('expires', () => {
+      const v = this.get('expires');
+      return v === undefined ? undefined : parseUInt(v, 'expires');
+    });
+  }
+
+  /** Contact: `*` or the list of contacts (empty when absent). */
+  contacts(): ContactList {
+    return this.cached('contact', () => {
+      const all = this.getAll('contact');
+      if (all.length === 1 && all[0] === '*') return '*';
+      return all.map((e) => {
+        if (e === '*')
+          throw new SipParseError('SIP_ERR_HEADER_VALUE', 'Malformed Contact: "*" must be alone', {
+            header: 'contact',
+          });
+        return parseNameAddr(e, 'Contact');
+      });
+    });
+  }
+
+  routes(): NameAddr[] {
+    return this.cached('route', () => this.getAll('route').map((e) => parseNameAddr(e, 'Route')));
+  }
+
+  recordRoutes(): NameAddr[] {
+    return this.cached('record-route', () => this.getAll('record-route').map((e) => parseNameAddr(e, 'Record-Route')));
+  }
+
+  /** The value of a header that must appear once; throws when missing or repeated. */
+  single(name: string): string {
+    const n = canonicalName(name);
+    let found: string | undefined;
+    for (const h of this.headers) {
+      if (h.name !== n) continue;
+      if (found !== undefined)
+        throw new SipParseError('SIP_ERR_DUPLICATE_HEADER', `Multiple ${displayName(n)} headers`, { header: n });
+      found = h.value;
+    }
+    if (found === undefined)
+      throw new SipParseError('SIP_ERR_MISSING_HEADER', `Missing ${displayName(n)} header`, { header: n });
+    return found;
+  }
+}
+
+export class SipRequest extends SipMessage {
+  readonly isRequest = true as const;
+  private _method: string;
+  private _uri: string;
+  private parsedUri: Uri | undefined;
+
+  constructor(method: string, uri: string, headers: HeaderField[] = [], body?: Buffer, rawStartLine?: string) {
+    super(headers, body);
+    this._method = method;
+    this._uri = uri;
+    this.rawStartLine = rawStartLine;
+  }
+
+  get method(): string {
+    return this._method;
+  }
+
+  set method(m: string) {
+    this._method = m;
+    this.rawStartLine = undefined;
+  }
+
+  /** The Request-URI as text. */
+  get uri(): string {
+    return this._uri;
+  }
+
+  set uri(u: string) {
+    this._uri = u;
+    this.parsedUri = undefined;
+    this.rawStartLine = undefined;
+  }
+
+  /** The Request-URI parsed (sip/sips/tel interpreted; other schemes kept as text). */
+  requestUri(): Uri {
+    if (this.parsedUri === undefined) {
+      try {
+        this.parsedUri = parseUri(this._uri);
+      } catch (e) {
+        throw new SipParseError('SIP_ERR_REQUEST_URI', `Malformed Request-URI: ${(e as Error).message}`);
+      }
+    }
+    return this.parsedUri;
+  }
+
+  startLine(): string {
+    return this.rawStartLine ?? `${this._method} ${this._uri} SIP/2.0`;
+  }
+}
+
+export class SipResponse extends SipMessage {
+  readonly isRequest = false as const;
+  private _status: number;
+  private _reason: string;
+
+  constructor(status: number, reason: string, headers: HeaderField[] = [], body?: Buffer, rawStartLine?: string) {
+    super(headers, body);
+    this._status = status;
+    this._reason = reason;
+    this.rawStartLine = rawStartLine;
+  }
+
+  get status(): number {
+    return this._status;
+  }
+
+  set status(s: number) {
+    this._status = s;
+    this.rawStartLine = undefined;
+  }
+
+  get reason(): string {
+    return this._reason;
+  }
+
+  set reason(r: string) {
+    this._reason = r;
+    this.rawStartLine = undefined;
+  }
+
+  startLine(): string {
+    return this.rawStartLine ?? `SIP/2.0 ${this._status} ${this._reason}`;
+  }
+}
+
+export type AnyMessage = SipRequest | SipResponse;
