@@ -5,3 +5,4 @@
 export * from './errors.js';
 export * from './grammar/index.js';
 export * from './message/index.js';
+export * from './auth/index.js';

@@ -31,12 +31,10 @@ export function messageToString(msg: SipMessage): string {
 
 /** Bytes of a JS string (UTF-8) as the latin1 string the message model holds. */
 export function encodeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return /^[\x00-\x7f]*$/.test(s) ? s : Buffer.from(s, 'utf8').toString('latin1');
 }
 
 /** A header value held as latin1 bytes, decoded as UTF-8 for display. */
 export function decodeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return /^[\x00-\x7f]*$/.test(s) ? s : Buffer.from(s, 'latin1').toString('utf8');
 }

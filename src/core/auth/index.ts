@@ -1,0 +1,1 @@
+export * from './ha1.js';
