@@ -4,9 +4,9 @@
  * catch() turns a custom exit code into 1 under --json; ours computes it with exitCodeOf().
  */
 import { Command } from '@oclif/core';
-import { chalkStderr } from 'chalk';
 import { actionsOf, errorCodeOf, exitCodeOf } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import { renderModeOf, renderShow, renderTable, stderrColors, type Column, type ShowEntries } from './output.js';
 
 export interface ErrorJson {
   status: number;
@@ -17,6 +17,20 @@ export abstract class BaseCommand<T> extends Command {
   static override enableJsonFlag = true;
 
   abstract override run(): Promise<T>;
+
+  /** Print rows as a table (TTY: cli-table3, else aligned plain columns). Silent under --json. */
+  protected printTable<R>(rows: readonly R[], columns: readonly Column<R>[]): void {
+    if (this.jsonEnabled()) return;
+    const text = renderTable(rows, columns, renderModeOf(process.stdout));
+    if (text) this.log(text);
+  }
+
+  /** Print one record as aligned `key: value` lines. Silent under --json. */
+  protected printShow(entries: ShowEntries): void {
+    if (this.jsonEnabled()) return;
+    const text = renderShow(entries, renderModeOf(process.stdout));
+    if (text) this.log(text);
+  }
 
   protected override toSuccessJson(result: unknown): unknown {
     return { status: 0, result };
@@ -44,9 +58,10 @@ export abstract class BaseCommand<T> extends Command {
       this.logJson(this.toErrorJson(err));
       return;
     }
-    const lines = [`${chalkStderr.red('Error:')} ${err.message}`];
-    for (const a of actionsOf(err)) lines.push(`  ${chalkStderr.dim('→')} ${a}`);
-    if (code === ExitCode.INTERNAL && err.stack) lines.push(chalkStderr.dim(err.stack));
+    const c = stderrColors();
+    const lines = [`${c.red('Error:')} ${err.message}`];
+    for (const a of actionsOf(err)) lines.push(`  ${c.dim('→')} ${a}`);
+    if (code === ExitCode.INTERNAL && err.stack) lines.push(c.dim(err.stack));
     process.stderr.write(lines.join('\n') + '\n');
   }
 }
