@@ -17,7 +17,10 @@ export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '
 interface PackageJson {
   name: string;
   version: string;
-  oclif: { topicSeparator?: string; bins: Record<BinName, { topics?: Record<string, { description: string }> }> };
+  oclif: {
+    topicSeparator?: string;
+    bins: Record<BinName, { description?: string; topics?: Record<string, { description: string }> }>;
+  };
   [key: string]: unknown;
 }
 
@@ -37,6 +40,7 @@ export function loadOptionsFor(bin: BinName): Interfaces.LoadOptions {
       ...pjson,
       oclif: {
         bin,
+        description: own.description ?? pjson.description,
         dirname: 'sipkit',
         commands: `./dist/commands/${bin}`,
         topicSeparator: (pjson.oclif.topicSeparator ?? ' ') as ' ',
