@@ -45,8 +45,8 @@ export interface SettingDoc {
   description: string;
 }
 
-/** "root: X; other users: Y (or Z when $VAR is unset)", computed from paths.ts. */
-function pathDefault(pick: 'dataDir' | 'runDir', xdgVar: string): string {
+/** "X for root; for other users Y, or Z when $VAR is unset", computed from paths.ts. */
+export function pathDefault(pick: 'configFile' | 'dataDir' | 'runDir', xdgVar: string): string {
   const root = defaultPaths({}, true)[pick];
   const xdg = defaultPaths({ HOME: '~', [xdgVar]: `$${xdgVar}` }, false)[pick];
   const home = defaultPaths({ HOME: '~' }, false)[pick];
