@@ -3,7 +3,7 @@
  * `{status, result}` / `{status, error}`, and ONE exit code for both output modes. oclif's default
  * catch() turns a custom exit code into 1 under --json; ours computes it with exitCodeOf().
  */
-import { Command } from '@oclif/core';
+import { Command, type Interfaces } from '@oclif/core';
 import { actionsOf, errorCodeOf, exitCodeOf } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { renderModeOf, renderShow, renderTable, stderrColors, type Column, type ShowEntries } from './output.js';
@@ -13,10 +13,28 @@ export interface ErrorJson {
   error: { name: string; code: string; message: string; actions: string[] };
 }
 
+/** oclif's FlagOutput / ArgOutput (not re-exported by @oclif/core). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Outputs = { [name: string]: any };
+
 export abstract class BaseCommand<T> extends Command {
   static override enableJsonFlag = true;
 
   abstract override run(): Promise<T>;
+
+  /**
+   * oclif fills a missing argument from piped stdin (racing a 10 ms timer), which would swallow
+   * `--password-stdin` input and make `producer | sipctl ...` behave differently from run to run.
+   * Arguments come from the command line only; stdin is read when a command asks for it.
+   */
+  protected override async parse<F extends Outputs, B extends Outputs, A extends Outputs>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const args = (options ?? (this.ctor as unknown as Interfaces.Input<F, B, A>)).args ?? {};
+    for (const arg of Object.values(args)) (arg as { ignoreStdin?: boolean }).ignoreStdin = true;
+    return super.parse(options, argv);
+  }
 
   /** Print rows as a table (TTY: cli-table3, else aligned plain columns). Silent under --json. */
   protected printTable<R>(rows: readonly R[], columns: readonly Column<R>[]): void {

@@ -45,6 +45,7 @@ export function loadOptionsFor(bin: BinName): Interfaces.LoadOptions {
         commands: `./dist/commands/${bin}`,
         topicSeparator: (pjson.oclif.topicSeparator ?? ' ') as ' ',
         topics: own.topics ?? {},
+        hooks: { command_not_found: './dist/src/cli/hooks/not-found.js' },
         exitCodes: {
           default: 2,
           failedFlagParsing: 2,

@@ -138,6 +138,9 @@ export function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
       stream.removeListener('end', done);
       stream.removeListener('error', onError);
       stream.pause();
+      // A paused pipe still keeps node alive until the writer closes it: `(echo pw; sleep 60) |`
+      // must not make the command wait a minute. The password is read, let go of stdin.
+      (stream as { unref?: () => void }).unref?.();
       const text = Buffer.concat(chunks).toString('utf8');
       const nl = text.indexOf('\n');
       resolve((nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, ''));
