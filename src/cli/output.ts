@@ -5,9 +5,16 @@
  * None of this is used under --json: BaseCommand prints `{status, result}` there and its print
  * helpers are silent.
  */
+import { createRequire } from 'node:module';
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
+import type TableType from 'cli-table3';
 import stringWidth from 'string-width';
+
+// cli-table3 is needed only for a terminal; loaded on first use so that commands that never draw a
+// box (scripts, --json) do not pay for it at start-up.
+const require = createRequire(import.meta.url);
+let TableClass: typeof TableType | undefined;
+const loadTable = () => (TableClass ??= require('cli-table3') as typeof TableType);
 
 /** The parts of a stream output decisions depend on. process.stdout and process.stderr fit. */
 export interface OutputStream {
@@ -102,6 +109,7 @@ export function renderTable<R>(
   const cells = rows.map((row) => columns.map((col) => cellOf(row, col)));
   const styled = (text: string, row: R, col: Column<R>) => (col.style && mode.color ? col.style(text, row, c) : text);
   if (mode.tty) {
+    const Table = loadTable();
     const table = new Table({
       head: columns.map((col) => c.bold(col.header)),
       colAligns: columns.map((col) => col.align ?? 'left'),

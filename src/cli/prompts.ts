@@ -5,7 +5,6 @@
  * what to pass, and a confirmation needs --yes. So a command never waits for an answer nobody
  * can give.
  */
-import { confirm as inqConfirm, input as inqInput, password as inqPassword } from '@inquirer/prompts';
 import { CliError, usageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -51,6 +50,13 @@ function cancelled(err: unknown): never {
 
 const contextOf = (io: PromptIo) => ({ input: io.stdin, output: io.stdout });
 
+/**
+ * @inquirer/prompts is loaded only when a question is really asked: oclif imports every command
+ * module at start-up, and a top-level import would cost every sipctl run (even --version) its load
+ * time, for the rare run that prompts.
+ */
+const inquirer = () => import('@inquirer/prompts');
+
 export interface TextQuestion {
   /** The value from the command line, if any; returned as is when defined. */
   value?: string;
@@ -71,7 +77,8 @@ export async function askText(q: TextQuestion, io: PromptIo = defaultIo()): Prom
   if (!isInteractive(io)) throw missingError(q.missing);
   const validate = (v: string) => (v.trim() === '' ? 'a value is required' : (q.validate?.(v.trim()) ?? true));
   try {
-    const answer = await inqInput({ message: q.message, default: q.default, validate }, contextOf(io));
+    const { input } = await inquirer();
+    const answer = await input({ message: q.message, default: q.default, validate }, contextOf(io));
     return answer.trim();
   } catch (err) {
     return cancelled(err);
@@ -99,10 +106,11 @@ export async function askPassword(q: PasswordQuestion = {}, io: PromptIo = defau
   const attempts = q.attempts ?? 3;
   const validate = (v: string) => (v === '' ? 'the password must not be empty' : true);
   try {
+    const { password } = await inquirer();
     for (let i = 0; i < attempts; i++) {
-      const first = await inqPassword({ message, validate }, contextOf(io));
+      const first = await password({ message, validate }, contextOf(io));
       if (q.confirm === false) return first;
-      const second = await inqPassword({ message: `${message} (again)` }, contextOf(io));
+      const second = await password({ message: `${message} (again)` }, contextOf(io));
       if (first === second) return first;
       io.stdout.write('The passwords do not match. Try again.\n');
     }
@@ -193,7 +201,8 @@ export async function confirm(q: ConfirmQuestion, io: PromptIo = defaultIo()): P
     throw usageError(`confirmation needed: ${q.message}`, ['pass --yes to confirm without a terminal']);
   }
   try {
-    return await inqConfirm({ message: q.message, default: q.default ?? false }, contextOf(io));
+    const { confirm: ask } = await inquirer();
+    return await ask({ message: q.message, default: q.default ?? false }, contextOf(io));
   } catch (err) {
     return cancelled(err);
   }
