@@ -39,6 +39,7 @@ export interface Driver extends Queryable {
 
 /** Backtick-quotes an identifier that comes from a fixed allow-list (never from user input). */
 export function ident(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`internal: unsafe SQL identifier ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new Error(`internal: unsafe SQL identifier ${JSON.stringify(name)}`);
   return '`' + name + '`';
 }

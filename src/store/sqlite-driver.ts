@@ -8,6 +8,10 @@
  * transactions start with BEGIN IMMEDIATE so that two writers never deadlock on a lock upgrade.
  * Within this process an async transaction holds a gate: statements issued by other callers
  * while it runs wait for it, so they never execute inside someone else's transaction.
+ *
+ * Stores opened on the same file in one process share one connection (and its gate). Two
+ * connections would deadlock: SQLite's busy wait is synchronous, so a second connection waiting
+ * for the write lock blocks the very event loop the first one needs to commit.
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
@@ -23,30 +27,70 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
 }
 
+/** One connection per file per process, shared by every SqliteDriver opened on it. */
+class Shared {
+  readonly stmts = new Map<string, Database.Statement>();
+  /** Settles when the running transaction ends; null when none runs. */
+  gate: Promise<void> | null = null;
+  refs = 0;
+  constructor(readonly db: Database.Database) {}
+}
+
+const shared = new Map<string, Shared>();
+
+function acquire(file: string, opts: SqliteOptions, where: string): Shared {
+  const memory = file === ':memory:';
+  const existing = memory ? undefined : shared.get(file);
+  if (existing) {
+    existing.refs++;
+    return existing;
+  }
+  if (!memory) prepareFile(file, opts.create ?? true, where);
+  const db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 });
+  try {
+    // Reading the journal mode touches the file header: a non-SQLite file fails here, at open.
+    if (!memory) db.pragma('journal_mode = WAL');
+    // WAL + NORMAL: a commit survives a crash of the process; only an OS crash or power loss can
+    // lose the last transactions, never corrupt the file (SQLite's documented trade-off).
+    db.pragma('synchronous = NORMAL');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const sh = new Shared(db);
+  sh.refs = 1;
+  if (!memory) shared.set(file, sh);
+  return sh;
+}
+
 export class SqliteDriver implements Driver {
   readonly dialect = 'sqlite' as const;
   readonly where: string;
+  private readonly sh: Shared;
   private readonly db: Database.Database;
-  private readonly stmts = new Map<string, Database.Statement>();
-  /** Settles when the running transaction ends; null when none runs. */
-  private gate: Promise<void> | null = null;
   private readonly direct: Queryable;
+  private closed = false;
 
-  constructor(file: string, opts: SqliteOptions = {}) {
-    const memory = file === ':memory:';
-    this.where = memory ? 'sqlite::memory:' : `sqlite:${file}`;
+  constructor(
+    private readonly file: string,
+    opts: SqliteOptions = {},
+  ) {
+    this.where = file === ':memory:' ? 'sqlite::memory:' : `sqlite:${file}`;
     try {
-      if (!memory) prepareFile(file, opts.create ?? true, this.where);
-      this.db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 });
-      // Reading the journal mode touches the file header: a non-SQLite file fails here, at open.
-      if (!memory) this.db.pragma('journal_mode = WAL');
-      // WAL + NORMAL: a commit survives a crash of the process; only an OS crash or power loss can
-      // lose the last transactions, never corrupt the file (SQLite's documented trade-off).
-      this.db.pragma('synchronous = NORMAL');
+      this.sh = acquire(file, opts, this.where);
     } catch (err) {
       throw mapSqliteError(err, this.where);
     }
+    this.db = this.sh.db;
     this.direct = { dialect: 'sqlite', all: (s, p) => this.allNow(s, p), run: (s, p) => this.runNow(s, p) };
+  }
+
+  private get gate(): Promise<void> | null {
+    return this.sh.gate;
+  }
+
+  private set gate(g: Promise<void> | null) {
+    this.sh.gate = g;
   }
 
   all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -91,15 +135,19 @@ export class SqliteDriver implements Driver {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     while (this.gate) await this.gate;
+    if (--this.sh.refs > 0) return;
+    if (shared.get(this.file) === this.sh) shared.delete(this.file);
     if (this.db.open) this.db.close();
   }
 
   private prepare(sql: string): Database.Statement {
-    let st = this.stmts.get(sql);
+    let st = this.sh.stmts.get(sql);
     if (!st) {
       st = this.db.prepare(sql);
-      this.stmts.set(sql, st);
+      this.sh.stmts.set(sql, st);
     }
     return st;
   }

@@ -136,7 +136,10 @@ export class LocationOps {
 function aorWhere(username: string, domain: string | null): [string[], SqlValue[]] {
   return domain === null
     ? [['`username` = ?', '`domain` IS NULL'], [username]]
-    : [['`username` = ?', '`domain` = ?'], [username, domain]];
+    : [
+        ['`username` = ?', '`domain` = ?'],
+        [username, domain],
+      ];
 }
 
 function normalise(i: ContactInput): Contact {
@@ -158,7 +161,10 @@ function normalise(i: ContactInput): Contact {
     q: Math.round(q * 100) / 100,
     callid: checkText(T, 'callid', i.callid ?? 'Default-Call-ID', 'The Call-ID'),
     cseq: int(i.cseq, 'cseq', 1),
-    lastModified: i.lastModified === undefined ? Math.floor(Date.now() / 1000) : checkInt(i.lastModified, 'lastModified', 0, 253402300799),
+    lastModified:
+      i.lastModified === undefined
+        ? Math.floor(Date.now() / 1000)
+        : checkInt(i.lastModified, 'lastModified', 0, 253402300799),
     flags: int(i.flags, 'flags'),
     cflags: int(i.cflags, 'cflags'),
     userAgent: checkText(T, 'user_agent', i.userAgent ?? '', 'The User-Agent'),

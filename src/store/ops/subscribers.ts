@@ -88,7 +88,12 @@ export class SubscriberOps {
   }
 
   /** kamctl passwd: recomputes ha1, ha1b and ha1_sha256 (and the plaintext column). */
-  async setPassword(username: string, domain: string, password: string, opts: PasswordOptions = {}): Promise<Subscriber> {
+  async setPassword(
+    username: string,
+    domain: string,
+    password: string,
+    opts: PasswordOptions = {},
+  ): Promise<Subscriber> {
     this.checkKey(username, domain);
     const f = await this.ctx.facts();
     const values = this.hashColumns(f, username, domain, password, opts);
@@ -115,7 +120,8 @@ export class SubscriberOps {
     const { tables } = f;
     const count = async (q: Queryable, table: string) =>
       tables.has(table)
-        ? (await q.run(`DELETE FROM \`${table}\` WHERE \`username\` = ? AND \`domain\` = ?`, [username, domain])).changes
+        ? (await q.run(`DELETE FROM \`${table}\` WHERE \`username\` = ? AND \`domain\` = ?`, [username, domain]))
+            .changes
         : 0;
     return this.ctx.d.transaction(async (q) => {
       const subscriber = await this.find(q, f, username, domain);

@@ -43,7 +43,9 @@ export async function indexes(q: Queryable, table: string): Promise<IndexInfo[]>
     }
     return [...byName.values()];
   }
-  const list = await q.all<{ name: string; unique: number }>('SELECT name, "unique" FROM pragma_index_list(?)', [table]);
+  const list = await q.all<{ name: string; unique: number }>('SELECT name, "unique" FROM pragma_index_list(?)', [
+    table,
+  ]);
   const out: IndexInfo[] = [];
   for (const i of list) {
     const cols = await q.all<{ name: string }>('SELECT name FROM pragma_index_info(?) ORDER BY seqno', [i.name]);

@@ -83,7 +83,11 @@ export async function schemaReport(d: Driver): Promise<SchemaReport> {
   const uniqueAliasIndex =
     present.has('dbaliases') &&
     (await indexes(d, 'dbaliases')).some(
-      (i) => i.unique && i.columns.length === 2 && i.columns.includes('alias_username') && i.columns.includes('alias_domain'),
+      (i) =>
+        i.unique &&
+        i.columns.length === 2 &&
+        i.columns.includes('alias_username') &&
+        i.columns.includes('alias_domain'),
     );
   return {
     where: d.where,
@@ -103,9 +107,7 @@ export function assertUsable(r: SchemaReport): void {
     throw storeError(
       'DB_SCHEMA_VERSION',
       `Table ${newer.table} in ${r.where} has version ${newer.found}, but this sipkit supports version ${newer.expected}`,
-      [
-        'The database was made by a newer Kamailio or sipkit: upgrade sipkit, or use a database made for Kamailio 5.x',
-      ],
+      ['The database was made by a newer Kamailio or sipkit: upgrade sipkit, or use a database made for Kamailio 5.x'],
       { table: newer.table, found: newer.found, expected: newer.expected },
     );
   }
@@ -117,7 +119,7 @@ export function assertUsable(r: SchemaReport): void {
       `Table ${stuck.table} in ${r.where} has version ${stuck.found}, sipkit expects ${stuck.expected}, ` +
         `and there is no automatic upgrade from version ${stuck.found}`,
       [
-        "Upgrade the table with Kamailio's upgrade notes (kamailio.org/wiki/install/upgrade), then run \"sipctl db migrate\"",
+        'Upgrade the table with Kamailio\'s upgrade notes (kamailio.org/wiki/install/upgrade), then run "sipctl db migrate"',
       ],
       { table: stuck.table, found: stuck.found, expected: stuck.expected },
     );

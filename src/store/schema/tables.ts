@@ -66,7 +66,12 @@ const str = (name: string, n: number, dflt: string | undefined = "''", notNull =
   ...(dflt === undefined ? {} : { default: dflt }),
 });
 const num = (name: string, dflt = '0', type = int11): ColumnDef => ({ name, type, notNull: true, default: dflt });
-const LAST_MODIFIED: ColumnDef = { name: 'last_modified', type: datetime, notNull: true, default: "'2000-01-01 00:00:01'" };
+const LAST_MODIFIED: ColumnDef = {
+  name: 'last_modified',
+  type: datetime,
+  notNull: true,
+  default: "'2000-01-01 00:00:01'",
+};
 
 export const VERSION_TABLE: TableDef = {
   name: 'version',
