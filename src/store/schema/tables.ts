@@ -59,11 +59,12 @@ const ID: ColumnDef = {
   notNull: true,
 };
 
-const str = (name: string, n: number, dflt: string | undefined = "''", notNull = true): ColumnDef => ({
+/** A VARCHAR column; `dflt` null = no DEFAULT clause. */
+const str = (name: string, n: number, dflt: string | null = "''", notNull = true): ColumnDef => ({
   name,
   type: varchar(n),
   notNull,
-  ...(dflt === undefined ? {} : { default: dflt }),
+  ...(dflt === null ? {} : { default: dflt }),
 });
 const num = (name: string, dflt = '0', type = int11): ColumnDef => ({ name, type, notNull: true, default: dflt });
 const LAST_MODIFIED: ColumnDef = {
@@ -77,7 +78,7 @@ export const VERSION_TABLE: TableDef = {
   name: 'version',
   version: 1,
   script: 'standard',
-  columns: [ID, str('table_name', 32, undefined), num('table_version', '0', uint)],
+  columns: [ID, str('table_name', 32, null), num('table_version', '0', uint)],
   indexes: [{ name: 'table_name_idx', columns: ['table_name'], unique: true }],
 };
 
@@ -202,7 +203,7 @@ export const DOMAIN: TableDef = {
   name: 'domain',
   version: 2,
   script: 'domain',
-  columns: [ID, str('domain', 64, undefined), str('did', 64, 'NULL', false), LAST_MODIFIED],
+  columns: [ID, str('domain', 64, null), str('did', 64, 'NULL', false), LAST_MODIFIED],
   indexes: [{ name: 'domain_idx', columns: ['domain'], unique: true }],
 };
 
@@ -212,10 +213,10 @@ export const DOMAIN_ATTRS: TableDef = {
   script: 'domain',
   columns: [
     ID,
-    str('did', 64, undefined),
-    str('name', 32, undefined),
+    str('did', 64, null),
+    str('name', 32, null),
     { name: 'type', type: uint, notNull: true },
-    str('value', 255, undefined),
+    str('value', 255, null),
     LAST_MODIFIED,
   ],
   indexes: [{ name: 'domain_attrs_idx', columns: ['did', 'name'], unique: false }],
