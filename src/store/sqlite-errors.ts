@@ -33,7 +33,11 @@ export function mapSqliteError(err: unknown, where: string): StoreError {
       err,
     );
   }
-  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_') || code === 'EACCES' || code === 'EPERM') {
+  if (
+    code === 'SQLITE_READONLY' ||
+    code.startsWith('SQLITE_READONLY_') ||
+    ['EACCES', 'EPERM', 'EROFS'].includes(code)
+  ) {
     return storeError(
       'DB_PERMISSION',
       `No permission to write ${where}`,
@@ -42,10 +46,14 @@ export function mapSqliteError(err: unknown, where: string): StoreError {
       err,
     );
   }
-  if (code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_CANTOPEN_') || code === 'ENOENT' || code === 'ENOTDIR') {
+  if (
+    code === 'SQLITE_CANTOPEN' ||
+    code.startsWith('SQLITE_CANTOPEN_') ||
+    ['ENOENT', 'ENOTDIR', 'EEXIST', 'EISDIR'].includes(code)
+  ) {
     return storeError(
       'DB_PERMISSION',
-      `Cannot open ${where}`,
+      `Cannot open ${where} (${msg})`,
       ['Check that the directory exists and that this user may create and write files in it'],
       details,
       err,
