@@ -3,8 +3,8 @@
  *
  * Reconnection: the pool replaces connections that die (server restart, KILL, idle timeout). A
  * statement that meets a dead pooled connection is retried on a fresh one; a transaction is
- * retried when its connection is found dead at BEGIN, and once more when MySQL reports a
- * deadlock (the whole function runs again, so it must not have side effects outside the DB).
+ * retried when its connection is found dead at BEGIN, and again when MySQL reports a deadlock
+ * (the whole function runs again, so it must not have side effects outside the DB).
  * A statement whose connection breaks while it runs is retried too: InnoDB rolls back a statement
  * whose connection is killed, so only a loss between commit and reply could apply it twice.
  */
@@ -20,6 +20,9 @@ export interface MysqlOptions {
   /** TCP connect timeout in ms. Default 5000. */
   connectTimeoutMs?: number;
 }
+
+/** Concurrent writers of one key can deadlock repeatedly (each retry may meet another writer). */
+const MAX_DEADLOCK_RETRIES = 8;
 
 type MysqlUrl = Extract<StoreUrl, { kind: 'mysql' }>;
 type Executor = Pick<mysql.Pool, 'execute'>;
@@ -96,7 +99,12 @@ export class MysqlDriver implements Driver {
         if (lost) conn.destroy();
         else conn.release();
         if (!begun && lost && attempt <= this.poolSize) continue;
-        if (isDeadlock(err) && deadlocks++ < 2) continue;
+        if (isDeadlock(err) && deadlocks++ < MAX_DEADLOCK_RETRIES) {
+          // InnoDB rolled this transaction back to break a lock cycle; run it again a little later
+          // (jittered, so that the same transactions do not collide again in lock step).
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * deadlocks));
+          continue;
+        }
         throw this.map(err);
       }
     }
