@@ -1,1 +1,2 @@
 export * from './ha1.js';
+export * from './digest-headers.js';
