@@ -160,9 +160,13 @@ export class DigestServer {
    * included, so that a client can tell the headers apart.
    */
   challenge(opts: ChallengeOptions): string[] {
-    const nonce = this.nonces.create(opts.realm);
+    const algorithms = opts.algorithms ?? this.algorithms;
     const qop = opts.qop ?? this.qop;
-    return (opts.algorithms ?? this.algorithms).map((algorithm) =>
+    // Offering what verify() would refuse is a configuration error, not something to send.
+    if (algorithms.some((a) => !this.algorithms.includes(a)) || qop.some((q) => !this.qop.includes(q)))
+      throw new RangeError('challenge() may only offer algorithms and qop values the server accepts');
+    const nonce = this.nonces.create(opts.realm);
+    return algorithms.map((algorithm) =>
       formatDigestChallenge({
         realm: opts.realm,
         domain: opts.domain,

@@ -237,8 +237,10 @@ describe('DigestServer refusals', () => {
     const { server } = setup({ allowNoQop: false });
     const [ch] = server.challenge({ realm: REALM });
     assert.deepEqual(server.verify(answer(ch!, { qop: 'none' }), ctx()), refuse('qop'));
-    const [withInt] = server.challenge({ realm: REALM, qop: ['auth-int'] });
+    const [withInt] = setup({ qop: ['auth-int'] }).server.challenge({ realm: REALM });
     assert.deepEqual(server.verify(answer(withInt!), ctx({ body: '' })), refuse('qop'), 'auth-int not accepted');
+    assert.throws(() => server.challenge({ realm: REALM, qop: ['auth-int'] }), RangeError);
+    assert.throws(() => server.challenge({ realm: REALM, algorithms: ['SHA-256'] }), RangeError);
     const [sha] = setup({ algorithms: ['SHA-256'] }).server.challenge({ realm: REALM });
     assert.deepEqual(server.verify(answer(sha!), ctx()), refuse('algorithm'), 'SHA-256 not accepted');
     const intServer = setup({ qop: ['auth-int'] }).server;
