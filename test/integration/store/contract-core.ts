@@ -67,6 +67,15 @@ export function coreContract(h: Harness): void {
       assert.deepEqual(await s.subscribers.get('alice', 'example.com'), first);
     });
 
+    test('user names are case-sensitive (RFC 3261 §19.1.4) on both backends', async () => {
+      const s = await h.open();
+      await s.subscribers.add('alice', 'example.com', 'pw1');
+      const upper = await s.subscribers.add('Alice', 'example.com', 'pw2');
+      assert.equal(await s.subscribers.get('ALICE', 'example.com'), null);
+      assert.equal((await s.subscribers.get('Alice', 'example.com'))?.ha1, upper.ha1);
+      assert.equal((await s.subscribers.list()).length, 2);
+    });
+
     test('passwd recomputes every hash column; unknown user is DB_NOT_FOUND_ROW', async () => {
       const s = await h.open();
       await s.subscribers.add('alice', 'example.com', 'old', { storePlaintext: true });
