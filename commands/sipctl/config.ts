@@ -1,5 +1,5 @@
 import { SipctlCommand } from '../../src/cli/sipctl-command.js';
-import { defaultRcFiles, redactDbUrl, type DbSettings, type SettingName } from '../../src/cli/rc.js';
+import { defaultRcFiles, redactDbUrl, type SettingName } from '../../src/cli/rc.js';
 
 export interface ConfigResult {
   dataDir: string;
@@ -7,16 +7,18 @@ export interface ConfigResult {
   socket: string;
   /** The database URL with any password replaced by ***. */
   dbUrl: string;
-  /** The database, without the password (shown as *** when one is set). */
-  db: {
-    engine: DbSettings['engine'];
-    path?: string;
-    host?: string;
-    port?: number;
-    database?: string;
-    user?: string;
-    password?: '***';
-  };
+  /** The database as the store sees it; a password is shown as ***. */
+  db:
+    | { kind: 'sqlite'; file: string; memory: boolean }
+    | {
+        kind: 'mysql';
+        host: string;
+        port: number;
+        user: string;
+        password: string;
+        database: string;
+        socketPath?: string;
+      };
   domain: string | null;
   verifyAcl: boolean;
   aclGroups: string[];
@@ -49,13 +51,13 @@ export default class ConfigCommand extends SipctlCommand<ConfigResult> {
   async run(): Promise<ConfigResult> {
     const { flags } = await this.parse(ConfigCommand);
     const s = this.settings(flags);
-    const { password, ...db } = s.db as DbSettings & { password?: string };
+    const db = s.db.kind === 'mysql' ? { ...s.db, password: s.db.password ? '***' : '' } : s.db;
     const result: ConfigResult = {
       dataDir: s.dataDir,
       runDir: s.runDir,
       socket: s.socket,
       dbUrl: redactDbUrl(s.dbUrl),
-      db: { ...db, ...(password !== undefined ? { password: '***' as const } : {}) },
+      db,
       domain: s.domain ?? null,
       verifyAcl: s.verifyAcl,
       aclGroups: s.aclGroups,

@@ -10,6 +10,8 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dbFileIn, defaultPaths, socketIn } from '../daemon/paths.js';
+import { isStoreError } from '../store/errors.js';
+import { parseStoreUrl, redactUrl, type StoreUrl } from '../store/url.js';
 import { CliError, usageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import {
@@ -33,17 +35,17 @@ export interface ConnectionFlags {
   socket?: string;
 }
 
-export type DbSettings =
-  | { engine: 'sqlite'; path: string }
-  | { engine: 'mysql'; host: string; port: number; database: string; user: string; password?: string };
+/** The database, as the store parses it (src/store/url.ts): one parser for sipd, sipctl and the store. */
+export type DbSettings = StoreUrl;
 
 export interface SipctlSettings {
   dataDir: string;
   runDir: string;
   /** sipd's management socket. */
   socket: string;
-  /** What the store opens: `sqlite:PATH` or `mysql://USER:PASSWORD@HOST:PORT/DATABASE`. */
+  /** What to pass to openStore(): `sqlite:PATH` or `mysql://USER:PASSWORD@HOST:PORT/DATABASE`. */
   dbUrl: string;
+  /** dbUrl parsed (contains the password: never print it; use redactUrl(dbUrl) for messages). */
   db: DbSettings;
   /** SIP_DOMAIN: the domain of a user given without @domain (undefined when not set). */
   domain?: string;
@@ -121,52 +123,28 @@ function parseBool(key: string, l: Layered): boolean {
   throw usageError(`${key}=${JSON.stringify(l.value)} (${l.origin}): expected 1 or 0`);
 }
 
-/** Parse a database URL: `sqlite:PATH` (also `sqlite://PATH`) or `mysql://[USER[:PW]@]HOST[:PORT]/DB`. */
+/**
+ * Parse and check a database URL with the store's own parser, so that sipctl accepts exactly what
+ * sipd and the store accept. A bad URL is a usage error (exit 2) naming where it came from.
+ */
 export function parseDbUrl(url: string, origin = 'flag --db-url'): DbSettings {
-  const bad = (why: string) =>
-    usageError(`invalid database URL ${JSON.stringify(redactDbUrl(url))} (${origin}): ${why}`, [
-      'use sqlite:PATH or mysql://USER:PASSWORD@HOST:PORT/DATABASE',
-    ]);
-  if (/^sqlite:/i.test(url)) {
-    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') throw bad('no file path');
-    return { engine: 'sqlite', path };
+  try {
+    return parseStoreUrl(url);
+  } catch (err) {
+    if (!isStoreError(err)) throw err;
+    throw usageError(`${err.message.split('. ')[0]} (${origin})`, err.actions);
   }
-  if (/^(mysql|mariadb):\/\//i.test(url)) {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw bad('not a valid URL');
-    }
-    const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
-    if (!u.hostname) throw bad('no host');
-    if (!database || database.includes('/')) throw bad('no database name after the host');
-    const port = u.port ? Number(u.port) : DEFAULT_DBPORT;
-    return {
-      engine: 'mysql',
-      host: u.hostname.replace(/^\[|\]$/g, ''),
-      port,
-      database,
-      user: decodeURIComponent(u.username) || DEFAULT_DBRWUSER,
-      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    };
-  }
-  throw bad('unknown scheme');
 }
 
-/** Build the URL for a DbSettings (passwords percent-encoded). */
-export function formatDbUrl(db: DbSettings): string {
-  if (db.engine === 'sqlite') return `sqlite:${db.path}`;
-  const host = db.host.includes(':') ? `[${db.host}]` : db.host;
-  const auth = encodeURIComponent(db.user) + (db.password !== undefined ? `:${encodeURIComponent(db.password)}` : '');
-  return `mysql://${auth}@${host}:${db.port}/${encodeURIComponent(db.database)}`;
+/** The MySQL URL for the kamctlrc keys (user and password percent-encoded). */
+export function mysqlUrl(k: { host: string; port: number; database: string; user: string; password?: string }): string {
+  const host = k.host.includes(':') ? `[${k.host}]` : k.host;
+  const auth = encodeURIComponent(k.user) + (k.password ? `:${encodeURIComponent(k.password)}` : '');
+  return `mysql://${auth}@${host}:${k.port}/${encodeURIComponent(k.database)}`;
 }
 
-/** The URL with any password replaced by `***`, for messages and `sipctl config`. */
-export function redactDbUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
-}
+/** The URL with any password replaced by `***` (the store's redaction), for messages and output. */
+export const redactDbUrl = redactUrl;
 
 /**
  * Resolve sipctl's settings from the resource files, the environment and the flags. Throws a
@@ -198,16 +176,16 @@ export function resolveSettings(flags: ConnectionFlags = {}, opts: ResolveOption
   const runDir = pick('runDir', flags['run-dir'], 'run-dir', 'SIPD_RUN_DIR', () => paths.runDir);
   const socket = pick('socket', flags.socket, 'socket', 'SIPD_SOCKET', () => socketIn(runDir));
 
-  let db: DbSettings;
+  let dbUrl: string;
   if (flags['db-url']) {
-    db = parseDbUrl(flags['db-url']);
+    dbUrl = flags['db-url'];
     origins.dbUrl = 'flag --db-url';
   } else {
     const engine = get('DBENGINE');
     const name = (engine?.value ?? 'SQLITE').toUpperCase();
     if (name === 'SQLITE') {
       const p = get('DB_PATH');
-      db = { engine: 'sqlite', path: p ? resolve(p.value) : dbFileIn(dataDir) };
+      dbUrl = `sqlite:${p ? resolve(p.value) : dbFileIn(dataDir)}`;
       origins.dbUrl = p?.origin ?? engine?.origin ?? (origins.dataDir === 'default' ? 'default' : origins.dataDir);
     } else if (name === 'MYSQL' || name === 'MARIADB') {
       const portText = get('DBPORT')?.value ?? String(DEFAULT_DBPORT);
@@ -215,15 +193,13 @@ export function resolveSettings(flags: ConnectionFlags = {}, opts: ResolveOption
       if (!Number.isInteger(port) || port < 1 || port > 65535) {
         throw usageError(`DBPORT=${JSON.stringify(portText)} (${get('DBPORT')?.origin}): expected a port number`);
       }
-      const pw = get('DBRWPW')?.value;
-      db = {
-        engine: 'mysql',
+      dbUrl = mysqlUrl({
         host: get('DBHOST')?.value || DEFAULT_DBHOST,
         port,
         database: get('DBNAME')?.value || DEFAULT_DBNAME,
         user: get('DBRWUSER')?.value || DEFAULT_DBRWUSER,
-        ...(pw ? { password: pw } : {}),
-      };
+        password: get('DBRWPW')?.value,
+      });
       origins.dbUrl = engine!.origin;
     } else {
       throw new CliError(
@@ -234,6 +210,7 @@ export function resolveSettings(flags: ConnectionFlags = {}, opts: ResolveOption
       );
     }
   }
+  const db = parseDbUrl(dbUrl, origins.dbUrl);
 
   const domainL = get('SIP_DOMAIN');
   origins.domain = domainL?.origin ?? 'default';
@@ -248,7 +225,7 @@ export function resolveSettings(flags: ConnectionFlags = {}, opts: ResolveOption
     dataDir,
     runDir,
     socket,
-    dbUrl: flags['db-url'] ?? formatDbUrl(db),
+    dbUrl,
     db,
     ...(domainL?.value ? { domain: domainL.value } : {}),
     verifyAcl: verifyL ? parseBool('VERIFY_ACL', verifyL) : true,

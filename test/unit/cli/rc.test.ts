@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { dbFileIn, defaultPaths, socketIn } from '../../../src/daemon/paths.js';
 import { CliError } from '../../../src/cli/errors.js';
 import { ExitCode } from '../../../src/cli/exit-codes.js';
-import { formatDbUrl, parseDbUrl, redactDbUrl, resolveSettings } from '../../../src/cli/rc.js';
+import { mysqlUrl, parseDbUrl, redactDbUrl, resolveSettings } from '../../../src/cli/rc.js';
 import { settingDocs, RC_KEYS } from '../../../src/cli/rc-keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipctl-rc-'));
@@ -27,7 +27,7 @@ test('no files, no env, no flags: exactly the paths sipd uses with no flags', ()
     assert.equal(s.runDir, p.runDir);
     assert.equal(s.socket, socketIn(p.runDir));
     assert.equal(s.dbUrl, `sqlite:${dbFileIn(p.dataDir)}`);
-    assert.deepEqual(s.db, { engine: 'sqlite', path: dbFileIn(p.dataDir) });
+    assert.deepEqual(s.db, { kind: 'sqlite', file: dbFileIn(p.dataDir), memory: false });
     assert.equal(s.domain, undefined);
     assert.equal(s.verifyAcl, true);
     assert.deepEqual(s.aclGroups, ['local', 'ld', 'int', 'voicemail', 'free-pstn']);
@@ -45,7 +45,7 @@ test('system file, then user file, then environment, then flags: the later wins'
   const s = resolveSettings({}, { env, files: [system, '/nonexistent/rc', user] });
   assert.equal(s.domain, 'user.example');
   assert.deepEqual(s.db, {
-    engine: 'mysql',
+    kind: 'mysql',
     host: 'envdb',
     port: 3307,
     database: 'sipkit',
@@ -67,7 +67,7 @@ test('system file, then user file, then environment, then flags: the later wins'
     { env, files: [system, user] },
   );
   assert.equal(f.dbUrl, 'sqlite:/tmp/x.db');
-  assert.deepEqual(f.db, { engine: 'sqlite', path: '/tmp/x.db' });
+  assert.deepEqual(f.db, { kind: 'sqlite', file: '/tmp/x.db', memory: false });
   assert.equal(f.runDir, '/flag/run');
   assert.equal(f.socket, join(process.cwd(), 'rel/sock'), 'relative paths are made absolute');
   assert.equal(f.origins.dbUrl, 'flag --db-url');
@@ -91,18 +91,11 @@ test('MySQL URL from the keys: special characters in the password survive', () =
   );
   assert.equal(s.dbUrl, 'mysql://kam:p%40ss%3Aw%2Frd%25@localhost:3306/kamailio');
   assert.deepEqual(parseDbUrl(s.dbUrl), s.db);
+  assert.equal(s.db.kind === 'mysql' && s.db.password, 'p@ss:w/rd%');
   assert.equal(redactDbUrl(s.dbUrl), 'mysql://kam:***@localhost:3306/kamailio');
-  assert.equal(
-    formatDbUrl({ engine: 'mysql', host: '::1', port: 3306, database: 'd', user: 'u' }),
-    'mysql://u@[::1]:3306/d',
-  );
-  assert.deepEqual(parseDbUrl('mysql://u@[::1]/d'), {
-    engine: 'mysql',
-    host: '::1',
-    port: 3306,
-    database: 'd',
-    user: 'u',
-  });
+  assert.equal(mysqlUrl({ host: '::1', port: 3306, database: 'd', user: 'u' }), 'mysql://u@[::1]:3306/d');
+  const v6 = resolveSettings({}, { env: { ...userEnv, DBENGINE: 'mariadb', DBHOST: '::1' }, files: [] });
+  assert.deepEqual(v6.db, { kind: 'mysql', host: '::1', port: 3306, database: 'sipkit', user: 'sipkit', password: '' });
 });
 
 function usage(fn: () => unknown, ...mentions: string[]) {
@@ -118,9 +111,10 @@ test('bad settings are usage errors naming the source', () => {
   usage(
     () => resolveSettings({ 'db-url': 'postgres://x/y' }, { env: userEnv, files: [] }),
     '--db-url',
-    'unknown scheme',
+    'not supported',
   );
   usage(() => resolveSettings({ 'db-url': 'mysql://u:secret@h' }, { env: userEnv, files: [] }), 'no database', '***');
+  usage(() => resolveSettings({}, { env: { ...userEnv, DBENGINE: 'MYSQL', DBNAME: 'a/b' }, files: [] }), 'DBENGINE');
   usage(() => resolveSettings({}, { env: { ...userEnv, DBENGINE: 'PGSQL' }, files: [] }), 'PGSQL', 'env DBENGINE');
   const bad = rcFile('DBENGINE=MYSQL\nDBPORT=http\n');
   usage(() => resolveSettings({}, { env: userEnv, files: [bad] }), 'DBPORT', `${bad}:2`);
