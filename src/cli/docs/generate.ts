@@ -22,7 +22,8 @@ export const BINS: readonly BinName[] = ['sipd', 'sipctl', 'siptest'];
 const PROSE: Record<BinName, () => BinProse> = { sipd: sipdProse, sipctl: sipctlProse, siptest: siptestProse };
 
 export async function generateManPage(bin: BinName): Promise<ManPage> {
-  const config = await Config.load(loadOptionsFor(bin));
+  // Scan the command modules themselves (not a manifest): the pages document what the code says.
+  const config = await Config.load(loadOptionsFor(bin, { manifest: 'scan' }));
   const prose = PROSE[bin]();
   const content = renderManPage({
     bin,

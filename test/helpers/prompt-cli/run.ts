@@ -6,7 +6,7 @@
 import { execute, type Interfaces } from '@oclif/core';
 import { loadOptionsFor } from '../../../src/cli/launch.js';
 
-const base = loadOptionsFor('sipctl') as Interfaces.Options & { pjson: Interfaces.PJSON };
+const base = loadOptionsFor('sipctl', { manifest: 'scan' }) as Interfaces.Options & { pjson: Interfaces.PJSON };
 const oclif = { ...base.pjson.oclif, bin: 'prompt-fixture', commands: './dist/test/helpers/prompt-cli/commands' };
 const pjson = { ...base.pjson, oclif } as Interfaces.PJSON;
 await execute({ args: process.argv.slice(2), loadOptions: { ...base, pjson } });

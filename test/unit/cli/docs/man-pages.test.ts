@@ -35,7 +35,7 @@ test('the committed man pages match the commands (else: run `npm run docs`)', ()
 test('each page documents every command of its own bin with its flags, and no other bin', async () => {
   const ids = new Map<string, string[]>();
   for (const bin of BINS) {
-    const config = await Config.load(loadOptionsFor(bin));
+    const config = await Config.load(loadOptionsFor(bin, { manifest: 'scan' }));
     ids.set(
       bin,
       config.commands.filter((c) => !c.hidden).map((c) => c.id.replaceAll(':', ' ')),
