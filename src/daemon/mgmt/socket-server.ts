@@ -4,7 +4,8 @@
  * instant (umask set around bind, then chmod), optionally chowned to an operators' group. A stale
  * socket file left by a crash is replaced; a live one (another sipd) is refused.
  */
-import { chmodSync, chownSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { CliError } from '../../cli/errors.js';
 import { ExitCode } from '../../cli/exit-codes.js';
@@ -42,6 +43,7 @@ export class MgmtServer {
   async listen(): Promise<void> {
     const { path } = this.opts;
     const mode = this.opts.mode ?? 0o660;
+    mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
     await clearStaleSocket(path);
     const server = createServer((s) => this.accept(s));
     this.server = server;
