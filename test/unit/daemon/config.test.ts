@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -8,6 +8,7 @@ import { defaultFileConfig } from '../../../src/daemon/config/defaults.js';
 import { formatListen, parseListen } from '../../../src/daemon/config/listen.js';
 import { ConfigError, loadConfig, locateRuntime, redactDbUrl } from '../../../src/daemon/config/load.js';
 import { defaultPaths, type Paths } from '../../../src/daemon/paths.js';
+import { repoRoot } from '../../helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipd-cfg-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -224,5 +225,24 @@ describe('loadConfig', () => {
     const c = loadConfig({ paths, configFile: file('defaults.conf', toml) });
     assert.deepEqual({ ...c.registrar }, d.registrar);
     assert.deepEqual({ ...c.timers }, d.timers);
+  });
+});
+
+describe('documentation', () => {
+  test('the example configuration in man/sipd.8 is valid and sets every section', () => {
+    const man = readFileSync(join(repoRoot, 'man', 'sipd.8'), 'utf8');
+    const section = man.slice(man.indexOf('.SH CONFIGURATION FILE'));
+    const example = section.slice(section.indexOf('.nf\n') + 4, section.indexOf('\n.fi'));
+    const c = loadConfig({ paths, configFile: file('man-example.conf', example) });
+    assert.equal(c.db_url, 'mysql://sip:secret@127.0.0.1:3306/sipkit');
+    assert.deepEqual(c.acl, [{ prefix: '00', group: 'intl' }]);
+    assert.deepEqual(c.protection.exempt, ['10.0.0.0/8']);
+    const documented = new Set([...example.matchAll(/^\[+([a-z0-9_]+)\]+|^([a-z0-9_]+) =/gm)].map((m) => m[1] ?? m[2]));
+    for (const [k, v] of Object.entries(defaultFileConfig(paths))) {
+      assert.ok(documented.has(k), `man page documents ${k}`);
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        for (const sub of Object.keys(v)) assert.ok(documented.has(sub), `man page documents ${k}.${sub}`);
+      }
+    }
   });
 });
