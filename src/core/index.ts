@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './grammar/index.js';
 export * from './message/index.js';
 export * from './auth/index.js';
+export * from './proxy/index.js';
