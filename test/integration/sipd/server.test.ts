@@ -115,6 +115,26 @@ describe('SipdServer', () => {
     await s.stop(); // still fine
   });
 
+  test('IPv6 listeners: tcp:[::1]:0 is bound and reported with its real port', async (t) => {
+    const s = newServer({ listen: ['udp:[::1]:0', 'tcp:[::1]:0'] });
+    try {
+      await s.start();
+    } catch (e) {
+      if (/address not available|EADDRNOTAVAIL|EAFNOSUPPORT/.test(String(e))) return t.skip('no IPv6 loopback here');
+      throw e;
+    }
+    const socks = await mgmtCall<Array<{ listen: string; family: string; port: number }>>(
+      s.mgmtSocket,
+      'core.sockets_list',
+    );
+    assert.deepEqual(
+      socks.map((x) => x.family),
+      ['IPv6', 'IPv6'],
+    );
+    for (const x of socks) assert.match(x.listen, new RegExp(`^(udp|tcp):\\[::1\\]:${x.port}$`));
+    assert.ok(socks.every((x) => x.port > 0));
+  });
+
   test('stop() before start() resolves', async () => {
     const s = newServer();
     await s.stop();
