@@ -72,7 +72,8 @@ export function createLogger(opts: LogOptions): LogHandle {
     ? pretty({
         destination: 2,
         sync: true,
-        colorize: process.stderr.isTTY === true,
+        colorize: process.stderr.isTTY === true && !process.env.NO_COLOR,
+        singleLine: true,
         translateTime: 'SYS:HH:MM:ss.l',
         ignore: 'pid,hostname',
       })
