@@ -60,7 +60,7 @@ export class SipdServer extends EventEmitter<ServerEvents> {
     this.config = opts.config;
     this.log = opts.log ?? silentLogger();
     this.now = opts.now ?? Date.now;
-    this.transportFactory = opts.transport ?? ((log) => new NodeSocketTransport(log));
+    this.transportFactory = opts.transport ?? ((ctx) => new NodeSocketTransport(ctx.log));
     this.stopped = new Promise((r) => (this.resolveStopped = r));
     registerCoreStats(this.stats);
     registerCoreMethods(this);
@@ -109,7 +109,11 @@ export class SipdServer extends EventEmitter<ServerEvents> {
         await m.init?.(this.ctx(m));
         this.inited.push(m);
       }
-      this.transport = this.transportFactory(this.log.child({ module: 'transport' }));
+      this.transport = this.transportFactory({
+        log: this.log.child({ module: 'transport' }),
+        config: this.config,
+        stats: this.stats,
+      });
       this._addresses = await this.transport.listen(this.config.listen);
       this.accepting = true;
       for (const m of this.modules) await m.ready?.(this.ctx(m));

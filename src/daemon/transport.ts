@@ -13,7 +13,9 @@ import { EventEmitter } from 'node:events';
 import { isIP, createServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
 import type { BoundAddress, ListenSpec } from './config/listen.js';
 import { formatListen } from './config/listen.js';
+import type { SipdConfig } from './config/load.js';
 import type { Logger } from './log.js';
+import type { StatsRegistry } from './stats.js';
 
 export interface SipTransport {
   /** Binds every spec; resolves with what was bound. Rejects (after closing what it bound) on failure. */
@@ -24,7 +26,13 @@ export interface SipTransport {
   close(): Promise<void>;
 }
 
-export type TransportFactory = (log: Logger) => SipTransport;
+export interface TransportContext {
+  log: Logger;
+  config: SipdConfig;
+  stats: StatsRegistry;
+}
+
+export type TransportFactory = (ctx: TransportContext) => SipTransport;
 
 /** A bind failure, with the listen address it concerns. */
 export class ListenError extends Error {

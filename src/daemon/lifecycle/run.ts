@@ -16,6 +16,7 @@ import { createLogger, type LogHandle } from '../log.js';
 import type { SipdModule } from '../module.js';
 import { builtinModules } from '../modules.js';
 import { SipdServer } from '../server.js';
+import type { TransportFactory } from '../transport.js';
 import { acquirePidFile, releasePidFile } from './pid-file.js';
 
 /** What `sipd run` tells the `sipd start` that spawned it. */
@@ -28,6 +29,8 @@ export interface RunOptions extends LoadConfigOptions {
   logFile?: string;
   /** Modules to load; default builtinModules(config). */
   modules?: (config: SipdConfig) => SipdModule[];
+  /** The SIP transport; default plain node:dgram/node:net sockets (NodeSocketTransport). */
+  transport?: TransportFactory;
 }
 
 export interface RunResult {
@@ -57,7 +60,12 @@ export async function runDaemon(opts: RunOptions = {}): Promise<RunResult> {
       { config_file: config.config_file, db_url: redactDbUrl(config.db_url), domains: config.domains },
       'sipd starting',
     );
-    const server = new SipdServer({ config, log: log.logger, modules: (opts.modules ?? builtinModules)(config) });
+    const server = new SipdServer({
+      config,
+      log: log.logger,
+      modules: (opts.modules ?? builtinModules)(config),
+      transport: opts.transport,
+    });
     const handle = log;
     return await serve(server, handle, config.pid_file);
   } catch (e) {

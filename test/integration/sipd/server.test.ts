@@ -135,6 +135,32 @@ describe('SipdServer', () => {
     assert.ok(socks.every((x) => x.port > 0));
   });
 
+  test('a custom transport factory (the core transport later) is used, stopped, then closed before module close', async () => {
+    const dir = tmpDir();
+    dirs.push(dir);
+    const events: string[] = [];
+    const s = new SipdServer({
+      config: testConfig(dir),
+      modules: [{ name: 'm', close: () => void events.push('module close') }],
+      transport: (ctx) => ({
+        listen: async (specs) => {
+          events.push(`listen ${specs.length} (stats: ${'core.rcv_requests' in ctx.stats.fetch()})`);
+          return specs.map((l, i) => ({ proto: l.proto, host: l.host, port: 40000 + i, family: 'IPv4' as const }));
+        },
+        stopAccepting: () => void events.push('stop accepting'),
+        close: async () => void events.push('transport close'),
+      }),
+    });
+    servers.push(s);
+    await s.start();
+    assert.deepEqual(
+      s.addresses.map((a) => a.port),
+      [40000, 40001],
+    );
+    await s.stop();
+    assert.deepEqual(events, ['listen 2 (stats: true)', 'stop accepting', 'transport close', 'module close']);
+  });
+
   test('stop() before start() resolves', async () => {
     const s = newServer();
     await s.stop();
