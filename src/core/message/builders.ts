@@ -56,7 +56,9 @@ export function createResponse(
         break;
     }
   }
-  const res = new SipResponse(status, reason ?? reasonPhrase(status), headers);
+  // A reason phrase is one line (RFC 3261 §25.1): CR and LF would end the status line early.
+  const phrase = reason === undefined ? reasonPhrase(status) : reason.replace(/[\r\n]+/g, ' ');
+  const res = new SipResponse(status, phrase, headers);
   finish(res, opts);
   return res;
 }

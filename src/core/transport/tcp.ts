@@ -44,6 +44,10 @@ class TcpConnection implements FrameHandler {
   readonly framer: StreamFramer;
   source: MessageSource;
   readonly keys: string[] = [];
+  /** The socket's last error (a failed connect reports ECONNREFUSED here, not to write callbacks). */
+  lastError: Error | undefined;
+  /** false while an outbound connection is still connecting */
+  connected = true;
 
   constructor(
     readonly transport: TcpTransport,
@@ -103,17 +107,15 @@ class TcpConnection implements FrameHandler {
     if (observer === undefined) this.socket.write(data);
     else
       this.socket.write(data, (err) => {
-        if (err) t.reportError(observer, sendError(err, this.source));
+        if (err) t.reportError(observer, sendError(this.lastError ?? err, this.source, !this.connected));
       });
   }
 }
 
-function sendError(err: Error, s: MessageSource): TransportError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const connectFailed =
-    code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'ETIMEDOUT';
+/** A failed write: SIP_ERR_CONNECT when the connection never came up (refused, unreachable). */
+function sendError(err: Error, s: MessageSource, connecting: boolean): TransportError {
   return new TransportError(
-    connectFailed ? 'SIP_ERR_CONNECT' : 'SIP_ERR_CONNECTION_CLOSED',
+    connecting ? 'SIP_ERR_CONNECT' : 'SIP_ERR_CONNECTION_CLOSED',
     `TCP to ${s.remoteAddress}:${s.remotePort} failed: ${err.message}`,
     err,
   );
@@ -190,7 +192,9 @@ export class TcpTransport implements Transport {
       this.stats.bytesIn += chunk.length;
       c.framer.push(chunk);
     });
-    socket.on('error', () => {});
+    socket.on('error', (e) => {
+      c.lastError = e;
+    });
     socket.on('close', () => this.forget(c));
     return c;
   }
@@ -238,7 +242,9 @@ export class TcpTransport implements Transport {
       noDelay: true,
     });
     const c = this.adopt(socket, normalizeIp(host), port);
+    c.connected = false;
     socket.once('connect', () => {
+      c.connected = true;
       const remote = normalizeIp(socket.remoteAddress ?? host);
       c.source = c.makeSource(remote, socket.remotePort ?? port);
       this.index(c, remoteKey(remote, c.source.remotePort));
