@@ -156,3 +156,12 @@ export function makeStack(opts: { protocol?: string; settings?: Partial<TimerSet
 export function crlf(s: string): string {
   return s.replace(/\r?\n/g, '\r\n');
 }
+
+/** Tables and timer queue are empty: every transaction has been cleaned up. */
+export function assertIdle(txl: TransactionLayer): void {
+  const { clientTransactions, serverTransactions, timers } = txl.stats;
+  if (clientTransactions !== 0 || serverTransactions !== 0 || timers !== 0)
+    throw new Error(
+      `not idle: ${clientTransactions} client, ${serverTransactions} server transactions, ${timers} timers`,
+    );
+}

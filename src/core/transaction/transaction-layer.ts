@@ -53,6 +53,10 @@ export interface TransactionLayerStats {
   serverTransactions: number;
   /** armed timers in the queue */
   timers: number;
+  /** requests that matched a server transaction (retransmissions, ACKs), since creation */
+  requestsMatched: number;
+  /** responses that matched a client transaction, since creation */
+  responsesMatched: number;
 }
 
 export class TransactionLayer implements TransportLayerUser, TransactionCore {
@@ -65,6 +69,8 @@ export class TransactionLayer implements TransportLayerUser, TransactionCore {
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly legacy = new Map<string, ServerTransaction[]>();
   private legacyCount = 0;
+  private requestsMatched = 0;
+  private responsesMatched = 0;
 
   constructor(opts: TransactionLayerOptions) {
     this.transport = opts.transport;
@@ -79,6 +85,8 @@ export class TransactionLayer implements TransportLayerUser, TransactionCore {
       clientTransactions: this.clients.size,
       serverTransactions: this.servers.size + this.legacyCount,
       timers: this.timers.size,
+      requestsMatched: this.requestsMatched,
+      responsesMatched: this.responsesMatched,
     };
   }
 
@@ -88,14 +96,20 @@ export class TransactionLayer implements TransportLayerUser, TransactionCore {
   onMessage(msg: AnyMessage, source: MessageSource): void {
     if (msg.isRequest) {
       const tx = this.findServerTransaction(msg);
-      if (tx !== undefined) tx.receiveRequest(msg, source);
-      else this.user.onRequest(msg, source);
+      if (tx === undefined) this.user.onRequest(msg, source);
+      else {
+        this.requestsMatched++;
+        tx.receiveRequest(msg, source);
+      }
       return;
     }
     const key = responseKey(msg);
     const tx = key === undefined ? undefined : this.clients.get(key);
-    if (tx !== undefined) tx.receiveResponse(msg, source);
-    else this.user.onStrayResponse?.(msg, source);
+    if (tx === undefined) this.user.onStrayResponse?.(msg, source);
+    else {
+      this.responsesMatched++;
+      tx.receiveResponse(msg, source);
+    }
   }
 
   /** @internal TransportLayerUser */

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseMessage, type SipRequest } from '../../../../src/core/index.js';
-import { makeStack } from '../../../helpers/memory-transport.js';
+import { assertIdle, makeStack } from '../../../helpers/memory-transport.js';
 import { ClientLog, ourRequest, peerResponse } from '../../../helpers/sip-builders.js';
 
 const DEST = { address: '198.51.100.7', port: 5060 };
@@ -33,7 +33,7 @@ describe('INVITE client transaction', () => {
     assert.equal(log.timeouts, 1);
     assert.equal(tx.state, 'Terminated');
     assert.equal(log.terminated, 1);
-    assert.deepEqual(txl.stats, { clientTransactions: 0, serverTransactions: 0, timers: 0 });
+    assertIdle(txl);
   });
 
   test('configurable T1: the schedule scales', () => {
@@ -111,7 +111,7 @@ describe('INVITE client transaction', () => {
     mem.inject(peerResponse(mem.sent[1]!.data, 603, { toTag: 'x' }), '198.51.100.7', 5060, 4);
     assert.equal(tx.state, 'Terminated');
     assert.equal(parseMessage(mem.sent[2]!.data).startLine(), 'ACK sip:bob@example.com SIP/2.0');
-    assert.deepEqual(txl.stats, { clientTransactions: 0, serverTransactions: 0, timers: 0 });
+    assertIdle(txl);
   });
 
   test('cancel(): waits for a provisional (§9.1), sends a CANCEL with the same branch, the 487 is ACKed', () => {
@@ -135,7 +135,7 @@ describe('INVITE client transaction', () => {
     assert.equal(parseMessage(mem.sent[2]!.data).startLine(), 'ACK sip:bob@example.com SIP/2.0');
     assert.equal(tx.cancel(), false, 'nothing left to cancel');
     clock.advance(40_000);
-    assert.deepEqual(txl.stats, { clientTransactions: 0, serverTransactions: 0, timers: 0 });
+    assertIdle(txl);
   });
 
   test('cancel() without a final response: the transaction ends 64·T1 after the CANCEL with a timeout', () => {
@@ -201,7 +201,7 @@ describe('non-INVITE client transaction', () => {
     );
     assert.equal(log.timeouts, 1);
     assert.equal(tx.state, 'Terminated');
-    assert.deepEqual(txl.stats, { clientTransactions: 0, serverTransactions: 0, timers: 0 });
+    assertIdle(txl);
   });
 
   test('Proceeding: retransmissions continue every T2; a final response ends them; Timer K = T4', () => {
@@ -239,7 +239,7 @@ describe('non-INVITE client transaction', () => {
     const tx = txl.sendRequest(ourRequest('OPTIONS', mem), { ...DEST, protocol: 'TCP' }, log);
     mem.inject(peerResponse(mem.sent[1]!.data, 404, { toTag: 'x' }), '198.51.100.7', 5060, 9);
     assert.equal(tx.state, 'Terminated');
-    assert.deepEqual(txl.stats, { clientTransactions: 0, serverTransactions: 0, timers: 0 });
+    assertIdle(txl);
   });
 
   test('requests without an RFC 3261 branch, ACKs and duplicate branches are refused', () => {

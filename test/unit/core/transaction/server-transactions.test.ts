@@ -16,7 +16,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../../../src/core/index.js';
-import { makeStack, type Stack } from '../../../helpers/memory-transport.js';
+import { assertIdle, makeStack, type Stack } from '../../../helpers/memory-transport.js';
 import { ourRequest, peerRequest } from '../../../helpers/sip-builders.js';
 
 /** A stack whose TU creates a server transaction for every new request (except ACK). */
@@ -92,7 +92,7 @@ describe('INVITE server transaction', () => {
     assert.equal(s.tu.requests.length, 1);
     s.clock.advance(1000); // Timer I = T4 = 5 s after the ACK
     assert.equal(tx.state, 'Terminated');
-    assert.deepEqual(s.txl.stats, { clientTransactions: 0, serverTransactions: 0, timers: 0 });
+    assertIdle(s.txl);
   });
 
   test('Timer G caps at T2 and Timer H (64·T1) reports the missing ACK', () => {
@@ -153,7 +153,7 @@ describe('INVITE server transaction', () => {
     );
     s.mem.inject(serialize(createAck(req, res)), '198.51.100.7', 40000, 12);
     assert.equal(tx.state, 'Terminated');
-    assert.deepEqual(s.txl.stats, { clientTransactions: 0, serverTransactions: 0, timers: 0 });
+    assertIdle(s.txl);
   });
 });
 
@@ -187,7 +187,7 @@ describe('non-INVITE server transaction', () => {
     assert.equal(tx.state, 'Completed');
     s.clock.advance(1);
     assert.equal(tx.state, 'Terminated');
-    assert.deepEqual(s.txl.stats, { clientTransactions: 0, serverTransactions: 0, timers: 0 });
+    assertIdle(s.txl);
     s.mem.inject(req); // after Timer J the request is new again
     assert.equal(s.tu.requests.length, 2);
   });
