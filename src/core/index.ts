@@ -12,3 +12,4 @@ export * from './message/reason-phrases.js';
 export * from './timers/index.js';
 export * from './transport/index.js';
 export * from './transaction/index.js';
+export * from './proxy/index.js';
