@@ -133,7 +133,13 @@ export class TimerQueue {
       const heap = this.heap;
       while (heap.length > 0 && heap[0]!.at <= now) {
         const t = heap[0]!;
-        this.cancel(t);
+        // Pop the root: the last entry sifts down from the top (no sift-up needed).
+        const last = heap.pop()!;
+        t.index = -1;
+        if (last !== t) {
+          heap[0] = last;
+          this.down(0);
+        }
         t.target.onTimer(t.kind, t);
       }
     } finally {
@@ -172,13 +178,21 @@ export class TimerQueue {
     const heap = this.heap;
     const n = heap.length;
     const t = heap[i]!;
+    const at = t.at;
+    const seq = t.seq;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && this.less(heap[r]!, heap[l]!) ? r : l;
-      const child = heap[c]!;
-      if (!this.less(child, t)) break;
+      let c = l;
+      let child = heap[l]!;
+      if (l + 1 < n) {
+        const r = heap[l + 1]!;
+        if (r.at < child.at || (r.at === child.at && r.seq < child.seq)) {
+          c = l + 1;
+          child = r;
+        }
+      }
+      if (child.at > at || (child.at === at && child.seq > seq)) break;
       heap[i] = child;
       child.index = i;
       i = c;
