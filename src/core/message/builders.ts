@@ -57,7 +57,12 @@ export function createResponse(
     }
   }
   // A reason phrase is one line (RFC 3261 §25.1): CR and LF would end the status line early.
-  const phrase = reason === undefined ? reasonPhrase(status) : reason.replace(/[\r\n]+/g, ' ');
+  const phrase =
+    reason === undefined
+      ? reasonPhrase(status)
+      : reason.indexOf('\r') < 0 && reason.indexOf('\n') < 0
+        ? reason
+        : reason.replace(/[\r\n]+/g, ' ');
   const res = new SipResponse(status, phrase, headers);
   finish(res, opts);
   return res;
