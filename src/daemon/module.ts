@@ -2,14 +2,16 @@
  * How sipd's parts plug into the server (registrar, proxy, location store, NAT pinger, …). A module
  * is an object with a name and optional hooks; the server calls them in a fixed order:
  *
- *   start():  init (registration order) → SIP listeners bind → ready (registration order)
+ *   start():  transport created → init (registration order) → SIP listeners bind
+ *             → ready (registration order)
  *             → management socket opens → "running"
  *   stop():   stop accepting (server.accepting = false) → drain (reverse order, all within
  *             timers.drain_ms) → SIP sockets close → management socket closes
  *             → close (reverse order) → "stopped"
  *
- * `init` is where a module opens its store, loads caches, creates its statistics and registers
- * its RPC methods. A throwing `init` or `ready` aborts start(): the modules already initialised
+ * `init` is where a module opens its store, loads caches, creates its statistics, registers
+ * its RPC methods and attaches to `ctx.server.transportLayer` (the core TransportLayer; nothing
+ * is bound yet, so no message can arrive before the module is ready for it). A throwing `init` or `ready` aborts start(): the modules already initialised
  * get `close` (reverse order) and start() rejects with the error.
  */
 import type { SipdConfig } from './config/load.js';

@@ -14,7 +14,8 @@ import { MethodRegistry } from './mgmt/registry.js';
 import { MgmtServer } from './mgmt/socket-server.js';
 import type { DrainContext, ModuleContext, SipdModule } from './module.js';
 import { registerCoreStats, StatsRegistry } from './stats.js';
-import { NodeSocketTransport, type SipTransport, type TransportFactory } from './transport.js';
+import type { TransportLayer } from '../core/index.js';
+import { CoreSipTransport, type SipTransport, type TransportFactory } from './transport.js';
 
 export type ServerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
@@ -22,7 +23,7 @@ export interface SipdServerOptions {
   config: SipdConfig;
   log?: Logger;
   modules?: SipdModule[];
-  /** Builds the SIP transport; default NodeSocketTransport (plain sockets). */
+  /** Builds the SIP transport; default CoreSipTransport (the core's TransportLayer). */
   transport?: TransportFactory;
   /** Milliseconds clock (tests). */
   now?: () => number;
@@ -60,7 +61,7 @@ export class SipdServer extends EventEmitter<ServerEvents> {
     this.config = opts.config;
     this.log = opts.log ?? silentLogger();
     this.now = opts.now ?? Date.now;
-    this.transportFactory = opts.transport ?? ((ctx) => new NodeSocketTransport(ctx.log));
+    this.transportFactory = opts.transport ?? ((ctx) => new CoreSipTransport(ctx));
     this.stopped = new Promise((r) => (this.resolveStopped = r));
     registerCoreStats(this.stats);
     registerCoreMethods(this);
@@ -81,9 +82,19 @@ export class SipdServer extends EventEmitter<ServerEvents> {
     return this.config.mgmt.socket;
   }
 
-  /** The transport the listeners were bound with (modules attach their handlers to it). */
+  /** The SIP transport (created when start() begins, before the modules' init hooks). */
   get sipTransport(): SipTransport | undefined {
     return this.transport;
+  }
+
+  /**
+   * The core TransportLayer modules receive from (set `layer.user`, or put a TransactionLayer on
+   * it) and send through. Available from the modules' init hooks on.
+   */
+  get transportLayer(): TransportLayer {
+    const layer = this.transport?.layer;
+    if (!layer) throw new Error('sipd server: no transport layer (before start(), or a transport without one)');
+    return layer;
   }
 
   /** Adds a module; only before start(). */
@@ -105,15 +116,15 @@ export class SipdServer extends EventEmitter<ServerEvents> {
     this.startedAt = this.now();
     this.setState('starting');
     try {
-      for (const m of this.modules) {
-        await m.init?.(this.ctx(m));
-        this.inited.push(m);
-      }
       this.transport = this.transportFactory({
         log: this.log.child({ module: 'transport' }),
         config: this.config,
         stats: this.stats,
       });
+      for (const m of this.modules) {
+        await m.init?.(this.ctx(m));
+        this.inited.push(m);
+      }
       this._addresses = await this.transport.listen(this.config.listen);
       this.accepting = true;
       for (const m of this.modules) await m.ready?.(this.ctx(m));

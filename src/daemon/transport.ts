@@ -1,28 +1,27 @@
 /**
- * The seam between sipd's lifecycle and the SIP transport. The server binds its listeners through
- * a SipTransport and reports the addresses it returns (port 0 → the real port).
+ * The seam between sipd's lifecycle and the SIP transport. The server creates its SipTransport
+ * before the modules' init hooks (so they can attach to it), binds the listeners through it, and
+ * reports the addresses it returns (port 0 → the real port).
  *
- * NodeSocketTransport binds plain node:dgram / node:net sockets and hands raw datagrams and TCP
- * connections to whoever listens to its events. It stands in until the core transport layer
- * (src/core/transport, which frames TCP streams and applies RFC 3581 received/rport) is wired in
- * through `SipdServerOptions.transport`.
+ * The default, CoreSipTransport, is the core's TransportLayer (src/core/transport): UDP and TCP
+ * listeners, Content-Length framing, RFC 3581 received/rport, connection reuse. The SIP modules
+ * install their receiver on `layer.user` (the TransactionLayer puts itself there) and send
+ * through it.
  */
-import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { EventEmitter } from 'node:events';
-import { isIP, createServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
-import type { BoundAddress, ListenSpec } from './config/listen.js';
-import { formatListen } from './config/listen.js';
+import { TransportLayer, type TransportError } from '../core/index.js';
 import type { SipdConfig } from './config/load.js';
+import { formatListen, toCoreListenSpec, type BoundAddress, type ListenSpec } from './config/listen.js';
 import type { Logger } from './log.js';
 import type { StatsRegistry } from './stats.js';
 
 export interface SipTransport {
+  /** The core transport layer, for modules to receive and send SIP (absent in test doubles). */
+  readonly layer?: TransportLayer;
   /** Binds every spec; resolves with what was bound. Rejects (after closing what it bound) on failure. */
   listen(specs: readonly ListenSpec[]): Promise<BoundAddress[]>;
-  /** Stops taking new TCP connections; datagrams and open connections still flow (draining). */
+  /** Draining has begun: the transport may refuse new connections (the SIP layer answers 503 anyway). */
   stopAccepting(): void;
-  /** Closes every socket. Idempotent. */
+  /** Closes every socket and connection. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -34,121 +33,132 @@ export interface TransportContext {
 
 export type TransportFactory = (ctx: TransportContext) => SipTransport;
 
+const WHY: Record<string, string> = {
+  EADDRINUSE: 'address already in use (another SIP server is listening there)',
+  EACCES: 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)',
+  EADDRNOTAVAIL: 'address not available on this host',
+  EAFNOSUPPORT: 'address family not supported on this host',
+};
+
 /** A bind failure, with the listen address it concerns. */
 export class ListenError extends Error {
+  readonly errno: string | undefined;
   constructor(
     readonly listen: string,
-    override readonly cause: NodeJS.ErrnoException,
+    err: Error,
   ) {
-    const why: Record<string, string> = {
-      EADDRINUSE: 'address already in use (another SIP server is listening there)',
-      EACCES: 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)',
-      EADDRNOTAVAIL: 'address not available on this host',
-      ENOTFOUND: 'host name not found',
-    };
-    super(`cannot listen on ${listen}: ${why[cause.code ?? ''] ?? cause.message}`);
+    const errno = errnoOf(err);
+    super(`cannot listen on ${listen}: ${WHY[errno ?? ''] ?? err.message}`);
+    this.errno = errno;
   }
 }
 
-export interface NodeSocketEvents {
-  datagram: [msg: Buffer, rinfo: RemoteInfo, local: BoundAddress, socket: UdpSocket];
-  connection: [socket: TcpSocket, local: BoundAddress];
+function errnoOf(err: Error): string | undefined {
+  const own = (err as NodeJS.ErrnoException).code;
+  if (own && !own.startsWith('SIP_ERR')) return own;
+  return ((err as TransportError).cause as NodeJS.ErrnoException | undefined)?.code;
 }
 
-export class NodeSocketTransport extends EventEmitter<NodeSocketEvents> implements SipTransport {
-  private readonly udp: UdpSocket[] = [];
-  private readonly tcp: TcpServer[] = [];
-  private readonly conns = new Set<TcpSocket>();
+/** The core transport layer behind the SipTransport seam. */
+export class CoreSipTransport implements SipTransport {
+  readonly layer = new TransportLayer();
   private closing?: Promise<void>;
 
-  constructor(private readonly log: Logger) {
-    super();
-  }
+  constructor(private readonly ctx: TransportContext) {}
 
   async listen(specs: readonly ListenSpec[]): Promise<BoundAddress[]> {
     const bound: BoundAddress[] = [];
     try {
       for (const spec of specs) {
         try {
-          bound.push(spec.proto === 'udp' ? await this.bindUdp(spec) : await this.bindTcp(spec));
+          const t = await this.layer.listen(toCoreListenSpec(spec));
+          bound.push({
+            proto: spec.proto,
+            host: t.localAddress,
+            port: t.localPort,
+            family: t.family === 6 ? 'IPv6' : 'IPv4',
+          });
         } catch (e) {
-          const err = e as NodeJS.ErrnoException;
-          if (spec.optional && ['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT'].includes(err.code ?? '')) {
-            this.log.warn({ listen: formatListen(spec), code: err.code }, 'skipping optional listener (no IPv6?)');
+          const errno = errnoOf(e as Error);
+          if (spec.optional && ['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT'].includes(errno ?? '')) {
+            this.ctx.log.warn({ listen: formatListen(spec), code: errno }, 'skipping optional listener (no IPv6?)');
             continue;
           }
-          throw new ListenError(formatListen(spec), err);
+          throw new ListenError(formatListen(spec), e as Error);
         }
       }
     } catch (e) {
       await this.close();
       throw e;
     }
+    this.registerStats();
     return bound;
   }
 
-  stopAccepting(): void {
-    for (const s of this.tcp) s.close();
-  }
+  /**
+   * The core's TCP listener has no "stop accepting, keep connections" switch; new connections are
+   * still accepted while draining and their requests get 503 from the SIP layer (server.accepting).
+   */
+  stopAccepting(): void {}
 
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      const waits: Promise<void>[] = [];
-      for (const s of this.udp) waits.push(new Promise<void>((r) => s.close(() => r())));
-      for (const s of this.tcp) waits.push(new Promise<void>((r) => (s.listening ? s.close(() => r()) : r())));
-      for (const c of this.conns) c.destroy();
-      await Promise.all(waits);
-    })();
+    this.closing ??= this.layer.close();
     return this.closing;
   }
 
-  private async family(host: string): Promise<{ address: string; family: 4 | 6 }> {
-    const v = isIP(host);
-    if (v) return { address: host, family: v as 4 | 6 };
-    const r = await lookup(host);
-    return { address: r.address, family: r.family as 4 | 6 };
+  /** `net.*` gauges read from the transports' own counters at fetch time (nothing on the hot path). */
+  private registerStats(): void {
+    const sum = (pick: (s: ReturnType<typeof this.statsOf>[number]) => number) => () =>
+      this.statsOf().reduce((n, s) => n + pick(s), 0);
+    const g = (name: string, read: () => number, help: string) => this.ctx.stats.gauge('net', name, read, help);
+    g(
+      'messages_in',
+      sum((s) => s.stats.messagesIn),
+      'SIP messages received, all listeners',
+    );
+    g(
+      'messages_out',
+      sum((s) => s.stats.messagesOut),
+      'SIP messages sent, all listeners',
+    );
+    g(
+      'bytes_in',
+      sum((s) => s.stats.bytesIn),
+      'bytes received',
+    );
+    g(
+      'bytes_out',
+      sum((s) => s.stats.bytesOut),
+      'bytes sent',
+    );
+    g(
+      'parse_errors',
+      sum((s) => s.stats.parseErrors),
+      'messages that could not be parsed or framed',
+    );
+    g(
+      'keepalives',
+      sum((s) => s.stats.keepAlives),
+      'CRLF/STUN keep-alives received',
+    );
+    g(
+      'send_errors',
+      sum((s) => s.stats.sendErrors),
+      'failed sends',
+    );
+    g(
+      'tcp_connections',
+      sum((s) => (s.reliable ? s.connectionCount : 0)),
+      'open TCP connections',
+    );
+    g(
+      'tcp_cutoffs',
+      sum((s) => s.stats.cutOffs),
+      'TCP connections closed for breaking size limits',
+    );
   }
 
-  private async bindUdp(spec: ListenSpec): Promise<BoundAddress> {
-    const { address, family } = await this.family(spec.host);
-    // ipv6Only lets [::] and 0.0.0.0 share a port, each with its own socket.
-    const sock = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind({ address, port: spec.port, exclusive: true }, () => {
-        sock.off('error', reject);
-        resolve();
-      });
-    });
-    this.udp.push(sock);
-    const a = sock.address();
-    const local: BoundAddress = { proto: 'udp', host: a.address, port: a.port, family: family === 6 ? 'IPv6' : 'IPv4' };
-    sock.on('message', (msg, rinfo) => this.emit('datagram', msg, rinfo, local, sock));
-    sock.on('error', (err) => this.log.error({ err, listen: formatListen(local) }, 'UDP socket error'));
-    return local;
-  }
-
-  private async bindTcp(spec: ListenSpec): Promise<BoundAddress> {
-    const { address, family } = await this.family(spec.host);
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: address, port: spec.port, ipv6Only: family === 6, exclusive: true }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.tcp.push(server);
-    const a = server.address() as { address: string; port: number };
-    const local: BoundAddress = { proto: 'tcp', host: a.address, port: a.port, family: family === 6 ? 'IPv6' : 'IPv4' };
-    server.on('connection', (s) => {
-      this.conns.add(s);
-      s.on('close', () => this.conns.delete(s));
-      s.on('error', () => {});
-      if (this.listenerCount('connection') === 0) s.destroy();
-      else this.emit('connection', s, local);
-    });
-    server.on('error', (err) => this.log.error({ err, listen: formatListen(local) }, 'TCP listener error'));
-    return local;
+  private statsOf() {
+    return this.layer.transports;
   }
 }

@@ -1,18 +1,23 @@
 /**
  * Listen addresses as operators write them: `PROTO:HOST:PORT`, the form Kamailio's `listen=`
  * uses. IPv6 hosts go in brackets (`tcp:[::1]:5070`); the port may be omitted (5060) and may be 0
- * (an ephemeral port, chosen by the kernel; `sipd status` then shows the real one).
+ * (an ephemeral port, chosen by the kernel; `sipd status` then shows the real one);
+ * `;advertise=HOST[:PORT]` sets the Via sent-by behind NAT. Parsing is the core transport's
+ * (parseListenSpec), so sipd accepts exactly what the transport can bind.
  */
 import { isIP } from 'node:net';
+import { parseListenSpec, type ListenSpec as CoreListenSpec } from '../../core/index.js';
 
 export const SIP_PROTOCOLS = ['udp', 'tcp'] as const;
 export type SipProtocol = (typeof SIP_PROTOCOLS)[number];
 
 export interface ListenSpec {
   readonly proto: SipProtocol;
-  /** IP literal without brackets, or a host name resolved when binding. */
+  /** IP literal without brackets. */
   readonly host: string;
   readonly port: number;
+  /** Via sent-by to advertise instead of the bound address. */
+  readonly advertise?: { readonly host: string; readonly port: number };
   /**
    * Only the zero-config IPv6 wildcard listeners are optional: a host without IPv6 skips them
    * with a warning instead of failing to start.
@@ -38,50 +43,41 @@ export function isHostname(s: string): boolean {
   return HOSTNAME.test(s);
 }
 
-/** Parses `udp:127.0.0.1:5070`, `tcp:[::1]:5070`, `udp:example.com`. Throws a one-line reason. */
+/** Parses `udp:127.0.0.1:5070`, `tcp:[::1]:5070;advertise=sip.example.com`. Throws a one-line reason. */
 export function parseListen(text: string): ListenSpec {
-  const m = /^([A-Za-z]+):(.*)$/.exec(text.trim());
-  if (!m) throw new Error(`expected PROTO:HOST:PORT (for example udp:0.0.0.0:5060), got '${text}'`);
-  const proto = m[1].toLowerCase();
-  if (!(SIP_PROTOCOLS as readonly string[]).includes(proto)) {
-    throw new Error(`unsupported protocol '${m[1]}' in '${text}' (supported: ${SIP_PROTOCOLS.join(', ')})`);
+  let s: CoreListenSpec;
+  try {
+    s = parseListenSpec(text);
+  } catch (e) {
+    // "Invalid listen address "x": why" → "why (in 'x')": the key is printed before it already.
+    const m = /^Invalid listen address ".*": (.*)$/.exec((e as Error).message);
+    throw new Error(
+      m ? `${m[1]} (expected PROTO:ADDRESS:PORT such as udp:0.0.0.0:5060 or tcp:[::1]:5070)` : (e as Error).message,
+    );
   }
-  const rest = m[2];
-  let host: string;
-  let portText: string | undefined;
-  if (rest.startsWith('[')) {
-    const end = rest.indexOf(']');
-    if (end < 0) throw new Error(`unclosed '[' in '${text}'`);
-    host = rest.slice(1, end);
-    const after = rest.slice(end + 1);
-    if (after !== '' && !after.startsWith(':')) throw new Error(`unexpected '${after}' after ']' in '${text}'`);
-    portText = after === '' ? undefined : after.slice(1);
-    if (isIP(host) !== 6) throw new Error(`'${host}' in brackets is not an IPv6 address in '${text}'`);
-  } else {
-    const colon = rest.lastIndexOf(':');
-    if (colon >= 0 && rest.indexOf(':') !== colon) {
-      throw new Error(`IPv6 addresses need brackets, as in ${proto}:[::1]:5060 (got '${text}')`);
-    }
-    host = colon < 0 ? rest : rest.slice(0, colon);
-    portText = colon < 0 ? undefined : rest.slice(colon + 1);
-    if (host === '*') host = '0.0.0.0';
-    if (host === '') throw new Error(`missing host in '${text}'`);
-    if (isIP(host) !== 4 && !isHostname(host)) throw new Error(`'${host}' is not an IP address or host name`);
-  }
-  let port = DEFAULT_SIP_PORT;
-  if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
-      throw new Error(`port '${portText}' in '${text}' is not a number from 0 to 65535`);
-    }
-    port = Number(portText);
-  }
-  return { proto: proto as SipProtocol, host, port };
+  return {
+    proto: s.protocol.toLowerCase() as SipProtocol,
+    host: s.host,
+    port: s.port,
+    ...(s.advertise ? { advertise: s.advertise } : {}),
+  };
+}
+
+/** The core transport's form of a spec. */
+export function toCoreListenSpec(l: ListenSpec): CoreListenSpec {
+  return { protocol: l.proto.toUpperCase(), host: l.host, port: l.port, advertise: l.advertise };
 }
 
 /** The canonical text of a listen spec or bound address (`tcp:[::1]:5070`). */
-export function formatListen(l: { proto: string; host: string; port: number }): string {
+export function formatListen(l: {
+  proto: string;
+  host: string;
+  port: number;
+  advertise?: { host: string; port: number };
+}): string {
   const host = isIP(l.host) === 6 ? `[${l.host}]` : l.host;
-  return `${l.proto}:${host}:${l.port}`;
+  const adv = l.advertise ? `;advertise=${l.advertise.host}:${l.advertise.port}` : '';
+  return `${l.proto}:${host}:${l.port}${adv}`;
 }
 
 /** Zero-config listeners: UDP and TCP on port 5060 on every IPv4 address, and on IPv6 if present. */

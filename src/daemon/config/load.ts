@@ -196,11 +196,14 @@ function resolveConfig(c: ValidFileConfig, file: string | null) {
   let dbUrl = c.db_url === '' ? `sqlite:${dbFileIn(c.data_dir)}` : c.db_url;
   if (dbUrl.startsWith('sqlite:')) dbUrl = `sqlite:${resolve(c.data_dir, dbUrl.slice(7).replace(/^\/\/(?=\/)/, ''))}`;
   const mode = typeof c.mgmt.mode === 'string' ? parseInt(c.mgmt.mode, 8) : c.mgmt.mode;
+  const listen = c.listen.length ? c.listen.map(parseListen) : defaultListen();
   return {
     ...c,
     config_file: file,
-    listen: c.listen.length ? c.listen.map(parseListen) : defaultListen(),
-    domains: c.domains.length ? [...new Set(c.domains.map((d) => d.replace(/^\[(.*)\]$/, '$1')))] : defaultDomains(),
+    listen,
+    domains: c.domains.length
+      ? [...new Set(c.domains.map((d) => d.replace(/^\[(.*)\]$/, '$1')))]
+      : defaultDomains(listen.flatMap((l) => (l.advertise ? [l.advertise.host.replace(/^\[(.*)\]$/, '$1')] : []))),
     db_url: dbUrl,
     logging: { ...c.logging, file: inRun(c.logging.file, logFileIn(runDir)) },
     mgmt: { socket: inRun(c.mgmt.socket, socketIn(runDir)), mode, group: c.mgmt.group },
@@ -209,11 +212,12 @@ function resolveConfig(c: ValidFileConfig, file: string | null) {
 }
 
 /**
- * Zero-config domains: the host's name, `localhost`, and every address of this host (link-local
- * IPv6 excluded: a scoped address is no SIP domain). Requests for these are ours.
+ * Zero-config domains: the host's name, `localhost`, every address of this host (link-local IPv6
+ * excluded: a scoped address is no SIP domain) and the advertised listen addresses. Requests for
+ * these are ours.
  */
-export function defaultDomains(): string[] {
-  const out = new Set<string>([hostname(), 'localhost']);
+export function defaultDomains(advertised: string[] = []): string[] {
+  const out = new Set<string>([hostname(), 'localhost', ...advertised]);
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) if (!(a.family === 'IPv6' && a.scopeid)) out.add(a.address);
   }

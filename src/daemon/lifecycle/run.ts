@@ -29,7 +29,7 @@ export interface RunOptions extends LoadConfigOptions {
   logFile?: string;
   /** Modules to load; default builtinModules(config). */
   modules?: (config: SipdConfig) => SipdModule[];
-  /** The SIP transport; default plain node:dgram/node:net sockets (NodeSocketTransport). */
+  /** The SIP transport; default the core's TransportLayer (CoreSipTransport). */
   transport?: TransportFactory;
 }
 

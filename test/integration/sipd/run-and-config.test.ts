@@ -86,7 +86,7 @@ describe('sipd run, signals and configuration via the built bin', { timeout: 120
     // A bad flag value is named by its flag.
     const f = await runSipd(['check-config', '--config', join(dir, 'sipd.conf'), '--listen', 'udp:[::1:5060'], { dir });
     assert.equal(f.code, ExitCode.USAGE);
-    assert.match(f.stderr, /--listen\[0\]: unclosed '\['/);
+    assert.match(f.stderr, /--listen\[0\]: Unterminated IPv6 reference/);
   });
 
   test('check-config prints the effective configuration', async () => {

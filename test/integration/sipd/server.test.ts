@@ -13,7 +13,7 @@ import { ExitCode } from '../../../src/cli/exit-codes.js';
 import { mgmtCall } from '../../../src/cli/mgmt-client.js';
 import type { SipdModule } from '../../../src/daemon/module.js';
 import { SipdServer } from '../../../src/daemon/server.js';
-import { ListenError, NodeSocketTransport } from '../../../src/daemon/transport.js';
+import { ListenError } from '../../../src/daemon/transport.js';
 import { cleanup, testConfig, tmpDir, until } from '../../helpers/sipd.js';
 
 const dirs: string[] = [];
@@ -49,20 +49,35 @@ describe('SipdServer', () => {
     for (const a of s.addresses) assert.ok(a.port > 0, `real port for ${a.proto}`);
     assert.equal(statSync(s.mgmtSocket).mode & 0o777, 0o660, 'socket mode 0660');
 
-    // The listeners are real: a datagram arrives, a TCP connection is accepted.
-    const transport = s.sipTransport as NodeSocketTransport;
-    const got = new Promise<string>((r) => transport.once('datagram', (msg) => r(msg.toString())));
+    // The listeners are the core transport layer: a request arrives over UDP and over TCP, parsed,
+    // with its source, and the net.* statistics count it.
+    const got: string[] = [];
+    s.transportLayer.user = {
+      onMessage: (msg, src) => void got.push(`${src.protocol} ${msg.isRequest ? msg.method : ''}`),
+    };
+    const options = (branch: string) =>
+      [
+        'OPTIONS sip:sipd@127.0.0.1 SIP/2.0',
+        `Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK${branch}`,
+        'Max-Forwards: 70',
+        'From: <sip:t@127.0.0.1>;tag=1',
+        'To: <sip:sipd@127.0.0.1>',
+        `Call-ID: ${branch}@test`,
+        'CSeq: 1 OPTIONS',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
     const udp = createSocket('udp4');
     t.after(() => udp.close());
-    udp.send('OPTIONS sip:x SIP/2.0\r\n\r\n', s.addresses[0].port, '127.0.0.1');
-    assert.match(await got, /^OPTIONS/);
-    await new Promise<void>((resolve, reject) => {
-      const c = connect(s.addresses[1].port, '127.0.0.1', () => {
-        c.destroy();
-        resolve();
-      });
-      c.on('error', reject);
-    });
+    udp.send(options('u1'), s.addresses[0].port, '127.0.0.1');
+    const tcp = connect(s.addresses[1].port, '127.0.0.1', () => tcp.write(options('t1')));
+    t.after(() => tcp.destroy());
+    await until(() => got.length === 2, 'two requests', 5000);
+    assert.deepEqual(got.sort(), ['TCP OPTIONS', 'UDP OPTIONS']);
+    const net = await mgmtCall<Record<string, number>>(s.mgmtSocket, 'stats.fetch', ['net:']);
+    assert.equal(net['net.messages_in'], 2);
+    assert.equal(net['net.tcp_connections'], 1);
 
     const socks = await mgmtCall<Array<{ listen: string; port: number }>>(s.mgmtSocket, 'core.sockets_list');
     assert.deepEqual(

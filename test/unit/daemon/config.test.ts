@@ -34,21 +34,33 @@ function problemsOf(fn: () => unknown): Array<{ key: string; message: string }> 
 }
 
 describe('listen addresses', () => {
-  test('parses the documented forms', () => {
+  test('parses the documented forms (the core transport parser)', () => {
     assert.deepEqual(parseListen('udp:127.0.0.1:5070'), { proto: 'udp', host: '127.0.0.1', port: 5070 });
     assert.deepEqual(parseListen('tcp:[::1]:5070'), { proto: 'tcp', host: '::1', port: 5070 });
-    assert.deepEqual(parseListen('UDP:sip.example.com'), { proto: 'udp', host: 'sip.example.com', port: 5060 });
-    assert.deepEqual(parseListen('tcp:*:0'), { proto: 'tcp', host: '0.0.0.0', port: 0 });
+    assert.deepEqual(parseListen('UDP:0.0.0.0'), { proto: 'udp', host: '0.0.0.0', port: 5060 });
+    assert.deepEqual(parseListen('udp:0.0.0.0:5060;advertise=sip.example.com'), {
+      proto: 'udp',
+      host: '0.0.0.0',
+      port: 5060,
+      advertise: { host: 'sip.example.com', port: 5060 },
+    });
     assert.equal(formatListen({ proto: 'tcp', host: '::1', port: 5070 }), 'tcp:[::1]:5070');
+    assert.equal(
+      formatListen(parseListen('udp:10.0.0.5:5060;advertise=203.0.113.9:15060')),
+      'udp:10.0.0.5:5060;advertise=203.0.113.9:15060',
+    );
   });
 
   test('rejects malformed ones with a reason', () => {
-    assert.throws(() => parseListen('127.0.0.1:5060'), /expected PROTO:HOST:PORT/);
-    assert.throws(() => parseListen('tls:1.2.3.4:5061'), /unsupported protocol 'tls'/);
-    assert.throws(() => parseListen('udp:::1:5060'), /IPv6 addresses need brackets/);
-    assert.throws(() => parseListen('udp:1.2.3.4:70000'), /port '70000'/);
-    assert.throws(() => parseListen('udp:[1.2.3.4]:5060'), /not an IPv6 address/);
-    assert.throws(() => parseListen('udp:bad_host!:5060'), /not an IP address or host name/);
+    assert.throws(
+      () => parseListen('127.0.0.1:5060'),
+      /unsupported protocol "127.0.0.1" \(expected PROTO:ADDRESS:PORT/,
+    );
+    assert.throws(() => parseListen('tls:1.2.3.4:5061'), /unsupported protocol "tls"/);
+    assert.throws(() => parseListen('udp:::1:5060'), /IPv6 addresses go in brackets/);
+    assert.throws(() => parseListen('udp:1.2.3.4:70000'), /Invalid port in "1.2.3.4:70000"/);
+    assert.throws(() => parseListen('udp:sip.example.com:5060'), /"sip.example.com" is not an IP address/);
+    assert.throws(() => parseListen('udp:[::1:5060'), /Unterminated IPv6 reference/);
   });
 });
 
@@ -66,6 +78,12 @@ describe('loadConfig', () => {
     assert.ok(c.domains.includes('localhost') && c.domains.includes('127.0.0.1'), c.domains.join());
     assert.equal(c.registrar.default_expires, 3600);
     assert.equal(c.auth.nonce_expires, 300);
+  });
+
+  test('advertised listen hosts are among the default domains', () => {
+    const c = loadConfig({ paths, listen: ['udp:127.0.0.1:0;advertise=sip.example.com:5060'] });
+    assert.ok(c.domains.includes('sip.example.com'), c.domains.join());
+    assert.deepEqual(c.listen[0].advertise, { host: 'sip.example.com', port: 5060 });
   });
 
   test('defaults differ for root and other users', () => {
