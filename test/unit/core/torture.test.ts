@@ -329,3 +329,21 @@ describe('RFC 5118 corpus', () => {
     assert.equal(accept('rfc5118', 'ipv4-mapped-ipv6').topVia()!.host, '[::ffff:192.0.2.10]');
   });
 });
+
+test('a parse error quoting raw bytes still gives a one-line printable reason', () => {
+  let err: unknown;
+  try {
+    validateMessage(
+      parseMessage(
+        Buffer.from(
+          'OPTIONS sip:a@b SIP/2.0\r\nTo: \xff\r\n\x01<sip:x>\r\nFrom: <sip:a@b>;tag=1\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n',
+          'latin1',
+        ),
+      ),
+    );
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof SipParseError);
+  assert.match(err.reason, /^[\x20-\x7e]+$/);
+});
