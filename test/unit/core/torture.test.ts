@@ -343,5 +343,5 @@ test('a parse error quoting raw bytes still gives a one-line printable reason', 
     err = e;
   }
   assert.ok(err instanceof SipParseError);
-  assert.match(err.reason, /^Malformed Via: unexpected "\?"$/);
+  assert.match(err.reason, /^Malformed Via parameters: unexpected "\?"$/);
 });
