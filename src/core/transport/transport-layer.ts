@@ -54,7 +54,6 @@ export interface TransportLayerOptions {
   tcp?: TcpOptions;
 }
 
-const PRINTABLE = /^[\x20-\x7e]*$/;
 
 const noUser: TransportLayerUser = { onMessage() {} };
 
@@ -149,15 +148,9 @@ export class TransportLayer implements TransportSink {
   private reportParseError(e: unknown, raw: Buffer, source: MessageSource, msg: AnyMessage | undefined): void {
     source.transport.stats.parseErrors++;
     // Anything but a SipParseError is a parser bug; the peer still gets a 400 rather than a crash.
-    let err =
+    // (SipParseError keeps its reason one printable line, fit for a reason phrase.)
+    const err =
       e instanceof SipParseError ? e : new SipParseError('SIP_ERR_HEADER_LINE', 'Malformed message', { status: 400 });
-    // The reason goes into a reason phrase: keep it one line of printable ASCII whatever bytes
-    // the parser quoted from the input.
-    if (!PRINTABLE.test(err.reason))
-      err = new SipParseError(err.code, err.reason.replace(/[^\x20-\x7e]/g, '?'), {
-        status: err.status,
-        header: err.header,
-      });
     try {
       this.user.onParseError?.(err, raw, source, msg);
     } catch (x) {
