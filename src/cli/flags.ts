@@ -1,8 +1,8 @@
 /**
- * Flags shared by several commands, defined once so that names, help texts and defaults agree.
- * sipd and sipctl use the SAME names for the same things (--db-url, --data-dir, --run-dir): a
- * script can pass one set of flags to both. The defaults shown in help come from rc-keys.ts, which
- * also feeds the man pages.
+ * Flags shared by sipctl commands, defined once so that names, help texts and defaults agree.
+ * --db-url, --data-dir and --run-dir have the same names and meaning as sipd's (src/cli/
+ * daemon-flags.ts; a unit test keeps them aligned): a script can pass one set to both. The
+ * defaults shown in help come from rc-keys.ts, which also feeds the man page.
  */
 import { Flags } from '@oclif/core';
 import { settingDoc, type RcKey } from './rc-keys.js';
@@ -11,32 +11,6 @@ const DB_URL_FORMAT = 'sqlite:PATH or mysql://USER:PASSWORD@HOST:PORT/DATABASE';
 
 /** " (default: …; or KEY in sipctlrc / the environment)": the one wording of a flag's default. */
 const rcDefault = (key: RcKey) => `default: ${settingDoc(key).default}; or ${key} in sipctlrc or the environment`;
-
-// --- flags with the same name in sipd and sipctl --------------------------------------------------
-
-/** --db-url for sipd (the database it opens; default: the config file, else SQLite in the data dir). */
-export const dbUrlFlag = Flags.string({
-  summary: `database URL: ${DB_URL_FORMAT}`,
-  description: `Default: the SQLite file sipkit.db in the data directory.`,
-  helpValue: 'URL',
-});
-
-/** --data-dir for sipd. */
-export const dataDirFlag = Flags.string({
-  summary: 'data directory (the default SQLite database lives here)',
-  description: `Default: ${settingDoc('SIPD_DATA_DIR').default}.`,
-  helpValue: 'DIR',
-});
-
-/** --run-dir for sipd. */
-export const runDirFlag = Flags.string({
-  summary: 'run directory: pid file, management socket sipd.sock, log file',
-  description: `Default: ${settingDoc('SIPD_RUN_DIR').default}.`,
-  helpValue: 'DIR',
-});
-
-/** The sipd flags with sipctl's names, ready to spread into a sipd command's `flags`. */
-export const sipdPathFlags = { 'db-url': dbUrlFlag, 'data-dir': dataDirFlag, 'run-dir': runDirFlag };
 
 // --- sipctl ------------------------------------------------------------------------------------------
 
@@ -49,7 +23,7 @@ const CONNECTION = 'CONNECTION';
 export const connectionFlags = {
   'db-url': Flags.string({
     summary: `database URL: ${DB_URL_FORMAT}`,
-    description: `Overrides DBENGINE, DBHOST, DBPORT, DBNAME, DBRWUSER, DBRWPW and DB_PATH. Default: built from those keys, else the SQLite file <data dir>/sipkit.db, the database sipd uses by default.`,
+    description: `Overrides DBENGINE, DBHOST, DBPORT, DBNAME, DBRWUSER, DBRWPW and DB_PATH. A relative SQLite path is in the data directory, as in sipd. Default: built from those keys, else the SQLite file <data dir>/sipkit.db, the database sipd uses by default.`,
     helpValue: 'URL',
     helpGroup: CONNECTION,
   }),

@@ -76,7 +76,11 @@ export function settingDocs(): SettingDoc[] {
       default: 'none',
       description: 'password of DBRWUSER (keep the file mode 0600 when it holds a password)',
     },
-    { key: 'DB_PATH', default: '<data dir>/sipkit.db', description: 'SQLite database file' },
+    {
+      key: 'DB_PATH',
+      default: '<data dir>/sipkit.db',
+      description: 'SQLite database file (a relative path is in the data dir)',
+    },
     {
       key: 'SIPD_DATA_DIR',
       flag: 'data-dir',

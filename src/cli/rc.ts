@@ -136,6 +136,17 @@ export function parseDbUrl(url: string, origin = 'flag --db-url'): DbSettings {
   }
 }
 
+/**
+ * A relative SQLite path is in the data directory, exactly as sipd reads `--db-url` (src/daemon/
+ * config/load.ts), so `sipctl --db-url sqlite:test.db` opens the file `sipd --db-url sqlite:test.db`
+ * uses. `sqlite:///abs` is `/abs`; `sqlite::memory:` and non-SQLite URLs are left alone.
+ */
+export function anchorSqlite(url: string, dataDir: string): string {
+  const m = /^(sqlite3?):(.*)$/is.exec(url);
+  if (!m || m[2] === ':memory:' || m[2] === '') return url;
+  return `sqlite:${resolve(dataDir, m[2].replace(/^\/\/(?=\/)/, ''))}`;
+}
+
 /** The MySQL URL for the kamctlrc keys (user and password percent-encoded). */
 export function mysqlUrl(k: { host: string; port: number; database: string; user: string; password?: string }): string {
   const host = k.host.includes(':') ? `[${k.host}]` : k.host;
@@ -178,14 +189,14 @@ export function resolveSettings(flags: ConnectionFlags = {}, opts: ResolveOption
 
   let dbUrl: string;
   if (flags['db-url']) {
-    dbUrl = flags['db-url'];
+    dbUrl = anchorSqlite(flags['db-url'], dataDir);
     origins.dbUrl = 'flag --db-url';
   } else {
     const engine = get('DBENGINE');
     const name = (engine?.value ?? 'SQLITE').toUpperCase();
     if (name === 'SQLITE') {
       const p = get('DB_PATH');
-      dbUrl = `sqlite:${p ? resolve(p.value) : dbFileIn(dataDir)}`;
+      dbUrl = `sqlite:${p ? resolve(dataDir, p.value) : dbFileIn(dataDir)}`;
       origins.dbUrl = p?.origin ?? engine?.origin ?? (origins.dataDir === 'default' ? 'default' : origins.dataDir);
     } else if (name === 'MYSQL' || name === 'MARIADB') {
       const portText = get('DBPORT')?.value ?? String(DEFAULT_DBPORT);

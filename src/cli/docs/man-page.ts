@@ -7,8 +7,11 @@ import type { Command } from '@oclif/core';
 import { exitCodeDescriptions, sipTestExitCodeDescriptions } from '../exit-codes.js';
 import { arg, esc, inline, line, pre, text } from './roff.js';
 
-/** A paragraph (inline markup: `code`, *emphasis*), a definition list, or literal lines. */
-export type Block = string | { list: ReadonlyArray<readonly [string, string]> } | { pre: string };
+/**
+ * A paragraph (inline markup: `code`, *emphasis*), a definition list, literal lines, or verbatim
+ * roff for what the markup cannot say (hand-written, trusted; it is copied as is).
+ */
+export type Block = string | { list: ReadonlyArray<readonly [string, string]> } | { pre: string } | { roff: string };
 
 export interface Section {
   title: string;
@@ -21,6 +24,8 @@ export interface BinProse {
   /** The NAME line after "bin \-". */
   name: string;
   description: Block[];
+  /** Text at the start of OPTIONS (the flags several commands share). */
+  optionsIntro?: Block[];
   /** Sections placed after COMMANDS (e.g. CONFIGURATION). */
   sections?: Section[];
   files: ReadonlyArray<readonly [string, string]>;
@@ -51,7 +56,8 @@ function blocks(list: Block[]): string[] {
   for (const b of list) {
     if (typeof b === 'string') out.push('.PP', inline(b));
     else if ('list' in b) for (const [term, text] of b.list) out.push('.TP', inline(term), inline(text));
-    else out.push('.PP', ...pre(b.pre));
+    else if ('pre' in b) out.push('.PP', ...pre(b.pre));
+    else out.push(...b.roff.replace(/\n+$/, '').split('\n'));
   }
   return out;
 }
@@ -88,7 +94,7 @@ function flagText(f: Flag, bin: string, id: string): string {
     parts.push(`Default: ${String(f.default)}.`);
   }
   if (f.required) parts.push('Required.');
-  if (f.type === 'option' && f.multiple) parts.push('May be repeated.');
+  if (f.type === 'option' && f.multiple && !parts.some((p) => /repeat/i.test(p))) parts.push('May be repeated.');
   return text(sentences(parts));
 }
 
@@ -102,9 +108,38 @@ function usage(bin: string, shownId: string, cmd: Command.Loadable): string[] {
   return ['.PP', '.in +4', '.ti -4', words.join(' '), '.in'];
 }
 
-const isGroupFlag = (f: Flag) => Boolean(f.helpGroup);
+/** What makes two flags "the same flag" for the documentation. */
+const flagKey = (f: Flag) => {
+  const o = f as Flag & { helpValue?: unknown; multiple?: boolean; default?: unknown };
+  return JSON.stringify([
+    o.name,
+    o.type,
+    o.char,
+    o.summary,
+    o.description,
+    o.helpValue,
+    o.helpGroup,
+    o.multiple,
+    o.default,
+  ]);
+};
 
-function commandSection(input: ManPageInput, cmd: Command.Loadable): string[] {
+/**
+ * Flags documented once under OPTIONS instead of in every command: those in a help group (GLOBAL,
+ * CONNECTION...) and those that several commands define identically (sipd's --config, --run-dir).
+ */
+function sharedFlagKeys(commands: Command.Loadable[]): Set<string> {
+  const count = new Map<string, number>();
+  for (const cmd of commands) {
+    for (const f of Object.values(cmd.flags ?? {})) {
+      if (f.hidden) continue;
+      count.set(flagKey(f), (count.get(flagKey(f)) ?? 0) + (f.helpGroup ? 2 : 1));
+    }
+  }
+  return new Set([...count].filter(([, n]) => n >= 2).map(([k]) => k));
+}
+
+function commandSection(input: ManPageInput, cmd: Command.Loadable, shared: Set<string>): string[] {
   const shownId = cmd.id.replaceAll(':', input.separator);
   const { bin } = input;
   const out = [`.SS ${arg(shownId || bin)}`, ...usage(bin, shownId, cmd)];
@@ -121,15 +156,15 @@ function commandSection(input: ManPageInput, cmd: Command.Loadable): string[] {
     }
   }
   const flags = Object.values(cmd.flags ?? {}).filter((f) => !f.hidden);
-  const own = flags.filter((f) => !isGroupFlag(f)).sort((a, b) => a.name.localeCompare(b.name));
+  const own = flags.filter((f) => !shared.has(flagKey(f))).sort((a, b) => a.name.localeCompare(b.name));
   if (own.length) {
     out.push('.PP', 'Flags:');
     for (const f of own) out.push('.TP', flagLabel(f), flagText(f, bin, shownId));
   }
-  const groups = [...new Set(flags.filter(isGroupFlag).map((f) => f.helpGroup!))].sort();
-  if (groups.length) {
-    const names = groups.map((g) => `${g.toLowerCase()} flags`).join(' and the ');
-    out.push('.PP', `Also takes the ${esc(names)} (see \\fBOPTIONS\\fR).`);
+  const common = flags.filter((f) => shared.has(flagKey(f))).map((f) => `\\fB\\-\\-${esc(f.name)}\\fR`);
+  if (common.length) {
+    const list = common.length === 1 ? common[0] : `${common.slice(0, -1).join(', ')} and ${common.at(-1)}`;
+    out.push('.PP', `Also takes ${list} (see \\fBOPTIONS\\fR).`);
   }
   const examples = (cmd.examples ?? []).map((e) => (typeof e === 'string' ? e : `${e.description}\n${e.command}`));
   if (examples.length) {
@@ -144,21 +179,27 @@ function commandSection(input: ManPageInput, cmd: Command.Loadable): string[] {
   return out;
 }
 
-/** Flags that belong to a help group (GLOBAL, CONNECTION...): documented once, under OPTIONS. */
-function optionsSection(input: ManPageInput, visible: Command.Loadable[]): string[] {
+/** The shared flags, once, grouped by help group ("Common flags" for shared flags without one). */
+function optionsSection(input: ManPageInput, visible: Command.Loadable[], shared: Set<string>): string[] {
   const byGroup = new Map<string, Map<string, Flag>>();
   for (const cmd of visible) {
     for (const f of Object.values(cmd.flags ?? {})) {
-      if (f.hidden || !f.helpGroup) continue;
-      const g = byGroup.get(f.helpGroup) ?? new Map<string, Flag>();
+      if (f.hidden || !shared.has(flagKey(f))) continue;
+      const group = f.helpGroup ?? '';
+      const g = byGroup.get(group) ?? new Map<string, Flag>();
       if (!g.has(f.name)) g.set(f.name, f);
-      byGroup.set(f.helpGroup, g);
+      byGroup.set(group, g);
     }
   }
   if (byGroup.size === 0) return [];
-  const out = ['.SH OPTIONS'];
-  for (const group of [...byGroup.keys()].sort()) {
-    out.push(`.SS ${arg(`${group[0]}${group.slice(1).toLowerCase()} flags`)}`);
+  const out = ['.SH OPTIONS', ...blocks(input.prose.optionsIntro ?? [])];
+  // Common flags first, then the help groups alphabetically (CONNECTION before GLOBAL).
+  const groups = [...byGroup.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
+  for (const group of groups) {
+    if (byGroup.size > 1) {
+      const title = group === '' ? 'Common flags' : `${group[0]}${group.slice(1).toLowerCase()} flags`;
+      out.push(`.SS ${arg(title)}`);
+    }
     const flags = [...byGroup.get(group)!.values()].sort((a, b) => a.name.localeCompare(b.name));
     for (const f of flags) out.push('.TP', flagLabel(f), flagText(f, input.bin, ''));
   }
@@ -167,7 +208,7 @@ function optionsSection(input: ManPageInput, visible: Command.Loadable[]): strin
 
 function exitStatus(prose: BinProse): string[] {
   const table = prose.exitCodes === 'sipp' ? sipTestExitCodeDescriptions : exitCodeDescriptions;
-  const out = ['.SH "EXIT STATUS"'];
+  const out = ['.SH EXIT STATUS'];
   for (const [code, text] of table) out.push('.TP', `.B ${code}`, inline(text));
   if (prose.exitNote) out.push('.PP', inline(prose.exitNote));
   return out;
@@ -177,6 +218,7 @@ function exitStatus(prose: BinProse): string[] {
 export function renderManPage(input: ManPageInput): string {
   const { bin, prose } = input;
   const visible = input.commands.filter((c) => !c.hidden).sort((a, b) => a.id.localeCompare(b.id));
+  const shared = sharedFlagKeys(visible);
   const out: string[] = [
     `.\\" ${bin}(${prose.section}): generated by \`npm run docs\` from the command metadata and`,
     `.\\" src/cli/docs/prose/${bin}.ts. Do not edit: change those and regenerate.`,
@@ -197,7 +239,7 @@ export function renderManPage(input: ManPageInput): string {
     '\\fB\\-\\-version\\fR',
     '.SH DESCRIPTION',
     ...blocks(prose.description),
-    ...optionsSection(input, visible),
+    ...optionsSection(input, visible, shared),
     '.SH COMMANDS',
   ];
   // oclif derives a topic from every command id; only real topics (with subcommands) are listed.
@@ -211,8 +253,8 @@ export function renderManPage(input: ManPageInput): string {
     }
   }
   if (visible.length === 0) out.push('.PP', line(`${esc(bin)} has no commands yet.`));
-  for (const cmd of visible) out.push(...commandSection(input, cmd));
-  for (const s of prose.sections ?? []) out.push(`.SH ${arg(s.title.toUpperCase())}`, ...blocks(s.blocks));
+  for (const cmd of visible) out.push(...commandSection(input, cmd, shared));
+  for (const s of prose.sections ?? []) out.push(`.SH ${esc(s.title.toUpperCase())}`, ...blocks(s.blocks));
   if (prose.files.length) out.push('.SH FILES');
   for (const [path, text] of prose.files) out.push('.TP', `.I ${arg(path)}`, inline(text));
   if (prose.environment.length) out.push('.SH ENVIRONMENT');
@@ -224,6 +266,6 @@ export function renderManPage(input: ManPageInput): string {
     const comma = i < prose.seeAlso.length - 1 ? ',' : '';
     return m ? `.BR ${esc(m[1])} (${m[2]})${comma}` : `${esc(s)}${comma}`;
   });
-  out.push('.SH "SEE ALSO"', ...refs);
+  out.push('.SH SEE ALSO', ...refs);
   return out.join('\n') + '\n';
 }

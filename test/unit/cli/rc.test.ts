@@ -74,6 +74,18 @@ test('system file, then user file, then environment, then flags: the later wins'
   assert.equal(f.origins.socket, 'flag --socket');
 });
 
+test('relative SQLite paths are in the data dir, as sipd reads them', () => {
+  const rel = resolveSettings({ 'db-url': 'sqlite:test.db', 'data-dir': '/d' }, { env: userEnv, files: [] });
+  assert.equal(rel.dbUrl, 'sqlite:/d/test.db');
+  assert.equal(
+    resolveSettings({ 'db-url': 'sqlite:///abs/x.db' }, { env: userEnv, files: [] }).dbUrl,
+    'sqlite:/abs/x.db',
+  );
+  assert.equal(resolveSettings({ 'db-url': 'sqlite::memory:' }, { env: userEnv, files: [] }).dbUrl, 'sqlite::memory:');
+  const p = resolveSettings({ 'data-dir': '/d' }, { env: { ...userEnv, DB_PATH: 'k.db' }, files: [] });
+  assert.equal(p.dbUrl, 'sqlite:/d/k.db');
+});
+
 test('--data-dir moves the default SQLite database with it, as in sipd', () => {
   const s = resolveSettings({ 'data-dir': '/var/tmp/sk' }, { env: userEnv, files: [] });
   assert.equal(s.dbUrl, 'sqlite:/var/tmp/sk/sipkit.db');

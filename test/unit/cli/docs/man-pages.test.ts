@@ -66,7 +66,7 @@ test('each page documents every command of its own bin with its flags, and no ot
 test('EXIT STATUS comes from src/cli/exit-codes.ts (SIPp codes for siptest)', () => {
   for (const page of pages) {
     const table = page.bin === 'siptest' ? sipTestExitCodeDescriptions : exitCodeDescriptions;
-    const section = page.content.slice(page.content.indexOf('.SH "EXIT STATUS"'));
+    const section = page.content.slice(page.content.indexOf('.SH EXIT STATUS'));
     const codes = [...section.matchAll(/^\.B (\d+)$/gm)].map((m) => Number(m[1]));
     assert.deepEqual(
       codes,

@@ -39,6 +39,30 @@ const prose: BinProse = {
   seeAlso: ['sipd(8)', 'kamctl(8)'],
 };
 
+test('flags several commands share are documented once, under OPTIONS', () => {
+  const flag = (name: string, summary: string) => ({ name, type: 'option', summary, helpValue: 'X' });
+  const cmd = (id: string, extra: Record<string, unknown>) =>
+    ({ id, args: {}, flags: { config: flag('config', 'config file'), ...extra } }) as unknown as Command.Loadable;
+  const page = renderManPage({
+    bin: 'd',
+    version: '1',
+    separator: ' ',
+    commands: [
+      cmd('start', { timeout: flag('timeout', 'wait to start') }),
+      cmd('stop', { timeout: flag('timeout', 'wait to stop') }),
+    ],
+    topics: [],
+    prose: { ...prose, optionsIntro: ['These override the file.'] },
+  });
+  const options = page.slice(page.indexOf('.SH OPTIONS'), page.indexOf('.SH COMMANDS'));
+  assert.match(options, /These override the file\./);
+  assert.match(options, /\\-\\-config/);
+  assert.doesNotMatch(options, /timeout/, 'flags that differ stay with their command');
+  assert.match(page, /wait to start/);
+  assert.match(page, /wait to stop/);
+  assert.equal(page.match(/config file/g)?.length, 1);
+});
+
 test('a command becomes a subsection with usage, arguments, flags and examples', () => {
   const cmd = {
     id: 'alias:add',
@@ -80,6 +104,7 @@ test('a command becomes a subsection with usage, arguments, flags and examples',
   assert.doesNotMatch(page, /secret/, 'hidden flags are not documented');
   assert.match(page, /^\\&\.Starts with a dot\.$/m);
   assert.match(page, /^\$ tool alias add bob alice$/m);
-  assert.match(page, /^\.SH OPTIONS\n\.SS "Global flags"\n\.TP\n\\fB\\-\\-json\\fR$/m);
+  assert.match(page, /^\.SH OPTIONS\n\.TP\n\\fB\\-\\-json\\fR$/m, 'group flags once, under OPTIONS');
+  assert.match(page, /^Also takes \\fB\\-\\-json\\fR \(see \\fBOPTIONS\\fR\)\.$/m);
   assert.match(page, /^\.BR sipd \(8\),\n\.BR kamctl \(8\)\n$/m);
 });
