@@ -3,14 +3,14 @@
  * `node -e 0` measured in the same run. Runs are interleaved (every command once per round) so
  * load changes on this shared machine hit all of them alike; CPU time (user+sys, via
  * /usr/bin/time when present) is reported next to wall time because it drifts far less.
- *   node dist/test/bench/cli-startup.js [rounds]
+ *   npm run bench -- cli-startup        (SIPKIT_BENCH_ROUNDS=N to change the 11 rounds)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/fixtures.js';
+import type { Bench } from './run.js';
 
-const rounds = Number(process.argv[2] ?? 15);
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 const cases: Array<[string, string[]]> = [['node -e 0', ['-e', '0']]];
@@ -31,21 +31,29 @@ function once(argv: string[]): { wall: number; cpu: number } {
   return { wall, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN };
 }
 
-const samples = cases.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
-for (let i = 0; i < rounds; i++) {
-  cases.forEach(([, argv], k) => {
-    const s = once(argv);
-    samples[k].wall.push(s.wall);
-    samples[k].cpu.push(s.cpu);
-  });
-}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const base = median(samples[0].wall);
-process.stdout.write(`medians of ${rounds} interleaved rounds (ms)\n${'command'.padEnd(24)}  wall    cpu  wall/node\n`);
-cases.forEach(([name], k) => {
-  const wall = median(samples[k].wall);
-  const cpu = median(samples[k].cpu);
+
+const bench: Bench = async () => {
+  const rounds = Number(process.env.SIPKIT_BENCH_ROUNDS ?? 11);
+  const samples = cases.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  for (let i = 0; i < rounds; i++) {
+    cases.forEach(([, argv], k) => {
+      const s = once(argv);
+      samples[k].wall.push(s.wall);
+      samples[k].cpu.push(s.cpu);
+    });
+  }
+  const base = median(samples[0].wall);
   process.stdout.write(
-    `${name.padEnd(24)} ${wall.toFixed(0).padStart(5)}  ${cpu.toFixed(0).padStart(5)}  ${(wall / base).toFixed(1)}x\n`,
+    `medians of ${rounds} interleaved rounds (ms)\n${'command'.padEnd(24)}  wall    cpu  wall/node\n`,
   );
-});
+  cases.forEach(([name], k) => {
+    const wall = median(samples[k].wall);
+    const cpu = median(samples[k].cpu);
+    process.stdout.write(
+      `${name.padEnd(24)} ${wall.toFixed(0).padStart(5)}  ${cpu.toFixed(0).padStart(5)}  ${(wall / base).toFixed(1)}x\n`,
+    );
+  });
+};
+
+export default bench;
