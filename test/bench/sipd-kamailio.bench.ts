@@ -88,11 +88,15 @@ function options(argv: string[]): Options {
   };
 }
 
+/** "server 61%, sipp 80%, uas 70%": CPU of each process over a step, in % of one core. */
+function cpuShares(s: StepResult): string {
+  const uas = s.uasCpuPct === undefined ? '' : `, uas ${s.uasCpuPct.toFixed(0)}%`;
+  return `server ${s.serverCpuPct.toFixed(0)}%, sipp ${s.sippCpuPct.toFixed(0)}%${uas}`;
+}
+
 function stepMark(s: StepResult, verbose: boolean): string {
-  const mark = s.clean ? '✓' : `✗${verbose || s.reason ? `(${s.reason ?? ''})` : ''}`;
-  const extra = verbose
-    ? ` [${s.successful}/${s.calls}, ${s.wallS.toFixed(1)} s, cpu ${s.serverCpuPct.toFixed(0)}%]`
-    : '';
+  const mark = s.clean ? '✓' : `✗${s.reason ? `(${s.reason})` : ''}`;
+  const extra = verbose ? ` [${s.successful}/${s.calls}, ${s.wallS.toFixed(1)} s, ${cpuShares(s)}]` : '';
   return ` ${s.rate}${mark}${extra}`;
 }
 
@@ -108,7 +112,7 @@ async function search(
     out(stepMark(s, verbose));
     return s;
   }, o);
-  const cpu = r.bestStep ? ` (server CPU ${r.bestStep.serverCpuPct.toFixed(0)}% of a core)` : '';
+  const cpu = r.bestStep ? ` (CPU, % of a core: ${cpuShares(r.bestStep)})` : '';
   out(
     `\n      → ${r.best > 0 ? `${r.best.toLocaleString('en-US')}/s` : 'no clean rate'}${cpu}, stopped by ${r.stoppedBy}\n`,
   );

@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { fixturesDir } from '../../helpers/fixtures.js';
 import { freeUdpBlock } from './ports.js';
+import { groupCpuMs } from './procs.js';
 import type { StepOutcome } from './rate-finder.js';
 import type { RunningServer } from './server.js';
 import { commonArgs, runSipp, SIPP_PORT_BLOCK, startSipp, type RunningSipp, type SippRunResult } from './sipp.js';
@@ -41,6 +42,9 @@ export interface StepResult extends StepOutcome {
   serverCpuMs: number;
   /** Server CPU over the step's wall time, in % of one core (Kamailio with 2 workers: up to ~200). */
   serverCpuPct: number;
+  /** The load generator's CPU over the step, in % of one core: the stepping sipp, and the UAS. */
+  sippCpuPct: number;
+  uasCpuPct?: number;
 }
 
 export interface LoadContext {
@@ -52,11 +56,20 @@ export interface LoadContext {
   infCsv: string;
   callee: Subscriber;
   stepSeconds: number;
+  /** CPU ms so far of the callee's sipp UAS, when one runs (set by Callee.start). */
+  uasCpuMs?: () => number;
 }
 
 let statSeq = 0;
 
-function judge(rate: number, calls: number, tailS: number, r: SippRunResult, cpuMs: number): StepResult {
+function judge(
+  rate: number,
+  calls: number,
+  tailS: number,
+  r: SippRunResult,
+  cpuMs: number,
+  uasCpuMs: number | undefined,
+): StepResult {
   const s = r.stats;
   const wallS = r.wallMs / 1000;
   const base = {
@@ -68,6 +81,8 @@ function judge(rate: number, calls: number, tailS: number, r: SippRunResult, cpu
     wallS,
     serverCpuMs: cpuMs,
     serverCpuPct: (cpuMs / r.wallMs) * 100,
+    sippCpuPct: (r.cpuMs / r.wallMs) * 100,
+    uasCpuPct: uasCpuMs === undefined ? undefined : (uasCpuMs / r.wallMs) * 100,
   };
   const reasons: string[] = [];
   if (!s) reasons.push(`no stats (sipp exit ${r.code ?? r.signal}${r.stderr ? `: ${r.stderr.split('\n')[0]}` : ''})`);
@@ -104,9 +119,11 @@ async function sippStep(
   args.push('-recv_timeout', String(RECV_TIMEOUT_MS), '-trace_stat', '-stf', statFile, '-fd', '1');
   args.push('-timeout', `${Math.ceil(calls / rate + tailS + 20)}s`);
   const cpu0 = ctx.server.cpuMs();
+  const uas0 = ctx.uasCpuMs?.();
   const r = await runSipp({ args, statFile, cwd: ctx.dir, killAfterMs: (calls / rate + tailS + 30) * 1000 });
   const cpuMs = ctx.server.cpuMs() - cpu0;
-  return judge(rate, calls, tailS, r, cpuMs);
+  const uasMs = uas0 === undefined ? undefined : ctx.uasCpuMs!() - uas0;
+  return judge(rate, calls, tailS, r, cpuMs, uasMs);
 }
 
 /** Stands for the stepping sipp's own address in its arguments (known once its ports are). */
@@ -162,6 +179,7 @@ export async function registerOnce(ctx: LoadContext, sub: Subscriber, contactAdd
 /** The callee: a sipp UAS on its own ports, registered (with digest) to the server. */
 export class Callee {
   private uas: RunningSipp | undefined;
+  private cpuBefore = 0;
   private constructor(
     private readonly ctx: LoadContext,
     private readonly base: number,
@@ -171,6 +189,8 @@ export class Callee {
     const c = new Callee(ctx, await freeUdpBlock(SIPP_PORT_BLOCK));
     c.launch();
     await c.register();
+    // Cumulative over restarts, so that a step's difference stays right after one.
+    ctx.uasCpuMs = () => c.cpuBefore + (c.uas ? groupCpuMs(c.uas.group.pgid) : 0);
     return c;
   }
 
@@ -199,6 +219,7 @@ export class Callee {
    * of calls that the caller gave up, which would load the server during the next step.
    */
   async restart(): Promise<void> {
+    if (this.uas) this.cpuBefore += groupCpuMs(this.uas.group.pgid);
     await this.uas?.stop();
     this.launch();
   }
@@ -206,5 +227,6 @@ export class Callee {
   async stop(): Promise<void> {
     await this.uas?.stop();
     this.uas = undefined;
+    this.ctx.uasCpuMs = undefined;
   }
 }

@@ -7,7 +7,7 @@
  * and a missing column is an error, not a zero.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { runCommand, spawnGroup, stopGroup, type GroupChild } from './procs.js';
+import { groupCpuMs, runCommand, spawnGroup, stopGroup, type GroupChild } from './procs.js';
 
 export const SIPP_BIN = process.env.SIPP_BIN ?? 'sipp';
 
@@ -94,6 +94,12 @@ export interface SippRunResult {
   /** null when sipp wrote no stat file (it failed before the scenario started). */
   stats: SippStats | null;
   wallMs: number;
+  /**
+   * sipp's own CPU ms (user + system), sampled from /proc every 100 ms while it ran: a slight
+   * underestimate (the last interval is missed), enough to tell when the load generator and not
+   * the server was the limit.
+   */
+  cpuMs: number;
   stderr: string;
 }
 
@@ -115,7 +121,10 @@ export async function runSipp(opts: SippRunOptions): Promise<SippRunResult> {
     if (stderr.length < 8192) stderr += d.toString('utf8');
   });
   const timer = setTimeout(() => void stopGroup(g, 1000), opts.killAfterMs);
+  let cpuMs = 0;
+  const sample = setInterval(() => (cpuMs = Math.max(cpuMs, groupCpuMs(g.pgid))), 100);
   const { code, signal } = await g.exited;
+  clearInterval(sample);
   clearTimeout(timer);
   const wallMs = performance.now() - t0;
   let stats: SippStats | null = null;
@@ -126,7 +135,7 @@ export async function runSipp(opts: SippRunOptions): Promise<SippRunResult> {
       stats = null;
     }
   }
-  return { code, signal, stats, wallMs, stderr: stderr.trim() };
+  return { code, signal, stats, wallMs, cpuMs, stderr: stderr.trim() };
 }
 
 /** A sipp left running (the UAS of the call test). */

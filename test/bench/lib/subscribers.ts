@@ -9,25 +9,14 @@
  * store over better-sqlite3) and neither pays a network round trip the other does not; the
  * bench also needs no database server, and no cleanup beyond a temp dir.
  */
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { computeHa1, computeHa1b } from '../../../src/core/auth/ha1.js';
+import { kamailioSchemaSql, kamailioScriptsMissing } from '../../helpers/kamailio.js';
 
-/** Tables sipkit shares with Kamailio, in kamdbctl's order (same list as the store's tests). */
-export const KAMAILIO_SQLITE_MODULES = ['standard', 'auth_db', 'usrloc', 'alias_db', 'group', 'avpops', 'domain'];
-
-export function kamailioSqlDir(): string {
-  return join(process.env.SIPKIT_KAMAILIO_SQL_DIR ?? '/usr/share/kamailio', 'db_sqlite');
-}
-
-/** Why the scripts cannot be used, or null when they can. */
+/** Why Kamailio's db_sqlite scripts cannot be used, or null when they can. */
 export function kamailioSqlMissing(): string | null {
-  const dir = kamailioSqlDir();
-  const missing = KAMAILIO_SQLITE_MODULES.filter((m) => !existsSync(join(dir, `${m}-create.sql`)));
-  return missing.length === 0
-    ? null
-    : `Kamailio's db_sqlite scripts missing in ${dir} (${missing.join(', ')}): install kamailio-sqlite-modules`;
+  return kamailioScriptsMissing('db_sqlite');
 }
 
 export interface Subscriber {
@@ -44,11 +33,11 @@ export function benchSubscribers(count: number, prefix = 'u'): Subscriber[] {
   }));
 }
 
-/** Creates `path` from Kamailio's db_sqlite scripts (must not exist yet). */
+/** Creates `path` from Kamailio's db_sqlite scripts (what `kamdbctl create` runs). */
 export function createKamailioDb(path: string): void {
   const db = new Database(path);
   try {
-    for (const m of KAMAILIO_SQLITE_MODULES) db.exec(readFileSync(join(kamailioSqlDir(), `${m}-create.sql`), 'utf8'));
+    db.exec(kamailioSchemaSql('db_sqlite'));
   } finally {
     db.close();
   }

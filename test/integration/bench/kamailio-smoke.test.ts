@@ -18,10 +18,10 @@ import { Callee, callLoad, registerOnce, type LoadContext } from '../../bench/li
 import { groupAlive } from '../../bench/lib/procs.js';
 import { sipRequest } from '../../bench/lib/sip-probe.js';
 import { sippMissing } from '../../bench/lib/sipp.js';
+import { isCi } from '../../helpers/mysql.js';
 import { benchSubscribers, createKamailioDb, insertSubscribers, type Subscriber } from '../../bench/lib/subscribers.js';
 
 const DOMAIN = 'smoke.sipkit.test';
-const isCi = () => !!process.env.CI && process.env.CI !== 'false';
 const missing = kamailioMissing() ?? (await sippMissing());
 
 if (missing) {
