@@ -346,6 +346,16 @@ export class SipRequest extends SipMessage {
     this.rawStartLine = undefined;
   }
 
+  /**
+   * An independent copy (a proxy's per-branch request, §16.6 step 1): header fields are immutable
+   * objects, so copying the list is enough; the body buffer is shared (replace it, never write into it).
+   */
+  clone(): SipRequest {
+    const c = new SipRequest(this._method, this._uri, [...this.headers], this.body, this.rawStartLine);
+    c.contentLengthConflict = this.contentLengthConflict;
+    return c;
+  }
+
   /** The Request-URI as text. */
   get uri(): string {
     return this._uri;
@@ -384,6 +394,13 @@ export class SipResponse extends SipMessage {
     this._status = status;
     this._reason = reason;
     this.rawStartLine = rawStartLine;
+  }
+
+  /** An independent copy (a proxy forwarding a response after removing its own Via). */
+  clone(): SipResponse {
+    const c = new SipResponse(this._status, this._reason, [...this.headers], this.body, this.rawStartLine);
+    c.contentLengthConflict = this.contentLengthConflict;
+    return c;
   }
 
   get status(): number {
