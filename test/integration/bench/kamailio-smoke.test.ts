@@ -32,56 +32,66 @@ if (missing) {
 } else {
   test('bench Kamailio config: register with digest and 5 calls', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sipkit-kam-smoke-'));
-    const subs = benchSubscribers(3);
-    const [known, unregistered] = subs as [Subscriber, Subscriber, Subscriber];
-    const callee: Subscriber = { user: 'callee', password: 'callee-secret' };
-    const baseDb = join(dir, 'base.sqlite');
-    createKamailioDb(baseDb);
-    insertSubscribers(baseDb, DOMAIN, subs);
-
-    const server = await new KamailioServer({ children: 2 }).start({
-      dir,
-      domain: DOMAIN,
-      baseDb,
-      loadSubscribers: subs,
-      callee,
-    });
-    const ctx: LoadContext = { server, domain: DOMAIN, dir, infCsv: '', callee, stepSeconds: 1 };
-    let uas: Callee | undefined;
+    let pgid = -1;
     try {
-      // main + 2 UDP receivers + timers: more than the 2 workers alone.
-      assert.ok(server.processes() >= 4, `expected Kamailio's workers, got ${server.processes()} processes`);
-
-      const wrong = await registerOnce(ctx, { user: known.user, password: 'not-the-password' }, '127.0.0.1:9');
-      assert.equal(wrong.code, 1, 'a REGISTER with a wrong password must fail (sipp exit 1)');
-      assert.equal(wrong.stats?.successful, 0);
-
-      const ok = await registerOnce(ctx, known, '127.0.0.1:9');
-      assert.equal(ok.code, 0, `REGISTER with digest failed: ${ok.stderr}\n${server.logTail()}`);
-      assert.equal(ok.stats?.successful, 1);
-
-      uas = await Callee.start(ctx); // registers the callee; throws if that fails
-      const calls = await callLoad(ctx, 10, 5);
-      assert.equal(calls.reason, undefined, `calls not clean: ${calls.reason}\n${server.logTail()}`);
-      assert.equal(calls.successful, 5);
-      assert.equal(calls.failed, 0);
-      assert.ok(calls.serverCpuMs >= 0);
-
-      const invite = (user: string, domain = DOMAIN) =>
-        sipRequest(server.port, {
-          method: 'INVITE',
-          requestUri: `sip:${user}@${domain}`,
-          from: `sip:probe@${DOMAIN}`,
-          to: `sip:${user}@${domain}`,
-        });
-      assert.equal(await invite(unregistered.user), 480, 'subscriber without binding');
-      assert.equal(await invite('nobody'), 404, 'not a subscriber');
-      assert.equal(await invite(known.user, 'elsewhere.example'), 403, 'no relaying to foreign domains');
+      await smoke(dir, (g) => (pgid = g));
     } finally {
-      await uas?.stop();
-      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     }
-    assert.equal(groupAlive(server.group.pgid), false, 'Kamailio processes left behind');
+    assert.ok(pgid > 0);
+    assert.equal(groupAlive(pgid), false, 'Kamailio processes left behind');
   });
+}
+
+/** Everything the test does against one Kamailio in `dir`; `started` learns its process group. */
+async function smoke(dir: string, started: (pgid: number) => void): Promise<void> {
+  const subs = benchSubscribers(3);
+  const [known, unregistered] = subs as [Subscriber, Subscriber, Subscriber];
+  const callee: Subscriber = { user: 'callee', password: 'callee-secret' };
+  const baseDb = join(dir, 'base.sqlite');
+  createKamailioDb(baseDb);
+  insertSubscribers(baseDb, DOMAIN, subs);
+
+  const server = await new KamailioServer({ children: 2 }).start({
+    dir,
+    domain: DOMAIN,
+    baseDb,
+    loadSubscribers: subs,
+    callee,
+  });
+  started(server.group.pgid);
+  const ctx: LoadContext = { server, domain: DOMAIN, dir, infCsv: '', callee, stepSeconds: 1 };
+  let uas: Callee | undefined;
+  try {
+    // main + 2 UDP receivers + timers: more than the 2 workers alone.
+    assert.ok(server.processes() >= 4, `expected Kamailio's workers, got ${server.processes()} processes`);
+
+    const wrong = await registerOnce(ctx, { user: known.user, password: 'not-the-password' }, '127.0.0.1:9');
+    assert.equal(wrong.code, 1, 'a REGISTER with a wrong password must fail (sipp exit 1)');
+    assert.equal(wrong.stats?.successful, 0);
+
+    const ok = await registerOnce(ctx, known, '127.0.0.1:9');
+    assert.equal(ok.code, 0, `REGISTER with digest failed: ${ok.stderr}\n${server.logTail()}`);
+    assert.equal(ok.stats?.successful, 1);
+
+    uas = await Callee.start(ctx); // registers the callee; throws if that fails
+    const calls = await callLoad(ctx, 10, 5);
+    assert.equal(calls.reason, undefined, `calls not clean: ${calls.reason}\n${server.logTail()}`);
+    assert.equal(calls.successful, 5);
+    assert.equal(calls.failed, 0);
+
+    const invite = (user: string, domain = DOMAIN) =>
+      sipRequest(server.port, {
+        method: 'INVITE',
+        requestUri: `sip:${user}@${domain}`,
+        from: `sip:probe@${DOMAIN}`,
+        to: `sip:${user}@${domain}`,
+      });
+    assert.equal(await invite(unregistered.user), 480, 'subscriber without binding');
+    assert.equal(await invite('nobody'), 404, 'not a subscriber');
+    assert.equal(await invite(known.user, 'elsewhere.example'), 403, 'no relaying to foreign domains');
+  } finally {
+    await uas?.stop();
+    await server.stop();
+  }
 }
