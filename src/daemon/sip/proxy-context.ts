@@ -192,6 +192,13 @@ export class ProxyContext implements ClientTransactionUser {
     }
     if (b.final) return;
     if (status >= 600 && this.request.method === 'INVITE') this.cancelOthers(b);
+    // A 487 we did not ask for: Timer C fired and the transaction cancelled itself (§16.8). The
+    // branch timed out: it counts as 408 (as Kamailio's fr_inv_timer), so no-answer forwarding
+    // applies and the caller learns the callee did not answer, not that someone hung up.
+    if (status === 487 && !b.cancelled && !this._cancelled && tx.cancelTransaction !== undefined) {
+      this.branchFinal(b, this.synthetic(408, 'Request Timeout', b));
+      return;
+    }
     this.branchFinal(b, res);
   }
 
