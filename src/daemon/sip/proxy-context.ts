@@ -61,6 +61,8 @@ export interface ProxyEnvironment {
   countReply?(status: number): void;
   /** An unexpected failure (a bug); the context answers 500 and goes on. */
   onError?(err: unknown): void;
+  /** Work in progress (graceful stop waits for it): +1 when a context starts, -1 when it has answered. */
+  busy?(delta: 1 | -1): void;
 }
 
 interface Branch {
@@ -77,6 +79,7 @@ export class ProxyContext implements ClientTransactionUser {
   private answered = false;
   private _cancelled = false;
   private failureTried = false;
+  private finished = false;
   /**
    * Called once when every branch has a final response, none was a 2xx and the request was not
    * cancelled: return new targets to try them (call forwarding), or nothing to answer with the
@@ -91,7 +94,9 @@ export class ProxyContext implements ClientTransactionUser {
     readonly request: SipRequest,
     /** add Record-Route (§16.6 step 4) */
     private readonly recordRoute: boolean,
-  ) {}
+  ) {
+    env.busy?.(1);
+  }
 
   get cancelled(): boolean {
     return this._cancelled;
@@ -244,8 +249,16 @@ export class ProxyContext implements ClientTransactionUser {
     this.sendBest(best);
   }
 
+  /** The final answer went upstream: no longer work in progress. */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.env.busy?.(-1);
+  }
+
   private sendBest(best: BestResponse): void {
     this.answered = true;
+    this.finish();
     if (!best.response) {
       this.server.reply(best.status);
       return;
@@ -265,6 +278,7 @@ export class ProxyContext implements ClientTransactionUser {
     const out = res.clone();
     out.removeFirst('via');
     if (res.status >= 300) this.answered = true;
+    if (res.status >= 200) this.finish();
     if (this.server.respond(out)) this.env.count?.('fwd_reply');
   }
 

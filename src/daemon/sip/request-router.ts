@@ -58,6 +58,8 @@ export interface RouterDeps {
   contexts: WeakMap<ServerTransaction, ProxyContext>;
   /** false while sipd drains: new work gets 503 */
   accepting(): boolean;
+  /** Work in progress, for the graceful stop: +1 when a request's handling starts, -1 when it settles. */
+  busy(delta: 1 | -1): void;
   onError(err: unknown, what: string): void;
 }
 
@@ -117,7 +119,14 @@ export class RequestRouter implements TransactionLayerUser {
       return;
     }
     const work = req.method === 'REGISTER' ? this.d.registrar.handle(req, st) : this.d.calls.route(req, st);
-    work.catch((err: unknown) => this.failed(st, err));
+    this.d.busy(1);
+    work.then(
+      () => this.d.busy(-1),
+      (err: unknown) => {
+        this.d.busy(-1);
+        this.failed(st, err);
+      },
+    );
   }
 
   onStrayResponse(res: SipResponse): void {

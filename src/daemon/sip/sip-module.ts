@@ -35,6 +35,8 @@ export class SipModule implements SipdModule {
   tl: TransactionLayer | undefined;
   private router: RequestRouter | undefined;
   private keepalive: NatKeepalive | undefined;
+  /** Requests being handled (registrar, lookups) and proxied requests without a final answer. */
+  private inProgress = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -111,6 +113,9 @@ export class SipModule implements SipdModule {
       },
       countReply: (status) => counters.reply(status),
       onError: (err) => log.error({ err }, 'proxy error'),
+      busy: (delta) => {
+        this.inProgress += delta;
+      },
     };
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
@@ -149,6 +154,7 @@ export class SipModule implements SipdModule {
       counters,
       contexts,
       accepting: () => ctx.server.accepting,
+      busy: env.busy!,
       onError: (err, what) => log.error({ err }, `${what} failed`),
     });
     this.tl = new TransactionLayer({
@@ -169,11 +175,11 @@ export class SipModule implements SipdModule {
   }
 
   async drain(ctx: DrainContext): Promise<void> {
-    // Pending transactions finish (or time out) while new requests get 503.
-    while (this.tl && Date.now() < ctx.deadline && !ctx.signal.aborted) {
-      const s = this.tl.stats;
-      if (s.clientTransactions === 0 && s.serverTransactions === 0) break;
-      await new Promise((r) => setTimeout(r, 50));
+    // Requests in progress get their final answers (or time out) while new ones get 503. Only
+    // work still owing an answer counts: answered transactions linger for retransmissions
+    // (Timer J/K/D, up to 32 s on UDP), and waiting for them would make every stop take drain_ms.
+    while (this.inProgress > 0 && Date.now() < ctx.deadline && !ctx.signal.aborted) {
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 
