@@ -61,10 +61,13 @@ function errnoOf(err: Error): string | undefined {
 
 /** The core transport layer behind the SipTransport seam. */
 export class CoreSipTransport implements SipTransport {
-  readonly layer = new TransportLayer();
+  readonly layer: TransportLayer;
   private closing?: Promise<void>;
 
-  constructor(private readonly ctx: TransportContext) {}
+  constructor(private readonly ctx: TransportContext) {
+    // limits.max_message_size: larger datagrams, and stream messages announcing more, get 513.
+    this.layer = new TransportLayer({ limits: { maxMessageSize: ctx.config.limits.max_message_size } });
+  }
 
   async listen(specs: readonly ListenSpec[]): Promise<BoundAddress[]> {
     const bound: BoundAddress[] = [];

@@ -55,6 +55,9 @@ ban_window = 60          # seconds
 ban_time = 300           # seconds
 exempt = ["10.0.0.0/8"]  # [[]] addresses or CIDR prefixes never limited or banned
 
+[limits]
+max_message_size = 65535 # bytes; a larger request gets 513 (1024 to 65535)
+
 [proxy]
 mode = "proxy"           # or "redirect" (302 with the registered contacts)
 record_route = true
