@@ -138,11 +138,12 @@ export class ProxyContext implements ClientTransactionUser {
       if (b.target.path) {
         for (const r of b.target.path.split(',').reverse()) req.prepend('route', r.trim());
       }
-      postprocessStrictRoute(req);
-      // Step 7: the next hop is the first Route, else the Request-URI, unless the target says.
+      const strict = postprocessStrictRoute(req);
+      // Step 7: the next hop is the first Route, else the Request-URI, unless the target says;
+      // after the step 6 fix-up for a strict router it is the Request-URI (the strict router).
       let dest = b.target.destination;
       if (dest === undefined) {
-        const hop = nextHopUri(req);
+        const hop = strict ? req.requestUri() : nextHopUri(req);
         if (!isSipUri(hop)) {
           this.branchFinal(b, this.synthetic(416, 'Unsupported URI Scheme'));
           return;

@@ -13,6 +13,10 @@ import {
   checkProxyRequest,
   createResponse,
   decrementMaxForwards,
+  parseMessage,
+  postprocessStrictRoute,
+  stampReceived,
+  formatNameAddr,
   isSipUri,
   nextHopUri,
   SipParseError,
@@ -43,6 +47,8 @@ export interface RouterCounters {
   dropped: Counter;
   errors: Counter;
   parseErrors: Counter;
+  /** malformed responses (dropped) */
+  badReplies: Counter;
   rateLimited: Counter;
   fwdRequests: Counter;
   serverTransactions: Counter;
@@ -147,11 +153,20 @@ export class RequestRouter implements TransactionLayerUser {
     }
   }
 
-  onParseError(err: SipParseError, _raw: Buffer, source: MessageSource, msg: AnyMessage | undefined): void {
+  onParseError(err: SipParseError, raw: Buffer, source: MessageSource, msg: AnyMessage | undefined): void {
     this.d.counters.parseErrors.inc();
-    // A request we can answer gets a 400 with the reason (505 for the version); anything else is dropped.
-    if (!msg || !msg.isRequest || msg.method === 'ACK') return;
+    // A message over the size limit was cut off unparsed: read its head to answer 513 (§16.3, §21.5.14).
+    if (!msg && err.status === 513) msg = headOf(raw);
+    // A request we can answer gets a 400 with the reason (505 for the version, 513 for the size);
+    // responses and ACKs are dropped (§16.7, §17.2.1).
+    if (!msg || !msg.isRequest || msg.method === 'ACK') {
+      (msg && !msg.isRequest ? this.d.counters.badReplies : this.d.counters.dropped).inc();
+      return;
+    }
     try {
+      // The transport stamps received/rport only on messages that passed; the answer must still
+      // go back where the request came from (RFC 3581 §4), e.g. through a NAT.
+      stampReceived(msg, source);
       const res = createResponse(msg, err.status, err.reason);
       this.tl.sendStatelessResponse(res, source);
       this.d.counters.errors.inc();
@@ -164,9 +179,24 @@ export class RequestRouter implements TransactionLayerUser {
     this.d.onError(err, 'transaction user');
   }
 
-  /** Remove our own Route values from the top (two of them after double Record-Route). */
+  /**
+   * Route information preprocessing (§16.4): a strict router upstream puts our Record-Route URI
+   * in the Request-URI and the real one at the end of the route set; put it back. Then remove
+   * our own Route values from the top (two of them after double Record-Route).
+   */
   private looseRoute(req: SipRequest): boolean {
     let removed = false;
+    const ruri = req.requestUri();
+    if (isSipUri(ruri) && ruri.user === undefined && ruri.params.has('lr') && req.has('route') && this.myself?.isUri(ruri)) {
+      const routes = req.routes();
+      req.uri = routes[routes.length - 1]!.uriText;
+      req.removeAll('route');
+      for (let i = 0; i < routes.length - 1; i++) {
+        const r = routes[i]!;
+        req.append('route', formatNameAddr({ displayName: r.displayName, uri: r.uriText, params: r.params }));
+      }
+      removed = true;
+    }
     for (let i = 0; i < 2; i++) {
       const routes = req.routes();
       if (routes.length === 0) break;
@@ -234,8 +264,10 @@ export class RequestRouter implements TransactionLayerUser {
       return;
     }
     const target = this.targetOf(req);
+    // §16.6 step 6/7 for a strict router next: it becomes the Request-URI and the next hop.
+    const strict = target.destination === undefined && postprocessStrictRoute(req);
     void (async () => {
-      const hop = nextHopUri(req);
+      const hop = strict ? req.requestUri() : nextHopUri(req);
       const dest = target.destination ?? (isSipUri(hop) ? await this.d.env.resolve(hop) : undefined);
       if (!dest) return;
       decrementMaxForwards(req);
@@ -252,5 +284,19 @@ export class RequestRouter implements TransactionLayerUser {
   private failed(st: ServerTransaction, err: unknown): void {
     this.d.onError(err, 'request');
     if (st.state === 'Proceeding' || st.state === 'Trying') st.reply(500, 'Server Internal Error');
+  }
+}
+
+/**
+ * The head of a message cut off for its size (a huge datagram, or a stream message announcing a
+ * huge Content-Length): parsed without its body so that the request can be answered.
+ */
+function headOf(raw: Buffer): AnyMessage | undefined {
+  const end = raw.indexOf('\r\n\r\n');
+  const head = raw.toString('latin1', 0, end < 0 ? raw.length : end + 2).replace(/^(content-length|l)[ \t]*:.*\r\n/gim, '');
+  try {
+    return parseMessage(Buffer.from(head + 'Content-Length: 0\r\n\r\n', 'latin1'));
+  } catch {
+    return undefined;
   }
 }

@@ -215,6 +215,7 @@ function routerCounters(stats: StatsRegistry): RouterCounters {
     dropped: stats.counter('core', 'drop_requests'),
     errors: stats.counter('core', 'err_requests'),
     parseErrors: stats.counter('core', 'parse_errors'),
+    badReplies: stats.counter('core', 'err_replies'),
     rateLimited: stats.counter('security', 'rate_limited'),
     serverTransactions: stats.counter('tm', 'uas_transactions'),
     fwdRequests: stats.counter('core', 'fwd_requests'),
