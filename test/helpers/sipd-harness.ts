@@ -5,6 +5,7 @@
  * `restart()` stops it and starts a new one on the same database, as `sipd restart` would.
  */
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { mgmtCall } from '../../src/cli/mgmt-client.js';
 import { builtinModules } from '../../src/daemon/modules.js';
 import { SipdServer } from '../../src/daemon/server.js';
@@ -25,12 +26,18 @@ export interface SipdSetup {
 }
 
 export class SipdHarness {
+  /** Log lines at level error or above (sipd's own failures: a handler threw, a write failed...). */
+  readonly errors: string[];
+
   private constructor(
     readonly dir: string,
     readonly store: Store,
     public server: SipdServer,
     private readonly setup: SipdSetup,
-  ) {}
+    errors: string[],
+  ) {
+    this.errors = errors;
+  }
 
   /** A fresh directory and database, provisioned, and sipd running on it. */
   static async start(setup: SipdSetup = {}): Promise<SipdHarness> {
@@ -39,7 +46,8 @@ export class SipdHarness {
     try {
       for (const [u, p] of setup.users ?? []) await store.subscribers.add(u, DOMAIN, p);
       await setup.provision?.(store);
-      const h = new SipdHarness(dir, store, SipdHarness.newServer(dir, setup), setup);
+      const errors: string[] = [];
+      const h = new SipdHarness(dir, store, SipdHarness.newServer(dir, setup, errors), setup, errors);
       await h.server.start();
       return h;
     } catch (e) {
@@ -49,16 +57,15 @@ export class SipdHarness {
     }
   }
 
-  private static newServer(dir: string, setup: SipdSetup): SipdServer {
+  private static newServer(dir: string, setup: SipdSetup, errors: string[]): SipdServer {
     const text = [
       `domains = ["${DOMAIN}"]`,
       `db_url = "sqlite:${join(dir, 'sipd.db')}"`,
-      '[logging]',
-      'level = "silent"',
       setup.config ?? '',
     ].join('\n');
     const config = testConfig(dir, { configText: text, listen: setup.listen });
-    return new SipdServer({ config, modules: builtinModules(config) });
+    const log = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) });
+    return new SipdServer({ config, log, modules: builtinModules(config) });
   }
 
   get udpPort(): number {
@@ -85,13 +92,15 @@ export class SipdHarness {
   /** Stop sipd and start a new one on the same directory and database (new ports). */
   async restart(): Promise<void> {
     await this.server.stop();
-    this.server = SipdHarness.newServer(this.dir, this.setup);
+    this.server = SipdHarness.newServer(this.dir, this.setup, this.errors);
     await this.server.start();
   }
 
+  /** Stop sipd and remove everything; fails if sipd logged an error meanwhile (a bug somewhere). */
   async stop(): Promise<void> {
     await this.server.stop();
     await this.store.close();
     cleanup(this.dir);
+    if (this.errors.length > 0) throw new Error(`sipd logged errors:\n${this.errors.join('')}`);
   }
 }

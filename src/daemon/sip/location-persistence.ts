@@ -21,7 +21,8 @@ export function bindingToContact(b: Binding): Contact {
     contact: b.contact,
     received: b.received ?? null,
     path: b.path ?? null,
-    expires: b.expires === 0 ? 0 : Math.round(b.expires / 1000),
+    // Whole seconds, rounded down: a binding restored after a restart never outlives its expiry.
+    expires: b.expires === 0 ? 0 : Math.floor(b.expires / 1000),
     q: b.q,
     callid: b.callId,
     cseq: b.cseq,
