@@ -58,11 +58,9 @@ export class SipdHarness {
   }
 
   private static newServer(dir: string, setup: SipdSetup, errors: string[]): SipdServer {
-    const text = [
-      `domains = ["${DOMAIN}"]`,
-      `db_url = "sqlite:${join(dir, 'sipd.db')}"`,
-      setup.config ?? '',
-    ].join('\n');
+    const text = [`domains = ["${DOMAIN}"]`, `db_url = "sqlite:${join(dir, 'sipd.db')}"`, setup.config ?? ''].join(
+      '\n',
+    );
     const config = testConfig(dir, { configText: text, listen: setup.listen });
     const log = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) });
     return new SipdServer({ config, log, modules: builtinModules(config) });

@@ -85,18 +85,18 @@ export class TestUA {
 
   static async create(opts: UaOptions): Promise<TestUA> {
     const layer = await TransportLayer.listen([`${opts.proxy.protocol.toLowerCase()}:127.0.0.1:0`]);
-    let ua!: TestUA;
     const tl = new TransactionLayer({
       transport: layer,
-      user: {
-        onRequest: (req, source) => ua.onRequest(req, source),
-        onError: (err) => {
-          throw err;
-        },
-      },
+      user: { onRequest: () => {} },
       settings: { T1: opts.t1 ?? 500, trying: 0 },
     });
-    ua = new TestUA(opts, layer, tl, layer.transports[0]!);
+    const ua = new TestUA(opts, layer, tl, layer.transports[0]!);
+    tl.user = {
+      onRequest: (req, source) => ua.onRequest(req, source),
+      onError: (err) => {
+        throw err;
+      },
+    };
     // Record everything that arrives, before the transaction layer sees it.
     layer.user = {
       onMessage: (msg, source) => {
@@ -210,7 +210,10 @@ export class TestUA {
     const header = first.status === 401 ? 'www-authenticate' : 'proxy-authenticate';
     client.onChallenge(first.getAll(header));
     const again = make(1);
-    again.append(first.status === 401 ? 'Authorization' : 'Proxy-Authorization', client.authorize(again.method, again.uri));
+    again.append(
+      first.status === 401 ? 'Authorization' : 'Proxy-Authorization',
+      client.authorize(again.method, again.uri),
+    );
     return { first, final: await this.send(again) };
   }
 
@@ -355,19 +358,23 @@ export class Call {
     this.invite = req;
     return new Promise((resolve, reject) => {
       const d = this.ua.opts.proxy;
-      this.tx = this.ua.tl.sendRequest(req, { address: d.host, port: d.port, protocol: d.protocol }, {
-        onResponse: (res) => {
-          if (res.status < 200) {
-            this.provisionals.push(res);
-            if (res.status > 100) this.resolveProvisional();
-            return;
-          }
-          this.finals.push(res);
-          resolve(res);
+      this.tx = this.ua.tl.sendRequest(
+        req,
+        { address: d.host, port: d.port, protocol: d.protocol },
+        {
+          onResponse: (res) => {
+            if (res.status < 200) {
+              this.provisionals.push(res);
+              if (res.status > 100) this.resolveProvisional();
+              return;
+            }
+            this.finals.push(res);
+            resolve(res);
+          },
+          onTimeout: () => reject(new Error('INVITE: no final response (timeout)')),
+          onTransportError: (_tx, err) => reject(err),
         },
-        onTimeout: () => reject(new Error('INVITE: no final response (timeout)')),
-        onTransportError: (_tx, err) => reject(err),
-      });
+      );
     });
   }
 

@@ -45,6 +45,8 @@ export interface RouterCounters {
   request(method: string): void;
   reply(status: number): void;
   dropped: Counter;
+  droppedReplies: Counter;
+  fwdReplies: Counter;
   errors: Counter;
   parseErrors: Counter;
   /** malformed responses (dropped) */
@@ -141,26 +143,28 @@ export class RequestRouter implements TransactionLayerUser {
     this.d.counters.reply(res.status);
     const via = res.topVia();
     if (!via || !this.myself?.isHost(via.host) || res.count('via') < 2) {
-      this.d.counters.dropped.inc();
+      this.d.counters.droppedReplies.inc();
       return;
     }
     const out = res.clone();
     out.removeFirst('via');
     try {
       this.tl.sendStatelessResponse(out);
+      this.d.counters.fwdReplies.inc();
     } catch {
-      this.d.counters.dropped.inc();
+      this.d.counters.droppedReplies.inc();
     }
   }
 
   onParseError(err: SipParseError, raw: Buffer, source: MessageSource, msg: AnyMessage | undefined): void {
     this.d.counters.parseErrors.inc();
-    // A message over the size limit was cut off unparsed: read its head to answer 513 (§16.3, §21.5.14).
-    if (!msg && err.status === 513) msg = headOf(raw);
+    // A message cut off for its size (513), or whose body is shorter than its Content-Length
+    // (§18.3: a request gets 400), did not parse as a whole: its head may, to answer it.
+    if (!msg) msg = headOf(raw, err.code === 'SIP_ERR_VERSION');
     // A request we can answer gets a 400 with the reason (505 for the version, 513 for the size);
     // responses and ACKs are dropped (§16.7, §17.2.1).
     if (!msg || !msg.isRequest || msg.method === 'ACK') {
-      (msg && !msg.isRequest ? this.d.counters.badReplies : this.d.counters.dropped).inc();
+      if (msg) (msg.isRequest ? this.d.counters.dropped : this.d.counters.badReplies).inc();
       return;
     }
     try {
@@ -187,7 +191,13 @@ export class RequestRouter implements TransactionLayerUser {
   private looseRoute(req: SipRequest): boolean {
     let removed = false;
     const ruri = req.requestUri();
-    if (isSipUri(ruri) && ruri.user === undefined && ruri.params.has('lr') && req.has('route') && this.myself?.isUri(ruri)) {
+    if (
+      isSipUri(ruri) &&
+      ruri.user === undefined &&
+      ruri.params.has('lr') &&
+      req.has('route') &&
+      this.myself?.isUri(ruri)
+    ) {
       const routes = req.routes();
       req.uri = routes[routes.length - 1]!.uriText;
       req.removeAll('route');
@@ -223,9 +233,14 @@ export class RequestRouter implements TransactionLayerUser {
     });
   }
 
-  /** In-dialog requests follow the route set; without one naming us they are not ours (404). */
+  /**
+   * In-dialog requests follow the route set when it named us (we record-routed the dialog, or the
+   * UA uses us as its outbound proxy). Otherwise they are not ours (404, as Kamailio's default
+   * script): relaying a request just because it has a To tag and someone else's Route would make
+   * sipd an open relay.
+   */
   private inDialog(req: SipRequest, st: ServerTransaction, routed: boolean): void {
-    if (!routed && req.routes().length === 0) {
+    if (!routed) {
       st.reply(404, 'Not Here');
       return;
     }
@@ -258,8 +273,9 @@ export class RequestRouter implements TransactionLayerUser {
 
   /** ACK for a 2xx (end to end): forwarded statelessly along the route set (§16.11). */
   private ack(req: SipRequest): void {
+    // As for other in-dialog requests: only along a route set that named us (no open relay).
     const routed = this.looseRoute(req);
-    if (!routed && req.routes().length === 0) {
+    if (!routed) {
       this.d.counters.dropped.inc();
       return;
     }
@@ -288,12 +304,16 @@ export class RequestRouter implements TransactionLayerUser {
 }
 
 /**
- * The head of a message cut off for its size (a huge datagram, or a stream message announcing a
- * huge Content-Length): parsed without its body so that the request can be answered.
+ * The head of a message that did not parse as a whole (cut off for its size, or a body shorter
+ * than Content-Length), parsed without Content-Length and body so that a request can be answered.
  */
-function headOf(raw: Buffer): AnyMessage | undefined {
+function headOf(raw: Buffer, otherVersion: boolean): AnyMessage | undefined {
   const end = raw.indexOf('\r\n\r\n');
-  const head = raw.toString('latin1', 0, end < 0 ? raw.length : end + 2).replace(/^(content-length|l)[ \t]*:.*\r\n/gim, '');
+  let head = raw
+    .toString('latin1', 0, end < 0 ? raw.length : end + 2)
+    .replace(/^(content-length|l)[ \t]*:.*\r\n/gim, '');
+  // A request of another SIP version is read as 2.0 to answer it 505 (RFC 3261 §21.5.6).
+  if (otherVersion) head = head.replace(/^([^\r\n]* )SIP\/\d+\.\d+\r\n/i, '$1SIP/2.0\r\n');
   try {
     return parseMessage(Buffer.from(head + 'Content-Length: 0\r\n\r\n', 'latin1'));
   } catch {

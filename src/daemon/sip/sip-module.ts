@@ -89,7 +89,7 @@ export class SipModule implements SipdModule {
     const fwdRequests = stats.counter('core', 'fwd_requests');
     const fwdReplies = stats.counter('core', 'fwd_replies');
     const uacTransactions = stats.counter('tm', 'uac_transactions');
-    const counters = routerCounters(stats);
+    const counters = routerCounters(stats, fwdReplies);
     // The transaction layer is created below; the environment reads it lazily.
     const env: ProxyEnvironment = {
       get tl() {
@@ -196,7 +196,7 @@ export function sipModules(_config: SipdConfig): SipModule[] {
   return [new SipModule()];
 }
 
-function routerCounters(stats: StatsRegistry): RouterCounters {
+function routerCounters(stats: StatsRegistry, fwdReplies: Counter): RouterCounters {
   const byMethod = new Map<string, Counter>();
   for (const m of COUNTED_METHODS) byMethod.set(m.toUpperCase(), stats.counter('core', `rcv_requests_${m}`));
   const other = stats.counter('core', 'rcv_requests_other');
@@ -213,6 +213,8 @@ function routerCounters(stats: StatsRegistry): RouterCounters {
       byClass[Math.floor(status / 100) - 1]?.inc();
     },
     dropped: stats.counter('core', 'drop_requests'),
+    droppedReplies: stats.counter('core', 'drop_replies'),
+    fwdReplies: fwdReplies,
     errors: stats.counter('core', 'err_requests'),
     parseErrors: stats.counter('core', 'parse_errors'),
     badReplies: stats.counter('core', 'err_replies'),

@@ -143,7 +143,9 @@ describe('protection: bans after repeated auth failures', () => {
 describe('protection: per-source rate limit', () => {
   let h: SipdHarness;
   before(async () => {
-    h = await SipdHarness.start({ config: '[protection]\nrate_limit = 5\nrate_window = 5\n[timers]\ndrain_ms = 500\n' });
+    h = await SipdHarness.start({
+      config: '[protection]\nrate_limit = 5\nrate_window = 5\n[timers]\ndrain_ms = 500\n',
+    });
   });
   after(() => h.stop());
 

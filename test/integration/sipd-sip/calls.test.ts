@@ -196,7 +196,10 @@ describe('sipd proxy: calls between registered user agents', () => {
     const call = alice!.call('dave');
     const res = await call.final;
     assert.equal(res.status, 200);
-    assert.ok(dave!.requests('INVITE').some((r) => r.callId() === call.callId), 'dave’s phone was tried first');
+    assert.ok(
+      dave!.requests('INVITE').some((r) => r.callId() === call.callId),
+      'dave’s phone was tried first',
+    );
     const inv = erin!.requests('INVITE').find((r) => r.callId() === call.callId);
     assert.ok(inv, 'erin’s phone rang');
     assert.equal(inv.uri, erin!.contactUri);
@@ -275,4 +278,3 @@ describe('sipd in redirect mode', () => {
     assert.equal(bob1.requests('INVITE').length + bob2.requests('INVITE').length, 0);
   });
 });
-

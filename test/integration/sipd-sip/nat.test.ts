@@ -47,7 +47,11 @@ describe('NAT: received and routing to the real source', () => {
     assert.equal((await natty.register({ expires: 600 })).status, 200);
     const look = await h.rpc<{ contacts: UlContact[] }>('ul.lookup', [`natty@${DOMAIN}`]);
     assert.deepEqual(look.contacts, [
-      { ...look.contacts[0]!, address: 'sip:natty@10.0.0.5:5060', received: `sip:127.0.0.1:${natty.port};transport=udp` },
+      {
+        ...look.contacts[0]!,
+        address: 'sip:natty@10.0.0.5:5060',
+        received: `sip:127.0.0.1:${natty.port};transport=udp`,
+      },
     ]);
     natty.invitePolicy = { kind: 'answer' };
     const call = alice.call('natty');
@@ -102,7 +106,13 @@ describe('NAT: keepalive OPTIONS', () => {
 
   test('NAT’d contacts get OPTIONS every interval; one that never answers is removed, others stay', async () => {
     const mk = async (user: string, contactHostPort?: string) => {
-      const u = await TestUA.create({ user, password: `${user}-pw`, domain: DOMAIN, proxy: h.proxy(), contactHostPort });
+      const u = await TestUA.create({
+        user,
+        password: `${user}-pw`,
+        domain: DOMAIN,
+        proxy: h.proxy(),
+        contactHostPort,
+      });
       all.push(u);
       assert.equal((await u.register({ expires: 600 })).status, 200);
       return u;

@@ -63,7 +63,14 @@ describe('request checks', () => {
   async function ask(text: string): Promise<SipResponse> {
     const before = peer.received.length;
     await peer.send(text, h.udpPort);
-    await waitFor(() => responses(peer).slice(before).some((r) => r.status >= 200), 3000, 'a final response');
+    await waitFor(
+      () =>
+        responses(peer)
+          .slice(before)
+          .some((r) => r.status >= 200),
+      3000,
+      'a final response',
+    );
     return peer.received
       .slice(before)
       .map((r) => parseMessage(r.data) as SipResponse)
@@ -79,7 +86,9 @@ describe('request checks', () => {
   });
 
   test('Proxy-Require with an unknown option is 420 with Unsupported; a tel: Request-URI is 416', async () => {
-    const r = await ask(raw(peer.port, `MESSAGE sip:bob@${DOMAIN} SIP/2.0`, ['Max-Forwards: 70', 'Proxy-Require: foo']));
+    const r = await ask(
+      raw(peer.port, `MESSAGE sip:bob@${DOMAIN} SIP/2.0`, ['Max-Forwards: 70', 'Proxy-Require: foo']),
+    );
     assert.equal(r.status, 420);
     assert.equal(r.get('unsupported'), 'foo');
     const t = await ask(raw(peer.port, 'MESSAGE tel:+15551234 SIP/2.0', ['Max-Forwards: 70']));
@@ -177,7 +186,11 @@ describe('routing rules', () => {
       assert.deepEqual(req.getAll('route'), [`<${target}>`], 'the old Request-URI goes last in Route');
       // Answer, so that sipd's transaction ends (the graceful stop below waits for work in progress).
       await strict.send(serialize(createResponse(req, 200)), h.udpPort);
-      await waitFor(() => strict.received.some((r) => r.data.toString('latin1').startsWith('SIP/2.0 200')), 3000, '200');
+      await waitFor(
+        () => strict.received.some((r) => r.data.toString('latin1').startsWith('SIP/2.0 200')),
+        3000,
+        '200',
+      );
     } finally {
       await strict.close();
     }
