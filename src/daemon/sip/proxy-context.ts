@@ -55,8 +55,8 @@ export interface ProxyEnvironment {
   recordRoute(inbound: MessageSource, outbound: Transport): string[];
   /** Proxy Timer C for INVITE branches, ms (0 = none). */
   readonly timerC: number;
-  /** Called for every request sent downstream and every response sent upstream (statistics). */
-  count?(what: 'fwd_request' | 'fwd_reply'): void;
+  /** Called for every request sent downstream, every response sent upstream and every branch that timed out (statistics). */
+  count?(what: 'fwd_request' | 'fwd_reply' | 'timeout'): void;
   /** Called for every response a branch receives (statistics by class). */
   countReply?(status: number): void;
   /** An unexpected failure (a bug); the context answers 500 and goes on. */
@@ -202,6 +202,7 @@ export class ProxyContext implements ClientTransactionUser {
     // branch timed out: it counts as 408 (as Kamailio's fr_inv_timer), so no-answer forwarding
     // applies and the caller learns the callee did not answer, not that someone hung up.
     if (status === 487 && !b.cancelled && !this._cancelled && tx.cancelTransaction !== undefined) {
+      this.env.count?.('timeout');
       this.branchFinal(b, this.synthetic(408, 'Request Timeout', b));
       return;
     }
@@ -210,7 +211,9 @@ export class ProxyContext implements ClientTransactionUser {
 
   onTimeout(tx: ClientTransaction): void {
     const b = this.branches.find((x) => x.tx === tx);
-    if (b && !b.final) this.branchFinal(b, this.synthetic(408, 'Request Timeout', b));
+    if (!b || b.final) return;
+    this.env.count?.('timeout');
+    this.branchFinal(b, this.synthetic(408, 'Request Timeout', b));
   }
 
   onTransportError(tx: ClientTransaction, _err: TransportError): void {

@@ -89,6 +89,7 @@ export class SipModule implements SipdModule {
     const fwdRequests = stats.counter('core', 'fwd_requests');
     const fwdReplies = stats.counter('core', 'fwd_replies');
     const uacTransactions = stats.counter('tm', 'uac_transactions');
+    const timeouts = stats.counter('tm', 'timeouts');
     const counters = routerCounters(stats, fwdReplies);
     // The transaction layer is created below; the environment reads it lazily.
     const env: ProxyEnvironment = {
@@ -109,7 +110,8 @@ export class SipModule implements SipdModule {
         if (what === 'fwd_request') {
           fwdRequests.inc();
           uacTransactions.inc();
-        } else fwdReplies.inc();
+        } else if (what === 'fwd_reply') fwdReplies.inc();
+        else timeouts.inc();
       },
       countReply: (status) => counters.reply(status),
       onError: (err) => log.error({ err }, 'proxy error'),

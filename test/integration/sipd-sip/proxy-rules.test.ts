@@ -199,9 +199,11 @@ describe('routing rules', () => {
   test('Timer C (timers.fr_inv_ms): an unanswered ringing branch is cancelled and the caller gets 408', async () => {
     bob.invitePolicy = { kind: 'ring' };
     const call = alice.call('bob');
+    const before = await h.stats('tm.timeouts');
     const res = await call.final;
     assert.equal(res.status, 408);
     assert.ok(bob.requests('CANCEL').some((r) => r.callId() === call.callId));
+    assert.equal((await h.stats('tm.timeouts'))['tm.timeouts']! - before['tm.timeouts']!, 1, 'counted in tm.timeouts');
   });
 
   test('a call from a TCP phone to a UDP phone: double Record-Route, ACK and BYE cross transports', async () => {
