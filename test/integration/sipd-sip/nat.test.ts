@@ -27,6 +27,7 @@ describe('NAT: received and routing to the real source', () => {
         ['alice', 'alice-pw'],
         ['natty', 'natty-pw'],
         ['tessa', 'tessa-pw'],
+        ['dora', 'dora-pw'],
       ],
       config: '[auth]\nmethods = []\n[timers]\ndrain_ms = 500\n',
     });
@@ -64,6 +65,25 @@ describe('NAT: received and routing to the real source', () => {
     await call.ack(res);
     assert.equal((await call.bye(res)).status, 200);
     assert.ok(natty.requests('BYE').some((r) => r.callId() === call.callId));
+  });
+
+  test('a registration made for another device is not NAT: calls go to the registered Contact', async () => {
+    // A provisioning tool (or sipp registering its UAS) registers dora's desk phone.
+    const desk = await TestUA.create({ user: 'dora', domain: DOMAIN, proxy: h.proxy() });
+    const tool = await TestUA.create({ user: 'dora', password: 'dora-pw', domain: DOMAIN, proxy: h.proxy() });
+    all.push(desk, tool);
+    assert.equal((await tool.register({ contacts: [`<${desk.contactUri}>`], expires: 600 })).status, 200);
+    const look = await h.rpc<{ contacts: UlContact[] }>('ul.lookup', [`dora@${DOMAIN}`]);
+    const c = look.contacts.find((x) => x.address === desk.contactUri)!;
+    assert.equal(c.received, null);
+    desk.invitePolicy = { kind: 'reject', status: 486 };
+    const call = alice.call('dora');
+    await call.final;
+    assert.ok(
+      desk.requests('INVITE').some((r) => r.callId() === call.callId),
+      'the desk phone rang',
+    );
+    assert.equal(tool.requests('INVITE').length, 0);
   });
 
   test('a TCP phone behind NAT is reached over its own connection', async () => {
