@@ -28,6 +28,8 @@ import {
   type SipRequest,
   type SipResponse,
   type SipUri,
+  type Timer,
+  type TimerTarget,
   type TransactionLayer,
   type Transport,
   type TransportError,
@@ -55,6 +57,11 @@ export interface ProxyEnvironment {
   recordRoute(inbound: MessageSource, outbound: Transport): string[];
   /** Proxy Timer C for INVITE branches, ms (0 = none). */
   readonly timerC: number;
+  /**
+   * Final-response timer, ms (Kamailio's fr_timer; 0 = the transaction's own 64·T1): a branch
+   * with no final response (INVITE: no provisional one) by then counts as 408 (§16.8).
+   */
+  readonly frTimer?: number;
   /** Called for every request sent downstream, every response sent upstream and every branch that timed out (statistics). */
   count?(what: 'fwd_request' | 'fwd_reply' | 'timeout'): void;
   /** Called for every response a branch receives (statistics by class). */
@@ -66,14 +73,18 @@ export interface ProxyEnvironment {
 }
 
 interface Branch {
+  /** index in branches (the fr timer's kind) */
+  index: number;
   target: BranchTarget;
+  /** the fr timer, while armed */
+  fr: Timer | undefined;
   request: SipRequest | undefined;
   tx: ClientTransaction | undefined;
   final: SipResponse | undefined;
   cancelled: boolean;
 }
 
-export class ProxyContext implements ClientTransactionUser {
+export class ProxyContext implements ClientTransactionUser, TimerTarget {
   private readonly branches: Branch[] = [];
   private forwarded2xx = false;
   private answered = false;
@@ -110,7 +121,15 @@ export class ProxyContext implements ClientTransactionUser {
   /** Start one branch per target (§16.6). */
   fork(targets: readonly BranchTarget[]): void {
     for (const t of targets) {
-      const b: Branch = { target: t, request: undefined, tx: undefined, final: undefined, cancelled: false };
+      const b: Branch = {
+        index: this.branches.length,
+        target: t,
+        fr: undefined,
+        request: undefined,
+        tx: undefined,
+        final: undefined,
+        cancelled: false,
+      };
       this.branches.push(b);
       void this.startBranch(b);
     }
@@ -165,6 +184,11 @@ export class ProxyContext implements ClientTransactionUser {
       const timerC = req.method === 'INVITE' ? this.env.timerC : 0;
       b.tx = this.env.tl.sendRequest(req, { ...dest, transport: target.transport }, this, { timerC });
       this.env.count?.('fwd_request');
+      const fr = this.env.frTimer ?? 0;
+      if (fr > 0 && !b.final) {
+        b.fr = this.env.tl.timers.timer(this, b.index);
+        b.fr.start(fr);
+      }
     } catch (err) {
       // Resolution failure or no listener for the destination: the branch failed (§16.7: 503).
       if (!b.final) this.branchFinal(b, this.synthetic(503, 'Service Unavailable'));
@@ -179,9 +203,12 @@ export class ProxyContext implements ClientTransactionUser {
     if (!b) return;
     const status = res.status;
     this.env.countReply?.(status);
+    // fr_timer runs until a final response, or for an INVITE a provisional one (then Timer C).
+    if (b.fr && (status >= 200 || this.request.method === 'INVITE')) this.stopFr(b);
     if (status < 200) {
       // §16.7 step 5: provisional responses go up at once; 100 is hop-by-hop.
-      if (status === 100 || this.done) return;
+      // (Not from a branch already given up as 408 by fr_timer either.)
+      if (status === 100 || this.done || b.final) return;
       this.up(res);
       return;
     }
@@ -221,6 +248,21 @@ export class ProxyContext implements ClientTransactionUser {
     if (b && !b.final) this.branchFinal(b, this.synthetic(503, 'Service Unavailable', b));
   }
 
+  /** fr_timer fired (§16.8): the branch counts as 408; an INVITE branch is cancelled if it ever rings. */
+  onTimer(kind: number): void {
+    const b = this.branches[kind];
+    if (!b || b.final) return;
+    b.fr = undefined;
+    b.tx?.cancel();
+    this.env.count?.('timeout');
+    this.branchFinal(b, this.synthetic(408, 'Request Timeout', b));
+  }
+
+  private stopFr(b: Branch): void {
+    b.fr?.stop();
+    b.fr = undefined;
+  }
+
   // ---- response context -------------------------------------------------------------------------
 
   private cancelOthers(except: Branch): void {
@@ -233,6 +275,7 @@ export class ProxyContext implements ClientTransactionUser {
 
   private branchFinal(b: Branch, res: SipResponse): void {
     b.final = res;
+    if (b.fr) this.stopFr(b);
     if (this.done) return;
     if (this.branches.some((x) => !x.final)) return;
     const finals = this.branches.map((x) => x.final!).filter((r) => r.status >= 300);

@@ -106,6 +106,7 @@ export class SipModule implements SipdModule {
         return a === b ? [a] : [b, a];
       },
       timerC: c.timers.fr_inv_ms,
+      frTimer: c.timers.fr_ms,
       count: (what) => {
         if (what === 'fwd_request') {
           fwdRequests.inc();

@@ -35,6 +35,7 @@ async function provision(store: Store): Promise<void> {
 
 const CONFIG = `
 [timers]
+fr_ms = 1000
 fr_inv_ms = 1500
 drain_ms = 500
 
@@ -229,6 +230,21 @@ describe('sipd proxy: calls between registered user agents', () => {
     assert.equal(res.status, 200);
     assert.ok(Date.now() - started >= 1400, 'after the no-answer timer');
     await gina!.waitForRequests('CANCEL');
+    assert.ok(erin!.requests('INVITE').some((r) => r.callId() === call.callId));
+    await call.ack(res);
+    await call.bye(res);
+  });
+
+  test('forwarding on no answer when the phone does not respond at all (timers.fr_ms)', async () => {
+    const { alice, gina, erin } = phones;
+    gina!.invitePolicy = { kind: 'silent' };
+    erin!.invitePolicy = { kind: 'answer' };
+    const started = Date.now();
+    const call = alice!.call('gina');
+    const res = await call.final;
+    assert.equal(res.status, 200);
+    assert.ok(Date.now() - started >= 900, 'after fr_ms');
+    assert.ok(gina!.requests('INVITE').some((r) => r.callId() === call.callId), 'gina’s phone was tried');
     assert.ok(erin!.requests('INVITE').some((r) => r.callId() === call.callId));
     await call.ack(res);
     await call.bye(res);
