@@ -126,16 +126,24 @@ export class RequestRouter implements TransactionLayerUser {
       this.options(st);
       return;
     }
-    const work = req.method === 'REGISTER' ? this.d.registrar.handle(req, st) : this.d.calls.route(req, st);
-    this.d.busy(1);
-    work.then(
-      () => this.d.busy(-1),
-      (err: unknown) => {
+    // Synchronous when everything needed is in memory; a promise only when the database is asked.
+    let work: void | Promise<void>;
+    try {
+      work = req.method === 'REGISTER' ? this.d.registrar.handle(req, st) : this.d.calls.route(req, st);
+    } catch (err) {
+      this.failed(st, err);
+      return;
+    }
+    if (work) {
+      this.d.busy(1);
+      work.then(this.settled, (err: unknown) => {
         this.d.busy(-1);
         this.failed(st, err);
-      },
-    );
+      });
+    }
   }
+
+  private readonly settled = (): void => this.d.busy(-1);
 
   onStrayResponse(res: SipResponse): void {
     // §16.7 step 3 / RFC 6026: a response for no transaction (2xx retransmissions after the

@@ -244,7 +244,10 @@ describe('sipd proxy: calls between registered user agents', () => {
     const res = await call.final;
     assert.equal(res.status, 200);
     assert.ok(Date.now() - started >= 900, 'after fr_ms');
-    assert.ok(gina!.requests('INVITE').some((r) => r.callId() === call.callId), 'gina’s phone was tried');
+    assert.ok(
+      gina!.requests('INVITE').some((r) => r.callId() === call.callId),
+      'gina’s phone was tried',
+    );
     assert.ok(erin!.requests('INVITE').some((r) => r.callId() === call.callId));
     await call.ack(res);
     await call.bye(res);

@@ -94,6 +94,15 @@ describe('management: location service and caches', () => {
     caller = await mk('caller');
   });
 
+  test('a subscriber missing from memory is read from the database (REGISTER and calls)', async () => {
+    await h.store.subscribers.add('late', DOMAIN, 'late-pw');
+    await h.store.subscribers.add('later', DOMAIN, 'later-pw');
+    const late = await mk('late');
+    assert.equal((await late.register({ expires: 600 })).status, 200, 'no reload needed for a first lookup');
+    assert.equal((await caller.call('later').final).status, 480, 'found in the database, not registered');
+    assert.equal((await caller.call('nobody-at-all').final).status, 404);
+  });
+
   test('cache.reload: a subscriber added to the database afterwards can register', async () => {
     const newbie = await mk('newbie');
     assert.equal((await newbie.register({ expires: 600 })).status, 401, 'unknown so far');
@@ -102,7 +111,7 @@ describe('management: location service and caches', () => {
     assert.equal((await newbie.register({ expires: 600 })).status, 401);
     // ...and cache.reload makes the new row known at once.
     const counts = await h.rpc<{ subscribers: number }>('cache.reload');
-    assert.equal(counts.subscribers, 3);
+    assert.equal(counts.subscribers, 5);
     assert.equal((await newbie.register({ expires: 600 })).status, 200);
   });
 
@@ -165,8 +174,8 @@ describe('management: location service and caches', () => {
       'net.messages_in',
     ])
       assert.ok(s[k]! > 0, `${k} moved (${s[k]})`);
-    // alice, newbie (a binding outlives its subscriber's removal, as in Kamailio) and otto.
-    assert.equal(s['usrloc.registered_users'], 3);
-    assert.equal(s['usrloc.registered_contacts'], 3);
+    // late, alice, newbie (a binding outlives its subscriber's removal, as in Kamailio) and otto.
+    assert.equal(s['usrloc.registered_users'], 4);
+    assert.equal(s['usrloc.registered_contacts'], 4);
   });
 });

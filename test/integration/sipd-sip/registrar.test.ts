@@ -244,6 +244,21 @@ describe('registrar: bindings (§10.3 steps 6-8)', () => {
   });
 });
 
+describe('registrar without authentication (auth.register = false, a lab setting)', () => {
+  let h: SipdHarness;
+  before(async () => {
+    h = await SipdHarness.start({ users: [['gus', 'gus-pw']], config: '[auth]\nregister = false\n' });
+  });
+  after(() => h.stop());
+
+  test('subscribers register without a challenge; unknown users get 404', async () => {
+    const gus = await ua(h, 'gus');
+    assert.equal((await gus.register({ expires: 600 })).status, 200);
+    const ghost = await ua(h, 'ghost');
+    assert.equal((await ghost.register({ expires: 600 })).status, 404);
+  });
+});
+
 describe('registrar: clamp mode, expiry, restart', () => {
   let h: SipdHarness;
   before(async () => {
