@@ -75,13 +75,13 @@ describe('interop with sipp', () => {
   test('sipp registers with digest using -au/-ap and the [authentication] keyword', async (t) => {
     if (skipIfMissing(t)) return;
     const args = ['-sf', SCEN.registerAu, '-s', 'alice', '-au', 'alice', '-ap', 'alice-pw', '-key', 'domain', DOMAIN];
-    args.push('-key', 'contact_addr', '127.0.0.1:5999', '-auth_uri', `sip:${DOMAIN}`, '-m', '1', '-timeout', '15s');
+    args.push('-key', 'contact_addr', '192.0.2.99:5060', '-auth_uri', `sip:${DOMAIN}`, '-m', '1', '-timeout', '15s');
     const r = await sipp(args);
     assert.equal(r.code, 0, `sipp exit ${r.code}: ${r.stderr}`);
     const look = await h!.rpc<{ contacts: UlContact[] }>('ul.lookup', [`alice@${DOMAIN}`]);
     assert.deepEqual(
       look.contacts.map((c) => c.address),
-      ['sip:alice@127.0.0.1:5999'],
+      ['sip:alice@192.0.2.99:5060'],
     );
     // A wrong password: sipp sees a second 401 instead of its 200 and fails (exit code not 0).
     const bad = await sipp([...args.slice(0, 6), 'nope', ...args.slice(7)]);
@@ -93,7 +93,7 @@ describe('interop with sipp', () => {
     const csv = join(dir, 'users.csv');
     writeFileSync(csv, 'SEQUENTIAL\n' + Array.from({ length: 20 }, (_, i) => `load${i};pw${i};\n`).join(''));
     const args = ['-sf', SCEN.registerInf, '-inf', csv, '-key', 'domain', DOMAIN, '-auth_uri', DOMAIN];
-    args.push('-key', 'contact_addr', '127.0.0.1:5998', '-m', '20', '-r', '20', '-timeout', '20s');
+    args.push('-key', 'contact_addr', '192.0.2.98:5060', '-m', '20', '-r', '20', '-timeout', '20s');
     const r = await sipp(args);
     assert.equal(r.code, 0, `sipp exit ${r.code}: ${r.stderr}`);
     const dump = await h!.rpc<{ aors: Array<{ aor: string }> }>('ul.dump', { brief: true });
