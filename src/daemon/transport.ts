@@ -59,6 +59,9 @@ function errnoOf(err: Error): string | undefined {
   return ((err as TransportError).cause as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** Bytes asked for each UDP listener's receive buffer. */
+const UDP_RECV_BUFFER = 4 * 1024 * 1024;
+
 /** The core transport layer behind the SipTransport seam. */
 export class CoreSipTransport implements SipTransport {
   readonly layer: TransportLayer;
@@ -66,7 +69,12 @@ export class CoreSipTransport implements SipTransport {
 
   constructor(private readonly ctx: TransportContext) {
     // limits.max_message_size: larger datagrams, and stream messages announcing more, get 513.
-    this.layer = new TransportLayer({ limits: { maxMessageSize: ctx.config.limits.max_message_size } });
+    // A large UDP receive buffer rides out event-loop pauses (GC, a busy host) under load without
+    // dropping datagrams (the kernel caps it at net.core.rmem_max; Kamailio's maxbuffer does likewise).
+    this.layer = new TransportLayer({
+      limits: { maxMessageSize: ctx.config.limits.max_message_size },
+      udp: { recvBufferSize: UDP_RECV_BUFFER },
+    });
   }
 
   async listen(specs: readonly ListenSpec[]): Promise<BoundAddress[]> {
