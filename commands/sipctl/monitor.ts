@@ -85,7 +85,8 @@ export default class Monitor extends CtlCommand<{ samples: number }> {
         { header: 'PER SECOND', get: 'rate', align: 'right' },
         { header: 'NAME', get: 'key', style: (t, _r, c) => c.dim(t) },
       ],
-      renderModeOf(process.stdout),
+      // Aligned columns without box rules: the screen must fit a terminal, rule lines would double its height.
+      { tty: false, color: renderModeOf(process.stdout).color },
     );
     const head = `${version} — up ${formatDuration(s.uptime)} — ${s.time}`;
     return `${head}\n${table}\nevery ${interval} s · q or Ctrl-C to quit`;

@@ -14,6 +14,23 @@ import { mgmtCall } from '../../../src/cli/mgmt-client.js';
 import { processState } from '../../../src/daemon/lifecycle/pid-file.js';
 import { hostPort, SipctlBox, type SipdStarted } from '../../helpers/sipctl.js';
 
+/** A stand-in for sipd's management socket: one JSON-RPC line in, `answer(request)` out. */
+async function fakeMgmt(path: string, answer: (req: { id: number; method: string; params?: unknown }) => object) {
+  const srv = createServer((c) => {
+    let buf = '';
+    c.on('data', (d) => {
+      buf += d;
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const req = JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        c.write(JSON.stringify({ jsonrpc: '2.0', id: req.id, ...answer(req) }) + '\n');
+      }
+    });
+  });
+  await new Promise<void>((r) => srv.listen(path, () => r()));
+  return { path, close: () => new Promise((r) => srv.close(r)) };
+}
+
 const box = new SipctlBox({ SIP_DOMAIN: 'example.com' }, 'sipctl-rt-');
 after(async () => {
   await box.stop().catch(() => undefined);
@@ -50,6 +67,32 @@ describe('sipctl runtime commands', { timeout: 240_000 }, () => {
     assert.equal(domains.served, null);
     const stop = await box.ok(['stop']);
     assert.match(stop.stdout, /sipd is not running/);
+  });
+
+  test('a write whose reload fails (sipd answers an error) says the change was made, with the exit code', async () => {
+    const fake = await fakeMgmt(join(box.dir, 'fake-err.sock'), () => ({
+      error: { code: -32000, message: 'Failed', data: { reason: 'database is locked' } },
+    }));
+    try {
+      // Run once per output mode (a second add of the same user would be a conflict).
+      const human = await box.run(['add', 'zed', 'pw', '--socket', fake.path]);
+      assert.equal(human.status, ExitCode.FAILED, human.stderr);
+      assert.match(
+        human.stderr,
+        /the database was changed, but sipd could not be told to reload: .*database is locked/,
+      );
+      assert.match(human.stderr, /reload it once sipd is reachable: sipctl rpc cache\.reload/);
+      const json = await box.run(['add', 'zoe', 'pw', '--socket', fake.path, '--json']);
+      assert.equal(json.status, ExitCode.FAILED);
+      assert.equal(json.json().status, ExitCode.FAILED);
+      assert.match(json.json().error!.message, /^the database was changed/);
+    } finally {
+      await fake.close();
+    }
+    for (const u of ['zed', 'zoe']) {
+      assert.equal((await box.json<{ subscribers: unknown[] }>(['show', u])).subscribers.length, 1, `${u} was added`);
+      await box.ok(['rm', u, '--yes']);
+    }
   });
 
   test('start: ready with its addresses, passes sipctl’s run and data dirs; a second start is exit 6', async () => {
@@ -119,20 +162,12 @@ describe('sipctl runtime commands', { timeout: 240_000 }, () => {
   });
 
   test('rpc sends kamctl-typed parameters on the wire (a fake management socket records them)', async () => {
-    const path = join(box.dir, 'fake.sock');
     const seen: unknown[] = [];
-    const srv = createServer((c) => {
-      let buf = '';
-      c.on('data', (d) => {
-        buf += d;
-        const nl = buf.indexOf('\n');
-        if (nl < 0) return;
-        const req = JSON.parse(buf.slice(0, nl));
-        seen.push(req);
-        c.write(JSON.stringify({ jsonrpc: '2.0', id: req.id, result: { echoed: req.params ?? null } }) + '\n');
-      });
+    const fake = await fakeMgmt(join(box.dir, 'fake.sock'), (req) => {
+      seen.push(req);
+      return { result: { echoed: req.params ?? null } };
     });
-    await new Promise<void>((r) => srv.listen(path, () => r()));
+    const path = fake.path;
     try {
       const r = await box.json<{ echoed: unknown }>([
         'rpc',
@@ -163,7 +198,7 @@ describe('sipctl runtime commands', { timeout: 240_000 }, () => {
       await box.fails(['rpc', 'x.echo', 'a', '--params-json', '[1]', '--socket', path], ExitCode.USAGE);
       assert.equal(seen.length, 3, 'usage errors never reach the socket');
     } finally {
-      await new Promise((r) => srv.close(r));
+      await fake.close();
     }
   });
 
