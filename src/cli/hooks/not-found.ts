@@ -4,27 +4,13 @@
  * command, so a script always gets one JSON document on stdout.
  */
 import { Errors, type Hook } from '@oclif/core';
+import { editDistance } from '../edit-distance.js';
 import { ExitCode } from '../exit-codes.js';
-
-/** Levenshtein distance, small strings only. */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length];
-}
 
 /** Up to three commands that look like `typed` (small edit distance, or the same first word). */
 export function closestCommands(typed: string, ids: string[]): string[] {
   return ids
-    .map((id) => ({ id, d: distance(typed, id) }))
+    .map((id) => ({ id, d: editDistance(typed, id) }))
     .filter(({ id, d }) => d <= Math.max(2, Math.floor(typed.length / 3)) || id.split(' ')[0] === typed.split(' ')[0])
     .sort((x, y) => x.d - y.d || x.id.localeCompare(y.id))
     .slice(0, 3)

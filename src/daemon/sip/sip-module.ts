@@ -63,6 +63,7 @@ export class SipModule implements SipdModule {
       this.now,
     );
     const digest = new DigestServer({
+      secret: c.auth.secret || undefined,
       nonceExpires: c.auth.nonce_expires,
       algorithms: c.auth.algorithms as Array<'MD5' | 'SHA-256'>,
       qop: c.auth.qop === 'auth' ? ['auth'] : [],

@@ -22,6 +22,7 @@ run_dir = "/run/sipkit"
 [auth]
 realm = ""               # [""] = the request's domain
 nonce_expires = 300      # seconds; older nonces are challenged again with stale=true
+secret = ""              # nonce HMAC key, the same on every node of a cluster; [""] = random per start
 algorithms = ["MD5"]     # MD5, SHA-256 (RFC 8760)
 qop = "auth"             # "auth" or "" (no qop)
 register = true          # REGISTER must authenticate (401)
