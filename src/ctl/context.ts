@@ -21,15 +21,16 @@ export interface CtlContext {
  * - 'read': the database must exist with a usable schema (a read never creates a file);
  * - 'write': the SQLite default is created on first use, as sipd does, so that provisioning
  *   works before sipd ever ran; a MySQL schema must exist (`sipctl db init`);
- * - 'schema': connect only (db init, migrate, version).
+ * - 'schema': connect only, creating a missing SQLite file (db init);
+ * - 'inspect': connect only, never creating anything (db version, migrate, show).
  */
-export type StoreAccess = 'read' | 'write' | 'schema';
+export type StoreAccess = 'read' | 'write' | 'schema' | 'inspect';
 
 export async function openCtlStore(settings: SipctlSettings, access: StoreAccess): Promise<Store> {
   const sqlite = settings.db.kind === 'sqlite';
   if (access === 'read') return openStore(settings.dbUrl, { schema: 'require', create: false });
   if (access === 'write') return openStore(settings.dbUrl, { schema: sqlite ? 'create' : 'require' });
-  return openStore(settings.dbUrl, { schema: 'none' });
+  return openStore(settings.dbUrl, { schema: 'none', create: access === 'schema' });
 }
 
 /** Runs `fn` with a store opened for `access`, closing it afterwards. */

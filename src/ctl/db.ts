@@ -13,11 +13,11 @@ export function initDb(ctx: CtlContext): Promise<InitResult> {
 }
 
 export function migrateDb(ctx: CtlContext, opts: { dryRun?: boolean } = {}): Promise<MigrateResult> {
-  return withStore(ctx, 'schema', (s) => s.schema.migrate({ dryRun: opts.dryRun }));
+  return withStore(ctx, 'inspect', (s) => s.schema.migrate({ dryRun: opts.dryRun }));
 }
 
 export function dbVersion(ctx: CtlContext): Promise<SchemaReport> {
-  return withStore(ctx, 'schema', (s) => s.schema.report());
+  return withStore(ctx, 'inspect', (s) => s.schema.report());
 }
 
 export interface TableDump {
@@ -31,7 +31,7 @@ export async function showTable(ctx: CtlContext, table: string): Promise<TableDu
     throw notFound(`no table "${table}" in sipkit's schema`, 'NO_SUCH_TABLE', [`tables: ${TABLE_NAMES.join(', ')}`]);
   }
   let columns: string[] = [];
-  const rows = await withStore(ctx, 'schema', async (s) => {
+  const rows = await withStore(ctx, 'inspect', async (s) => {
     const report = await s.schema.report();
     if (!report.tables.find((t) => t.table === table)?.present) {
       throw notFound(`table ${table} does not exist in ${s.where}`, 'NO_SUCH_TABLE', [
