@@ -3,7 +3,7 @@
  * sipd after each write. `rm` cascades like kamctl's (group memberships, aliases) and further
  * (AVPs, stored contacts, and the live contacts of a running sipd through ul.rm).
  */
-import { notFound } from '../cli/errors.js';
+import { CliError, notFound } from '../cli/errors.js';
 import type { Subscriber } from '../store/index.js';
 import type { UserRef } from './aor.js';
 import { isNotRunning, reloadSipd, rpc, withStore, type CtlContext, type ReloadOutcome } from './context.js';
@@ -116,7 +116,15 @@ export async function removeSubscriber(
     liveContacts = (await rpc<{ removed: number }>(ctx, 'ul.rm', [u.aor])).removed;
   } catch (err) {
     if (err instanceof RpcCallError && err.rpcCode === RpcErrorCode.NOT_FOUND) liveContacts = 0;
-    else if (!isNotRunning(err)) throw err;
+    else if (!isNotRunning(err)) {
+      if (!(err instanceof CliError)) throw err;
+      throw new CliError(
+        `${u.aor} was removed from the database, but sipd could not drop its registered contacts: ${err.message}`,
+        err.exitCode,
+        err.code,
+        [`drop them once sipd is reachable: sipctl ul rm ${u.aor}`, ...err.actions],
+      );
+    }
   }
   return {
     subscriber: viewOf(r.subscriber),
