@@ -89,8 +89,17 @@ export class LocationService {
     const now = this.now();
     let removed = 0;
     for (const [aor, list] of this.byAor) {
+      // Runs every second over every AoR: allocate only for the lists that lost a binding.
+      let expired = false;
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i]!.expires;
+        if (e !== 0 && e <= now) {
+          expired = true;
+          break;
+        }
+      }
+      if (!expired) continue;
       const keep = list.filter((b) => b.expires === 0 || b.expires > now);
-      if (keep.length === list.length) continue;
       for (const b of list) {
         if (keep.includes(b)) continue;
         removed++;

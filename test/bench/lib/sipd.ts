@@ -121,7 +121,10 @@ export class SipdServer implements BenchServer {
     const port = await freeUdpBlock(1);
     const logFile = join(o.dir, 'sipd.log');
     const log = openSync(logFile, 'a');
-    const args = [SIPD_BIN, 'run', '--listen', `udp:127.0.0.1:${port}`, '--domain', o.domain];
+    // SIPKIT_BENCH_SIPD_NODE_FLAGS: extra node flags for sipd, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+    // to profile it under the bench's load (NODE_OPTIONS does not allow --cpu-prof).
+    const nodeFlags = (process.env.SIPKIT_BENCH_SIPD_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const args = [...nodeFlags, SIPD_BIN, 'run', '--listen', `udp:127.0.0.1:${port}`, '--domain', o.domain];
     args.push('--db-url', `sqlite:${dbPath}`, '--data-dir', dataDir, '--run-dir', runDir);
     args.push('--config', SIPD_BENCH_CONFIG);
     const group = spawnGroup(process.execPath, args, { cwd: o.dir, stdio: ['ignore', log, log] });
