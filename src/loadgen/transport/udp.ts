@@ -1,0 +1,76 @@
+/**
+ * UDP sockets for siptest: one shared socket (-t u1) or one per call (-t un). Sends are
+ * fire-and-forget datagrams; every received datagram goes to the engine.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { SippError, SippExit } from '../errors.js';
+import type { CallSocket, Peer } from '../engine/types.js';
+
+export type DatagramHandler = (buf: Buffer, from: Peer, socket: UdpSocket) => void;
+
+export class UdpSocket implements CallSocket {
+  readonly transport = 'UDP' as const;
+  localAddress = '';
+  localPort = 0;
+  closed = false;
+  sendErrors = 0;
+
+  private constructor(
+    readonly sock: Socket,
+    readonly perCall: boolean,
+  ) {}
+
+  static async open(
+    family: 4 | 6,
+    address: string,
+    port: number,
+    onMessage: DatagramHandler,
+    opts: { perCall: boolean; bufferSize?: number },
+  ): Promise<UdpSocket> {
+    const sock = createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+    const s = new UdpSocket(sock, opts.perCall);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => reject(err);
+      sock.once('error', onError);
+      sock.bind({ port, address, exclusive: true }, () => {
+        sock.off('error', onError);
+        resolve();
+      });
+    }).catch((err: NodeJS.ErrnoException) => {
+      sock.close();
+      const errno = err.code === 'EADDRINUSE' ? 98 : err.code === 'EADDRNOTAVAIL' ? 99 : err.code === 'EACCES' ? 13 : 0;
+      throw new SippError(
+        `Unable to bind UDP socket to ${address}:${port}, errno = ${errno} (${err.message})`,
+        err.code === 'EADDRINUSE' ? SippExit.BIND : SippExit.FATAL,
+      );
+    });
+    const a = sock.address();
+    s.localAddress = a.address;
+    s.localPort = a.port;
+    if (opts.bufferSize && opts.bufferSize > 0) {
+      try {
+        sock.setRecvBufferSize(Math.max(opts.bufferSize, 1 << 20));
+        sock.setSendBufferSize(Math.max(opts.bufferSize, 1 << 20));
+      } catch {
+        /* the kernel may cap it; not fatal */
+      }
+    }
+    sock.on('message', (buf, rinfo) => onMessage(buf, { address: rinfo.address, port: rinfo.port }, s));
+    sock.on('error', () => {
+      s.sendErrors++;
+    });
+    return s;
+  }
+
+  send(buf: Buffer, peer: Peer): boolean {
+    if (this.closed) return false;
+    this.sock.send(buf, peer.port, peer.address);
+    return true;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sock.close();
+  }
+}
