@@ -40,10 +40,21 @@ export class SipParseError extends SipException {
   /** Canonical lower-case name of the header at fault, when there is one. */
   readonly header: string | undefined;
   constructor(code: SipParseErrorCode, reason: string, opts: { status?: number; header?: string } = {}) {
-    super(reason);
+    // The reason goes into a response's reason phrase: one line of printable ASCII, bounded,
+    // whatever bytes of the input it quotes.
+    const clean = toReasonPhrase(reason);
+    super(clean);
     this.code = code;
-    this.reason = reason;
+    this.reason = clean;
     this.status = opts.status ?? 400;
     this.header = opts.header;
   }
+}
+
+const PRINTABLE = /^[\x20-\x7e]{0,160}$/;
+
+function toReasonPhrase(text: string): string {
+  if (PRINTABLE.test(text)) return text;
+  const oneLine = text.replace(/[^\x20-\x7e]/g, '?');
+  return oneLine.length > 160 ? oneLine.slice(0, 157) + '...' : oneLine;
 }

@@ -31,7 +31,9 @@ export function defaultPaths(env: NodeJS.ProcessEnv = process.env, root = isRoot
   const home = env.HOME || homedir();
   const config = env.XDG_CONFIG_HOME || join(home, '.config');
   const data = env.XDG_DATA_HOME || join(home, '.local', 'share');
-  const runDir = env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'sipkit') : join(home, '.local', 'state', 'sipkit', 'run');
+  const runDir = env.XDG_RUNTIME_DIR
+    ? join(env.XDG_RUNTIME_DIR, 'sipkit')
+    : join(home, '.local', 'state', 'sipkit', 'run');
   return { configFile: join(config, 'sipkit', 'sipd.conf'), dataDir: join(data, 'sipkit'), runDir };
 }
 

@@ -15,7 +15,12 @@ export function digestHex(algorithm: DigestAlgorithm, data: string): string {
   return createHash(NODE_HASH[algorithm]).update(data, 'utf8').digest('hex');
 }
 
-export function computeHa1(username: string, realm: string, password: string, algorithm: DigestAlgorithm = 'MD5'): string {
+export function computeHa1(
+  username: string,
+  realm: string,
+  password: string,
+  algorithm: DigestAlgorithm = 'MD5',
+): string {
   return digestHex(algorithm, `${username}:${realm}:${password}`);
 }
 

@@ -4,3 +4,4 @@ export * from './params.js';
 export * from './scalars.js';
 export * from './uri.js';
 export * from './via.js';
+export * from './auth-params.js';

@@ -10,16 +10,43 @@
 import { SipParseError } from '../errors.js';
 import { isWs, TOKEN } from './chars.js';
 import { parseParams, skipQuoted, skipWs, unquote, type Params } from './params.js';
-import { formatUri, isSipUri, parseUri, type Uri } from './uri.js';
+import { formatUri, parseUri, type Uri } from './uri.js';
 
-export interface NameAddr {
-  /** display name as written: a quoted-string (with its quotes) or a run of tokens; undefined if absent. */
-  displayName: string | undefined;
-  uri: Uri;
-  /** the URI text as written */
-  uriText: string;
-  /** header parameters (tag, expires, q, lr...), lower-case names */
-  params: Params;
+/**
+ * A parsed name-addr/addr-spec. The URI is parsed on first access of `uri` (a proxy routing on
+ * From/To needs only their tags); validateMessage() touches it, so malformed URIs are still
+ * reported before a message is accepted.
+ */
+export class NameAddr {
+  private _uri: Uri | undefined;
+  constructor(
+    /** display name as written: a quoted-string (with its quotes) or a run of tokens; undefined if absent. */
+    public displayName: string | undefined,
+    /** the URI text as written */
+    public uriText: string,
+    /** header parameters (tag, expires, q, lr...), lower-case names */
+    public params: Params,
+    private readonly header: string,
+  ) {}
+
+  /** The URI (parsed now if not yet); throws SipParseError naming the header when malformed. */
+  get uri(): Uri {
+    if (this._uri === undefined) {
+      try {
+        this._uri = parseUri(this.uriText);
+      } catch (e) {
+        throw new SipParseError('SIP_ERR_HEADER_VALUE', `Malformed ${this.header}: ${(e as Error).message}`, {
+          header: this.header.toLowerCase(),
+        });
+      }
+    }
+    return this._uri;
+  }
+
+  set uri(u: Uri) {
+    this._uri = u;
+    this.uriText = formatUri(u);
+  }
 }
 
 /** Parse one element (already split from a list). */
@@ -71,17 +98,13 @@ export function parseNameAddr(s: string, header: string): NameAddr {
     uriText = s.slice(start, i);
     if (uriText.length === 0) throw bad('empty value');
   }
-  let uri: Uri;
-  try {
-    uri = parseUri(uriText);
-  } catch (e) {
-    throw bad((e as Error).message);
-  }
-  if (!angle && isSipUri(uri) && uri.headers !== undefined) throw bad('a URI with "?" must be enclosed in <>');
+  // The URI itself is parsed lazily (NameAddr.uri); what decides the split between URI and
+  // header parameters is checked here. In an addr-spec, "?" cannot appear (§20.10).
+  if (!angle && uriText.indexOf('?') >= 0) throw bad('a URI with "?" must be enclosed in <>');
   const params: Params = new Map();
   i = parseParams(s, i, params, header);
   if (i !== n) throw bad(`unexpected "${s[i]}"`);
-  return { displayName, uri, uriText, params };
+  return new NameAddr(displayName, uriText, params, header);
 }
 
 /** The display name as text (quotes and escapes removed). */

@@ -46,31 +46,42 @@ function isGenValueChar(c: number): boolean {
  * Parse `*( SEMI generic-param )` starting at s[i] (which must be ';' or the end, after optional
  * LWS). Stops at a ',' (next list element) or the end. Returns the index where it stopped.
  */
+function paramError(header: string, why: string): SipParseError {
+  return new SipParseError('SIP_ERR_HEADER_VALUE', `Malformed ${header} parameters: ${why}`, {
+    header: header.toLowerCase(),
+  });
+}
+
 export function parseParams(s: string, i: number, into: Params, header: string): number {
-  const bad = (why: string) =>
-    new SipParseError('SIP_ERR_HEADER_VALUE', `Malformed ${header} parameters: ${why}`, { header });
   for (;;) {
-    i = skipWs(s, i);
-    if (i >= s.length || s.charCodeAt(i) === 0x2c) return i;
-    if (s.charCodeAt(i) !== 0x3b) throw bad(`unexpected "${s[i]}"`);
-    i = skipWs(s, i + 1);
+    const n = s.length;
+    while (i < n && isWs(s.charCodeAt(i))) i++;
+    if (i >= n || s.charCodeAt(i) === 0x2c) return i;
+    if (s.charCodeAt(i) !== 0x3b) throw paramError(header, `unexpected "${s[i]}"`);
+    i++;
+    while (i < n && isWs(s.charCodeAt(i))) i++;
     const nameStart = i;
-    while (i < s.length && s.charCodeAt(i) < 256 && TOKEN[s.charCodeAt(i)] === 1) i++;
-    if (i === nameStart) throw bad('empty parameter');
-    const name = s.slice(nameStart, i).toLowerCase();
-    i = skipWs(s, i);
+    let upper = false;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 255 || TOKEN[c] !== 1) break;
+      if (c >= 0x41 && c <= 0x5a) upper = true;
+    }
+    if (i === nameStart) throw paramError(header, 'empty parameter');
+    const name = upper ? s.slice(nameStart, i).toLowerCase() : s.slice(nameStart, i);
+    while (i < n && isWs(s.charCodeAt(i))) i++;
     let value: string | null = null;
     if (i < s.length && s.charCodeAt(i) === 0x3d) {
       i = skipWs(s, i + 1);
       if (s.charCodeAt(i) === 0x22) {
         const end = skipQuoted(s, i);
-        if (end < 0) throw bad('unterminated quoted string');
+        if (end < 0) throw paramError(header, 'unterminated quoted string');
         value = s.slice(i, end);
         i = end;
       } else {
         const vStart = i;
         while (i < s.length && isGenValueChar(s.charCodeAt(i))) i++;
-        if (i === vStart) throw bad(`parameter "${name}" has no value`);
+        if (i === vStart) throw paramError(header, `parameter "${name}" has no value`);
         value = s.slice(vStart, i);
       }
     }

@@ -3,7 +3,7 @@
  * any other scheme, absoluteURI (RFC 2396) kept as text. Components are kept as written (still
  * %-escaped); comparison (§19.1.4) unescapes.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { SipParseError } from '../errors.js';
 import {
   ALPHA,
@@ -146,16 +146,52 @@ function parsePort(s: string, start: number, end: number): number {
   return port;
 }
 
-/** hostname = *( domainlabel "." ) toplabel [ "." ] / IPv4address (RFC 3261 §25.1, lenient on "_"). */
+/**
+ * hostname = *( domainlabel "." ) toplabel [ "." ] / IPv4address (RFC 3261 §25.1). Lenient where
+ * deployments are: "_" is accepted and a top label may start with a digit (container names), but
+ * a name made only of digits and dots must be a valid IPv4 address. One pass, no allocation.
+ */
 export function isHostname(h: string): boolean {
-  if (h.length === 0 || h.length > 255) return false;
-  if (isIPv4(h)) return true;
-  const labels = h.endsWith('.') ? h.slice(0, -1).split('.') : h.split('.');
-  for (const l of labels) {
-    if (l.length === 0 || l.length > 63) return false;
-    if (l.charCodeAt(0) === 0x2d || l.charCodeAt(l.length - 1) === 0x2d) return false;
+  const n = h.length;
+  if (n === 0 || n > 255) return false;
+  let labelLen = 0;
+  let prev = 0x2e;
+  let onlyDigits = true;
+  for (let i = 0; i < n; i++) {
+    const c = h.charCodeAt(i);
+    if (c === 0x2e) {
+      if (labelLen === 0 || prev === 0x2d) return false;
+      labelLen = 0;
+    } else {
+      if (c > 255 || HOST[c] !== 1 || c === 0x2e) return false;
+      if (labelLen === 0 && c === 0x2d) return false;
+      if (c < 0x30 || c > 0x39) onlyDigits = false;
+      if (++labelLen > 63) return false;
+    }
+    prev = c;
   }
-  return true;
+  if (prev === 0x2d) return false;
+  return onlyDigits ? isIPv4Literal(h) : true;
+}
+
+/** dotted-quad IPv4 address, each part 0–255 without leading zeros beyond one digit. */
+export function isIPv4Literal(h: string): boolean {
+  let parts = 0;
+  let v = 0;
+  let digits = 0;
+  for (let i = 0; i <= h.length; i++) {
+    const c = i < h.length ? h.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || v > 255 || (digits > 1 && h.charCodeAt(i - digits) === 0x30)) return false;
+      parts++;
+      v = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      v = v * 10 + (c - 0x30);
+      if (++digits > 3) return false;
+    } else return false;
+  }
+  return parts === 4;
 }
 
 function parseTelUri(s: string, colon: number): TelUri {

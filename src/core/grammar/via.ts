@@ -3,11 +3,11 @@
  * around "/" (RFC 4475 §3.1.1.1). `received` may be IPv4 or IPv6, with or without brackets
  * (RFC 5118 §4.5); `rport` may be empty (RFC 3581).
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { SipParseError } from '../errors.js';
 import { DIGIT, HOST, isWs, TOKEN } from './chars.js';
 import { parseParams, skipWs, type Params } from './params.js';
-import { isHostname } from './uri.js';
+import { isHostname, isIPv4Literal } from './uri.js';
 
 export interface Via {
   /** "SIP" */
@@ -30,21 +30,44 @@ function token(s: string, i: number): number {
   return i;
 }
 
+const bad = (why: string) => new SipParseError('SIP_ERR_HEADER_VALUE', `Malformed Via: ${why}`, { header: 'via' });
+
+/** The usual spellings of the transport, so that no upper-casing is needed for them. */
+const TRANSPORTS: Record<string, string> = { UDP: 'UDP', TCP: 'TCP', TLS: 'TLS', WS: 'WS', WSS: 'WSS', SCTP: 'SCTP' };
+
 /** Parse one via-parm (already split from the list). */
 export function parseVia(s: string): Via {
-  const bad = (why: string) => new SipParseError('SIP_ERR_HEADER_VALUE', `Malformed Via: ${why}`, { header: 'via' });
-  let i = skipWs(s, 0);
-  const parts: string[] = [];
-  for (let k = 0; k < 3; k++) {
-    if (k > 0) {
-      i = skipWs(s, i);
-      if (s.charCodeAt(i) !== 0x2f) throw bad('expected "/" in sent-protocol');
-      i = skipWs(s, i + 1);
-    }
-    const end = token(s, i);
-    if (end === i) throw bad('empty sent-protocol element');
-    parts.push(s.slice(i, end));
+  let i = 0;
+  let transport: string;
+  if (s.startsWith('SIP/2.0/')) {
+    // Fast path: the spelling everybody sends.
+    const end = token(s, 8);
+    if (end === 8) throw bad('empty transport');
+    const t = s.slice(8, end);
+    transport = TRANSPORTS[t] ?? t.toUpperCase();
     i = end;
+  } else {
+    // General form: LWS is allowed around each "/" (RFC 4475 §3.1.1.1).
+    i = skipWs(s, 0);
+    let protocol = '';
+    let version = '';
+    transport = '';
+    for (let k = 0; k < 3; k++) {
+      if (k > 0) {
+        i = skipWs(s, i);
+        if (s.charCodeAt(i) !== 0x2f) throw bad('expected "/" in sent-protocol');
+        i = skipWs(s, i + 1);
+      }
+      const end = token(s, i);
+      if (end === i) throw bad('empty sent-protocol element');
+      const part = s.slice(i, end);
+      if (k === 0) protocol = part;
+      else if (k === 1) version = part;
+      else transport = part.toUpperCase();
+      i = end;
+    }
+    if (protocol.toUpperCase() !== 'SIP' || version !== '2.0')
+      throw new SipParseError('SIP_ERR_VERSION', 'SIP Version Not Supported', { status: 505, header: 'via' });
   }
   if (!isWs(s.charCodeAt(i))) throw bad('missing space before sent-by');
   i = skipWs(s, i);
@@ -61,38 +84,47 @@ export function parseVia(s: string): Via {
     if (!isHostname(host)) throw bad(`invalid sent-by host "${host}"`);
   }
   let port: number | undefined;
-  const afterHost = skipWs(s, i);
-  if (s.charCodeAt(afterHost) === 0x3a) {
-    i = skipWs(s, afterHost + 1);
-    const start = i;
-    while (i < s.length && DIGIT[s.charCodeAt(i)] === 1) i++;
-    if (i === start || i - start > 5 || Number(s.slice(start, i)) > 65535) throw bad('invalid sent-by port');
-    port = Number(s.slice(start, i));
+  if (s.charCodeAt(i) !== 0x3b) {
+    const afterHost = skipWs(s, i);
+    if (s.charCodeAt(afterHost) === 0x3a) {
+      i = skipWs(s, afterHost + 1);
+      let p = 0;
+      const start = i;
+      while (i < s.length && DIGIT[s.charCodeAt(i)] === 1) p = p * 10 + (s.charCodeAt(i++) - 0x30);
+      if (i === start || i - start > 5 || p > 65535) throw bad('invalid sent-by port');
+      port = p;
+    }
   }
   const params: Params = new Map();
   i = parseParams(s, i, params, 'Via');
   if (i !== s.length) throw bad(`unexpected "${s[i]}"`);
-  const version = parts[1]!;
-  if (parts[0]!.toUpperCase() !== 'SIP' || version !== '2.0')
-    throw new SipParseError('SIP_ERR_VERSION', 'SIP Version Not Supported', { status: 505, header: 'via' });
-  checkViaParams(params, bad);
-  return { protocol: 'SIP', version, transport: parts[2]!.toUpperCase(), host, port, params };
+  checkViaParams(params);
+  return { protocol: 'SIP', version: '2.0', transport, host, port, params };
 }
 
-function checkViaParams(params: Params, bad: (why: string) => SipParseError): void {
+function isDigits(v: string, maxLen: number): boolean {
+  if (v.length === 0 || v.length > maxLen) return false;
+  for (let i = 0; i < v.length; i++) if (DIGIT[v.charCodeAt(i)] !== 1) return false;
+  return true;
+}
+
+function checkViaParams(params: Params): void {
+  if (params.size === 1 && params.has('branch')) {
+    if (params.get('branch') === null) throw bad('branch without a value');
+    return;
+  }
   const received = params.get('received');
   if (received !== undefined) {
     const addr =
       received !== null && received.startsWith('[') && received.endsWith(']') ? received.slice(1, -1) : received;
-    if (addr === null || !(isIPv4(addr) || isIPv6(addr))) throw bad('received is not an IP address');
+    if (addr === null || !(isIPv4Literal(addr) || isIPv6(addr))) throw bad('received is not an IP address');
   }
   const rport = params.get('rport');
-  if (rport !== undefined && rport !== null && (!/^\d{1,5}$/.test(rport) || Number(rport) > 65535))
+  if (rport !== undefined && rport !== null && (!isDigits(rport, 5) || Number(rport) > 65535))
     throw bad('invalid rport');
   const ttl = params.get('ttl');
-  if (ttl !== undefined && (ttl === null || !/^\d{1,3}$/.test(ttl) || Number(ttl) > 255)) throw bad('invalid ttl');
-  const branch = params.get('branch');
-  if (branch === null) throw bad('branch without a value');
+  if (ttl !== undefined && (ttl === null || !isDigits(ttl, 3) || Number(ttl) > 255)) throw bad('invalid ttl');
+  if (params.get('branch') === null) throw bad('branch without a value');
 }
 
 export function viaBranch(v: Via): string | undefined {

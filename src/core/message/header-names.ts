@@ -1,3 +1,6 @@
+import { SipParseError } from '../errors.js';
+import { TOKEN } from '../grammar/chars.js';
+
 /**
  * Header names: case-insensitive matching, compact forms (RFC 3261 §7.3.3 and the registry of
  * RFC 3261/3265/3515/3841/3892/4028/4474/5627...), the spelling we write, and which headers may be
@@ -86,6 +89,69 @@ const LIST_HEADERS = new Set([
 // Bounded so that a peer sending random header names cannot grow it without limit.
 const seen = new Map<string, string>();
 const SEEN_MAX = 4096;
+
+// The spellings real traffic uses for the headers every message has, grouped by length, so the
+// parser can recognise them in place (startsWith at offset 0) without slicing the name out.
+const COMMON = [
+  'Via',
+  'From',
+  'To',
+  'Call-ID',
+  'CSeq',
+  'Max-Forwards',
+  'Contact',
+  'Content-Length',
+  'Content-Type',
+  'Route',
+  'Record-Route',
+  'Allow',
+  'Supported',
+  'User-Agent',
+  'Authorization',
+  'Proxy-Authorization',
+  'Expires',
+  'WWW-Authenticate',
+  'Proxy-Authenticate',
+  'Server',
+  'Require',
+  'Accept',
+  'Call-Id',
+  'Cseq',
+];
+const BY_LENGTH: Array<Array<[string, string]>> = [];
+for (const name of COMMON) {
+  for (const spelling of new Set([name, name.toLowerCase()])) {
+    (BY_LENGTH[spelling.length] ??= []).push([spelling, name.toLowerCase()]);
+  }
+}
+
+/**
+ * Canonical name of the header whose name is line[0, len): the hot-path variant of
+ * canonicalName() that avoids allocating the name for common spellings and compact forms.
+ */
+export function canonicalNameAt(line: string, len: number): string {
+  if (len === 1) {
+    const c = line.charCodeAt(0) | 0x20;
+    const full = COMPACT[String.fromCharCode(c)];
+    if (full !== undefined) return full;
+  } else {
+    const candidates = BY_LENGTH[len];
+    if (candidates !== undefined) {
+      for (let i = 0; i < candidates.length; i++) {
+        const e = candidates[i]!;
+        if (line.startsWith(e[0])) return e[1];
+      }
+    }
+  }
+  // Not a common spelling: the name must be a token (RFC 3261 §7.3.1, header-name = token).
+  if (len === 0) throw new SipParseError('SIP_ERR_HEADER_LINE', 'Malformed header line: empty header name');
+  for (let i = 0; i < len; i++) {
+    const c = line.charCodeAt(i);
+    if (c > 255 || TOKEN[c] === 0)
+      throw new SipParseError('SIP_ERR_HEADER_LINE', 'Malformed header line: invalid header name');
+  }
+  return canonicalName(line.slice(0, len));
+}
 
 /** Canonical (lower-case, long-form) name of a header name as written on the wire. */
 export function canonicalName(raw: string): string {

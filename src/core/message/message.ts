@@ -35,7 +35,18 @@ export abstract class SipMessage {
   private _body: Buffer;
   /** The start line as received, while the start line is unchanged. */
   protected rawStartLine: string | undefined;
-  private cache: Map<string, unknown> | undefined;
+  // Parsed views, filled on first use and dropped when their header changes (see invalidate()).
+  private _vias: Via[] | undefined;
+  private _topVia: Via | null | undefined;
+  private _from: NameAddr | undefined;
+  private _to: NameAddr | undefined;
+  private _callId: string | undefined;
+  private _cseq: CSeq | undefined;
+  private _maxForwards: number | null | undefined;
+  private _expires: number | null | undefined;
+  private _contacts: ContactList | undefined;
+  private _routes: NameAddr[] | undefined;
+  private _recordRoutes: NameAddr[] | undefined;
   /** Set by the parser when Content-Length appeared more than once (RFC 4475 §3.3.9). */
   contentLengthConflict = false;
 
@@ -50,8 +61,13 @@ export abstract class SipMessage {
 
   /** Value of the first field with this name (any spelling or compact form), or undefined. */
   get(name: string): string | undefined {
-    const n = canonicalName(name);
-    for (const h of this.headers) if (h.name === n) return h.value;
+    return this.first(canonicalName(name));
+  }
+
+  /** get() for a name already in canonical form (the typed views use it). */
+  private first(n: string): string | undefined {
+    const hs = this.headers;
+    for (let i = 0; i < hs.length; i++) if (hs[i]!.name === n) return hs[i]!.value;
     return undefined;
   }
 
@@ -168,36 +184,66 @@ export abstract class SipMessage {
   }
 
   protected invalidate(name: string): void {
-    this.cache?.delete(name);
-  }
-
-  /** Parse-once cache for typed header views. */
-  protected cached<T>(key: string, parse: () => T): T {
-    const c = (this.cache ??= new Map());
-    if (c.has(key)) return c.get(key) as T;
-    const v = parse();
-    c.set(key, v);
-    return v;
+    switch (name) {
+      case 'via':
+        this._vias = undefined;
+        this._topVia = undefined;
+        break;
+      case 'from':
+        this._from = undefined;
+        break;
+      case 'to':
+        this._to = undefined;
+        break;
+      case 'call-id':
+        this._callId = undefined;
+        break;
+      case 'cseq':
+        this._cseq = undefined;
+        break;
+      case 'max-forwards':
+        this._maxForwards = undefined;
+        break;
+      case 'expires':
+        this._expires = undefined;
+        break;
+      case 'contact':
+        this._contacts = undefined;
+        break;
+      case 'route':
+        this._routes = undefined;
+        break;
+      case 'record-route':
+        this._recordRoutes = undefined;
+        break;
+    }
   }
 
   // ---- typed views (throw SipParseError on malformed values) ---------------------------------
 
   /** Every Via, top first. */
   vias(): Via[] {
-    return this.cached('via', () => this.getAll('via').map((e) => parseVia(e)));
+    return (this._vias ??= this.getAll('via').map((e) => parseVia(e)));
   }
 
-  /** The top Via, or undefined when there is none. */
+  /** The top Via, or undefined when there is none (parses only that one). */
   topVia(): Via | undefined {
-    return this.vias()[0];
+    if (this._topVia === undefined) {
+      if (this._vias !== undefined) this._topVia = this._vias[0] ?? null;
+      else {
+        const first = this.first('via');
+        this._topVia = first === undefined ? null : parseVia(first.indexOf(',') < 0 ? first : splitList(first)[0]!);
+      }
+    }
+    return this._topVia ?? undefined;
   }
 
   from(): NameAddr {
-    return this.cached('from', () => parseNameAddr(this.single('from'), 'From'));
+    return (this._from ??= parseNameAddr(this.singleOf('from'), 'From'));
   }
 
   to(): NameAddr {
-    return this.cached('to', () => parseNameAddr(this.single('to'), 'To'));
+    return (this._to ??= parseNameAddr(this.singleOf('to'), 'To'));
   }
 
   fromTag(): string | undefined {
@@ -209,55 +255,62 @@ export abstract class SipMessage {
   }
 
   callId(): string {
-    return this.cached('call-id', () => parseCallId(this.single('call-id')));
+    return (this._callId ??= parseCallId(this.singleOf('call-id')));
   }
 
   cseq(): CSeq {
-    return this.cached('cseq', () => parseCSeq(this.single('cseq')));
+    return (this._cseq ??= parseCSeq(this.singleOf('cseq')));
   }
 
   /** Max-Forwards, or undefined when absent. */
   maxForwards(): number | undefined {
-    return this.cached('max-forwards', () => {
-      const v = this.get('max-forwards');
-      return v === undefined ? undefined : parseMaxForwards(v);
-    });
+    if (this._maxForwards === undefined) {
+      const v = this.first('max-forwards');
+      this._maxForwards = v === undefined ? null : parseMaxForwards(v);
+    }
+    return this._maxForwards ?? undefined;
   }
 
   /** Expires header (delta-seconds), or undefined when absent. */
   expires(): number | undefined {
-    return this.cached('expires', () => {
-      const v = this.get('expires');
-      return v === undefined ? undefined : parseUInt(v, 'expires');
-    });
+    if (this._expires === undefined) {
+      const v = this.first('expires');
+      this._expires = v === undefined ? null : parseUInt(v, 'expires');
+    }
+    return this._expires ?? undefined;
   }
 
   /** Contact: `*` or the list of contacts (empty when absent). */
   contacts(): ContactList {
-    return this.cached('contact', () => {
+    if (this._contacts === undefined) {
       const all = this.getAll('contact');
-      if (all.length === 1 && all[0] === '*') return '*';
-      return all.map((e) => {
-        if (e === '*')
-          throw new SipParseError('SIP_ERR_HEADER_VALUE', 'Malformed Contact: "*" must be alone', {
-            header: 'contact',
-          });
-        return parseNameAddr(e, 'Contact');
-      });
-    });
+      if (all.length === 1 && all[0] === '*') this._contacts = '*';
+      else
+        this._contacts = all.map((e) => {
+          if (e === '*')
+            throw new SipParseError('SIP_ERR_HEADER_VALUE', 'Malformed Contact: "*" must be alone', {
+              header: 'contact',
+            });
+          return parseNameAddr(e, 'Contact');
+        });
+    }
+    return this._contacts;
   }
 
   routes(): NameAddr[] {
-    return this.cached('route', () => this.getAll('route').map((e) => parseNameAddr(e, 'Route')));
+    return (this._routes ??= this.getAll('route').map((e) => parseNameAddr(e, 'Route')));
   }
 
   recordRoutes(): NameAddr[] {
-    return this.cached('record-route', () => this.getAll('record-route').map((e) => parseNameAddr(e, 'Record-Route')));
+    return (this._recordRoutes ??= this.getAll('record-route').map((e) => parseNameAddr(e, 'Record-Route')));
   }
 
   /** The value of a header that must appear once; throws when missing or repeated. */
   single(name: string): string {
-    const n = canonicalName(name);
+    return this.singleOf(canonicalName(name));
+  }
+
+  private singleOf(n: string): string {
     let found: string | undefined;
     for (const h of this.headers) {
       if (h.name !== n) continue;
@@ -291,6 +344,16 @@ export class SipRequest extends SipMessage {
   set method(m: string) {
     this._method = m;
     this.rawStartLine = undefined;
+  }
+
+  /**
+   * An independent copy (a proxy's per-branch request, §16.6 step 1): header fields are immutable
+   * objects, so copying the list is enough; the body buffer is shared (replace it, never write into it).
+   */
+  clone(): SipRequest {
+    const c = new SipRequest(this._method, this._uri, [...this.headers], this.body, this.rawStartLine);
+    c.contentLengthConflict = this.contentLengthConflict;
+    return c;
   }
 
   /** The Request-URI as text. */
@@ -331,6 +394,13 @@ export class SipResponse extends SipMessage {
     this._status = status;
     this._reason = reason;
     this.rawStartLine = rawStartLine;
+  }
+
+  /** An independent copy (a proxy forwarding a response after removing its own Via). */
+  clone(): SipResponse {
+    const c = new SipResponse(this._status, this._reason, [...this.headers], this.body, this.rawStartLine);
+    c.contentLengthConflict = this.contentLengthConflict;
+    return c;
   }
 
   get status(): number {

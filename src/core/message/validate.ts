@@ -56,15 +56,16 @@ export function validateMessage(msg: AnyMessage): void {
     });
 
   msg.vias();
-  msg.from();
-  msg.to();
+  void msg.from().uri;
+  void msg.to().uri;
   msg.callId();
   const cseq = msg.cseq();
   msg.maxForwards();
   msg.expires();
-  msg.contacts();
-  msg.routes();
-  msg.recordRoutes();
+  const contacts = msg.contacts();
+  if (contacts !== '*') for (const c of contacts) void c.uri;
+  for (const r of msg.routes()) void r.uri;
+  for (const r of msg.recordRoutes()) void r.uri;
   scalarHeaders(msg);
 
   if (msg.isRequest) {
@@ -88,7 +89,8 @@ function scalarHeaders(msg: SipMessage): void {
   for (const w of msg.getAll('warning')) parseWarning(w);
   for (const h of ['require', 'proxy-require', 'supported', 'unsupported', 'allow'])
     if (msg.has(h)) parseTokenList(msg.getAll(h), h);
-  for (const [h, title] of Object.entries(NAME_ADDR_LISTS)) for (const e of msg.getAll(h)) parseNameAddr(e, title);
+  for (const [h, title] of Object.entries(NAME_ADDR_LISTS))
+    for (const e of msg.getAll(h)) void parseNameAddr(e, title).uri;
 }
 
 /** validateMessage() as a result instead of an exception. */

@@ -329,3 +329,19 @@ describe('RFC 5118 corpus', () => {
     assert.equal(accept('rfc5118', 'ipv4-mapped-ipv6').topVia()!.host, '[::ffff:192.0.2.10]');
   });
 });
+
+test('a parse error quoting raw bytes still gives a one-line printable reason', () => {
+  const bytes = Buffer.from(
+    'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\xff\r\nTo: <sip:x@y>\r\nFrom: <sip:a@b>;tag=1\r\n' +
+      'Call-ID: 1\r\nCSeq: 1 OPTIONS\r\n\r\n',
+    'latin1',
+  );
+  let err: unknown;
+  try {
+    validateMessage(parseMessage(bytes));
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof SipParseError);
+  assert.match(err.reason, /^Malformed Via parameters: unexpected "\?"$/);
+});

@@ -1,0 +1,44 @@
+import { BaseCommand, type ErrorJson } from '../../src/cli/base-command.js';
+import { daemonFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
+import { ConfigError, loadConfig, redactDbUrl, type SipdConfig } from '../../src/daemon/config/load.js';
+import { formatListen } from '../../src/daemon/config/listen.js';
+
+export interface CheckConfigResult {
+  valid: true;
+  configFile: string | null;
+  config: SipdConfig;
+}
+
+export default class CheckConfig extends BaseCommand<CheckConfigResult> {
+  static override summary = 'Validate the configuration (file and flags) and show the result';
+  static override description = `Reads the config file and flags exactly as \`sipd run\` would and lists every problem
+with its key (exit 2), or prints the effective configuration (exit 0). With --json, the whole
+resolved configuration; an invalid one gives error.problems [{key, message}].`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --config ./sipd.conf --json',
+  ];
+  static override flags = { ...daemonFlags };
+
+  async run(): Promise<CheckConfigResult> {
+    const { flags } = await this.parse(CheckConfig);
+    const config = loadConfig(overridesFrom(flags));
+    const safe = { ...config, db_url: redactDbUrl(config.db_url) };
+    this.log(
+      `configuration OK${config.config_file ? ` (${config.config_file})` : ' (no config file: defaults and flags)'}`,
+    );
+    this.log(`  listen     ${config.listen.map(formatListen).join(', ')}`);
+    this.log(`  domains    ${config.domains.join(', ')}`);
+    this.log(`  database   ${safe.db_url}`);
+    this.log(`  run dir    ${config.run_dir}`);
+    this.log(`  data dir   ${config.data_dir}`);
+    this.log(`  socket     ${config.mgmt.socket}`);
+    this.log(`  mode       ${config.proxy.mode}`);
+    return { valid: true, configFile: config.config_file, config: safe };
+  }
+
+  protected override toErrorJson(err: unknown): ErrorJson & { error: { problems?: unknown } } {
+    const base = super.toErrorJson(err);
+    return err instanceof ConfigError ? { ...base, error: { ...base.error, problems: err.problems } } : base;
+  }
+}

@@ -1,0 +1,31 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { daemonFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
+import { restartDaemon, type RestartResult } from '../../src/daemon/lifecycle/control.js';
+
+export default class Restart extends BaseCommand<RestartResult> {
+  static override summary = 'Stop sipd (if running), then start it again';
+  static override description = 'The same as `sipd stop` followed by `sipd start` with the given flags.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --config /etc/sipkit/sipd.conf',
+  ];
+  static override flags = {
+    ...daemonFlags,
+    timeout: Flags.integer({
+      description: 'seconds to wait for the old sipd to exit and the new one to be ready',
+      default: 30,
+      min: 1,
+    }),
+    force: Flags.boolean({ description: 'SIGKILL the old sipd if it has not exited after --timeout' }),
+  };
+
+  async run(): Promise<RestartResult> {
+    const { flags } = await this.parse(Restart);
+    const r = await restartDaemon({ ...overridesFrom(flags), timeoutMs: flags.timeout * 1000, force: flags.force });
+    if (r.stopped.wasRunning) this.log(`sipd stopped (pid ${r.stopped.pid})`);
+    this.log(`sipd started (pid ${r.started.pid})`);
+    for (const l of r.started.listen) this.log(`  listening on ${l}`);
+    return r;
+  }
+}

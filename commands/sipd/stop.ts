@@ -1,0 +1,30 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { locateFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
+import { stopDaemon, type StopResult } from '../../src/daemon/lifecycle/control.js';
+
+export default class Stop extends BaseCommand<StopResult> {
+  static override summary = 'Stop sipd gracefully and wait until it has exited';
+  static override description = `Sends SIGTERM: sipd stops accepting new work, lets pending transactions finish (up to
+timers.drain_ms), closes its sockets and exits. This command waits for the process to be gone.
+Not running is not an error (exit 0); a stale pid file is removed.`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --timeout 60 --force',
+  ];
+  static override flags = {
+    ...locateFlags,
+    timeout: Flags.integer({ description: 'seconds to wait for sipd to exit', default: 30, min: 1 }),
+    force: Flags.boolean({ description: 'SIGKILL sipd if it has not exited after --timeout' }),
+  };
+
+  async run(): Promise<StopResult> {
+    const { flags } = await this.parse(Stop);
+    const r = await stopDaemon({ ...overridesFrom(flags), timeoutMs: flags.timeout * 1000, force: flags.force });
+    if (r.stalePidFile) this.log(`sipd is not running (removed a stale pid file: ${r.stalePidFile})`);
+    else if (!r.wasRunning) this.log('sipd is not running');
+    else if (r.killed) this.log(`sipd (pid ${r.pid}) did not exit in time and was killed`);
+    else this.log(`sipd stopped (pid ${r.pid}, ${((r.waitedMs ?? 0) / 1000).toFixed(1)} s)`);
+    return r;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Stateless server nonces (RFC 2617 §3.2.1 leaves their form to the server; RFC 7616 §5.4-5.5
+ * recommends a time stamp and a private key). A nonce is 30 bytes in base64url (40 chars):
+ *
+ *     created (6 bytes, ms since the epoch) | random (9 bytes) | HMAC-SHA-256(secret, …)[0..15]
+ *
+ * The MAC covers the first 15 bytes and the realm, so a nonce cannot be forged, altered (e.g. made
+ * younger) or used in another realm, and every server that knows the secret accepts the nonces of
+ * the others without shared state (a cluster behind a load balancer). Replay is a separate matter:
+ * see nonce-counter.ts.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const TIME_BYTES = 6;
+const RANDOM_BYTES = 9;
+const MAC_BYTES = 15;
+const BODY_BYTES = TIME_BYTES + RANDOM_BYTES;
+const NONCE_CHARS = ((BODY_BYTES + MAC_BYTES) / 3) * 4;
+const NONCE_RE = /^[A-Za-z0-9_-]+$/;
+/** Domain separation: a MAC made for something else with the same secret is not a nonce. */
+const LABEL = Buffer.from('sipkit digest nonce v1\0', 'latin1');
+
+export type NonceSecret = string | Uint8Array;
+
+/** Result of NonceFactory.check(). */
+export type NonceStatus =
+  /** Ours and young enough. */
+  | { status: 'valid'; createdAt: number }
+  /** Ours (the MAC is right) but too old, or dated too far in the future: answer stale=true. */
+  | { status: 'expired'; createdAt: number }
+  /** Not made with any of our secrets, for this realm: a plain failure. */
+  | { status: 'invalid' };
+
+export interface NonceOptions {
+  /** Key for new nonces. Servers that share it accept each other's nonces. */
+  secret: NonceSecret;
+  /** Former keys still accepted (key rotation without failing every client at once). */
+  previousSecrets?: readonly NonceSecret[] | undefined;
+  /** Lifetime in milliseconds (default 300 000, Kamailio's `nonce_expire` of 300 s). */
+  lifetimeMs?: number | undefined;
+  /** How far in the future a nonce's time may lie (clock skew between servers), ms; default 5000. */
+  clockSkewMs?: number | undefined;
+  /** Clock in ms since the epoch (injectable for tests). */
+  now?: (() => number) | undefined;
+}
+
+/**
+ * Random bytes drawn from a pooled buffer: one randomBytes() call per 455 nonces instead of one
+ * each (a small synchronous randomBytes costs as much as the HMAC). The random part only makes
+ * nonces unique; the MAC is what makes them unforgeable.
+ */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function takeRandom(into: Buffer, at: number): void {
+  if (poolAt + RANDOM_BYTES > pool.length) {
+    pool = randomBytes(RANDOM_BYTES * 455);
+    poolAt = 0;
+  }
+  pool.copy(into, at, poolAt, poolAt + RANDOM_BYTES);
+  poolAt += RANDOM_BYTES;
+}
+
+const toKey = (s: NonceSecret) => (typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s));
+
+export class NonceFactory {
+  readonly lifetimeMs: number;
+  readonly clockSkewMs: number;
+  private readonly keys: Buffer[];
+  private readonly now: () => number;
+
+  constructor(opts: NonceOptions) {
+    this.keys = [opts.secret, ...(opts.previousSecrets ?? [])].map(toKey);
+    if (this.keys[0]!.length === 0) throw new RangeError('nonce secret must not be empty');
+    this.lifetimeMs = opts.lifetimeMs ?? 300_000;
+    this.clockSkewMs = opts.clockSkewMs ?? 5_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  private mac(key: Buffer, body: Buffer, realm: string): Buffer {
+    return createHmac('sha256', key).update(LABEL).update(body).update(realm, 'latin1').digest().subarray(0, MAC_BYTES);
+  }
+
+  /** A fresh nonce for `realm` (wire string), dated now. */
+  create(realm: string): string {
+    const body = Buffer.allocUnsafe(BODY_BYTES);
+    body.writeUIntBE(Math.max(0, Math.floor(this.now())), 0, TIME_BYTES);
+    takeRandom(body, TIME_BYTES);
+    return Buffer.concat([body, this.mac(this.keys[0]!, body, realm)]).toString('base64url');
+  }
+
+  /** Is `nonce` one of ours for `realm`, and is it still young? The MAC is compared in constant time. */
+  check(nonce: string, realm: string): NonceStatus {
+    if (nonce.length !== NONCE_CHARS || !NONCE_RE.test(nonce)) return { status: 'invalid' };
+    const raw = Buffer.from(nonce, 'base64url');
+    const body = raw.subarray(0, BODY_BYTES);
+    const mac = raw.subarray(BODY_BYTES);
+    if (!this.keys.some((k) => timingSafeEqual(this.mac(k, body, realm), mac))) return { status: 'invalid' };
+    const createdAt = body.readUIntBE(0, TIME_BYTES);
+    const now = this.now();
+    // RFC 2617 §3.2.1 stale: the nonce is authentic but no longer acceptable.
+    if (createdAt + this.lifetimeMs < now || createdAt > now + this.clockSkewMs)
+      return { status: 'expired', createdAt };
+    return { status: 'valid', createdAt };
+  }
+
+  /** When a nonce created at `createdAt` stops being valid (ms). */
+  expiresAt(createdAt: number): number {
+    return createdAt + this.lifetimeMs;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Identifiers that must be unique in space and time: Via branches (RFC 3261 §8.1.1.7, with the
+ * magic cookie), From/To tags (§19.3, at least 32 bits of randomness) and Call-IDs (§8.1.1.4).
+ *
+ * Crypto-random and fast: random bytes come from a pool refilled 4 KiB at a time, and each byte
+ * picks one of 64 token characters (6 bits per character, no modulo bias).
+ */
+import { randomFillSync } from 'node:crypto';
+import { MAGIC_COOKIE } from '../grammar/via.js';
+
+// 64 characters legal in a token (and in a Call-ID word): letters, digits, "-" and ".".
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.';
+const pool = Buffer.allocUnsafe(4096);
+let used = pool.length;
+
+/** `n` random token characters (6 bits of entropy each). */
+export function randomToken(n: number): string {
+  if (used + n > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALPHABET[pool[used++]! & 63];
+  return s;
+}
+
+/** A new RFC 3261 branch: `z9hG4bK` + 96 random bits. */
+export function newBranch(): string {
+  return MAGIC_COOKIE + randomToken(16);
+}
+
+/** A new From/To tag (60 random bits). */
+export function newTag(): string {
+  return randomToken(10);
+}
+
+/** A new Call-ID (120 random bits), `@host` appended when a host is given. */
+export function newCallId(host?: string): string {
+  const id = randomToken(20);
+  return host ? `${id}@${host}` : id;
+}

@@ -1,0 +1,3 @@
+export * from './best-response.js';
+export * from './request-checks.js';
+export * from './routing.js';

@@ -1,0 +1,132 @@
+/**
+ * What the four RFC 3261 §17 state machines share: identity (the table key), the two timer slots
+ * every state needs at most (a retransmission timer: A, E, G or the 100-Trying delay; and a
+ * timeout timer: B, F, H, or a clean-up timer D, I, J, K, L, M), and termination.
+ */
+import type { SipRequest } from '../message/message.js';
+import type { Timer, TimerQueue, TimerTarget } from '../timers/timer-queue.js';
+import type { TransportError } from '../transport/errors.js';
+import type { Destination, MessageSource, SendObserver, SendTarget } from '../transport/types.js';
+import type { TransportLayer } from '../transport/transport-layer.js';
+import type { ClientTransaction } from './client.js';
+import type { ClientTransactionUser, TimerSettings } from './types.js';
+
+/** What transactions need from their layer (implemented by TransactionLayer). */
+export interface TransactionCore {
+  readonly timers: TimerQueue;
+  readonly settings: TimerSettings;
+  readonly transport: TransportLayer;
+  /** Remove a terminated transaction from the tables. */
+  removeTransaction(tx: Transaction): void;
+  /** An ACK that an RFC 6026 Accepted INVITE server transaction passes to the TU. */
+  ackToTu(ack: SipRequest, source: MessageSource): void;
+  /** Start a client transaction (used for CANCEL). */
+  sendRequest(req: SipRequest, dest: Destination, user: ClientTransactionUser): ClientTransaction;
+  /** An exception from a TU callback. */
+  userError(err: unknown): void;
+}
+
+/** Timer kinds (the `kind` of TimerTarget.onTimer). */
+export const enum TimerKind {
+  /** A (ICT), E (NICT), G (IST) */
+  Retransmit = 1,
+  /** B (ICT), F (NICT), H (IST), or Timer C / the §9.1 CANCEL wait on an ICT */
+  Timeout = 2,
+  /** D, K, M (clients); I, J, L (servers) */
+  Cleanup = 3,
+  /** the 200 ms delay before an INVITE server transaction sends 100 Trying itself */
+  Trying = 4,
+}
+
+export type TransactionState =
+  'Calling' | 'Trying' | 'Proceeding' | 'Completed' | 'Confirmed' | 'Accepted' | 'Terminated';
+
+export abstract class Transaction implements TimerTarget, SendObserver {
+  /** "ict", "nict", "ist", "nist" */
+  abstract readonly kind: 'ict' | 'nict' | 'ist' | 'nist';
+  state: TransactionState = 'Trying';
+  /** The request method ("INVITE", "REGISTER"...). */
+  readonly method: string;
+  /** Where messages go: for clients the request destination, for servers the last response's. */
+  target: SendTarget | undefined;
+  protected rt: Timer | undefined;
+  protected to: Timer | undefined;
+
+  constructor(
+    protected readonly core: TransactionCore,
+    /** The table key (branch-based, or the RFC 2543 fallback). */
+    readonly key: string,
+    /** The request that created the transaction. */
+    readonly request: SipRequest,
+  ) {
+    this.method = request.method;
+  }
+
+  get isInvite(): boolean {
+    return this.method === 'INVITE';
+  }
+
+  get terminated(): boolean {
+    return this.state === 'Terminated';
+  }
+
+  /** Whether messages go over a reliable transport (no retransmissions, zero D/I/J/K). */
+  get reliable(): boolean {
+    return this.target?.transport.reliable ?? false;
+  }
+
+  abstract onTimer(kind: number, timer: Timer): void;
+  abstract onSendError(err: TransportError): void;
+  protected abstract notifyTerminated(): void;
+
+  protected startRt(kind: TimerKind, ms: number): void {
+    this.rt = this.slot(this.rt, kind);
+    this.rt.start(ms);
+  }
+
+  protected startTo(kind: TimerKind, ms: number): void {
+    this.to = this.slot(this.to, kind);
+    this.to.start(ms);
+  }
+
+  /** A timer slot of `kind`: the existing one, or a new one when the slot held another kind. */
+  private slot(t: Timer | undefined, kind: TimerKind): Timer {
+    if (t !== undefined && t.kind === kind) return t;
+    t?.stop();
+    return this.core.timers.timer(this, kind);
+  }
+
+  protected stopTimers(): void {
+    this.rt?.stop();
+    this.to?.stop();
+  }
+
+  /**
+   * Wait `ms` in the current state and then terminate (Timers D, I, J, K, L, M); zero on reliable
+   * transports terminates now.
+   */
+  protected linger(ms: number): void {
+    this.rt?.stop();
+    if (ms <= 0) this.terminate();
+    else this.startTo(TimerKind.Cleanup, ms);
+  }
+
+  /** @internal Shutdown: mark terminated and stop timers without telling anyone. */
+  abandon(): void {
+    this.state = 'Terminated';
+    this.stopTimers();
+  }
+
+  /** End the transaction now: stop its timers, leave the tables, tell the TU. Idempotent. */
+  terminate(): void {
+    if (this.state === 'Terminated') return;
+    this.state = 'Terminated';
+    this.stopTimers();
+    this.core.removeTransaction(this);
+    this.notifyTerminated();
+  }
+
+  protected send(data: Buffer): void {
+    if (this.target !== undefined) this.core.transport.send(data, this.target, this);
+  }
+}

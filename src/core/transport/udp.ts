@@ -1,0 +1,156 @@
+/**
+ * SIP over UDP (RFC 3261 §18): one datagram is one message. Datagrams that are only keep-alive
+ * (CR/LF/SP padding, or a STUN message as RFC 5626 §3.5.2 clients send) are counted and dropped;
+ * oversize datagrams are reported as framing errors (513).
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { SipParseError } from '../errors.js';
+import { defaultSentBy, dropSink } from './common.js';
+import { normalizeIp, type ListenSpec } from './address.js';
+import { TransportError } from './errors.js';
+import {
+  DEFAULT_LIMITS,
+  newTransportStats,
+  type MessageSource,
+  type SendObserver,
+  type Transport,
+  type TransportLimits,
+  type TransportSink,
+  type TransportStats,
+} from './types.js';
+
+export interface UdpOptions {
+  limits?: Partial<TransportLimits>;
+  /** SO_RCVBUF in bytes (the OS default is small for a busy proxy). */
+  recvBufferSize?: number;
+  sendBufferSize?: number;
+}
+
+export class UdpTransport implements Transport {
+  readonly protocol = 'UDP';
+  readonly reliable = false;
+  readonly family: 4 | 6;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly sentBy: { host: string; port: number };
+  readonly stats: TransportStats = newTransportStats();
+  sink: TransportSink = dropSink;
+  private readonly limits: TransportLimits;
+  private closed = false;
+
+  private constructor(
+    private readonly socket: Socket,
+    spec: ListenSpec,
+    limits: TransportLimits,
+  ) {
+    const a = socket.address();
+    this.family = a.family === 'IPv6' ? 6 : 4;
+    this.localAddress = a.address;
+    this.localPort = a.port;
+    this.limits = limits;
+    this.sentBy = spec.advertise ?? defaultSentBy(this.localAddress, this.localPort, this.family);
+    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    // Unconnected UDP sockets report send failures to the send callback; anything else is logged
+    // by nobody on purpose: a SIP server keeps serving.
+    socket.on('error', () => {});
+  }
+
+  /** Bind a UDP socket (port 0 picks a free port; see localPort). */
+  static listen(spec: ListenSpec, opts: UdpOptions = {}): Promise<UdpTransport> {
+    const v6 = spec.host.includes(':');
+    const socket = createSocket({
+      type: v6 ? 'udp6' : 'udp4',
+      ipv6Only: v6,
+      recvBufferSize: opts.recvBufferSize,
+      sendBufferSize: opts.sendBufferSize,
+    });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => {
+        socket.close();
+        reject(
+          new TransportError('SIP_ERR_BAD_ADDRESS', `Cannot bind udp ${spec.host}:${spec.port}: ${err.message}`, err),
+        );
+      };
+      socket.once('error', onError);
+      socket.bind(spec.port, spec.host, () => {
+        socket.off('error', onError);
+        resolve(new UdpTransport(socket, spec, { ...DEFAULT_LIMITS, ...opts.limits }));
+      });
+    });
+  }
+
+  private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+    const stats = this.stats;
+    stats.bytesIn += msg.length;
+    if (isKeepAlive(msg)) {
+      stats.keepAlives++;
+      return;
+    }
+    const source: MessageSource = {
+      transport: this,
+      protocol: 'UDP',
+      localAddress: this.localAddress,
+      localPort: this.localPort,
+      remoteAddress: normalizeIp(rinfo.address),
+      remotePort: rinfo.port,
+      connectionId: undefined,
+    };
+    if (msg.length > this.limits.maxMessageSize) {
+      this.sink.framingError(
+        new SipParseError('SIP_ERR_TOO_LARGE', `Message too large (${msg.length} bytes)`, { status: 513 }),
+        msg,
+        source,
+      );
+      return;
+    }
+    stats.messagesIn++;
+    this.sink.receive(msg, source);
+  }
+
+  send(data: Buffer, address: string, port: number, _connectionId: number | undefined, observer?: SendObserver): void {
+    if (this.closed) {
+      if (observer) fail(observer, new TransportError('SIP_ERR_TRANSPORT_CLOSED', 'UDP transport is closed'));
+      return;
+    }
+    const host = address.charCodeAt(0) === 0x5b ? address.slice(1, -1) : address;
+    this.stats.messagesOut++;
+    this.stats.bytesOut += data.length;
+    this.socket.send(data, port, host, (err) => {
+      if (!err) return;
+      this.stats.sendErrors++;
+      observer?.onSendError(
+        new TransportError('SIP_ERR_SEND', `UDP send to ${address}:${port} failed: ${err.message}`, err),
+      );
+    });
+  }
+
+  hasConnection(): boolean {
+    return false;
+  }
+
+  get connectionCount(): number {
+    return 0;
+  }
+
+  closeConnection(): void {}
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+function fail(observer: SendObserver, err: TransportError): void {
+  queueMicrotask(() => observer.onSendError(err));
+}
+
+/** Whitespace-only datagrams (CRLF keep-alives) and STUN messages (RFC 5389 §6 magic cookie). */
+function isKeepAlive(b: Buffer): boolean {
+  if (b.length >= 20 && (b[0]! & 0xc0) === 0 && b.readUInt32BE(4) === 0x2112a442) return true;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c !== 0x0d && c !== 0x0a && c !== 0x20 && c !== 0x09 && c !== 0) return false;
+  }
+  return true;
+}

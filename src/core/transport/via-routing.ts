@@ -1,0 +1,107 @@
+/**
+ * The Via rules of the transport layer:
+ * - on receipt of a request, RFC 3261 §18.2.1 `received` and RFC 3581 `rport`;
+ * - where to send a response, RFC 3261 §18.2.2 with RFC 3581 §4;
+ * - what a message must carry before the transaction layer can route it.
+ */
+import { SipParseError } from '../errors.js';
+import { bareHost } from '../grammar/uri.js';
+import { formatVia, type Via } from '../grammar/via.js';
+import type { AnyMessage, SipRequest } from '../message/message.js';
+import { defaultPortFor, normalizeIp, sameIp } from './address.js';
+import type { MessageSource, Transport } from './types.js';
+
+/** Transports whose Via token means a reliable, connection-oriented transport. */
+const RELIABLE = new Set(['TCP', 'TLS', 'SCTP', 'TLS-SCTP', 'WS', 'WSS']);
+
+export function isReliableProtocol(protocol: string): boolean {
+  return RELIABLE.has(protocol);
+}
+
+/**
+ * Throw a SipParseError unless the message has what routing and transaction matching read: a
+ * parseable Via list with at least one value, CSeq, Call-ID, From and To (and, in a request, a
+ * CSeq method equal to the request method). The rest is left to the application (validateMessage).
+ */
+export function checkRoutable(msg: AnyMessage): void {
+  if (msg.vias().length === 0)
+    throw new SipParseError('SIP_ERR_MISSING_HEADER', 'Missing Via header', { header: 'via' });
+  const cseq = msg.cseq();
+  msg.callId();
+  msg.from();
+  msg.to();
+  if (msg.isRequest && cseq.method !== msg.method)
+    throw new SipParseError('SIP_ERR_CSEQ_METHOD', 'CSeq method does not match the request method', {
+      header: 'cseq',
+    });
+}
+
+/**
+ * RFC 3261 §18.2.1: add `received` to the top Via when its sent-by host is a name or an address
+ * other than the packet's source; RFC 3581 §4: when the top Via has an empty `rport`, fill it with
+ * the source port and add `received` even if the address is the same. Returns whether the Via was
+ * changed (only that Via element is rewritten; the rest of the message keeps its bytes).
+ */
+export function stampReceived(req: SipRequest, source: MessageSource): boolean {
+  const via = req.topVia()!;
+  const rport = via.params.get('rport');
+  const wantRport = rport === null;
+  const wantReceived = wantRport || !sameIp(bareHost(via.host), source.remoteAddress);
+  if (!wantRport && !wantReceived) return false;
+  const params = new Map(via.params);
+  if (wantRport) params.set('rport', String(source.remotePort));
+  if (wantReceived) params.set('received', normalizeIp(source.remoteAddress));
+  req.replaceFirst('via', formatVia({ ...via, params }));
+  return true;
+}
+
+/** Where a response goes, before a transport is chosen. */
+export interface ResponseRoute {
+  protocol: string;
+  address: string;
+  port: number;
+  /** the request's connection, when it is still open (reliable transports only) */
+  connectionId: number | undefined;
+}
+
+/**
+ * RFC 3261 §18.2.2 (with RFC 3581 §4) for a response whose top Via is `via`, answering a request
+ * that arrived from `source` (when known):
+ * - reliable: the connection the request came on if still open, else the `received` address (or
+ *   the sent-by host) and the sent-by port (default for the transport);
+ * - unreliable: `maddr` and the sent-by port; else `received` and `rport` (when it has a value)
+ *   or the sent-by port; else the sent-by host and port.
+ */
+export function responseRoute(via: Via, source: MessageSource | undefined): ResponseRoute {
+  const protocol = via.transport;
+  const sentByPort = via.port ?? defaultPortFor(protocol);
+  const received = via.params.get('received');
+  if (isReliableProtocol(protocol)) {
+    if (
+      source !== undefined &&
+      source.connectionId !== undefined &&
+      source.transport.protocol === protocol &&
+      source.transport.hasConnection(source.connectionId)
+    )
+      return { protocol, address: source.remoteAddress, port: source.remotePort, connectionId: source.connectionId };
+    const address = received ? normalizeIp(received) : bareHost(via.host);
+    return { protocol, address, port: sentByPort, connectionId: undefined };
+  }
+  const maddr = via.params.get('maddr');
+  if (maddr) return { protocol, address: normalizeIp(maddr), port: sentByPort, connectionId: undefined };
+  if (received) {
+    const rport = via.params.get('rport');
+    const port = rport ? Number(rport) : sentByPort;
+    return { protocol, address: normalizeIp(received), port, connectionId: undefined };
+  }
+  return { protocol, address: bareHost(via.host), port: sentByPort, connectionId: undefined };
+}
+
+/**
+ * A Via value for a request sent over `transport`: `SIP/2.0/UDP host:port;branch=...;rport`
+ * (RFC 3261 §8.1.1.7, §18.1.1; `rport` asks for RFC 3581 symmetric response routing).
+ */
+export function viaFor(transport: Transport, branch: string, opts: { rport?: boolean } = {}): string {
+  const { host, port } = transport.sentBy;
+  return `SIP/2.0/${transport.protocol} ${host}:${port};branch=${branch}${opts.rport === false ? '' : ';rport'}`;
+}

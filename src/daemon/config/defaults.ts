@@ -1,0 +1,101 @@
+/**
+ * sipd's defaults, in the shape of the config file (snake_case keys, as operators write them).
+ * An empty string or list means "derive it": listen → UDP+TCP 5060 on all addresses, domains →
+ * this host's name and addresses, db_url → SQLite in the data dir, logging.file and mgmt.socket →
+ * files in the run dir. Values follow Kamailio's defaults unless the RFC says otherwise (423 for
+ * a too-brief Expires, where Kamailio clamps by default).
+ */
+import { defaultPaths, type Paths } from '../paths.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const AUTH_ALGORITHMS = ['MD5', 'SHA-256'] as const;
+export type AuthAlgorithm = (typeof AUTH_ALGORITHMS)[number];
+
+/** Every key of the config file with its default (paths filled for the current user). */
+export function defaultFileConfig(paths: Paths = defaultPaths()) {
+  return {
+    listen: [] as string[],
+    domains: [] as string[],
+    db_url: '',
+    data_dir: paths.dataDir,
+    run_dir: paths.runDir,
+    auth: {
+      /** Realm of challenges; empty = the domain of the request (To for REGISTER, From otherwise). */
+      realm: '',
+      /** Seconds a nonce stays valid; an older one gets a new challenge with stale=true. */
+      nonce_expires: 300,
+      algorithms: ['MD5'] as string[],
+      /** "auth" (RFC 2617 qop=auth) or "" (RFC 2069 style, no qop). */
+      qop: 'auth',
+      /** REGISTER must authenticate (401). Only labs turn this off. */
+      register: true,
+      /** Methods whose out-of-dialog requests from local users must authenticate (407). */
+      methods: ['INVITE', 'MESSAGE', 'SUBSCRIBE', 'PUBLISH', 'REFER', 'NOTIFY', 'INFO', 'OPTIONS'] as string[],
+    },
+    registrar: {
+      min_expires: 60,
+      default_expires: 3600,
+      /** 0 = no maximum. */
+      max_expires: 0,
+      /** 0 = no limit. */
+      max_contacts: 0,
+      /** "reject" = 423 Interval Too Brief with Min-Expires (RFC 3261 §10.3 step 7); "clamp" = raise it. */
+      min_expires_mode: 'reject',
+    },
+    timers: {
+      t1_ms: 500,
+      t2_ms: 4000,
+      t4_ms: 5000,
+      /** Final-response timer of non-INVITE client transactions (Kamailio fr_timer). */
+      fr_ms: 30000,
+      /** Final-response timer of INVITE branches after a provisional reply (Kamailio fr_inv_timer). */
+      fr_inv_ms: 120000,
+      /** Graceful stop: how long pending transactions may run on before sockets close. */
+      drain_ms: 5000,
+    },
+    nat: {
+      /** Store the real source of NAT'd registrations and route to it (fix_nated_register). */
+      fix_register: true,
+      /** Seconds between keepalive OPTIONS to NAT'd contacts; 0 = off. */
+      keepalive_interval: 0,
+    },
+    protection: {
+      /** Requests allowed per source IP in rate_window seconds; 0 = no limit. */
+      rate_limit: 0,
+      rate_window: 2,
+      /** Auth failures from one source IP within ban_window seconds that ban it; 0 = never ban. */
+      ban_failures: 10,
+      ban_window: 60,
+      /** Seconds a ban lasts. */
+      ban_time: 300,
+      /** Addresses or CIDR prefixes never rate-limited or banned. */
+      exempt: [] as string[],
+    },
+    proxy: {
+      /** "proxy" relays requests; "redirect" answers 302 with the registered contacts. */
+      mode: 'proxy',
+      record_route: true,
+    },
+    /** Calls to numbers starting with `prefix` need the caller in `group` (grp table), else 403. */
+    acl: [] as Array<{ prefix: string; group: string }>,
+    logging: {
+      level: 'info',
+      /** Log file of `sipd start`; empty = <run_dir>/sipd.log. `sipd run` logs to stderr. */
+      file: '',
+      /** "json", "pretty", or "auto" (pretty on a terminal, JSON otherwise). */
+      format: 'auto',
+    },
+    mgmt: {
+      /** Unix socket path; empty = <run_dir>/sipd.sock. */
+      socket: '',
+      /** File mode of the socket; must not give access to others. */
+      mode: 0o660 as number | string,
+      /** Group to own the socket (needs root or membership); empty = the daemon's group. */
+      group: '',
+    },
+  };
+}
+
+export type FileConfig = ReturnType<typeof defaultFileConfig>;

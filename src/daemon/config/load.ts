@@ -1,0 +1,356 @@
+/**
+ * Loading sipd's configuration: defaults ← TOML file ← command-line flags, validated in one pass
+ * (every problem listed with its key), derived values filled in, paths made absolute, then
+ * deep-frozen. `sipd check-config`, `sipd run` and `sipd start` all go through loadConfig().
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { CliError } from '../../cli/errors.js';
+import { ExitCode } from '../../cli/exit-codes.js';
+import { dbFileIn, defaultPaths, logFileIn, pidFileIn, socketIn, type Paths } from '../paths.js';
+import { defaultFileConfig, type FileConfig } from './defaults.js';
+import { defaultListen, parseListen, type ListenSpec } from './listen.js';
+import { configSchema, crossKeyProblems, type ConfigProblem, type ValidFileConfig } from './schema.js';
+
+/** The command-line flags that override the file (same names as the flags, camelCased). */
+export interface ConfigOverrides {
+  /** --config FILE. When absent, the default path is used if that file exists. */
+  configFile?: string;
+  listen?: string[];
+  domains?: string[];
+  dbUrl?: string;
+  dataDir?: string;
+  runDir?: string;
+}
+
+export interface LoadConfigOptions extends ConfigOverrides {
+  /** Default paths (root vs user); tests pass their own. */
+  paths?: Paths;
+  /** Base for relative flag values (default process.cwd()). */
+  cwd?: string;
+}
+
+type DeepReadonly<T> = T extends (infer U)[]
+  ? ReadonlyArray<DeepReadonly<U>>
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** The validated, resolved, frozen configuration every part of sipd reads. */
+export type SipdConfig = DeepReadonly<
+  Omit<ValidFileConfig, 'listen' | 'mgmt'> & {
+    /** Absolute path of the config file read, or null for zero-config. */
+    config_file: string | null;
+    listen: ListenSpec[];
+    mgmt: { socket: string; mode: number; group: string };
+    pid_file: string;
+  }
+>;
+
+/** An invalid configuration: exit 2 (USAGE), every problem with its key. */
+export class ConfigError extends CliError {
+  constructor(
+    readonly problems: ConfigProblem[],
+    readonly file: string | null,
+  ) {
+    const where = file ? ` in ${file}` : '';
+    const head =
+      problems.length === 1
+        ? `invalid configuration${where}:`
+        : `invalid configuration${where} (${problems.length} problems):`;
+    super([head, ...problems.map((p) => `  ${p.key}: ${p.message}`)].join('\n'), ExitCode.USAGE, 'USAGE', [
+      'fix the keys listed above, then check with: sipd check-config' + (file ? ` --config ${file}` : ''),
+    ]);
+  }
+}
+
+const FLAG_OF: Record<string, string> = {
+  listen: '--listen',
+  domains: '--domain',
+  db_url: '--db-url',
+  data_dir: '--data-dir',
+  run_dir: '--run-dir',
+};
+
+export function loadConfig(opts: LoadConfigOptions = {}): SipdConfig {
+  const paths = opts.paths ?? defaultPaths();
+  const cwd = opts.cwd ?? process.cwd();
+  const explicit = opts.configFile !== undefined;
+  const file = explicit ? resolve(cwd, opts.configFile as string) : paths.configFile;
+
+  let fromFile: Record<string, unknown> = {};
+  let usedFile: string | null = null;
+  if (explicit || existsSync(file)) {
+    fromFile = readConfigFile(file);
+    usedFile = file;
+  }
+  const fileDir = usedFile ? dirname(usedFile) : cwd;
+
+  // Relative directories in the file are relative to the file; on the command line, to the cwd.
+  for (const k of ['data_dir', 'run_dir'] as const) {
+    const v = fromFile[k];
+    if (typeof v === 'string' && v !== '' && !isAbsolute(v)) fromFile[k] = resolve(fileDir, v);
+  }
+  const flags: Record<string, unknown> = {};
+  if (opts.listen?.length) flags.listen = opts.listen;
+  if (opts.domains?.length) flags.domains = opts.domains;
+  if (opts.dbUrl !== undefined) flags.db_url = opts.dbUrl;
+  if (opts.dataDir !== undefined) flags.data_dir = resolve(cwd, opts.dataDir);
+  if (opts.runDir !== undefined) flags.run_dir = resolve(cwd, opts.runDir);
+
+  const merged = deepMerge(deepMerge(defaultFileConfig(paths), fromFile), flags) as FileConfig;
+  const problems = validate(merged, new Set(Object.keys(flags)));
+  if (problems.length) throw new ConfigError(problems, usedFile);
+  const config = resolveConfig(configSchema.parse(merged), usedFile);
+  // sun_path holds 108 bytes with the terminating NUL (Linux); a longer path cannot be bound.
+  if (Buffer.byteLength(config.mgmt.socket) > MAX_SOCKET_PATH) {
+    const key = merged.mgmt.socket ? 'mgmt.socket' : flags.run_dir ? '--run-dir' : 'run_dir';
+    const msg = `socket path ${config.mgmt.socket} is longer than ${MAX_SOCKET_PATH} bytes; use a shorter run dir or mgmt.socket`;
+    throw new ConfigError([{ key, message: msg }], usedFile);
+  }
+  return deepFreeze(config);
+}
+
+/** Longest Unix socket path Linux accepts. */
+export const MAX_SOCKET_PATH = 107;
+
+/** Reads and parses a TOML file; a syntax error is a one-problem ConfigError with line and column. */
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === 'ENOENT'
+        ? 'no such file'
+        : err.code === 'EACCES'
+          ? 'permission denied'
+          : err.code === 'EISDIR'
+            ? 'is a directory'
+            : err.message;
+    throw new ConfigError([{ key: '--config', message: `cannot read ${file}: ${why}` }], null);
+  }
+  try {
+    return { ...parseToml(text) } as Record<string, unknown>;
+  } catch (e) {
+    const err = e as Error & { line?: number; column?: number };
+    const first = err.message.split('\n')[0].replace(/^Invalid TOML document: /, '');
+    const at = err.line ? `line ${err.line}, column ${err.column}` : 'TOML syntax';
+    throw new ConfigError([{ key: at, message: `TOML syntax error: ${first}` }], file);
+  }
+}
+
+function validate(merged: FileConfig, fromFlags: Set<string>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const r = configSchema.safeParse(merged);
+  if (!r.success) {
+    for (const issue of r.error.issues) {
+      const path = issue.path as (string | number)[];
+      if (issue.code === 'unrecognized_keys') {
+        for (const k of issue.keys) {
+          const hint = suggest(k, knownKeysAt(path));
+          problems.push({
+            key: keyOf([...path, k]),
+            message: `unknown key${hint ? ` (did you mean '${hint}'?)` : ''}`,
+          });
+        }
+        continue;
+      }
+      const got = valueAt(merged, path);
+      let message = issue.message;
+      if (issue.code === 'invalid_type') {
+        const expected = ARTICLE[issue.expected] ?? issue.expected;
+        message = got === undefined ? `missing (expected ${expected})` : `expected ${expected}`;
+      }
+      // Quote the value unless the message already does.
+      if (got !== undefined && (typeof got === 'object' || !message.includes(String(got)))) {
+        message += `, got ${JSON.stringify(got)}`;
+      }
+      problems.push({ key: keyOf(path), message });
+    }
+  }
+  problems.push(...crossKeyProblems(merged));
+  // Name the flag rather than the key when the value came from the command line.
+  for (const p of problems) {
+    const top = /^[a-z_]+/.exec(p.key)?.[0];
+    if (top && fromFlags.has(top)) p.key = FLAG_OF[top] + p.key.slice(top.length);
+  }
+  return problems.sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true }));
+}
+
+const ARTICLE: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  array: 'a list [...]',
+  object: 'a table',
+};
+
+function resolveConfig(c: ValidFileConfig, file: string | null) {
+  const runDir = c.run_dir;
+  const inRun = (p: string, dflt: string) => (p === '' ? dflt : resolve(runDir, p));
+  let dbUrl = c.db_url === '' ? `sqlite:${dbFileIn(c.data_dir)}` : c.db_url;
+  if (dbUrl.startsWith('sqlite:')) dbUrl = `sqlite:${resolve(c.data_dir, dbUrl.slice(7).replace(/^\/\/(?=\/)/, ''))}`;
+  const mode = typeof c.mgmt.mode === 'string' ? parseInt(c.mgmt.mode, 8) : c.mgmt.mode;
+  const listen = c.listen.length ? c.listen.map(parseListen) : defaultListen();
+  return {
+    ...c,
+    config_file: file,
+    listen,
+    domains: c.domains.length
+      ? [...new Set(c.domains.map((d) => d.replace(/^\[(.*)\]$/, '$1')))]
+      : defaultDomains(listen.flatMap((l) => (l.advertise ? [l.advertise.host.replace(/^\[(.*)\]$/, '$1')] : []))),
+    db_url: dbUrl,
+    logging: { ...c.logging, file: inRun(c.logging.file, logFileIn(runDir)) },
+    mgmt: { socket: inRun(c.mgmt.socket, socketIn(runDir)), mode, group: c.mgmt.group },
+    pid_file: pidFileIn(runDir),
+  };
+}
+
+/**
+ * Zero-config domains: the host's name, `localhost`, every address of this host (link-local IPv6
+ * excluded: a scoped address is no SIP domain) and the advertised listen addresses. Requests for
+ * these are ours.
+ */
+export function defaultDomains(advertised: string[] = []): string[] {
+  const out = new Set<string>([hostname(), 'localhost', ...advertised]);
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (!(a.family === 'IPv6' && a.scopeid)) out.add(a.address);
+  }
+  return [...out];
+}
+
+/** A config file's db_url or a --db-url with any password replaced, for logs and status output. */
+export function redactDbUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
+}
+
+function keyOf(path: readonly (string | number | symbol)[]): string {
+  let s = '';
+  for (const p of path) s += typeof p === 'number' ? `[${p}]` : s === '' ? String(p) : `.${String(p)}`;
+  return s || '(top level)';
+}
+
+function valueAt(obj: unknown, path: readonly (string | number | symbol)[]): unknown {
+  let v: unknown = obj;
+  for (const p of path)
+    v = v && typeof v === 'object' ? (v as Record<string | number | symbol, unknown>)[p] : undefined;
+  return v;
+}
+
+function knownKeysAt(path: readonly (string | number | symbol)[]): string[] {
+  const v = valueAt(
+    defaultFileConfig(),
+    path.filter((p) => typeof p !== 'number'),
+  );
+  if (Array.isArray(v) || v === undefined) return path[0] === 'acl' ? ['prefix', 'group'] : [];
+  return v && typeof v === 'object' ? Object.keys(v) : [];
+}
+
+/** The closest known key within edit distance 2, for "did you mean". */
+function suggest(word: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = editDistance(word.toLowerCase(), k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+/** Objects merge key by key; arrays and scalars replace. */
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+/** Where a sipd keeps its pid file, socket and log: what stop/status/sipctl need to find it. */
+export interface RuntimePaths {
+  runDir: string;
+  pidFile: string;
+  socket: string;
+  logFile: string;
+  /** The config file read, if any. */
+  configFile: string | null;
+}
+
+export function runtimePathsOf(c: SipdConfig): RuntimePaths {
+  return {
+    runDir: c.run_dir,
+    pidFile: c.pid_file,
+    socket: c.mgmt.socket,
+    logFile: c.logging.file,
+    configFile: c.config_file,
+  };
+}
+
+/**
+ * The run-time paths from the same sources as loadConfig, but tolerant: a config file that has
+ * become invalid since sipd started must not stop `sipd stop` or `sipd status` from finding it.
+ * Invalid values fall back to the defaults.
+ */
+export function locateRuntime(opts: LoadConfigOptions = {}): RuntimePaths {
+  try {
+    return runtimePathsOf(loadConfig(opts));
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+  }
+  const paths = opts.paths ?? defaultPaths();
+  const cwd = opts.cwd ?? process.cwd();
+  const file = opts.configFile !== undefined ? resolve(cwd, opts.configFile) : paths.configFile;
+  let raw: Record<string, unknown> = {};
+  try {
+    raw = { ...parseToml(readFileSync(file, 'utf8')) } as Record<string, unknown>;
+  } catch {
+    // Unreadable or not TOML: defaults and flags only.
+  }
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const section = (k: string) => (raw[k] && typeof raw[k] === 'object' ? (raw[k] as Record<string, unknown>) : {});
+  const runDir =
+    opts.runDir !== undefined
+      ? resolve(cwd, opts.runDir)
+      : str(raw.run_dir)
+        ? resolve(dirname(file), str(raw.run_dir) as string)
+        : paths.runDir;
+  const sock = str(section('mgmt').socket);
+  const log = str(section('logging').file);
+  return {
+    runDir,
+    pidFile: pidFileIn(runDir),
+    socket: sock ? resolve(runDir, sock) : socketIn(runDir),
+    logFile: log ? resolve(runDir, log) : logFileIn(runDir),
+    configFile: existsSync(file) ? file : null,
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * The RPC methods sipd always has: core.*, system.*, stats.*. Result shapes follow Kamailio's
+ * jsonrpcs where one exists (core.uptime's now/up_since/uptime; core.ps as Kamailio's core.psx
+ * rows) with numeric fields added, so scripts need no date parsing.
+ */
+import { formatListen } from '../config/listen.js';
+import { LOG_LEVELS, type LogLevel } from '../config/defaults.js';
+import type { SipdServer } from '../server.js';
+import { UnknownStatError } from '../stats.js';
+import { VERSION, versionLine } from '../version.js';
+import { RpcError, RpcErrorCode, rpcInvalidParams } from './protocol.js';
+
+/** `Mon Mar  4 10:00:00 2024`, the C ctime() format Kamailio prints (local time). */
+export function ctime(ms: number): string {
+  const d = new Date(ms);
+  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getDay()];
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const time = `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+  return `${day} ${mon} ${String(d.getDate()).padStart(2, ' ')} ${time} ${d.getFullYear()}`;
+}
+
+export interface UptimeResult {
+  now: string;
+  up_since: string;
+  /** Whole seconds (Kamailio's field). */
+  uptime: number;
+  now_ms: number;
+  started_ms: number;
+  uptime_ms: number;
+}
+
+export function registerCoreMethods(server: SipdServer): void {
+  const rpc = server.rpc;
+  const statNames = (v: unknown) => v as string[];
+  const stats = (fn: () => unknown) => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof UnknownStatError) throw new RpcError(RpcErrorCode.NOT_FOUND, e.message);
+      throw e;
+    }
+  };
+
+  rpc.register({
+    name: 'core.version',
+    module: 'core',
+    help: 'Version of sipd: {version (a one-line description), release, node, platform, arch}.',
+    handler: () => ({
+      version: versionLine(),
+      release: VERSION,
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+    }),
+  });
+
+  rpc.register({
+    name: 'core.uptime',
+    module: 'core',
+    help: 'Start time and uptime: Kamailio fields now, up_since (ctime) and uptime (s), plus now_ms, started_ms, uptime_ms.',
+    handler: (): UptimeResult => {
+      const now = server.now();
+      const started = server.startedAt;
+      return {
+        now: ctime(now),
+        up_since: ctime(started),
+        uptime: Math.floor((now - started) / 1000),
+        now_ms: now,
+        started_ms: started,
+        uptime_ms: now - started,
+      };
+    },
+  });
+
+  rpc.register({
+    name: 'core.ps',
+    module: 'core',
+    help: 'Processes of sipd, as Kamailio core.psx rows [{IDX, PID, DSC}]; sipd is one process.',
+    handler: () => [
+      { IDX: 0, PID: process.pid, DSC: `sipd main process (${server.moduleNames().join(', ') || 'core'})` },
+    ],
+  });
+
+  rpc.register({
+    name: 'core.sockets_list',
+    module: 'core',
+    help: 'Bound SIP listeners: [{proto, address, port, family, listen}] with the real ports.',
+    handler: () =>
+      server.addresses.map((a) => ({
+        proto: a.proto,
+        address: a.host,
+        port: a.port,
+        family: a.family,
+        listen: formatListen(a),
+      })),
+  });
+
+  rpc.register({
+    name: 'core.info',
+    module: 'core',
+    help: 'What status shows in one call: version, pid, state, uptime, listen addresses, domains, modules, paths.',
+    handler: () => ({
+      version: VERSION,
+      pid: process.pid,
+      state: server.state,
+      started_ms: server.startedAt,
+      uptime: Math.floor((server.now() - server.startedAt) / 1000),
+      listen: server.addresses.map(formatListen),
+      domains: server.config.domains,
+      modules: server.moduleNames(),
+      config_file: server.config.config_file,
+      run_dir: server.config.run_dir,
+      data_dir: server.config.data_dir,
+      socket: server.mgmtSocket,
+    }),
+  });
+
+  rpc.register({
+    name: 'core.shutdown',
+    module: 'core',
+    help: 'Stops sipd gracefully (as SIGTERM does), after answering {stopping: true}.',
+    handler: (_p, ctx) => {
+      ctx.afterReply(() => void server.stop());
+      return { stopping: true, pid: process.pid };
+    },
+  });
+
+  rpc.register({
+    name: 'core.log_level',
+    module: 'core',
+    help: `Gets, or sets with a level (${LOG_LEVELS.join('|')}), the log level; returns {level, previous}.`,
+    params: [{ name: 'level', type: 'string', optional: true }],
+    handler: (p) => {
+      const previous = server.log.level;
+      if (p.level !== undefined) {
+        if (!(LOG_LEVELS as readonly string[]).includes(p.level as string)) {
+          throw rpcInvalidParams(`unknown level '${p.level}' (levels: ${LOG_LEVELS.join(', ')})`);
+        }
+        server.log.level = p.level as LogLevel;
+      }
+      return { level: server.log.level, previous };
+    },
+  });
+
+  rpc.register({
+    name: 'system.listMethods',
+    module: 'core',
+    help: 'Names of every RPC method, sorted.',
+    handler: () => rpc.list(),
+  });
+
+  rpc.register({
+    name: 'system.methodHelp',
+    module: 'core',
+    help: 'Usage and description of one method.',
+    params: [{ name: 'method', type: 'string' }],
+    handler: (p) => rpc.usage(p.method as string),
+  });
+
+  rpc.register({
+    name: 'stats.fetch',
+    module: 'core',
+    help: 'Statistics as {"group.name": number}, sorted. Names: none or "all", "group:" for a group, "group.name" for one.',
+    params: [{ name: 'names', type: 'string', rest: true }],
+    handler: (p) => stats(() => server.stats.fetch(statNames(p.names))),
+  });
+
+  rpc.register({
+    name: 'stats.reset',
+    module: 'core',
+    help: 'Zeroes counters (all, a "group:", or names); gauges are state and stay. Returns {reset: [names]}.',
+    params: [{ name: 'names', type: 'string', rest: true }],
+    handler: (p) => stats(() => ({ reset: server.stats.reset(statNames(p.names)) })),
+  });
+}

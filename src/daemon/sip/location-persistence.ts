@@ -1,0 +1,83 @@
+/**
+ * LocationPersistence over the store's `location` table (Kamailio's usrloc columns): bindings
+ * are kept in milliseconds in memory and in whole seconds in the database; an AoR "user@domain"
+ * is split at its last "@" into the username and domain columns.
+ */
+import type { Contact, Store } from '../../store/index.js';
+import type { Binding } from '../registrar/binding.js';
+import type { LocationPersistence } from '../usrloc/location-service.js';
+
+export function splitAor(aor: string): { username: string; domain: string | null } {
+  const at = aor.lastIndexOf('@');
+  return at < 0 ? { username: aor, domain: null } : { username: aor.slice(0, at), domain: aor.slice(at + 1) };
+}
+
+export function bindingToContact(b: Binding): Contact {
+  const { username, domain } = splitAor(b.aor);
+  return {
+    ruid: b.ruid,
+    username,
+    domain,
+    contact: b.contact,
+    received: b.received ?? null,
+    path: b.path ?? null,
+    expires: b.expires === 0 ? 0 : Math.round(b.expires / 1000),
+    q: b.q,
+    callid: b.callId,
+    cseq: b.cseq,
+    lastModified: Math.floor(b.lastModified / 1000),
+    flags: 0,
+    cflags: 0,
+    userAgent: b.userAgent,
+    socket: b.socket ?? null,
+    methods: null,
+    instance: b.instance ?? null,
+    regId: b.regId,
+    serverId: 0,
+    connectionId: b.connectionId,
+    keepalive: 0,
+    partition: 0,
+  };
+}
+
+export function contactToBinding(c: Contact): Binding {
+  return {
+    aor: c.domain === null || c.domain === '' ? c.username : `${c.username}@${c.domain}`,
+    contact: c.contact,
+    expires: c.expires === 0 ? 0 : c.expires * 1000,
+    q: c.q,
+    callId: c.callid,
+    cseq: c.cseq,
+    received: c.received ?? undefined,
+    path: c.path ?? undefined,
+    userAgent: c.userAgent,
+    instance: c.instance ?? undefined,
+    regId: c.regId,
+    socket: c.socket ?? undefined,
+    ruid: c.ruid,
+    lastModified: c.lastModified * 1000,
+    // A TCP connection does not survive a restart: the UA reconnects and re-registers.
+    connectionId: 0,
+  };
+}
+
+export class StoreLocationPersistence implements LocationPersistence {
+  constructor(private readonly store: Store) {}
+
+  async loadAll(): Promise<Binding[]> {
+    return (await this.store.location.listAll()).map(contactToBinding);
+  }
+
+  async upsert(b: Binding): Promise<void> {
+    await this.store.location.save(bindingToContact(b));
+  }
+
+  async deleteByRuid(ruid: string): Promise<void> {
+    await this.store.location.deleteByRuid(ruid);
+  }
+
+  async deleteAor(aor: string): Promise<void> {
+    const { username, domain } = splitAor(aor);
+    await this.store.location.deleteByAor(username, domain);
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * One request being proxied statefully (RFC 3261 §16.6–16.10): the server transaction upstream,
+ * one client transaction per branch downstream (parallel forking), and the response context
+ * that decides what goes back up:
+ * - 100 stays here (we sent our own); other provisional responses go up at once (§16.7 step 5);
+ * - every 2xx goes up at once, and for an INVITE the other branches are cancelled (§16.7 step 10);
+ * - a 6xx to an INVITE cancels the other branches;
+ * - otherwise final responses are kept until every branch has one, then the best goes up
+ *   (§16.7 step 6), unless the failure hook (call forwarding on busy / no answer) adds branches;
+ * - a branch that times out counts as 408, one whose transport failed as 503 (§16.7 step 6).
+ * A CANCEL from upstream cancels every pending branch (§16.10).
+ */
+import {
+  chooseBestResponse,
+  createResponse,
+  decrementMaxForwards,
+  isSipUri,
+  newBranch,
+  nextHopUri,
+  postprocessStrictRoute,
+  viaFor,
+  type BestResponse,
+  type ClientTransaction,
+  type ClientTransactionUser,
+  type Destination,
+  type MessageSource,
+  type ServerTransaction,
+  type SipRequest,
+  type SipResponse,
+  type SipUri,
+  type TransactionLayer,
+  type Transport,
+  type TransportError,
+} from '../../core/index.js';
+
+/** Where one branch goes. */
+export interface BranchTarget {
+  /** Request-URI of the branch (a registered Contact, a forwarding target...). */
+  uri: string;
+  /**
+   * Where to send it when that is not the Route set's or the Request-URI's host: the real
+   * source address of a NAT'd registration, or its TCP connection.
+   */
+  destination?: Destination;
+  /** The binding's Path (RFC 3327), which becomes the branch's first Route values. */
+  path?: string;
+}
+
+/** What the context needs from the daemon. */
+export interface ProxyEnvironment {
+  readonly tl: TransactionLayer;
+  /** Where to send for a next-hop URI (RFC 3263 without NAPTR/SRV: host, port, transport). */
+  resolve(uri: SipUri): Promise<Destination>;
+  /** Record-Route values for a request received from `inbound` and sent over `outbound`, top first. */
+  recordRoute(inbound: MessageSource, outbound: Transport): string[];
+  /** Proxy Timer C for INVITE branches, ms (0 = none). */
+  readonly timerC: number;
+  /** Called for every request sent downstream and every response sent upstream (statistics). */
+  count?(what: 'fwd_request' | 'fwd_reply'): void;
+  /** An unexpected failure (a bug); the context answers 500 and goes on. */
+  onError?(err: unknown): void;
+}
+
+interface Branch {
+  target: BranchTarget;
+  request: SipRequest | undefined;
+  tx: ClientTransaction | undefined;
+  final: SipResponse | undefined;
+  cancelled: boolean;
+}
+
+export class ProxyContext implements ClientTransactionUser {
+  private readonly branches: Branch[] = [];
+  private forwarded2xx = false;
+  private answered = false;
+  private _cancelled = false;
+  private failureTried = false;
+  /**
+   * Called once when every branch has a final response, none was a 2xx and the request was not
+   * cancelled: return new targets to try them (call forwarding), or nothing to answer with the
+   * best response.
+   */
+  onFailure: ((best: BestResponse, ctx: ProxyContext) => BranchTarget[] | undefined) | undefined;
+
+  constructor(
+    private readonly env: ProxyEnvironment,
+    readonly server: ServerTransaction,
+    /** the request as received, after route preprocessing (§16.4) */
+    readonly request: SipRequest,
+    /** add Record-Route (§16.6 step 4) */
+    private readonly recordRoute: boolean,
+  ) {}
+
+  get cancelled(): boolean {
+    return this._cancelled;
+  }
+
+  /** Whether a final response has gone upstream. */
+  get done(): boolean {
+    return this.answered || this.forwarded2xx;
+  }
+
+  /** Start one branch per target (§16.6). */
+  fork(targets: readonly BranchTarget[]): void {
+    for (const t of targets) {
+      const b: Branch = { target: t, request: undefined, tx: undefined, final: undefined, cancelled: false };
+      this.branches.push(b);
+      void this.startBranch(b);
+    }
+  }
+
+  /** CANCEL from upstream (§16.10): cancel every branch that has no final response yet. */
+  cancel(): void {
+    if (this._cancelled) return;
+    this._cancelled = true;
+    for (const b of this.branches) {
+      if (b.final) continue;
+      b.cancelled = true;
+      // A branch still resolving has sent nothing: it ends as 487 right away.
+      if (b.tx) b.tx.cancel();
+      else if (b.request === undefined) this.branchFinal(b, this.synthetic(487, 'Request Terminated'));
+    }
+  }
+
+  private async startBranch(b: Branch): Promise<void> {
+    try {
+      // §16.6 steps 1–6: copy, Request-URI, Max-Forwards, Record-Route, Path, strict-route fix-up.
+      const req = this.request.clone();
+      req.uri = b.target.uri;
+      decrementMaxForwards(req);
+      if (b.target.path) {
+        for (const r of b.target.path.split(',').reverse()) req.prepend('route', r.trim());
+      }
+      postprocessStrictRoute(req);
+      // Step 7: the next hop is the first Route, else the Request-URI, unless the target says.
+      let dest = b.target.destination;
+      if (dest === undefined) {
+        const hop = nextHopUri(req);
+        if (!isSipUri(hop)) {
+          this.branchFinal(b, this.synthetic(416, 'Unsupported URI Scheme'));
+          return;
+        }
+        dest = await this.env.resolve(hop);
+      }
+      if (b.cancelled || this.done) {
+        if (!b.final) this.branchFinal(b, this.synthetic(487, 'Request Terminated'));
+        return;
+      }
+      const target = this.env.tl.transport.targetForRequest(dest);
+      if (this.recordRoute) {
+        const rr = this.env.recordRoute(this.server.source, target.transport);
+        for (let i = rr.length - 1; i >= 0; i--) req.prepend('record-route', rr[i]!);
+      }
+      // Step 8: our Via, with a new branch.
+      req.prepend('via', viaFor(target.transport, newBranch()));
+      b.request = req;
+      const timerC = req.method === 'INVITE' ? this.env.timerC : 0;
+      b.tx = this.env.tl.sendRequest(req, { ...dest, transport: target.transport }, this, { timerC });
+      this.env.count?.('fwd_request');
+    } catch (err) {
+      // Resolution failure or no listener for the destination: the branch failed (§16.7: 503).
+      if (!b.final) this.branchFinal(b, this.synthetic(503, 'Service Unavailable'));
+      if (!(err as TransportError).code) this.env.onError?.(err);
+    }
+  }
+
+  // ---- ClientTransactionUser ------------------------------------------------------------------
+
+  onResponse(res: SipResponse, tx: ClientTransaction): void {
+    const b = this.branches.find((x) => x.tx === tx);
+    if (!b) return;
+    const status = res.status;
+    if (status < 200) {
+      // §16.7 step 5: provisional responses go up at once; 100 is hop-by-hop.
+      if (status === 100 || this.done) return;
+      this.up(res);
+      return;
+    }
+    if (status < 300) {
+      // §16.7 step 5: 2xx go up at once (for INVITE every one of them: RFC 6026).
+      const first = !this.forwarded2xx;
+      if (first || this.request.method === 'INVITE') {
+        this.forwarded2xx = true;
+        this.up(res);
+      }
+      if (!b.final) b.final = res;
+      if (first && this.request.method === 'INVITE') this.cancelOthers(b);
+      return;
+    }
+    if (b.final) return;
+    if (status >= 600 && this.request.method === 'INVITE') this.cancelOthers(b);
+    this.branchFinal(b, res);
+  }
+
+  onTimeout(tx: ClientTransaction): void {
+    const b = this.branches.find((x) => x.tx === tx);
+    if (b && !b.final) this.branchFinal(b, this.synthetic(408, 'Request Timeout', b));
+  }
+
+  onTransportError(tx: ClientTransaction, _err: TransportError): void {
+    const b = this.branches.find((x) => x.tx === tx);
+    if (b && !b.final) this.branchFinal(b, this.synthetic(503, 'Service Unavailable', b));
+  }
+
+  // ---- response context -------------------------------------------------------------------------
+
+  private cancelOthers(except: Branch): void {
+    for (const o of this.branches) {
+      if (o === except || o.final) continue;
+      o.cancelled = true;
+      if (o.tx) o.tx.cancel();
+    }
+  }
+
+  private branchFinal(b: Branch, res: SipResponse): void {
+    b.final = res;
+    if (this.done) return;
+    if (this.branches.some((x) => !x.final)) return;
+    const finals = this.branches.map((x) => x.final!).filter((r) => r.status >= 300);
+    const best = chooseBestResponse(finals);
+    if (!this._cancelled && !this.failureTried && this.onFailure) {
+      this.failureTried = true;
+      let more: BranchTarget[] | undefined;
+      try {
+        more = this.onFailure(best, this);
+      } catch (err) {
+        this.env.onError?.(err);
+      }
+      if (more && more.length > 0) {
+        this.fork(more);
+        return;
+      }
+    }
+    this.sendBest(best);
+  }
+
+  private sendBest(best: BestResponse): void {
+    this.answered = true;
+    if (!best.response) {
+      this.server.reply(best.status);
+      return;
+    }
+    const res = best.response.clone();
+    if (best.status !== res.status) res.status = best.status;
+    if (best.challenges.length > 0) {
+      res.removeAll('www-authenticate');
+      res.removeAll('proxy-authenticate');
+      for (const [name, value] of best.challenges) res.append(name, value);
+    }
+    this.up(res);
+  }
+
+  /** Send a response upstream: remove our Via (§16.7 step 3), then through the server transaction. */
+  private up(res: SipResponse): void {
+    const out = res.clone();
+    out.removeFirst('via');
+    if (res.status >= 300) this.answered = true;
+    if (this.server.respond(out)) this.env.count?.('fwd_reply');
+  }
+
+  /** A response we make up for a branch (timeout, transport failure), as if the branch sent it. */
+  private synthetic(status: number, reason: string, b?: Branch): SipResponse {
+    const base = b?.request ?? this.request;
+    const res = createResponse(base, status, reason, { toTag: this.server.localTag });
+    // up() strips the top Via: give a made-up response for an unsent branch one to strip.
+    if (!b?.request) res.prepend('via', 'SIP/2.0/UDP 0.0.0.0;branch=z9hG4bK-local');
+    return res;
+  }
+}

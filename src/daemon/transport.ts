@@ -1,0 +1,164 @@
+/**
+ * The seam between sipd's lifecycle and the SIP transport. The server creates its SipTransport
+ * before the modules' init hooks (so they can attach to it), binds the listeners through it, and
+ * reports the addresses it returns (port 0 → the real port).
+ *
+ * The default, CoreSipTransport, is the core's TransportLayer (src/core/transport): UDP and TCP
+ * listeners, Content-Length framing, RFC 3581 received/rport, connection reuse. The SIP modules
+ * install their receiver on `layer.user` (the TransactionLayer puts itself there) and send
+ * through it.
+ */
+import { TransportLayer, type TransportError } from '../core/index.js';
+import type { SipdConfig } from './config/load.js';
+import { formatListen, toCoreListenSpec, type BoundAddress, type ListenSpec } from './config/listen.js';
+import type { Logger } from './log.js';
+import type { StatsRegistry } from './stats.js';
+
+export interface SipTransport {
+  /** The core transport layer, for modules to receive and send SIP (absent in test doubles). */
+  readonly layer?: TransportLayer;
+  /** Binds every spec; resolves with what was bound. Rejects (after closing what it bound) on failure. */
+  listen(specs: readonly ListenSpec[]): Promise<BoundAddress[]>;
+  /** Draining has begun: the transport may refuse new connections (the SIP layer answers 503 anyway). */
+  stopAccepting(): void;
+  /** Closes every socket and connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface TransportContext {
+  log: Logger;
+  config: SipdConfig;
+  stats: StatsRegistry;
+}
+
+export type TransportFactory = (ctx: TransportContext) => SipTransport;
+
+const WHY: Record<string, string> = {
+  EADDRINUSE: 'address already in use (another SIP server is listening there)',
+  EACCES: 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)',
+  EADDRNOTAVAIL: 'address not available on this host',
+  EAFNOSUPPORT: 'address family not supported on this host',
+};
+
+/** A bind failure, with the listen address it concerns. */
+export class ListenError extends Error {
+  readonly errno: string | undefined;
+  constructor(
+    readonly listen: string,
+    err: Error,
+  ) {
+    const errno = errnoOf(err);
+    super(`cannot listen on ${listen}: ${WHY[errno ?? ''] ?? err.message}`);
+    this.errno = errno;
+  }
+}
+
+function errnoOf(err: Error): string | undefined {
+  const own = (err as NodeJS.ErrnoException).code;
+  if (own && !own.startsWith('SIP_ERR')) return own;
+  return ((err as TransportError).cause as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** The core transport layer behind the SipTransport seam. */
+export class CoreSipTransport implements SipTransport {
+  readonly layer = new TransportLayer();
+  private closing?: Promise<void>;
+
+  constructor(private readonly ctx: TransportContext) {}
+
+  async listen(specs: readonly ListenSpec[]): Promise<BoundAddress[]> {
+    const bound: BoundAddress[] = [];
+    try {
+      for (const spec of specs) {
+        try {
+          const t = await this.layer.listen(toCoreListenSpec(spec));
+          bound.push({
+            proto: spec.proto,
+            host: t.localAddress,
+            port: t.localPort,
+            family: t.family === 6 ? 'IPv6' : 'IPv4',
+          });
+        } catch (e) {
+          const errno = errnoOf(e as Error);
+          if (spec.optional && ['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT'].includes(errno ?? '')) {
+            this.ctx.log.warn({ listen: formatListen(spec), code: errno }, 'skipping optional listener (no IPv6?)');
+            continue;
+          }
+          throw new ListenError(formatListen(spec), e as Error);
+        }
+      }
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
+    this.registerStats();
+    return bound;
+  }
+
+  /**
+   * The core's TCP listener has no "stop accepting, keep connections" switch; new connections are
+   * still accepted while draining and their requests get 503 from the SIP layer (server.accepting).
+   */
+  stopAccepting(): void {}
+
+  close(): Promise<void> {
+    this.closing ??= this.layer.close();
+    return this.closing;
+  }
+
+  /** `net.*` gauges read from the transports' own counters at fetch time (nothing on the hot path). */
+  private registerStats(): void {
+    const sum = (pick: (s: ReturnType<typeof this.statsOf>[number]) => number) => () =>
+      this.statsOf().reduce((n, s) => n + pick(s), 0);
+    const g = (name: string, read: () => number, help: string) => this.ctx.stats.gauge('net', name, read, help);
+    g(
+      'messages_in',
+      sum((s) => s.stats.messagesIn),
+      'SIP messages received, all listeners',
+    );
+    g(
+      'messages_out',
+      sum((s) => s.stats.messagesOut),
+      'SIP messages sent, all listeners',
+    );
+    g(
+      'bytes_in',
+      sum((s) => s.stats.bytesIn),
+      'bytes received',
+    );
+    g(
+      'bytes_out',
+      sum((s) => s.stats.bytesOut),
+      'bytes sent',
+    );
+    g(
+      'parse_errors',
+      sum((s) => s.stats.parseErrors),
+      'messages that could not be parsed or framed',
+    );
+    g(
+      'keepalives',
+      sum((s) => s.stats.keepAlives),
+      'CRLF/STUN keep-alives received',
+    );
+    g(
+      'send_errors',
+      sum((s) => s.stats.sendErrors),
+      'failed sends',
+    );
+    g(
+      'tcp_connections',
+      sum((s) => (s.reliable ? s.connectionCount : 0)),
+      'open TCP connections',
+    );
+    g(
+      'tcp_cutoffs',
+      sum((s) => s.stats.cutOffs),
+      'TCP connections closed for breaking size limits',
+    );
+  }
+
+  private statsOf() {
+    return this.layer.transports;
+  }
+}
