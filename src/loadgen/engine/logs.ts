@@ -59,7 +59,8 @@ export class Logs {
         this.errors.write('The following events occurred:\n');
         this.errorsStarted = true;
       }
-      this.errors.write(this.lastError);
+      // SIPp writes these without a line break; siptest ends each one.
+      this.errors.write(this.lastError.endsWith('\n') ? this.lastError : this.lastError + '\n');
     }
   }
 

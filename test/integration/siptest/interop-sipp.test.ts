@@ -154,3 +154,39 @@ test(
     assert.equal(b2, 1);
   },
 );
+
+for (const mode of ['t1', 'tn'] as const) {
+  test(`TCP -t ${mode}: siptest uac → sipp uas, and sipp uac → siptest uas`, { skip }, async () => {
+    const [sp, cp] = [await freeUdpPort(), await freeUdpPort()];
+    // sipp needs -max_socket below the open-files limit for the per-call modes.
+    const sippTcp = ['-t', mode, '-max_socket', '1000'];
+    const server = runProc(sipp!, ['-sn', 'uas', '-p', String(sp), '-m', '100', ...sippTcp, ...common], {
+      cwd: dir,
+      timeoutMs: 30000,
+    });
+    await delay(300);
+    const client = await siptest(
+      [`127.0.0.1:${sp}`, '-sn', 'uac', '-t', mode, '-p', String(cp), '-r', '100', '-m', '100', '--json', ...common],
+      { cwd: dir, timeoutMs: 30000 },
+    );
+    await server;
+    assert.equal(client.code, 0, client.stderr);
+    assert.equal(JSON.parse(client.stdout).result.calls.successful, 100);
+
+    const [sp2, cp2] = [await freeUdpPort(), await freeUdpPort()];
+    const ours = siptest(['-sn', 'uas', '-t', mode, '-p', String(sp2), '-m', '100', '--json', ...common], {
+      cwd: dir,
+      timeoutMs: 30000,
+    });
+    await delay(600);
+    const theirs = await runProc(
+      sipp!,
+      [`127.0.0.1:${sp2}`, '-sn', 'uac', '-p', String(cp2), '-r', '100', '-m', '100', ...sippTcp, ...common],
+      { cwd: dir, timeoutMs: 30000 },
+    );
+    const o = await ours;
+    assert.equal(theirs.code, 0, theirs.stdout.slice(-2000));
+    assert.equal(o.code, 0, o.stderr);
+    assert.equal(JSON.parse(o.stdout).result.calls.successful, 100);
+  });
+}
