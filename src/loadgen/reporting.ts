@@ -11,6 +11,28 @@ import { Snapshot } from './stats/stats.js';
 import { nowUs } from './engine/clock.js';
 import type { Runtime } from './engine/runtime.js';
 
+/** What reporting reads from a run: a Runtime, or the aggregate of worker threads. */
+export type ReportSource = Pick<
+  Runtime,
+  | 'stats'
+  | 'scenario'
+  | 'opts'
+  | 'now'
+  | 'pid'
+  | 'startUs'
+  | 'rate'
+  | 'openCallsAllowed'
+  | 'quitting'
+  | 'transportName'
+  | 'setRate'
+> & {
+  local: { port: number };
+  remote: { ip: string; port: number } | undefined;
+  calls: { size: number };
+  logs: { lastError: string };
+  scheduler: { lastWoken: number; runningCount: number };
+};
+
 export interface ReportingOptions {
   tty: boolean;
   write: (text: string) => void;
@@ -29,11 +51,11 @@ export class Reporting {
   private lastScreen = 0;
   private lastRateIncrease = 0;
   private periodCreated = 0;
-  rt!: Runtime;
+  rt!: ReportSource;
 
   constructor(private readonly r: ReportingOptions) {}
 
-  attach(rt: Runtime): void {
+  attach(rt: ReportSource): void {
     this.rt = rt;
     const o = rt.opts;
     const base = rt.scenario.fileBase;

@@ -12,7 +12,7 @@ import { InjectionFile } from './engine/injection.js';
 import { Logs } from './engine/logs.js';
 import { Runtime } from './engine/runtime.js';
 import { openMainUdp, resolveAddressing, UdpCallSocketPool } from './engine/setup.js';
-import type { CallSocket } from './engine/types.js';
+import type { CallSocket, Peer } from './engine/types.js';
 import { helpStatText, helpText } from './options/help.js';
 import { parseCommandLine } from './options/parse-args.js';
 import type { RunOptions } from './options/run-options.js';
@@ -167,8 +167,10 @@ async function runOnce(
     openSockets: () => sockets.length,
   });
   try {
-    const onMessage = (buf: Buffer, from: { address: string; port: number }, s: CallSocket) =>
-      rt?.receive(buf, from, s);
+    // Messages that arrive before the run exists are replayed once it does.
+    const early: Array<[Buffer, Peer, CallSocket]> = [];
+    const onMessage = (buf: Buffer, from: Peer, s: CallSocket) =>
+      rt ? rt.receive(buf, from, s) : early.push([buf, from, s]);
     const provisional = await resolveAddressing(o, main.mode === 'client', 0);
     const mainSocket = await openMainUdp(o, provisional.local.ip, onMessage);
     sockets.push(mainSocket);
@@ -194,6 +196,7 @@ async function runOnce(
       extras,
     );
     extras.onRuntime?.(rt);
+    for (const [b, f, c] of early.splice(0)) rt.receive(b, f, c);
     reporting.startMono = monoUs();
     reporting.attach(rt);
     return await drive(rt, reporting, o, io, extras, () => {

@@ -57,3 +57,21 @@ export function requireSipp(): { sipp?: string; skip?: string } {
   if (process.env.CI === 'true') throw new Error('sipp (Debian package sip-tester) is required under CI=true');
   return { skip: 'sipp is not installed (apt-get install sip-tester): interop test skipped' };
 }
+
+/** Wait until something accepts TCP connections on 127.0.0.1:port (at most `ms`). */
+export async function waitTcpListening(port: number, ms = 8000): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

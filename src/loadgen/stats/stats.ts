@@ -155,6 +155,7 @@ export class Stats {
     this.rtdHist.forEach((h) => h.reset());
     this.callHist.reset();
     for (const p of parts) {
+      if (p.counters.length === 0) continue;
       p.counters.forEach((v, i) => (this.counters[i]! += v));
       this.current += p.current;
       this.peak = Math.max(this.peak, p.peak);
@@ -164,7 +165,6 @@ export class Stats {
       p.generic.forEach((v, i) => (this.generic[i]! += v));
       p.messages.forEach((v, i) => (this.messages[i]! += v));
       for (const [code, n] of p.codes) this.codes.set(code, (this.codes.get(code) ?? 0) + n);
-      this.errorCodes.push(...p.errorCodes);
       p.rtdHist.forEach((s, i) => this.rtdHist[i]!.add(hdr.decodeFromCompressedBase64(s)));
       this.callHist.add(hdr.decodeFromCompressedBase64(p.callHist));
     }

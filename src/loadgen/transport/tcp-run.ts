@@ -24,7 +24,10 @@ export async function runTcp(
   const logs = new Logs(o, main.fileBase, extras.pid ?? process.pid);
   let rt: Runtime | undefined;
   const conns = new Set<TcpConn>();
-  const onMessage = (buf: Buffer, from: Peer, conn: CallSocket) => rt?.receive(buf, from, conn);
+  // Messages that arrive before the run exists are replayed once it does.
+  const early: Array<[Buffer, Peer, CallSocket]> = [];
+  const onMessage = (buf: Buffer, from: Peer, s: CallSocket) =>
+    rt ? rt.receive(buf, from, s) : early.push([buf, from, s]);
   const onClose = (conn: TcpConn) => {
     conns.delete(conn);
     if (!rt || rt.done) return;
@@ -110,6 +113,7 @@ export async function runTcp(
       extras,
     );
     extras.onRuntime?.(rt);
+    for (const [b, f, c] of early.splice(0)) rt.receive(b, f, c);
     reporting.startMono = monoUs();
     reporting.attach(rt);
     return await drive(rt, reporting, o, io, extras, closeAll);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { builtinScenarios } from '../../../src/loadgen/scenario/builtin.js';
-import { freeUdpPort, requireSipp, runProc, siptest } from '../../helpers/procs.js';
+import { freeUdpPort, requireSipp, runProc, siptest, waitTcpListening } from '../../helpers/procs.js';
 
 const { sipp, skip } = requireSipp();
 const dir = mkdtempSync(join(tmpdir(), 'siptest-interop-'));
@@ -155,6 +155,24 @@ test(
   },
 );
 
+/** Cumulative value of a row of a statistics screen ("  Successful call | p | c"). */
+function screenValue(out: string, row: string): number {
+  const line = out.split('\n').find((l) => l.trimStart().startsWith(row));
+  return Number(line?.split('|')[2]?.trim() ?? NaN);
+}
+
+/**
+ * sipp 3.6.1 sometimes ends a TCP run with "Failed to shutdown socket N, errno = 107" (exit 255)
+ * while tearing down a connection the peer already closed; the calls themselves are judged
+ * from its statistics screen.
+ */
+function sippCallsOk(r: { code: number | null; stdout: string; stderr: string }, calls: number): void {
+  const teardown = r.code === 255 && /Failed to shutdown socket/.test(r.stderr);
+  assert.ok(r.code === 0 || teardown, r.stderr + r.stdout.slice(-1500));
+  assert.equal(screenValue(r.stdout, 'Successful call'), calls, r.stdout.slice(-1500));
+  assert.equal(screenValue(r.stdout, 'Failed call'), 0);
+}
+
 for (const mode of ['t1', 'tn'] as const) {
   test(`TCP -t ${mode}: siptest uac → sipp uas, and sipp uac → siptest uas`, { skip }, async () => {
     const [sp, cp] = [await freeUdpPort(), await freeUdpPort()];
@@ -164,7 +182,8 @@ for (const mode of ['t1', 'tn'] as const) {
       cwd: dir,
       timeoutMs: 30000,
     });
-    await delay(300);
+    // (A probe connection would make sipp exit: "Failed to shutdown socket"; just give it time.)
+    await delay(500);
     const client = await siptest(
       [`127.0.0.1:${sp}`, '-sn', 'uac', '-t', mode, '-p', String(cp), '-r', '100', '-m', '100', '--json', ...common],
       { cwd: dir, timeoutMs: 30000 },
@@ -178,15 +197,57 @@ for (const mode of ['t1', 'tn'] as const) {
       cwd: dir,
       timeoutMs: 30000,
     });
-    await delay(600);
+    await waitTcpListening(sp2);
     const theirs = await runProc(
       sipp!,
       [`127.0.0.1:${sp2}`, '-sn', 'uac', '-p', String(cp2), '-r', '100', '-m', '100', ...sippTcp, ...common],
       { cwd: dir, timeoutMs: 30000 },
     );
     const o = await ours;
-    assert.equal(theirs.code, 0, theirs.stdout.slice(-2000));
+    sippCallsOk(theirs, 100);
     assert.equal(o.code, 0, o.stderr);
     assert.equal(JSON.parse(o.stdout).result.calls.successful, 100);
   });
 }
+
+test('-workers 2: two threads share the load against sipp uas, one set of statistics', { skip }, async () => {
+  const [sp, cp] = [await freeUdpPort(), await freeUdpPort()];
+  const server = runProc(sipp!, ['-sn', 'uas', '-p', String(sp), '-m', '600', ...common], {
+    cwd: dir,
+    timeoutMs: 30000,
+  });
+  await delay(300);
+  const stf = join(dir, 'workers.csv');
+  const client = await siptest(
+    [
+      `127.0.0.1:${sp}`,
+      '-sn',
+      'uac',
+      '-p',
+      String(cp),
+      '-workers',
+      '2',
+      '-r',
+      '300',
+      '-m',
+      '600',
+      '-trace_stat',
+      '-stf',
+      stf,
+      '--json',
+      ...common,
+    ],
+    { cwd: dir, timeoutMs: 30000 },
+  );
+  const s = await server;
+  assert.equal(client.code, 0, client.stderr);
+  const summary = JSON.parse(client.stdout).result;
+  assert.equal(summary.workers, 2);
+  assert.equal(summary.calls.successful, 600);
+  assert.equal(summary.responseTimes['1'].count, 600);
+  // sipp saw 600 distinct Call-IDs: every call completed on its side too.
+  assert.equal(s.code, 0);
+  const last = readFileSync(stf, 'latin1').trim().split('\n').pop()!.split(';');
+  assert.equal(last[11], '600');
+  assert.equal(last[17], '0');
+});
