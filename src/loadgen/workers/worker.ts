@@ -3,7 +3,7 @@
  * statistics to the main thread every 250 ms and at the end.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { SippError, SippExit } from '../errors.js';
+import { SippError } from '../errors.js';
 import type { Runtime } from '../engine/runtime.js';
 import { parseCommandLine } from '../options/parse-args.js';
 import { loadScenarios, runOnce } from '../runner.js';
