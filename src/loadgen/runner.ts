@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SippError, SippExit, usageError } from './errors.js';
 import { monoUs } from './engine/clock.js';
+import { applyKey, openControlSocket, startWatchdog } from './engine/control.js';
 import { InjectionFile } from './engine/injection.js';
 import { Logs } from './engine/logs.js';
 import { Runtime } from './engine/runtime.js';
@@ -234,6 +235,8 @@ export async function drive(
     process.on('SIGINT', onTerm);
     process.on('SIGTERM', onTerm);
   }
+  const control = extras.quiet ? undefined : await openControlSocket(rt);
+  const stopWatchdog = startWatchdog(rt);
   const stdinKeys = !o.noStdin && io.isTTY && process.stdin.isTTY && !extras.quiet ? attachKeys(rt) : undefined;
   let code = await rt.start();
   for (const t of timers) clearTimeout(t);
@@ -242,6 +245,8 @@ export async function drive(
   process.off('SIGINT', onTerm);
   process.off('SIGTERM', onTerm);
   stdinKeys?.();
+  control?.close();
+  stopWatchdog();
   closeSockets();
   code = rt.exitCode(code);
   reporting.finish();
@@ -261,16 +266,7 @@ function attachKeys(rt: Runtime): () => void {
   stdin.setRawMode(true);
   stdin.resume();
   const onData = (d: Buffer) => {
-    for (const ch of d.toString('latin1')) {
-      if (ch === 'q') rt.quitting += 10;
-      else if (ch === 'Q' || ch === '\x03') rt.quitting += 20;
-      else if (ch === 'p') rt.paused = !rt.paused;
-      else if (ch === '+') rt.setRate(rt.rate + rt.opts.rateScale);
-      else if (ch === '-') rt.setRate(rt.rate - rt.opts.rateScale);
-      else if (ch === '*') rt.setRate(rt.rate + 10 * rt.opts.rateScale);
-      else if (ch === '/') rt.setRate(rt.rate - 10 * rt.opts.rateScale);
-    }
-    rt.kick();
+    for (const ch of d.toString('latin1')) applyKey(rt, ch === '\x03' ? 'Q' : ch);
   };
   stdin.on('data', onData);
   return () => {

@@ -232,6 +232,19 @@ export class Runtime implements Engine {
     return at >= 0 ? id.slice(at + 3) : id;
   }
 
+  /** -users at run time (control socket "cset users N", + - * / keys). */
+  setUsers(n: number): void {
+    const target = Math.max(0, Math.trunc(n));
+    while (this.opts.users < target) this.freeUsers.unshift(++this.opts.users);
+    if (target < this.opts.users) {
+      const drop = this.opts.users - target;
+      this.freeUsers.splice(0, Math.min(drop, this.freeUsers.length));
+      this.opts.users = target;
+    }
+    this.openCallsAllowed = target;
+    this.kick();
+  }
+
   /** SIPp's -l default: 3 × rate × max(call length, 1 s) / rate period. */
   setRate(rate: number): void {
     this.rate = Math.max(0, rate);

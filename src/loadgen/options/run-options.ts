@@ -188,7 +188,7 @@ export function defaultRunOptions(): RunOptions {
     watchdogMajorThresholdMs: 3000,
     watchdogMinorMaxTriggers: 120,
     watchdogMajorMaxTriggers: 10,
-    controlPort: 8888,
+    controlPort: 0,
     json: false,
     workers: 1,
   };
