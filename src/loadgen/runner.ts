@@ -231,6 +231,11 @@ export async function drive(
   const onTerm = () => rt.stopBySignal();
   if (!extras.quiet) {
     process.on('SIGUSR1', onUsr1);
+    const early = (globalThis as { siptestEarlySignals?: { list: string[]; stop: () => void } }).siptestEarlySignals;
+    if (early) {
+      early.stop();
+      if (early.list.includes('SIGUSR1')) rt.quitting += 10;
+    }
     process.on('SIGUSR2', onUsr2);
     process.on('SIGINT', onTerm);
     process.on('SIGTERM', onTerm);

@@ -11,6 +11,7 @@ import { C } from '../stats/counters.js';
 import { formatTime } from '../stats/format.js';
 import { Stats } from '../stats/stats.js';
 import { Call } from './call.js';
+import { performance } from 'node:perf_hooks';
 import { clockMs, nowUs } from './clock.js';
 import { Incoming } from './incoming.js';
 import type { InjectionFile } from './injection.js';
@@ -389,9 +390,19 @@ export class Runtime implements Engine {
     if (total + toOpen > this.opts.stopAfter) toOpen = this.opts.stopAfter - total;
     if (this.opts.users < 0) this.genCallsSince += Math.max(0, toOpen);
     if (this.openCallsAllowed && current + toOpen > this.openCallsAllowed) toOpen = this.openCallsAllowed - current;
+    // Like SIPp, spend at most about a millisecond opening calls per cycle: after a stall the
+    // backlog is spread over the next cycles instead of leaving in one burst.
+    const budgetEnd = performance.now() + 1;
     for (let i = 0; i < toOpen; i++) {
+      if ((i & 15) === 15 && performance.now() > budgetEnd) {
+        if (this.opts.users < 0) this.genCallsSince -= toOpen - i;
+        break;
+      }
       const socket = this.hooks.socketForCall();
-      if (!socket) break;
+      if (!socket) {
+        if (this.opts.users < 0) this.genCallsSince -= toOpen - i;
+        break;
+      }
       const userId = this.opts.users >= 0 ? this.freeUsers.pop()! : 0;
       const n = this.takeCallNumber();
       const id = this.callIdFor(n);

@@ -3,8 +3,21 @@
  * fire-and-forget datagrams; every received datagram goes to the engine.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { isIP } from 'node:net';
 import { SippError, SippExit } from '../errors.js';
 import type { CallSocket, Peer } from '../engine/types.js';
+
+/**
+ * Peers are IP addresses (names are resolved once at start-up): answer at once instead of going
+ * through dns.lookup and a nextTick for every datagram, which halves the cost of a send.
+ */
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+function ipLookup(address: string, family: unknown, callback: LookupCallback): void {
+  const f = isIP(address);
+  if (f) callback(null, address, f);
+  else lookup(address, { family: family === 6 ? 6 : 4 }, (err, a, fam) => callback(err, a, fam));
+}
 
 export type DatagramHandler = (buf: Buffer, from: Peer, socket: UdpSocket) => void;
 
@@ -27,7 +40,7 @@ export class UdpSocket implements CallSocket {
     onMessage: DatagramHandler,
     opts: { perCall: boolean; bufferSize?: number },
   ): Promise<UdpSocket> {
-    const sock = createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+    const sock = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: ipLookup });
     const s = new UdpSocket(sock, opts.perCall);
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => reject(err);

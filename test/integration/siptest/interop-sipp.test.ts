@@ -50,7 +50,7 @@ test('sipp uac → siptest uas: 300 calls/s for 4 s, no failed call', { skip }, 
     { cwd: dir, timeoutMs: 40000 },
   );
   const s = await server;
-  assert.equal(client.code, 0, client.stdout.slice(-2500));
+  assert.equal(client.code, 0, `sipp: ${client.stdout.slice(-2500)}\nsiptest: ${s.stdout.slice(0, 3000)}`);
   assert.equal(s.code, 0, s.stderr);
   const summary = JSON.parse(s.stdout).result;
   assert.equal(summary.calls.incoming, 1200);
