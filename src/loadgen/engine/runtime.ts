@@ -370,10 +370,25 @@ export class Runtime implements Engine {
 
   // ---- new outgoing calls ------------------------------------------------------------------
 
+  private callIdParts: string[] | undefined;
+
+  /** -cid_str (default %u-%p@%s): the format is split once; %u is the only part that changes. */
   callIdFor(n: number): string {
-    return this.opts.callIdFormat.replace(/%(.)/g, (_, c: string) =>
-      c === 'u' ? String(n) : c === 'p' ? String(this.pid) : c === 's' ? this.local.ip : '%',
-    );
+    if (!this.callIdParts) {
+      const parts: string[] = [''];
+      const f = this.opts.callIdFormat;
+      for (let i = 0; i < f.length; i++) {
+        if (f[i] !== '%' || i + 1 >= f.length) {
+          parts[parts.length - 1] += f[i];
+          continue;
+        }
+        const c = f[++i];
+        if (c === 'u') parts.push('');
+        else parts[parts.length - 1] += c === 'p' ? String(this.pid) : c === 's' ? this.local.ip : '%';
+      }
+      this.callIdParts = parts;
+    }
+    return this.callIdParts.join(String(n));
   }
 
   /** SIPp's CallGenerationTask::run: open the calls the rate (or -users) asks for. */

@@ -61,11 +61,16 @@ export class UdpSocket implements CallSocket {
     s.localAddress = a.address;
     s.localPort = a.port;
     if (opts.bufferSize && opts.bufferSize > 0) {
-      try {
-        sock.setRecvBufferSize(Math.max(opts.bufferSize, 1 << 20));
-        sock.setSendBufferSize(Math.max(opts.bufferSize, 1 << 20));
-      } catch {
-        /* the kernel may cap it; not fatal */
+      // A garbage collection or a busy machine can stall the event loop for a few hundred ms;
+      // a large receive buffer (capped by net.core.rmem_max) keeps the messages of that stall.
+      for (const size of [Math.max(opts.bufferSize, 8 << 20), 4 << 20, 1 << 20]) {
+        try {
+          sock.setRecvBufferSize(size);
+          sock.setSendBufferSize(Math.min(size, 4 << 20));
+          break;
+        } catch {
+          /* the kernel refused that size: try a smaller one */
+        }
       }
     }
     sock.on('message', (buf, rinfo) => onMessage(buf, { address: rinfo.address, port: rinfo.port }, s));
