@@ -23,7 +23,12 @@ resolved configuration; an invalid one gives error.problems [{key, message}].`;
   async run(): Promise<CheckConfigResult> {
     const { flags } = await this.parse(CheckConfig);
     const config = loadConfig(overridesFrom(flags));
-    const safe = { ...config, db_url: redactDbUrl(config.db_url) };
+    // Never print secrets: the database password and the nonce key.
+    const safe = {
+      ...config,
+      db_url: redactDbUrl(config.db_url),
+      auth: { ...config.auth, secret: config.auth.secret ? '***' : '' },
+    };
     this.log(
       `configuration OK${config.config_file ? ` (${config.config_file})` : ' (no config file: defaults and flags)'}`,
     );

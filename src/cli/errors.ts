@@ -35,10 +35,35 @@ interface WithExit {
   suggestions?: unknown;
 }
 
+/**
+ * Exit codes for the storage layer's StoreError codes (src/store/errors.ts), so that a command can
+ * let a StoreError through and still exit with the documented code. Matched by name and code, so
+ * this module needs nothing from the store.
+ */
+export const storeErrorExitCodes: Readonly<Record<string, ExitCodeValue>> = {
+  DB_BAD_URL: ExitCode.USAGE,
+  DB_BAD_INPUT: ExitCode.USAGE,
+  DB_FILTER_REQUIRED: ExitCode.USAGE,
+  DB_UNREACHABLE: ExitCode.UNREACHABLE,
+  DB_AUTH: ExitCode.UNREACHABLE,
+  DB_NOT_FOUND: ExitCode.UNREACHABLE,
+  DB_PERMISSION: ExitCode.UNREACHABLE,
+  DB_NOT_A_DATABASE: ExitCode.UNREACHABLE,
+  DB_BUSY: ExitCode.UNREACHABLE,
+  DB_SCHEMA_MISSING: ExitCode.FAILED,
+  DB_SCHEMA_VERSION: ExitCode.FAILED,
+  DB_CONFLICT: ExitCode.CONFLICT,
+  DB_NOT_FOUND_ROW: ExitCode.NOT_FOUND,
+  DB_FAILED: ExitCode.FAILED,
+};
+
 /** One exit code for an error, the same in human and --json mode. */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
   const e = err as WithExit | undefined;
+  if ((err as Error | undefined)?.name === 'StoreError' && typeof e?.code === 'string') {
+    return storeErrorExitCodes[e.code] ?? ExitCode.FAILED;
+  }
   // oclif's own errors (flag parsing, unknown flag, missing argument) carry oclif.exit.
   if (e && typeof e.oclif?.exit === 'number') return e.oclif.exit;
   if (err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError) return ExitCode.INTERNAL;

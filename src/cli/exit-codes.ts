@@ -33,3 +33,39 @@ export const exitCodeDescriptions: ReadonlyArray<[ExitCodeValue, string]> = [
   [ExitCode.STATE, 'wrong daemon state: already running, or not running'],
   [ExitCode.INTERNAL, 'internal error (a bug in sipkit)'],
 ];
+
+/**
+ * siptest's exit codes are SIPp's (include/defines.h; checked against sip-tester 3.6.1), so that
+ * scripts written for `sipp` keep working. The man page's EXIT STATUS for siptest comes from here.
+ */
+export const SipTestExitCode = {
+  /** Normal end and no call failed. */
+  OK: 0,
+  /** At least one call failed; also any error before the scenario is loaded (bad option, missing file). */
+  FAILED: 1,
+  /** Stopped by the scenario (`<exec int_cmd="stop_now">`) or -timeout reached with no call ended. */
+  INTERNAL_STOP: 97,
+  /** Normal exit without calls processed (help, version, scenario dump). */
+  NO_CALLS: 99,
+  /** The local RTP/echo check failed. */
+  RTPCHECK_FAILED: 253,
+  /** A local socket could not be bound. */
+  BIND_ERROR: 254,
+  /** A fatal error after the scenario was loaded. */
+  FATAL: 255,
+} as const;
+
+export type SipTestExitCodeValue = (typeof SipTestExitCode)[keyof typeof SipTestExitCode];
+
+export const sipTestExitCodeDescriptions: ReadonlyArray<[SipTestExitCodeValue, string]> = [
+  [SipTestExitCode.OK, 'all calls succeeded'],
+  [
+    SipTestExitCode.FAILED,
+    'at least one call failed, or an error occurred before the scenario was loaded (bad option, missing file)',
+  ],
+  [SipTestExitCode.INTERNAL_STOP, 'stopped by the scenario (stop_now), or the timeout was reached with no call ended'],
+  [SipTestExitCode.NO_CALLS, 'normal exit without calls processed'],
+  [SipTestExitCode.RTPCHECK_FAILED, 'the RTP or echo check failed'],
+  [SipTestExitCode.BIND_ERROR, 'a local socket could not be bound (address in use, permission)'],
+  [SipTestExitCode.FATAL, 'fatal error after the scenario was loaded'],
+];

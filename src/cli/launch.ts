@@ -1,11 +1,14 @@
 /**
  * Per-bin oclif launcher. One package ships three independent command sets (sipd, sipctl,
  * siptest): each bin loads the package's pjson with an `oclif` block rewritten to point at its
- * own `dist/commands/<bin>` folder. No oclif.manifest.json is shipped, because oclif reads a
- * root manifest whatever pjson is passed and one bin would then list another's commands.
+ * own `dist/commands/<bin>` folder. No ROOT oclif.manifest.json is shipped, because oclif reads
+ * the manifest of the package root whatever pjson is passed, and one bin would then list another's
+ * commands. Instead `npm run build` writes one manifest per bin into dist/oclif/<bin>/, and that
+ * folder becomes the bin's oclif root: start-up then reads one JSON file instead of importing every
+ * command module (see src/cli/manifest.ts). A manifest older than the last compile is ignored.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execute, type Interfaces } from '@oclif/core';
 
@@ -17,7 +20,10 @@ export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '
 interface PackageJson {
   name: string;
   version: string;
-  oclif: { topicSeparator?: string; bins: Record<BinName, { topics?: Record<string, { description: string }> }> };
+  oclif: {
+    topicSeparator?: string;
+    bins: Record<BinName, { description?: string; topics?: Record<string, { description: string }> }>;
+  };
   [key: string]: unknown;
 }
 
@@ -27,20 +33,70 @@ function readPjson(): PackageJson {
   return cachedPjson;
 }
 
+/** The folder holding a bin's own oclif manifest; it is the bin's oclif root when the manifest is used. */
+export const binRootFor = (bin: BinName) => join(packageRoot, 'dist', 'oclif', bin);
+export const manifestPathFor = (bin: BinName) => join(binRootFor(bin), 'oclif.manifest.json');
+
+/**
+ * A manifest is used only when it is newer than the last compile and than package.json: tsc
+ * --incremental rewrites dist/.tsbuildinfo whenever it emits, so after `npx tsc -p .` adds or
+ * changes a command the bins scan dist/commands again instead of missing it; a version bump would
+ * make oclif warn about a mismatched manifest. (npm installs every file with the same mtime and
+ * without .tsbuildinfo, so an installed package always uses its manifests.)
+ */
+export function manifestIsFresh(
+  bin: BinName,
+  files = {
+    manifest: manifestPathFor(bin),
+    newerThan: [join(packageRoot, 'dist', '.tsbuildinfo'), join(packageRoot, 'package.json')],
+  },
+): boolean {
+  let written: number;
+  try {
+    written = statSync(files.manifest).mtimeMs;
+  } catch {
+    return false;
+  }
+  return files.newerThan.every((f) => {
+    try {
+      return statSync(f).mtimeMs <= written;
+    } catch {
+      return true;
+    }
+  });
+}
+
+export interface LoadFor {
+  /**
+   * 'auto' (default): use dist/oclif/<bin>/oclif.manifest.json when fresh, else scan the command
+   * modules. 'scan': always scan, with the package root as oclif root (docs, fixtures).
+   * 'write': scan with the bin's own root, to write its manifest (src/cli/manifest.ts).
+   */
+  manifest?: 'auto' | 'scan' | 'write';
+}
+
 /** The LoadOptions that make oclif see only `bin`'s commands. Used by the bins, docs and tests. */
-export function loadOptionsFor(bin: BinName): Interfaces.LoadOptions {
+export function loadOptionsFor(bin: BinName, how: LoadFor = {}): Interfaces.LoadOptions {
   const pjson = readPjson();
   const own = pjson.oclif.bins[bin];
+  const mode = how.manifest ?? 'auto';
+  const binRoot = mode === 'write' || (mode === 'auto' && manifestIsFresh(bin));
+  const root = binRoot ? binRootFor(bin) : packageRoot;
+  // Paths in the oclif block are relative to the oclif root.
+  const rel = (p: string) => `./${relative(root, join(packageRoot, p)).split(sep).join('/')}`;
   return {
-    root: packageRoot,
+    root,
+    ignoreManifest: !binRoot || mode === 'write',
     pjson: {
       ...pjson,
       oclif: {
         bin,
+        description: own.description ?? pjson.description,
         dirname: 'sipkit',
-        commands: `./dist/commands/${bin}`,
+        commands: rel(`dist/commands/${bin}`),
         topicSeparator: (pjson.oclif.topicSeparator ?? ' ') as ' ',
         topics: own.topics ?? {},
+        hooks: { command_not_found: rel('dist/src/cli/hooks/not-found.js') },
         exitCodes: {
           default: 2,
           failedFlagParsing: 2,

@@ -1,11 +1,12 @@
 /**
- * The modules `sipd run` loads, in order. Each SIP feature (location store, registrar, proxy,
- * NAT keepalive, protection) adds itself here as a SipdModule (see module.ts); the server runs
- * their hooks around binding the listeners and opening the management socket.
+ * The modules `sipd run` loads, in order. The SIP module (src/daemon/sip) carries the registrar,
+ * location service, proxy, authentication, NAT help and protection; the server runs its hooks
+ * around binding the listeners and opening the management socket (see module.ts).
  */
 import type { SipdConfig } from './config/load.js';
 import type { SipdModule } from './module.js';
+import { sipModules } from './sip/sip-module.js';
 
-export function builtinModules(_config: SipdConfig): SipdModule[] {
-  return [];
+export function builtinModules(config: SipdConfig): SipdModule[] {
+  return [...sipModules(config)];
 }

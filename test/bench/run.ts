@@ -1,29 +1,29 @@
 /**
- * `npm run bench`: runs the named benchmark modules (all when none is named), one after another.
- *
- *   node dist/test/bench/run.js            every module
- *   node dist/test/bench/run.js siptest    only test/bench/siptest.js
- *
- * A module exports `run(): Promise<void>` and prints its own figures. Figures on a shared
- * machine drift: compare the ratios a module prints, measured in the same run.
+ * `npm run bench`: runs every benchmark module in this folder (`<name>.bench.js` after the build),
+ * or only those named: `npm run bench -- parser siptest`. Each module default-exports an async
+ * function that prints its own figures. Benchmarks compare against a reference measured in the
+ * same run (the machine's speed drifts), and print ratios.
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+export type Bench = (args: string[]) => Promise<void>;
+
 const here = dirname(fileURLToPath(import.meta.url));
-const available = readdirSync(here)
-  .filter((f) => f.endsWith('.js') && f !== 'run.js' && !f.startsWith('_'))
-  .map((f) => f.slice(0, -3))
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const modules = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.js'))
+  .map((f) => f.slice(0, -'.bench.js'.length))
+  .filter((name) => wanted.length === 0 || wanted.includes(name))
   .sort();
-const wanted = process.argv.slice(2);
-const unknown = wanted.filter((w) => !available.includes(w));
-if (unknown.length) {
-  process.stderr.write(`unknown bench module(s): ${unknown.join(', ')}; available: ${available.join(', ')}\n`);
+
+if (modules.length === 0) {
+  process.stderr.write(`no benchmark named ${wanted.join(', ')}\n`);
   process.exit(2);
 }
-for (const name of wanted.length ? wanted : available) {
-  process.stdout.write(`\n=== bench: ${name} ===\n`);
-  const mod = (await import(pathToFileURL(join(here, `${name}.js`)).href)) as { run: () => Promise<void> };
-  await mod.run();
+for (const name of modules) {
+  process.stdout.write(`\n=== ${name} ===\n`);
+  const mod = (await import(pathToFileURL(join(here, `${name}.bench.js`)).href)) as { default: Bench };
+  await mod.default(process.argv.slice(2));
 }

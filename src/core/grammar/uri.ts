@@ -98,10 +98,13 @@ function parseSipUri(s: string, colon: number, scheme: 'sip' | 'sips'): SipUri {
     i = close + 1;
   } else {
     const hStart = i;
-    while (i < end && HOST[s.charCodeAt(i)] === 1) i++;
-    if (i === hStart) throw uriError(`missing host in "${s}"`);
+    i = scanHostname(s, hStart);
+    if (i < 0) {
+      let e = hStart;
+      while (e < end && HOST[s.charCodeAt(e)] === 1) e++;
+      throw uriError(e === hStart ? `missing host in "${s}"` : `invalid host "${s.slice(hStart, e)}"`);
+    }
     host = s.slice(hStart, i);
-    if (!isHostname(host)) throw uriError(`invalid host "${host}"`);
   }
   let port: number | undefined;
   if (i < end && s.charCodeAt(i) === 0x3a /* : */) {
@@ -172,6 +175,33 @@ export function isHostname(h: string): boolean {
   }
   if (prev === 0x2d) return false;
   return onlyDigits ? isIPv4Literal(h) : true;
+}
+
+/**
+ * Scan a hostname (or IPv4 address) starting at s[start] and validate it in the same pass, with
+ * isHostname()'s rules. Returns the index after it, or -1 when what is there is not a valid host.
+ */
+export function scanHostname(s: string, start: number): number {
+  const n = s.length;
+  let i = start;
+  let labelLen = 0;
+  let prev = 0x2e;
+  let onlyDigits = true;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e) {
+      if (labelLen === 0 || prev === 0x2d) return -1;
+      labelLen = 0;
+    } else if (c < 256 && HOST[c] === 1) {
+      if (labelLen === 0 && c === 0x2d) return -1;
+      if (c < 0x30 || c > 0x39) onlyDigits = false;
+      if (++labelLen > 63) return -1;
+    } else break;
+    prev = c;
+  }
+  if (i === start || i - start > 255 || prev === 0x2d) return -1;
+  if (onlyDigits && !isIPv4Literal(s.slice(start, i))) return -1;
+  return i;
 }
 
 /** dotted-quad IPv4 address, each part 0–255 without leading zeros beyond one digit. */

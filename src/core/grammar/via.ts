@@ -7,7 +7,7 @@ import { isIPv6 } from 'node:net';
 import { SipParseError } from '../errors.js';
 import { DIGIT, HOST, isWs, TOKEN } from './chars.js';
 import { parseParams, skipWs, type Params } from './params.js';
-import { isHostname, isIPv4Literal } from './uri.js';
+import { isIPv4Literal, scanHostname } from './uri.js';
 
 export interface Via {
   /** "SIP" */
@@ -79,9 +79,13 @@ export function parseVia(s: string): Via {
     i = close + 1;
   } else {
     const start = i;
-    while (i < s.length && HOST[s.charCodeAt(i)] === 1) i++;
+    i = scanHostname(s, start);
+    if (i < 0) {
+      let e = start;
+      while (e < s.length && HOST[s.charCodeAt(e)] === 1) e++;
+      throw bad(`invalid sent-by host "${s.slice(start, e)}"`);
+    }
     host = s.slice(start, i);
-    if (!isHostname(host)) throw bad(`invalid sent-by host "${host}"`);
   }
   let port: number | undefined;
   if (s.charCodeAt(i) !== 0x3b) {

@@ -26,6 +26,11 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       realm: '',
       /** Seconds a nonce stays valid; an older one gets a new challenge with stale=true. */
       nonce_expires: 300,
+      /**
+       * HMAC key of the nonces. Give every sipd of a cluster the same one so each accepts the
+       * others' nonces; '' = a random key per start (nonces do not survive a restart).
+       */
+      secret: '',
       algorithms: ['MD5'] as string[],
       /** "auth" (RFC 2617 qop=auth) or "" (RFC 2069 style, no qop). */
       qop: 'auth',

@@ -13,6 +13,7 @@ import { dbFileIn, defaultPaths, logFileIn, pidFileIn, socketIn, type Paths } fr
 import { defaultFileConfig, type FileConfig } from './defaults.js';
 import { defaultListen, parseListen, type ListenSpec } from './listen.js';
 import { configSchema, crossKeyProblems, type ConfigProblem, type ValidFileConfig } from './schema.js';
+import { editDistance } from '../../cli/edit-distance.js';
 
 /** The command-line flags that override the file (same names as the flags, camelCased). */
 export interface ConfigOverrides {
@@ -260,20 +261,6 @@ function suggest(word: string, known: string[]): string | undefined {
     if (d < bestD) [best, bestD] = [k, d];
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
 }
 
 /** Objects merge key by key; arrays and scalars replace. */

@@ -71,6 +71,7 @@ export const configSchema = z.strictObject({
   auth: z.strictObject({
     realm: z.string(),
     nonce_expires: seconds(1, 86400),
+    secret: z.string().refine((v) => v === '' || v.length >= 16, 'use at least 16 characters (or "" for a random key)'),
     algorithms: z.array(z.enum(AUTH_ALGORITHMS)).min(1, 'list at least one algorithm'),
     qop: z.enum(['auth', '']),
     register: z.boolean(),

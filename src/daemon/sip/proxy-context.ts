@@ -57,6 +57,8 @@ export interface ProxyEnvironment {
   readonly timerC: number;
   /** Called for every request sent downstream and every response sent upstream (statistics). */
   count?(what: 'fwd_request' | 'fwd_reply'): void;
+  /** Called for every response a branch receives (statistics by class). */
+  countReply?(status: number): void;
   /** An unexpected failure (a bug); the context answers 500 and goes on. */
   onError?(err: unknown): void;
 }
@@ -170,6 +172,7 @@ export class ProxyContext implements ClientTransactionUser {
     const b = this.branches.find((x) => x.tx === tx);
     if (!b) return;
     const status = res.status;
+    this.env.countReply?.(status);
     if (status < 200) {
       // §16.7 step 5: provisional responses go up at once; 100 is hop-by-hop.
       if (status === 100 || this.done) return;

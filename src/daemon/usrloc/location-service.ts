@@ -27,6 +27,8 @@ export interface LocationEvents {
 
 export class LocationService {
   private readonly byAor = new Map<string, Binding[]>();
+  /** Contact URI text → binding, for routing in-dialog requests to NAT'd user agents. */
+  private readonly byContact = new Map<string, Binding>();
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -51,6 +53,7 @@ export class LocationService {
       const list = this.byAor.get(b.aor);
       if (list) list.push(b);
       else this.byAor.set(b.aor, [b]);
+      this.byContact.set(b.contact, b);
       n++;
     }
     return n;
@@ -78,6 +81,7 @@ export class LocationService {
       for (const b of list) {
         if (keep.includes(b)) continue;
         removed++;
+        this.unindex(b);
         this.write((p) => p.deleteByRuid(b.ruid));
         this.events.onRemoved?.(b, 'expired');
       }
@@ -108,6 +112,8 @@ export class LocationService {
   apply(aor: string, bindings: Binding[], changed: readonly Binding[], removed: readonly Binding[]): void {
     if (bindings.length === 0) this.byAor.delete(aor);
     else this.byAor.set(aor, bindings);
+    for (const b of removed) this.unindex(b);
+    for (const b of bindings) this.byContact.set(b.contact, b);
     for (const b of removed) this.write((p) => p.deleteByRuid(b.ruid));
     for (const b of changed) this.write((p) => p.upsert(b));
   }
@@ -117,6 +123,7 @@ export class LocationService {
     const list = (this.byAor.get(b.aor) ?? []).filter((x) => x.contact !== b.contact);
     list.push(b);
     this.byAor.set(b.aor, list);
+    this.byContact.set(b.contact, b);
     this.write((p) => p.upsert(b));
   }
 
@@ -124,7 +131,10 @@ export class LocationService {
   removeAor(aor: string): number {
     const list = this.byAor.get(aor) ?? [];
     this.byAor.delete(aor);
-    for (const b of list) this.events.onRemoved?.(b, 'removed');
+    for (const b of list) {
+      this.unindex(b);
+      this.events.onRemoved?.(b, 'removed');
+    }
     this.write((p) => p.deleteAor(aor));
     return list.length;
   }
@@ -137,9 +147,20 @@ export class LocationService {
     if (idx < 0) return false;
     const [b] = list.splice(idx, 1);
     if (list.length === 0) this.byAor.delete(aor);
+    this.unindex(b!);
     this.events.onRemoved?.(b!, 'removed');
     this.write((p) => p.deleteByRuid(b!.ruid));
     return true;
+  }
+
+  /** The live binding whose Contact is exactly this URI text (in-dialog requests to a registered UA). */
+  findContact(contact: string): Binding | undefined {
+    const b = this.byContact.get(contact);
+    return b && (b.expires === 0 || b.expires > this.now()) ? b : undefined;
+  }
+
+  private unindex(b: Binding): void {
+    if (this.byContact.get(b.contact) === b) this.byContact.delete(b.contact);
   }
 
   /** Every AoR with its live bindings (ul.dump). */

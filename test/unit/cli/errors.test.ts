@@ -10,3 +10,13 @@ test('exitCodeOf maps errors to one code', () => {
   assert.equal(exitCodeOf(new TypeError('oops')), ExitCode.INTERNAL);
   assert.equal(exitCodeOf(new Error('plain')), ExitCode.FAILED);
 });
+
+test('store errors map to the documented exit codes', async () => {
+  const { StoreError, StoreErrorCodes } = await import('../../../src/store/errors.js');
+  const { storeErrorExitCodes } = await import('../../../src/cli/errors.js');
+  for (const code of StoreErrorCodes) assert.ok(code in storeErrorExitCodes, `${code} has no exit code`);
+  assert.equal(exitCodeOf(new StoreError('DB_CONFLICT', 'exists')), ExitCode.CONFLICT);
+  assert.equal(exitCodeOf(new StoreError('DB_NOT_FOUND_ROW', 'no such user')), ExitCode.NOT_FOUND);
+  assert.equal(exitCodeOf(new StoreError('DB_UNREACHABLE', 'refused')), ExitCode.UNREACHABLE);
+  assert.equal(exitCodeOf(new StoreError('DB_BAD_URL', 'bad')), ExitCode.USAGE);
+});

@@ -80,7 +80,7 @@ async function step(sipp: string, client: 'siptest' | 'sipp', rate: number): Pro
   return { ok, achieved, failed, successful, code: r.code, seconds };
 }
 
-export async function run(): Promise<void> {
+export default async function siptestBench(): Promise<void> {
   const sipp = sippPath();
   if (!sipp) {
     if (process.env.CI === 'true') throw new Error('sipp is required for the siptest bench under CI=true');

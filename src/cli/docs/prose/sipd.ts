@@ -1,0 +1,195 @@
+/**
+ * Hand-written parts of sipd(8). The command list, flags and exit codes are generated from the
+ * commands (commands/sipd, src/cli/daemon-flags.ts) and src/cli/exit-codes.ts. The configuration,
+ * management-socket, statistics and signals sections were written with the daemon (src/daemon) and
+ * are kept here as roff; test/unit/daemon/config.test.ts checks that the example file is valid.
+ */
+import { pathDefault } from '../../rc-keys.js';
+import type { BinProse } from '../man-page.js';
+import { colourEnvironment, pathEnvironment } from './common.js';
+
+const configurationFile = String.raw`The file is TOML (https://toml.io). Every key is optional; an unknown key is an error (with a
+suggestion for typos). Relative directories are relative to the file.
+Values in brackets are the defaults.
+.PP
+.nf
+listen = ["udp:0.0.0.0:5060", "tcp:0.0.0.0:5060"]  # [UDP+TCP 5060 on all IPv4 and IPv6 addresses]
+domains = ["example.com"]        # [host name, localhost, host addresses]
+db_url = "mysql://sip:secret@127.0.0.1:3306/sipkit"   # [sqlite:DATA_DIR/sipkit.db]
+data_dir = "/var/lib/sipkit"
+run_dir = "/run/sipkit"
+
+[auth]
+realm = ""               # [""] = the request's domain
+nonce_expires = 300      # seconds; older nonces are challenged again with stale=true
+secret = ""              # nonce HMAC key, the same on every node of a cluster; [""] = random per start
+algorithms = ["MD5"]     # MD5, SHA-256 (RFC 8760)
+qop = "auth"             # "auth" or "" (no qop)
+register = true          # REGISTER must authenticate (401)
+methods = ["INVITE", "MESSAGE", "SUBSCRIBE", "PUBLISH", "REFER", "NOTIFY", "INFO", "OPTIONS"]
+                         # out-of-dialog requests from local users that must authenticate (407)
+
+[registrar]
+min_expires = 60
+default_expires = 3600
+max_expires = 0          # 0 = no maximum
+max_contacts = 0         # per AoR; 0 = no limit
+min_expires_mode = "reject"   # "reject" (423 + Min-Expires) or "clamp"
+
+[timers]                 # milliseconds
+t1_ms = 500
+t2_ms = 4000
+t4_ms = 5000
+fr_ms = 30000            # non-INVITE final response timer
+fr_inv_ms = 120000       # INVITE final response timer after a provisional reply
+drain_ms = 5000          # graceful stop: how long pending transactions may run on
+
+[nat]
+fix_register = true      # store the real source of NAT'd registrations
+keepalive_interval = 0   # seconds between OPTIONS keepalives to NAT'd contacts; 0 = off
+
+[protection]
+rate_limit = 0           # requests per source IP per rate_window; 0 = off
+rate_window = 2          # seconds
+ban_failures = 10        # auth failures within ban_window that ban a source; 0 = never
+ban_window = 60          # seconds
+ban_time = 300           # seconds
+exempt = ["10.0.0.0/8"]  # [[]] addresses or CIDR prefixes never limited or banned
+
+[proxy]
+mode = "proxy"           # or "redirect" (302 with the registered contacts)
+record_route = true
+
+[[acl]]                  # calls to numbers with this prefix need the caller in this group
+prefix = "00"
+group = "intl"
+
+[logging]
+level = "info"           # fatal, error, warn, info, debug, trace, silent
+file = ""                # log file of "sipd start"; [""] = RUN_DIR/sipd.log
+format = "auto"          # auto, json, pretty (stderr only)
+
+[mgmt]
+socket = ""              # [""] = RUN_DIR/sipd.sock
+mode = 0o660             # or "0660"; access for others is refused
+group = ""               # group owning the socket, e.g. "sipkit"
+.fi
+.PP
+An invalid file (or option value) makes every command that reads it exit with status 2,
+listing each problem as
+.IR key : " message" ,
+for example
+.B registrar.min_expires: expected a number, got \(dq60s\(dq
+or
+.BR "\-\-listen[1]: unsupported protocol 'sctp'" .`;
+
+const managementSocket = String.raw`JSON-RPC 2.0 over the Unix stream socket
+.I RUN_DIR/sipd.sock
+(mode 0660). Framing: each request and each response is one JSON text on one line, ended by a
+newline; a line may hold a batch (array). Requests without
+.B id
+are notifications and get no reply. Parameters may be positional (an array) or named (an object).
+Errors use the JSON-RPC codes \-32700 (parse error), \-32600 (invalid request), \-32601 (method
+not found), \-32602 (invalid params), \-32603 (internal error), and \-32000 (failed), \-32004 (not
+found), \-32009 (conflict), \-32010 (unavailable); every error has
+.B data.reason
+with the details.
+.PP
+.nf
+$ echo '{"jsonrpc":"2.0","method":"core.uptime","id":1}' | socat - UNIX-CONNECT:/run/sipkit/sipd.sock
+{"jsonrpc":"2.0","result":{"now":"Mon Mar  4 10:00:05 2024","up_since":"Mon Mar  4 10:00:00 2024",
+ "uptime":5,"now_ms":1709546405000,"started_ms":1709546400000,"uptime_ms":5000},"id":1}
+.fi
+.PP
+Methods:
+.BR core.version ,
+.B core.uptime
+(Kamailio's now, up_since, uptime plus millisecond fields),
+.B core.ps
+(rows {IDX, PID, DSC}),
+.BR core.info ,
+.BR core.sockets_list ,
+.B core.log_level
+.RI [ level ],
+.BR core.shutdown ,
+.BR system.listMethods ,
+.B system.methodHelp
+.IR method ,
+.B stats.fetch
+.RI [ names ...]
+and
+.B stats.reset
+.RI [ names ...]
+(names: none or
+.B all
+for everything,
+.B group:
+for a group,
+.B group.name
+for one statistic; results are {"group.name": number}).
+Modules add their own (ul.*, domain.reload, cache.reload).`;
+
+const statistics = String.raw`core.rcv_requests, core.rcv_requests_\fImethod\fR, core.rcv_replies, core.rcv_replies_\fIN\fRxx,
+core.fwd_requests, core.fwd_replies, core.drop_requests, core.drop_replies, core.err_requests,
+core.err_replies, core.parse_errors, tm.uas_transactions, tm.uac_transactions, tm.current,
+tm.timeouts, usrloc.registered_users, usrloc.registered_contacts, registrar.accepted_regs,
+registrar.rejected_regs, auth.challenges, auth.successes, auth.failures, security.bans,
+security.banned, security.rate_limited.`;
+
+const signals = String.raw`.TP
+.BR SIGTERM ", " SIGINT
+Graceful stop. A second signal exits at once.
+.TP
+.B SIGHUP
+Reopen the log file (after logrotate renamed it).`;
+
+const examples = String.raw`.nf
+sipd start
+sipd status \-\-json
+sipd start \-\-run\-dir /tmp/sipd \-\-data\-dir /tmp/sipd \-\-listen udp:127.0.0.1:5070 \-\-domain example.com
+sipd stop \-\-timeout 60
+.fi`;
+
+export function sipdProse(): BinProse {
+  return {
+    section: 8,
+    name: 'SIP registrar and stateful proxy daemon',
+    description: [
+      '`sipd` is the SIP server of sipkit: an RFC 3261 registrar with digest authentication, a location service and a stateful proxy, operated as a daemon with a pid file and a JSON-RPC management socket that `sipctl` uses. With no configuration file it serves UDP and TCP on port 5060 on every address, keeps its data in an SQLite file in the data directory and opens its management socket in the run directory.',
+      'The default paths differ for root (system paths) and other users (paths under their home directory); `--data-dir`, `--run-dir` and `--db-url` have the same names and meaning in sipctl, so that `sipctl` with no flags talks to a `sipd` started with no flags by the same user.',
+      'Every command accepts `--json` and then prints one JSON document, `{"status": 0, "result": ...}` or `{"status": N, "error": {"code", "message", "actions"}}`; the exit status is the same with and without `--json`. `SIPD_CONTENT_TYPE=json` in the environment has the same effect as `--json`.',
+    ],
+    optionsIntro: [
+      'These override the configuration file. A listen address is an IP address (IPv6 in brackets) with a port that defaults to 5060; `;advertise=HOST[:PORT]` puts that sent-by in Via instead of the bound address (behind NAT, or a DNS name), as in `udp:10.0.0.5:5060;advertise=sip.example.com`.',
+    ],
+    sections: [
+      { title: 'Configuration file', blocks: [{ roff: configurationFile }] },
+      { title: 'Management socket', blocks: [{ roff: managementSocket }] },
+      { title: 'Statistics', blocks: [{ roff: statistics }] },
+      { title: 'Signals', blocks: [{ roff: signals }] },
+    ],
+    files: [
+      [
+        pathDefault('configFile', 'XDG_CONFIG_HOME'),
+        'configuration file (TOML); a missing default file means defaults',
+      ],
+      [
+        'RUN_DIR/sipd.pid',
+        `pid of the running sipd, removed when it exits; RUN_DIR is ${pathDefault('runDir', 'XDG_RUNTIME_DIR')}`,
+      ],
+      ['RUN_DIR/sipd.sock', 'management socket (JSON-RPC 2.0 over a Unix stream socket, mode 0660)'],
+      ['RUN_DIR/sipd.log', 'log of `sipd start` (JSON lines; passwords are never logged)'],
+      ['DATA_DIR/sipkit.db', `default SQLite database; DATA_DIR is ${pathDefault('dataDir', 'XDG_DATA_HOME')}`],
+    ],
+    environment: [
+      ['SIPD_CONTENT_TYPE', 'When `json`, every command behaves as if `--json` was given.'],
+      ...colourEnvironment,
+      ...pathEnvironment,
+    ],
+    exitCodes: 'sipkit',
+    exitNote:
+      '`sipd status` exits 0 when sipd runs and 6 when it does not; `sipd start` exits 6 while a sipd with the same run directory runs.',
+    examples: [{ roff: examples }],
+    seeAlso: ['sipctl(8)', 'siptest(1)', 'kamailio(8)'],
+  };
+}

@@ -1,0 +1,22 @@
+/** Hand-written parts of siptest(1). The command list and flags are generated; exit codes are SIPp's. */
+import type { BinProse } from '../man-page.js';
+import { colourEnvironment, outputBlocks } from './common.js';
+
+export function siptestProse(): BinProse {
+  return {
+    section: 1,
+    name: 'SIPp-compatible SIP scenario runner and load generator',
+    description: [
+      "`siptest` runs SIP call scenarios against a SIP server, in the manner of `sipp`: built-in client and server scenarios and scenario files in SIPp's XML language, at a given call rate, with statistics.",
+      ...outputBlocks('siptest'),
+    ],
+    files: [],
+    environment: [
+      ['SIPTEST_CONTENT_TYPE', 'When `json`, every command behaves as if `--json` was given.'],
+      ...colourEnvironment,
+    ],
+    exitCodes: 'sipp',
+    exitNote: 'These are the exit codes of SIPp, so that scripts written for `sipp` keep working.',
+    seeAlso: ['sipp(1)', 'sipd(8)', 'sipctl(8)'],
+  };
+}

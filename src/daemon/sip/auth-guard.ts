@@ -1,0 +1,118 @@
+/**
+ * Digest authentication of requests (RFC 3261 §22): 401 + WWW-Authenticate for REGISTER at the
+ * registrar, 407 + Proxy-Authenticate for requests the proxy authenticates. HA1s come from the
+ * directory cache (the subscriber table: ha1, ha1b for "user@domain" usernames, ha1_sha256).
+ *
+ * An unknown user and a wrong password get the same answer (a new challenge), so user names
+ * cannot be guessed; a stale nonce gets a challenge with stale=true; every failure counts
+ * toward the source's ban (Protection).
+ */
+import {
+  credentialsForRealm,
+  DigestServer,
+  type DigestCredentials,
+  type Ha1Query,
+  type MessageSource,
+  type ServerTransaction,
+  type SipRequest,
+} from '../../core/index.js';
+import type { Subscriber } from '../../store/index.js';
+import type { Directory } from './directory.js';
+import type { Protection } from './protection.js';
+
+export interface AuthCounters {
+  challenges: { inc(): void };
+  successes: { inc(): void };
+  failures: { inc(): void };
+  bans: { inc(): void };
+}
+
+export type AuthOutcome = { ok: true; username: string; domain: string } | { ok: false };
+
+export class AuthGuard {
+  constructor(
+    private readonly digest: DigestServer,
+    private readonly directory: Directory,
+    private readonly protection: Protection,
+    private readonly counters: AuthCounters,
+    /** the configured realm; '' = the domain being authenticated */
+    private readonly realm: string,
+  ) {}
+
+  realmFor(domain: string): string {
+    return this.realm || domain.toLowerCase();
+  }
+
+  /**
+   * Authenticate `req` for a user of `domain`. Answers the challenge itself (401 for REGISTER,
+   * else 407) and resolves { ok: false } when the request must stop here.
+   */
+  async check(req: SipRequest, st: ServerTransaction, domain: string): Promise<AuthOutcome> {
+    const www = req.method === 'REGISTER';
+    const header = www ? 'authorization' : 'proxy-authorization';
+    const realm = this.realmFor(domain);
+    const creds = credentialsForRealm(req.getAll(header), realm, header);
+    if (!creds) {
+      this.challenge(st, www, realm, false);
+      return { ok: false };
+    }
+    const subscriber = await this.lookup(creds, domain);
+    const result = this.digest.verify(creds, {
+      method: req.method,
+      requestUri: req.uri,
+      realm,
+      ha1: (q: Ha1Query) => ha1Of(subscriber, q, creds.username),
+    });
+    const ip = st.source.remoteAddress;
+    if (result.ok) {
+      this.protection.authSucceeded(ip);
+      this.counters.successes.inc();
+      return { ok: true, username: subscriber!.username, domain: subscriber!.domain };
+    }
+    if (result.stale) {
+      this.challenge(st, www, realm, true);
+      return { ok: false };
+    }
+    this.failed(st.source);
+    this.challenge(st, www, realm, false);
+    return { ok: false };
+  }
+
+  /** Remove our credentials before forwarding (a proxy consumes what was meant for it, §22.3). */
+  consume(req: SipRequest, domain: string): void {
+    const realm = this.realmFor(domain);
+    const header = req.method === 'REGISTER' ? 'authorization' : 'proxy-authorization';
+    const values = req.getAll(header);
+    if (values.length === 0) return;
+    const keep = values.filter((v) => !credentialsForRealm([v], realm, header));
+    req.removeAll(header);
+    for (const v of keep) req.append(header, v);
+  }
+
+  private failed(source: MessageSource): void {
+    this.counters.failures.inc();
+    if (this.protection.authFailed(source.remoteAddress)) this.counters.bans.inc();
+  }
+
+  private challenge(st: ServerTransaction, www: boolean, realm: string, stale: boolean): void {
+    const name = www ? 'WWW-Authenticate' : 'Proxy-Authenticate';
+    const headers = this.digest.challenge({ realm, stale }).map((v): [string, string] => [name, v]);
+    this.counters.challenges.inc();
+    st.reply(www ? 401 : 407, undefined, { headers });
+  }
+
+  private async lookup(creds: DigestCredentials, domain: string): Promise<Subscriber | undefined> {
+    // A username "user@domain" is the ha1b form (Kamailio's auth_db with use_domain).
+    const name = creds.username;
+    const at = name.lastIndexOf('@');
+    if (at > 0) return this.directory.findSubscriber(name.slice(0, at), name.slice(at + 1));
+    return this.directory.findSubscriber(name, domain);
+  }
+}
+
+function ha1Of(s: Subscriber | undefined, q: Ha1Query, wireUser: string): string | undefined {
+  if (!s) return undefined;
+  const b = wireUser.includes('@');
+  if (q.algorithm === 'SHA-256') return b ? undefined : (s.ha1Sha256 ?? undefined);
+  return (b ? s.ha1b : s.ha1) || undefined;
+}

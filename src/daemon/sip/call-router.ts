@@ -1,0 +1,185 @@
+/**
+ * Initial requests other than REGISTER (architecture.md pipeline steps 3 and 5):
+ * - for a domain we do not serve: relayed only for authenticated local users (no open relay);
+ * - for a local user: caller authentication (407) for local callers, alias resolution (dbaliases),
+ *   ACL prefix rules (grp), unconditional forwarding (usr_preferences `cfu`), location lookup
+ *   (404 unknown user, 480 not registered), then redirect (302) or parallel forking to every
+ *   contact with Record-Route, and forwarding on busy (`cfb`) or no answer (`cfna`).
+ */
+import {
+  isSipUri,
+  parseUri,
+  unescape,
+  type BestResponse,
+  type ServerTransaction,
+  type SipRequest,
+} from '../../core/index.js';
+import type { LocationService } from '../usrloc/location-service.js';
+import type { AuthGuard } from './auth-guard.js';
+import type { Directory } from './directory.js';
+import { branchFor } from './nat.js';
+import { ProxyContext, type BranchTarget, type ProxyEnvironment } from './proxy-context.js';
+
+export interface CallRouterOptions {
+  /** methods whose requests from local users must authenticate */
+  authMethods: readonly string[];
+  mode: 'proxy' | 'redirect';
+  recordRoute: boolean;
+  acl: ReadonlyArray<{ prefix: string; group: string }>;
+}
+
+/** usr_preferences attributes that drive call forwarding. */
+export const FORWARD_ATTRIBUTES = { unconditional: 'cfu', busy: 'cfb', noAnswer: 'cfna' } as const;
+
+export class CallRouter {
+  constructor(
+    private readonly env: ProxyEnvironment,
+    private readonly directory: Directory,
+    private readonly location: LocationService,
+    private readonly auth: AuthGuard,
+    private readonly opts: CallRouterOptions,
+    /** remembers the proxy context of a server transaction, for CANCEL */
+    private readonly contexts: WeakMap<ServerTransaction, ProxyContext>,
+  ) {}
+
+  async route(req: SipRequest, st: ServerTransaction): Promise<void> {
+    const ruri = req.requestUri();
+    if (!isSipUri(ruri)) {
+      st.reply(416, 'Unsupported URI Scheme');
+      return;
+    }
+    const from = req.from().uri;
+    const fromDomain = isSipUri(from) ? from.host.toLowerCase() : '';
+    const callerIsLocal = fromDomain !== '' && this.directory.isLocalDomain(fromDomain);
+    let caller: { username: string; domain: string } | undefined;
+    if (callerIsLocal && this.opts.authMethods.includes(req.method)) {
+      const a = await this.auth.check(req, st, fromDomain);
+      if (!a.ok) return;
+      // The From user must be the authenticated one (Kamailio's check_from / db_check_from).
+      if (!isSipUri(from) || unescape(from.user ?? '') !== a.username) {
+        st.reply(403, 'Forbidden: From does not match the authenticated user');
+        return;
+      }
+      caller = a;
+      this.auth.consume(req, fromDomain);
+    }
+    if (this.isCancelled(st)) return;
+
+    const domain = ruri.host.toLowerCase();
+    if (!this.directory.isLocalDomain(domain)) {
+      if (!caller) {
+        st.reply(403, 'Relaying Forbidden');
+        return;
+      }
+      this.proxy(req, st, [{ uri: req.uri }]);
+      return;
+    }
+
+    let user = unescape(ruri.user ?? '');
+    let userDomain = domain;
+    const alias = this.directory.resolveAlias(user, domain);
+    if (alias) {
+      user = alias.username;
+      userDomain = alias.domain.toLowerCase();
+    }
+    for (const rule of this.opts.acl) {
+      if (!user.startsWith(rule.prefix)) continue;
+      if (!caller || !this.directory.inGroup(caller.username, caller.domain, rule.group)) {
+        st.reply(403, `Forbidden: not in group ${rule.group}`);
+        return;
+      }
+    }
+    const subscriber = await this.directory.findSubscriber(user, userDomain);
+    if (this.isCancelled(st)) return;
+    if (!subscriber) {
+      st.reply(404, 'Not Found');
+      return;
+    }
+    const cfu = this.forwardTarget(user, userDomain, FORWARD_ATTRIBUTES.unconditional);
+    if (cfu) {
+      this.forwardTo(req, st, cfu);
+      return;
+    }
+    const bindings = this.location.lookup(`${user}@${userDomain}`);
+    if (bindings.length === 0) {
+      const cfna = this.forwardTarget(user, userDomain, FORWARD_ATTRIBUTES.noAnswer);
+      if (cfna) this.forwardTo(req, st, cfna);
+      else st.reply(480, 'Temporarily Unavailable');
+      return;
+    }
+    if (this.opts.mode === 'redirect') {
+      // A redirect server answers 302 with the registered contacts (RFC 3261 §8.3, Kamailio sl 3xx).
+      const headers = bindings.map((b): [string, string] => [
+        'Contact',
+        `<${b.contact}>${b.q !== 1 ? `;q=${b.q}` : ''}`,
+      ]);
+      st.reply(302, 'Moved Temporarily', { headers });
+      return;
+    }
+    const ctx = this.proxy(req, st, bindings.map(branchFor), false);
+    ctx.onFailure = (best) => this.failureForward(best, user, userDomain);
+    ctx.fork(bindings.map(branchFor));
+  }
+
+  /** Relay to targets in a new proxy context; with `start` false the caller forks itself. */
+  proxy(req: SipRequest, st: ServerTransaction, targets: BranchTarget[], start = true): ProxyContext {
+    const recordRoute = this.opts.recordRoute && req.method !== 'REGISTER';
+    const ctx = new ProxyContext(this.env, st, req, recordRoute);
+    this.contexts.set(st, ctx);
+    if (start) ctx.fork(targets);
+    return ctx;
+  }
+
+  /** Forwarding on busy (486, 600) or no answer (408, 480) from the callee's preferences. */
+  private failureForward(best: BestResponse, user: string, domain: string): BranchTarget[] | undefined {
+    const attr =
+      best.status === 486 || best.status === 600
+        ? FORWARD_ATTRIBUTES.busy
+        : best.status === 408 || best.status === 480
+          ? FORWARD_ATTRIBUTES.noAnswer
+          : undefined;
+    const target = attr && this.forwardTarget(user, domain, attr);
+    if (!target) return undefined;
+    const targets = this.targetsFor(target);
+    return targets.length > 0 ? targets : undefined;
+  }
+
+  /** Forward a request to a forwarding target (cfu, cfna when not registered). */
+  private forwardTo(req: SipRequest, st: ServerTransaction, uri: string): void {
+    const targets = this.targetsFor(uri);
+    if (targets.length === 0) st.reply(480, 'Temporarily Unavailable');
+    else this.proxy(req, st, targets);
+  }
+
+  /**
+   * Branches for a URI: a user of one of our domains is looked up here (aliases, location)
+   * rather than sent out and back in; anything else is relayed as is.
+   */
+  private targetsFor(uri: string): BranchTarget[] {
+    let parsed;
+    try {
+      parsed = parseUri(uri);
+    } catch {
+      return [];
+    }
+    if (!isSipUri(parsed) || parsed.user === undefined || !this.directory.isLocalDomain(parsed.host)) return [{ uri }];
+    let user = unescape(parsed.user);
+    let domain = parsed.host.toLowerCase();
+    const alias = this.directory.resolveAlias(user, domain);
+    if (alias) [user, domain] = [alias.username, alias.domain.toLowerCase()];
+    return this.location.lookup(`${user}@${domain}`).map(branchFor);
+  }
+
+  /** A forwarding preference as a URI: a SIP/tel URI as is, "user@domain" or a bare user/number. */
+  private forwardTarget(user: string, domain: string, attribute: string): string | undefined {
+    const v = this.directory.preference(user, domain, attribute)?.trim();
+    if (!v) return undefined;
+    if (/^(sips?|tel):/i.test(v)) return v;
+    return v.includes('@') ? `sip:${v}` : `sip:${v}@${domain}`;
+  }
+
+  /** A CANCEL came while we were looking things up: it was answered with 487 already. */
+  private isCancelled(st: ServerTransaction): boolean {
+    return st.state !== 'Proceeding' && st.state !== 'Trying';
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * "Is this URI us?" (Kamailio's `myself`): a host that is one of our listen addresses (all of
+ * this host's addresses for a wildcard listener), an advertised address or one of our domains,
+ * with a port we listen on (the scheme's default port when absent). Used for Route and
+ * Record-Route values (loose routing, §16.4) and for requests addressed to the server itself.
+ */
+import { networkInterfaces } from 'node:os';
+import { bareHost, type SipUri, type Transport } from '../../core/index.js';
+
+export class Myself {
+  private readonly hosts = new Set<string>();
+  private readonly ports = new Set<number>();
+
+  constructor(transports: readonly Transport[], domains: readonly string[]) {
+    for (const t of transports) {
+      this.ports.add(t.localPort);
+      this.ports.add(t.sentBy.port);
+      this.hosts.add(bareHost(t.sentBy.host));
+      if (t.localAddress === '0.0.0.0' || t.localAddress === '::') {
+        for (const list of Object.values(networkInterfaces()))
+          for (const a of list ?? [])
+            if ((t.family === 6) === (a.family === 'IPv6')) this.hosts.add(a.address.toLowerCase());
+      } else this.hosts.add(bareHost(t.localAddress));
+    }
+    for (const d of domains) this.hosts.add(d.toLowerCase());
+  }
+
+  isHost(host: string): boolean {
+    return this.hosts.has(bareHost(host));
+  }
+
+  /** The URI designates this server (host and port). */
+  isUri(uri: SipUri): boolean {
+    if (!this.isHost(uri.host)) return false;
+    const port =
+      uri.port ?? (uri.scheme === 'sips' || uri.params.get('transport')?.toLowerCase() === 'tls' ? 5061 : 5060);
+    return this.ports.has(port);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * REGISTER at the registrar (RFC 3261 §10.3, the RFC 3665 §2 flows): the domain must be ours,
+ * the request authenticated (401), the authenticated user must own the address-of-record in To
+ * (403), the AoR must be a subscriber (404); then processRegister() decides and the location
+ * service stores; the 200 lists every current binding with its expiry.
+ */
+import { isSipUri, unescape, type MessageSource, type ServerTransaction, type SipRequest } from '../../core/index.js';
+import type { RegistrarPolicy } from '../registrar/register.js';
+import { contactsForReply, processRegister } from '../registrar/register.js';
+import type { LocationService } from '../usrloc/location-service.js';
+import type { AuthGuard } from './auth-guard.js';
+import type { Directory } from './directory.js';
+import { natReceived } from './nat.js';
+
+export interface RegistrarCounters {
+  accepted: { inc(): void };
+  rejected: { inc(): void };
+}
+
+export interface RegistrarOptions {
+  policy: RegistrarPolicy;
+  /** answer a too-brief expiry by raising it to the minimum instead of 423 */
+  clampMinExpires: boolean;
+  /** authenticate REGISTER (on unless a lab turns it off) */
+  authenticate: boolean;
+  /** store the real source of NAT'd registrations (fix_nated_register) */
+  fixNatedRegister: boolean;
+  now: () => number;
+}
+
+export class RegistrarHandler {
+  constructor(
+    private readonly directory: Directory,
+    private readonly location: LocationService,
+    private readonly auth: AuthGuard,
+    private readonly counters: RegistrarCounters,
+    private readonly opts: RegistrarOptions,
+  ) {}
+
+  async handle(req: SipRequest, st: ServerTransaction): Promise<void> {
+    const reject = (status: number, reason?: string, headers?: Array<[string, string]>) => {
+      this.counters.rejected.inc();
+      st.reply(status, reason, headers ? { headers } : {});
+    };
+    const to = req.to().uri;
+    if (!isSipUri(to) || to.user === undefined) return reject(400, 'Invalid To URI');
+    const domain = to.host.toLowerCase();
+    if (!this.directory.isLocalDomain(domain)) return reject(403, 'Domain Not Served');
+    const user = unescape(to.user);
+    if (this.opts.authenticate) {
+      const auth = await this.auth.check(req, st, domain);
+      if (!auth.ok) return;
+      // The authenticated user must be the owner of the AoR (§10.3 step 4).
+      if (auth.username !== user || auth.domain.toLowerCase() !== domain)
+        return reject(403, 'Forbidden: To does not match the authenticated user');
+    } else if (!(await this.directory.findSubscriber(user, domain))) return reject(404, 'Not Found');
+    const aor = `${user}@${domain}`;
+    const now = this.opts.now();
+    const source = st.source;
+    const policy = this.opts.clampMinExpires ? { ...this.opts.policy, minExpires: 0 } : this.opts.policy;
+    const out = processRegister(
+      req,
+      aor,
+      this.location.current(aor),
+      policy,
+      sourceInfo(req, source, this.opts.fixNatedRegister),
+      now,
+    );
+    if (!out.ok) return reject(out.status, out.reason, out.headers);
+    if (this.opts.clampMinExpires) clampToMinimum(out.bindings, this.opts.policy.minExpires, now);
+    this.location.apply(aor, out.bindings, [...out.added, ...out.updated], out.removed);
+    this.counters.accepted.inc();
+    const headers: Array<[string, string]> = contactsForReply(out.bindings, now).map((c) => ['Contact', c]);
+    headers.push(['Date', new Date(now).toUTCString()]);
+    st.reply(200, 'OK', { headers });
+  }
+}
+
+function sourceInfo(req: SipRequest, source: MessageSource, fix: boolean) {
+  return {
+    received: fix ? natReceived(req, source) : undefined,
+    socket: `${source.protocol.toLowerCase()}:${source.localAddress}:${source.localPort}`,
+    connectionId: source.connectionId ?? 0,
+  };
+}
+
+/** min_expires_mode = clamp: a non-zero expiry below the minimum is raised to it (Kamailio's default). */
+function clampToMinimum(bindings: Array<{ expires: number; lastModified: number }>, minExpires: number, now: number) {
+  for (const b of bindings)
+    if (b.expires !== 0 && b.lastModified === now && b.expires - now < minExpires * 1000)
+      b.expires = now + minExpires * 1000;
+}

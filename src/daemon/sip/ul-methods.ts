@@ -1,0 +1,221 @@
+/**
+ * Management methods of the location service and the provisioning caches: `ul.dump`,
+ * `ul.lookup`, `ul.add`, `ul.rm`, `ul.rm_contact`, `ul.online`, `cache.reload`,
+ * `domain.reload`, `domain.dump`, `security.bans`, `security.unban`. Contacts have stable
+ * lower-case keys (Kamailio's ul.* use "Address"/"Expires"... inside nested wrappers; scripts
+ * are better served by flat objects).
+ */
+import { randomUUID } from 'node:crypto';
+import { isSipUri, parseUri } from '../../core/index.js';
+import { RpcError, RpcErrorCode } from '../mgmt/protocol.js';
+import type { MethodRegistry } from '../mgmt/registry.js';
+import { secondsLeft, type Binding } from '../registrar/binding.js';
+import type { LocationService } from '../usrloc/location-service.js';
+import type { Directory } from './directory.js';
+import type { Protection } from './protection.js';
+
+export interface ContactInfo {
+  address: string;
+  /** seconds left, null for a permanent contact */
+  expires: number | null;
+  q: number;
+  call_id: string;
+  cseq: number;
+  user_agent: string;
+  received: string | null;
+  path: string | null;
+  socket: string | null;
+  instance: string | null;
+  reg_id: number;
+  ruid: string;
+  /** epoch seconds */
+  last_modified: number;
+}
+
+export function contactInfo(b: Binding, now: number): ContactInfo {
+  return {
+    address: b.contact,
+    expires: secondsLeft(b, now) ?? null,
+    q: b.q,
+    call_id: b.callId,
+    cseq: b.cseq,
+    user_agent: b.userAgent,
+    received: b.received ?? null,
+    path: b.path ?? null,
+    socket: b.socket ?? null,
+    instance: b.instance ?? null,
+    reg_id: b.regId,
+    ruid: b.ruid,
+    last_modified: Math.floor(b.lastModified / 1000),
+  };
+}
+
+/** An AoR as given by a user: "user@domain", "sip:user@domain"; the domain is lower-cased. */
+export function normalizeAor(text: string): string {
+  let t = text.trim();
+  if (/^sips?:/i.test(t)) t = t.replace(/^sips?:/i, '');
+  const at = t.lastIndexOf('@');
+  if (at <= 0 || at === t.length - 1)
+    throw new RpcError(RpcErrorCode.INVALID_PARAMS, `not an AoR (user@domain): ${text}`);
+  return `${t.slice(0, at)}@${t.slice(at + 1).toLowerCase()}`;
+}
+
+export interface UlDeps {
+  location: LocationService;
+  directory: Directory;
+  protection: Protection;
+  now: () => number;
+}
+
+export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
+  const module = 'usrloc';
+  rpc.register({
+    name: 'ul.dump',
+    module,
+    help: 'Every registered AoR with its contacts: {aors: [{aor, contacts: [...]}]}; with brief=true only {aors: [{aor}]}.',
+    params: [{ name: 'brief', type: 'any', optional: true }],
+    handler: (p) => {
+      const now = d.now();
+      const brief = p.brief === true || p.brief === 'brief' || p.brief === 'true';
+      return {
+        aors: d.location
+          .dump()
+          .map((e) => (brief ? { aor: e.aor } : { aor: e.aor, contacts: e.bindings.map((b) => contactInfo(b, now)) })),
+      };
+    },
+  });
+  rpc.register({
+    name: 'ul.lookup',
+    module,
+    help: 'The contacts of one AoR: {aor, contacts: [...]}; error NOT_FOUND when it has none.',
+    params: [{ name: 'aor', type: 'string' }],
+    handler: (p) => {
+      const aor = normalizeAor(p.aor as string);
+      const list = d.location.lookup(aor);
+      if (list.length === 0) throw new RpcError(RpcErrorCode.NOT_FOUND, `AoR not found: ${aor}`);
+      const now = d.now();
+      return { aor, contacts: list.map((b) => contactInfo(b, now)) };
+    },
+  });
+  rpc.register({
+    name: 'ul.add',
+    module,
+    help: 'Add a contact to an AoR: aor, contact (a SIP URI), expires (seconds, 0 = permanent; default 0), q (default 1).',
+    params: [
+      { name: 'aor', type: 'string' },
+      { name: 'contact', type: 'string' },
+      { name: 'expires', type: 'integer', optional: true },
+      { name: 'q', type: 'number', optional: true },
+    ],
+    handler: (p) => {
+      const aor = normalizeAor(p.aor as string);
+      const contact = String(p.contact)
+        .trim()
+        .replace(/^<(.*)>$/, '$1');
+      let uri;
+      try {
+        uri = parseUri(contact);
+      } catch (e) {
+        throw new RpcError(RpcErrorCode.INVALID_PARAMS, `contact is not a URI: ${(e as Error).message}`);
+      }
+      if (!isSipUri(uri)) throw new RpcError(RpcErrorCode.INVALID_PARAMS, 'contact must be a sip: or sips: URI');
+      const expires = (p.expires as number | undefined) ?? 0;
+      const q = (p.q as number | undefined) ?? 1;
+      if (expires < 0) throw new RpcError(RpcErrorCode.INVALID_PARAMS, 'expires must be >= 0');
+      if (q < 0 || q > 1) throw new RpcError(RpcErrorCode.INVALID_PARAMS, 'q must be between 0 and 1');
+      const now = d.now();
+      const existing = d.location.current(aor).find((b) => b.contact === contact);
+      const b: Binding = {
+        aor,
+        contact,
+        expires: expires === 0 ? 0 : now + expires * 1000,
+        q,
+        callId: existing?.callId ?? `sipctl-${randomUUID()}`,
+        cseq: (existing?.cseq ?? 0) + 1,
+        received: undefined,
+        path: undefined,
+        userAgent: 'sipctl',
+        instance: undefined,
+        regId: 0,
+        socket: undefined,
+        ruid: existing?.ruid ?? randomUUID(),
+        lastModified: now,
+        connectionId: 0,
+      };
+      d.location.add(b);
+      return { aor, contact: contactInfo(b, now) };
+    },
+  });
+  rpc.register({
+    name: 'ul.rm',
+    module,
+    help: 'Remove every contact of an AoR: {aor, removed}; error NOT_FOUND when it had none.',
+    params: [{ name: 'aor', type: 'string' }],
+    handler: (p) => {
+      const aor = normalizeAor(p.aor as string);
+      const removed = d.location.removeAor(aor);
+      if (removed === 0) throw new RpcError(RpcErrorCode.NOT_FOUND, `AoR not found: ${aor}`);
+      return { aor, removed };
+    },
+  });
+  rpc.register({
+    name: 'ul.rm_contact',
+    module,
+    help: 'Remove one contact of an AoR: {aor, contact}; error NOT_FOUND when there is no such contact.',
+    params: [
+      { name: 'aor', type: 'string' },
+      { name: 'contact', type: 'string' },
+    ],
+    handler: (p) => {
+      const aor = normalizeAor(p.aor as string);
+      const contact = String(p.contact)
+        .trim()
+        .replace(/^<(.*)>$/, '$1');
+      if (!d.location.removeContact(aor, contact))
+        throw new RpcError(RpcErrorCode.NOT_FOUND, `contact not found: ${contact} of ${aor}`);
+      return { aor, contact };
+    },
+  });
+  rpc.register({
+    name: 'ul.online',
+    module,
+    help: 'The AoRs registered now, sorted: {aors: ["user@domain", ...]}.',
+    handler: () => ({ aors: d.location.dump().map((e) => e.aor) }),
+  });
+  rpc.register({
+    name: 'cache.reload',
+    module: 'directory',
+    help: 'Reload subscribers, aliases, groups, preferences and domains from the database (after sipctl writes). Returns the counts.',
+    handler: async () => d.directory.load(),
+  });
+  rpc.register({
+    name: 'domain.reload',
+    module: 'directory',
+    help: 'Reload the domain table: {domains: [...]}.',
+    handler: async () => {
+      await d.directory.loadDomains();
+      return { domains: d.directory.domains() };
+    },
+  });
+  rpc.register({
+    name: 'domain.dump',
+    module: 'directory',
+    help: 'The domains sipd serves (configured plus the domain table): {domains: [...]}.',
+    handler: () => ({ domains: d.directory.domains() }),
+  });
+  rpc.register({
+    name: 'security.bans',
+    module: 'security',
+    help: 'Sources banned now: {bans: [{address, until (epoch seconds)}]}.',
+    handler: () => ({
+      bans: d.protection.banned().map((b) => ({ address: b.address, until: Math.floor(b.until / 1000) })),
+    }),
+  });
+  rpc.register({
+    name: 'security.unban',
+    module: 'security',
+    help: 'Lift the ban of a source address: {address, unbanned}.',
+    params: [{ name: 'address', type: 'string' }],
+    handler: (p) => ({ address: p.address, unbanned: d.protection.unban(String(p.address)) }),
+  });
+}

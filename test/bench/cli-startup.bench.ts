@@ -1,0 +1,59 @@
+/**
+ * Start-up time of the three bins (`--version`, `--help`, one real command) against bare
+ * `node -e 0` measured in the same run. Runs are interleaved (every command once per round) so
+ * load changes on this shared machine hit all of them alike; CPU time (user+sys, via
+ * /usr/bin/time when present) is reported next to wall time because it drifts far less.
+ *   npm run bench -- cli-startup        (SIPKIT_BENCH_ROUNDS=N to change the 11 rounds)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers/fixtures.js';
+import type { Bench } from './run.js';
+
+const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+const cases: Array<[string, string[]]> = [['node -e 0', ['-e', '0']]];
+for (const bin of ['sipd', 'sipctl', 'siptest']) {
+  cases.push([`${bin} --version`, [join('bin', `${bin}.js`), '--version']]);
+  cases.push([`${bin} --help`, [join('bin', `${bin}.js`), '--help']]);
+}
+cases.push(['sipctl config --json', [join('bin', 'sipctl.js'), 'config', '--json']]);
+
+function once(argv: string[]): { wall: number; cpu: number } {
+  const t0 = performance.now();
+  const r = timeBin
+    ? spawnSync(timeBin, ['-f', '%U %S', process.execPath, ...argv], { cwd: repoRoot, encoding: 'utf8' })
+    : spawnSync(process.execPath, argv, { cwd: repoRoot, encoding: 'utf8' });
+  const wall = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const m = /([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? '');
+  return { wall, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const bench: Bench = async () => {
+  const rounds = Number(process.env.SIPKIT_BENCH_ROUNDS ?? 11);
+  const samples = cases.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  for (let i = 0; i < rounds; i++) {
+    cases.forEach(([, argv], k) => {
+      const s = once(argv);
+      samples[k].wall.push(s.wall);
+      samples[k].cpu.push(s.cpu);
+    });
+  }
+  const base = median(samples[0].wall);
+  process.stdout.write(
+    `medians of ${rounds} interleaved rounds (ms)\n${'command'.padEnd(24)}  wall    cpu  wall/node\n`,
+  );
+  cases.forEach(([name], k) => {
+    const wall = median(samples[k].wall);
+    const cpu = median(samples[k].cpu);
+    process.stdout.write(
+      `${name.padEnd(24)} ${wall.toFixed(0).padStart(5)}  ${cpu.toFixed(0).padStart(5)}  ${(wall / base).toFixed(1)}x\n`,
+    );
+  });
+};
+
+export default bench;

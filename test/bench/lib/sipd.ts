@@ -1,0 +1,141 @@
+/**
+ * sipd as the server under test, driven only through its command line (the contract of issue 4):
+ *
+ *   node bin/sipctl.js add USER@DOMAIN --password-stdin --db-url sqlite:PATH
+ *   node bin/sipd.js run --listen udp:127.0.0.1:PORT --domain DOMAIN --db-url sqlite:PATH \
+ *       --data-dir DIR --run-dir DIR --config test/fixtures/bench/sipd-bench.toml
+ *
+ * The database is a copy of the Kamailio-created one Kamailio reads (sipd's store reads
+ * Kamailio's schema); the call test's callee is added with sipctl, which checks that contract
+ * too. Should sipctl refuse that file, it gets a fresh one, and the load subscribers are then
+ * written into the `subscriber` table sipctl created. All sipd settings the bench depends on
+ * (INVITE auth off, logging, drain time) live in sipd-bench.toml, and nowhere else.
+ */
+import { existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { computeHa1, computeHa1b, digestHex } from '../../../src/core/auth/ha1.js';
+import { fixturesDir, repoRoot } from '../../helpers/fixtures.js';
+import { freeUdpBlock } from './ports.js';
+import { runCommand, spawnGroup, stopGroup } from './procs.js';
+import { runningServer, tailFile, type BenchServer, type RunningServer, type StartOptions } from './server.js';
+import { waitForSip } from './sip-probe.js';
+import { copyDb, subscriberRow, type Subscriber } from './subscribers.js';
+
+export const SIPD_BIN = join(repoRoot, 'bin', 'sipd.js');
+export const SIPCTL_BIN = join(repoRoot, 'bin', 'sipctl.js');
+/** The one place holding sipd's bench settings (INVITE auth off: `auth.methods = []`). */
+export const SIPD_BENCH_CONFIG = join(fixturesDir, 'bench', 'sipd-bench.toml');
+
+function firstLine(s: string): string {
+  return (
+    s
+      .split('\n')
+      .map((l) => l.replace(/^\s*›\s*/, '').trim())
+      .find((l) => l && !l.startsWith('npm warn')) ?? ''
+  );
+}
+
+/** Why sipd's commands cannot be used yet, or null. */
+export async function sipdMissing(): Promise<string | null> {
+  const probes: Array<[string, string[]]> = [
+    [SIPD_BIN, ['run', '--help']],
+    [SIPCTL_BIN, ['add', '--help']],
+  ];
+  for (const [bin, args] of probes) {
+    const label = `${bin.endsWith('sipd.js') ? 'sipd' : 'sipctl'} ${args[0]}`;
+    if (!existsSync(bin)) return `${bin} not found`;
+    const r = await runCommand(process.execPath, [bin, ...args], { timeoutMs: 30000 });
+    if (r.code !== 0) {
+      return `\`${label}\` is not available (node ${bin} ${args.join(' ')} exited ${r.code}: ${firstLine(r.stderr + r.stdout)})`;
+    }
+  }
+  return null;
+}
+
+async function sipctlAdd(dbPath: string, domain: string, s: Subscriber) {
+  const args = [SIPCTL_BIN, 'add', `${s.user}@${domain}`, '--password-stdin', '--db-url', `sqlite:${dbPath}`];
+  return runCommand(process.execPath, args, { input: `${s.password}\n`, timeoutMs: 30000 });
+}
+
+/** Fallback seeding: the load subscribers into the `subscriber` table sipctl created. */
+function fillSubscriberTable(dbPath: string, domain: string, subs: Subscriber[]): void {
+  const db = new Database(dbPath);
+  try {
+    const cols = new Set(
+      (db.prepare('PRAGMA table_info(subscriber)').all() as Array<{ name: string }>).map((c) => c.name),
+    );
+    const names = ['username', 'domain', 'ha1', 'ha1b', ...(cols.has('ha1_sha256') ? ['ha1_sha256'] : [])];
+    const ins = db.prepare(`INSERT INTO subscriber (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`);
+    db.transaction(() => {
+      for (const s of subs) {
+        const row = [
+          s.user,
+          domain,
+          computeHa1(s.user, domain, s.password),
+          computeHa1b(s.user, domain, domain, s.password),
+        ];
+        if (cols.has('ha1_sha256')) row.push(digestHex('SHA-256', `${s.user}:${domain}:${s.password}`));
+        ins.run(...row);
+      }
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+export class SipdServer implements BenchServer {
+  readonly name = 'sipd';
+  /** Notes for the report (e.g. which seeding path was taken). */
+  readonly notes: string[] = [];
+
+  async unavailable(): Promise<string | null> {
+    return sipdMissing();
+  }
+
+  async start(o: StartOptions): Promise<RunningServer> {
+    const dataDir = join(o.dir, 'sipd-data');
+    const runDir = join(o.dir, 'sipd-run');
+    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    const dbPath = join(o.dir, 'sipd.sqlite');
+    copyDb(o.baseDb, dbPath);
+    let added = await sipctlAdd(dbPath, o.domain, o.callee);
+    if (added.code !== 0) {
+      const why = firstLine(added.stderr + added.stdout);
+      rmSync(dbPath, { force: true });
+      added = await sipctlAdd(dbPath, o.domain, o.callee);
+      if (added.code !== 0) {
+        throw new Error(
+          `sipctl add ${o.callee.user}@${o.domain} failed (exit ${added.code}): ${firstLine(added.stderr)}`,
+        );
+      }
+      fillSubscriberTable(dbPath, o.domain, o.loadSubscribers);
+      this.note(`sipctl refused the Kamailio-created database (${why}); seeded a sipctl-created one instead`);
+    }
+    const row = subscriberRow(dbPath, o.callee.user, o.domain);
+    if (row && row.ha1 !== computeHa1(o.callee.user, o.domain, o.callee.password)) {
+      this.note('sipctl stored an ha1 that is not MD5(user:domain:password); the REGISTER load may fail');
+    }
+
+    const port = await freeUdpBlock(1);
+    const logFile = join(o.dir, 'sipd.log');
+    const log = openSync(logFile, 'a');
+    const args = [SIPD_BIN, 'run', '--listen', `udp:127.0.0.1:${port}`, '--domain', o.domain];
+    args.push('--db-url', `sqlite:${dbPath}`, '--data-dir', dataDir, '--run-dir', runDir);
+    args.push('--config', SIPD_BENCH_CONFIG);
+    const group = spawnGroup(process.execPath, args, { cwd: o.dir, stdio: ['ignore', log, log] });
+    const server = runningServer(this.name, port, group, logFile);
+    try {
+      await waitForSip(port, 30000, () => server.alive());
+    } catch (e) {
+      await stopGroup(group, 2000);
+      throw new Error(`sipd did not start: ${(e as Error).message}\n${tailFile(logFile)}`);
+    }
+    return server;
+  }
+
+  private note(s: string): void {
+    if (!this.notes.includes(s)) this.notes.push(s);
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * sipd against Kamailio under the same sipp loads, in one run, alternating the servers
+ * (A/B/A/B: Kamailio, sipd, Kamailio, sipd) so that the machine's drift hits both alike:
+ *
+ *  - REGISTER with digest per second: highest clean rate (401 + authenticated REGISTER per call,
+ *    10,000 subscribers picked at random from the sipp injection CSV, bindings in memory);
+ *  - INVITE call setups per second through the stateful proxy with Record-Route (INVITE, 100,
+ *    180, 200, ACK and BYE via the route set, pause, 200), to a sipp UAS registered as the callee;
+ *  - server CPU (its whole process group, from /proc) per 1,000 calls at a fixed call rate.
+ *
+ * Kamailio runs test/fixtures/bench/kamailio.cfg.tpl (children=2, usrloc db_mode 0, auth_db
+ * over db_sqlite); sipd runs with test/fixtures/bench/sipd-bench.toml. Without sipd's commands
+ * (`sipd run`, `sipctl add`) the sipd half is skipped with the reason, and Kamailio still runs.
+ *
+ *   npm run bench -- sipd-kamailio [--rounds=2] [--step-seconds=3] [--fixed-rate=300]
+ *                    [--fixed-seconds=5] [--subscribers=10000] [--servers=kamailio,sipd]
+ *                    [--verbose] [--keep]
+ */
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KamailioServer } from './lib/kamailio.js';
+import { Callee, callStep, registerStep, type LoadContext, type StepResult } from './lib/loads.js';
+import { findMaxCleanRate, type SearchOptions, type SearchResult } from './lib/rate-finder.js';
+import { resultTable, type SessionFigures } from './lib/report.js';
+import type { BenchServer, RunningServer } from './lib/server.js';
+import { SipdServer } from './lib/sipd.js';
+import { sippMissing } from './lib/sipp.js';
+import {
+  benchSubscribers,
+  createKamailioDb,
+  insertSubscribers,
+  writeInfCsv,
+  type Subscriber,
+} from './lib/subscribers.js';
+
+const DOMAIN = 'bench.sipkit.test';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const out = (s: string) => process.stdout.write(s);
+
+interface Options {
+  rounds: number;
+  stepSeconds: number;
+  fixedRate: number;
+  fixedSeconds: number;
+  subscribers: number;
+  servers: string[];
+  verbose: boolean;
+  keep: boolean;
+}
+
+function options(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: false,
+    allowPositionals: true,
+    options: {
+      rounds: { type: 'string' },
+      'step-seconds': { type: 'string' },
+      'fixed-rate': { type: 'string' },
+      'fixed-seconds': { type: 'string' },
+      subscribers: { type: 'string' },
+      servers: { type: 'string' },
+      verbose: { type: 'boolean' },
+      keep: { type: 'boolean' },
+    },
+  });
+  const num = (k: string, d: number, min: number) => {
+    const v = values[k];
+    if (v === undefined || v === true) return d;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${k} must be a number >= ${min}`);
+    return n;
+  };
+  return {
+    rounds: num('rounds', 2, 1),
+    stepSeconds: num('step-seconds', 3, 0.5),
+    fixedRate: num('fixed-rate', 300, 1),
+    fixedSeconds: num('fixed-seconds', 5, 1),
+    subscribers: num('subscribers', 10000, 10),
+    servers: String(values.servers ?? 'kamailio,sipd')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    verbose: values.verbose === true,
+    keep: values.keep === true,
+  };
+}
+
+/** "server 61%, sipp 80%, uas 70%": CPU of each process over a step, in % of one core. */
+function cpuShares(s: StepResult): string {
+  const uas = s.uasCpuPct === undefined ? '' : `, uas ${s.uasCpuPct.toFixed(0)}%`;
+  return `server ${s.serverCpuPct.toFixed(0)}%, sipp ${s.sippCpuPct.toFixed(0)}%${uas}`;
+}
+
+function stepMark(s: StepResult, verbose: boolean): string {
+  const mark = s.clean ? '✓' : `✗${s.reason ? `(${s.reason})` : ''}`;
+  const extra = verbose ? ` [${s.successful}/${s.calls}, ${s.wallS.toFixed(1)} s, ${cpuShares(s)}]` : '';
+  return ` ${s.rate}${mark}${extra}`;
+}
+
+async function search(
+  label: string,
+  probe: (rate: number) => Promise<StepResult>,
+  o: SearchOptions,
+  verbose: boolean,
+): Promise<SearchResult<StepResult>> {
+  out(`    ${label}:`);
+  const r = await findMaxCleanRate(async (rate) => {
+    const s = await probe(rate);
+    out(stepMark(s, verbose));
+    return s;
+  }, o);
+  const cpu = r.bestStep ? ` (CPU, % of a core: ${cpuShares(r.bestStep)})` : '';
+  out(
+    `\n      → ${r.best > 0 ? `${r.best.toLocaleString('en-US')}/s` : 'no clean rate'}${cpu}, stopped by ${r.stoppedBy}\n`,
+  );
+  return r;
+}
+
+interface Hints {
+  register?: number;
+  calls?: number;
+}
+
+function searchOptions(kind: 'register' | 'calls', hint: number | undefined): SearchOptions {
+  const first = hint === undefined || hint <= 0;
+  const start = first ? (kind === 'register' ? 1000 : 500) : hint * 0.8;
+  return {
+    start,
+    growth: first ? 2 : 1.3,
+    min: 20,
+    max: 40000,
+    precision: 0.1,
+    maxSteps: 10,
+    budgetMs: first ? 45000 : 30000,
+  };
+}
+
+async function session(
+  server: BenchServer,
+  round: number,
+  dir: string,
+  baseDb: string,
+  infCsv: string,
+  subs: Subscriber[],
+  callee: Subscriber,
+  opts: Options,
+  hints: Hints,
+): Promise<SessionFigures | null> {
+  out(`\n  ${server.name} round ${round}\n`);
+  mkdirSync(dir, { recursive: true });
+  let running: RunningServer;
+  try {
+    running = await server.start({ dir, domain: DOMAIN, baseDb, callee, loadSubscribers: subs });
+  } catch (e) {
+    out(`    ${server.name} failed to start: ${(e as Error).message}\n`);
+    return null;
+  }
+  out(`    up on udp:127.0.0.1:${running.port} (${running.processes()} processes)\n`);
+  const ctx: LoadContext = { server: running, domain: DOMAIN, dir, infCsv, callee, stepSeconds: opts.stepSeconds };
+  let callee_: Callee | undefined;
+  try {
+    callee_ = await Callee.start(ctx);
+    const uas = callee_;
+    const settle = async (s: StepResult, restartUas: boolean) => {
+      if (!s.clean && restartUas) await uas.restart();
+      await sleep(s.clean ? 500 : 2000);
+    };
+    const reg = await search(
+      'REGISTER/s',
+      async (rate) => {
+        const s = await registerStep(ctx, rate);
+        await settle(s, false);
+        return s;
+      },
+      searchOptions('register', hints.register),
+      opts.verbose,
+    );
+    // The REGISTER load may have overrun the server; the callee's binding must be there.
+    await uas.register();
+    const calls = await search(
+      'calls/s',
+      async (rate) => {
+        const s = await callStep(ctx, rate);
+        await settle(s, true);
+        return s;
+      },
+      searchOptions('calls', hints.calls),
+      opts.verbose,
+    );
+    out(`    CPU at ${opts.fixedRate} calls/s for ${opts.fixedSeconds} s:`);
+    const fixed = await callStep(ctx, opts.fixedRate, opts.fixedSeconds);
+    const perK = fixed.successful > 0 ? (fixed.serverCpuMs / fixed.successful) * 1000 : null;
+    out(
+      ` ${fixed.clean ? 'clean' : `NOT clean (${fixed.reason})`}, ${fixed.serverCpuMs.toFixed(0)} ms CPU for ` +
+        `${fixed.successful} calls → ${perK === null ? '—' : perK.toFixed(1)} ms per 1,000 calls\n`,
+    );
+    hints.register = reg.best || hints.register;
+    hints.calls = calls.best || hints.calls;
+    return {
+      server: server.name,
+      round,
+      registerPerS: reg.best,
+      registerCpuPct: reg.bestStep?.serverCpuPct,
+      callsPerS: calls.best,
+      callsCpuPct: calls.bestStep?.serverCpuPct,
+      cpuMsPer1000Calls: fixed.clean ? perK : null,
+      fixedRateClean: fixed.clean,
+    };
+  } catch (e) {
+    out(`\n    ${server.name} round ${round} aborted: ${(e as Error).message}\n`);
+    return null;
+  } finally {
+    await callee_?.stop();
+    await running.stop();
+  }
+}
+
+export default async function sipdVsKamailio(argv: string[]): Promise<void> {
+  const opts = options(argv);
+  const noSipp = await sippMissing();
+  if (noSipp) {
+    out(`sipp not available: ${noSipp}. Nothing to measure.\n`);
+    return;
+  }
+  const candidates: BenchServer[] = [new KamailioServer({ children: 2 }), new SipdServer()].filter((s) =>
+    opts.servers.includes(s.name),
+  );
+  const servers: BenchServer[] = [];
+  for (const s of candidates) {
+    const why = await s.unavailable();
+    if (why) out(`${s.name} not available: ${why}. Skipping the ${s.name} half.\n`);
+    else servers.push(s);
+  }
+  if (servers.length === 0) {
+    out('No server to measure.\n');
+    return;
+  }
+
+  const tmp = mkdtempSync(join(tmpdir(), 'sipkit-bench-'));
+  // Also on Ctrl-C (lib/procs.ts exits the process after killing the servers): no temp dir left.
+  const removeTmp = () => {
+    if (!opts.keep) rmSync(tmp, { recursive: true, force: true });
+  };
+  process.once('exit', removeTmp);
+  try {
+    const subs = benchSubscribers(opts.subscribers);
+    const callee: Subscriber = { user: 'callee', password: 'callee-secret' };
+    const baseDb = join(tmp, 'subscribers.sqlite');
+    createKamailioDb(baseDb);
+    insertSubscribers(baseDb, DOMAIN, subs);
+    const infCsv = join(tmp, 'subscribers.csv');
+    writeInfCsv(infCsv, subs);
+    out(
+      `Servers: ${servers.map((s) => s.name).join(', ')}; ${opts.rounds} round(s) each, alternating; ` +
+        `${subs.length.toLocaleString('en-US')} subscribers; steps of ${opts.stepSeconds} s; ` +
+        `clean = exit 0, no failed call, retransmissions ≤ 0.5%, not behind schedule.\n` +
+        `Shared machine: figures drift between runs; compare within one run (the ratios).\n`,
+    );
+
+    const figures: SessionFigures[] = [];
+    const hints = new Map<string, Hints>(servers.map((s) => [s.name, {}]));
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const s of servers) {
+        const dir = join(tmp, `${s.name}-${round}`);
+        const f = await session(s, round, dir, baseDb, infCsv, subs, callee, opts, hints.get(s.name)!);
+        if (f) figures.push(f);
+      }
+    }
+
+    out(`\nsipd vs Kamailio (${opts.rounds} alternating rounds; best of rounds; CPU at ${opts.fixedRate} calls/s):\n`);
+    out(
+      resultTable(
+        figures,
+        servers.map((s) => s.name),
+        opts.rounds,
+        process.stdout.isTTY === true,
+      ) + '\n',
+    );
+    for (const s of servers) {
+      if (s instanceof SipdServer) for (const n of s.notes) out(`note (sipd): ${n}\n`);
+    }
+    const unclean = figures.filter((f) => !f.fixedRateClean);
+    for (const f of unclean) {
+      out(
+        `note: ${f.server} round ${f.round} was not clean at ${opts.fixedRate} calls/s; its CPU figure is left out\n`,
+      );
+    }
+  } finally {
+    process.removeListener('exit', removeTmp);
+    removeTmp();
+    if (opts.keep) out(`kept ${tmp}\n`);
+  }
+}
