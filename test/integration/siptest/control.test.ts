@@ -29,8 +29,13 @@ async function sendUdp(port: number, text: string): Promise<void> {
 test('"q" on the control socket stops an idle server (exit 0)', async () => {
   const [p, cp] = [await freeUdpPort(), await freeUdpPort()];
   const { done } = start(['-sn', 'uas', '-i', '127.0.0.1', '-p', String(p), '-cp', String(cp), '-nostdin', '--json']);
-  await new Promise((r) => setTimeout(r, 1200));
-  await sendUdp(cp, 'q');
+  // Start-up time varies on a busy machine: repeat "q" until the process has its socket and quits.
+  let exited = false;
+  void done.then(() => (exited = true));
+  for (let i = 0; i < 30 && !exited; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    if (!exited) await sendUdp(cp, 'q');
+  }
   const r = await done;
   assert.equal(r.code, 0);
   assert.equal(JSON.parse(r.stdout).result.calls.created, 0);
