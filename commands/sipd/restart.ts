@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { daemonFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
+import { restartLines } from '../../src/cli/daemon-report.js';
 import { restartDaemon, type RestartResult } from '../../src/daemon/lifecycle/control.js';
 
 export default class Restart extends BaseCommand<RestartResult> {
@@ -23,9 +24,7 @@ export default class Restart extends BaseCommand<RestartResult> {
   async run(): Promise<RestartResult> {
     const { flags } = await this.parse(Restart);
     const r = await restartDaemon({ ...overridesFrom(flags), timeoutMs: flags.timeout * 1000, force: flags.force });
-    if (r.stopped.wasRunning) this.log(`sipd stopped (pid ${r.stopped.pid})`);
-    this.log(`sipd started (pid ${r.started.pid})`);
-    for (const l of r.started.listen) this.log(`  listening on ${l}`);
+    for (const line of restartLines(r)) this.log(line);
     return r;
   }
 }

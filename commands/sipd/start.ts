@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { daemonFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
+import { startLines } from '../../src/cli/daemon-report.js';
 import { startDaemon, type StartResult } from '../../src/daemon/lifecycle/control.js';
 
 export default class Start extends BaseCommand<StartResult> {
@@ -23,10 +24,7 @@ the same run dir is running; a stale pid file is replaced.`;
     const { flags } = await this.parse(Start);
     const r = await startDaemon({ ...overridesFrom(flags), timeoutMs: flags.timeout * 1000 });
     if (r.stalePidFile) this.warn(`replaced a stale pid file: ${r.stalePidFile}`);
-    this.log(`sipd started (pid ${r.pid})`);
-    for (const l of r.listen) this.log(`  listening on ${l}`);
-    this.log(`  management socket ${r.socket}`);
-    this.log(`  log file ${r.logFile}`);
+    for (const line of startLines(r)) this.log(line);
     return r;
   }
 }

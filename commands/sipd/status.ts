@@ -1,5 +1,6 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { locateFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
+import { statusLines } from '../../src/cli/daemon-report.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { daemonStatus, type StatusResult } from '../../src/daemon/lifecycle/control.js';
 
@@ -13,21 +14,10 @@ result.running says the same).`;
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(Status);
     const s = await daemonStatus(overridesFrom(flags));
-    if (!s.running) {
-      process.exitCode = ExitCode.STATE;
-      this.log(s.stalePidFile ? `sipd is not running (stale pid file: ${s.stalePidFile})` : 'sipd is not running');
-      return s;
-    }
-    this.log(`sipd is running (pid ${s.pid})`);
-    if (s.mgmtError) {
-      this.warn(`no details: ${s.mgmtError}`);
-      return s;
-    }
-    this.log(`  version        ${s.version}`);
-    this.log(`  up since       ${s.startedAt} (${s.uptime} s)`);
-    for (const l of s.listen ?? []) this.log(`  listening on   ${l}`);
-    this.log(`  registrations  ${s.registrations} (${s.registeredUsers} users)`);
-    this.log(`  socket         ${s.socket}`);
+    if (!s.running) process.exitCode = ExitCode.STATE;
+    const { lines, warning } = statusLines(s);
+    for (const line of lines) this.log(line);
+    if (warning) this.warn(warning);
     return s;
   }
 

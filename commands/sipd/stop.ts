@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { locateFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
+import { stopLine } from '../../src/cli/daemon-report.js';
 import { stopDaemon, type StopResult } from '../../src/daemon/lifecycle/control.js';
 
 export default class Stop extends BaseCommand<StopResult> {
@@ -21,10 +22,7 @@ Not running is not an error (exit 0); a stale pid file is removed.`;
   async run(): Promise<StopResult> {
     const { flags } = await this.parse(Stop);
     const r = await stopDaemon({ ...overridesFrom(flags), timeoutMs: flags.timeout * 1000, force: flags.force });
-    if (r.stalePidFile) this.log(`sipd is not running (removed a stale pid file: ${r.stalePidFile})`);
-    else if (!r.wasRunning) this.log('sipd is not running');
-    else if (r.killed) this.log(`sipd (pid ${r.pid}) did not exit in time and was killed`);
-    else this.log(`sipd stopped (pid ${r.pid}, ${((r.waitedMs ?? 0) / 1000).toFixed(1)} s)`);
+    this.log(stopLine(r));
     return r;
   }
 }

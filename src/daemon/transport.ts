@@ -59,12 +59,23 @@ function errnoOf(err: Error): string | undefined {
   return ((err as TransportError).cause as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** Bytes asked for each UDP listener's receive buffer. */
+const UDP_RECV_BUFFER = 4 * 1024 * 1024;
+
 /** The core transport layer behind the SipTransport seam. */
 export class CoreSipTransport implements SipTransport {
-  readonly layer = new TransportLayer();
+  readonly layer: TransportLayer;
   private closing?: Promise<void>;
 
-  constructor(private readonly ctx: TransportContext) {}
+  constructor(private readonly ctx: TransportContext) {
+    // limits.max_message_size: larger datagrams, and stream messages announcing more, get 513.
+    // A large UDP receive buffer rides out event-loop pauses (GC, a busy host) under load without
+    // dropping datagrams (the kernel caps it at net.core.rmem_max; Kamailio's maxbuffer does likewise).
+    this.layer = new TransportLayer({
+      limits: { maxMessageSize: ctx.config.limits.max_message_size },
+      udp: { recvBufferSize: UDP_RECV_BUFFER },
+    });
+  }
 
   async listen(specs: readonly ListenSpec[]): Promise<BoundAddress[]> {
     const bound: BoundAddress[] = [];

@@ -8,7 +8,7 @@ export type { Alias } from './ops/aliases.js';
 export type { GroupMembership } from './ops/groups.js';
 export { parseAvpOwner, type Avp, type AvpFilter, type AvpInput, type AvpType } from './ops/avps.js';
 export type { DomainRow } from './ops/domains.js';
-export type { Contact, ContactInput } from './ops/location.js';
+export type { Contact, ContactInput, LocationChange } from './ops/location.js';
 export type {
   InitResult,
   MigrateOptions,

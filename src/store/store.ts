@@ -8,7 +8,7 @@
  */
 import type { Driver } from './driver.js';
 import { storeError } from './errors.js';
-import { MysqlDriver, type MysqlOptions } from './mysql-driver.js';
+import type { MysqlOptions } from './mysql-driver.js';
 import { AliasOps } from './ops/aliases.js';
 import { AvpOps } from './ops/avps.js';
 import { OpsContext } from './ops/context.js';
@@ -72,7 +72,9 @@ export interface Store {
 
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const u = parseStoreUrl(url);
-  const driver: Driver = u.kind === 'sqlite' ? new SqliteDriver(u.file, opts) : new MysqlDriver(u, opts);
+  // mysql2 is loaded only for a MySQL URL: a SQLite-only sipctl run (the default) starts faster.
+  const driver: Driver =
+    u.kind === 'sqlite' ? new SqliteDriver(u.file, opts) : new (await import('./mysql-driver.js')).MysqlDriver(u, opts);
   try {
     await driver.ping();
     const mode = opts.schema ?? 'require';

@@ -78,6 +78,10 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       /** Addresses or CIDR prefixes never rate-limited or banned. */
       exempt: [] as string[],
     },
+    limits: {
+      /** Largest SIP message accepted, bytes (header section + body); larger ones get 513. */
+      max_message_size: 65535,
+    },
     proxy: {
       /** "proxy" relays requests; "redirect" answers 302 with the registered contacts. */
       mode: 'proxy',

@@ -104,6 +104,9 @@ export const configSchema = z.strictObject({
     ban_time: seconds(1, 30 * 86400),
     exempt: z.array(z.string().refine(isCidr, 'expected an IP address or CIDR prefix such as 10.0.0.0/8')),
   }),
+  limits: z.strictObject({
+    max_message_size: z.number().int().min(1024).max(65535),
+  }),
   proxy: z.strictObject({
     mode: z.enum(['proxy', 'redirect']),
     record_route: z.boolean(),

@@ -28,6 +28,7 @@ export interface AuthCounters {
 }
 
 export type AuthOutcome = { ok: true; username: string; domain: string } | { ok: false };
+const NOT_OK: AuthOutcome = { ok: false };
 
 export class AuthGuard {
   constructor(
@@ -45,18 +46,35 @@ export class AuthGuard {
 
   /**
    * Authenticate `req` for a user of `domain`. Answers the challenge itself (401 for REGISTER,
-   * else 407) and resolves { ok: false } when the request must stop here.
+   * else 407) and gives { ok: false } when the request must stop here. Synchronous when the
+   * subscriber is in memory (the usual case); a promise only when the database must be asked.
    */
-  async check(req: SipRequest, st: ServerTransaction, domain: string): Promise<AuthOutcome> {
+  check(req: SipRequest, st: ServerTransaction, domain: string): AuthOutcome | Promise<AuthOutcome> {
     const www = req.method === 'REGISTER';
     const header = www ? 'authorization' : 'proxy-authorization';
     const realm = this.realmFor(domain);
     const creds = credentialsForRealm(req.getAll(header), realm, header);
     if (!creds) {
       this.challenge(st, www, realm, false);
-      return { ok: false };
+      return NOT_OK;
     }
-    const subscriber = await this.lookup(creds, domain);
+    // A username "user@domain" is the ha1b form (Kamailio's auth_db with use_domain).
+    const name = creds.username;
+    const at = name.lastIndexOf('@');
+    const [user, userDomain] = at > 0 ? [name.slice(0, at), name.slice(at + 1)] : [name, domain];
+    const cached = this.directory.cached(user, userDomain);
+    if (cached !== undefined) return this.verify(req, st, creds, cached ?? undefined, realm, www);
+    return this.directory.findSubscriber(user, userDomain).then((s) => this.verify(req, st, creds, s, realm, www));
+  }
+
+  private verify(
+    req: SipRequest,
+    st: ServerTransaction,
+    creds: DigestCredentials,
+    subscriber: Subscriber | undefined,
+    realm: string,
+    www: boolean,
+  ): AuthOutcome {
     const result = this.digest.verify(creds, {
       method: req.method,
       requestUri: req.uri,
@@ -71,11 +89,11 @@ export class AuthGuard {
     }
     if (result.stale) {
       this.challenge(st, www, realm, true);
-      return { ok: false };
+      return NOT_OK;
     }
     this.failed(st.source);
     this.challenge(st, www, realm, false);
-    return { ok: false };
+    return NOT_OK;
   }
 
   /** Remove our credentials before forwarding (a proxy consumes what was meant for it, §22.3). */
@@ -99,14 +117,6 @@ export class AuthGuard {
     const headers = this.digest.challenge({ realm, stale }).map((v): [string, string] => [name, v]);
     this.counters.challenges.inc();
     st.reply(www ? 401 : 407, undefined, { headers });
-  }
-
-  private async lookup(creds: DigestCredentials, domain: string): Promise<Subscriber | undefined> {
-    // A username "user@domain" is the ha1b form (Kamailio's auth_db with use_domain).
-    const name = creds.username;
-    const at = name.lastIndexOf('@');
-    if (at > 0) return this.directory.findSubscriber(name.slice(0, at), name.slice(at + 1));
-    return this.directory.findSubscriber(name, domain);
   }
 }
 

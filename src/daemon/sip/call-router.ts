@@ -13,9 +13,10 @@ import {
   type BestResponse,
   type ServerTransaction,
   type SipRequest,
+  type SipUri,
 } from '../../core/index.js';
 import type { LocationService } from '../usrloc/location-service.js';
-import type { AuthGuard } from './auth-guard.js';
+import type { AuthGuard, AuthOutcome } from './auth-guard.js';
 import type { Directory } from './directory.js';
 import { branchFor } from './nat.js';
 import { ProxyContext, type BranchTarget, type ProxyEnvironment } from './proxy-context.js';
@@ -27,6 +28,8 @@ export interface CallRouterOptions {
   recordRoute: boolean;
   acl: ReadonlyArray<{ prefix: string; group: string }>;
 }
+
+type Caller = { username: string; domain: string };
 
 /** usr_preferences attributes that drive call forwarding. */
 export const FORWARD_ATTRIBUTES = { unconditional: 'cfu', busy: 'cfb', noAnswer: 'cfna' } as const;
@@ -42,7 +45,8 @@ export class CallRouter {
     private readonly contexts: WeakMap<ServerTransaction, ProxyContext>,
   ) {}
 
-  async route(req: SipRequest, st: ServerTransaction): Promise<void> {
+  /** Route one initial request; synchronous unless the database must be asked about a user. */
+  route(req: SipRequest, st: ServerTransaction): void | Promise<void> {
     const ruri = req.requestUri();
     if (!isSipUri(ruri)) {
       st.reply(416, 'Unsupported URI Scheme');
@@ -51,20 +55,29 @@ export class CallRouter {
     const from = req.from().uri;
     const fromDomain = isSipUri(from) ? from.host.toLowerCase() : '';
     const callerIsLocal = fromDomain !== '' && this.directory.isLocalDomain(fromDomain);
-    let caller: { username: string; domain: string } | undefined;
-    if (callerIsLocal && this.opts.authMethods.includes(req.method)) {
-      const a = await this.auth.check(req, st, fromDomain);
-      if (!a.ok) return;
-      // The From user must be the authenticated one (Kamailio's check_from / db_check_from).
-      if (!isSipUri(from) || unescape(from.user ?? '') !== a.username) {
-        st.reply(403, 'Forbidden: From does not match the authenticated user');
-        return;
-      }
-      caller = a;
-      this.auth.consume(req, fromDomain);
-    }
-    if (this.isCancelled(st)) return;
+    if (!callerIsLocal || !this.opts.authMethods.includes(req.method)) return this.routeFrom(req, st, undefined);
+    const a = this.auth.check(req, st, fromDomain);
+    if (a instanceof Promise) return a.then((r) => this.afterAuth(req, st, r, fromDomain));
+    return this.afterAuth(req, st, a, fromDomain);
+  }
 
+  private afterAuth(req: SipRequest, st: ServerTransaction, a: AuthOutcome, fromDomain: string): void | Promise<void> {
+    if (!a.ok) return;
+    // The From user must be the authenticated one (Kamailio's check_from / db_check_from).
+    const from = req.from().uri;
+    if (!isSipUri(from) || unescape(from.user ?? '') !== a.username) {
+      st.reply(403, 'Forbidden: From does not match the authenticated user');
+      return;
+    }
+    this.auth.consume(req, fromDomain);
+    // A CANCEL may have come while the database was asked: it was answered with 487 already.
+    if (this.isCancelled(st)) return;
+    return this.routeFrom(req, st, a);
+  }
+
+  /** Pipeline steps 3 and 5 for an (authenticated or not) caller. */
+  private routeFrom(req: SipRequest, st: ServerTransaction, caller: Caller | undefined): void | Promise<void> {
+    const ruri = req.requestUri() as SipUri;
     const domain = ruri.host.toLowerCase();
     if (!this.directory.isLocalDomain(domain)) {
       if (!caller) {
@@ -74,7 +87,6 @@ export class CallRouter {
       this.proxy(req, st, [{ uri: req.uri }]);
       return;
     }
-
     let user = unescape(ruri.user ?? '');
     let userDomain = domain;
     const alias = this.directory.resolveAlias(user, domain);
@@ -89,9 +101,16 @@ export class CallRouter {
         return;
       }
     }
-    const subscriber = await this.directory.findSubscriber(user, userDomain);
-    if (this.isCancelled(st)) return;
-    if (!subscriber) {
+    const known = this.directory.cached(user, userDomain);
+    if (known !== undefined) return this.toLocalUser(req, st, known !== null, user, userDomain);
+    return this.directory.findSubscriber(user, userDomain).then((s) => {
+      if (!this.isCancelled(st)) this.toLocalUser(req, st, s !== undefined, user, userDomain);
+    });
+  }
+
+  /** Forwarding, location lookup, redirect or forking for a user of ours. */
+  private toLocalUser(req: SipRequest, st: ServerTransaction, exists: boolean, user: string, userDomain: string): void {
+    if (!exists) {
       st.reply(404, 'Not Found');
       return;
     }
@@ -116,9 +135,10 @@ export class CallRouter {
       st.reply(302, 'Moved Temporarily', { headers });
       return;
     }
-    const ctx = this.proxy(req, st, bindings.map(branchFor), false);
+    const targets = bindings.map(branchFor);
+    const ctx = this.proxy(req, st, targets, false);
     ctx.onFailure = (best) => this.failureForward(best, user, userDomain);
-    ctx.fork(bindings.map(branchFor));
+    ctx.fork(targets);
   }
 
   /** Relay to targets in a new proxy context; with `start` false the caller forks itself. */

@@ -106,6 +106,18 @@ export class Directory {
     return this.subscribers.get(key(user, domain));
   }
 
+  /**
+   * What memory knows, synchronously: the subscriber, null when the database said "no such
+   * subscriber" recently (negative cache), undefined when only the database can tell.
+   */
+  cached(user: string, domain: string): Subscriber | null | undefined {
+    const k = key(user, domain);
+    const hit = this.subscribers.get(k);
+    if (hit) return hit;
+    const missedAt = this.misses.get(k);
+    return missedAt !== undefined && this.now() - missedAt < this.negativeTtl ? null : undefined;
+  }
+
   /** The subscriber from memory, else from the database (remembered either way). */
   async findSubscriber(user: string, domain: string): Promise<Subscriber | undefined> {
     const k = key(user, domain);

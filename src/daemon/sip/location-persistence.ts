@@ -5,7 +5,8 @@
  */
 import type { Contact, Store } from '../../store/index.js';
 import type { Binding } from '../registrar/binding.js';
-import type { LocationPersistence } from '../usrloc/location-service.js';
+import type { LocationChange } from '../../store/index.js';
+import type { LocationPersistence, LocationWrite } from '../usrloc/location-service.js';
 
 export function splitAor(aor: string): { username: string; domain: string | null } {
   const at = aor.lastIndexOf('@');
@@ -21,7 +22,8 @@ export function bindingToContact(b: Binding): Contact {
     contact: b.contact,
     received: b.received ?? null,
     path: b.path ?? null,
-    expires: b.expires === 0 ? 0 : Math.round(b.expires / 1000),
+    // Whole seconds, rounded down: a binding restored after a restart never outlives its expiry.
+    expires: b.expires === 0 ? 0 : Math.floor(b.expires / 1000),
     q: b.q,
     callid: b.callId,
     cseq: b.cseq,
@@ -79,5 +81,16 @@ export class StoreLocationPersistence implements LocationPersistence {
   async deleteAor(aor: string): Promise<void> {
     const { username, domain } = splitAor(aor);
     await this.store.location.deleteByAor(username, domain);
+  }
+
+  /** One transaction per batch (the write-behind flush). */
+  async applyBatch(writes: readonly LocationWrite[]): Promise<Array<{ change: LocationWrite; error: unknown }>> {
+    const changes = writes.map((w): LocationChange => {
+      if (w.kind === 'upsert') return { op: 'save', contact: bindingToContact(w.binding) };
+      if (w.kind === 'delete') return { op: 'deleteRuid', ruid: w.binding.ruid };
+      return { op: 'deleteAor', ...splitAor(w.aor) };
+    });
+    const failed = await this.store.location.apply(changes);
+    return failed.map((f) => ({ change: writes[changes.indexOf(f.change)]!, error: f.error }));
   }
 }

@@ -1,6 +1,6 @@
 /**
- * NAT traversal help (Kamailio's nathelper): a registration whose Contact does not match where
- * it came from is behind NAT, so its real source is stored as `received` (fix_nated_register)
+ * NAT traversal help (Kamailio's nathelper): a registration from behind NAT (see natReceived)
+ * has its real source stored as `received` (fix_nated_register)
  * and requests for it are sent there (the Request-URI stays the Contact). Stream registrations
  * are reached over their own connection.
  */
@@ -17,8 +17,11 @@ export function isPrivateAddress(ip: string): boolean {
 }
 
 /**
- * The `received` URI for a REGISTER from behind NAT, or undefined when the first Contact is
- * reachable as written: its host and port equal the source (nat_uac_test 1 + 2 + 16).
+ * The `received` URI for a REGISTER from behind NAT, or undefined when it is not behind NAT.
+ * The test is Kamailio's default `nat_uac_test("19")`: the first Contact has a private address
+ * (1), or the top Via's sent-by differs from the source address (2) or port (16). Contact vs
+ * source alone does not mean NAT: a registration made for another device (a provisioning tool,
+ * sipp registering its UAS) names an address that is not where the REGISTER came from.
  */
 export function natReceived(req: SipRequest, source: MessageSource): string | undefined {
   const contacts = req.contacts();
@@ -30,10 +33,16 @@ export function natReceived(req: SipRequest, source: MessageSource): string | un
     return undefined;
   }
   if (!isSipUri(uri)) return undefined;
-  const host = bareHost(uri.host);
-  const port = uri.port ?? 5060;
-  if (sameIp(host, source.remoteAddress) && port === source.remotePort && !isPrivateAddress(host)) return undefined;
-  const ip = source.remoteAddress.includes(':') ? `[${source.remoteAddress}]` : source.remoteAddress;
+  const via = req.topVia();
+  const src = source.remoteAddress;
+  const contactHost = bareHost(uri.host);
+  const natted =
+    (isPrivateAddress(contactHost) && !(sameIp(contactHost, src) && (uri.port ?? 5060) === source.remotePort)) ||
+    (via !== undefined &&
+      (!sameIp(bareHost(via.host), src) ||
+        (via.port ?? (via.transport === 'TLS' ? 5061 : 5060)) !== source.remotePort));
+  if (!natted) return undefined;
+  const ip = src.includes(':') ? `[${src}]` : src;
   return `sip:${ip}:${source.remotePort};transport=${source.protocol.toLowerCase()}`;
 }
 
@@ -42,8 +51,9 @@ export function branchFor(b: Binding): BranchTarget {
   const target: BranchTarget = { uri: b.contact };
   if (b.path) target.path = b.path;
   if (b.received) {
-    const m = /^sips?:\[?([^\]]+?)\]?:(\d+)(?:;transport=(\w+))?/i.exec(b.received);
-    if (m) target.destination = { address: m[1]!, port: Number(m[2]), protocol: (m[3] ?? 'udp').toUpperCase() };
+    // "sip:203.0.113.7:5060;transport=udp" or "sip:[2001:db8::7]:5060;transport=tcp" (natReceived's form).
+    const m = /^sips?:(?:\[([^\]]+)\]|([^:;]+)):(\d+)(?:;transport=(\w+))?/i.exec(b.received);
+    if (m) target.destination = { address: m[1] ?? m[2]!, port: Number(m[3]), protocol: (m[4] ?? 'udp').toUpperCase() };
   }
   if (b.connectionId > 0 && target.destination) target.destination.connectionId = b.connectionId;
   return target;

@@ -28,6 +28,8 @@ import {
   type SipRequest,
   type SipResponse,
   type SipUri,
+  type Timer,
+  type TimerTarget,
   type TransactionLayer,
   type Transport,
   type TransportError,
@@ -55,28 +57,40 @@ export interface ProxyEnvironment {
   recordRoute(inbound: MessageSource, outbound: Transport): string[];
   /** Proxy Timer C for INVITE branches, ms (0 = none). */
   readonly timerC: number;
-  /** Called for every request sent downstream and every response sent upstream (statistics). */
-  count?(what: 'fwd_request' | 'fwd_reply'): void;
+  /**
+   * Final-response timer, ms (Kamailio's fr_timer; 0 = the transaction's own 64·T1): a branch
+   * with no final response (INVITE: no provisional one) by then counts as 408 (§16.8).
+   */
+  readonly frTimer?: number;
+  /** Called for every request sent downstream, every response sent upstream and every branch that timed out (statistics). */
+  count?(what: 'fwd_request' | 'fwd_reply' | 'timeout'): void;
   /** Called for every response a branch receives (statistics by class). */
   countReply?(status: number): void;
   /** An unexpected failure (a bug); the context answers 500 and goes on. */
   onError?(err: unknown): void;
+  /** Work in progress (graceful stop waits for it): +1 when a context starts, -1 when it has answered. */
+  busy?(delta: 1 | -1): void;
 }
 
 interface Branch {
+  /** index in branches (the fr timer's kind) */
+  index: number;
   target: BranchTarget;
+  /** the fr timer, while armed */
+  fr: Timer | undefined;
   request: SipRequest | undefined;
   tx: ClientTransaction | undefined;
   final: SipResponse | undefined;
   cancelled: boolean;
 }
 
-export class ProxyContext implements ClientTransactionUser {
+export class ProxyContext implements ClientTransactionUser, TimerTarget {
   private readonly branches: Branch[] = [];
   private forwarded2xx = false;
   private answered = false;
   private _cancelled = false;
   private failureTried = false;
+  private finished = false;
   /**
    * Called once when every branch has a final response, none was a 2xx and the request was not
    * cancelled: return new targets to try them (call forwarding), or nothing to answer with the
@@ -91,7 +105,9 @@ export class ProxyContext implements ClientTransactionUser {
     readonly request: SipRequest,
     /** add Record-Route (§16.6 step 4) */
     private readonly recordRoute: boolean,
-  ) {}
+  ) {
+    env.busy?.(1);
+  }
 
   get cancelled(): boolean {
     return this._cancelled;
@@ -105,7 +121,15 @@ export class ProxyContext implements ClientTransactionUser {
   /** Start one branch per target (§16.6). */
   fork(targets: readonly BranchTarget[]): void {
     for (const t of targets) {
-      const b: Branch = { target: t, request: undefined, tx: undefined, final: undefined, cancelled: false };
+      const b: Branch = {
+        index: this.branches.length,
+        target: t,
+        fr: undefined,
+        request: undefined,
+        tx: undefined,
+        final: undefined,
+        cancelled: false,
+      };
       this.branches.push(b);
       void this.startBranch(b);
     }
@@ -133,11 +157,12 @@ export class ProxyContext implements ClientTransactionUser {
       if (b.target.path) {
         for (const r of b.target.path.split(',').reverse()) req.prepend('route', r.trim());
       }
-      postprocessStrictRoute(req);
-      // Step 7: the next hop is the first Route, else the Request-URI, unless the target says.
+      const strict = postprocessStrictRoute(req);
+      // Step 7: the next hop is the first Route, else the Request-URI, unless the target says;
+      // after the step 6 fix-up for a strict router it is the Request-URI (the strict router).
       let dest = b.target.destination;
       if (dest === undefined) {
-        const hop = nextHopUri(req);
+        const hop = strict ? req.requestUri() : nextHopUri(req);
         if (!isSipUri(hop)) {
           this.branchFinal(b, this.synthetic(416, 'Unsupported URI Scheme'));
           return;
@@ -159,6 +184,11 @@ export class ProxyContext implements ClientTransactionUser {
       const timerC = req.method === 'INVITE' ? this.env.timerC : 0;
       b.tx = this.env.tl.sendRequest(req, { ...dest, transport: target.transport }, this, { timerC });
       this.env.count?.('fwd_request');
+      const fr = this.env.frTimer ?? 0;
+      if (fr > 0 && !b.final) {
+        b.fr = this.env.tl.timers.timer(this, b.index);
+        b.fr.start(fr);
+      }
     } catch (err) {
       // Resolution failure or no listener for the destination: the branch failed (§16.7: 503).
       if (!b.final) this.branchFinal(b, this.synthetic(503, 'Service Unavailable'));
@@ -173,9 +203,12 @@ export class ProxyContext implements ClientTransactionUser {
     if (!b) return;
     const status = res.status;
     this.env.countReply?.(status);
+    // fr_timer runs until a final response, or for an INVITE a provisional one (then Timer C).
+    if (b.fr && (status >= 200 || this.request.method === 'INVITE')) this.stopFr(b);
     if (status < 200) {
       // §16.7 step 5: provisional responses go up at once; 100 is hop-by-hop.
-      if (status === 100 || this.done) return;
+      // (Not from a branch already given up as 408 by fr_timer either.)
+      if (status === 100 || this.done || b.final) return;
       this.up(res);
       return;
     }
@@ -192,17 +225,42 @@ export class ProxyContext implements ClientTransactionUser {
     }
     if (b.final) return;
     if (status >= 600 && this.request.method === 'INVITE') this.cancelOthers(b);
+    // A 487 we did not ask for: Timer C fired and the transaction cancelled itself (§16.8). The
+    // branch timed out: it counts as 408 (as Kamailio's fr_inv_timer), so no-answer forwarding
+    // applies and the caller learns the callee did not answer, not that someone hung up.
+    if (status === 487 && !b.cancelled && !this._cancelled && tx.cancelTransaction !== undefined) {
+      this.env.count?.('timeout');
+      this.branchFinal(b, this.synthetic(408, 'Request Timeout', b));
+      return;
+    }
     this.branchFinal(b, res);
   }
 
   onTimeout(tx: ClientTransaction): void {
     const b = this.branches.find((x) => x.tx === tx);
-    if (b && !b.final) this.branchFinal(b, this.synthetic(408, 'Request Timeout', b));
+    if (!b || b.final) return;
+    this.env.count?.('timeout');
+    this.branchFinal(b, this.synthetic(408, 'Request Timeout', b));
   }
 
   onTransportError(tx: ClientTransaction, _err: TransportError): void {
     const b = this.branches.find((x) => x.tx === tx);
     if (b && !b.final) this.branchFinal(b, this.synthetic(503, 'Service Unavailable', b));
+  }
+
+  /** fr_timer fired (§16.8): the branch counts as 408; an INVITE branch is cancelled if it ever rings. */
+  onTimer(kind: number): void {
+    const b = this.branches[kind];
+    if (!b || b.final) return;
+    b.fr = undefined;
+    b.tx?.cancel();
+    this.env.count?.('timeout');
+    this.branchFinal(b, this.synthetic(408, 'Request Timeout', b));
+  }
+
+  private stopFr(b: Branch): void {
+    b.fr?.stop();
+    b.fr = undefined;
   }
 
   // ---- response context -------------------------------------------------------------------------
@@ -217,6 +275,7 @@ export class ProxyContext implements ClientTransactionUser {
 
   private branchFinal(b: Branch, res: SipResponse): void {
     b.final = res;
+    if (b.fr) this.stopFr(b);
     if (this.done) return;
     if (this.branches.some((x) => !x.final)) return;
     const finals = this.branches.map((x) => x.final!).filter((r) => r.status >= 300);
@@ -237,8 +296,16 @@ export class ProxyContext implements ClientTransactionUser {
     this.sendBest(best);
   }
 
+  /** The final answer went upstream: no longer work in progress. */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.env.busy?.(-1);
+  }
+
   private sendBest(best: BestResponse): void {
     this.answered = true;
+    this.finish();
     if (!best.response) {
       this.server.reply(best.status);
       return;
@@ -258,6 +325,7 @@ export class ProxyContext implements ClientTransactionUser {
     const out = res.clone();
     out.removeFirst('via');
     if (res.status >= 300) this.answered = true;
+    if (res.status >= 200) this.finish();
     if (this.server.respond(out)) this.env.count?.('fwd_reply');
   }
 

@@ -8,7 +8,7 @@ import { isSipUri, unescape, type MessageSource, type ServerTransaction, type Si
 import type { RegistrarPolicy } from '../registrar/register.js';
 import { contactsForReply, processRegister } from '../registrar/register.js';
 import type { LocationService } from '../usrloc/location-service.js';
-import type { AuthGuard } from './auth-guard.js';
+import type { AuthGuard, AuthOutcome } from './auth-guard.js';
 import type { Directory } from './directory.js';
 import { natReceived } from './nat.js';
 
@@ -35,44 +35,67 @@ export class RegistrarHandler {
     private readonly auth: AuthGuard,
     private readonly counters: RegistrarCounters,
     private readonly opts: RegistrarOptions,
-  ) {}
+  ) {
+    this.clampPolicy = { ...opts.policy, minExpires: 0 };
+  }
 
-  async handle(req: SipRequest, st: ServerTransaction): Promise<void> {
-    const reject = (status: number, reason?: string, headers?: Array<[string, string]>) => {
-      this.counters.rejected.inc();
-      st.reply(status, reason, headers ? { headers } : {});
-    };
+  /** The policy of min_expires_mode = clamp: nothing is too brief, short expiries are raised after. */
+  private readonly clampPolicy: RegistrarPolicy;
+
+  /** Handle one REGISTER; synchronous unless the database must be asked about the user. */
+  handle(req: SipRequest, st: ServerTransaction): void | Promise<void> {
     const to = req.to().uri;
-    if (!isSipUri(to) || to.user === undefined) return reject(400, 'Invalid To URI');
+    if (!isSipUri(to) || to.user === undefined) return this.reject(st, 400, 'Invalid To URI');
     const domain = to.host.toLowerCase();
-    if (!this.directory.isLocalDomain(domain)) return reject(403, 'Domain Not Served');
+    if (!this.directory.isLocalDomain(domain)) return this.reject(st, 403, 'Domain Not Served');
     const user = unescape(to.user);
     if (this.opts.authenticate) {
-      const auth = await this.auth.check(req, st, domain);
-      if (!auth.ok) return;
-      // The authenticated user must be the owner of the AoR (§10.3 step 4).
-      if (auth.username !== user || auth.domain.toLowerCase() !== domain)
-        return reject(403, 'Forbidden: To does not match the authenticated user');
-    } else if (!(await this.directory.findSubscriber(user, domain))) return reject(404, 'Not Found');
-    const aor = `${user}@${domain}`;
+      const auth = this.auth.check(req, st, domain);
+      if (auth instanceof Promise) return auth.then((a) => this.authenticated(req, st, a, user, domain));
+      return this.authenticated(req, st, auth, user, domain);
+    }
+    const known = this.directory.cached(user, domain);
+    if (known !== undefined) return this.known(req, st, known !== null, user, domain);
+    return this.directory.findSubscriber(user, domain).then((s) => this.known(req, st, s !== undefined, user, domain));
+  }
+
+  private authenticated(req: SipRequest, st: ServerTransaction, auth: AuthOutcome, user: string, domain: string) {
+    if (!auth.ok) return;
+    // The authenticated user must be the owner of the AoR (§10.3 step 4).
+    if (auth.username !== user || auth.domain.toLowerCase() !== domain)
+      return this.reject(st, 403, 'Forbidden: To does not match the authenticated user');
+    this.save(req, st, `${user}@${domain}`);
+  }
+
+  /** Without authentication (a lab setting) the AoR must still be a subscriber (§10.3 step 5). */
+  private known(req: SipRequest, st: ServerTransaction, exists: boolean, user: string, domain: string) {
+    if (!exists) return this.reject(st, 404, 'Not Found');
+    this.save(req, st, `${user}@${domain}`);
+  }
+
+  private save(req: SipRequest, st: ServerTransaction, aor: string): void {
     const now = this.opts.now();
-    const source = st.source;
-    const policy = this.opts.clampMinExpires ? { ...this.opts.policy, minExpires: 0 } : this.opts.policy;
+    const policy = this.opts.clampMinExpires ? this.clampPolicy : this.opts.policy;
     const out = processRegister(
       req,
       aor,
       this.location.current(aor),
       policy,
-      sourceInfo(req, source, this.opts.fixNatedRegister),
+      sourceInfo(req, st.source, this.opts.fixNatedRegister),
       now,
     );
-    if (!out.ok) return reject(out.status, out.reason, out.headers);
+    if (!out.ok) return this.reject(st, out.status, out.reason, out.headers);
     if (this.opts.clampMinExpires) clampToMinimum(out.bindings, this.opts.policy.minExpires, now);
     this.location.apply(aor, out.bindings, [...out.added, ...out.updated], out.removed);
     this.counters.accepted.inc();
     const headers: Array<[string, string]> = contactsForReply(out.bindings, now).map((c) => ['Contact', c]);
     headers.push(['Date', new Date(now).toUTCString()]);
     st.reply(200, 'OK', { headers });
+  }
+
+  private reject(st: ServerTransaction, status: number, reason?: string, headers?: Array<[string, string]>): void {
+    this.counters.rejected.inc();
+    st.reply(status, reason, headers ? { headers } : {});
   }
 }
 

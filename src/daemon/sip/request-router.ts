@@ -13,6 +13,10 @@ import {
   checkProxyRequest,
   createResponse,
   decrementMaxForwards,
+  parseMessage,
+  postprocessStrictRoute,
+  stampReceived,
+  formatNameAddr,
   isSipUri,
   nextHopUri,
   SipParseError,
@@ -41,8 +45,12 @@ export interface RouterCounters {
   request(method: string): void;
   reply(status: number): void;
   dropped: Counter;
+  droppedReplies: Counter;
+  fwdReplies: Counter;
   errors: Counter;
   parseErrors: Counter;
+  /** malformed responses (dropped) */
+  badReplies: Counter;
   rateLimited: Counter;
   fwdRequests: Counter;
   serverTransactions: Counter;
@@ -58,6 +66,8 @@ export interface RouterDeps {
   contexts: WeakMap<ServerTransaction, ProxyContext>;
   /** false while sipd drains: new work gets 503 */
   accepting(): boolean;
+  /** Work in progress, for the graceful stop: +1 when a request's handling starts, -1 when it settles. */
+  busy(delta: 1 | -1): void;
   onError(err: unknown, what: string): void;
 }
 
@@ -116,9 +126,24 @@ export class RequestRouter implements TransactionLayerUser {
       this.options(st);
       return;
     }
-    const work = req.method === 'REGISTER' ? this.d.registrar.handle(req, st) : this.d.calls.route(req, st);
-    work.catch((err: unknown) => this.failed(st, err));
+    // Synchronous when everything needed is in memory; a promise only when the database is asked.
+    let work: void | Promise<void>;
+    try {
+      work = req.method === 'REGISTER' ? this.d.registrar.handle(req, st) : this.d.calls.route(req, st);
+    } catch (err) {
+      this.failed(st, err);
+      return;
+    }
+    if (work) {
+      this.d.busy(1);
+      work.then(this.settled, (err: unknown) => {
+        this.d.busy(-1);
+        this.failed(st, err);
+      });
+    }
   }
+
+  private readonly settled = (): void => this.d.busy(-1);
 
   onStrayResponse(res: SipResponse): void {
     // §16.7 step 3 / RFC 6026: a response for no transaction (2xx retransmissions after the
@@ -126,23 +151,34 @@ export class RequestRouter implements TransactionLayerUser {
     this.d.counters.reply(res.status);
     const via = res.topVia();
     if (!via || !this.myself?.isHost(via.host) || res.count('via') < 2) {
-      this.d.counters.dropped.inc();
+      this.d.counters.droppedReplies.inc();
       return;
     }
     const out = res.clone();
     out.removeFirst('via');
     try {
       this.tl.sendStatelessResponse(out);
+      this.d.counters.fwdReplies.inc();
     } catch {
-      this.d.counters.dropped.inc();
+      this.d.counters.droppedReplies.inc();
     }
   }
 
-  onParseError(err: SipParseError, _raw: Buffer, source: MessageSource, msg: AnyMessage | undefined): void {
+  onParseError(err: SipParseError, raw: Buffer, source: MessageSource, msg: AnyMessage | undefined): void {
     this.d.counters.parseErrors.inc();
-    // A request we can answer gets a 400 with the reason (505 for the version); anything else is dropped.
-    if (!msg || !msg.isRequest || msg.method === 'ACK') return;
+    // A message cut off for its size (513), or whose body is shorter than its Content-Length
+    // (§18.3: a request gets 400), did not parse as a whole: its head may, to answer it.
+    if (!msg) msg = headOf(raw, err.code === 'SIP_ERR_VERSION');
+    // A request we can answer gets a 400 with the reason (505 for the version, 513 for the size);
+    // responses and ACKs are dropped (§16.7, §17.2.1).
+    if (!msg || !msg.isRequest || msg.method === 'ACK') {
+      if (msg) (msg.isRequest ? this.d.counters.dropped : this.d.counters.badReplies).inc();
+      return;
+    }
     try {
+      // The transport stamps received/rport only on messages that passed; the answer must still
+      // go back where the request came from (RFC 3581 §4), e.g. through a NAT.
+      stampReceived(msg, source);
       const res = createResponse(msg, err.status, err.reason);
       this.tl.sendStatelessResponse(res, source);
       this.d.counters.errors.inc();
@@ -155,9 +191,30 @@ export class RequestRouter implements TransactionLayerUser {
     this.d.onError(err, 'transaction user');
   }
 
-  /** Remove our own Route values from the top (two of them after double Record-Route). */
+  /**
+   * Route information preprocessing (§16.4): a strict router upstream puts our Record-Route URI
+   * in the Request-URI and the real one at the end of the route set; put it back. Then remove
+   * our own Route values from the top (two of them after double Record-Route).
+   */
   private looseRoute(req: SipRequest): boolean {
     let removed = false;
+    const ruri = req.requestUri();
+    if (
+      isSipUri(ruri) &&
+      ruri.user === undefined &&
+      ruri.params.has('lr') &&
+      req.has('route') &&
+      this.myself?.isUri(ruri)
+    ) {
+      const routes = req.routes();
+      req.uri = routes[routes.length - 1]!.uriText;
+      req.removeAll('route');
+      for (let i = 0; i < routes.length - 1; i++) {
+        const r = routes[i]!;
+        req.append('route', formatNameAddr({ displayName: r.displayName, uri: r.uriText, params: r.params }));
+      }
+      removed = true;
+    }
     for (let i = 0; i < 2; i++) {
       const routes = req.routes();
       if (routes.length === 0) break;
@@ -184,9 +241,14 @@ export class RequestRouter implements TransactionLayerUser {
     });
   }
 
-  /** In-dialog requests follow the route set; without one naming us they are not ours (404). */
+  /**
+   * In-dialog requests follow the route set when it named us (we record-routed the dialog, or the
+   * UA uses us as its outbound proxy). Otherwise they are not ours (404, as Kamailio's default
+   * script): relaying a request just because it has a To tag and someone else's Route would make
+   * sipd an open relay.
+   */
   private inDialog(req: SipRequest, st: ServerTransaction, routed: boolean): void {
-    if (!routed && req.routes().length === 0) {
+    if (!routed) {
       st.reply(404, 'Not Here');
       return;
     }
@@ -219,14 +281,17 @@ export class RequestRouter implements TransactionLayerUser {
 
   /** ACK for a 2xx (end to end): forwarded statelessly along the route set (§16.11). */
   private ack(req: SipRequest): void {
+    // As for other in-dialog requests: only along a route set that named us (no open relay).
     const routed = this.looseRoute(req);
-    if (!routed && req.routes().length === 0) {
+    if (!routed) {
       this.d.counters.dropped.inc();
       return;
     }
     const target = this.targetOf(req);
+    // §16.6 step 6/7 for a strict router next: it becomes the Request-URI and the next hop.
+    const strict = target.destination === undefined && postprocessStrictRoute(req);
     void (async () => {
-      const hop = nextHopUri(req);
+      const hop = strict ? req.requestUri() : nextHopUri(req);
       const dest = target.destination ?? (isSipUri(hop) ? await this.d.env.resolve(hop) : undefined);
       if (!dest) return;
       decrementMaxForwards(req);
@@ -243,5 +308,23 @@ export class RequestRouter implements TransactionLayerUser {
   private failed(st: ServerTransaction, err: unknown): void {
     this.d.onError(err, 'request');
     if (st.state === 'Proceeding' || st.state === 'Trying') st.reply(500, 'Server Internal Error');
+  }
+}
+
+/**
+ * The head of a message that did not parse as a whole (cut off for its size, or a body shorter
+ * than Content-Length), parsed without Content-Length and body so that a request can be answered.
+ */
+function headOf(raw: Buffer, otherVersion: boolean): AnyMessage | undefined {
+  const end = raw.indexOf('\r\n\r\n');
+  let head = raw
+    .toString('latin1', 0, end < 0 ? raw.length : end + 2)
+    .replace(/^(content-length|l)[ \t]*:.*\r\n/gim, '');
+  // A request of another SIP version is read as 2.0 to answer it 505 (RFC 3261 §21.5.6).
+  if (otherVersion) head = head.replace(/^([^\r\n]* )SIP\/\d+\.\d+\r\n/i, '$1SIP/2.0\r\n');
+  try {
+    return parseMessage(Buffer.from(head + 'Content-Length: 0\r\n\r\n', 'latin1'));
+  } catch {
+    return undefined;
   }
 }

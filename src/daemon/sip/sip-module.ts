@@ -35,6 +35,8 @@ export class SipModule implements SipdModule {
   tl: TransactionLayer | undefined;
   private router: RequestRouter | undefined;
   private keepalive: NatKeepalive | undefined;
+  /** Requests being handled (registrar, lookups) and proxied requests without a final answer. */
+  private inProgress = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -88,7 +90,8 @@ export class SipModule implements SipdModule {
     const fwdRequests = stats.counter('core', 'fwd_requests');
     const fwdReplies = stats.counter('core', 'fwd_replies');
     const uacTransactions = stats.counter('tm', 'uac_transactions');
-    const counters = routerCounters(stats);
+    const timeouts = stats.counter('tm', 'timeouts');
+    const counters = routerCounters(stats, fwdReplies);
     // The transaction layer is created below; the environment reads it lazily.
     const env: ProxyEnvironment = {
       get tl() {
@@ -104,14 +107,19 @@ export class SipModule implements SipdModule {
         return a === b ? [a] : [b, a];
       },
       timerC: c.timers.fr_inv_ms,
+      frTimer: c.timers.fr_ms,
       count: (what) => {
         if (what === 'fwd_request') {
           fwdRequests.inc();
           uacTransactions.inc();
-        } else fwdReplies.inc();
+        } else if (what === 'fwd_reply') fwdReplies.inc();
+        else timeouts.inc();
       },
       countReply: (status) => counters.reply(status),
       onError: (err) => log.error({ err }, 'proxy error'),
+      busy: (delta) => {
+        this.inProgress += delta;
+      },
     };
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
@@ -150,6 +158,7 @@ export class SipModule implements SipdModule {
       counters,
       contexts,
       accepting: () => ctx.server.accepting,
+      busy: env.busy!,
       onError: (err, what) => log.error({ err }, `${what} failed`),
     });
     this.tl = new TransactionLayer({
@@ -170,11 +179,11 @@ export class SipModule implements SipdModule {
   }
 
   async drain(ctx: DrainContext): Promise<void> {
-    // Pending transactions finish (or time out) while new requests get 503.
-    while (this.tl && Date.now() < ctx.deadline && !ctx.signal.aborted) {
-      const s = this.tl.stats;
-      if (s.clientTransactions === 0 && s.serverTransactions === 0) break;
-      await new Promise((r) => setTimeout(r, 50));
+    // Requests in progress get their final answers (or time out) while new ones get 503. Only
+    // work still owing an answer counts: answered transactions linger for retransmissions
+    // (Timer J/K/D, up to 32 s on UDP), and waiting for them would make every stop take drain_ms.
+    while (this.inProgress > 0 && Date.now() < ctx.deadline && !ctx.signal.aborted) {
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 
@@ -191,7 +200,7 @@ export function sipModules(_config: SipdConfig): SipModule[] {
   return [new SipModule()];
 }
 
-function routerCounters(stats: StatsRegistry): RouterCounters {
+function routerCounters(stats: StatsRegistry, fwdReplies: Counter): RouterCounters {
   const byMethod = new Map<string, Counter>();
   for (const m of COUNTED_METHODS) byMethod.set(m.toUpperCase(), stats.counter('core', `rcv_requests_${m}`));
   const other = stats.counter('core', 'rcv_requests_other');
@@ -208,8 +217,11 @@ function routerCounters(stats: StatsRegistry): RouterCounters {
       byClass[Math.floor(status / 100) - 1]?.inc();
     },
     dropped: stats.counter('core', 'drop_requests'),
+    droppedReplies: stats.counter('core', 'drop_replies'),
+    fwdReplies: fwdReplies,
     errors: stats.counter('core', 'err_requests'),
     parseErrors: stats.counter('core', 'parse_errors'),
+    badReplies: stats.counter('core', 'err_replies'),
     rateLimited: stats.counter('security', 'rate_limited'),
     serverTransactions: stats.counter('tm', 'uas_transactions'),
     fwdRequests: stats.counter('core', 'fwd_requests'),

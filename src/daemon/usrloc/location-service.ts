@@ -1,11 +1,14 @@
 /**
  * The location service (Kamailio's usrloc): bindings per address-of-record, in memory for
- * lookups on the call path, with every change written through to a persistence backend (the
+ * lookups on the call path, with every change written behind to a persistence backend (the
  * database is the durable copy, so registrations survive a restart) and expired bindings swept
  * on a timer.
  *
- * Writes are queued and applied in order by one writer, so the SIP path never waits for the
- * database; `flush()` waits for the queue (used on shutdown and by tests).
+ * Write-behind (Kamailio's db_mode 2, with a short interval): changes are collected for
+ * `writeDelayMs` and written together, in one transaction when the backend can (applyBatch), so
+ * the SIP path never waits for the database and a busy registrar commits once per interval, not
+ * once per REGISTER. Changes to the same binding within an interval collapse into the last one.
+ * `flush()` writes what is pending at once and waits (shutdown, tests).
  */
 import type { Binding } from '../registrar/binding.js';
 
@@ -16,7 +19,13 @@ export interface LocationPersistence {
   upsert(b: Binding): Promise<void>;
   deleteByRuid(ruid: string): Promise<void>;
   deleteAor(aor: string): Promise<void>;
+  /** Apply several changes in order, in one transaction; the ones that failed are returned. */
+  applyBatch?(changes: readonly LocationWrite[]): Promise<Array<{ change: LocationWrite; error: unknown }>>;
 }
+
+/** One pending change of the durable copy. */
+export type LocationWrite =
+  { kind: 'upsert'; binding: Binding } | { kind: 'delete'; binding: Binding } | { kind: 'deleteAor'; aor: string };
 
 export interface LocationEvents {
   /** a binding expired or was removed by an administrator */
@@ -29,14 +38,18 @@ export class LocationService {
   private readonly byAor = new Map<string, Binding[]>();
   /** Contact URI text → binding, for routing in-dialog requests to NAT'd user agents. */
   private readonly byContact = new Map<string, Binding>();
-  private queue: Promise<void> = Promise.resolve();
-  private pending = 0;
+  /** Changes not yet written, keyed "r:<ruid>" or "a:<aor>", in the order they must apply. */
+  private pendingWrites = new Map<string, LocationWrite>();
+  private writeTimer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly persistence: LocationPersistence | undefined,
     private readonly now: () => number = Date.now,
     private readonly events: LocationEvents = {},
+    /** How long changes are collected before they are written (0 = on the next turn of the event loop). */
+    private readonly writeDelayMs = 100,
   ) {}
 
   /** Load the durable copy (on start); expired rows are dropped and deleted. */
@@ -47,7 +60,7 @@ export class LocationService {
     let n = 0;
     for (const b of rows) {
       if (b.expires !== 0 && b.expires <= now) {
-        this.write((p) => p.deleteByRuid(b.ruid));
+        this.write({ kind: 'delete', binding: b });
         continue;
       }
       const list = this.byAor.get(b.aor);
@@ -82,7 +95,7 @@ export class LocationService {
         if (keep.includes(b)) continue;
         removed++;
         this.unindex(b);
-        this.write((p) => p.deleteByRuid(b.ruid));
+        this.write({ kind: 'delete', binding: b });
         this.events.onRemoved?.(b, 'expired');
       }
       if (keep.length === 0) this.byAor.delete(aor);
@@ -114,8 +127,8 @@ export class LocationService {
     else this.byAor.set(aor, bindings);
     for (const b of removed) this.unindex(b);
     for (const b of bindings) this.byContact.set(b.contact, b);
-    for (const b of removed) this.write((p) => p.deleteByRuid(b.ruid));
-    for (const b of changed) this.write((p) => p.upsert(b));
+    for (const b of removed) this.write({ kind: 'delete', binding: b });
+    for (const b of changed) this.write({ kind: 'upsert', binding: b });
   }
 
   /** Add or replace one binding (ul.add). */
@@ -124,7 +137,7 @@ export class LocationService {
     list.push(b);
     this.byAor.set(b.aor, list);
     this.byContact.set(b.contact, b);
-    this.write((p) => p.upsert(b));
+    this.write({ kind: 'upsert', binding: b });
   }
 
   /** Remove all bindings of an AoR (ul.rm). Returns how many were removed. */
@@ -135,7 +148,7 @@ export class LocationService {
       this.unindex(b);
       this.events.onRemoved?.(b, 'removed');
     }
-    this.write((p) => p.deleteAor(aor));
+    this.write({ kind: 'deleteAor', aor });
     return list.length;
   }
 
@@ -149,7 +162,7 @@ export class LocationService {
     if (list.length === 0) this.byAor.delete(aor);
     this.unindex(b!);
     this.events.onRemoved?.(b!, 'removed');
-    this.write((p) => p.deleteByRuid(b!.ruid));
+    this.write({ kind: 'delete', binding: b! });
     return true;
   }
 
@@ -186,20 +199,57 @@ export class LocationService {
     return { users, contacts };
   }
 
-  /** Wait until every queued write has been applied. */
+  /** Write what is pending now and wait until every write has been applied. */
   async flush(): Promise<void> {
-    while (this.pending > 0) await this.queue;
+    do {
+      this.startWriting();
+      await this.writing;
+    } while (this.pendingWrites.size > 0);
   }
 
-  private write(op: (p: LocationPersistence) => Promise<void>): void {
+  private write(w: LocationWrite): void {
+    if (!this.persistence) return;
+    if (w.kind === 'deleteAor') {
+      // Earlier changes to that AoR's bindings are moot: the rows go anyway.
+      for (const [k, x] of this.pendingWrites)
+        if (x.kind !== 'deleteAor' && x.binding.aor === w.aor) this.pendingWrites.delete(k);
+      this.pendingWrites.set('a:' + w.aor, w);
+    } else this.pendingWrites.set('r:' + w.binding.ruid, w);
+    if (this.writeTimer === undefined) {
+      this.writeTimer = setTimeout(() => this.startWriting(), this.writeDelayMs);
+      this.writeTimer.unref();
+    }
+  }
+
+  /** Hand the pending changes to the writer (after the previous batch, so batches apply in order). */
+  private startWriting(): void {
+    if (this.writeTimer !== undefined) clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
     const p = this.persistence;
-    if (!p) return;
-    this.pending++;
-    this.queue = this.queue
-      .then(() => op(p))
-      .catch((err: unknown) => this.events.onPersistError?.(err))
-      .finally(() => {
-        this.pending--;
-      });
+    if (!p || this.pendingWrites.size === 0) return;
+    const batch = [...this.pendingWrites.values()];
+    this.pendingWrites = new Map();
+    this.writing = this.writing.then(() => this.writeBatch(p, batch));
+  }
+
+  private async writeBatch(p: LocationPersistence, batch: LocationWrite[]): Promise<void> {
+    const report = (err: unknown) => this.events.onPersistError?.(err);
+    if (p.applyBatch) {
+      try {
+        for (const f of await p.applyBatch(batch)) report(f.error);
+      } catch (err) {
+        report(err);
+      }
+      return;
+    }
+    for (const w of batch) {
+      try {
+        if (w.kind === 'upsert') await p.upsert(w.binding);
+        else if (w.kind === 'delete') await p.deleteByRuid(w.binding.ruid);
+        else await p.deleteAor(w.aor);
+      } catch (err) {
+        report(err);
+      }
+    }
   }
 }

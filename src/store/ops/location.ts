@@ -81,8 +81,44 @@ const UPSERT = {
     UPDATABLE.map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(', '),
 };
 
+/** One change of a batch (sipd's write-behind flush of its location service). */
+export type LocationChange =
+  | { op: 'save'; contact: ContactInput }
+  | { op: 'deleteRuid'; ruid: string }
+  | { op: 'deleteAor'; username: string; domain: string | null };
+
 export class LocationOps {
   constructor(private readonly ctx: OpsContext) {}
+
+  /**
+   * Applies changes in order in one transaction (one commit for many registrations). A change
+   * whose contact is invalid (e.g. a value longer than its column) is left out and returned with
+   * its error; the others are applied.
+   */
+  async apply(changes: readonly LocationChange[]): Promise<Array<{ change: LocationChange; error: unknown }>> {
+    const failed: Array<{ change: LocationChange; error: unknown }> = [];
+    const statements: Array<[string, SqlValue[]]> = [];
+    const upsert = UPSERT[this.ctx.d.dialect];
+    for (const ch of changes) {
+      if (ch.op === 'save') {
+        try {
+          const c = normalise(ch.contact);
+          statements.push([upsert, FIELDS.map(([f]) => toColumnValue(f, c[f]))]);
+        } catch (error) {
+          failed.push({ change: ch, error });
+        }
+      } else if (ch.op === 'deleteRuid') statements.push(['DELETE FROM `location` WHERE `ruid` = ?', [ch.ruid]]);
+      else {
+        const [where, params] = aorWhere(ch.username, ch.domain);
+        statements.push([`DELETE FROM \`location\` WHERE ${where.join(' AND ')}`, params]);
+      }
+    }
+    if (statements.length > 0)
+      await this.ctx.d.transaction(async (q) => {
+        for (const [sql, params] of statements) await q.run(sql, params);
+      });
+    return failed;
+  }
 
   /** Inserts the binding, or updates every column of the row with the same ruid. */
   async save(input: ContactInput): Promise<Contact> {

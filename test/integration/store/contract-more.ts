@@ -250,6 +250,42 @@ export function moreContract(h: Harness): void {
     });
   });
 
+  describe('location batches', () => {
+    test('apply: saves and deletes in order in one transaction; an invalid contact is left out and reported', async () => {
+      const s = await h.open();
+      await s.location.save({ ruid: 'old', username: 'bob', domain: 'example.com', contact: 'sip:o@h', expires: 0 });
+      const failed = await s.location.apply([
+        {
+          op: 'save',
+          contact: { ruid: 'b1', username: 'bob', domain: 'example.com', contact: 'sip:b1@h', expires: 0 },
+        },
+        { op: 'deleteAor', username: 'bob', domain: 'example.com' },
+        {
+          op: 'save',
+          contact: { ruid: 'b2', username: 'bob', domain: 'example.com', contact: 'sip:b2@h', expires: 0 },
+        },
+        {
+          op: 'save',
+          contact: { ruid: 'b3', username: 'bob', domain: 'example.com', contact: 'x'.repeat(600), expires: 0 },
+        },
+        {
+          op: 'save',
+          contact: { ruid: 'b4', username: 'bob', domain: 'example.com', contact: 'sip:b4@h', expires: 0 },
+        },
+        { op: 'deleteRuid', ruid: 'b4' },
+      ]);
+      assert.deepEqual(
+        failed.map((f) => (f.change.op === 'save' ? f.change.contact.ruid : f.change.op)),
+        ['b3'],
+      );
+      assert.deepEqual(
+        (await s.location.listAll()).map((c) => c.ruid),
+        ['b2'],
+      );
+      assert.deepEqual(await s.location.apply([]), []);
+    });
+  });
+
   describe('schema versions', () => {
     test('a newer table version is refused, naming table, found and expected version', async () => {
       const s = await h.open();

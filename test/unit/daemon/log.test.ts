@@ -32,6 +32,8 @@ describe('logger', () => {
     );
     await until(() => existsSync(file), 'log file');
     log.flush();
+    // The file appears before the asynchronous write lands: wait for the line itself.
+    await until(() => readFileSync(file, 'utf8').includes('subscriber added'), 'log line');
     const text = readFileSync(file, 'utf8');
     for (const secret of ['hunter2', 'swordfish', '0123456789abcdef', 'deadbeef', 'topsecret']) {
       assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);

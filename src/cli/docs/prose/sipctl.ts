@@ -13,8 +13,41 @@ export function sipctlProse(): BinProse {
       'With no flags and no resource file, sipctl uses the same directories as a `sipd` started with no flags by the same user, so the two find each other: the management socket `<run dir>/sipd.sock` and the database `<data dir>/sipkit.db`.',
       ...outputBlocks('sipctl'),
       'Questions (a missing argument, a password, a confirmation) are asked only when both stdin and stdout are terminals. Otherwise sipctl never waits for input: a missing argument is a usage error (exit status 2) that names the argument or flag to pass, and a command that needs a confirmation needs `--yes`. A password can come from the first line of stdin with `--password-stdin`, so that it does not appear in `ps` or the shell history.',
+      'The commands keep the names and arguments of kamctl: `add`, `passwd`, `rm`, `show`, `alias`, `acl`, `ul`, `online`, `avp`, `domain`, `ps`, `uptime`, `stats`, `monitor`, `ping`, `rpc`, `db`, `start`, `stop`, `restart`. Commands on registered contacts and runtime state (`ul`, `online`, `ps`, `uptime`, `stats`, `monitor`, `rpc`, `domain reload`) ask the running sipd and exit with status 5 when it is not running. Commands that change the database (subscribers, aliases, groups, AVPs, domains) work without sipd; when sipd runs, it is told to reload its cache afterwards (`cache.reload`, or `domain.reload` for domains), so the change takes effect at once. A sipd that is not running is not an error (it reads the database when it starts; the JSON result says `"reloaded": false` with a `reloadNote`); `--no-reload` skips the reload. If sipd runs but cannot be told (permission, an error), the command fails with the exit status of that error and says that the database was changed and how to reload.',
     ],
     sections: [
+      {
+        title: 'Users and domains',
+        blocks: [
+          'A user argument is `user@domain`, `sip:user@domain`, or a bare `user`, which gets the default domain: `--domain`, else `SIP_DOMAIN`. A bare user with neither is a usage error (exit status 2), as in kamctl. Domains are lower-cased (host names are case-insensitive); the user part is kept as typed. For `avp`, an owner with `@domain` is a user and anything else a uuid, as kamctl decides.',
+          'Passwords are stored as kamctl stores them: `ha1` = MD5(`user:domain:password`) and `ha1b` = MD5(`user@domain:domain:password`) (the realm is the domain), plus `ha1_sha256` where the column exists. The plaintext column is filled only with `STORE_PLAINTEXT_PW=1`; sipctl never prints it.',
+        ],
+      },
+      {
+        title: 'Differences from kamctl',
+        blocks: [
+          {
+            list: [
+              [
+                '`rm`',
+                'also removes the AVPs and the stored contacts, and asks for confirmation (`--yes` without a terminal).',
+              ],
+              ['`avp rm`', 'without a filter refuses (exit 2) unless `--all` is given; kamctl empties the table.'],
+              [
+                '`acl grant`',
+                'refuses the whole command when a group is not in `ACL_GROUPS` (with `VERIFY_ACL=1`), and requires the user to exist; kamctl skips the group, or asks.',
+              ],
+              ['`alias list`', 'never asks before listing every alias.'],
+              [
+                '`ping`',
+                'sends the OPTIONS itself and prints the reply code and the round-trip time; exit 0 on a 2xx reply, 1 on any other reply or none.',
+              ],
+              ['`stop`', 'waits until sipd has exited.'],
+              ['`domain add|rm`', 'make a running sipd reload at once.'],
+            ],
+          },
+        ],
+      },
       {
         title: 'Configuration',
         blocks: [
@@ -57,7 +90,19 @@ export function sipctlProse(): BinProse {
       { pre: '$ sipctl config' },
       'The same as JSON, for a script:',
       { pre: "$ sipctl config --json | jq -r '.result.socket'" },
+      'Start sipd, add two subscribers (the password from a pipe, so it is not in ps) and an alias:',
+      {
+        pre: '$ sipctl start\n$ printf \'%s\\n\' "$PW" | sipctl add alice@example.com --password-stdin\n$ sipctl add bob@example.com\n$ sipctl alias add 1001@example.com alice@example.com',
+      },
+      'Who is registered, and from where:',
+      { pre: '$ sipctl ul show\n$ sipctl online' },
+      'Remove a subscriber with everything that belongs to it, from a script:',
+      { pre: '$ sipctl rm bob@example.com --yes --json' },
+      'Is the proxy answering?',
+      { pre: '$ sipctl ping sip:proxy.example.com && echo up' },
+      'Watch the counters, or log one sample a minute:',
+      { pre: '$ sipctl monitor\n$ sipctl monitor --interval 60 --json >> sipd-stats.jsonl' },
     ],
-    seeAlso: ['sipd(8)', 'siptest(1)', 'kamctl(8)'],
+    seeAlso: ['sipd(8)', 'siptest(1)', 'kamctl(8)', 'kamdbctl(8)'],
   };
 }

@@ -40,12 +40,12 @@ min_expires_mode = "reject"   # "reject" (423 + Min-Expires) or "clamp"
 t1_ms = 500
 t2_ms = 4000
 t4_ms = 5000
-fr_ms = 30000            # non-INVITE final response timer
-fr_inv_ms = 120000       # INVITE final response timer after a provisional reply
+fr_ms = 30000            # a branch without a final (INVITE: provisional) reply by then is 408
+fr_inv_ms = 120000       # an INVITE branch ringing this long is cancelled and counts as 408
 drain_ms = 5000          # graceful stop: how long pending transactions may run on
 
 [nat]
-fix_register = true      # store the real source of NAT'd registrations
+fix_register = true      # store the real source of NAT'd registrations and route to it
 keepalive_interval = 0   # seconds between OPTIONS keepalives to NAT'd contacts; 0 = off
 
 [protection]
@@ -55,6 +55,9 @@ ban_failures = 10        # auth failures within ban_window that ban a source; 0 
 ban_window = 60          # seconds
 ban_time = 300           # seconds
 exempt = ["10.0.0.0/8"]  # [[]] addresses or CIDR prefixes never limited or banned
+
+[limits]
+max_message_size = 65535 # bytes; a larger request gets 513 (1024 to 65535)
 
 [proxy]
 mode = "proxy"           # or "redirect" (302 with the registered contacts)
@@ -82,6 +85,64 @@ for example
 .B registrar.min_expires: expected a number, got \(dq60s\(dq
 or
 .BR "\-\-listen[1]: unsupported protocol 'sctp'" .`;
+
+const sipBehaviour = String.raw`For every request, in order (the classic OpenSER "MySQL and Authentication" script):
+.IP 1. 4
+Sanity (RFC 3261 \(sc16.3): malformed requests get 400 with the reason (505 for another SIP
+version, 513 above
+.BR limits.max_message_size );
+malformed responses are dropped. Max-Forwards 0: 483; an unknown Proxy-Require: 420; a non-SIP
+Request-URI: 416. OPTIONS to sipd itself: 200.
+.IP 2. 4
+In-dialog requests (To tag) follow the Route set when it names sipd (strict routers are handled);
+otherwise 404. ACK for a 2xx is relayed statelessly.
+.IP 3. 4
+REGISTER: digest (401); the authenticated user must own the To address-of-record (403);
+.B Contact: *
+with Expires 0; min/default/max expires (423 with Min-Expires, or clamped); Call-ID/CSeq ordering;
+q values;
+.B max_contacts
+(503 beyond it). The 200 lists every binding with its remaining expires. Bindings are written to
+the location table and survive a restart.
+.IP 4. 4
+Requests from local users whose method is in
+.B auth.methods
+are challenged (407); From must be the authenticated user (403). An unknown user and a wrong
+password get the same new challenge; an expired nonce gets stale=true.
+.IP 5. 4
+Requests for other domains are relayed only for authenticated local users (403 otherwise).
+.IP 6. 4
+Requests for local users: alias (dbaliases), ACL rules, unconditional forwarding, location lookup
+(404 unknown user, 480 not registered), then parallel forking to every contact (highest q first)
+with Record-Route (lr; two entries when the transport changes), 100 Trying, best-response
+selection and CANCEL of the other branches; or, with
+.BR "proxy.mode = \(dqredirect\(dq" ,
+302 with the contacts.
+.PP
+Call forwarding comes from usr_preferences attributes of the called user:
+.B cfu
+(always),
+.B cfb
+(busy: 486, 600),
+.B cfna
+(no answer: 408, 480, or not registered). The value is a SIP URI, user@domain or a user of the same
+domain.
+.PP
+ACL rules (\fB[[acl]]\fR prefix, group): a call to a Request-URI user starting with the prefix
+needs the authenticated caller in the group (grp table), else 403.
+.PP
+NAT: responses go where the request came from (RFC 3581). A REGISTER with a private Contact
+address, or whose top Via is not its source address and port (Kamailio's nat_uac_test 19), is
+stored with its source as received, and requests for it go there (TCP: over its connection).
+.B nat.keepalive_interval
+sends OPTIONS to such contacts and removes one that leaves three unanswered.
+.PP
+After writing subscribers, aliases, groups or AVPs to the database, call
+.B cache.reload
+(or
+.BR domain.reload );
+a subscriber missing from memory is also read from the database, at most once per 5 seconds per
+name.`;
 
 const managementSocket = String.raw`JSON-RPC 2.0 over the Unix stream socket
 .I RUN_DIR/sipd.sock
@@ -127,7 +188,27 @@ for everything,
 for a group,
 .B group.name
 for one statistic; results are {"group.name": number}).
-Modules add their own (ul.*, domain.reload, cache.reload).`;
+The SIP module adds
+.B ul.dump
+.RB [ brief ],
+.B ul.lookup
+.IR aor ,
+.B ul.add
+.I aor contact
+.RI [ expires " [" q ]]
+(expires 0 = permanent),
+.B ul.rm
+.IR aor ,
+.B ul.rm_contact
+.I aor contact,
+.BR ul.online ,
+.BR cache.reload ,
+.BR domain.reload ,
+.BR domain.dump ,
+.B security.bans
+and
+.B security.unban
+.IR address .`;
 
 const statistics = String.raw`core.rcv_requests, core.rcv_requests_\fImethod\fR, core.rcv_replies, core.rcv_replies_\fIN\fRxx,
 core.fwd_requests, core.fwd_replies, core.drop_requests, core.drop_replies, core.err_requests,
@@ -164,6 +245,7 @@ export function sipdProse(): BinProse {
     ],
     sections: [
       { title: 'Configuration file', blocks: [{ roff: configurationFile }] },
+      { title: 'SIP behaviour', blocks: [{ roff: sipBehaviour }] },
       { title: 'Management socket', blocks: [{ roff: managementSocket }] },
       { title: 'Statistics', blocks: [{ roff: statistics }] },
       { title: 'Signals', blocks: [{ roff: signals }] },

@@ -1,0 +1,27 @@
+import { Flags } from '@oclif/core';
+import { stopLine } from '../../src/cli/daemon-report.js';
+import { daemonTarget, sipdLocateFlags } from '../../src/cli/sipctl/daemon.js';
+import { SipctlCommand } from '../../src/cli/sipctl-command.js';
+import { stopDaemon, type StopResult } from '../../src/daemon/lifecycle/control.js';
+
+export default class Stop extends SipctlCommand<StopResult> {
+  static override summary = 'Stop sipd gracefully and wait until it has exited (as sipd stop)';
+  static override description = `The same as \`sipd stop\`: SIGTERM, then wait for the process to be gone (kamctl stop does not wait). Not running is not an error (exit 0); a stale pid file is removed.`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --timeout 60 --force',
+  ];
+  static override flags = {
+    ...sipdLocateFlags,
+    timeout: Flags.integer({ description: 'seconds to wait for sipd to exit', default: 30, min: 1 }),
+    force: Flags.boolean({ description: 'SIGKILL sipd if it has not exited after --timeout' }),
+  };
+
+  async run(): Promise<StopResult> {
+    const { flags } = await this.parse(Stop);
+    const t = daemonTarget(this.settings(flags), flags);
+    const r = await stopDaemon({ ...t.overrides, timeoutMs: flags.timeout * 1000, force: flags.force });
+    this.log(stopLine(r));
+    return r;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * Authentication and protection on the proxy side: 407 for INVITE and MESSAGE from local users,
+ * no open relay, From must be the authenticated user, failures counted, a ban after repeated
+ * failures (requests dropped and counted) and the per-source rate limit.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { parseDigestChallenge } from '../../../src/core/index.js';
+import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';
+import { UdpPeer, waitFor } from '../../helpers/net.js';
+import { sleep, TestUA } from '../../helpers/test-ua.js';
+
+const all: TestUA[] = [];
+async function mk(h: SipdHarness, user: string, password?: string, domain = DOMAIN, t1?: number): Promise<TestUA> {
+  const u = await TestUA.create({ user, password, domain, proxy: h.proxy(), t1 });
+  all.push(u);
+  return u;
+}
+after(async () => {
+  await Promise.all(all.map((u) => u.close()));
+});
+
+describe('caller authentication and relaying', () => {
+  let h: SipdHarness;
+  let alice: TestUA;
+  let bob: TestUA;
+  before(async () => {
+    h = await SipdHarness.start({
+      users: [
+        ['alice', 'alice-pw'],
+        ['bob', 'bob-pw'],
+      ],
+      config: '[timers]\ndrain_ms = 500\n',
+    });
+    alice = await mk(h, 'alice', 'alice-pw');
+    bob = await mk(h, 'bob', 'bob-pw');
+    assert.equal((await bob.register({ expires: 600 })).status, 200);
+  });
+  after(() => h.stop());
+
+  test('INVITE and MESSAGE from a local user are challenged with 407 Proxy-Authenticate', async () => {
+    for (const method of ['INVITE', 'MESSAGE']) {
+      const req = alice.build(method, { uri: `sip:bob@${DOMAIN}`, body: method === 'INVITE' ? 'v=0\r\n' : undefined });
+      const res = await alice.send(req);
+      assert.equal(res.status, 407, method);
+      const ch = parseDigestChallenge(res.get('proxy-authenticate')!, 'proxy-authenticate');
+      assert.equal(ch.realm, DOMAIN);
+      assert.equal(res.has('www-authenticate'), false);
+    }
+    assert.equal(bob.requests('MESSAGE').length, 0, 'nothing reached bob');
+    // With credentials the MESSAGE is relayed to bob's phone, which answers 200.
+    const { final } = await alice.sendWithAuth((n) =>
+      alice.build('MESSAGE', { uri: `sip:bob@${DOMAIN}`, callId: 'msg-1', cseq: 1 + n }),
+    );
+    assert.equal(final.status, 200);
+    const [m] = await bob.waitForRequests('MESSAGE');
+    assert.equal(m!.callId(), 'msg-1');
+  });
+
+  test('a request from another domain to a local user is not challenged', async () => {
+    const outsider = await mk(h, 'zed', undefined, 'other.example');
+    const res = await outsider.send(outsider.build('MESSAGE', { uri: `sip:bob@${DOMAIN}`, callId: 'msg-ext' }));
+    assert.equal(res.status, 200);
+    assert.ok(bob.requests('MESSAGE').some((r) => r.callId() === 'msg-ext'));
+  });
+
+  test('no open relay: foreign to foreign is 403; a local user is challenged, then relayed', async () => {
+    const target = await mk(h, 'x', undefined, 'far.example');
+    const foreignUri = `sip:x@127.0.0.1:${target.port}`;
+    const outsider = await mk(h, 'zed', undefined, 'other.example');
+    const denied = await outsider.send(outsider.build('MESSAGE', { uri: foreignUri, callId: 'relay-1' }));
+    assert.equal(denied.status, 403);
+    const challenged = await alice.send(alice.build('MESSAGE', { uri: foreignUri, callId: 'relay-2' }));
+    assert.equal(challenged.status, 407);
+    assert.equal(target.requests('MESSAGE').length, 0);
+    const { final } = await alice.sendWithAuth((n) =>
+      alice.build('MESSAGE', { uri: foreignUri, callId: 'relay-3', cseq: 1 + n }),
+    );
+    assert.equal(final.status, 200);
+    const [m] = await target.waitForRequests('MESSAGE');
+    assert.equal(m!.callId(), 'relay-3');
+    assert.equal(m!.count('via'), 2, 'relayed by sipd');
+  });
+
+  test('From must be the authenticated user (403 otherwise)', async () => {
+    const { final } = await alice.sendWithAuth((n) =>
+      alice.build('MESSAGE', {
+        uri: `sip:bob@${DOMAIN}`,
+        from: `<sip:bob@${DOMAIN}>;tag=spoof`,
+        callId: 'spoof-1',
+        cseq: 1 + n,
+      }),
+    );
+    assert.equal(final.status, 403);
+    assert.ok(!bob.requests('MESSAGE').some((r) => r.callId() === 'spoof-1'));
+  });
+
+  test('authentication failures are counted in stats.fetch', async () => {
+    const before = await h.stats('auth.');
+    const mallory = await mk(h, 'alice', 'wrong');
+    const { final } = await mallory.sendWithAuth((n) =>
+      mallory.build('MESSAGE', { uri: `sip:bob@${DOMAIN}`, callId: 'bad-1', cseq: 1 + n }),
+    );
+    assert.equal(final.status, 407, 'a wrong password gets a new challenge');
+    const now = await h.stats('auth.');
+    assert.equal(now['auth.failures']! - before['auth.failures']!, 1);
+    assert.equal(now['auth.challenges']! - before['auth.challenges']!, 2);
+  });
+});
+
+describe('protection: bans after repeated auth failures', () => {
+  let h: SipdHarness;
+  before(async () => {
+    h = await SipdHarness.start({
+      users: [['alice', 'alice-pw']],
+      config: '[protection]\nban_failures = 3\nban_window = 60\nban_time = 60\n[timers]\ndrain_ms = 500\n',
+    });
+  });
+  after(() => h.stop());
+
+  test('the failure that reaches ban_failures bans the source: its requests are dropped and counted', async () => {
+    const mallory = await mk(h, 'alice', 'guess', DOMAIN, 50);
+    for (let i = 0; i < 3; i++) assert.equal((await mallory.register()).status, 401);
+    const s1 = await h.stats('security.', 'core.drop_requests');
+    assert.equal(s1['security.bans'], 1);
+    assert.equal(s1['security.banned'], 1);
+    // Even good credentials from the banned address get no answer now (64·T1 = 3.2 s here).
+    const alice = await mk(h, 'alice', 'alice-pw', DOMAIN, 50);
+    await assert.rejects(alice.register(), /timeout/);
+    const s2 = await h.stats('core.drop_requests');
+    assert.ok(s2['core.drop_requests']! > s1['core.drop_requests']!, 'dropped requests are counted');
+    const bans = await h.rpc<{ bans: Array<{ address: string; until: number }> }>('security.bans');
+    assert.deepEqual(
+      bans.bans.map((b) => b.address),
+      ['127.0.0.1'],
+    );
+    // An administrator lifts the ban; the phone gets in.
+    assert.deepEqual(await h.rpc('security.unban', ['127.0.0.1']), { address: '127.0.0.1', unbanned: true });
+    assert.equal((await alice.register()).status, 200);
+  });
+});
+
+describe('protection: per-source rate limit', () => {
+  let h: SipdHarness;
+  before(async () => {
+    h = await SipdHarness.start({
+      config: '[protection]\nrate_limit = 5\nrate_window = 5\n[timers]\ndrain_ms = 500\n',
+    });
+  });
+  after(() => h.stop());
+
+  test('requests beyond rate_limit per window are dropped and counted', async () => {
+    const peer = await UdpPeer.open();
+    try {
+      for (let i = 0; i < 8; i++) {
+        const msg = [
+          `OPTIONS sip:127.0.0.1:${h.udpPort} SIP/2.0`,
+          `Via: SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bKrate${i}`,
+          'Max-Forwards: 70',
+          `From: <sip:probe@other.example>;tag=r${i}`,
+          `To: <sip:127.0.0.1:${h.udpPort}>`,
+          `Call-ID: rate-${i}`,
+          'CSeq: 1 OPTIONS',
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n');
+        await peer.send(msg, h.udpPort);
+      }
+      await waitFor(() => peer.received.length >= 5, 3000, '5 answers');
+      await sleep(300);
+      assert.equal(peer.received.length, 5, 'only rate_limit requests were answered');
+      assert.ok(peer.texts().every((t) => t.startsWith('SIP/2.0 200 ')));
+      const s = await h.stats('security.rate_limited', 'core.rcv_requests_options');
+      assert.equal(s['security.rate_limited'], 3);
+      assert.equal(s['core.rcv_requests_options'], 8);
+    } finally {
+      await peer.close();
+    }
+  });
+});
