@@ -212,7 +212,10 @@ export class Call implements Task {
   sendDefault(id: string): void {
     const t = this.scenario.defaultMessages.get(id)!;
     const text = compose(this, t, id === 'ack' && this.lastRecvIsError() ? -2 : -1);
-    this.sendRaw(Buffer.from(text, 'latin1'), -1);
+    if (this.sendRaw(Buffer.from(text, 'latin1'), -1)) return;
+    // SIPp's sendBuffer: with -sendbuffer_warn the failure is fatal, else a warning.
+    if (this.engine.opts.sendBufferWarn) throw new SippError('Error sending raw message');
+    this.engine.warning('Error sending raw message');
   }
 
   private lastRecvIsError(): boolean {

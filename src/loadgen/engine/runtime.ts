@@ -512,7 +512,8 @@ export class Runtime implements Engine {
     let next = this.scheduler.nextWake();
     const gen = this.nextGeneration(now);
     if (gen !== undefined && (next === undefined || gen < next)) next = gen;
-    const delay = next === undefined ? 50 : Math.min(50, Math.max(0, Math.ceil(next - now)));
+    const delay =
+      next === undefined ? 50 : Math.min(50, Math.max(0, Math.ceil(next - now), this.opts.timerResolutionMs - 1));
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;

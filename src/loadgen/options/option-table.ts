@@ -454,12 +454,17 @@ for (const n of ['3pcc', 'master', 'slave', 'slave_cfg'])
   refuse(S.pcc, n, 1, 'third-party call control (twin SIPp) is not implemented');
 
 // ---- performance ---------------------------------------------------------------------------
-timeMs(S.perf, 'timer_resol', 'Scheduler resolution (default 1 ms).', (o, v) => {
+timeMs(S.perf, 'timer_resol', 'Scheduler resolution: paused calls wake at most this often (default 1 ms).', (o, v) => {
   o.timerResolutionMs = Math.max(1, v);
 });
-int(S.perf, 'max_recv_loops', 'Most messages read per scheduling cycle (default 1000).', (o, v) => {
-  o.maxRecvLoops = v;
-});
+int(
+  S.perf,
+  'max_recv_loops',
+  'Accepted for SIPp scripts; no effect: Node reads the sockets as fast as it can.',
+  (o, v) => {
+    o.maxRecvLoops = v;
+  },
+);
 int(S.perf, 'max_sched_loops', 'Most calls run per scheduling cycle (default 1000).', (o, v) => {
   o.maxSchedLoops = v;
 });
