@@ -110,7 +110,13 @@ export function loadOptionsFor(bin: BinName, how: LoadFor = {}): Interfaces.Load
   };
 }
 
+/**
+ * A bin may rewrite its argv before oclif sees it (siptest routes SIPp-style command lines, whose
+ * single-dash multi-letter options oclif cannot parse, to its runner command).
+ */
+export type ArgvRoute = (args: string[]) => string[];
+
 /** Entry point of bin/<bin>.js. */
-export async function launch(bin: BinName, args: string[] = process.argv.slice(2)): Promise<void> {
-  await execute({ args, loadOptions: loadOptionsFor(bin) });
+export async function launch(bin: BinName, args: string[] = process.argv.slice(2), route?: ArgvRoute): Promise<void> {
+  await execute({ args: route ? route(args) : args, loadOptions: loadOptionsFor(bin) });
 }

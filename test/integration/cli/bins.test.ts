@@ -108,7 +108,8 @@ test("no root oclif.manifest.json exists or is packed (it would make one bin lis
 });
 
 test('an unknown command exits 2 with a clear message and suggestions, also as JSON', async () => {
-  for (const bin of BINS) {
+  // siptest is SIPp-compatible: a first word that is not one of its commands is the remote host.
+  for (const bin of BINS.filter((b) => b !== 'siptest')) {
     const r = await runBin(bin, ['no-such-command'], { env });
     assert.equal(r.status, 2, `${bin}: ${r.stderr}`);
     assert.match(r.stderr, /unknown command "no-such-command"/);

@@ -1,0 +1,193 @@
+/**
+ * A received message as the scenario engine sees it: parsed by the core (start line, Call-ID,
+ * CSeq, To tag) and kept as bytes for SIPp's text-level features ([last_*] headers exactly as
+ * received, regexp actions, retransmission hashes).
+ */
+import { parseMessage, type AnyMessage } from '../../core/index.js';
+
+const COMPACT: Record<string, string> = {
+  'call-id:': 'i:',
+  'contact:': 'm:',
+  'content-encoding:': 'e:',
+  'content-length:': 'l:',
+  'content-type:': 'c:',
+  'from:': 'f:',
+  'to:': 't:',
+  'via:': 'v:',
+};
+
+export class Incoming {
+  private _text: string | undefined;
+  readonly isResponse: boolean;
+  readonly code: number;
+  /** Request method ("" for responses). */
+  readonly method: string;
+  readonly callId: string;
+
+  constructor(
+    readonly buf: Buffer,
+    readonly msg: AnyMessage,
+  ) {
+    this.isResponse = !msg.isRequest;
+    this.code = msg.isRequest ? 0 : msg.status;
+    this.method = msg.isRequest ? msg.method : '';
+    this.callId = msg.get('call-id') ?? '';
+  }
+
+  /** Parse bytes; undefined when they are not a SIP message. */
+  static parse(buf: Buffer): Incoming | undefined {
+    try {
+      return new Incoming(buf, parseMessage(buf, { datagram: true }));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The whole message as a latin1 string (one char per byte). */
+  get text(): string {
+    return (this._text ??= this.buf.toString('latin1'));
+  }
+
+  /** Method named in CSeq ("" when absent). */
+  get cseqMethod(): string {
+    const v = this.msg.get('cseq');
+    if (!v) return '';
+    const m = /^\s*\S+\s+(.*)$/.exec(v);
+    return m ? m[1]! : '';
+  }
+
+  get cseqNumber(): number {
+    const v = this.msg.get('cseq');
+    return v ? parseInt(v, 10) || 0 : 0;
+  }
+
+  /** The tag of the To header (SIPp's get_peer_tag), or undefined. */
+  get toTag(): string | undefined {
+    const to = this.msg.get('to');
+    if (to === undefined) return undefined;
+    const gt = to.indexOf('>');
+    const m = /;\s*tag\s*=\s*([^;\s,]+)/i.exec(gt >= 0 ? to.slice(gt) : to);
+    return m ? m[1] : undefined;
+  }
+
+  /** Branch of the top Via (SIPp's extract_transaction). */
+  get topBranch(): string {
+    const via = this.msg.get('via');
+    if (!via) return '';
+    const m = /;branch=([^;,\s]*)/.exec(via);
+    return m ? m[1]! : '';
+  }
+
+  /**
+   * SIPp's get_header(msg, "Name:", content=false) for [last_Name:]: the first field's whole line
+   * as received, further fields' values appended after ", ". The compact form is tried when the
+   * long form is absent. "" when there is no such header.
+   */
+  header(name: string, content = false): string {
+    const wanted = (name.endsWith(':') ? name : name + ':').toLowerCase();
+    let out = this.collect(wanted, content);
+    if (out === undefined) {
+      const compact = COMPACT[wanted];
+      if (compact) out = this.collect(compact, content);
+    }
+    return out ?? '';
+  }
+
+  private collect(wanted: string, content: boolean): string | undefined {
+    let out: string | undefined;
+    for (const h of this.msg.headers) {
+      const raw = h.raw;
+      if (raw === undefined || raw.length < wanted.length) continue;
+      if (raw.slice(0, wanted.length).toLowerCase() !== wanted) continue;
+      let piece: string;
+      if (content || out !== undefined) {
+        let i = wanted.length;
+        while (raw.charCodeAt(i) === 0x20) i++;
+        piece = raw.slice(i);
+      } else piece = raw;
+      piece = piece.replace(/\r\n(?=[ \t])/g, '\n').replace(/[ \t\r\n]+$/, '');
+      out = out === undefined ? piece : out + ', ' + piece;
+    }
+    return out;
+  }
+}
+
+/** SIPp's retransmission hash of a whole message ("full") or of its key headers ("loose"). */
+export function messageHash(inc: Incoming, loose: boolean): number {
+  let h = 0;
+  const add = (s: string) => {
+    for (let i = 0; i < s.length; i++) h = (Math.imul(h, 65599) + s.charCodeAt(i)) >>> 0;
+  };
+  if (!loose) {
+    const b = inc.buf;
+    for (let i = 0; i < b.length; i++) h = (Math.imul(h, 65599) + b[i]!) >>> 0;
+    return h;
+  }
+  add(inc.header('To:', true));
+  add(inc.header('From:', true));
+  add(inc.header('Call-ID:', true));
+  add(inc.header('CSeq:', true));
+  if (inc.isResponse) {
+    const t = inc.text;
+    const eol = t.indexOf('\r');
+    add(t.slice(7, eol < 0 ? undefined : eol));
+    const body = t.indexOf('\r\n\r\n');
+    if (body >= 0) add(t.slice(body + 4));
+  }
+  return h;
+}
+
+/**
+ * SIPp's extractSubMessage for ereg search_in="hdr": the rest of the line after the
+ * `occurrence`-th occurrence of `header` ("" when absent).
+ */
+export function extractSubMessage(
+  text: string,
+  header: string,
+  caseIndep: boolean,
+  occurrence: number,
+  headersOnly: boolean,
+): string {
+  const len = header.length;
+  const lower = header.toLowerCase();
+  let pos = 0;
+  let found = -1;
+  let occ = occurrence;
+  for (;;) {
+    let at: number;
+    if (!caseIndep) {
+      at = text.indexOf(header, pos);
+      if (at < 0) break;
+      if (headersOnly && at !== 0 && text[at - 1] !== '\n') {
+        pos = at + 1;
+        continue;
+      }
+    } else {
+      if (headersOnly) {
+        if (pos !== 0) {
+          const nl = text.indexOf('\n', pos);
+          if (nl < 0 || nl + 1 >= text.length) break;
+          pos = nl + 1;
+        }
+        at = pos;
+      } else {
+        at = text.toLowerCase().indexOf(lower[0]!, pos);
+        if (at < 0) break;
+      }
+      if (text.slice(at, at + len).toLowerCase() !== lower) {
+        pos = at + 1;
+        continue;
+      }
+    }
+    if (occ <= 1) {
+      found = at;
+      break;
+    }
+    occ--;
+    pos = at + 1;
+  }
+  if (found < 0) return '';
+  const rest = text.slice(found + len);
+  const end = rest.search(/[\r\n]/);
+  return end < 0 ? rest : rest.slice(0, end);
+}

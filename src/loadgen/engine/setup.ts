@@ -1,0 +1,155 @@
+/**
+ * Addresses and sockets of a run (SIPp's open_connections): the remote target and -rsa, the local
+ * IP ([local_ip]) and port (-p, else the first free port from 5060 to 5119, else any), the media
+ * address, and the UDP sockets (-t u1 shared, -t un one per call).
+ */
+import { createSocket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
+import { SippError, SippExit } from '../errors.js';
+import type { RunOptions } from '../options/run-options.js';
+import { splitHostPort } from '../options/values.js';
+import { UdpSocket, type DatagramHandler } from '../transport/udp.js';
+import type { Addressing } from './runtime.js';
+import type { CallSocket, Peer } from './types.js';
+
+const escape = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
+const ipType = (ip: string): '4' | '6' => (ip.includes(':') ? '6' : '4');
+
+async function resolve(host: string, family?: 4 | 6): Promise<string> {
+  if (isIP(host)) return host;
+  try {
+    return (await lookup(host, family ? { family } : {})).address;
+  } catch {
+    throw new SippError(`Unknown remote host '${host}'.\nUse 'siptest -h' for details`);
+  }
+}
+
+/** The local address the kernel would use to reach `remote` (SIPp's connected-UDP trick). */
+async function localAddressFor(remote: string): Promise<string> {
+  const sock = createSocket(remote.includes(':') ? 'udp6' : 'udp4');
+  try {
+    await new Promise<void>((res, rej) => {
+      sock.once('error', rej);
+      sock.connect(9, remote, () => res());
+    });
+    return sock.address().address;
+  } catch {
+    throw new SippError('Failed to find our local ip');
+  } finally {
+    sock.close();
+  }
+}
+
+export async function resolveAddressing(o: RunOptions, needRemote: boolean, boundPort: number): Promise<Addressing> {
+  let remote: Addressing['remote'];
+  if (o.remoteHost) {
+    const hp = splitHostPort(o.remoteHost);
+    const ip = await resolve(hp.host);
+    remote = { host: hp.host, ip, ipEscaped: escape(ip), port: hp.port || 5060 };
+  } else if (needRemote)
+    throw new SippError(
+      'Missing remote host parameter. This scenario requires it',
+      SippExit.FATAL,
+      undefined,
+      'give the target first: siptest 127.0.0.1:5060 -sn uac',
+    );
+  let localIp = o.localIp;
+  if (!localIp) {
+    if (remote) localIp = await localAddressFor(remote.ip);
+    else {
+      try {
+        localIp = (await lookup(hostname(), { family: 4 })).address;
+      } catch {
+        localIp = '127.0.0.1';
+      }
+    }
+  } else if (!isIP(localIp)) localIp = await resolve(localIp);
+  let destination: Peer | undefined = remote ? { address: remote.ip, port: remote.port } : undefined;
+  if (o.remoteSendingAddress) {
+    const hp = splitHostPort(o.remoteSendingAddress);
+    destination = { address: await resolve(hp.host), port: hp.port || 5060 };
+  }
+  const mediaIp = o.mediaIp ?? localIp;
+  return {
+    local: { ip: localIp, ipEscaped: escape(localIp), port: boundPort, ipType: ipType(localIp) },
+    remote,
+    media: { ip: mediaIp, ipType: ipType(mediaIp), port: o.mediaPort },
+    destination,
+  };
+}
+
+/** Bind the main UDP socket: -p, else 5060..5119, else an ephemeral port. */
+export async function openMainUdp(o: RunOptions, localIp: string, onMessage: DatagramHandler): Promise<UdpSocket> {
+  const family = localIp.includes(':') ? 6 : 4;
+  const address = o.bindLocal ? localIp : family === 6 ? '::' : '0.0.0.0';
+  const bufferSize = o.bufferSize;
+  if (o.localPort) return UdpSocket.open(family, address, o.localPort, onMessage, { perCall: false, bufferSize });
+  for (let port = 5060; port < 5120; port++) {
+    try {
+      return await UdpSocket.open(family, address, port, onMessage, { perCall: false, bufferSize });
+    } catch {
+      /* try the next one */
+    }
+  }
+  return UdpSocket.open(family, address, 0, onMessage, { perCall: false, bufferSize });
+}
+
+/**
+ * -t un: a pool of bound sockets, refilled in the background, so a new call always finds one with
+ * its port known ([local_port]). Past -max_socket, calls share the open sockets.
+ */
+export class UdpCallSocketPool {
+  private readonly ready: UdpSocket[] = [];
+  private readonly shared: UdpSocket[] = [];
+  private open = 0;
+  private filling = 0;
+  private rr = 0;
+
+  constructor(
+    private readonly o: RunOptions,
+    private readonly localIp: string,
+    private readonly onMessage: DatagramHandler,
+    private readonly target = 32,
+  ) {}
+
+  async prefill(): Promise<void> {
+    await Promise.all(Array.from({ length: this.target }, () => this.addOne()));
+  }
+
+  private async addOne(): Promise<void> {
+    if (this.open + this.filling >= this.o.maxSocket) return;
+    this.filling++;
+    try {
+      const family = this.localIp.includes(':') ? 6 : 4;
+      const address = this.o.bindLocal ? this.localIp : family === 6 ? '::' : '0.0.0.0';
+      const s = await UdpSocket.open(family, address, 0, this.onMessage, { perCall: true });
+      const origClose = s.close.bind(s);
+      s.close = () => {
+        if (!s.closed) this.open--;
+        origClose();
+      };
+      this.open++;
+      this.ready.push(s);
+    } finally {
+      this.filling--;
+    }
+  }
+
+  take(): CallSocket | undefined {
+    const s = this.ready.pop();
+    if (this.ready.length + this.filling < this.target) void this.addOne().catch(() => {});
+    if (s) {
+      if (this.open >= this.o.maxSocket) this.shared.push(s);
+      return s;
+    }
+    if (this.shared.length) return this.shared[this.rr++ % this.shared.length];
+    return undefined;
+  }
+
+  closeAll(): void {
+    for (const s of this.ready) s.close();
+    for (const s of this.shared) s.close();
+  }
+}

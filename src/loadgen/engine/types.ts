@@ -1,0 +1,66 @@
+/**
+ * What a call needs from the run it belongs to (the engine), kept as an interface so the call
+ * logic can be unit-tested without sockets.
+ */
+import type { RunOptions } from '../options/run-options.js';
+import type { Scenario } from '../scenario/model.js';
+import type { CallVariable } from '../scenario/variables.js';
+import type { Stats } from '../stats/stats.js';
+import type { InjectionFile } from './injection.js';
+import type { Scheduler } from './scheduler.js';
+
+export interface Peer {
+  address: string;
+  port: number;
+}
+
+/** A connection or socket a call sends on. */
+export interface CallSocket {
+  readonly transport: 'UDP' | 'TCP';
+  /** Local address and port (for [server_ip], [local_port] of per-call sockets). */
+  readonly localAddress: string;
+  readonly localPort: number;
+  send(buf: Buffer, peer: Peer): boolean;
+  /** Per-call sockets are closed when the call ends. */
+  readonly perCall: boolean;
+  close(): void;
+}
+
+export interface Engine {
+  readonly opts: RunOptions;
+  readonly scheduler: Scheduler;
+  readonly stats: Stats;
+  readonly pid: number;
+  /** Clock of the current scheduling cycle, ms. */
+  now(): number;
+  readonly local: { ip: string; ipEscaped: string; port: number; ipType: '4' | '6' };
+  readonly remote: { host: string; ip: string; ipEscaped: string; port: number } | undefined;
+  readonly media: { ip: string; ipType: '4' | '6'; port: number };
+  readonly transportName: 'UDP' | 'TCP';
+  readonly globals: CallVariable[];
+  userTable(userId: number): CallVariable[];
+  readonly injection: Map<string, InjectionFile>;
+  nextDynamicId(): number;
+  /** Socket for a new call (the shared one, or a new per-call socket). */
+  socketForCall(): CallSocket;
+  /** Where new outgoing calls send (remote host, or -rsa). */
+  readonly destination: Peer | undefined;
+  register(callId: string, call: unknown): void;
+  unregister(callId: string, deadReason: string | undefined, initCall: boolean): void;
+  warning(text: string): void;
+  /** Log lines for -trace_msg / -trace_shortmsg / -trace_logs / -trace_calldebug. */
+  traceSent(buf: Buffer, socket: CallSocket): void;
+  logAction(text: string): void;
+  traceMessage(text: string): void;
+  readonly tracingCallDebug: boolean;
+  callDebug(text: string): void;
+  /** -users mode: return a user id to the free pool. */
+  freeUser(userId: number): void;
+  /** int_cmd stop_gracefully / stop_now. */
+  stopGracefully(): void;
+  stopNow(): void;
+  /** Mutable run-wide flags. */
+  readonly scenario: Scenario;
+  /** Start an RTT sample in the -trace_rtt file. */
+  rttSample(stopUs: number, rttUs: number, rtd: number): void;
+}

@@ -1,0 +1,57 @@
+/**
+ * Parsing siptest's (SIPp's) command line: `siptest [remote_host[:port]] [options]`. Like SIPp it
+ * makes two passes: the first rejects unknown options and missing values and acts on -h, -v and
+ * -sd at once (exit 99); the second applies the values. Order of options does not matter.
+ */
+import { SippError, SippExit, usageError } from '../errors.js';
+import { findOption } from './option-table.js';
+import { defaultRunOptions, type RunOptions } from './run-options.js';
+
+export type ParsedCommandLine =
+  | { kind: 'help'; topic: 'main' | 'stat' }
+  | { kind: 'version' }
+  | { kind: 'dump'; name: string }
+  | { kind: 'run'; options: RunOptions };
+
+export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  if (argv.length === 0) return { kind: 'help', topic: 'main' };
+  // Pass 0: unknown options, missing values, options that exit at once.
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const spec = findOption(arg);
+    if (!spec) {
+      if (!arg.startsWith('-')) continue;
+      throw new SippError(
+        `Invalid argument: '${arg}'.\nUse 'siptest -h' for details`,
+        SippExit.FAILED,
+        undefined,
+        `siptest accepts SIPp's options; "siptest -h" lists them`,
+      );
+    }
+    if (i + spec.arity >= argv.length)
+      throw usageError(`Missing argument for param '${arg}'.\nUse 'siptest -h' for details`);
+    if (spec.name === 'h' || spec.name === 'help')
+      return { kind: 'help', topic: argv[i + 1] === 'stat' ? 'stat' : 'main' };
+    if (spec.name === 'v') return { kind: 'version' };
+    if (spec.name === 'sd') return { kind: 'dump', name: argv[i + 1]! };
+    i += spec.arity;
+  }
+  // Pass 1: values.
+  const o = defaultRunOptions();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const spec = findOption(arg);
+    if (!spec) {
+      o.remoteHost = arg;
+      continue;
+    }
+    const values = argv.slice(i + 1, i + 1 + spec.arity);
+    i += spec.arity;
+    if (spec.kind === 'refused') throw usageError(`Option ${arg} is not supported by siptest: ${spec.refusal}.`);
+    spec.apply?.(o, values, arg);
+  }
+  if (o.scenarioFile !== undefined && o.scenarioName !== undefined) throw usageError('Use either -sf or -sn, not both');
+  if (o.oocScenarioFile !== undefined && o.oocScenarioName !== undefined)
+    throw usageError('Use either -oocsf or -oocsn, not both');
+  return { kind: 'run', options: o };
+}

@@ -1,0 +1,108 @@
+/**
+ * TCP for siptest (-t t1: one connection, -t tn: one per call; a server accepts connections and
+ * answers on the one a request came in on). Messages are framed by the core's StreamFramer
+ * (RFC 3261 §18.3 Content-Length framing).
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { DEFAULT_LIMITS, StreamFramer } from '../../core/index.js';
+import { SippError, SippExit } from '../errors.js';
+import type { CallSocket, Peer } from '../engine/types.js';
+
+export type StreamHandler = (buf: Buffer, from: Peer, conn: TcpConn) => void;
+
+export class TcpConn implements CallSocket {
+  readonly transport = 'TCP' as const;
+  localAddress: string;
+  localPort: number;
+  closed = false;
+  private readonly framer: StreamFramer;
+  onClose?: (conn: TcpConn) => void;
+
+  constructor(
+    readonly sock: Socket,
+    readonly perCall: boolean,
+    onMessage: StreamHandler,
+  ) {
+    this.localAddress = sock.localAddress ?? '';
+    this.localPort = sock.localPort ?? 0;
+    const from: Peer = { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0 };
+    this.framer = new StreamFramer(DEFAULT_LIMITS, {
+      onFrame: (raw) => onMessage(raw, from, this),
+      onPing: () => sock.write('\r\n'),
+      onPong: () => {},
+      onFramingError: () => sock.destroy(),
+    });
+    sock.setNoDelay(true);
+    sock.on('data', (d: Buffer) => {
+      if (!this.framer.push(d)) sock.destroy();
+    });
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      this.closed = true;
+      this.onClose?.(this);
+    });
+  }
+
+  send(buf: Buffer): boolean {
+    if (this.closed || this.sock.destroyed) return false;
+    this.sock.write(buf);
+    return true;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sock.end();
+    this.sock.destroySoon?.();
+  }
+}
+
+export function connectTcp(
+  peer: Peer,
+  local: { address?: string; port?: number },
+  perCall: boolean,
+  onMessage: StreamHandler,
+): Promise<TcpConn> {
+  return new Promise((resolve, reject) => {
+    const sock = connect({
+      host: peer.address,
+      port: peer.port,
+      localAddress: local.address,
+      localPort: local.port || undefined,
+    });
+    sock.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new SippError(
+          `Unable to connect a TCP socket to ${peer.address}:${peer.port}, errno = ${err.code ?? ''} (${err.message})`,
+          SippExit.FATAL,
+        ),
+      ),
+    );
+    sock.once('connect', () => resolve(new TcpConn(sock, perCall, onMessage)));
+  });
+}
+
+/** Listen like SIPp's main socket: -p, else 5060..5119, else any port. */
+export async function listenTcp(address: string, port: number, onConn: (sock: Socket) => void): Promise<Server> {
+  const tryPort = (p: number) =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer(onConn);
+      server.once('error', reject);
+      server.listen({ port: p, host: address, exclusive: true }, () => resolve(server));
+    });
+  if (port)
+    return tryPort(port).catch((err: NodeJS.ErrnoException) => {
+      throw new SippError(
+        `Unable to bind main socket, errno = ${err.code === 'EADDRINUSE' ? 98 : 0} (${err.message})`,
+        err.code === 'EADDRINUSE' ? SippExit.BIND : SippExit.FATAL,
+      );
+    });
+  for (let p = 5060; p < 5120; p++) {
+    try {
+      return await tryPort(p);
+    } catch {
+      /* next */
+    }
+  }
+  return tryPort(0);
+}

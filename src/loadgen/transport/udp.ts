@@ -1,0 +1,94 @@
+/**
+ * UDP sockets for siptest: one shared socket (-t u1) or one per call (-t un). Sends are
+ * fire-and-forget datagrams; every received datagram goes to the engine.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { isIP } from 'node:net';
+import { SippError, SippExit } from '../errors.js';
+import type { CallSocket, Peer } from '../engine/types.js';
+
+/**
+ * Peers are IP addresses (names are resolved once at start-up): answer at once instead of going
+ * through dns.lookup and a nextTick for every datagram, which halves the cost of a send.
+ */
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+function ipLookup(address: string, family: unknown, callback: LookupCallback): void {
+  const f = isIP(address);
+  if (f) callback(null, address, f);
+  else lookup(address, { family: family === 6 ? 6 : 4 }, (err, a, fam) => callback(err, a, fam));
+}
+
+export type DatagramHandler = (buf: Buffer, from: Peer, socket: UdpSocket) => void;
+
+export class UdpSocket implements CallSocket {
+  readonly transport = 'UDP' as const;
+  localAddress = '';
+  localPort = 0;
+  closed = false;
+  sendErrors = 0;
+
+  private constructor(
+    readonly sock: Socket,
+    readonly perCall: boolean,
+  ) {}
+
+  static async open(
+    family: 4 | 6,
+    address: string,
+    port: number,
+    onMessage: DatagramHandler,
+    opts: { perCall: boolean; bufferSize?: number },
+  ): Promise<UdpSocket> {
+    const sock = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: ipLookup });
+    const s = new UdpSocket(sock, opts.perCall);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => reject(err);
+      sock.once('error', onError);
+      sock.bind({ port, address, exclusive: true }, () => {
+        sock.off('error', onError);
+        resolve();
+      });
+    }).catch((err: NodeJS.ErrnoException) => {
+      sock.close();
+      const errno = err.code === 'EADDRINUSE' ? 98 : err.code === 'EADDRNOTAVAIL' ? 99 : err.code === 'EACCES' ? 13 : 0;
+      throw new SippError(
+        `Unable to bind UDP socket to ${address}:${port}, errno = ${errno} (${err.message})`,
+        err.code === 'EADDRINUSE' ? SippExit.BIND : SippExit.FATAL,
+      );
+    });
+    const a = sock.address();
+    s.localAddress = a.address;
+    s.localPort = a.port;
+    if (opts.bufferSize && opts.bufferSize > 0) {
+      // A garbage collection or a busy machine can stall the event loop for a few hundred ms;
+      // a large receive buffer (capped by net.core.rmem_max) keeps the messages of that stall.
+      for (const size of [Math.max(opts.bufferSize, 8 << 20), 4 << 20, 1 << 20]) {
+        try {
+          sock.setRecvBufferSize(size);
+          sock.setSendBufferSize(Math.min(size, 4 << 20));
+          break;
+        } catch {
+          /* the kernel refused that size: try a smaller one */
+        }
+      }
+    }
+    sock.on('message', (buf, rinfo) => onMessage(buf, { address: rinfo.address, port: rinfo.port }, s));
+    sock.on('error', () => {
+      s.sendErrors++;
+    });
+    return s;
+  }
+
+  send(buf: Buffer, peer: Peer): boolean {
+    if (this.closed) return false;
+    this.sock.send(buf, peer.port, peer.address);
+    return true;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.sock.close();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Digest authentication with SIPp on the other side: siptest answers a 401 with [authentication]
+ * (-au/-ap) and SIPp's verifyauth accepts it; SIPp's credentials pass siptest's verifyauth; a wrong
+ * password is refused (403) and the call fails. (sipd's registrar is not wired in yet; these use
+ * SIPp as the registrar instead.)
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fixturesDir } from '../../helpers/fixtures.js';
+import { freeUdpPort, requireSipp, runProc, siptest } from '../../helpers/procs.js';
+
+const { sipp, skip } = requireSipp();
+const dir = mkdtempSync(join(tmpdir(), 'siptest-auth-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const uac = join(fixturesDir, 'scenarios', 'auth-uac.xml');
+const uas = join(fixturesDir, 'scenarios', 'auth-uas.xml');
+const common = ['-i', '127.0.0.1', '-nostdin'];
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('siptest [authentication] -au/-ap → sipp verifyauth: 200; wrong password: 403 and exit 1', { skip }, async () => {
+  for (const [password, expected] of [
+    ['secret', 0],
+    ['wrong', 1],
+  ] as const) {
+    const [sp, cp] = [await freeUdpPort(), await freeUdpPort()];
+    const server = runProc(sipp!, ['-sf', uas, '-p', String(sp), '-m', '1', ...common], { cwd: dir, timeoutMs: 20000 });
+    await delay(300);
+    const client = await siptest(
+      [
+        `127.0.0.1:${sp}`,
+        '-sf',
+        uac,
+        '-p',
+        String(cp),
+        '-m',
+        '1',
+        '-au',
+        'alice',
+        '-ap',
+        password,
+        '--json',
+        ...common,
+      ],
+      {
+        cwd: dir,
+        timeoutMs: 20000,
+      },
+    );
+    await server;
+    assert.equal(client.code, expected, client.stderr);
+    const s = JSON.parse(client.stdout).result;
+    assert.equal(s.responseCodes[expected === 0 ? '200' : '403'], 1);
+  }
+});
+
+test('sipp [authentication] → siptest verifyauth: 200', { skip }, async () => {
+  const [sp, cp] = [await freeUdpPort(), await freeUdpPort()];
+  const server = siptest(['-sf', uas, '-p', String(sp), '-m', '1', '--json', ...common], {
+    cwd: dir,
+    timeoutMs: 20000,
+  });
+  await delay(800);
+  const client = await runProc(
+    sipp!,
+    [`127.0.0.1:${sp}`, '-sf', uac, '-p', String(cp), '-m', '1', '-au', 'alice', '-ap', 'secret', ...common],
+    { cwd: dir, timeoutMs: 20000 },
+  );
+  const s = await server;
+  assert.equal(client.code, 0, client.stdout.slice(-1500));
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(JSON.parse(s.stdout).result.calls.successful, 1);
+});
