@@ -126,12 +126,14 @@ for (const name of COMMON) {
 }
 
 /**
- * Canonical name of the header whose name is line[0, len): the hot-path variant of
- * canonicalName() that avoids allocating the name for common spellings and compact forms.
+ * Canonical name of the header whose name is text[start, end): the hot-path variant of
+ * canonicalName() that avoids allocating the name for common spellings and compact forms, and
+ * checks that any other name is a token (RFC 3261 §7.3.1, header-name = token).
  */
-export function canonicalNameAt(line: string, len: number): string {
+export function canonicalNameAt(text: string, start: number, end: number): string {
+  const len = end - start;
   if (len === 1) {
-    const c = line.charCodeAt(0) | 0x20;
+    const c = text.charCodeAt(start) | 0x20;
     const full = COMPACT[String.fromCharCode(c)];
     if (full !== undefined) return full;
   } else {
@@ -139,18 +141,17 @@ export function canonicalNameAt(line: string, len: number): string {
     if (candidates !== undefined) {
       for (let i = 0; i < candidates.length; i++) {
         const e = candidates[i]!;
-        if (line.startsWith(e[0])) return e[1];
+        if (text.startsWith(e[0], start)) return e[1];
       }
     }
   }
-  // Not a common spelling: the name must be a token (RFC 3261 §7.3.1, header-name = token).
   if (len === 0) throw new SipParseError('SIP_ERR_HEADER_LINE', 'Malformed header line: empty header name');
-  for (let i = 0; i < len; i++) {
-    const c = line.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c > 255 || TOKEN[c] === 0)
       throw new SipParseError('SIP_ERR_HEADER_LINE', 'Malformed header line: invalid header name');
   }
-  return canonicalName(line.slice(0, len));
+  return canonicalName(text.slice(start, end));
 }
 
 /** Canonical (lower-case, long-form) name of a header name as written on the wire. */

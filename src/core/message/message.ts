@@ -246,12 +246,18 @@ export abstract class SipMessage {
     return (this._to ??= parseNameAddr(this.singleOf('to'), 'To'));
   }
 
+  /** The From tag; read without parsing the whole From when it is written the usual way. */
   fromTag(): string | undefined {
-    return this.from().params.get('tag') ?? undefined;
+    if (this._from !== undefined) return this._from.params.get('tag') ?? undefined;
+    const fast = scanTag(this.singleOf('from'));
+    return fast === FULL_PARSE ? (this.from().params.get('tag') ?? undefined) : fast;
   }
 
+  /** The To tag; read without parsing the whole To when it is written the usual way. */
   toTag(): string | undefined {
-    return this.to().params.get('tag') ?? undefined;
+    if (this._to !== undefined) return this._to.params.get('tag') ?? undefined;
+    const fast = scanTag(this.singleOf('to'));
+    return fast === FULL_PARSE ? (this.to().params.get('tag') ?? undefined) : fast;
   }
 
   callId(): string {
@@ -322,6 +328,30 @@ export abstract class SipMessage {
       throw new SipParseError('SIP_ERR_MISSING_HEADER', `Missing ${displayName(n)} header`, { header: n });
     return found;
   }
+}
+
+const FULL_PARSE = Symbol('full parse');
+
+/**
+ * The tag parameter of a From/To value in its common forms (`Name <uri>;tag=x`, `uri;tag=x`),
+ * without building a NameAddr. Anything less plain (quoted display name, LWS or another case in
+ * the parameter) answers FULL_PARSE, and the caller parses the header properly, so the result is
+ * always what parseNameAddr() would give for a well-formed value.
+ */
+function scanTag(v: string): string | undefined | typeof FULL_PARSE {
+  if (v.indexOf('"') >= 0) return FULL_PARSE;
+  const gt = v.indexOf('>');
+  const p = gt >= 0 ? gt + 1 : v.indexOf(';');
+  if (p < 0) return undefined;
+  const t = v.indexOf(';tag=', p);
+  if (t < 0) return v.indexOf(';', p) < 0 && v.indexOf(' ', p) < 0 ? undefined : FULL_PARSE;
+  let e = t + 5;
+  while (e < v.length) {
+    const c = v.charCodeAt(e);
+    if (c === 0x3b || c === 0x2c || c === 0x20 || c === 0x09) break;
+    e++;
+  }
+  return e === t + 5 ? FULL_PARSE : v.slice(t + 5, e);
 }
 
 export class SipRequest extends SipMessage {

@@ -88,26 +88,28 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnyMessage {
       lineEnd = next < 0 ? n : next;
       rawEnd = text.charCodeAt(lineEnd - 1) === 0x0d ? lineEnd - 1 : lineEnd;
     }
-    const raw = text.slice(pos, rawEnd);
+    // Work on the flat message string with absolute offsets (cheaper than on a sliced line).
+    const lineStart = pos;
     pos = lineEnd + 1;
-    const colon = raw.indexOf(':');
-    if (colon <= 0) {
+    const colon = text.indexOf(':', lineStart);
+    if (colon < 0 || colon >= rawEnd || colon === lineStart) {
       throw new SipParseError(
         'SIP_ERR_HEADER_LINE',
-        isWs(raw.charCodeAt(0))
+        isWs(text.charCodeAt(lineStart))
           ? 'Malformed header line: continuation without a header'
           : 'Malformed header line: missing ":"',
       );
     }
     let nameEnd = colon;
-    while (nameEnd > 0 && isWs(raw.charCodeAt(nameEnd - 1))) nameEnd--;
-    const name = canonicalNameAt(raw, nameEnd);
+    while (nameEnd > lineStart && isWs(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    const name = canonicalNameAt(text, lineStart, nameEnd);
     let vs = colon + 1;
-    let ve = raw.length;
-    while (vs < ve && isWs(raw.charCodeAt(vs))) vs++;
-    while (ve > vs && isWs(raw.charCodeAt(ve - 1))) ve--;
-    let value = raw.slice(vs, ve);
+    let ve = rawEnd;
+    while (vs < ve && isWs(text.charCodeAt(vs))) vs++;
+    while (ve > vs && isWs(text.charCodeAt(ve - 1))) ve--;
+    let value = text.slice(vs, ve);
     if (folded) value = value.replace(/\r?\n[ \t]+/g, ' ').replace(/[ \t]+$/, '');
+    const raw = text.slice(lineStart, rawEnd);
     if (headers.length >= maxHeaders)
       throw new SipParseError('SIP_ERR_TOO_LARGE', 'Too many header fields', { status: 513 });
     headers.push({ name, value, raw });
