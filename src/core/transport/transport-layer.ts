@@ -54,7 +54,6 @@ export interface TransportLayerOptions {
   tcp?: TcpOptions;
 }
 
-
 const noUser: TransportLayerUser = { onMessage() {} };
 
 export class TransportLayer implements TransportSink {
