@@ -42,6 +42,8 @@ export interface NonceOptions {
   clockSkewMs?: number | undefined;
   /** Clock in ms since the epoch (injectable for tests). */
   now?: (() => number) | undefined;
+  /** How many recently issued nonces are remembered to skip their MAC check (default 50 000; 0 = none). */
+  maxIssued?: number | undefined;
 }
 
 /**
@@ -67,6 +69,12 @@ export class NonceFactory {
   readonly clockSkewMs: number;
   private readonly keys: Buffer[];
   private readonly now: () => number;
+  /**
+   * Nonces this instance issued lately, with their realm: checking one of them needs no MAC (we
+   * know it is ours). Bounded; older ones, or a peer's, are checked by their MAC as before.
+   */
+  private readonly issued = new Map<string, string>();
+  private readonly maxIssued: number;
 
   constructor(opts: NonceOptions) {
     this.keys = [opts.secret, ...(opts.previousSecrets ?? [])].map(toKey);
@@ -74,6 +82,7 @@ export class NonceFactory {
     this.lifetimeMs = opts.lifetimeMs ?? 300_000;
     this.clockSkewMs = opts.clockSkewMs ?? 5_000;
     this.now = opts.now ?? Date.now;
+    this.maxIssued = opts.maxIssued ?? 50_000;
   }
 
   private mac(key: Buffer, body: Buffer, realm: string): Buffer {
@@ -85,7 +94,19 @@ export class NonceFactory {
     const body = Buffer.allocUnsafe(BODY_BYTES);
     body.writeUIntBE(Math.max(0, Math.floor(this.now())), 0, TIME_BYTES);
     takeRandom(body, TIME_BYTES);
-    return Buffer.concat([body, this.mac(this.keys[0]!, body, realm)]).toString('base64url');
+    const nonce = Buffer.concat([body, this.mac(this.keys[0]!, body, realm)]).toString('base64url');
+    if (this.maxIssued > 0) {
+      if (this.issued.size >= this.maxIssued) {
+        // Forget the oldest half (Map iterates in insertion order).
+        let drop = this.issued.size >> 1;
+        for (const k of this.issued.keys()) {
+          if (drop-- <= 0) break;
+          this.issued.delete(k);
+        }
+      }
+      this.issued.set(nonce, realm);
+    }
+    return nonce;
   }
 
   /** Is `nonce` one of ours for `realm`, and is it still young? The MAC is compared in constant time. */
@@ -94,7 +115,8 @@ export class NonceFactory {
     const raw = Buffer.from(nonce, 'base64url');
     const body = raw.subarray(0, BODY_BYTES);
     const mac = raw.subarray(BODY_BYTES);
-    if (!this.keys.some((k) => timingSafeEqual(this.mac(k, body, realm), mac))) return { status: 'invalid' };
+    const ours = this.issued.get(nonce) === realm;
+    if (!ours && !this.keys.some((k) => timingSafeEqual(this.mac(k, body, realm), mac))) return { status: 'invalid' };
     const createdAt = body.readUIntBE(0, TIME_BYTES);
     const now = this.now();
     // RFC 2617 §3.2.1 stale: the nonce is authentic but no longer acceptable.

@@ -9,7 +9,7 @@ import { SipParseError } from '../errors.js';
 import { parseNameAddr, type NameAddr } from '../grammar/name-addr.js';
 import { parseCallId, parseCSeq, parseMaxForwards, parseUInt, type CSeq } from '../grammar/scalars.js';
 import { parseUri, type Uri } from '../grammar/uri.js';
-import { parseVia, type Via } from '../grammar/via.js';
+import { formatVia, parseVia, type Via } from '../grammar/via.js';
 import { canonicalName, displayName, isListHeader } from './header-names.js';
 import { splitList } from './split.js';
 
@@ -221,9 +221,23 @@ export abstract class SipMessage {
 
   // ---- typed views (throw SipParseError on malformed values) ---------------------------------
 
-  /** Every Via, top first. */
+  /** Every Via, top first (the top one reused when topVia() parsed it already). */
   vias(): Via[] {
-    return (this._vias ??= this.getAll('via').map((e) => parseVia(e)));
+    if (this._vias === undefined) {
+      const elements = this.getAll('via');
+      const top = this._topVia;
+      this._vias = elements.map((e, i) => (i === 0 && top ? top : parseVia(e)));
+    }
+    return this._vias;
+  }
+
+  /**
+   * Replace the top Via (received/rport stamped by the transport, §18.2.1) and keep the new one
+   * as the parsed top Via, so nobody parses it again.
+   */
+  setTopVia(via: Via): void {
+    this.replaceFirst('via', formatVia(via));
+    this._topVia = via;
   }
 
   /** The top Via, or undefined when there is none (parses only that one). */

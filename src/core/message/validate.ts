@@ -20,12 +20,14 @@ import {
 } from '../grammar/scalars.js';
 import { isSipUri } from '../grammar/uri.js';
 import { displayName } from './header-names.js';
-import type { AnyMessage, SipMessage } from './message.js';
+import type { AnyMessage, HeaderField } from './message.js';
+import { splitList } from './split.js';
 
 /** Headers that must appear exactly once in every message (RFC 3261 §8.1.1, §20). */
-const REQUIRED_SINGLE = ['call-id', 'cseq', 'from', 'to'] as const;
+const REQUIRED_SINGLE = ['call-id', 'cseq', 'from', 'to'];
 /** Headers that may appear at most once. */
-const AT_MOST_ONCE = [
+const AT_MOST_ONCE = new Set([
+  ...REQUIRED_SINGLE,
   'max-forwards',
   'content-length',
   'content-type',
@@ -33,8 +35,8 @@ const AT_MOST_ONCE = [
   'min-expires',
   'date',
   'retry-after',
-];
-
+]);
+const TOKEN_LISTS = new Set(['require', 'proxy-require', 'supported', 'unsupported', 'allow']);
 const NAME_ADDR_LISTS: Record<string, string> = {
   'reply-to': 'Reply-To',
   path: 'Path',
@@ -42,18 +44,29 @@ const NAME_ADDR_LISTS: Record<string, string> = {
   'p-asserted-identity': 'P-Asserted-Identity',
 };
 
+const duplicate = (h: string) =>
+  new SipParseError('SIP_ERR_DUPLICATE_HEADER', `Multiple ${displayName(h)} headers`, { header: h });
+
 export function validateMessage(msg: AnyMessage): void {
-  for (const h of REQUIRED_SINGLE) msg.single(h);
-  if (msg.count('via') === 0)
-    throw new SipParseError('SIP_ERR_MISSING_HEADER', 'Missing Via header', { header: 'via' });
-  for (const h of AT_MOST_ONCE) {
-    if (msg.count(h) > 1)
-      throw new SipParseError('SIP_ERR_DUPLICATE_HEADER', `Multiple ${displayName(h)} headers`, { header: h });
+  // One pass over the fields for the single-instance rules; the other known headers are parsed
+  // after the ones every message has, so that a fault there is the one reported first.
+  const seen = new Set<string>();
+  const others: HeaderField[] = [];
+  let vias = 0;
+  for (const h of msg.headers) {
+    const name = h.name;
+    if (AT_MOST_ONCE.has(name)) {
+      if (seen.has(name)) throw duplicate(name);
+      seen.add(name);
+    }
+    if (name === 'via') vias++;
+    else others.push(h);
   }
-  if (msg.contentLengthConflict)
-    throw new SipParseError('SIP_ERR_DUPLICATE_HEADER', 'Multiple Content-Length headers', {
-      header: 'content-length',
-    });
+  for (const h of REQUIRED_SINGLE)
+    if (!seen.has(h))
+      throw new SipParseError('SIP_ERR_MISSING_HEADER', `Missing ${displayName(h)} header`, { header: h });
+  if (vias === 0) throw new SipParseError('SIP_ERR_MISSING_HEADER', 'Missing Via header', { header: 'via' });
+  if (msg.contentLengthConflict) throw duplicate('content-length');
 
   msg.vias();
   void msg.from().uri;
@@ -66,7 +79,7 @@ export function validateMessage(msg: AnyMessage): void {
   if (contacts !== '*') for (const c of contacts) void c.uri;
   for (const r of msg.routes()) void r.uri;
   for (const r of msg.recordRoutes()) void r.uri;
-  scalarHeaders(msg);
+  for (const h of others) checkOther(h);
 
   if (msg.isRequest) {
     const uri = msg.requestUri();
@@ -79,18 +92,30 @@ export function validateMessage(msg: AnyMessage): void {
   }
 }
 
-function scalarHeaders(msg: SipMessage): void {
-  const v = (name: string) => msg.get(name);
-  let x: string | undefined;
-  if ((x = v('min-expires')) !== undefined) parseUInt(x, 'min-expires');
-  if ((x = v('content-type')) !== undefined) parseMediaType(x);
-  if ((x = v('date')) !== undefined) parseDate(x);
-  if ((x = v('retry-after')) !== undefined) parseRetryAfter(x);
-  for (const w of msg.getAll('warning')) parseWarning(w);
-  for (const h of ['require', 'proxy-require', 'supported', 'unsupported', 'allow'])
-    if (msg.has(h)) parseTokenList(msg.getAll(h), h);
-  for (const [h, title] of Object.entries(NAME_ADDR_LISTS))
-    for (const e of msg.getAll(h)) void parseNameAddr(e, title).uri;
+/** The grammar of the other headers we know (unknown ones are accepted as they are). */
+function checkOther(h: HeaderField): void {
+  const name = h.name;
+  switch (name) {
+    case 'min-expires':
+      parseUInt(h.value, 'min-expires');
+      break;
+    case 'content-type':
+      parseMediaType(h.value);
+      break;
+    case 'date':
+      parseDate(h.value);
+      break;
+    case 'retry-after':
+      parseRetryAfter(h.value);
+      break;
+    case 'warning':
+      for (const w of splitList(h.value)) parseWarning(w);
+      break;
+    default:
+      if (TOKEN_LISTS.has(name)) parseTokenList(splitList(h.value), name);
+      else if (NAME_ADDR_LISTS[name] !== undefined)
+        for (const e of splitList(h.value)) void parseNameAddr(e, NAME_ADDR_LISTS[name]).uri;
+  }
 }
 
 /** validateMessage() as a result instead of an exception. */

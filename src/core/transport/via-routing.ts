@@ -6,7 +6,7 @@
  */
 import { SipParseError } from '../errors.js';
 import { bareHost } from '../grammar/uri.js';
-import { formatVia, type Via } from '../grammar/via.js';
+import type { Via } from '../grammar/via.js';
 import type { AnyMessage, SipRequest } from '../message/message.js';
 import { defaultPortFor, normalizeIp, sameIp } from './address.js';
 import type { MessageSource, Transport } from './types.js';
@@ -51,7 +51,7 @@ export function stampReceived(req: SipRequest, source: MessageSource): boolean {
   const params = new Map(via.params);
   if (wantRport) params.set('rport', String(source.remotePort));
   if (wantReceived) params.set('received', normalizeIp(source.remoteAddress));
-  req.replaceFirst('via', formatVia({ ...via, params }));
+  req.setTopVia({ ...via, params });
   return true;
 }
 

@@ -22,6 +22,26 @@ describe('NonceFactory', () => {
   });
 });
 
+describe('NonceFactory issued-nonce memory', () => {
+  test('remembered or forgotten, a nonce checks the same; a peer with the secret accepts it too', () => {
+    let t = 1_000_000;
+    const a = new NonceFactory({ secret: 's3cret-s3cret-s3cret', now: () => t, maxIssued: 4 });
+    const peer = new NonceFactory({ secret: 's3cret-s3cret-s3cret', now: () => t });
+    const first = a.create('example.com');
+    for (let i = 0; i < 10; i++) a.create('example.com'); // pushes `first` out of the memory
+    const last = a.create('example.com');
+    for (const n of [first, last]) {
+      assert.equal(a.check(n, 'example.com').status, 'valid');
+      assert.equal(peer.check(n, 'example.com').status, 'valid');
+      assert.equal(a.check(n, 'other.example.com').status, 'invalid', 'bound to its realm either way');
+    }
+    const forged = last.slice(0, -2) + (last.endsWith('AA') ? 'BB' : 'AA');
+    assert.equal(a.check(forged, 'example.com').status, 'invalid');
+    t += 301_000;
+    assert.equal(a.check(last, 'example.com').status, 'expired');
+  });
+});
+
 describe('NonceCounter', () => {
   test('nc must grow per nonce; nc 0 is never valid', () => {
     const c = new NonceCounter(10);
