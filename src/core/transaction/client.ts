@@ -33,7 +33,7 @@ export class ClientTransaction extends Transaction {
   readonly kind: 'ict' | 'nict';
   /** The TU; may be replaced at any time (e.g. when a proxy hands a branch over). */
   user: ClientTransactionUser;
-  /** The last response passed to the TU. */
+  /** The last provisional response passed to the TU (cleared, with the request, after the final one). */
   lastResponse: SipResponse | undefined;
   /** The CANCEL's transaction once cancel() has sent it. */
   cancelTransaction: ClientTransaction | undefined;
@@ -128,6 +128,8 @@ export class ClientTransaction extends Transaction {
           this.cancelUser = undefined;
           this.linger(64 * this.core.settings.T1);
           this.up(res, source);
+          // Nothing more is built from the request (the ACK for a 2xx is the TU's): let it go.
+          this.release();
         } else {
           // §17.1.1.3: the transaction itself ACKs a non-2xx final, then waits Timer D.
           this.state = 'Completed';
@@ -136,6 +138,7 @@ export class ClientTransaction extends Transaction {
           this.send(this.ackBytes);
           this.linger(this.reliable ? 0 : this.core.settings.D);
           this.up(res, source);
+          this.release(); // the ACK's bytes are kept for retransmitted finals
         }
         break;
       case 'Completed':
@@ -157,6 +160,13 @@ export class ClientTransaction extends Transaction {
     this.state = 'Completed';
     this.linger(this.reliable ? 0 : this.core.settings.T4); // Timer K
     this.up(res, source);
+    this.release();
+  }
+
+  /** After the final response: the transaction lingers (Timer D/K/M) with bytes only. */
+  private release(): void {
+    this.lastResponse = undefined;
+    this.releaseRequest();
   }
 
   /**

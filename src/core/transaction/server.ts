@@ -25,7 +25,7 @@ export class ServerTransaction extends Transaction {
   readonly source: MessageSource;
   /** The TU; may be replaced at any time. */
   user: ServerTransactionUser = noUser;
-  /** The last response sent (provisional or final). */
+  /** The last provisional response sent (after a final one only its bytes are kept, for retransmission). */
   lastResponse: SipResponse | undefined;
   /** The To tag of the final response (RFC 2543 ACK matching, §17.2.3). */
   responseToTag: string | undefined;
@@ -154,6 +154,11 @@ export class ServerTransaction extends Transaction {
 
   private transmit(res: SipResponse): void {
     this.lastResponse = res;
+    if (res.status >= 200 && !this.legacy) {
+      // From here on only the bytes are needed (retransmissions); RFC 2543 matching still needs the request.
+      this.lastResponse = undefined;
+      this.releaseRequest();
+    }
     try {
       this.target = this.core.transport.targetForResponse(res, this.source);
     } catch (e) {

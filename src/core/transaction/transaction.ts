@@ -52,14 +52,31 @@ export abstract class Transaction implements TimerTarget, SendObserver {
   protected rt: Timer | undefined;
   protected to: Timer | undefined;
 
+  private _request: SipRequest | undefined;
+
   constructor(
     protected readonly core: TransactionCore,
     /** The table key (branch-based, or the RFC 2543 fallback). */
     readonly key: string,
-    /** The request that created the transaction. */
-    readonly request: SipRequest,
+    request: SipRequest,
   ) {
+    this._request = request;
     this.method = request.method;
+  }
+
+  /**
+   * The request that created the transaction. A server transaction that is matched by its branch
+   * lets go of it once its final response is sent (it only absorbs retransmissions from then on,
+   * for up to 64·T1), so that thousands of lingering transactions do not keep whole messages alive.
+   */
+  get request(): SipRequest {
+    if (this._request === undefined) throw new Error(`the request of ${this.kind} ${this.key} was released`);
+    return this._request;
+  }
+
+  /** @internal Drop the request (see `request`). */
+  protected releaseRequest(): void {
+    this._request = undefined;
   }
 
   get isInvite(): boolean {

@@ -11,6 +11,7 @@
  * A CANCEL from upstream cancels every pending branch (§16.10).
  */
 import {
+  SipResponse,
   chooseBestResponse,
   createResponse,
   decrementMaxForwards,
@@ -26,7 +27,6 @@ import {
   type MessageSource,
   type ServerTransaction,
   type SipRequest,
-  type SipResponse,
   type SipUri,
   type Timer,
   type TimerTarget,
@@ -84,6 +84,9 @@ interface Branch {
   cancelled: boolean;
 }
 
+/** Stands for a branch's final response once the messages are released (only "has one" matters then). */
+const ANSWERED = new SipResponse(200, 'OK');
+
 export class ProxyContext implements ClientTransactionUser, TimerTarget {
   private readonly branches: Branch[] = [];
   private forwarded2xx = false;
@@ -98,15 +101,33 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
    */
   onFailure: ((best: BestResponse, ctx: ProxyContext) => BranchTarget[] | undefined) | undefined;
 
+  /** the request as received, after route preprocessing (§16.4); dropped once all is answered */
+  private req: SipRequest | undefined;
+  private readonly method: string;
+
   constructor(
     private readonly env: ProxyEnvironment,
     readonly server: ServerTransaction,
-    /** the request as received, after route preprocessing (§16.4) */
-    readonly request: SipRequest,
+    request: SipRequest,
     /** add Record-Route (§16.6 step 4) */
     private readonly recordRoute: boolean,
   ) {
+    this.req = request;
+    this.method = request.method;
     env.busy?.(1);
+  }
+
+  /**
+   * Once the answer is upstream and every branch has its final response, only 2xx
+   * retransmissions still pass through (RFC 6026, up to 64·T1): the messages can go.
+   */
+  private maybeRelease(): void {
+    if (!this.done || this.req === undefined || this.branches.some((x) => !x.final)) return;
+    this.req = undefined;
+    for (const b of this.branches) {
+      b.request = undefined;
+      b.final = ANSWERED;
+    }
   }
 
   get cancelled(): boolean {
@@ -151,7 +172,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   private async startBranch(b: Branch): Promise<void> {
     try {
       // §16.6 steps 1–6: copy, Request-URI, Max-Forwards, Record-Route, Path, strict-route fix-up.
-      const req = this.request.clone();
+      const req = this.req!.clone();
       req.uri = b.target.uri;
       decrementMaxForwards(req);
       if (b.target.path) {
@@ -204,7 +225,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     const status = res.status;
     this.env.countReply?.(status);
     // fr_timer runs until a final response, or for an INVITE a provisional one (then Timer C).
-    if (b.fr && (status >= 200 || this.request.method === 'INVITE')) this.stopFr(b);
+    if (b.fr && (status >= 200 || this.method === 'INVITE')) this.stopFr(b);
     if (status < 200) {
       // §16.7 step 5: provisional responses go up at once; 100 is hop-by-hop.
       // (Not from a branch already given up as 408 by fr_timer either.)
@@ -215,16 +236,17 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     if (status < 300) {
       // §16.7 step 5: 2xx go up at once (for INVITE every one of them: RFC 6026).
       const first = !this.forwarded2xx;
-      if (first || this.request.method === 'INVITE') {
+      if (first || this.method === 'INVITE') {
         this.forwarded2xx = true;
         this.up(res);
       }
       if (!b.final) b.final = res;
-      if (first && this.request.method === 'INVITE') this.cancelOthers(b);
+      if (first && this.method === 'INVITE') this.cancelOthers(b);
+      this.maybeRelease();
       return;
     }
     if (b.final) return;
-    if (status >= 600 && this.request.method === 'INVITE') this.cancelOthers(b);
+    if (status >= 600 && this.method === 'INVITE') this.cancelOthers(b);
     // A 487 we did not ask for: Timer C fired and the transaction cancelled itself (§16.8). The
     // branch timed out: it counts as 408 (as Kamailio's fr_inv_timer), so no-answer forwarding
     // applies and the caller learns the callee did not answer, not that someone hung up.
@@ -276,7 +298,10 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   private branchFinal(b: Branch, res: SipResponse): void {
     b.final = res;
     if (b.fr) this.stopFr(b);
-    if (this.done) return;
+    if (this.done) {
+      this.maybeRelease();
+      return;
+    }
     if (this.branches.some((x) => !x.final)) return;
     const finals = this.branches.map((x) => x.final!).filter((r) => r.status >= 300);
     const best = chooseBestResponse(finals);
@@ -294,6 +319,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
       }
     }
     this.sendBest(best);
+    this.maybeRelease();
   }
 
   /** The final answer went upstream: no longer work in progress. */
@@ -331,7 +357,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
 
   /** A response we make up for a branch (timeout, transport failure), as if the branch sent it. */
   private synthetic(status: number, reason: string, b?: Branch): SipResponse {
-    const base = b?.request ?? this.request;
+    const base = b?.request ?? this.req!;
     const res = createResponse(base, status, reason, { toTag: this.server.localTag });
     // up() strips the top Via: give a made-up response for an unsent branch one to strip.
     if (!b?.request) res.prepend('via', 'SIP/2.0/UDP 0.0.0.0;branch=z9hG4bK-local');

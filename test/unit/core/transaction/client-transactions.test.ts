@@ -51,7 +51,8 @@ describe('INVITE client transaction', () => {
   test('a provisional response stops retransmissions and Timer B; a non-2xx final is ACKed, retransmissions re-ACKed, Timer D cleans up', () => {
     const { clock, mem, txl } = makeStack();
     const log = new ClientLog();
-    const tx = txl.sendRequest(ourRequest('INVITE', mem), DEST, log);
+    const request = ourRequest('INVITE', mem);
+    const tx = txl.sendRequest(request, DEST, log);
     const invite = mem.sent[0]!.data;
     clock.advance(600); // one retransmission
     mem.inject(peerResponse(invite, 180, { toTag: 'b1' }));
@@ -65,7 +66,8 @@ describe('INVITE client transaction', () => {
     assert.deepEqual(log.statuses, [180, 486]);
     const ack = parseMessage(mem.sent[2]!.data) as SipRequest;
     assert.equal(ack.method, 'ACK');
-    assert.equal(ack.topVia()!.params.get('branch'), tx.request.topVia()!.params.get('branch'));
+    assert.equal(ack.topVia()!.params.get('branch'), request.topVia()!.params.get('branch'));
+    assert.throws(() => tx.request, /released/, 'only the ACK bytes are kept after the final response');
     assert.equal(ack.toTag(), 'b1');
     assert.deepEqual(ack.cseq(), { seq: 1, method: 'ACK' });
 

@@ -163,6 +163,7 @@ describe('non-INVITE server transaction', () => {
     const req = serialize(peerRequest('REGISTER'));
     s.mem.inject(req);
     const tx = s.txs[0]!;
+    const original = tx.request;
     assert.equal(tx.state, 'Trying');
     s.clock.advance(1000);
     s.mem.inject(req);
@@ -182,7 +183,8 @@ describe('non-INVITE server transaction', () => {
       'SIP/2.0 200 OK',
     ]);
     assert.equal(s.tu.requests.length, 1);
-    assert.equal(tx.respond(createResponse(tx.request, 500)), false, 'one final response only');
+    assert.equal(tx.respond(createResponse(original, 500)), false, 'one final response only');
+    assert.throws(() => tx.request, /released/, 'a completed transaction lets go of its request');
     s.clock.advance(31_999);
     assert.equal(tx.state, 'Completed');
     s.clock.advance(1);
