@@ -1,5 +1,6 @@
 import { SipctlCommand } from '../../src/cli/sipctl-command.js';
 import { defaultRcFiles, redactDbUrl, type SettingName } from '../../src/cli/rc.js';
+import type { StoreUrl } from '../../src/store/index.js';
 
 export interface ConfigResult {
   dataDir: string;
@@ -8,17 +9,7 @@ export interface ConfigResult {
   /** The database URL with any password replaced by ***. */
   dbUrl: string;
   /** The database as the store sees it; a password is shown as ***. */
-  db:
-    | { kind: 'sqlite'; file: string; memory: boolean }
-    | {
-        kind: 'mysql';
-        host: string;
-        port: number;
-        user: string;
-        password: string;
-        database: string;
-        socketPath?: string;
-      };
+  db: StoreUrl;
   domain: string | null;
   verifyAcl: boolean;
   aclGroups: string[];

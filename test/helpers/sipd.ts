@@ -6,8 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type SipdConfig } from '../../src/daemon/config/load.js';
+import { processState } from '../../src/daemon/lifecycle/pid-file.js';
 import { repoRoot } from './fixtures.js';
 
 export const SIPD = join(repoRoot, 'bin', 'sipd.js');
@@ -123,4 +125,31 @@ export function testConfig(dir: string, over: { configText?: string; listen?: st
     dataDir: join(dir, 'data'),
     listen: over.listen ?? ['udp:127.0.0.1:0', 'tcp:127.0.0.1:0'],
   });
+}
+
+/** What `sipd start --json` returns. */
+export interface StartJson {
+  pid: number;
+  listen: string[];
+  socket: string;
+  pidFile: string;
+  logFile: string;
+  stalePidFile?: string;
+}
+
+/** Alive and not a zombie (a daemon whose parent exited may linger unreaped where PID 1 does not reap). */
+export const alive = (pid: number): boolean => processState(pid) === 'alive';
+
+/**
+ * A temp-dir factory for one test file: `const newDir = tmpDirs()` at top level; every dir it made
+ * is cleaned up (daemons killed) in an `after` hook.
+ */
+export function tmpDirs(): () => string {
+  const dirs: string[] = [];
+  after(() => dirs.forEach(cleanup));
+  return () => {
+    const d = tmpDir();
+    dirs.push(d);
+    return d;
+  };
 }

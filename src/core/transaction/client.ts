@@ -215,20 +215,12 @@ export class ClientTransaction extends Transaction {
   }
 
   private call(what: 'timeout' | 'transport', err?: TransportError): void {
-    try {
-      if (what === 'timeout') this.user.onTimeout(this);
-      else this.user.onTransportError(this, err!);
-    } catch (e) {
-      this.core.userError(e);
-    }
+    if (what === 'timeout') this.toUser(() => this.user.onTimeout(this));
+    else this.toUser(() => this.user.onTransportError(this, err!));
   }
 
   protected notifyTerminated(): void {
-    if (this.user.onTerminated === undefined) return;
-    try {
-      this.user.onTerminated(this);
-    } catch (e) {
-      this.core.userError(e);
-    }
+    const user = this.user;
+    if (user.onTerminated !== undefined) this.toUser(() => user.onTerminated!(this));
   }
 }

@@ -74,6 +74,15 @@ export abstract class Transaction implements TimerTarget, SendObserver {
     return this._request;
   }
 
+  /** Run a callback of the TU: an exception there is the TU's bug, reported, never the transaction's. */
+  protected toUser(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.core.userError(e);
+    }
+  }
+
   /** @internal Drop the request (see `request`). */
   protected releaseRequest(): void {
     this._request = undefined;

@@ -8,31 +8,11 @@ import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ExitCode } from '../../../src/cli/exit-codes.js';
-import { processState } from '../../../src/daemon/lifecycle/pid-file.js';
-import { cleanup, isolatedFlags, jsonOf, runSipd, tmpDir } from '../../helpers/sipd.js';
+import { alive, isolatedFlags, tmpDirs, type StartJson, jsonOf, runSipd } from '../../helpers/sipd.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach(cleanup));
-
-function newDir(): string {
-  const d = tmpDir();
-  dirs.push(d);
-  return d;
-}
-
-interface StartJson {
-  pid: number;
-  listen: string[];
-  socket: string;
-  pidFile: string;
-  logFile: string;
-  stalePidFile?: string;
-}
-
-/** Alive and not a zombie (a daemon whose parent exited may linger unreaped where PID 1 does not reap). */
-const alive = (pid: number) => processState(pid) === 'alive';
+const newDir = tmpDirs();
 
 describe('sipd lifecycle via the built bin', { timeout: 120000 }, () => {
   test('start → status → second start refused → stop waits → status not running', async () => {

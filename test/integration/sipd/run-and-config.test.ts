@@ -7,32 +7,21 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ExitCode } from '../../../src/cli/exit-codes.js';
 import { mgmtCall } from '../../../src/cli/mgmt-client.js';
-import { processState } from '../../../src/daemon/lifecycle/pid-file.js';
-import { cleanup, isolatedFlags, jsonOf, runSipd, spawnSipd, tmpDir, until } from '../../helpers/sipd.js';
+import {
+  alive,
+  isolatedFlags,
+  tmpDirs,
+  type StartJson,
+  jsonOf,
+  runSipd,
+  spawnSipd,
+  until,
+} from '../../helpers/sipd.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach(cleanup));
-
-function newDir(): string {
-  const d = tmpDir();
-  dirs.push(d);
-  return d;
-}
-
-interface StartJson {
-  pid: number;
-  listen: string[];
-  socket: string;
-  pidFile: string;
-  logFile: string;
-  stalePidFile?: string;
-}
-
-/** Alive and not a zombie (a daemon whose parent exited may linger unreaped where PID 1 does not reap). */
-const alive = (pid: number) => processState(pid) === 'alive';
+const newDir = tmpDirs();
 
 describe('sipd run, signals and configuration via the built bin', { timeout: 120000 }, () => {
   test('SIGHUP reopens the log file (logrotate)', async () => {
