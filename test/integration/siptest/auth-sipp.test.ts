@@ -1,8 +1,7 @@
 /**
  * Digest authentication with SIPp on the other side: siptest answers a 401 with [authentication]
  * (-au/-ap) and SIPp's verifyauth accepts it; SIPp's credentials pass siptest's verifyauth; a wrong
- * password is refused (403) and the call fails. (sipd's registrar is not wired in yet; these use
- * SIPp as the registrar instead.)
+ * password is refused (403) and the call fails. (Against sipd's registrar: auth-sipd.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
