@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { restartFlags } from '../../src/cli/daemon-flags.js';
 import { restartLines } from '../../src/cli/daemon-report.js';
 import { daemonTarget, sipdStartFlags } from '../../src/cli/sipctl/daemon.js';
 import { SipctlCommand } from '../../src/cli/sipctl-command.js';
@@ -10,12 +10,7 @@ export default class Restart extends SipctlCommand<RestartResult> {
   static override examples = ['<%= config.bin %> <%= command.id %>'];
   static override flags = {
     ...sipdStartFlags,
-    timeout: Flags.integer({
-      description: 'seconds to wait for the old sipd to exit and the new one to be ready',
-      default: 30,
-      min: 1,
-    }),
-    force: Flags.boolean({ description: 'SIGKILL the old sipd if it has not exited after --timeout' }),
+    ...restartFlags,
   };
 
   async run(): Promise<RestartResult> {

@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { stopFlags } from '../../src/cli/daemon-flags.js';
 import { stopLine } from '../../src/cli/daemon-report.js';
 import { daemonTarget, sipdLocateFlags } from '../../src/cli/sipctl/daemon.js';
 import { SipctlCommand } from '../../src/cli/sipctl-command.js';
@@ -13,8 +13,7 @@ export default class Stop extends SipctlCommand<StopResult> {
   ];
   static override flags = {
     ...sipdLocateFlags,
-    timeout: Flags.integer({ description: 'seconds to wait for sipd to exit', default: 30, min: 1 }),
-    force: Flags.boolean({ description: 'SIGKILL sipd if it has not exited after --timeout' }),
+    ...stopFlags,
   };
 
   async run(): Promise<StopResult> {

@@ -1,6 +1,5 @@
-import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
-import { daemonFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
+import { daemonFlags, overridesFrom, restartFlags } from '../../src/cli/daemon-flags.js';
 import { restartLines } from '../../src/cli/daemon-report.js';
 import { restartDaemon, type RestartResult } from '../../src/daemon/lifecycle/control.js';
 
@@ -13,12 +12,7 @@ export default class Restart extends BaseCommand<RestartResult> {
   ];
   static override flags = {
     ...daemonFlags,
-    timeout: Flags.integer({
-      description: 'seconds to wait for the old sipd to exit and the new one to be ready',
-      default: 30,
-      min: 1,
-    }),
-    force: Flags.boolean({ description: 'SIGKILL the old sipd if it has not exited after --timeout' }),
+    ...restartFlags,
   };
 
   async run(): Promise<RestartResult> {

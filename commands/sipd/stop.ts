@@ -1,6 +1,5 @@
-import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
-import { locateFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
+import { locateFlags, overridesFrom, stopFlags } from '../../src/cli/daemon-flags.js';
 import { stopLine } from '../../src/cli/daemon-report.js';
 import { stopDaemon, type StopResult } from '../../src/daemon/lifecycle/control.js';
 
@@ -15,8 +14,7 @@ Not running is not an error (exit 0); a stale pid file is removed.`;
   ];
   static override flags = {
     ...locateFlags,
-    timeout: Flags.integer({ description: 'seconds to wait for sipd to exit', default: 30, min: 1 }),
-    force: Flags.boolean({ description: 'SIGKILL sipd if it has not exited after --timeout' }),
+    ...stopFlags,
   };
 
   async run(): Promise<StopResult> {

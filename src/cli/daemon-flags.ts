@@ -41,6 +41,22 @@ export const daemonFlags = {
   'data-dir': Flags.string({ description: 'directory of the default SQLite database', helpValue: 'DIR' }),
 };
 
+/** --timeout and --force of `stop` (sipd's and sipctl's). */
+export const stopFlags = {
+  timeout: Flags.integer({ description: 'seconds to wait for sipd to exit', default: 30, min: 1 }),
+  force: Flags.boolean({ description: 'SIGKILL sipd if it has not exited after --timeout' }),
+};
+
+/** --timeout and --force of `restart` (sipd's and sipctl's). */
+export const restartFlags = {
+  timeout: Flags.integer({
+    description: 'seconds to wait for the old sipd to exit and the new one to be ready',
+    default: 30,
+    min: 1,
+  }),
+  force: Flags.boolean({ description: 'SIGKILL the old sipd if it has not exited after --timeout' }),
+};
+
 interface FlagValues {
   config?: string;
   'run-dir'?: string;

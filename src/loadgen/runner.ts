@@ -196,11 +196,7 @@ async function runOnce(
       'UDP',
       extras,
     );
-    extras.onRuntime?.(rt);
-    for (const [b, f, c] of early.splice(0)) rt.receive(b, f, c);
-    reporting.startMono = monoUs();
-    reporting.attach(rt);
-    return await drive(rt, reporting, o, io, extras, () => {
+    return await drive(rt, early, reporting, o, io, extras, () => {
       for (const s of sockets) s.close();
       pool?.closeAll();
     });
@@ -212,15 +208,23 @@ async function runOnce(
   }
 }
 
-/** Run to the end: timers, signals, keys; then final rows, screens and the exit code. */
+/**
+ * Start the run (messages that arrived before the runtime existed are handed over, statistics
+ * start) and drive it to the end: timers, signals, keys; then final rows, screens and the exit code.
+ */
 export async function drive(
   rt: Runtime,
+  early: Array<[Buffer, Peer, CallSocket]>,
   reporting: Reporting,
   o: RunOptions,
   io: RunIo,
   extras: RunOnceExtras,
   closeSockets: () => void,
 ): Promise<RunResult> {
+  extras.onRuntime?.(rt);
+  for (const [b, f, c] of early.splice(0)) rt.receive(b, f, c);
+  reporting.startMono = monoUs();
+  reporting.attach(rt);
   const timers: NodeJS.Timeout[] = [];
   if (o.globalTimeoutMs > 0) timers.push(setTimeout(() => rt.globalTimeout(), o.globalTimeoutMs));
   const onUsr1 = () => {

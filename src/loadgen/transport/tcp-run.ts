@@ -4,7 +4,6 @@
  */
 import type { AddressInfo } from 'node:net';
 import { C } from '../stats/counters.js';
-import { monoUs } from '../engine/clock.js';
 import { Logs } from '../engine/logs.js';
 import { Runtime } from '../engine/runtime.js';
 import { resolveAddressing } from '../engine/setup.js';
@@ -112,11 +111,7 @@ export async function runTcp(
       'TCP',
       extras,
     );
-    extras.onRuntime?.(rt);
-    for (const [b, f, c] of early.splice(0)) rt.receive(b, f, c);
-    reporting.startMono = monoUs();
-    reporting.attach(rt);
-    return await drive(rt, reporting, o, io, extras, closeAll);
+    return await drive(rt, early, reporting, o, io, extras, closeAll);
   } catch (err) {
     closeAll();
     logs.closeAll();
