@@ -56,6 +56,16 @@ export interface TransportLayerOptions {
 
 const noUser: TransportLayerUser = { onMessage() {} };
 
+/**
+ * Keep the connection a message arrived on open for `forMs` from now, idle or not (0 or less ends
+ * the keep): a registrar calls it for a REGISTER over TCP, since the connection is the way to the
+ * phone behind NAT while the registration lives (Kamailio likewise sets the connection lifetime
+ * from the registration). No-op for datagrams.
+ */
+export function keepConnectionOf(source: MessageSource, forMs: number): void {
+  if (source.connectionId !== undefined) source.transport.keepConnection(source.connectionId, forMs);
+}
+
 export class TransportLayer implements TransportSink {
   /** Receiver of messages; replaceable at any time (the TransactionLayer installs itself). */
   user: TransportLayerUser;
@@ -121,8 +131,11 @@ export class TransportLayer implements TransportSink {
 
   // ---- receiving ----------------------------------------------------------------------------
 
-  /** @internal TransportSink: one message's bytes from a transport. */
-  receive(raw: Buffer, source: MessageSource): void {
+  /**
+   * @internal TransportSink: one message's bytes from a transport. False when they were not a
+   * usable message (the user has been told through onParseError, and may have answered 400).
+   */
+  receive(raw: Buffer, source: MessageSource): boolean {
     let msg: AnyMessage | undefined;
     try {
       msg = parseMessage(raw, { datagram: true });
@@ -130,13 +143,14 @@ export class TransportLayer implements TransportSink {
       if (msg.isRequest) stampReceived(msg, source);
     } catch (e) {
       this.reportParseError(e, raw, source, msg);
-      return;
+      return false;
     }
     try {
       this.user.onMessage(msg, source);
     } catch (e) {
       this.userError(e);
     }
+    return true;
   }
 
   /** @internal TransportSink: a stream could not be framed (the transport closes the connection). */
@@ -174,9 +188,11 @@ export class TransportLayer implements TransportSink {
   }
 
   /**
-   * Where a response goes (RFC 3261 §18.2.2): computed from its top Via and, when known, the
-   * source of the request it answers (for the connection to reuse and the socket to send from:
-   * RFC 3581 §4 wants the response to leave from the address and port the request arrived on).
+   * Where a response goes (RFC 3261 §18.2.2, RFC 3581 §4). With the source of the request it
+   * answers (a server transaction's request, a stateless reply), the arrival decides: the
+   * response leaves over the transport the request came in on (its connection while open, the
+   * socket it arrived on), whatever transport the Via names; see responseRoute. Without a source
+   * (a stateless proxy relaying a response) the top Via alone decides.
    */
   targetForResponse(res: SipResponse, requestSource?: MessageSource): SendTarget {
     const via = res.topVia();
