@@ -408,7 +408,7 @@ export class TcpTransport implements Transport {
 
   keepConnection(id: number, forMs: number): void {
     const c = this.conns.get(id);
-    if (c !== undefined) c.keptUntil = forMs > 0 ? Date.now() + forMs : 0;
+    if (c !== undefined) c.keptUntil = Math.max(c.keptUntil, Date.now() + forMs);
   }
 
   close(): Promise<void> {

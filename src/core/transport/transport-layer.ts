@@ -57,8 +57,8 @@ export interface TransportLayerOptions {
 const noUser: TransportLayerUser = { onMessage() {} };
 
 /**
- * Keep the connection a message arrived on open for `forMs` from now, idle or not (0 or less ends
- * the keep): a registrar calls it for a REGISTER over TCP, since the connection is the way to the
+ * Keep the connection a message arrived on open for at least `forMs` from now, idle or not (see
+ * Transport.keepConnection): a registrar calls it for a REGISTER over TCP, since the connection is the way to the
  * phone behind NAT while the registration lives (Kamailio likewise sets the connection lifetime
  * from the registration). No-op for datagrams.
  */

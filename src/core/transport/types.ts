@@ -134,9 +134,11 @@ export interface Transport {
   /** Close one connection (no-op when unknown). */
   closeConnection(id: number): void;
   /**
-   * Keep the connection with this id open for `forMs` milliseconds from now even when it is idle
-   * (a registration over it lives that long: the registrar reaches the phone through it); 0 or
-   * less ends the keep. No-op for datagram transports and unknown ids.
+   * Keep the connection with this id open for at least `forMs` milliseconds from now even when
+   * it is idle (a registration over it lives that long: the registrar reaches the phone through
+   * it). A keep only extends: a multi-line phone registers several AoRs over one connection, and
+   * the end (or a shorter refresh) of one must not cut the others off. Afterwards the idle
+   * timeout applies again. No-op for datagram transports and unknown ids.
    */
   keepConnection(id: number, forMs: number): void;
   /** Stop listening and close every connection. */

@@ -89,7 +89,8 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       /**
        * Inbound connections from one source address; 0 = no limit. An office of a few hundred
        * phones behind one NAT shares one address, one connection each (two with RFC 5626
-       * outbound), while a single address cannot fill max_connections alone.
+       * outbound), while a single address cannot fill max_connections alone. (A load test with
+       * one connection per call from one address, siptest/sipp -t tn, needs it raised.)
        */
       max_connections_per_ip: 512,
       /**

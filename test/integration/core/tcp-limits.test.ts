@@ -165,14 +165,17 @@ describe('TCP deadlines', () => {
     await kept.write(options('idle-kept'));
     await waitFor(() => l.got.filter((g) => g.callId.startsWith('idle-')).length === 2, 5000, 'both messages');
     const keptId = l.got.find((g) => g.callId === 'idle-kept')!.source.connectionId!;
-    l.tcp.keepConnection(keptId, 60_000);
+    const keptAt = Date.now();
+    l.tcp.keepConnection(keptId, 4000); // a registration for 4 s
+    l.tcp.keepConnection(keptId, 1000); // a shorter one (another line of the phone) does not shorten it
     await waitFor(() => plain.closed, 10000, 'the idle connection to be closed');
     assert.equal(l.tcp.stats.idleCloses, idle + 1);
-    await sleep(3500); // more than two idle timeouts
+    await sleep(3500 - (Date.now() - keptAt)); // more than two idle timeouts
     assert.equal(kept.closed, false, 'the kept connection is still open');
     assert.ok(l.tcp.hasConnection(keptId));
-    l.tcp.keepConnection(keptId, 0); // the registration ended
+    // After the keep, the idle timeout applies again.
     await waitFor(() => kept.closed, 10000, 'the connection to be closed once no longer kept');
+    assert.ok(Date.now() - keptAt >= 4000, 'not before the keep ended');
     assert.equal(l.tcp.stats.idleCloses, idle + 2);
   });
 });

@@ -64,6 +64,7 @@ max_message_size = 65535 # bytes; a larger request gets 513 (1024 to 65535); on 
 max_connections = 2048   # open connections in all (Kamailio tcp_max_connections)
 max_connections_per_ip = 512  # inbound from one address: room for an office of phones behind
                          # one NAT, while one address cannot fill max_connections; 0 = no limit
+                         # (raise it for load tests with -t tn from one address)
 idle_timeout = 120       # seconds without traffic before a connection is closed (Kamailio
                          # tcp_connection_lifetime); one with a live registration stays open
 message_timeout = 20     # seconds for a whole message from its first byte, and for a new
