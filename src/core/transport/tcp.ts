@@ -48,6 +48,8 @@ export interface TcpOptions {
   maxConnections?: number;
   /** Inbound connections from one source address; beyond it they are closed at once (default 512; 0 = no limit). */
   maxConnectionsPerIp?: number;
+  /** The counts the caps apply to, shared with other listeners (a TransportLayer shares one among its TCP listeners). */
+  ledger?: ConnectionLedger;
   /** Drop a connection whose unsent output exceeds this many bytes (default 1 MiB). */
   maxPendingWrite?: number;
 }
@@ -56,6 +58,34 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 /** How long a connection closed after a bad message may still take to deliver our 400 (then destroyed). */
 const LINGER_MS = 2000;
 let nextConnectionId = 1;
+
+/**
+ * Open connections, in all and inbound per source address: what the caps are checked against.
+ * A TransportLayer shares one among its TCP listeners (the default listen set has an IPv4 and an
+ * IPv6 one), so the caps hold for the server as a whole, as Kamailio's tcp_max_connections does.
+ */
+export class ConnectionLedger {
+  total = 0;
+  private readonly perIp = new Map<string, number>();
+
+  fromIp(ip: string): number {
+    return this.perIp.get(ip) ?? 0;
+  }
+
+  /** One more connection; `ip` for an inbound one (counted against its address). */
+  add(ip: string | undefined): void {
+    this.total++;
+    if (ip !== undefined) this.perIp.set(ip, this.fromIp(ip) + 1);
+  }
+
+  remove(ip: string | undefined): void {
+    this.total--;
+    if (ip === undefined) return;
+    const n = this.fromIp(ip) - 1;
+    if (n > 0) this.perIp.set(ip, n);
+    else this.perIp.delete(ip);
+  }
+}
 
 export const TCP_DEFAULTS = {
   idleTimeout: 120_000,
@@ -243,8 +273,7 @@ export class TcpTransport implements Transport {
   private readonly maxPerIp: number;
   private readonly conns = new Map<number, TcpConnection>();
   private readonly byRemote = new Map<string, TcpConnection>();
-  /** inbound connections open per source address */
-  private readonly perIp = new Map<string, number>();
+  private readonly ledger: ConnectionLedger;
   private closed = false;
 
   private constructor(
@@ -263,6 +292,7 @@ export class TcpTransport implements Transport {
     this.messageTimeout = opts.messageTimeout ?? TCP_DEFAULTS.messageTimeout;
     this.maxConnections = opts.maxConnections ?? TCP_DEFAULTS.maxConnections;
     this.maxPerIp = opts.maxConnectionsPerIp ?? TCP_DEFAULTS.maxConnectionsPerIp;
+    this.ledger = opts.ledger ?? new ConnectionLedger();
     this.sentBy = spec.advertise ?? defaultSentBy(this.localAddress, this.localPort, this.family);
     server.on('connection', (s) => this.accept(s));
     server.on('error', () => {});
@@ -291,26 +321,25 @@ export class TcpTransport implements Transport {
   /** An inbound connection: refused at once beyond the caps, else adopted with its deadline armed. */
   private accept(socket: Socket): void {
     const ip = normalizeIp(socket.remoteAddress ?? '');
-    const fromIp = this.perIp.get(ip) ?? 0;
-    if (this.conns.size >= this.maxConnections || this.closed) {
+    if (this.ledger.total >= this.maxConnections || this.closed) {
       this.stats.refusedMax++;
       socket.destroy();
       return;
     }
-    if (this.maxPerIp > 0 && fromIp >= this.maxPerIp) {
+    if (this.maxPerIp > 0 && this.ledger.fromIp(ip) >= this.maxPerIp) {
       this.stats.refusedPerIp++;
       socket.destroy();
       return;
     }
-    this.perIp.set(ip, fromIp + 1);
-    const c = this.adopt(socket, ip, socket.remotePort ?? 0);
-    c.inbound = true;
+    const c = this.adopt(socket, ip, socket.remotePort ?? 0, true);
     c.arm();
   }
 
-  private adopt(socket: Socket, remoteAddress: string, remotePort: number): TcpConnection {
+  private adopt(socket: Socket, remoteAddress: string, remotePort: number, inbound: boolean): TcpConnection {
     const c = new TcpConnection(this, socket, remoteAddress, remotePort);
+    c.inbound = inbound;
     this.conns.set(c.id, c);
+    this.ledger.add(inbound ? remoteAddress : undefined);
     this.index(c, remoteKey(remoteAddress, remotePort));
     this.stats.connectionsOpened++;
     socket.setNoDelay(true);
@@ -339,12 +368,7 @@ export class TcpTransport implements Transport {
   private forget(c: TcpConnection): void {
     if (!this.conns.delete(c.id)) return;
     for (const k of c.keys) if (this.byRemote.get(k) === c) this.byRemote.delete(k);
-    if (c.inbound) {
-      const ip = c.source.remoteAddress;
-      const n = (this.perIp.get(ip) ?? 1) - 1;
-      if (n > 0) this.perIp.set(ip, n);
-      else this.perIp.delete(ip);
-    }
+    this.ledger.remove(c.inbound ? c.source.remoteAddress : undefined);
     c.disarm();
     c.framer.reset();
     this.stats.connectionsClosed++;
@@ -378,7 +402,7 @@ export class TcpTransport implements Transport {
       localAddress: wildcard ? undefined : this.localAddress,
       noDelay: true,
     });
-    const c = this.adopt(socket, normalizeIp(host), port);
+    const c = this.adopt(socket, normalizeIp(host), port, false);
     c.connected = false;
     socket.once('connect', () => {
       c.connected = true;

@@ -15,7 +15,7 @@ import { parseMessage } from '../message/parser.js';
 import { serialize } from '../message/serializer.js';
 import { ipFamily, parseListenSpec, type ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
-import { TcpTransport, type TcpOptions } from './tcp.js';
+import { ConnectionLedger, TcpTransport, type TcpOptions } from './tcp.js';
 import type {
   Destination,
   MessageSource,
@@ -71,6 +71,8 @@ export class TransportLayer implements TransportSink {
   user: TransportLayerUser;
   private readonly list: Transport[] = [];
   private readonly opts: TransportLayerOptions;
+  /** The TCP caps hold for all TCP listeners together. */
+  private readonly ledger = new ConnectionLedger();
 
   constructor(opts: TransportLayerOptions = {}) {
     this.opts = opts;
@@ -97,7 +99,11 @@ export class TransportLayer implements TransportSink {
       s.protocol === 'UDP'
         ? await UdpTransport.listen(s, { ...this.opts.udp, limits: { ...limits, ...this.opts.udp?.limits } })
         : s.protocol === 'TCP'
-          ? await TcpTransport.listen(s, { ...this.opts.tcp, limits: { ...limits, ...this.opts.tcp?.limits } })
+          ? await TcpTransport.listen(s, {
+              ledger: this.ledger,
+              ...this.opts.tcp,
+              limits: { ...limits, ...this.opts.tcp?.limits },
+            })
           : undefined;
     if (t === undefined) throw new TransportError('SIP_ERR_BAD_ADDRESS', `Unsupported protocol ${s.protocol}`);
     return this.add(t);

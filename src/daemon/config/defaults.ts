@@ -84,7 +84,7 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
     },
     /** TCP connections (Kamailio's tcp_* parameters); excess connections are closed at once, counted in net.tcp_*. */
     tcp: {
-      /** Open connections in all (Kamailio tcp_max_connections). */
+      /** Open connections in all, over every TCP listener, inbound and outbound (Kamailio tcp_max_connections). */
       max_connections: 2048,
       /**
        * Inbound connections from one source address; 0 = no limit. An office of a few hundred

@@ -116,6 +116,27 @@ describe('TCP connection caps', () => {
   });
 });
 
+test('the caps hold for all TCP listeners of a layer together', async () => {
+  const layer = await TransportLayer.listen(['tcp:127.0.0.1:0', 'tcp:127.0.0.1:0'], {
+    tcp: { maxConnections: 3, maxConnectionsPerIp: 2, messageTimeout: 0, idleTimeout: 0 },
+  });
+  try {
+    const [a, b] = layer.transports as [Transport, Transport];
+    const two = [await connect(a.localPort, '127.0.0.2'), await connect(b.localPort, '127.0.0.2')];
+    for (const p of two) assert.ok(await answersPing(p));
+    const third = await connect(b.localPort, '127.0.0.2'); // a third from 127.0.0.2, on the other listener
+    await waitFor(() => third.closed, 5000, 'the third connection from 127.0.0.2 to be closed');
+    assert.equal(a.stats.refusedPerIp + b.stats.refusedPerIp, 1);
+    assert.ok(await answersPing(await connect(a.localPort, '127.0.0.3')));
+    const fourth = await connect(a.localPort, '127.0.0.4'); // three open in all
+    await waitFor(() => fourth.closed, 5000, 'the fourth connection to be closed');
+    assert.equal(a.stats.refusedMax, 1);
+  } finally {
+    for (const p of peers.splice(0)) p.close();
+    await layer.close();
+  }
+});
+
 describe('TCP deadlines', () => {
   let l: Listener;
   before(async () => {
