@@ -71,7 +71,9 @@ describe('sipd TCP limits', () => {
   });
 
   /** The honest client: a digest REGISTER over a new TCP connection, and OPTIONS over UDP. */
-  async function served(what: string): Promise<void> {
+  /** Reports how long it took (a test diagnostic, no timing goal). */
+  async function served(what: string, t?: { diagnostic(msg: string): void }): Promise<void> {
+    const started = Date.now();
     const ua = await TestUA.create({ user: 'bob', password: 'bob-pw', domain: DOMAIN, proxy: h.proxy('TCP') });
     try {
       assert.equal((await ua.register({ expires: 60 })).status, 200, `${what}: REGISTER over TCP`);
@@ -83,9 +85,10 @@ describe('sipd TCP limits', () => {
     await udp.send(options(h.udpPort, `SIP/2.0/UDP 127.0.0.1:${udp.port};branch=z9hG4bK${id};rport`, id), h.udpPort);
     await waitFor(() => udp.received.length > from, 5000, `${what}: OPTIONS over UDP answered`);
     assert.match(udp.texts()[from]!, /^SIP\/2\.0 200 /, `${what}: OPTIONS over UDP`);
+    t?.diagnostic(`${what}: REGISTER over TCP + OPTIONS over UDP answered in ${Date.now() - started} ms`);
   }
 
-  test('3,000 idle connections: the excess per address refused at once, the rest closed when idle; others served', async () => {
+  test('3,000 idle connections: the excess per address refused at once, the rest closed when idle; others served', async (t) => {
     const keys = ['net.tcp_refused_per_ip', 'net.tcp_closed_idle', 'net.tcp_closed_slow'];
     const before = await h.stats(...keys);
     const ping = (p: TcpPeer) => void p.write('\r\n\r\n'); // a keep-alive: no message pending, just idle
@@ -97,7 +100,7 @@ describe('sipd TCP limits', () => {
       const open = await h.stats('net.tcp_connections', 'net.tcp_refused_per_ip');
       assert.ok(open['net.tcp_connections']! <= 2000, `at most 1000 per address (${open['net.tcp_connections']})`);
       assert.ok(open['net.tcp_refused_per_ip']! > before['net.tcp_refused_per_ip']!, 'some refused at once');
-      await served('during 3,000 idle connections');
+      await served('during 3,000 idle connections', t);
       await waitFor(() => attackers.every((p) => p.closed), 30000, 'every idle connection to be closed');
       const now = await h.stats(...keys);
       const d = (k: string) => now[k]! - before[k]!;
@@ -136,7 +139,7 @@ describe('sipd TCP limits', () => {
     }
   });
 
-  test('200 slowloris connections trickling header bytes are closed after message_timeout; others served', async () => {
+  test('200 slowloris connections trickling header bytes are closed after message_timeout; others served', async (t) => {
     const before = await h.stats('net.tcp_closed_slow');
     const text = options(h.tcpPort, 'SIP/2.0/TCP 127.0.0.2:5999;branch=z9hG4bKslow', 'slow');
     const attackers = [...(await flood(h.tcpPort, '127.0.0.2', 100)), ...(await flood(h.tcpPort, '127.0.0.3', 100))];
@@ -146,7 +149,7 @@ describe('sipd TCP limits', () => {
       at++;
     }, 200);
     try {
-      await served('during 200 slowloris connections');
+      await served('during 200 slowloris connections', t);
       await waitFor(() => attackers.every((p) => p.closed), (MESSAGE_S + 15) * 1000, 'every slow connection closed');
       assert.ok(at < text.length, 'closed before the first header section was complete');
       const now = await h.stats('net.tcp_closed_slow');
