@@ -92,8 +92,8 @@ export const TCP_DEFAULTS = {
   messageTimeout: 20_000,
   maxConnections: 2048,
   // An office of a few hundred phones behind one NAT shares one source address, each phone
-  // holding one connection (two with RFC 5626 outbound); one address alone cannot fill the
-  // listener (2048).
+  // holding one connection (two with RFC 5626 outbound); one address alone cannot take all of
+  // maxConnections.
   maxConnectionsPerIp: 512,
   maxPendingWrite: 1 << 20,
 };
