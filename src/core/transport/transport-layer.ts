@@ -58,9 +58,9 @@ const noUser: TransportLayerUser = { onMessage() {} };
 
 /**
  * Keep the connection a message arrived on open for at least `forMs` from now, idle or not (see
- * Transport.keepConnection): a registrar calls it for a REGISTER over TCP, since the connection is the way to the
- * phone behind NAT while the registration lives (Kamailio likewise sets the connection lifetime
- * from the registration). No-op for datagrams.
+ * Transport.keepConnection): a registrar calls it for a REGISTER over TCP, since the connection
+ * is the way to the phone behind NAT while the registration lives (Kamailio likewise sets the
+ * connection lifetime from the registration). No-op for datagrams.
  */
 export function keepConnectionOf(source: MessageSource, forMs: number): void {
   if (source.connectionId !== undefined) source.transport.keepConnection(source.connectionId, forMs);
