@@ -71,9 +71,16 @@ export class CoreSipTransport implements SipTransport {
     // limits.max_message_size: larger datagrams, and stream messages announcing more, get 513.
     // A large UDP receive buffer rides out event-loop pauses (GC, a busy host) under load without
     // dropping datagrams (the kernel caps it at net.core.rmem_max; Kamailio's maxbuffer does likewise).
+    const tcp = ctx.config.tcp;
     this.layer = new TransportLayer({
       limits: { maxMessageSize: ctx.config.limits.max_message_size },
       udp: { recvBufferSize: UDP_RECV_BUFFER },
+      tcp: {
+        maxConnections: tcp.max_connections,
+        maxConnectionsPerIp: tcp.max_connections_per_ip,
+        idleTimeout: tcp.idle_timeout * 1000,
+        messageTimeout: tcp.message_timeout * 1000,
+      },
     });
   }
 
@@ -166,6 +173,31 @@ export class CoreSipTransport implements SipTransport {
       'tcp_cutoffs',
       sum((s) => s.stats.cutOffs),
       'TCP connections closed for breaking size limits',
+    );
+    g(
+      'tcp_closed_bad',
+      sum((s) => s.stats.badCloses),
+      'TCP connections closed after an unparseable message (answered 400 when it was a request)',
+    );
+    g(
+      'tcp_closed_slow',
+      sum((s) => s.stats.slowCloses),
+      'TCP connections closed for a message not complete within tcp.message_timeout',
+    );
+    g(
+      'tcp_closed_idle',
+      sum((s) => s.stats.idleCloses),
+      'TCP connections closed after tcp.idle_timeout without traffic',
+    );
+    g(
+      'tcp_refused_max',
+      sum((s) => s.stats.refusedMax),
+      'inbound TCP connections closed at once: tcp.max_connections open',
+    );
+    g(
+      'tcp_refused_per_ip',
+      sum((s) => s.stats.refusedPerIp),
+      'inbound TCP connections closed at once: tcp.max_connections_per_ip open from that address',
     );
   }
 

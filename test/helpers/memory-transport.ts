@@ -37,7 +37,7 @@ export class MemoryTransport implements Transport {
   readonly localPort: number;
   readonly sentBy: { host: string; port: number };
   readonly stats = newTransportStats();
-  sink: TransportSink = { receive() {}, framingError() {} };
+  sink: TransportSink = { receive: () => false, framingError() {} };
   readonly sent: Sent[] = [];
   readonly openConnections = new Set<number>();
   /** When set, every send fails with this error (asynchronously). */
@@ -75,6 +75,8 @@ export class MemoryTransport implements Transport {
   closeConnection(id: number): void {
     this.openConnections.delete(id);
   }
+
+  keepConnection(): void {}
 
   async close(): Promise<void> {}
 

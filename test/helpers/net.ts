@@ -58,9 +58,10 @@ export class TcpPeer {
     socket.on('error', () => {});
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<TcpPeer> {
+  /** Connect to host:port; `localAddress` binds the client side (127.0.0.2: another source address on loopback). */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<TcpPeer> {
     return new Promise((resolve, reject) => {
-      const s = connect({ port, host }, () => resolve(new TcpPeer(s)));
+      const s = connect({ port, host, localAddress }, () => resolve(new TcpPeer(s)));
       s.once('error', reject);
     });
   }

@@ -4,7 +4,10 @@ import { hostForUri } from './address.js';
 import type { TransportSink } from './types.js';
 
 /** Sink used until a TransportLayer takes over: drops everything. */
-export const dropSink: TransportSink = { receive() {}, framingError() {} };
+export const dropSink: TransportSink = {
+  receive: () => false,
+  framingError() {},
+};
 
 /**
  * The sent-by of a listener without an advertised address: its bound address, or for a wildcard

@@ -5,9 +5,17 @@
  * both directions: a request to a peer that already has a connection open to us (inbound or
  * outbound) uses it, as Kamailio does for clients behind NAT.
  *
- * Hostile peers are cut off: an endless header section or a Content-Length beyond the limit
- * closes the connection (counted in stats.cutOffs); idle connections close after `idleTimeout`;
- * a peer that does not read its responses is dropped once `maxPendingWrite` bytes are queued.
+ * Hostile peers are cut off, each case counted in the stats:
+ * - an endless header section or a Content-Length beyond the limit (cutOffs), a stream that
+ *   cannot be framed or a message that does not parse (badCloses: after the user had its chance
+ *   to answer 400, the connection is closed, since nothing after it can be trusted to be framed);
+ * - a message not complete within `messageTimeout` of its first byte, or a new connection that
+ *   sends no message within it (slowCloses: slowloris);
+ * - no traffic for `idleTimeout` (idleCloses), unless the connection is kept (keepConnection: a
+ *   registration over it still lives);
+ * - beyond `maxConnections` open, or `maxConnectionsPerIp` from one source address, an inbound
+ *   connection is closed at once (refusedMax, refusedPerIp);
+ * - a peer that does not read its responses is dropped once `maxPendingWrite` bytes are queued.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { normalizeIp, type ListenSpec } from './address.js';
@@ -30,14 +38,65 @@ export interface TcpOptions {
   limits?: Partial<TransportLimits>;
   /** Close a connection after this many ms without traffic (default 120000, Kamailio's tcp_connection_lifetime; 0 = never). */
   idleTimeout?: number;
-  /** Refuse inbound connections beyond this number (default 4096). */
+  /**
+   * A message must be complete within this many ms of its first byte, and a new inbound
+   * connection must start sending within it (default 20000, Kamailio's tcp_msg_read_timeout;
+   * 0 = no deadline).
+   */
+  messageTimeout?: number;
+  /** Open connections in all (inbound and outbound); inbound ones beyond it are closed at once (default 2048). */
   maxConnections?: number;
+  /** Inbound connections from one source address; beyond it they are closed at once (default 512; 0 = no limit). */
+  maxConnectionsPerIp?: number;
+  /** The counts the caps apply to, shared with other listeners (a TransportLayer shares one among its TCP listeners). */
+  ledger?: ConnectionLedger;
   /** Drop a connection whose unsent output exceeds this many bytes (default 1 MiB). */
   maxPendingWrite?: number;
 }
 
 const CRLF = Buffer.from('\r\n', 'latin1');
+/** How long a connection closed after a bad message may still take to deliver our 400 (then destroyed). */
+const LINGER_MS = 2000;
 let nextConnectionId = 1;
+
+/**
+ * Open connections, in all and inbound per source address: what the caps are checked against.
+ * A TransportLayer shares one among its TCP listeners (the default listen set has an IPv4 and an
+ * IPv6 one), so the caps hold for the server as a whole, as Kamailio's tcp_max_connections does.
+ */
+export class ConnectionLedger {
+  total = 0;
+  private readonly perIp = new Map<string, number>();
+
+  fromIp(ip: string): number {
+    return this.perIp.get(ip) ?? 0;
+  }
+
+  /** One more connection; `ip` for an inbound one (counted against its address). */
+  add(ip: string | undefined): void {
+    this.total++;
+    if (ip !== undefined) this.perIp.set(ip, this.fromIp(ip) + 1);
+  }
+
+  remove(ip: string | undefined): void {
+    this.total--;
+    if (ip === undefined) return;
+    const n = this.fromIp(ip) - 1;
+    if (n > 0) this.perIp.set(ip, n);
+    else this.perIp.delete(ip);
+  }
+}
+
+export const TCP_DEFAULTS = {
+  idleTimeout: 120_000,
+  messageTimeout: 20_000,
+  maxConnections: 2048,
+  // An office of a few hundred phones behind one NAT shares one source address, each phone
+  // holding one connection (two with RFC 5626 outbound); one address alone cannot take all of
+  // maxConnections.
+  maxConnectionsPerIp: 512,
+  maxPendingWrite: 1 << 20,
+};
 
 class TcpConnection implements FrameHandler {
   readonly id = nextConnectionId++;
@@ -48,6 +107,16 @@ class TcpConnection implements FrameHandler {
   lastError: Error | undefined;
   /** false while an outbound connection is still connecting */
   connected = true;
+  /** counted against its source address's cap (inbound connections) */
+  inbound = false;
+  /** frames delivered so far (a new message started when it moved during a read) */
+  frames = 0;
+  /** Date.now() until which an idle connection stays open (keepConnection) */
+  keptUntil = 0;
+  /** the message deadline (slowloris), armed while a message is incomplete */
+  deadline: NodeJS.Timeout | undefined;
+  /** closing after a bad message: further data is discarded */
+  closing = false;
 
   constructor(
     readonly transport: TcpTransport,
@@ -72,8 +141,13 @@ class TcpConnection implements FrameHandler {
   }
 
   onFrame(raw: Buffer): void {
+    this.frames++;
     this.transport.stats.messagesIn++;
-    this.transport.sink.receive(raw, this.source);
+    if (this.closing) return;
+    if (!this.transport.sink.receive(raw, this.source)) {
+      this.transport.stats.badCloses++;
+      this.closeAfterReply();
+    }
   }
 
   onPing(): void {
@@ -86,8 +160,67 @@ class TcpConnection implements FrameHandler {
   }
 
   onFramingError(err: SipParseError, raw: Buffer): void {
-    this.transport.stats.cutOffs++;
+    if (err.code === 'SIP_ERR_TOO_LARGE') this.transport.stats.cutOffs++;
+    else this.transport.stats.badCloses++;
     this.transport.sink.framingError(err, raw, this.source);
+    this.closeAfterReply();
+  }
+
+  /**
+   * Close once what was written (a 400, 513) has gone out: a FIN after it, then the rest of what
+   * the peer sends is read and discarded (closing with unread data would send a RST, which can
+   * destroy the 400 before the peer reads it), and after LINGER_MS the socket is destroyed.
+   */
+  closeAfterReply(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.disarm();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+  }
+
+  /** Open and not closing after a bad message. */
+  get usable(): boolean {
+    return !this.closing && !this.socket.destroyed;
+  }
+
+  /** Data arrived: keep the message deadline armed while a message is incomplete. */
+  onData(chunk: Buffer): void {
+    if (this.closing) return;
+    const frames = this.frames;
+    this.framer.push(chunk);
+    if (this.closing || this.socket.destroyed) return;
+    if (this.framer.buffered === 0) this.disarm();
+    else if (this.deadline === undefined || this.frames !== frames) this.arm();
+  }
+
+  /** Start the message deadline (a new message, or a new connection that has sent nothing yet). */
+  arm(): void {
+    const ms = this.transport.messageTimeout;
+    if (ms <= 0) return;
+    this.disarm();
+    this.deadline = setTimeout(() => {
+      this.deadline = undefined;
+      this.transport.stats.slowCloses++;
+      this.socket.destroy();
+    }, ms).unref();
+  }
+
+  disarm(): void {
+    if (this.deadline !== undefined) clearTimeout(this.deadline);
+    this.deadline = undefined;
+  }
+
+  /** The idle timeout fired: close, unless a registration keeps the connection. */
+  onIdle(): void {
+    if (this.keptUntil > Date.now()) {
+      // Look again after another idle period (the socket's timer does not repeat by itself): a
+      // kept connection closes at most one idle timeout after its registration ends.
+      this.socket.setTimeout(this.transport.idleTimeout);
+      return;
+    }
+    if (this.closing) return;
+    this.transport.stats.idleCloses++;
     this.socket.destroy();
   }
 
@@ -134,9 +267,13 @@ export class TcpTransport implements Transport {
   sink: TransportSink = dropSink;
   readonly limits: TransportLimits;
   readonly maxPendingWrite: number;
-  private readonly idleTimeout: number;
+  readonly idleTimeout: number;
+  readonly messageTimeout: number;
+  private readonly maxConnections: number;
+  private readonly maxPerIp: number;
   private readonly conns = new Map<number, TcpConnection>();
   private readonly byRemote = new Map<string, TcpConnection>();
+  private readonly ledger: ConnectionLedger;
   private closed = false;
 
   private constructor(
@@ -150,11 +287,14 @@ export class TcpTransport implements Transport {
     this.localAddress = a.address;
     this.localPort = a.port;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.maxPendingWrite = opts.maxPendingWrite ?? 1 << 20;
-    this.idleTimeout = opts.idleTimeout ?? 120_000;
+    this.maxPendingWrite = opts.maxPendingWrite ?? TCP_DEFAULTS.maxPendingWrite;
+    this.idleTimeout = opts.idleTimeout ?? TCP_DEFAULTS.idleTimeout;
+    this.messageTimeout = opts.messageTimeout ?? TCP_DEFAULTS.messageTimeout;
+    this.maxConnections = opts.maxConnections ?? TCP_DEFAULTS.maxConnections;
+    this.maxPerIp = opts.maxConnectionsPerIp ?? TCP_DEFAULTS.maxConnectionsPerIp;
+    this.ledger = opts.ledger ?? new ConnectionLedger();
     this.sentBy = spec.advertise ?? defaultSentBy(this.localAddress, this.localPort, this.family);
-    server.maxConnections = opts.maxConnections ?? 4096;
-    server.on('connection', (s) => this.adopt(s, normalizeIp(s.remoteAddress ?? ''), s.remotePort ?? 0));
+    server.on('connection', (s) => this.accept(s));
     server.on('error', () => {});
   }
 
@@ -178,19 +318,38 @@ export class TcpTransport implements Transport {
     });
   }
 
-  private adopt(socket: Socket, remoteAddress: string, remotePort: number): TcpConnection {
+  /** An inbound connection: refused at once beyond the caps, else adopted with its deadline armed. */
+  private accept(socket: Socket): void {
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    if (this.ledger.total >= this.maxConnections || this.closed) {
+      this.stats.refusedMax++;
+      socket.destroy();
+      return;
+    }
+    if (this.maxPerIp > 0 && this.ledger.fromIp(ip) >= this.maxPerIp) {
+      this.stats.refusedPerIp++;
+      socket.destroy();
+      return;
+    }
+    const c = this.adopt(socket, ip, socket.remotePort ?? 0, true);
+    c.arm();
+  }
+
+  private adopt(socket: Socket, remoteAddress: string, remotePort: number, inbound: boolean): TcpConnection {
     const c = new TcpConnection(this, socket, remoteAddress, remotePort);
+    c.inbound = inbound;
     this.conns.set(c.id, c);
+    this.ledger.add(inbound ? remoteAddress : undefined);
     this.index(c, remoteKey(remoteAddress, remotePort));
     this.stats.connectionsOpened++;
     socket.setNoDelay(true);
     if (this.idleTimeout > 0) {
       socket.setTimeout(this.idleTimeout);
-      socket.on('timeout', () => socket.destroy());
+      socket.on('timeout', () => c.onIdle());
     }
     socket.on('data', (chunk: Buffer) => {
       this.stats.bytesIn += chunk.length;
-      c.framer.push(chunk);
+      c.onData(chunk);
     });
     socket.on('error', (e) => {
       c.lastError = e;
@@ -209,6 +368,8 @@ export class TcpTransport implements Transport {
   private forget(c: TcpConnection): void {
     if (!this.conns.delete(c.id)) return;
     for (const k of c.keys) if (this.byRemote.get(k) === c) this.byRemote.delete(k);
+    this.ledger.remove(c.inbound ? c.source.remoteAddress : undefined);
+    c.disarm();
     c.framer.reset();
     this.stats.connectionsClosed++;
   }
@@ -225,8 +386,8 @@ export class TcpTransport implements Transport {
       return;
     }
     let c = connectionId !== undefined ? this.conns.get(connectionId) : undefined;
-    if (c === undefined || c.socket.destroyed) c = this.byRemote.get(remoteKey(address, port));
-    if (c === undefined || c.socket.destroyed) c = this.open(address, port);
+    if (c === undefined || !c.usable) c = this.byRemote.get(remoteKey(address, port));
+    if (c === undefined || !c.usable) c = this.open(address, port);
     c.write(data, observer);
   }
 
@@ -241,7 +402,7 @@ export class TcpTransport implements Transport {
       localAddress: wildcard ? undefined : this.localAddress,
       noDelay: true,
     });
-    const c = this.adopt(socket, normalizeIp(host), port);
+    const c = this.adopt(socket, normalizeIp(host), port, false);
     c.connected = false;
     socket.once('connect', () => {
       c.connected = true;
@@ -253,8 +414,7 @@ export class TcpTransport implements Transport {
   }
 
   hasConnection(id: number): boolean {
-    const c = this.conns.get(id);
-    return c !== undefined && !c.socket.destroyed;
+    return this.conns.get(id)?.usable ?? false;
   }
 
   get connectionCount(): number {
@@ -268,6 +428,11 @@ export class TcpTransport implements Transport {
 
   closeConnection(id: number): void {
     this.conns.get(id)?.socket.destroy();
+  }
+
+  keepConnection(id: number, forMs: number): void {
+    const c = this.conns.get(id);
+    if (c !== undefined) c.keptUntil = Math.max(c.keptUntil, Date.now() + forMs);
   }
 
   close(): Promise<void> {

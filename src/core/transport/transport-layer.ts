@@ -15,7 +15,7 @@ import { parseMessage } from '../message/parser.js';
 import { serialize } from '../message/serializer.js';
 import { ipFamily, parseListenSpec, type ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
-import { TcpTransport, type TcpOptions } from './tcp.js';
+import { ConnectionLedger, TcpTransport, type TcpOptions } from './tcp.js';
 import type {
   Destination,
   MessageSource,
@@ -56,11 +56,23 @@ export interface TransportLayerOptions {
 
 const noUser: TransportLayerUser = { onMessage() {} };
 
+/**
+ * Keep the connection a message arrived on open for at least `forMs` from now, idle or not (see
+ * Transport.keepConnection): a registrar calls it for a REGISTER over TCP, since the connection
+ * is the way to the phone behind NAT while the registration lives (Kamailio likewise sets the
+ * connection lifetime from the registration). No-op for datagrams.
+ */
+export function keepConnectionOf(source: MessageSource, forMs: number): void {
+  if (source.connectionId !== undefined) source.transport.keepConnection(source.connectionId, forMs);
+}
+
 export class TransportLayer implements TransportSink {
   /** Receiver of messages; replaceable at any time (the TransactionLayer installs itself). */
   user: TransportLayerUser;
   private readonly list: Transport[] = [];
   private readonly opts: TransportLayerOptions;
+  /** The TCP caps hold for all TCP listeners together. */
+  private readonly ledger = new ConnectionLedger();
 
   constructor(opts: TransportLayerOptions = {}) {
     this.opts = opts;
@@ -87,7 +99,11 @@ export class TransportLayer implements TransportSink {
       s.protocol === 'UDP'
         ? await UdpTransport.listen(s, { ...this.opts.udp, limits: { ...limits, ...this.opts.udp?.limits } })
         : s.protocol === 'TCP'
-          ? await TcpTransport.listen(s, { ...this.opts.tcp, limits: { ...limits, ...this.opts.tcp?.limits } })
+          ? await TcpTransport.listen(s, {
+              ledger: this.ledger,
+              ...this.opts.tcp,
+              limits: { ...limits, ...this.opts.tcp?.limits },
+            })
           : undefined;
     if (t === undefined) throw new TransportError('SIP_ERR_BAD_ADDRESS', `Unsupported protocol ${s.protocol}`);
     return this.add(t);
@@ -121,8 +137,11 @@ export class TransportLayer implements TransportSink {
 
   // ---- receiving ----------------------------------------------------------------------------
 
-  /** @internal TransportSink: one message's bytes from a transport. */
-  receive(raw: Buffer, source: MessageSource): void {
+  /**
+   * @internal TransportSink: one message's bytes from a transport. False when they were not a
+   * usable message (the user has been told through onParseError, and may have answered 400).
+   */
+  receive(raw: Buffer, source: MessageSource): boolean {
     let msg: AnyMessage | undefined;
     try {
       msg = parseMessage(raw, { datagram: true });
@@ -130,13 +149,14 @@ export class TransportLayer implements TransportSink {
       if (msg.isRequest) stampReceived(msg, source);
     } catch (e) {
       this.reportParseError(e, raw, source, msg);
-      return;
+      return false;
     }
     try {
       this.user.onMessage(msg, source);
     } catch (e) {
       this.userError(e);
     }
+    return true;
   }
 
   /** @internal TransportSink: a stream could not be framed (the transport closes the connection). */
@@ -174,9 +194,11 @@ export class TransportLayer implements TransportSink {
   }
 
   /**
-   * Where a response goes (RFC 3261 §18.2.2): computed from its top Via and, when known, the
-   * source of the request it answers (for the connection to reuse and the socket to send from:
-   * RFC 3581 §4 wants the response to leave from the address and port the request arrived on).
+   * Where a response goes (RFC 3261 §18.2.2, RFC 3581 §4). With the source of the request it
+   * answers (a server transaction's request, a stateless reply), the arrival decides: the
+   * response leaves over the transport the request came in on (its connection while open, the
+   * socket it arrived on), whatever transport the Via names; see responseRoute. Without a source
+   * (a stateless proxy relaying a response) the top Via alone decides.
    */
   targetForResponse(res: SipResponse, requestSource?: MessageSource): SendTarget {
     const via = res.topVia();

@@ -34,8 +34,18 @@ export interface TransportStats {
   parseErrors: number;
   /** Keep-alives received (CRLF on streams, empty/STUN datagrams). */
   keepAlives: number;
-  /** Stream connections closed by us for breaking the limits (endless header, huge Content-Length). */
+  /** Stream connections closed by us for breaking the size limits (endless header, huge Content-Length). */
   cutOffs: number;
+  /** Stream connections closed after a message that could not be framed or parsed (after its 400). */
+  badCloses: number;
+  /** Stream connections closed for a message not complete within the message timeout (slowloris). */
+  slowCloses: number;
+  /** Stream connections closed after the idle timeout. */
+  idleCloses: number;
+  /** Inbound connections refused (closed at once) because the listener had its maximum open. */
+  refusedMax: number;
+  /** Inbound connections refused because their source address had its maximum open. */
+  refusedPerIp: number;
   connectionsOpened: number;
   connectionsClosed: number;
   sendErrors: number;
@@ -50,6 +60,11 @@ export function newTransportStats(): TransportStats {
     parseErrors: 0,
     keepAlives: 0,
     cutOffs: 0,
+    badCloses: 0,
+    slowCloses: 0,
+    idleCloses: 0,
+    refusedMax: 0,
+    refusedPerIp: 0,
     connectionsOpened: 0,
     connectionsClosed: 0,
     sendErrors: 0,
@@ -63,8 +78,12 @@ export interface SendObserver {
 
 /** What a transport hands up: whole messages' bytes, or a framing failure. */
 export interface TransportSink {
-  /** The bytes of exactly one message (a datagram, or one frame cut from a stream). */
-  receive(raw: Buffer, source: MessageSource): void;
+  /**
+   * The bytes of exactly one message (a datagram, or one frame cut from a stream). Returns false
+   * when they were not a usable message (reported as a parse error): a stream transport then
+   * closes the connection, since what follows on it cannot be trusted to be framed right.
+   */
+  receive(raw: Buffer, source: MessageSource): boolean;
   /**
    * Bytes that could not be framed or exceeded a limit (a stream peer with an endless header or a
    * huge Content-Length). `err.status` is what a server would answer (400, 513).
@@ -114,6 +133,14 @@ export interface Transport {
   readonly connectionCount: number;
   /** Close one connection (no-op when unknown). */
   closeConnection(id: number): void;
+  /**
+   * Keep the connection with this id open for at least `forMs` milliseconds from now even when
+   * it is idle (a registration over it lives that long: the registrar reaches the phone through
+   * it). A keep only extends: a multi-line phone registers several AoRs over one connection, and
+   * the end (or a shorter refresh) of one must not cut the others off. Afterwards the idle
+   * timeout applies again. No-op for datagram transports and unknown ids.
+   */
+  keepConnection(id: number, forMs: number): void;
   /** Stop listening and close every connection. */
   close(): Promise<void>;
 }

@@ -142,6 +142,8 @@ export class UdpTransport implements Transport {
 
   closeConnection(): void {}
 
+  keepConnection(): void {}
+
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;

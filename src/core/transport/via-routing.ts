@@ -66,24 +66,41 @@ export interface ResponseRoute {
 
 /**
  * RFC 3261 §18.2.2 (with RFC 3581 §4) for a response whose top Via is `via`, answering a request
- * that arrived from `source` (when known):
- * - reliable: the connection the request came on if still open, else the `received` address (or
- *   the sent-by host) and the sent-by port (default for the transport);
- * - unreliable: `maddr` and the sent-by port; else `received` and `rport` (when it has a value)
- *   or the sent-by port; else the sent-by host and port.
+ * that arrived from `source` (when known). The arrival wins over what the Via claims (a Via is
+ * only the sender's word; its transport token may be stale, wrong, or one we do not serve):
+ * - over a connection (any stream transport): that connection while it is open, whatever
+ *   transport the Via names (§18.2.2: "the response MUST be sent using the existing
+ *   connection"); only once it has closed, a new connection of the same transport to the
+ *   source address (= `received`) and the sent-by port;
+ * - over a datagram socket, when the Via names that same transport: `maddr` and the sent-by
+ *   port; else `received` and `rport` (when it has a value) or the sent-by port;
+ * - over a datagram socket, when the Via names another transport (TCP, TLS, SCTP...): back over
+ *   the datagram socket to the source address and port. Never a new connection to a UDP sender.
+ * Without a source (a response relayed statelessly), the Via decides alone: reliable transports
+ * go to `received` (or the sent-by host) and the sent-by port, unreliable ones as above.
  */
 export function responseRoute(via: Via, source: MessageSource | undefined): ResponseRoute {
-  const protocol = via.transport;
+  if (source === undefined) return viaRoute(via, via.transport);
+  const protocol = source.protocol;
+  if (source.connectionId !== undefined) {
+    if (source.transport.hasConnection(source.connectionId))
+      return { protocol, address: source.remoteAddress, port: source.remotePort, connectionId: source.connectionId };
+    return {
+      protocol,
+      address: source.remoteAddress,
+      port: via.port ?? defaultPortFor(protocol),
+      connectionId: undefined,
+    };
+  }
+  if (via.transport === protocol) return viaRoute(via, protocol);
+  return { protocol, address: source.remoteAddress, port: source.remotePort, connectionId: undefined };
+}
+
+/** §18.2.2 from the Via alone, for a response sent over `protocol`. */
+function viaRoute(via: Via, protocol: string): ResponseRoute {
   const sentByPort = via.port ?? defaultPortFor(protocol);
   const received = via.params.get('received');
   if (isReliableProtocol(protocol)) {
-    if (
-      source !== undefined &&
-      source.connectionId !== undefined &&
-      source.transport.protocol === protocol &&
-      source.transport.hasConnection(source.connectionId)
-    )
-      return { protocol, address: source.remoteAddress, port: source.remotePort, connectionId: source.connectionId };
     const address = received ? normalizeIp(received) : bareHost(via.host);
     return { protocol, address, port: sentByPort, connectionId: undefined };
   }

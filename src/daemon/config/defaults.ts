@@ -82,6 +82,28 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       /** Largest SIP message accepted, bytes (header section + body); larger ones get 513. */
       max_message_size: 65535,
     },
+    /** TCP connections (Kamailio's tcp_* parameters); excess connections are closed at once, counted in net.tcp_*. */
+    tcp: {
+      /** Open connections in all, over every TCP listener, inbound and outbound (Kamailio tcp_max_connections). */
+      max_connections: 2048,
+      /**
+       * Inbound connections from one source address; 0 = no limit. An office of a few hundred
+       * phones behind one NAT shares one address, one connection each (two with RFC 5626
+       * outbound), while a single address cannot fill max_connections alone. (A load test with
+       * one connection per call from one address, siptest/sipp -t tn, needs it raised.)
+       */
+      max_connections_per_ip: 512,
+      /**
+       * Seconds without traffic before a connection is closed (Kamailio tcp_connection_lifetime).
+       * A connection with a live registration over it stays open until the registration expires.
+       */
+      idle_timeout: 120,
+      /**
+       * Seconds from a message's first byte to its last, and from accepting a connection to its
+       * first byte; a slower peer (slowloris) is disconnected (Kamailio tcp_msg_read_timeout).
+       */
+      message_timeout: 20,
+    },
     proxy: {
       /** "proxy" relays requests; "redirect" answers 302 with the registered contacts. */
       mode: 'proxy',

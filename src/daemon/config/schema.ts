@@ -107,6 +107,12 @@ export const configSchema = z.strictObject({
   limits: z.strictObject({
     max_message_size: z.number().int().min(1024).max(65535),
   }),
+  tcp: z.strictObject({
+    max_connections: z.number().int().min(1).max(1_000_000),
+    max_connections_per_ip: z.number().int().min(0).max(1_000_000),
+    idle_timeout: seconds(1, 86400),
+    message_timeout: seconds(1, 3600),
+  }),
   proxy: z.strictObject({
     mode: z.enum(['proxy', 'redirect']),
     record_route: z.boolean(),

@@ -5,6 +5,7 @@
  * service stores; the 200 lists every current binding with its expiry.
  */
 import { isSipUri, unescape, type MessageSource, type ServerTransaction, type SipRequest } from '../../core/index.js';
+import { keepConnectionOf } from '../../core/index.js';
 import type { RegistrarPolicy } from '../registrar/register.js';
 import { contactsForReply, processRegister } from '../registrar/register.js';
 import type { LocationService } from '../usrloc/location-service.js';
@@ -87,6 +88,8 @@ export class RegistrarHandler {
     if (!out.ok) return this.reject(st, out.status, out.reason, out.headers);
     if (this.opts.clampMinExpires) clampToMinimum(out.bindings, this.opts.policy.minExpires, now);
     this.location.apply(aor, out.bindings, [...out.added, ...out.updated], out.removed);
+    const lastExpiry = Math.max(now, ...[...out.added, ...out.updated].map((b) => b.expires));
+    keepConnectionOf(st.source, lastExpiry - now); // a TCP connection lives as long as its registration
     this.counters.accepted.inc();
     const headers: Array<[string, string]> = contactsForReply(out.bindings, now).map((c) => ['Contact', c]);
     headers.push(['Date', new Date(now).toUTCString()]);

@@ -57,7 +57,18 @@ ban_time = 300           # seconds
 exempt = ["10.0.0.0/8"]  # [[]] addresses or CIDR prefixes never limited or banned
 
 [limits]
-max_message_size = 65535 # bytes; a larger request gets 513 (1024 to 65535)
+max_message_size = 65535 # bytes; a larger request gets 513 (1024 to 65535); on TCP, a stream
+                         # announcing more is answered 513 and closed
+
+[tcp]                    # excess connections are closed at once, counted in net.tcp_*
+max_connections = 2048   # open connections in all (Kamailio tcp_max_connections)
+max_connections_per_ip = 512  # inbound from one address: room for an office of phones behind
+                         # one NAT, while one address cannot fill max_connections; 0 = no limit
+                         # (raise it for load tests with -t tn from one address)
+idle_timeout = 120       # seconds without traffic before a connection is closed (Kamailio
+                         # tcp_connection_lifetime); one with a live registration stays open
+message_timeout = 20     # seconds for a whole message from its first byte, and for a new
+                         # connection's first byte (slowloris; Kamailio tcp_msg_read_timeout)
 
 [proxy]
 mode = "proxy"           # or "redirect" (302 with the registered contacts)
@@ -131,7 +142,12 @@ domain.
 ACL rules (\fB[[acl]]\fR prefix, group): a call to a Request-URI user starting with the prefix
 needs the authenticated caller in the group (grp table), else 403.
 .PP
-NAT: responses go where the request came from (RFC 3581). A REGISTER with a private Contact
+NAT: responses go where the request came from (RFC 3261 \(sc18.2.2, RFC 3581), whatever transport
+its Via names: over the TCP connection it arrived on while that is open (only once it has closed,
+over a new connection to its source address and Via port), or from the UDP socket it arrived on
+(to its source address and its rport, or the Via port; when the Via names another transport
+such as TCP or TLS, to its source port). sipd never opens a connection to answer a UDP request.
+A REGISTER with a private Contact
 address, or whose top Via is not its source address and port (Kamailio's nat_uac_test 19), is
 stored with its source as received, and requests for it go there (TCP: over its connection).
 .B nat.keepalive_interval
@@ -215,7 +231,14 @@ core.fwd_requests, core.fwd_replies, core.drop_requests, core.drop_replies, core
 core.err_replies, core.parse_errors, tm.uas_transactions, tm.uac_transactions, tm.current,
 tm.timeouts, usrloc.registered_users, usrloc.registered_contacts, registrar.accepted_regs,
 registrar.rejected_regs, auth.challenges, auth.successes, auth.failures, security.bans,
-security.banned, security.rate_limited.`;
+security.banned, security.rate_limited, net.messages_in, net.messages_out, net.bytes_in,
+net.bytes_out, net.parse_errors, net.keepalives, net.send_errors, net.tcp_connections (open now).
+TCP connections refused or closed by sipd, by reason:
+net.tcp_refused_max (tcp.max_connections open), net.tcp_refused_per_ip
+(tcp.max_connections_per_ip open from that address), net.tcp_closed_idle (tcp.idle_timeout),
+net.tcp_closed_slow (tcp.message_timeout), net.tcp_closed_bad (an unparseable message: answered
+400 when it was a request, then closed), net.tcp_cutoffs (above limits.max_message_size or an
+endless header section).`;
 
 const signals = String.raw`.TP
 .BR SIGTERM ", " SIGINT

@@ -116,6 +116,43 @@ describe('responseRoute (§18.2.2)', () => {
     });
   });
 
+  test('the arrival wins: a UDP request whose Via says TCP (or TLS, SCTP) is answered over UDP to its source', () => {
+    for (const proto of ['TCP', 'TLS', 'SCTP']) {
+      const v = via(`SIP/2.0/${proto} 10.0.0.1:5090;received=203.0.113.5;branch=z9hG4bK1`);
+      assert.deepEqual(responseRoute(v, source(udp, '203.0.113.5', 40000)), {
+        protocol: 'UDP',
+        address: '203.0.113.5',
+        port: 40000,
+        connectionId: undefined,
+      });
+    }
+  });
+
+  test('the arrival wins: a TCP request whose Via says UDP is answered on its connection', () => {
+    const v = via('SIP/2.0/UDP 10.0.0.1:5090;received=203.0.113.5;rport=41000;maddr=192.0.2.99;branch=z9hG4bK1');
+    tcp.openConnections.add(18);
+    assert.deepEqual(responseRoute(v, source(tcp, '203.0.113.5', 41000, 18)), {
+      protocol: 'TCP',
+      address: '203.0.113.5',
+      port: 41000,
+      connectionId: 18,
+    });
+    // Closed: a new TCP connection to the source address and the sent-by port (§18.2.2), never UDP.
+    tcp.closeConnection(18);
+    assert.deepEqual(responseRoute(v, source(tcp, '203.0.113.5', 41000, 18)), {
+      protocol: 'TCP',
+      address: '203.0.113.5',
+      port: 5090,
+      connectionId: undefined,
+    });
+  });
+
+  test('a UDP request whose Via says UDP keeps the RFC rules (received + rport, or the sent-by port)', () => {
+    const src = source(udp, '203.0.113.5', 40000);
+    assert.equal(responseRoute(via('SIP/2.0/UDP 10.0.0.1:5090;received=203.0.113.5;rport=40000'), src).port, 40000);
+    assert.equal(responseRoute(via('SIP/2.0/UDP 10.0.0.1:5090;received=203.0.113.5'), src).port, 5090);
+  });
+
   test('viaFor writes sent-by, branch and rport', () => {
     assert.equal(viaFor(udp, 'z9hG4bKx'), 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx;rport');
     assert.equal(viaFor(tcp, 'z9hG4bKy', { rport: false }), 'SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKy');
