@@ -72,8 +72,9 @@ export interface ResponseRoute {
  *   transport the Via names (§18.2.2: "the response MUST be sent using the existing
  *   connection"); only once it has closed, a new connection of the same transport to the
  *   source address (= `received`) and the sent-by port;
- * - over a datagram socket, when the Via names that same transport: `maddr` and the sent-by
- *   port; else `received` and `rport` (when it has a value) or the sent-by port;
+ * - over a datagram socket, when the Via names that same transport: the source address (what
+ *   `received` records; a `maddr` is ignored, so a stranger cannot aim our responses at a third
+ *   party), the source port when the Via has `rport` (RFC 3581 §4), else the sent-by port;
  * - over a datagram socket, when the Via names another transport (TCP, TLS, SCTP...): back over
  *   the datagram socket to the source address and port. Never a new connection to a UDP sender.
  * Without a source (a response relayed statelessly), the Via decides alone: reliable transports
@@ -92,8 +93,13 @@ export function responseRoute(via: Via, source: MessageSource | undefined): Resp
       connectionId: undefined,
     };
   }
-  if (via.transport === protocol) return viaRoute(via, protocol);
-  return { protocol, address: source.remoteAddress, port: source.remotePort, connectionId: undefined };
+  // A datagram is answered to the address it came from, whatever the Via claims: a `maddr` or a
+  // sent-by host naming someone else would let a stranger reflect our (larger) responses off sipd
+  // onto a third party. RFC 3581 §4: with `rport`, to the source port too; without it, the sent-by
+  // port (§18.2.2) on the source address.
+  const port =
+    via.transport !== protocol || via.params.has('rport') ? source.remotePort : (via.port ?? defaultPortFor(protocol));
+  return { protocol, address: source.remoteAddress, port, connectionId: undefined };
 }
 
 /** §18.2.2 from the Via alone, for a response sent over `protocol`. */

@@ -97,6 +97,18 @@ describe('responseRoute (§18.2.2)', () => {
     assert.deepEqual([r.address, r.port], ['239.255.255.1', 5070]);
   });
 
+  test('a datagram with a maddr (or a foreign sent-by) is answered to its source, not to a third party', () => {
+    const v = via('SIP/2.0/UDP 192.0.2.50:5070;maddr=192.0.2.99;received=203.0.113.5;branch=z9hG4bK1');
+    assert.deepEqual(responseRoute(v, source(udp, '203.0.113.5', 40000)), {
+      protocol: 'UDP',
+      address: '203.0.113.5',
+      port: 5070,
+      connectionId: undefined,
+    });
+    const r = via('SIP/2.0/UDP 192.0.2.50:5070;maddr=192.0.2.99;received=203.0.113.5;rport=40000;branch=z9hG4bK1');
+    assert.deepEqual(responseRoute(r, source(udp, '203.0.113.5', 40000)).address, '203.0.113.5');
+  });
+
   test('unreliable: plain sent-by', () => {
     const r = responseRoute(via('SIP/2.0/UDP [2001:db8::5]:5062;branch=z9hG4bK1'), undefined);
     assert.deepEqual([r.address, r.port], ['2001:db8::5', 5062]);
