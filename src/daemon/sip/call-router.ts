@@ -20,7 +20,7 @@ import {
 import type { LocationService } from '../usrloc/location-service.js';
 import type { AuthGuard, AuthOutcome } from './auth-guard.js';
 import type { Directory } from './directory.js';
-import type { Myself } from './myself.js';
+import { hasForeignMaddr, type Myself } from './myself.js';
 import { branchFor } from './nat.js';
 import { ProxyContext, type BranchTarget, type ProxyEnvironment } from './proxy-context.js';
 
@@ -103,8 +103,7 @@ export class CallRouter {
       // §19.1.1: maddr overrides the host; `sip:bob@our.domain;maddr=elsewhere` must not send
       // anything elsewhere (a local user's branches use the registered contacts, but refuse it
       // plainly rather than rely on every path ignoring it).
-      const maddr = ruri.params.get('maddr');
-      if (maddr !== undefined && (maddr === null || !this.myself?.isHost(maddr))) {
+      if (hasForeignMaddr(ruri, this.myself)) {
         this.denied(st, 'maddr in Request-URI');
         return;
       }
@@ -203,7 +202,8 @@ export class CallRouter {
 
   /**
    * Branches for a URI: a user of one of our domains is looked up here (aliases, location)
-   * rather than sent out and back in; anything else is relayed as is.
+   * rather than sent out and back in; anything else is relayed as is (a forwarding target is the
+   * operator's data, usr_preferences, so a maddr in it is theirs too).
    */
   private targetsFor(uri: string): BranchTarget[] {
     let parsed;

@@ -36,7 +36,7 @@ import {
 } from '../../core/index.js';
 import type { LocationService } from '../usrloc/location-service.js';
 import type { CallRouter } from './call-router.js';
-import type { Myself } from './myself.js';
+import { hasForeignMaddr, type Myself } from './myself.js';
 import { branchFor } from './nat.js';
 import type { Protection } from './protection.js';
 import { ProxyContext, type ProxyEnvironment } from './proxy-context.js';
@@ -289,7 +289,7 @@ export class RequestRouter implements TransactionLayerUser {
       st.reply(404, 'Not Here');
       return;
     }
-    if (this.foreignMaddr(req)) {
+    if (hasForeignMaddr(req.requestUri(), this.me)) {
       this.d.counters.relayDenied.inc();
       st.reply(403, 'Forbidden: maddr in Request-URI');
       return;
@@ -326,7 +326,7 @@ export class RequestRouter implements TransactionLayerUser {
     // As for other in-dialog requests: only along a route set that named us with our mark for
     // the dialog (no open relay). An ACK gets no response: the others are dropped silently.
     const route = this.looseRoute(req);
-    if (route !== 'ours' || req.toTag() === undefined || this.foreignMaddr(req)) {
+    if (route !== 'ours' || req.toTag() === undefined || hasForeignMaddr(req.requestUri(), this.me)) {
       (route === 'none' ? this.d.counters.dropped : this.d.counters.relayDenied).inc();
       return;
     }
@@ -346,13 +346,6 @@ export class RequestRouter implements TransactionLayerUser {
       this.tl.transport.sendRequest(req, { ...dest, transport: sendTarget.transport });
       this.d.counters.fwdRequests.inc();
     })().catch(() => this.d.counters.dropped.inc());
-  }
-
-  /** The Request-URI has a maddr naming a host that is not us (§19.1.1: it would override the host). */
-  private foreignMaddr(req: SipRequest): boolean {
-    const u = req.requestUri();
-    const maddr = isSipUri(u) ? u.params.get('maddr') : undefined;
-    return maddr !== undefined && (maddr === null || !this.me?.isHost(maddr));
   }
 
   private failed(st: ServerTransaction, err: unknown): void {

@@ -18,22 +18,17 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
-  createRequest,
-  isSipUri,
-  newBranch,
-  nextHopUri,
+  createResponse,
   parseMessage,
   RouteMarks,
   serialize,
-  createResponse,
-  viaFor,
   type SipRequest,
   type SipResponse,
 } from '../../../src/core/index.js';
-import { resolveNextHop } from '../../../src/daemon/sip/resolve.js';
+import { dialogSides, sendInDialog } from '../../helpers/dialog.js';
 import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';
 import { sleep, TcpPeer, UdpPeer, waitFor } from '../../helpers/net.js';
-import { TestUA, type ProxyAddress } from '../../helpers/test-ua.js';
+import { TestUA } from '../../helpers/test-ua.js';
 
 const SECRET = 'relay-hardening test cluster secret';
 const FOREIGN = '127.0.0.2';
@@ -98,81 +93,6 @@ function raw(o: RawInit): { text: string; callId: string } {
     '',
   ].join('\r\n');
   return { text, callId };
-}
-
-/** Where a UA sends an in-dialog request: its first Route (loose router), else its target. */
-async function destOf(req: SipRequest): Promise<ProxyAddress> {
-  const hop = nextHopUri(req);
-  if (!isSipUri(hop)) throw new Error('next hop is not a SIP URI');
-  const d = await resolveNextHop(hop);
-  return { host: d.address, port: d.port, protocol: (d.protocol ?? 'UDP') as 'UDP' | 'TCP' };
-}
-
-/** One side's view of an established dialog (RFC 3261 §12.1). */
-interface DialogSide {
-  ua: TestUA;
-  callId: string;
-  local: string;
-  remote: string;
-  target: string;
-  routes: string[];
-  cseq: number;
-}
-
-/** The caller's and the callee's dialog state after a 2xx to `invite` (as the callee received it). */
-function dialogSides(caller: TestUA, callee: TestUA, res: SipResponse, invite: SipRequest) {
-  const contactOf = (m: SipRequest | SipResponse) => {
-    const c = m.contacts();
-    if (c === '*' || c.length === 0) throw new Error('no Contact');
-    return c[0]!.uriText;
-  };
-  const callerSide: DialogSide = {
-    ua: caller,
-    callId: res.callId(),
-    local: res.get('from')!,
-    remote: res.get('to')!,
-    target: contactOf(res),
-    routes: res.getAll('record-route').reverse(),
-    cseq: res.cseq().seq,
-  };
-  const calleeSide: DialogSide = {
-    ua: callee,
-    callId: res.callId(),
-    local: res.get('to')!,
-    remote: res.get('from')!,
-    target: contactOf(invite),
-    routes: invite.getAll('record-route'),
-    cseq: 100,
-  };
-  return { callerSide, calleeSide };
-}
-
-function inDialog(d: DialogSide, method: string, routes = d.routes): SipRequest {
-  if (method !== 'ACK') d.cseq++;
-  const req = createRequest({
-    method,
-    uri: d.target,
-    via: viaFor(d.ua.transport, newBranch()),
-    from: d.local,
-    to: d.remote,
-    callId: d.callId,
-    cseq: d.cseq,
-    contact: method === 'INVITE' ? `<${d.ua.contactUri}>` : undefined,
-  });
-  for (const r of routes) req.append('Route', r);
-  return req;
-}
-
-/** Send an in-dialog request along the route set; ACK a 2xx to a re-INVITE. */
-async function sendInDialog(d: DialogSide, method: string, routes = d.routes): Promise<SipResponse> {
-  const req = inDialog(d, method, routes);
-  const res = await d.ua.send(req, { dest: await destOf(req) });
-  if (method === 'INVITE' && res.status >= 200 && res.status < 300) {
-    const ack = inDialog(d, 'ACK', routes);
-    const dest = await destOf(ack);
-    d.ua.layer.sendRequest(ack, { address: dest.host, port: dest.port, protocol: dest.protocol });
-  }
-  return res;
 }
 
 describe('no relay for strangers', () => {
