@@ -15,7 +15,9 @@
  * pre-load a Route.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   createResponse,
@@ -25,7 +27,9 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../../src/core/index.js';
+import { ROUTE_KEY_FILE } from '../../../src/daemon/sip/route-secret.js';
 import { dialogSides, sendInDialog } from '../../helpers/dialog.js';
+import { freeUdpPort } from '../../helpers/procs.js';
 import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';
 import { sleep, TcpPeer, UdpPeer, waitFor } from '../../helpers/net.js';
 import { TestUA } from '../../helpers/test-ua.js';
@@ -463,5 +467,47 @@ describe('no relay for strangers', () => {
     } finally {
       await friend.close();
     }
+  });
+});
+
+describe('signed Record-Route across a restart (auth.secret = "")', () => {
+  let h: SipdHarness;
+  let alice: TestUA;
+  let bob: TestUA;
+  before(async () => {
+    // A fixed port, so that the Record-Route of a call made before the restart still names sipd.
+    const port = await freeUdpPort();
+    h = await SipdHarness.start({
+      users: [
+        ['alice', 'alice-pw'],
+        ['bob', 'bob-pw'],
+      ],
+      listen: [`udp:127.0.0.1:${port}`],
+      config: '[timers]\ndrain_ms = 500\n',
+    });
+    alice = await TestUA.create({ user: 'alice', password: 'alice-pw', domain: DOMAIN, proxy: h.proxy() });
+    bob = await TestUA.create({ user: 'bob', password: 'bob-pw', domain: DOMAIN, proxy: h.proxy() });
+    assert.equal((await bob.register({ expires: 600 })).status, 200);
+  });
+  after(async () => {
+    await alice.close();
+    await bob.close();
+    await h.stop();
+  });
+
+  test('the generated key is kept in DATA_DIR/route-mark.key (0600): a call survives the restart', async () => {
+    bob.invitePolicy = { kind: 'answer' };
+    const call = alice.call('bob');
+    const res = await call.final;
+    assert.equal(res.status, 200);
+    await call.ack(res);
+    const keyFile = join(h.dir, 'data', ROUTE_KEY_FILE);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    const key = readFileSync(keyFile, 'utf8');
+    await h.restart();
+    assert.equal(readFileSync(keyFile, 'utf8'), key, 'the same key after the restart');
+    const bye = await call.bye(res);
+    assert.equal(bye.status, 200, 'the BYE of a call set up before the restart is relayed');
+    assert.ok(bob.requests('BYE').some((r) => r.callId() === call.callId));
   });
 });
