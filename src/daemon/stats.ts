@@ -187,4 +187,5 @@ export function registerCoreStats(reg: StatsRegistry): void {
   c('security', 'bans', 'sources banned');
   reg.gauge('security', 'banned', undefined, 'sources banned now');
   c('security', 'rate_limited', 'requests dropped by the per-source rate limit');
+  c('security', 'relay_denied', 'requests refused (403) or ACKs dropped that would relay for a stranger');
 }

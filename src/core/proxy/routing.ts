@@ -6,6 +6,7 @@
 import { formatNameAddr, type NameAddr } from '../grammar/name-addr.js';
 import { isSipUri, type SipUri, type Uri } from '../grammar/uri.js';
 import type { SipRequest } from '../message/message.js';
+import { ROUTE_MARK_PARAM } from './route-mark.js';
 
 /** Does this URI designate us (one of our addresses/ports, or a Record-Route we inserted)? */
 export type IsLocalUri = (uri: SipUri) => boolean;
@@ -61,11 +62,12 @@ export function decrementMaxForwards(req: SipRequest): void {
 
 /**
  * §16.6 step 4: a Record-Route URI for this proxy, with `lr` (RFC 3261 §19.1.1). `transport`
- * names the transport it was received on when not UDP, so in-dialog requests come back over it.
+ * names the transport it was received on when not UDP, so in-dialog requests come back over it;
+ * `mark` is the dialog's signature (route-mark.ts), in the `sig` parameter.
  */
-export function recordRouteUri(host: string, port: number, transport: string): string {
+export function recordRouteUri(host: string, port: number, transport: string, mark?: string): string {
   const t = transport.toLowerCase();
-  return `<sip:${host}:${port}${t === 'udp' ? '' : ';transport=' + t};lr>`;
+  return `<sip:${host}:${port}${t === 'udp' ? '' : ';transport=' + t};lr${mark ? `;${ROUTE_MARK_PARAM}=${mark}` : ''}>`;
 }
 
 /**

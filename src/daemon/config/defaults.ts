@@ -27,8 +27,11 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       /** Seconds a nonce stays valid; an older one gets a new challenge with stale=true. */
       nonce_expires: 300,
       /**
-       * HMAC key of the nonces. Give every sipd of a cluster the same one so each accepts the
-       * others' nonces; '' = a random key per start (nonces do not survive a restart).
+       * HMAC key of the nonces and of the Record-Route marks (signed Record-Route: in-dialog
+       * requests are relayed only for dialogs sipd record-routed). Give every sipd of a cluster
+       * the same one so each accepts the others' nonces and dialogs; '' = nonces: a random key per
+       * start (they do not survive a restart); marks: a key generated once and kept in
+       * DATA_DIR/route-mark.key (mode 0600), so that calls survive a restart.
        */
       secret: '',
       algorithms: ['MD5'] as string[],

@@ -1,6 +1,8 @@
 /**
  * Initial requests other than REGISTER (architecture.md pipeline steps 3 and 5):
- * - for a domain we do not serve: relayed only for authenticated local users (no open relay);
+ * - for a domain we do not serve, with a pre-loaded Route left after ours (a foreign hop), or
+ *   with a Request-URI whose maddr names another host: relayed only for authenticated local
+ *   users (no open relay);
  * - for a local user: caller authentication (407) for local callers, alias resolution (dbaliases),
  *   ACL prefix rules (grp), unconditional forwarding (usr_preferences `cfu`), location lookup
  *   (404 unknown user, 480 not registered), then redirect (302) or parallel forking to every
@@ -18,6 +20,7 @@ import {
 import type { LocationService } from '../usrloc/location-service.js';
 import type { AuthGuard, AuthOutcome } from './auth-guard.js';
 import type { Directory } from './directory.js';
+import { hasForeignMaddr, type Myself } from './myself.js';
 import { branchFor } from './nat.js';
 import { ProxyContext, type BranchTarget, type ProxyEnvironment } from './proxy-context.js';
 
@@ -35,6 +38,11 @@ type Caller = { username: string; domain: string };
 export const FORWARD_ATTRIBUTES = { unconditional: 'cfu', busy: 'cfb', noAnswer: 'cfna' } as const;
 
 export class CallRouter {
+  /** Our addresses and domains, set when the listeners are bound (a maddr naming us is harmless). */
+  myself: Myself | undefined;
+  /** Counts refusals (security.relay_denied). */
+  onRelayDenied: (() => void) | undefined;
+
   constructor(
     private readonly env: ProxyEnvironment,
     private readonly directory: Directory,
@@ -44,6 +52,11 @@ export class CallRouter {
     /** remembers the proxy context of a server transaction, for CANCEL */
     private readonly contexts: WeakMap<ServerTransaction, ProxyContext>,
   ) {}
+
+  /** Whether `host` is one of the domains we serve (config or domain table). */
+  servesDomain(host: string): boolean {
+    return this.directory.isLocalDomain(host);
+  }
 
   /** Route one initial request; synchronous unless the database must be asked about a user. */
   route(req: SipRequest, st: ServerTransaction): void | Promise<void> {
@@ -79,6 +92,22 @@ export class CallRouter {
   private routeFrom(req: SipRequest, st: ServerTransaction, caller: Caller | undefined): void | Promise<void> {
     const ruri = req.requestUri() as SipUri;
     const domain = ruri.host.toLowerCase();
+    if (!caller) {
+      // Our own Route values are gone (request-router): any left is a hop the sender chose, and
+      // the request would go there whatever its Request-URI (§16.6 step 7). Kamailio's default
+      // script answers the same ("Preload Route denied").
+      if (req.has('route')) {
+        this.denied(st, 'Preload Route denied');
+        return;
+      }
+      // §19.1.1: maddr overrides the host; `sip:bob@our.domain;maddr=elsewhere` must not send
+      // anything elsewhere (a local user's branches use the registered contacts, but refuse it
+      // plainly rather than rely on every path ignoring it).
+      if (hasForeignMaddr(ruri, this.myself)) {
+        this.denied(st, 'maddr in Request-URI');
+        return;
+      }
+    }
     if (!this.directory.isLocalDomain(domain)) {
       if (!caller) {
         st.reply(403, 'Relaying Forbidden');
@@ -173,7 +202,8 @@ export class CallRouter {
 
   /**
    * Branches for a URI: a user of one of our domains is looked up here (aliases, location)
-   * rather than sent out and back in; anything else is relayed as is.
+   * rather than sent out and back in; anything else is relayed as is (a forwarding target is the
+   * operator's data, usr_preferences, so a maddr in it is theirs too).
    */
   private targetsFor(uri: string): BranchTarget[] {
     let parsed;
@@ -196,6 +226,12 @@ export class CallRouter {
     if (!v) return undefined;
     if (/^(sips?|tel):/i.test(v)) return v;
     return v.includes('@') ? `sip:${v}` : `sip:${v}@${domain}`;
+  }
+
+  /** 403 for a request that would make sipd relay for a stranger. */
+  private denied(st: ServerTransaction, why: string): void {
+    this.onRelayDenied?.();
+    st.reply(403, `Forbidden: ${why}`);
   }
 
   /** A CANCEL came while we were looking things up: it was answered with 487 already. */

@@ -5,7 +5,7 @@
  * Record-Route values (loose routing, §16.4) and for requests addressed to the server itself.
  */
 import { networkInterfaces } from 'node:os';
-import { bareHost, type SipUri, type Transport } from '../../core/index.js';
+import { bareHost, isSipUri, type SipUri, type Transport, type Uri } from '../../core/index.js';
 
 export class Myself {
   private readonly hosts = new Set<string>();
@@ -36,4 +36,13 @@ export class Myself {
       uri.port ?? (uri.scheme === 'sips' || uri.params.get('transport')?.toLowerCase() === 'tls' ? 5061 : 5060);
     return this.ports.has(port);
   }
+}
+
+/**
+ * The URI has a `maddr` that names a host other than us (§19.1.1: maddr overrides the host, so it
+ * would make sipd send wherever the sender wrote). Before the listeners are bound every maddr counts.
+ */
+export function hasForeignMaddr(uri: Uri, me: Myself | undefined): boolean {
+  const maddr = isSipUri(uri) ? uri.params.get('maddr') : undefined;
+  return maddr !== undefined && (maddr === null || me?.isHost(maddr) !== true);
 }

@@ -23,6 +23,7 @@ import {
   type BestResponse,
   type ClientTransaction,
   type ClientTransactionUser,
+  type RouteMarks,
   type Destination,
   type MessageSource,
   type ServerTransaction,
@@ -53,8 +54,13 @@ export interface ProxyEnvironment {
   readonly tl: TransactionLayer;
   /** Where to send for a next-hop URI (RFC 3263 without NAPTR/SRV: host, port, transport). */
   resolve(uri: SipUri): Promise<Destination>;
-  /** Record-Route values for a request received from `inbound` and sent over `outbound`, top first. */
-  recordRoute(inbound: MessageSource, outbound: Transport): string[];
+  /** Signs and checks the dialog marks of our Record-Route values (auth.secret). */
+  readonly routeMarks: RouteMarks;
+  /**
+   * Record-Route values for a request received from `inbound` and sent over `outbound`, top
+   * first, each carrying the dialog's `mark`.
+   */
+  recordRoute(inbound: MessageSource, outbound: Transport, mark: string): string[];
   /** Proxy Timer C for INVITE branches, ms (0 = none). */
   readonly timerC: number;
   /**
@@ -196,7 +202,10 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
       }
       const target = this.env.tl.transport.targetForRequest(dest);
       if (this.recordRoute) {
-        const rr = this.env.recordRoute(this.server.source, target.transport);
+        // The mark lets sipd (and every node sharing auth.secret) recognise the dialog's
+        // in-dialog requests without state (route-mark.ts): Call-ID and the initial From tag.
+        const mark = this.env.routeMarks.mark({ callId: req.callId(), fromTag: req.fromTag() ?? '' });
+        const rr = this.env.recordRoute(this.server.source, target.transport, mark);
         for (let i = rr.length - 1; i >= 0; i--) req.prepend('record-route', rr[i]!);
       }
       // Step 8: our Via, with a new branch.

@@ -2,11 +2,15 @@
  * sipd's transaction user: every request and stray response the transaction layer hands up goes
  * through here (architecture.md, "sipd's routing pipeline"):
  * 1. protection (ban list, per-source rate limit) and sanity (§16.3: 400, 416, 483, 420, 513);
- *    OPTIONS to the server itself is answered 200;
- * 2. loose routing (§16.4): our own Route values are removed; in-dialog requests (To tag) follow
- *    the rest of the route set, statefully (ACK for 2xx statelessly);
- * 3. CANCEL cancels the matching INVITE's branches (§16.10);
- * 4. REGISTER goes to the registrar, other initial requests to the call router.
+ * 2. loose routing (§16.4): our own Route values are removed; OPTIONS to the server itself is
+ *    answered 200 (before any authentication: phones use it as a keepalive);
+ * 3. in-dialog requests (To tag) follow the rest of the route set, statefully (ACK for 2xx
+ *    statelessly), only when our Route values carry a valid mark for their dialog (signed
+ *    Record-Route, core/proxy/route-mark.ts): sipd relays no in-dialog request for a dialog it
+ *    did not record-route;
+ * 4. CANCEL cancels the matching INVITE's branches (§16.10);
+ * 5. REGISTER goes to the registrar, other initial requests to the call router.
+ * Responses are forwarded only through a client transaction: a stray response is dropped.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -26,12 +30,13 @@ import {
   type ServerTransaction,
   type SipRequest,
   type SipResponse,
+  type SipUri,
   type TransactionLayer,
   type TransactionLayerUser,
 } from '../../core/index.js';
 import type { LocationService } from '../usrloc/location-service.js';
 import type { CallRouter } from './call-router.js';
-import type { Myself } from './myself.js';
+import { hasForeignMaddr, type Myself } from './myself.js';
 import { branchFor } from './nat.js';
 import type { Protection } from './protection.js';
 import { ProxyContext, type ProxyEnvironment } from './proxy-context.js';
@@ -46,12 +51,13 @@ export interface RouterCounters {
   reply(status: number): void;
   dropped: Counter;
   droppedReplies: Counter;
-  fwdReplies: Counter;
   errors: Counter;
   parseErrors: Counter;
   /** malformed responses (dropped) */
   badReplies: Counter;
   rateLimited: Counter;
+  /** requests refused (403) or ACKs dropped because relaying them would serve a stranger */
+  relayDenied: Counter;
   fwdRequests: Counter;
   serverTransactions: Counter;
 }
@@ -71,13 +77,31 @@ export interface RouterDeps {
   onError(err: unknown, what: string): void;
 }
 
+/**
+ * What route information preprocessing (§16.4) found: no Route value (nor a strict router's
+ * Request-URI) named us; ours were removed (in-dialog: each with a valid mark); or an in-dialog
+ * request named us without a valid mark for its dialog (nothing removed; not relayed).
+ */
+type RouteCheck = 'none' | 'ours' | 'unsigned';
+
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE, PRACK';
 
 export class RequestRouter implements TransactionLayerUser {
-  /** Set when the listeners are bound (ready hook). */
-  myself: Myself | undefined;
+  private me: Myself | undefined;
 
-  constructor(private readonly d: RouterDeps) {}
+  constructor(private readonly d: RouterDeps) {
+    d.calls.onRelayDenied = () => d.counters.relayDenied.inc();
+  }
+
+  /** Set when the listeners are bound (ready hook); the call router needs it too (maddr). */
+  set myself(m: Myself | undefined) {
+    this.me = m;
+    this.d.calls.myself = m;
+  }
+
+  get myself(): Myself | undefined {
+    return this.me;
+  }
 
   private get tl(): TransactionLayer {
     return this.d.env.tl;
@@ -117,13 +141,15 @@ export class RequestRouter implements TransactionLayerUser {
     }
     // §16.2: a stateful proxy answers an INVITE with 100 Trying (at once, as Kamailio's auto_inv_100).
     if (req.method === 'INVITE') st.reply(100);
-    const routed = this.looseRoute(req);
-    if (req.toTag() !== undefined) {
-      this.inDialog(req, st, routed);
-      return;
-    }
+    const route = this.looseRoute(req);
+    // After §16.4, so that an in-dialog OPTIONS from a strict router (R-URI = our Record-Route)
+    // goes on; before the call router, so that nobody is challenged for a keepalive.
     if (req.method === 'OPTIONS' && this.isForMe(req)) {
       this.options(st);
+      return;
+    }
+    if (req.toTag() !== undefined) {
+      this.inDialog(req, st, route);
       return;
     }
     // Synchronous when everything needed is in memory; a promise only when the database is asked.
@@ -145,23 +171,16 @@ export class RequestRouter implements TransactionLayerUser {
 
   private readonly settled = (): void => this.d.busy(-1);
 
+  /**
+   * A response that matches no client transaction is dropped (counted in core.drop_replies).
+   * Forwarding it because its top Via names us would let anyone reflect traffic off sipd to the
+   * address in the second Via. Responses are forwarded only through a transaction: §16.7 with
+   * RFC 6026, whose Accepted state keeps an INVITE client transaction for 64·T1 after its first
+   * 2xx, so the callee's 2xx retransmissions still reach the caller through it.
+   */
   onStrayResponse(res: SipResponse): void {
-    // §16.7 step 3 / RFC 6026: a response for no transaction (2xx retransmissions after the
-    // transaction ended) is forwarded statelessly when its top Via is ours.
     this.d.counters.reply(res.status);
-    const via = res.topVia();
-    if (!via || !this.myself?.isHost(via.host) || res.count('via') < 2) {
-      this.d.counters.droppedReplies.inc();
-      return;
-    }
-    const out = res.clone();
-    out.removeFirst('via');
-    try {
-      this.tl.sendStatelessResponse(out);
-      this.d.counters.fwdReplies.inc();
-    } catch {
-      this.d.counters.droppedReplies.inc();
-    }
+    this.d.counters.droppedReplies.inc();
   }
 
   onParseError(err: SipParseError, raw: Buffer, source: MessageSource, msg: AnyMessage | undefined): void {
@@ -195,17 +214,22 @@ export class RequestRouter implements TransactionLayerUser {
    * Route information preprocessing (§16.4): a strict router upstream puts our Record-Route URI
    * in the Request-URI and the real one at the end of the route set; put it back. Then remove
    * our own Route values from the top (two of them after double Record-Route).
+   *
+   * For an in-dialog request (To tag) each of our values must carry a valid mark for the
+   * request's dialog (Call-ID and the From or To tag, route-mark.ts); otherwise nothing is
+   * removed and the answer is 'unsigned'. An initial request may name us without a mark (a phone
+   * with sipd as its outbound proxy preloads that Route).
    */
-  private looseRoute(req: SipRequest): boolean {
+  private looseRoute(req: SipRequest): RouteCheck {
+    const me = this.me;
+    if (!me) return 'none';
+    const inDialog = req.toTag() !== undefined;
+    const signed = (uri: SipUri): boolean =>
+      !inDialog || this.d.env.routeMarks.verifyUri(uri, req.callId(), [req.fromTag() ?? '', req.toTag()]);
     let removed = false;
     const ruri = req.requestUri();
-    if (
-      isSipUri(ruri) &&
-      ruri.user === undefined &&
-      ruri.params.has('lr') &&
-      req.has('route') &&
-      this.myself?.isUri(ruri)
-    ) {
+    if (isSipUri(ruri) && ruri.user === undefined && ruri.params.has('lr') && req.has('route') && me.isUri(ruri)) {
+      if (!signed(ruri)) return 'unsigned';
       const routes = req.routes();
       req.uri = routes[routes.length - 1]!.uriText;
       req.removeAll('route');
@@ -219,16 +243,22 @@ export class RequestRouter implements TransactionLayerUser {
       const routes = req.routes();
       if (routes.length === 0) break;
       const top = routes[0]!.uri;
-      if (!isSipUri(top) || !this.myself?.isUri(top)) break;
+      if (!isSipUri(top) || !me.isUri(top)) break;
+      if (!signed(top)) return 'unsigned';
       req.removeFirst('route');
       removed = true;
     }
-    return removed;
+    return removed ? 'ours' : 'none';
   }
 
+  /**
+   * A request for the server itself: no user part, and a domain we serve (whatever the port: a
+   * phone writes `sip:DOMAIN` and means its registrar) or one of our addresses with one of our ports.
+   */
   private isForMe(req: SipRequest): boolean {
     const u = req.requestUri();
-    return isSipUri(u) && u.user === undefined && this.myself?.isUri(u) === true;
+    if (!isSipUri(u) || u.user !== undefined) return false;
+    return this.d.calls.servesDomain(u.host) || this.me?.isUri(u) === true;
   }
 
   private options(st: ServerTransaction): void {
@@ -242,14 +272,26 @@ export class RequestRouter implements TransactionLayerUser {
   }
 
   /**
-   * In-dialog requests follow the route set when it named us (we record-routed the dialog, or the
-   * UA uses us as its outbound proxy). Otherwise they are not ours (404, as Kamailio's default
-   * script): relaying a request just because it has a To tag and someone else's Route would make
-   * sipd an open relay.
+   * In-dialog requests follow the route set only when it named us with our mark for their dialog
+   * (we record-routed it). A Route naming us without a valid mark is refused (403); a request
+   * that does not name us at all is not ours (404, as Kamailio's default script, §12.2.2 leaves
+   * it to the UAS). Relaying a request just because it has a To tag and a Route naming us would
+   * make sipd an open relay. A Request-URI whose maddr names another host would make sipd send
+   * somewhere the route set never said: refused too.
    */
-  private inDialog(req: SipRequest, st: ServerTransaction, routed: boolean): void {
-    if (!routed) {
+  private inDialog(req: SipRequest, st: ServerTransaction, route: RouteCheck): void {
+    if (route === 'unsigned') {
+      this.d.counters.relayDenied.inc();
+      st.reply(403, 'Forbidden: Route not signed for this dialog');
+      return;
+    }
+    if (route === 'none') {
       st.reply(404, 'Not Here');
+      return;
+    }
+    if (hasForeignMaddr(req.requestUri(), this.me)) {
+      this.d.counters.relayDenied.inc();
+      st.reply(403, 'Forbidden: maddr in Request-URI');
       return;
     }
     const ctx = new ProxyContext(this.d.env, st, req, false);
@@ -281,10 +323,11 @@ export class RequestRouter implements TransactionLayerUser {
 
   /** ACK for a 2xx (end to end): forwarded statelessly along the route set (§16.11). */
   private ack(req: SipRequest): void {
-    // As for other in-dialog requests: only along a route set that named us (no open relay).
-    const routed = this.looseRoute(req);
-    if (!routed) {
-      this.d.counters.dropped.inc();
+    // As for other in-dialog requests: only along a route set that named us with our mark for
+    // the dialog (no open relay). An ACK gets no response: the others are dropped silently.
+    const route = this.looseRoute(req);
+    if (route !== 'ours' || req.toTag() === undefined || hasForeignMaddr(req.requestUri(), this.me)) {
+      (route === 'none' ? this.d.counters.dropped : this.d.counters.relayDenied).inc();
       return;
     }
     const target = this.targetOf(req);

@@ -8,7 +8,14 @@
  * drain: wait for pending transactions (new requests get 503 meanwhile)
  * close: stop timers, flush location writes, close the store
  */
-import { DigestServer, TransactionLayer, type ServerTransaction } from '../../core/index.js';
+import {
+  DigestServer,
+  recordRouteUri,
+  RouteMarks,
+  TransactionLayer,
+  type ServerTransaction,
+  type Transport,
+} from '../../core/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import type { SipdConfig } from '../config/load.js';
 import type { DrainContext, ModuleContext, SipdModule } from '../module.js';
@@ -25,6 +32,7 @@ import type { ProxyContext, ProxyEnvironment } from './proxy-context.js';
 import { RegistrarHandler } from './registrar-handler.js';
 import { RequestRouter, type RouterCounters } from './request-router.js';
 import { resolveNextHop } from './resolve.js';
+import { routeMarkSecret } from './route-secret.js';
 import { registerUlMethods } from './ul-methods.js';
 
 export class SipModule implements SipdModule {
@@ -91,19 +99,20 @@ export class SipModule implements SipdModule {
     const fwdReplies = stats.counter('core', 'fwd_replies');
     const uacTransactions = stats.counter('tm', 'uac_transactions');
     const timeouts = stats.counter('tm', 'timeouts');
-    const counters = routerCounters(stats, fwdReplies);
+    const counters = routerCounters(stats);
     // The transaction layer is created below; the environment reads it lazily.
     const env: ProxyEnvironment = {
       get tl() {
         return self.tl!;
       },
       resolve: resolveNextHop,
-      recordRoute: (inbound, outbound) => {
-        const rr = (t: { protocol: string; sentBy: { host: string; port: number } }) =>
-          `<sip:${t.sentBy.host}:${t.sentBy.port}${t.protocol === 'UDP' ? '' : ';transport=' + t.protocol.toLowerCase()};lr>`;
+      routeMarks: new RouteMarks(routeMarkSecret(c)),
+      recordRoute: (inbound, outbound, mark) => {
+        const rr = (t: Transport) => recordRouteUri(t.sentBy.host, t.sentBy.port, t.protocol, mark);
         const a = rr(inbound.transport);
         const b = rr(outbound);
-        // Double Record-Route when the request changes transport or address family (Kamailio enable_double_rr).
+        // Double Record-Route when the request changes transport or address family (Kamailio
+        // enable_double_rr); both carry the dialog's mark.
         return a === b ? [a] : [b, a];
       },
       timerC: c.timers.fr_inv_ms,
@@ -200,7 +209,7 @@ export function sipModules(_config: SipdConfig): SipModule[] {
   return [new SipModule()];
 }
 
-function routerCounters(stats: StatsRegistry, fwdReplies: Counter): RouterCounters {
+function routerCounters(stats: StatsRegistry): RouterCounters {
   const byMethod = new Map<string, Counter>();
   for (const m of COUNTED_METHODS) byMethod.set(m.toUpperCase(), stats.counter('core', `rcv_requests_${m}`));
   const other = stats.counter('core', 'rcv_requests_other');
@@ -218,11 +227,11 @@ function routerCounters(stats: StatsRegistry, fwdReplies: Counter): RouterCounte
     },
     dropped: stats.counter('core', 'drop_requests'),
     droppedReplies: stats.counter('core', 'drop_replies'),
-    fwdReplies: fwdReplies,
     errors: stats.counter('core', 'err_requests'),
     parseErrors: stats.counter('core', 'parse_errors'),
     badReplies: stats.counter('core', 'err_replies'),
     rateLimited: stats.counter('security', 'rate_limited'),
+    relayDenied: stats.counter('security', 'relay_denied'),
     serverTransactions: stats.counter('tm', 'uas_transactions'),
     fwdRequests: stats.counter('core', 'fwd_requests'),
   };

@@ -6,12 +6,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createResponse, parseMessage, serialize, type SipRequest, type SipResponse } from '../../../src/core/index.js';
+import {
+  createResponse,
+  parseMessage,
+  RouteMarks,
+  serialize,
+  type SipRequest,
+  type SipResponse,
+} from '../../../src/core/index.js';
 import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';
 import { TcpPeer, UdpPeer, waitFor } from '../../helpers/net.js';
 import { TestUA } from '../../helpers/test-ua.js';
 
 let seq = 0;
+const SECRET = 'proxy-rules test secret, shared';
 /** A request as raw text from a peer at 127.0.0.1:port. */
 function raw(
   peerPort: number,
@@ -127,7 +135,7 @@ describe('routing rules', () => {
         ['alice', 'alice-pw'],
         ['bob', 'bob-pw'],
       ],
-      config: '[auth]\nmethods = []\n[timers]\nfr_inv_ms = 1000\ndrain_ms = 3000\n',
+      config: `[auth]\nmethods = []\nsecret = "${SECRET}"\n[timers]\nfr_inv_ms = 1000\ndrain_ms = 3000\n`,
     });
     alice = await TestUA.create({ user: 'alice', password: 'alice-pw', domain: DOMAIN, proxy: h.proxy() });
     bob = await TestUA.create({ user: 'bob', password: 'bob-pw', domain: DOMAIN, proxy: h.proxy() });
@@ -174,11 +182,15 @@ describe('routing rules', () => {
         `MESSAGE ${target} SIP/2.0`,
         [
           'Max-Forwards: 70',
-          `Route: <sip:127.0.0.1:${h.udpPort};lr>, <sip:strict@127.0.0.1:${strict.port}>`,
+          `Route: <sip:127.0.0.1:${h.udpPort};lr;sig=MARK>, <sip:strict@127.0.0.1:${strict.port}>`,
           `To: <sip:carol@far.example>;tag=dlg`,
         ].filter(Boolean),
       ).replace(`To: <sip:bob@${DOMAIN}>\r\n`, '');
-      await strict.send(msg, h.udpPort);
+      // An in-dialog request is relayed only along a Route sipd signed for its dialog (as a node of
+      // the same cluster would have: same auth.secret).
+      const parsed = parseMessage(Buffer.from(msg.replace(';sig=MARK', ''), 'latin1')) as SipRequest;
+      const mark = new RouteMarks(SECRET).mark({ callId: parsed.callId(), fromTag: parsed.fromTag()! });
+      await strict.send(msg.replace('MARK', mark), h.udpPort);
       await waitFor(() => strict.received.some((r) => r.data.toString('latin1').startsWith('MESSAGE ')), 3000, 'relay');
       const fwd = parseMessage(strict.received.find((r) => r.data.toString('latin1').startsWith('MESSAGE '))!.data);
       const req = fwd as SipRequest;

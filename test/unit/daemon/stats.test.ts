@@ -46,7 +46,12 @@ describe('StatsRegistry', () => {
     assert.deepEqual(s.fetch(['auth.'])['auth.failures'], 2);
     assert.deepEqual(s.fetch(['auth:failures']), { 'auth.failures': 2 });
     assert.deepEqual(s.fetch(['failures', 'security.bans']), { 'auth.failures': 2, 'security.bans': 0 });
-    assert.deepEqual(Object.keys(s.fetch(['security'])), ['security.banned', 'security.bans', 'security.rate_limited']);
+    assert.deepEqual(Object.keys(s.fetch(['security'])), [
+      'security.banned',
+      'security.bans',
+      'security.rate_limited',
+      'security.relay_denied',
+    ]);
     assert.throws(() => s.fetch(['nosuch.stat']), UnknownStatError);
   });
 

@@ -22,7 +22,8 @@ run_dir = "/run/sipkit"
 [auth]
 realm = ""               # [""] = the request's domain
 nonce_expires = 300      # seconds; older nonces are challenged again with stale=true
-secret = ""              # nonce HMAC key, the same on every node of a cluster; [""] = random per start
+secret = ""              # HMAC key of nonces and Record-Route marks, the same on every node of a
+                         # cluster; [""] = nonces: random per start, marks: DATA_DIR/route-mark.key
 algorithms = ["MD5"]     # MD5, SHA-256 (RFC 8760)
 qop = "auth"             # "auth" or "" (no qop)
 register = true          # REGISTER must authenticate (401)
@@ -103,10 +104,15 @@ Sanity (RFC 3261 \(sc16.3): malformed requests get 400 with the reason (505 for 
 version, 513 above
 .BR limits.max_message_size );
 malformed responses are dropped. Max-Forwards 0: 483; an unknown Proxy-Require: 420; a non-SIP
-Request-URI: 416. OPTIONS to sipd itself: 200.
+Request-URI: 416. OPTIONS to sipd itself (no user part; a served domain whatever the port, or one
+of sipd's addresses with one of its ports) gets 200 from anyone, without a challenge: phones use it
+as a keepalive.
 .IP 2. 4
-In-dialog requests (To tag) follow the Route set when it names sipd (strict routers are handled);
-otherwise 404. ACK for a 2xx is relayed statelessly.
+In-dialog requests (To tag) follow the Route set only when it names sipd with sipd's signature for
+their dialog (see
+.BR RELAYING );
+a Route naming sipd without it gets 403, a request naming sipd nowhere 404. ACK for a 2xx is relayed
+statelessly, or dropped under the same conditions.
 .IP 3. 4
 REGISTER: digest (401); the authenticated user must own the To address-of-record (403);
 .B Contact: *
@@ -121,7 +127,9 @@ Requests from local users whose method is in
 are challenged (407); From must be the authenticated user (403). An unknown user and a wrong
 password get the same new challenge; an expired nonce gets stale=true.
 .IP 5. 4
-Requests for other domains are relayed only for authenticated local users (403 otherwise).
+Requests for other domains, requests with a pre-loaded Route to a hop other than sipd, and
+Request-URIs whose maddr names another host are relayed only for authenticated local users (403
+otherwise).
 .IP 6. 4
 Requests for local users: alias (dbaliases), ACL rules, unconditional forwarding, location lookup
 (404 unknown user, 480 not registered), then parallel forking to every contact (highest q first)
@@ -226,12 +234,74 @@ and
 .B security.unban
 .IR address .`;
 
+const relaying = String.raw`sipd relays for a sender it has not authenticated only within a dialog
+that it record-routed itself, and it forwards responses only through a transaction.
+.TP
+.B Signed Record-Route
+The Record-Route URI that sipd inserts carries a parameter \fBsig=\fImark\fR: an HMAC-SHA-256
+(96 bits, base64url) keyed with
+.B auth.secret
+over the Call-ID and the From tag of the initial request, the dialog identifiers that stay the same
+for the dialog's life. The user agents keep the URI in their route set and send it back as a Route
+value in every request of the dialog (RFC 3261 \(sc12.2.1.1). The caller's requests carry the
+initial From tag as their From tag, the callee's as their To tag: sipd accepts the mark for either,
+so the dialog works in both directions. Nothing is stored; any node with the same key checks the
+mark.
+.TP
+.B In-dialog requests
+(To tag) are relayed only when the top Route value names sipd and carries a valid mark for the
+request's Call-ID and tags; every value that sipd removes must carry one. A Route naming sipd
+without a valid mark (missing, altered, or made for another dialog) gets 403; a request that names
+sipd nowhere gets 404 (\(sc12.2.2); an ACK is dropped silently in either case. A request from a
+strict router (\(sc16.4: sipd's Record-Route URI as the Request-URI) follows the same rule, the mark
+being in the Request-URI. A Request-URI whose maddr names another host gets 403. CANCEL is matched
+to its INVITE transaction as before.
+.TP
+.B Double Record-Route
+When a request changes transport or address family in sipd (a TCP phone calls a UDP phone), sipd
+inserts two Record-Route values, one for each side, both with the same mark. An in-dialog request
+from either side passes both (sipd removes two Route values) and each must verify.
+.TP
+.B Initial requests
+(no To tag): Route values naming sipd are removed (a phone with sipd as outbound proxy); a Route
+value left is a hop the sender chose, and the request gets 403 "Preload Route denied" unless the
+sender authenticated as a local user. So does a Request-URI whose maddr names another host.
+Requests for other domains need an authenticated local user anyway.
+.TP
+.B Responses
+are forwarded only through the client transaction they belong to; 2xx retransmissions still pass,
+an INVITE transaction waiting 64*T1 in the Accepted state of RFC 6026. A response that matches no
+transaction is dropped (core.drop_replies) whatever its Via says: sipd reflects nothing to the
+address in a second Via.
+.TP
+.B What an attacker gets
+403 (or 404) and no relayed request; nothing at all for an ACK or a stray response. Refusals count
+in security.relay_denied.
+.TP
+.B The key
+With
+.B auth.secret
+set, every node of a cluster must have the same one, so that an in-dialog request reaching another
+node than the one that record-routed the dialog (load balancer, failover) is accepted. With
+.B auth.secret = \(dq\(dq
+a single sipd generates a key at its first start and keeps it in DATA_DIR/route-mark.key (mode
+0600): calls in progress survive a restart. A cluster needs a configured secret. A new key makes
+sipd refuse (403) the in-dialog requests of dialogs set up before it.
+.TP
+.B Limits
+The mark binds a route to a dialog, not to where its requests go: a party of a dialog that sipd
+record-routed (a stranger who called a local user, once a provisional or final response brought him
+the Record-Route) can address requests of that dialog to any target, which answers them 481 unless
+it knows the dialog. With
+.B proxy.record_route = false
+sipd relays no in-dialog request.`;
+
 const statistics = String.raw`core.rcv_requests, core.rcv_requests_\fImethod\fR, core.rcv_replies, core.rcv_replies_\fIN\fRxx,
 core.fwd_requests, core.fwd_replies, core.drop_requests, core.drop_replies, core.err_requests,
 core.err_replies, core.parse_errors, tm.uas_transactions, tm.uac_transactions, tm.current,
 tm.timeouts, usrloc.registered_users, usrloc.registered_contacts, registrar.accepted_regs,
 registrar.rejected_regs, auth.challenges, auth.successes, auth.failures, security.bans,
-security.banned, security.rate_limited, net.messages_in, net.messages_out, net.bytes_in,
+security.banned, security.rate_limited, security.relay_denied, net.messages_in, net.messages_out, net.bytes_in,
 net.bytes_out, net.parse_errors, net.keepalives, net.send_errors, net.tcp_connections (open now).
 TCP connections refused or closed by sipd, by reason:
 net.tcp_refused_max (tcp.max_connections open), net.tcp_refused_per_ip
@@ -269,6 +339,7 @@ export function sipdProse(): BinProse {
     sections: [
       { title: 'Configuration file', blocks: [{ roff: configurationFile }] },
       { title: 'SIP behaviour', blocks: [{ roff: sipBehaviour }] },
+      { title: 'Relaying', blocks: [{ roff: relaying }] },
       { title: 'Management socket', blocks: [{ roff: managementSocket }] },
       { title: 'Statistics', blocks: [{ roff: statistics }] },
       { title: 'Signals', blocks: [{ roff: signals }] },
@@ -285,6 +356,7 @@ export function sipdProse(): BinProse {
       ['RUN_DIR/sipd.sock', 'management socket (JSON-RPC 2.0 over a Unix stream socket, mode 0660)'],
       ['RUN_DIR/sipd.log', 'log of `sipd start` (JSON lines; passwords are never logged)'],
       ['DATA_DIR/sipkit.db', `default SQLite database; DATA_DIR is ${pathDefault('dataDir', 'XDG_DATA_HOME')}`],
+      ['DATA_DIR/route-mark.key', 'key of the Record-Route signatures when `auth.secret` is empty (mode 0600)'],
     ],
     environment: [
       ['SIPD_CONTENT_TYPE', 'When `json`, every command behaves as if `--json` was given.'],
