@@ -358,6 +358,30 @@ describe('no relay for strangers', () => {
     await assertForeignSilent();
   });
 
+  test('a Via with maddr (or a foreign sent-by) does not aim the response at a third party: it goes to the sender', async () => {
+    for (const [i, via] of [
+      `Via: SIP/2.0/UDP ${FOREIGN}:${foreign.port};maddr=${FOREIGN};rport;branch=z9hG4bKrefl1`,
+      `Via: SIP/2.0/UDP ${FOREIGN}:${foreign.port};rport;branch=z9hG4bKrefl2`,
+    ].entries()) {
+      const callId = `reflect-${i}@evil.example`;
+      const text = [
+        `OPTIONS sip:bob@${DOMAIN} SIP/2.0`,
+        via,
+        'Max-Forwards: 70',
+        `From: <sip:mallory@evil.example>;tag=r${i}`,
+        `To: <sip:bob@${DOMAIN}>`,
+        `Call-ID: ${callId}`,
+        'CSeq: 1 OPTIONS',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+      await attacker.send(text, h.udpPort);
+      await waitFor(() => answers(callId, 'OPTIONS').length > 0, 5000, `the answer to ${callId} at the sender`);
+    }
+    await assertForeignSilent();
+  });
+
   test('a signed route is relayed (the control for the cases above): in-dialog MESSAGE reaches its target', async () => {
     const friend = await UdpPeer.open();
     try {
