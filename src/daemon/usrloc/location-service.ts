@@ -372,6 +372,11 @@ export class LocationService {
   }
 
   private async writeBatch(p: LocationPersistence, b: Batch): Promise<void> {
+    // Only queries (a REGISTER without Contact): nothing to commit, and nothing learnt about the database.
+    if (b.writes.size === 0) {
+      for (const w of b.waiters) w.resolve();
+      return;
+    }
     try {
       await p.applyBatch([...b.writes.values()]);
     } catch (err) {

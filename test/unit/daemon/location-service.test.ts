@@ -262,3 +262,16 @@ test('administrative removal of an AoR or one contact, answered once committed',
   assert.equal(db.rows.size, 0);
   assert.deepEqual(ls.dump(), []);
 });
+
+test('a change without writes (a REGISTER query) does not end an outage', async () => {
+  const db = new MemoryPersistence();
+  let outages = 0;
+  let recovered = 0;
+  const ls = new LocationService(db, () => 0, { onOutage: () => outages++, onRecovered: () => recovered++ });
+  db.down = true;
+  assert.equal(await settled(ls.add(binding({ contact: 'sip:a@h' }))), 'not stored (unavailable)');
+  assert.equal(await settled(ls.apply('bob@example.com', [], [], [])), 'ok');
+  assert.equal(await settled(ls.add(binding({ contact: 'sip:a@h' }))), 'not stored (unavailable)');
+  assert.deepEqual({ outages, recovered }, { outages: 1, recovered: 0 });
+  assert.equal(db.batches.length, 0);
+});
