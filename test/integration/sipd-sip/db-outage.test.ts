@@ -4,9 +4,12 @@
  * the outage is logged once; a refused removal leaves the binding in place. mariadbd comes back
  * on the same datadir and sipd recovers by itself (200 again, the recovery logged once). After a
  * restart of sipd every acknowledged binding is there and nothing that got 500 is.
+ * The same with SQLite: another process holds the write lock past sipd's busy timeout (SQLITE_BUSY).
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { mgmtCall } from '../../../src/cli/mgmt-client.js';
 import { openStore } from '../../../src/store/index.js';
 import { isCi } from '../../helpers/mysql.js';
@@ -38,7 +41,7 @@ async function dumpedAors(socket: string): Promise<string[]> {
   return d.aors.map((a) => a.aor).sort();
 }
 
-describe('location database outage (private mariadbd)', { timeout: 90000 }, () => {
+describe('location database outage', { timeout: 90000 }, () => {
   test('500 + Retry-After while the database is down, nothing acknowledged lost, recovery by itself', async (t) => {
     const bin = mariadbdPath();
     if (!bin) {
@@ -104,6 +107,34 @@ describe('location database outage (private mariadbd)', { timeout: 90000 }, () =
         await sipd.exited;
       }
       await db.destroy();
+    }
+  });
+
+  test('SQLite locked by another process (SQLITE_BUSY): 500 + Retry-After, then 200 once the lock is gone', async () => {
+    const dir = newDir();
+    const file = join(dir, 'loc.db');
+    const store = await openStore(`sqlite:${file}`, { schema: 'create' });
+    for (const u of users.slice(0, 3)) await store.subscribers.add(u, DOMAIN, 'pw-' + u);
+    await store.close();
+    const config = `domains = ["${DOMAIN}"]\ndb_url = "sqlite:${file}"\n[auth]\nregister = false\n`;
+    let sipd: RunningSipd = await runSipdWith(dir, config);
+    const other = new Database(file, { timeout: 100 });
+    try {
+      other.exec('BEGIN IMMEDIATE'); // the write lock, held past sipd's 5 s busy timeout
+      let answers = await registerBurst(sipd.port, [spec(users[0]!, 1)], { timeoutMs: 30000, resendMs: 2000 });
+      assert.equal(answerOf(answers, spec(users[0]!, 1))?.status, 500);
+      assert.equal(answerOf(answers, spec(users[0]!, 1))?.retryAfter, '5');
+      other.exec('ROLLBACK');
+      answers = await registerBurst(sipd.port, [spec(users[1]!, 1)]);
+      assert.equal(answerOf(answers, spec(users[1]!, 1))?.status, 200, 'recovered by itself');
+      sipd.child.kill('SIGKILL');
+      await sipd.exited;
+      sipd = await runSipdWith(dir, config);
+      assert.deepEqual(await dumpedAors(sipd.socket), [`${users[1]}@${DOMAIN}`]);
+    } finally {
+      other.close();
+      sipd.child.kill('SIGKILL');
+      await sipd.exited;
     }
   });
 });

@@ -2,7 +2,8 @@
  * A 200 OK to REGISTER means durable (issue 9): the real sipd binary on SQLite gets a burst of
  * REGISTERs from many AoRs and is SIGKILLed the moment the last 200 arrives; every acknowledged
  * binding is in the location table and back after a restart. A second round of de-registrations
- * (Expires: 0), again killed at the last 200: every acknowledged removal stays removed.
+ * (Expires: 0), again killed at the last 200: every acknowledged removal stays removed. The same
+ * on MariaDB (the shared test server, a throwaway database).
  * With `[usrloc] db_mode = 0` (memory only, the operator's choice) nothing is written at all.
  */
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { describe, test } from 'node:test';
 import { mgmtCall } from '../../../src/cli/mgmt-client.js';
 import { openStore } from '../../../src/store/index.js';
 import { answerOf, registerBurst, runSipdWith, type RegisterSpec } from '../../helpers/register-burst.js';
+import { createThrowawayDb, mysqlAvailable } from '../../helpers/mysql.js';
 import { tmpDirs } from '../../helpers/sipd.js';
 
 const newDir = tmpDirs();
@@ -60,44 +62,52 @@ const spec = (u: string, cseq: number, expires: number): RegisterSpec => ({
   contact: `sip:${u}@127.0.0.1:5999`,
 });
 
+/** Two rounds (registrations, then removals of half), each SIGKILLed at its last 200. */
+async function killedAfterLast200(dir: string, dbUrl: string): Promise<void> {
+  await provision(dbUrl, users);
+
+  // Round 1: N registrations at once, SIGKILL in the very callback of the last 200.
+  let sipd = await runSipdWith(dir, config(dbUrl));
+  const first = users.map((u) => spec(u, 1, 600));
+  let answers = await registerBurst(sipd.port, first, { onLast: () => sipd.child.kill('SIGKILL') });
+  sipd.child.kill('SIGKILL');
+  await sipd.exited;
+  const acked = first.filter((s) => answerOf(answers, s)?.status === 200).map((s) => `${s.user}@${DOMAIN}`);
+  assert.equal(
+    acked.length,
+    N,
+    `every REGISTER was answered 200 (got ${acked.length}): ${answerOf(answers, first[0]!)?.text}`,
+  );
+  const stored = await rows(dbUrl);
+  const lost = acked.filter((aor) => !stored.has(aor));
+  assert.deepEqual(lost, [], `acknowledged bindings missing from the location table: ${lost.length}`);
+
+  sipd = await runSipdWith(dir, config(dbUrl));
+  assert.deepEqual(await dumpedAors(sipd.socket), [...acked].sort(), 'every acknowledged binding is back');
+
+  // Round 2: the odd users de-register (Expires: 0), SIGKILL at the last 200 again.
+  const odd = users.filter((_, i) => i % 2 === 1);
+  const removals = odd.map((u) => spec(u, 2, 0));
+  answers = await registerBurst(sipd.port, removals, { onLast: () => sipd.child.kill('SIGKILL') });
+  sipd.child.kill('SIGKILL');
+  await sipd.exited;
+  const removed = removals.filter((s) => answerOf(answers, s)?.status === 200).map((s) => `${s.user}@${DOMAIN}`);
+  assert.equal(removed.length, odd.length, 'every removal was answered 200');
+  const after = await rows(dbUrl);
+  const back = removed.filter((aor) => after.has(aor));
+  assert.deepEqual(back, [], `acknowledged removals still in the location table: ${back.length}`);
+
+  sipd = await runSipdWith(dir, config(dbUrl));
+  const even = users.filter((_, i) => i % 2 === 0).map((u) => `${u}@${DOMAIN}`);
+  assert.deepEqual(await dumpedAors(sipd.socket), even, 'removed stay removed, the others stay');
+  sipd.child.kill('SIGKILL');
+  await sipd.exited;
+}
+
 describe('a 200 OK to REGISTER means durable (SIGKILL after the last 200)', { timeout: 120000 }, () => {
-  test(`${N} bindings acknowledged in a burst are all in the database and back after a restart; so are removals`, async () => {
+  test(`SQLite: ${N} bindings acknowledged in a burst are all stored and back after a restart; so are removals`, async () => {
     const dir = newDir();
-    const dbUrl = `sqlite:${join(dir, 'loc.db')}`;
-    await provision(dbUrl, users);
-
-    // Round 1: N registrations at once, SIGKILL in the very callback of the last 200.
-    let sipd = await runSipdWith(dir, config(dbUrl));
-    const first = users.map((u) => spec(u, 1, 600));
-    let answers = await registerBurst(sipd.port, first, { onLast: () => sipd.child.kill('SIGKILL') });
-    sipd.child.kill('SIGKILL');
-    await sipd.exited;
-    const acked = first.filter((s) => answerOf(answers, s)?.status === 200).map((s) => `${s.user}@${DOMAIN}`);
-    assert.equal(acked.length, N, `every REGISTER was answered 200 (got ${acked.length}): ${answerOf(answers, first[0]!)?.text}`);
-    const stored = await rows(dbUrl);
-    const lost = acked.filter((aor) => !stored.has(aor));
-    assert.deepEqual(lost, [], `acknowledged bindings missing from the location table: ${lost.length}`);
-
-    sipd = await runSipdWith(dir, config(dbUrl));
-    assert.deepEqual(await dumpedAors(sipd.socket), [...acked].sort(), 'every acknowledged binding is back');
-
-    // Round 2: the odd users de-register (Expires: 0), SIGKILL at the last 200 again.
-    const odd = users.filter((_, i) => i % 2 === 1);
-    const removals = odd.map((u) => spec(u, 2, 0));
-    answers = await registerBurst(sipd.port, removals, { onLast: () => sipd.child.kill('SIGKILL') });
-    sipd.child.kill('SIGKILL');
-    await sipd.exited;
-    const removed = removals.filter((s) => answerOf(answers, s)?.status === 200).map((s) => `${s.user}@${DOMAIN}`);
-    assert.equal(removed.length, odd.length, 'every removal was answered 200');
-    const after = await rows(dbUrl);
-    const back = removed.filter((aor) => after.has(aor));
-    assert.deepEqual(back, [], `acknowledged removals still in the location table: ${back.length}`);
-
-    sipd = await runSipdWith(dir, config(dbUrl));
-    const even = users.filter((_, i) => i % 2 === 0).map((u) => `${u}@${DOMAIN}`);
-    assert.deepEqual(await dumpedAors(sipd.socket), even, 'removed stay removed, the others stay');
-    sipd.child.kill('SIGKILL');
-    await sipd.exited;
+    await killedAfterLast200(dir, `sqlite:${join(dir, 'loc.db')}`);
   });
 
   test('usrloc.db_mode = 0: bindings live in memory only (nothing written, gone after a restart)', async () => {
@@ -120,3 +130,16 @@ describe('a 200 OK to REGISTER means durable (SIGKILL after the last 200)', { ti
     await sipd.exited;
   });
 });
+
+if (await mysqlAvailable('durability on MariaDB')) {
+  describe('a 200 OK to REGISTER means durable on MariaDB', { timeout: 120000 }, () => {
+    test(`MariaDB: ${N} bindings acknowledged in a burst are all stored and back after a restart; so are removals`, async () => {
+      const db = await createThrowawayDb('sipkit_durable');
+      try {
+        await killedAfterLast200(newDir(), db.url);
+      } finally {
+        await db.drop();
+      }
+    });
+  });
+}
