@@ -79,8 +79,14 @@ describe('location database outage', { timeout: 90000 }, () => {
         assert.equal(answers.size, b.length, 'every REGISTER answered during the outage');
         assert.deepEqual(new Set(statuses), new Set(['500 Retry-After: 5']), `round ${round}`);
       }
+      // Management changes are answered after the commit too: refused, and nothing changed.
+      await assert.rejects(
+        mgmtCall(sipd.socket, 'ul.rm', { aor: `${users[1]}@${DOMAIN}` }),
+        /location database unavailable, nothing changed/,
+      );
       assert.equal(count(sipd.child.output(), 'location: database write failed'), 1, 'the outage is logged once');
       const during = await dumpedAors(sipd.socket);
+      assert.ok(during.includes(`${users[1]}@${DOMAIN}`), 'the refused ul.rm left the AoR in place');
       assert.ok(during.includes(`${users[0]}@${DOMAIN}`), 'the refused removal left the binding in place');
       assert.ok(!during.includes(`${users[25]}@${DOMAIN}`), 'a refused binding is not in memory either');
 
