@@ -11,7 +11,7 @@
  * per 1,000 REGISTERs at a fixed rate (--fixed-rate, default 500/s for 5 s).
  *
  *   npm run bench -- register [--before=/work/main] [--rounds=3] [--step-seconds=3]
- *                    [--subscribers=10000] [--verbose]
+ *                    [--subscribers=10000] [--fixed-rate=500] [--cpu-only] [--verbose]
  *
  * --before: the root of another build (its bin/sipd.js runs as "before"; default: the
  * SIPKIT_BENCH_BEFORE environment variable). Without one, only this build is measured.
@@ -57,6 +57,7 @@ function options(argv: string[]) {
       'step-seconds': { type: 'string' },
       subscribers: { type: 'string' },
       'fixed-rate': { type: 'string' },
+      'cpu-only': { type: 'boolean' },
       verbose: { type: 'boolean' },
     },
   });
@@ -74,6 +75,7 @@ function options(argv: string[]) {
     stepSeconds: num('step-seconds', 3, 0.5),
     subscribers: num('subscribers', 10000, 10),
     fixedRate: num('fixed-rate', 500, 1),
+    cpuOnly: values['cpu-only'] === true,
     verbose: values.verbose === true,
   };
 }
@@ -111,6 +113,7 @@ async function round(
   fixedRate: number,
   hint: number | undefined,
   verbose: boolean,
+  cpuOnly: boolean,
 ): Promise<Figure | null> {
   mkdirSync(dir, { recursive: true });
   const loadBefore = load();
@@ -131,13 +134,15 @@ async function round(
       stepSeconds,
     };
     out(`  ${server.name} round ${n} (load average ${loadBefore}):`);
-    const r = await findMaxCleanRate(async (rate) => {
-      const s = await registerStep(ctx, rate);
-      const extra = verbose ? `[${s.successful}/${s.calls}, server ${s.serverCpuPct.toFixed(0)}%]` : '';
-      out(` ${s.rate}${s.clean ? '✓' : `✗${verbose && s.reason ? `(${s.reason})` : ''}`}${extra}`);
-      await sleep(s.clean ? 500 : 2000);
-      return s;
-    }, searchOptions(hint));
+    const r = cpuOnly
+      ? { best: 0, bestStep: undefined, stoppedBy: 'skipped (--cpu-only)' }
+      : await findMaxCleanRate(async (rate) => {
+          const s = await registerStep(ctx, rate);
+          const extra = verbose ? `[${s.successful}/${s.calls}, server ${s.serverCpuPct.toFixed(0)}%]` : '';
+          out(` ${s.rate}${s.clean ? '✓' : `✗${verbose && s.reason ? `(${s.reason})` : ''}`}${extra}`);
+          await sleep(s.clean ? 500 : 2000);
+          return s;
+        }, searchOptions(hint));
     const cpu = r.bestStep ? `, server CPU ${r.bestStep.serverCpuPct.toFixed(0)}% of a core` : '';
     out(`\n    → ${r.best.toLocaleString('en-US')} REGISTER/s${cpu}, stopped by ${r.stoppedBy}\n`);
     const fixed = await registerStep({ ...ctx, stepSeconds: 5 }, fixedRate);
@@ -206,6 +211,7 @@ export default async function registerBench(argv: string[]): Promise<void> {
           o.fixedRate,
           hints.get(s.name),
           o.verbose,
+          o.cpuOnly,
         );
         if (!f) continue;
         figures.push(f);
@@ -223,19 +229,22 @@ export default async function registerBench(argv: string[]): Promise<void> {
     const cpuMed = new Map<string, number>();
     for (const s of servers) {
       const xs = figures.filter((f) => f.server === s.name && f.perS > 0).map((f) => f.perS);
-      if (xs.length === 0) continue;
-      const m = median(xs);
-      med.set(s.name, m);
-      const spread = ((Math.max(...xs) - Math.min(...xs)) / m) * 100;
-      out(
-        `  ${s.name.padEnd(7)} median ${m.toFixed(0)}/s, rounds ${xs.join(', ')} (spread ${spread.toFixed(0)}% of the median)\n`,
-      );
+      if (xs.length > 0) {
+        const m = median(xs);
+        med.set(s.name, m);
+        const spread = ((Math.max(...xs) - Math.min(...xs)) / m) * 100;
+        out(
+          `  ${s.name.padEnd(7)} median ${m.toFixed(0)}/s, rounds ${xs.join(', ')} (spread ${spread.toFixed(0)}% of the median)\n`,
+        );
+      }
       const cpus = figures.filter((f) => f.server === s.name && f.cpuPerK !== null).map((f) => f.cpuPerK!);
       if (cpus.length > 0) {
         const c = median(cpus);
         cpuMed.set(s.name, c);
+        const spread = ((Math.max(...cpus) - Math.min(...cpus)) / c) * 100;
         out(
-          `          ${c.toFixed(0)} ms CPU per 1,000 REGISTERs (median), rounds ${cpus.map((x) => x.toFixed(0)).join(', ')}\n`,
+          `  ${s.name.padEnd(7)} ${c.toFixed(0)} ms CPU per 1,000 REGISTERs (median), rounds ` +
+            `${cpus.map((x) => x.toFixed(0)).join(', ')} (spread ${spread.toFixed(0)}%)\n`,
         );
       }
     }
