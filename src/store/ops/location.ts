@@ -81,7 +81,7 @@ const UPSERT = {
     UPDATABLE.map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(', '),
 };
 
-/** One change of a batch (sipd's write-behind flush of its location service). */
+/** One change of a batch (sipd's group commit of its location service). */
 export type LocationChange =
   | { op: 'save'; contact: ContactInput }
   | { op: 'deleteRuid'; ruid: string }
