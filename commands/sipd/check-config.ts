@@ -9,6 +9,13 @@ export interface CheckConfigResult {
   config: SipdConfig;
 }
 
+/** usrloc.db_mode in words: what a 200 OK to REGISTER promises. */
+export function locationMode(dbMode: number): string {
+  return dbMode === 0
+    ? 'memory only (usrloc.db_mode = 0): registrations are lost on restart'
+    : 'durable (usrloc.db_mode = 1): REGISTER answered after the database commit';
+}
+
 export default class CheckConfig extends BaseCommand<CheckConfigResult> {
   static override summary = 'Validate the configuration (file and flags) and show the result';
   static override description = `Reads the config file and flags exactly as \`sipd run\` would and lists every problem
@@ -39,6 +46,7 @@ resolved configuration; an invalid one gives error.problems [{key, message}].`;
     this.log(`  data dir   ${config.data_dir}`);
     this.log(`  socket     ${config.mgmt.socket}`);
     this.log(`  mode       ${config.proxy.mode}`);
+    this.log(`  location   ${locationMode(config.usrloc.db_mode)}`);
     return { valid: true, configFile: config.config_file, config: safe };
   }
 

@@ -52,6 +52,14 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       /** "reject" = 423 Interval Too Brief with Min-Expires (RFC 3261 §10.3 step 7); "clamp" = raise it. */
       min_expires_mode: 'reject',
     },
+    usrloc: {
+      /**
+       * 1 = durable (Kamailio db_mode 1): a REGISTER is answered 200 only once its binding change
+       * is committed to the location table (group commit), 500 + Retry-After while the database is
+       * down. 0 = memory only (db_mode 0): nothing is written, a restart forgets every binding.
+       */
+      db_mode: 1 as number,
+    },
     timers: {
       t1_ms: 500,
       t2_ms: 4000,

@@ -84,6 +84,14 @@ export const configSchema = z.strictObject({
     max_contacts: z.number().int().min(0).max(10000),
     min_expires_mode: z.enum(['reject', 'clamp']),
   }),
+  usrloc: z.strictObject({
+    db_mode: z
+      .number()
+      .refine(
+        (v) => v === 0 || v === 1,
+        'expected 1 (durable: REGISTER answered after its commit) or 0 (memory only: bindings lost on restart)',
+      ),
+  }),
   timers: z.strictObject({
     t1_ms: z.number().int().min(1).max(60000),
     t2_ms: z.number().int().min(1).max(600000),

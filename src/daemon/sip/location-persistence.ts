@@ -70,27 +70,20 @@ export class StoreLocationPersistence implements LocationPersistence {
     return (await this.store.location.listAll()).map(contactToBinding);
   }
 
-  async upsert(b: Binding): Promise<void> {
-    await this.store.location.save(bindingToContact(b));
+  /** The checks the store makes before writing (column lengths, NULs), made before memory changes. */
+  validate(b: Binding): void {
+    this.store.location.check(bindingToContact(b));
   }
 
-  async deleteByRuid(ruid: string): Promise<void> {
-    await this.store.location.deleteByRuid(ruid);
-  }
-
-  async deleteAor(aor: string): Promise<void> {
-    const { username, domain } = splitAor(aor);
-    await this.store.location.deleteByAor(username, domain);
-  }
-
-  /** One transaction per batch (the write-behind flush). */
-  async applyBatch(writes: readonly LocationWrite[]): Promise<Array<{ change: LocationWrite; error: unknown }>> {
+  /** One transaction per batch (the group commit); throws when it did not commit. */
+  async applyBatch(writes: readonly LocationWrite[]): Promise<void> {
     const changes = writes.map((w): LocationChange => {
       if (w.kind === 'upsert') return { op: 'save', contact: bindingToContact(w.binding) };
       if (w.kind === 'delete') return { op: 'deleteRuid', ruid: w.binding.ruid };
       return { op: 'deleteAor', ...splitAor(w.aor) };
     });
-    const failed = await this.store.location.apply(changes);
-    return failed.map((f) => ({ change: writes[changes.indexOf(f.change)]!, error: f.error }));
+    const failed = await this.store.location.apply(changes, { atomic: true });
+    // Unreachable with atomic (a bad change throws before the transaction); kept as a guard.
+    if (failed.length > 0) throw failed[0]!.error;
   }
 }

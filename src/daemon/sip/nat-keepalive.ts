@@ -100,9 +100,14 @@ export class NatKeepalive implements ClientTransactionUser {
       return;
     }
     this.missed.delete(b.ruid);
-    if (this.location.removeContact(b.aor, b.contact)) {
-      this.counts.dropped++;
-      this.log.info({ aor: b.aor, contact: b.contact }, 'NAT keepalive: contact unreachable, removed');
-    }
+    // Nobody waits for this removal; when the database is down it is tried again after the next misses.
+    void this.location.removeContact(b.aor, b.contact).then(
+      (removed) => {
+        if (!removed) return;
+        this.counts.dropped++;
+        this.log.info({ aor: b.aor, contact: b.contact }, 'NAT keepalive: contact unreachable, removed');
+      },
+      () => undefined,
+    );
   }
 }

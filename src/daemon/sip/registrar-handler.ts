@@ -3,12 +3,22 @@
  * the request authenticated (401), the authenticated user must own the address-of-record in To
  * (403), the AoR must be a subscriber (404); then processRegister() decides and the location
  * service stores; the 200 lists every current binding with its expiry.
+ *
+ * A 200 OK means durable: it is sent only once the location service has committed the change
+ * (group commit). When the database does not take it, the answer is 500 with Retry-After
+ * (RFC 3261 §21.5.1, §20.33): the UA tries again later instead of believing it is reachable.
  */
-import { isSipUri, unescape, type MessageSource, type ServerTransaction, type SipRequest } from '../../core/index.js';
-import { keepConnectionOf } from '../../core/index.js';
+import {
+  isSipUri,
+  keepConnectionOf,
+  unescape,
+  type MessageSource,
+  type ServerTransaction,
+  type SipRequest,
+} from '../../core/index.js';
 import type { RegistrarPolicy } from '../registrar/register.js';
 import { contactsForReply, processRegister } from '../registrar/register.js';
-import type { LocationService } from '../usrloc/location-service.js';
+import { LocationNotStored, type LocationService } from '../usrloc/location-service.js';
 import type { AuthGuard, AuthOutcome } from './auth-guard.js';
 import type { Directory } from './directory.js';
 import { natReceived } from './nat.js';
@@ -28,6 +38,9 @@ export interface RegistrarOptions {
   fixNatedRegister: boolean;
   now: () => number;
 }
+
+/** Seconds a UA is asked to wait before registering again while the location database is down. */
+export const OUTAGE_RETRY_AFTER = 5;
 
 export class RegistrarHandler {
   constructor(
@@ -60,21 +73,33 @@ export class RegistrarHandler {
     return this.directory.findSubscriber(user, domain).then((s) => this.known(req, st, s !== undefined, user, domain));
   }
 
-  private authenticated(req: SipRequest, st: ServerTransaction, auth: AuthOutcome, user: string, domain: string) {
+  private authenticated(
+    req: SipRequest,
+    st: ServerTransaction,
+    auth: AuthOutcome,
+    user: string,
+    domain: string,
+  ): void | Promise<void> {
     if (!auth.ok) return;
     // The authenticated user must be the owner of the AoR (§10.3 step 4).
     if (auth.username !== user || auth.domain.toLowerCase() !== domain)
       return this.reject(st, 403, 'Forbidden: To does not match the authenticated user');
-    this.save(req, st, `${user}@${domain}`);
+    return this.save(req, st, `${user}@${domain}`);
   }
 
   /** Without authentication (a lab setting) the AoR must still be a subscriber (§10.3 step 5). */
-  private known(req: SipRequest, st: ServerTransaction, exists: boolean, user: string, domain: string) {
+  private known(
+    req: SipRequest,
+    st: ServerTransaction,
+    exists: boolean,
+    user: string,
+    domain: string,
+  ): void | Promise<void> {
     if (!exists) return this.reject(st, 404, 'Not Found');
-    this.save(req, st, `${user}@${domain}`);
+    return this.save(req, st, `${user}@${domain}`);
   }
 
-  private save(req: SipRequest, st: ServerTransaction, aor: string): void {
+  private save(req: SipRequest, st: ServerTransaction, aor: string): void | Promise<void> {
     const now = this.opts.now();
     const policy = this.opts.clampMinExpires ? this.clampPolicy : this.opts.policy;
     const out = processRegister(
@@ -87,13 +112,25 @@ export class RegistrarHandler {
     );
     if (!out.ok) return this.reject(st, out.status, out.reason, out.headers);
     if (this.opts.clampMinExpires) clampToMinimum(out.bindings, this.opts.policy.minExpires, now);
-    this.location.apply(aor, out.bindings, [...out.added, ...out.updated], out.removed);
-    const lastExpiry = Math.max(now, ...[...out.added, ...out.updated].map((b) => b.expires));
-    keepConnectionOf(st.source, lastExpiry - now); // a TCP connection lives as long as its registration
-    this.counters.accepted.inc();
     const headers: Array<[string, string]> = contactsForReply(out.bindings, now).map((c) => ['Contact', c]);
     headers.push(['Date', new Date(now).toUTCString()]);
-    st.reply(200, 'OK', { headers });
+    return this.location.apply(aor, out.bindings, [...out.added, ...out.updated], out.removed).then(
+      () => {
+        // A TCP connection lives as long as the registrations made over it (the phone is reached on it).
+        const lastExpiry = Math.max(now, ...[...out.added, ...out.updated].map((b) => b.expires));
+        keepConnectionOf(st.source, lastExpiry - now);
+        this.counters.accepted.inc();
+        st.reply(200, 'OK', { headers });
+      },
+      (err: unknown) => this.notStored(st, err),
+    );
+  }
+
+  private notStored(st: ServerTransaction, err: unknown): void {
+    // A value the database cannot hold (e.g. a Contact longer than the column) will never fit.
+    if (err instanceof LocationNotStored && err.why === 'invalid')
+      return this.reject(st, 400, 'Bad Request: binding cannot be stored');
+    this.reject(st, 500, 'Server Internal Error', [['Retry-After', String(OUTAGE_RETRY_AFTER)]]);
   }
 
   private reject(st: ServerTransaction, status: number, reason?: string, headers?: Array<[string, string]>): void {

@@ -54,8 +54,11 @@ export class SipModule implements SipdModule {
     this.store = await openStore(c.db_url, { schema: c.db_url.startsWith('sqlite:') ? 'create' : 'require' });
     const directory = (this.directory = new Directory(this.store, c.domains, this.now));
     const counts = await directory.load();
-    const location = (this.location = new LocationService(new StoreLocationPersistence(this.store), this.now, {
-      onPersistError: (err) => log.error({ err }, 'location: database write failed'),
+    // usrloc.db_mode 0: memory only, by the operator's choice (Kamailio db_mode 0).
+    const persistence = c.usrloc.db_mode === 0 ? undefined : new StoreLocationPersistence(this.store);
+    const location = (this.location = new LocationService(persistence, this.now, {
+      onOutage: (err) => log.error({ err }, 'location: database write failed; REGISTER gets 500 until it recovers'),
+      onRecovered: () => log.info('location: database writes succeed again'),
     }));
     const restored = await location.load();
     log.info({ ...counts, registrations: restored }, 'directory and registrations loaded');

@@ -10,7 +10,7 @@ import { isSipUri, parseUri } from '../../core/index.js';
 import { RpcError, RpcErrorCode } from '../mgmt/protocol.js';
 import type { MethodRegistry } from '../mgmt/registry.js';
 import { secondsLeft, type Binding } from '../registrar/binding.js';
-import type { LocationService } from '../usrloc/location-service.js';
+import { LocationNotStored, type LocationService } from '../usrloc/location-service.js';
 import type { Directory } from './directory.js';
 import type { Protection } from './protection.js';
 
@@ -60,6 +60,20 @@ export function normalizeAor(text: string): string {
   return `${t.slice(0, at)}@${t.slice(at + 1).toLowerCase()}`;
 }
 
+/**
+ * A location change answered only once committed (like a REGISTER's 200): a change the database
+ * did not take is an error, and the memory copy is as before.
+ */
+async function stored<T>(change: Promise<T>): Promise<T> {
+  try {
+    return await change;
+  } catch (err) {
+    if (!(err instanceof LocationNotStored)) throw err;
+    if (err.why === 'invalid') throw new RpcError(RpcErrorCode.INVALID_PARAMS, err.message);
+    throw new RpcError(RpcErrorCode.UNAVAILABLE, `location database unavailable, nothing changed: ${err.message}`);
+  }
+}
+
 export interface UlDeps {
   location: LocationService;
   directory: Directory;
@@ -107,7 +121,7 @@ export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
       { name: 'expires', type: 'integer', optional: true },
       { name: 'q', type: 'number', optional: true },
     ],
-    handler: (p) => {
+    handler: async (p) => {
       const aor = normalizeAor(p.aor as string);
       const contact = String(p.contact)
         .trim()
@@ -142,7 +156,7 @@ export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
         lastModified: now,
         connectionId: 0,
       };
-      d.location.add(b);
+      await stored(d.location.add(b));
       return { aor, contact: contactInfo(b, now) };
     },
   });
@@ -151,9 +165,9 @@ export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
     module,
     help: 'Remove every contact of an AoR: {aor, removed}; error NOT_FOUND when it had none.',
     params: [{ name: 'aor', type: 'string' }],
-    handler: (p) => {
+    handler: async (p) => {
       const aor = normalizeAor(p.aor as string);
-      const removed = d.location.removeAor(aor);
+      const removed = await stored(d.location.removeAor(aor));
       if (removed === 0) throw new RpcError(RpcErrorCode.NOT_FOUND, `AoR not found: ${aor}`);
       return { aor, removed };
     },
@@ -166,12 +180,12 @@ export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
       { name: 'aor', type: 'string' },
       { name: 'contact', type: 'string' },
     ],
-    handler: (p) => {
+    handler: async (p) => {
       const aor = normalizeAor(p.aor as string);
       const contact = String(p.contact)
         .trim()
         .replace(/^<(.*)>$/, '$1');
-      if (!d.location.removeContact(aor, contact))
+      if (!(await stored(d.location.removeContact(aor, contact))))
         throw new RpcError(RpcErrorCode.NOT_FOUND, `contact not found: ${contact} of ${aor}`);
       return { aor, contact };
     },

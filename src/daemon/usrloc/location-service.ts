@@ -1,26 +1,32 @@
 /**
  * The location service (Kamailio's usrloc): bindings per address-of-record, in memory for
- * lookups on the call path, with every change written behind to a persistence backend (the
- * database is the durable copy, so registrations survive a restart) and expired bindings swept
- * on a timer.
+ * lookups on the call path, with every change committed to a persistence backend (the database
+ * is the durable copy, so registrations survive a restart) and expired bindings swept on a timer.
  *
- * Write-behind (Kamailio's db_mode 2, with a short interval): changes are collected for
- * `writeDelayMs` and written together, in one transaction when the backend can (applyBatch), so
- * the SIP path never waits for the database and a busy registrar commits once per interval, not
- * once per REGISTER. Changes to the same binding within an interval collapse into the last one.
- * `flush()` writes what is pending at once and waits (shutdown, tests).
+ * Group commit (Kamailio's db_mode 1, write-through, without one transaction per REGISTER): a
+ * change is made in memory at once and its promise settles only when the database has committed
+ * it, so the registrar answers 200 OK for what is durable. Changes are collected for `collectMs`
+ * (or until `maxBatch` writes) and written in one transaction; while a batch is being written the
+ * next one collects. Changes to the same binding within a batch collapse into the last one.
+ *
+ * When a batch fails, the memory copy of every AoR it touched goes back to what it was before the
+ * batch (a snapshot taken at the AoR's first change in the batch), and every change waiting on it
+ * fails (the registrar answers 500). Changes collected meanwhile to the same AoRs were computed on
+ * top of the failed ones, so they fail too; other AoRs are unaffected.
+ *
+ * Without a persistence backend (db_mode 0, memory only) every change succeeds at once and a
+ * restart forgets every binding. Expiry sweeps acknowledge nobody: their deletes ride along with
+ * the next batch and are only reported when they fail.
  */
 import type { Binding } from '../registrar/binding.js';
 
 /** Where bindings live durably (implemented over src/store). */
 export interface LocationPersistence {
   loadAll(): Promise<Binding[]>;
-  /** insert or update by ruid */
-  upsert(b: Binding): Promise<void>;
-  deleteByRuid(ruid: string): Promise<void>;
-  deleteAor(aor: string): Promise<void>;
-  /** Apply several changes in order, in one transaction; the ones that failed are returned. */
-  applyBatch?(changes: readonly LocationWrite[]): Promise<Array<{ change: LocationWrite; error: unknown }>>;
+  /** Apply the changes in order in one transaction: all commit, or none does and it throws. */
+  applyBatch(changes: readonly LocationWrite[]): Promise<void>;
+  /** Throws when the binding can never be stored (e.g. a value longer than its column). */
+  validate?(b: Binding): void;
 }
 
 /** One pending change of the durable copy. */
@@ -30,27 +36,81 @@ export type LocationWrite =
 export interface LocationEvents {
   /** a binding expired or was removed by an administrator */
   onRemoved?(b: Binding, why: 'expired' | 'removed'): void;
-  /** a background write failed (logged and counted by the caller) */
-  onPersistError?(err: unknown): void;
+  /** the first failed write of an outage (logged once by the caller) */
+  onOutage?(err: unknown): void;
+  /** the first successful write after an outage */
+  onRecovered?(): void;
 }
+
+export interface GroupCommitOptions {
+  /** How long changes are collected before a batch is written (ms). Default 5. */
+  collectMs?: number;
+  /** A batch is written at once when it holds this many writes. Default 500. */
+  maxBatch?: number;
+}
+
+/** Why a change was not stored; the memory copy is as it was before the change. */
+export class LocationNotStored extends Error {
+  constructor(
+    /** invalid: this binding can never be stored; unavailable: the database did not take the write */
+    readonly why: 'invalid' | 'unavailable',
+    override readonly cause: unknown,
+  ) {
+    super(`location not stored (${why}): ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** A change someone waits on (a REGISTER's 200, a management call's answer). */
+interface Waiter {
+  aor: string;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface Batch {
+  /** keyed "r:<ruid>" or "a:<aor>", in the order they must apply */
+  writes: Map<string, LocationWrite>;
+  /** each touched AoR as it was before the batch's first change to it (undefined: no bindings) */
+  before: Map<string, Binding[] | undefined>;
+  waiters: Waiter[];
+}
+
+const aorOf = (w: LocationWrite): string => (w.kind === 'deleteAor' ? w.aor : w.binding.aor);
 
 export class LocationService {
   private readonly byAor = new Map<string, Binding[]>();
   /** Contact URI text → binding, for routing in-dialog requests to NAT'd user agents. */
   private readonly byContact = new Map<string, Binding>();
-  /** Changes not yet written, keyed "r:<ruid>" or "a:<aor>", in the order they must apply. */
-  private pendingWrites = new Map<string, LocationWrite>();
-  private writeTimer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  /** The batch collecting changes (not yet handed to the database). */
+  private collecting: Batch | undefined;
+  /** Settles when the batch being written has been committed or has failed. */
+  private writing: Promise<void> | undefined;
+  private collectTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** A write failed and none has succeeded since (the outage is logged once). */
+  private down = false;
+  private readonly collectMs: number;
+  private readonly maxBatch: number;
 
   constructor(
     private readonly persistence: LocationPersistence | undefined,
     private readonly now: () => number = Date.now,
     private readonly events: LocationEvents = {},
-    /** How long changes are collected before they are written (0 = on the next turn of the event loop). */
-    private readonly writeDelayMs = 100,
-  ) {}
+    opts: GroupCommitOptions = {},
+  ) {
+    this.collectMs = opts.collectMs ?? 5;
+    this.maxBatch = opts.maxBatch ?? 500;
+  }
+
+  /** Memory only (db_mode 0): nothing is written, a restart forgets every binding. */
+  get memoryOnly(): boolean {
+    return this.persistence === undefined;
+  }
+
+  /** The last write failed and none has succeeded since. */
+  get unavailable(): boolean {
+    return this.down;
+  }
 
   /** Load the durable copy (on start); expired rows are dropped and deleted. */
   async load(): Promise<number> {
@@ -99,6 +159,7 @@ export class LocationService {
         }
       }
       if (!expired) continue;
+      this.snapshot(aor);
       const keep = list.filter((b) => b.expires === 0 || b.expires > now);
       for (const b of list) {
         if (keep.includes(b)) continue;
@@ -129,49 +190,62 @@ export class LocationService {
 
   /**
    * Replace an AoR's bindings after a REGISTER: the memory copy changes at once (all bindings of
-   * the request together, §10.3 step 7), the database follows in order.
+   * the request together, §10.3 step 7, so the next REGISTER builds on it); the promise settles
+   * when the database has committed the change (reject: LocationNotStored, memory restored).
    */
-  apply(aor: string, bindings: Binding[], changed: readonly Binding[], removed: readonly Binding[]): void {
+  apply(aor: string, bindings: Binding[], changed: readonly Binding[], removed: readonly Binding[]): Promise<void> {
+    const invalid = this.invalid(changed);
+    if (invalid) return Promise.reject(invalid);
+    this.snapshot(aor);
     if (bindings.length === 0) this.byAor.delete(aor);
     else this.byAor.set(aor, bindings);
     for (const b of removed) this.unindex(b);
     for (const b of bindings) this.byContact.set(b.contact, b);
     for (const b of removed) this.write({ kind: 'delete', binding: b });
     for (const b of changed) this.write({ kind: 'upsert', binding: b });
+    return this.committed(aor);
   }
 
-  /** Add or replace one binding (ul.add). */
-  add(b: Binding): void {
+  /** Add or replace one binding (ul.add); settles when committed. */
+  add(b: Binding): Promise<void> {
+    const invalid = this.invalid([b]);
+    if (invalid) return Promise.reject(invalid);
+    this.snapshot(b.aor);
     const list = (this.byAor.get(b.aor) ?? []).filter((x) => x.contact !== b.contact);
     list.push(b);
     this.byAor.set(b.aor, list);
     this.byContact.set(b.contact, b);
     this.write({ kind: 'upsert', binding: b });
+    return this.committed(b.aor);
   }
 
-  /** Remove all bindings of an AoR (ul.rm). Returns how many were removed. */
-  removeAor(aor: string): number {
+  /** Remove all bindings of an AoR (ul.rm). Resolves to how many were removed, once committed. */
+  async removeAor(aor: string): Promise<number> {
     const list = this.byAor.get(aor) ?? [];
+    this.snapshot(aor);
     this.byAor.delete(aor);
-    for (const b of list) {
-      this.unindex(b);
-      this.events.onRemoved?.(b, 'removed');
-    }
+    for (const b of list) this.unindex(b);
     this.write({ kind: 'deleteAor', aor });
+    await this.committed(aor);
+    for (const b of list) this.events.onRemoved?.(b, 'removed');
     return list.length;
   }
 
-  /** Remove one contact of an AoR (ul.rm_contact). */
-  removeContact(aor: string, contact: string): boolean {
+  /** Remove one contact of an AoR (ul.rm_contact, NAT keepalive). Resolves once committed. */
+  async removeContact(aor: string, contact: string): Promise<boolean> {
     const list = this.byAor.get(aor);
     if (!list) return false;
     const idx = list.findIndex((b) => b.contact === contact);
     if (idx < 0) return false;
-    const [b] = list.splice(idx, 1);
-    if (list.length === 0) this.byAor.delete(aor);
-    this.unindex(b!);
-    this.events.onRemoved?.(b!, 'removed');
-    this.write({ kind: 'delete', binding: b! });
+    this.snapshot(aor);
+    const b = list[idx]!;
+    const rest = list.filter((x) => x !== b);
+    if (rest.length === 0) this.byAor.delete(aor);
+    else this.byAor.set(aor, rest);
+    this.unindex(b);
+    this.write({ kind: 'delete', binding: b });
+    await this.committed(aor);
+    this.events.onRemoved?.(b, 'removed');
     return true;
   }
 
@@ -208,57 +282,130 @@ export class LocationService {
     return { users, contacts };
   }
 
-  /** Write what is pending now and wait until every write has been applied. */
+  /** Write what is pending now and wait until every batch has been committed or has failed (stop). */
   async flush(): Promise<void> {
-    do {
+    // Bounded: each round writes one batch; new changes during a stop are few.
+    for (let round = 0; round < 1000 && (this.collecting || this.writing); round++) {
       this.startWriting();
       await this.writing;
-    } while (this.pendingWrites.size > 0);
+    }
+  }
+
+  /** The reason a change cannot be stored, checked before memory changes. */
+  private invalid(bindings: readonly Binding[]): LocationNotStored | undefined {
+    const check = this.persistence?.validate;
+    if (!check) return undefined;
+    for (const b of bindings) {
+      try {
+        check.call(this.persistence, b);
+      } catch (err) {
+        return new LocationNotStored('invalid', err);
+      }
+    }
+    return undefined;
+  }
+
+  private batch(): Batch {
+    return (this.collecting ??= { writes: new Map(), before: new Map(), waiters: [] });
+  }
+
+  /** Remember an AoR as it is before the collecting batch's first change to it. */
+  private snapshot(aor: string): void {
+    if (!this.persistence) return;
+    const before = this.batch().before;
+    if (before.has(aor)) return;
+    const list = this.byAor.get(aor);
+    before.set(aor, list ? [...list] : undefined);
+  }
+
+  /** Put the memory copy of an AoR back as it was. */
+  private restore(aor: string, list: Binding[] | undefined): void {
+    for (const b of this.byAor.get(aor) ?? []) this.unindex(b);
+    if (list === undefined || list.length === 0) this.byAor.delete(aor);
+    else {
+      this.byAor.set(aor, list);
+      for (const b of list) this.byContact.set(b.contact, b);
+    }
   }
 
   private write(w: LocationWrite): void {
     if (!this.persistence) return;
+    const writes = this.batch().writes;
     if (w.kind === 'deleteAor') {
       // Earlier changes to that AoR's bindings are moot: the rows go anyway.
-      for (const [k, x] of this.pendingWrites)
-        if (x.kind !== 'deleteAor' && x.binding.aor === w.aor) this.pendingWrites.delete(k);
-      this.pendingWrites.set('a:' + w.aor, w);
-    } else this.pendingWrites.set('r:' + w.binding.ruid, w);
-    if (this.writeTimer === undefined) {
-      this.writeTimer = setTimeout(() => this.startWriting(), this.writeDelayMs);
-      this.writeTimer.unref();
+      for (const [k, x] of writes) if (x.kind !== 'deleteAor' && x.binding.aor === w.aor) writes.delete(k);
+      writes.set('a:' + w.aor, w);
+    } else writes.set('r:' + w.binding.ruid, w);
+    this.schedule();
+  }
+
+  /** A promise that settles when the collecting batch (holding this AoR's change) is committed. */
+  private committed(aor: string): Promise<void> {
+    if (!this.persistence) return Promise.resolve();
+    const p = new Promise<void>((resolve, reject) => this.batch().waiters.push({ aor, resolve, reject }));
+    this.schedule();
+    return p;
+  }
+
+  private schedule(): void {
+    const b = this.collecting;
+    if (!b || this.writing) return; // the running batch starts the next one when it ends
+    if (b.writes.size >= this.maxBatch) this.startWriting();
+    else if (this.collectTimer === undefined) {
+      this.collectTimer = setTimeout(() => this.startWriting(), this.collectMs);
     }
   }
 
-  /** Hand the pending changes to the writer (after the previous batch, so batches apply in order). */
+  /** Hand the collecting batch to the database, unless one is being written (batches apply in order). */
   private startWriting(): void {
-    if (this.writeTimer !== undefined) clearTimeout(this.writeTimer);
-    this.writeTimer = undefined;
+    if (this.collectTimer !== undefined) clearTimeout(this.collectTimer);
+    this.collectTimer = undefined;
     const p = this.persistence;
-    if (!p || this.pendingWrites.size === 0) return;
-    const batch = [...this.pendingWrites.values()];
-    this.pendingWrites = new Map();
-    this.writing = this.writing.then(() => this.writeBatch(p, batch));
+    const b = this.collecting;
+    if (!p || !b || this.writing) return;
+    this.collecting = undefined;
+    this.writing = this.writeBatch(p, b).then(() => {
+      this.writing = undefined;
+      // What arrived while the batch was written has waited one commit already: write it now.
+      if (this.collecting) this.startWriting();
+    });
   }
 
-  private async writeBatch(p: LocationPersistence, batch: LocationWrite[]): Promise<void> {
-    const report = (err: unknown) => this.events.onPersistError?.(err);
-    if (p.applyBatch) {
-      try {
-        for (const f of await p.applyBatch(batch)) report(f.error);
-      } catch (err) {
-        report(err);
-      }
+  private async writeBatch(p: LocationPersistence, b: Batch): Promise<void> {
+    // Only queries (a REGISTER without Contact): nothing to commit, and nothing learnt about the database.
+    if (b.writes.size === 0) {
+      for (const w of b.waiters) w.resolve();
       return;
     }
-    for (const w of batch) {
-      try {
-        if (w.kind === 'upsert') await p.upsert(w.binding);
-        else if (w.kind === 'delete') await p.deleteByRuid(w.binding.ruid);
-        else await p.deleteAor(w.aor);
-      } catch (err) {
-        report(err);
+    try {
+      await p.applyBatch([...b.writes.values()]);
+    } catch (err) {
+      this.batchFailed(b, err);
+      return;
+    }
+    if (this.down) {
+      this.down = false;
+      this.events.onRecovered?.();
+    }
+    for (const w of b.waiters) w.resolve();
+  }
+
+  private batchFailed(b: Batch, err: unknown): void {
+    if (!this.down) {
+      this.down = true;
+      this.events.onOutage?.(err);
+    }
+    const fail = new LocationNotStored('unavailable', err);
+    // Changes collected meanwhile to the same AoRs were computed on top of the failed ones.
+    const next = this.collecting;
+    if (next) {
+      for (const aor of b.before.keys()) {
+        if (!next.before.delete(aor)) continue;
+        for (const [k, w] of next.writes) if (aorOf(w) === aor) next.writes.delete(k);
+        next.waiters = next.waiters.filter((w) => w.aor !== aor || (w.reject(fail), false));
       }
     }
+    for (const [aor, list] of b.before) this.restore(aor, list);
+    for (const w of b.waiters) w.reject(fail);
   }
 }

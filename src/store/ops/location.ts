@@ -81,7 +81,7 @@ const UPSERT = {
     UPDATABLE.map((c) => `\`${c}\` = VALUES(\`${c}\`)`).join(', '),
 };
 
-/** One change of a batch (sipd's write-behind flush of its location service). */
+/** One change of a batch (sipd's group commit of its location service). */
 export type LocationChange =
   | { op: 'save'; contact: ContactInput }
   | { op: 'deleteRuid'; ruid: string }
@@ -93,9 +93,13 @@ export class LocationOps {
   /**
    * Applies changes in order in one transaction (one commit for many registrations). A change
    * whose contact is invalid (e.g. a value longer than its column) is left out and returned with
-   * its error; the others are applied.
+   * its error; the others are applied. With `atomic`, such a change throws instead and nothing is
+   * applied (sipd's group commit: all of a batch or nothing).
    */
-  async apply(changes: readonly LocationChange[]): Promise<Array<{ change: LocationChange; error: unknown }>> {
+  async apply(
+    changes: readonly LocationChange[],
+    opts: { atomic?: boolean } = {},
+  ): Promise<Array<{ change: LocationChange; error: unknown }>> {
     const failed: Array<{ change: LocationChange; error: unknown }> = [];
     const statements: Array<[string, SqlValue[]]> = [];
     const upsert = UPSERT[this.ctx.d.dialect];
@@ -105,6 +109,7 @@ export class LocationOps {
           const c = normalise(ch.contact);
           statements.push([upsert, FIELDS.map(([f]) => toColumnValue(f, c[f]))]);
         } catch (error) {
+          if (opts.atomic) throw error;
           failed.push({ change: ch, error });
         }
       } else if (ch.op === 'deleteRuid') statements.push(['DELETE FROM `location` WHERE `ruid` = ?', [ch.ruid]]);
@@ -118,6 +123,11 @@ export class LocationOps {
         for (const [sql, params] of statements) await q.run(sql, params);
       });
     return failed;
+  }
+
+  /** Throws the error save() would throw for this contact's values (lengths, NULs, ranges). */
+  check(input: ContactInput): void {
+    normalise(input);
   }
 
   /** Inserts the binding, or updates every column of the row with the same ruid. */

@@ -85,11 +85,19 @@ function fillSubscriberTable(dbPath: string, domain: string, subs: Subscriber[])
 }
 
 export class SipdServer implements BenchServer {
-  readonly name = 'sipd';
+  readonly name: string;
   /** Notes for the report (e.g. which seeding path was taken). */
   readonly notes: string[] = [];
+  private readonly bin: string;
+
+  /** `bin`: another build's bin/sipd.js (the register bench's "before"); sipctl is always this one. */
+  constructor(opts: { name?: string; bin?: string } = {}) {
+    this.name = opts.name ?? 'sipd';
+    this.bin = opts.bin ?? SIPD_BIN;
+  }
 
   async unavailable(): Promise<string | null> {
+    if (this.bin !== SIPD_BIN && !existsSync(this.bin)) return `${this.bin} not found`;
     return sipdMissing();
   }
 
@@ -124,7 +132,7 @@ export class SipdServer implements BenchServer {
     // SIPKIT_BENCH_SIPD_NODE_FLAGS: extra node flags for sipd, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
     // to profile it under the bench's load (NODE_OPTIONS does not allow --cpu-prof).
     const nodeFlags = (process.env.SIPKIT_BENCH_SIPD_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-    const args = [...nodeFlags, SIPD_BIN, 'run', '--listen', `udp:127.0.0.1:${port}`, '--domain', o.domain];
+    const args = [...nodeFlags, this.bin, 'run', '--listen', `udp:127.0.0.1:${port}`, '--domain', o.domain];
     args.push('--db-url', `sqlite:${dbPath}`, '--data-dir', dataDir, '--run-dir', runDir);
     args.push('--config', SIPD_BENCH_CONFIG);
     const group = spawnGroup(process.execPath, args, { cwd: o.dir, stdio: ['ignore', log, log] });

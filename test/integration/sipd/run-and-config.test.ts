@@ -98,6 +98,23 @@ describe('sipd run, signals and configuration via the built bin', { timeout: 120
     assert.equal(h.code, 0);
     assert.match(h.stdout, /configuration OK \(.*good\.conf\)/);
     assert.doesNotMatch(h.stdout, /pw@/);
+    assert.match(h.stdout, /location +durable \(usrloc\.db_mode = 1\): REGISTER answered after the database commit/);
+  });
+
+  test('check-config states a memory-only location (usrloc.db_mode = 0) and refuses other modes', async () => {
+    const dir = newDir();
+    const conf = join(dir, 'memory.conf');
+    writeFileSync(conf, '[usrloc]\ndb_mode = 0\n');
+    const h = await runSipd(['check-config', '--config', conf], { dir });
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stdout, /location +memory only \(usrloc\.db_mode = 0\): registrations are lost on restart/);
+    writeFileSync(conf, '[usrloc]\ndb_mode = 2\n');
+    const bad = await runSipd(['check-config', '--config', conf], { dir });
+    assert.equal(bad.code, ExitCode.USAGE);
+    assert.match(
+      bad.stderr,
+      /usrloc\.db_mode: expected 1 \(durable: REGISTER answered after its commit\) or 0 \(memory only/,
+    );
   });
 
   test('run in the foreground: logs to stderr, refuses a second sipd, stops on SIGINT with exit 0', async () => {

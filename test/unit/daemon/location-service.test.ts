@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Binding } from '../../../src/daemon/registrar/binding.js';
-import { LocationService, type LocationPersistence } from '../../../src/daemon/usrloc/location-service.js';
+import {
+  LocationNotStored,
+  LocationService,
+  type LocationPersistence,
+  type LocationWrite,
+} from '../../../src/daemon/usrloc/location-service.js';
 
 function binding(over: Partial<Binding>): Binding {
   return {
@@ -24,65 +29,212 @@ function binding(over: Partial<Binding>): Binding {
   };
 }
 
-/** Records the operations, in order, as a database would apply them. */
+/**
+ * Applies batches all-or-nothing, as a database transaction would, and records them. `down`
+ * makes every batch fail, `failOnce` the next one; `hold` keeps the next batch in flight until released.
+ */
 class MemoryPersistence implements LocationPersistence {
   rows = new Map<string, Binding>();
   ops: string[] = [];
+  batches: string[][] = [];
+  down = false;
+  /** fail the next batch only */
+  failOnce = false;
+  private held: Array<() => void> | undefined;
+
   async loadAll() {
     return [...this.rows.values()];
   }
-  async upsert(b: Binding) {
-    this.ops.push(`upsert ${b.contact}`);
-    this.rows.set(b.ruid, b);
+
+  validate(b: Binding) {
+    if (b.contact.length > 255) throw new Error('The contact URI is longer than 255 characters');
   }
-  async deleteByRuid(ruid: string) {
-    this.ops.push(`delete ${this.rows.get(ruid)?.contact ?? ruid}`);
-    this.rows.delete(ruid);
+
+  hold(): void {
+    this.held = [];
   }
-  async deleteAor(aor: string) {
-    this.ops.push(`deleteAor ${aor}`);
-    for (const [k, b] of this.rows) if (b.aor === aor) this.rows.delete(k);
+
+  release(): void {
+    const h = this.held ?? [];
+    this.held = undefined;
+    for (const r of h) r();
+  }
+
+  async applyBatch(changes: readonly LocationWrite[]) {
+    if (this.held) await new Promise<void>((r) => this.held!.push(r));
+    if (this.down || this.failOnce) {
+      this.failOnce = false;
+      throw new Error('db down');
+    }
+    const ops = changes.map((c) => (c.kind === 'deleteAor' ? `deleteAor ${c.aor}` : `${c.kind} ${c.binding.contact}`));
+    this.batches.push(ops);
+    this.ops.push(...ops);
+    for (const c of changes)
+      if (c.kind === 'upsert') this.rows.set(c.binding.ruid, c.binding);
+      else if (c.kind === 'delete') this.rows.delete(c.binding.ruid);
+      else for (const [k, b] of this.rows) if (b.aor === c.aor) this.rows.delete(k);
   }
 }
 
-test('lookup returns live bindings, highest q first', () => {
+const contacts = (ls: LocationService, aor = 'bob@example.com') => ls.lookup(aor).map((b) => b.contact);
+const settled = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (e instanceof LocationNotStored ? `not stored (${e.why})` : 'other error'),
+  );
+
+test('lookup returns live bindings, highest q first', async () => {
   let now = 0;
   const ls = new LocationService(undefined, () => now);
   const a = binding({ contact: 'sip:a@h', q: 0.5 });
   const b = binding({ contact: 'sip:b@h', q: 1 });
   const c = binding({ contact: 'sip:c@h', q: 0.8, expires: 5_000 });
-  ls.apply('bob@example.com', [a, b, c], [a, b, c], []);
-  assert.deepEqual(
-    ls.lookup('bob@example.com').map((x) => x.contact),
-    ['sip:b@h', 'sip:c@h', 'sip:a@h'],
-  );
+  await ls.apply('bob@example.com', [a, b, c], [a, b, c], []);
+  assert.deepEqual(contacts(ls), ['sip:b@h', 'sip:c@h', 'sip:a@h']);
   now = 6_000;
-  assert.deepEqual(
-    ls.lookup('bob@example.com').map((x) => x.contact),
-    ['sip:b@h', 'sip:a@h'],
-  );
+  assert.deepEqual(contacts(ls), ['sip:b@h', 'sip:a@h']);
   assert.deepEqual(ls.counts(), { users: 1, contacts: 2 });
 });
 
-test('changes are written behind in order; expiry sweeps delete rows', async () => {
+test('group commit: a change settles only after its batch is committed; one batch for many changes', async () => {
+  const db = new MemoryPersistence();
+  const ls = new LocationService(db, () => 0, {}, { collectMs: 5 });
+  const order: string[] = [];
+  const waits = ['alice', 'bob', 'carol'].map((u) => {
+    const b = binding({ aor: `${u}@example.com`, contact: `sip:${u}@h` });
+    return ls.apply(b.aor, [b], [b], []).then(() => order.push(`${u} acknowledged with ${db.rows.size} rows`));
+  });
+  // The memory copy changes at once (lookups and the next REGISTER build on it) ...
+  assert.deepEqual(contacts(ls, 'bob@example.com'), ['sip:bob@h']);
+  assert.equal(db.rows.size, 0, 'nothing committed yet');
+  await Promise.all(waits);
+  // ... but nobody is acknowledged before the commit of the one transaction holding all three.
+  assert.deepEqual(db.batches, [['upsert sip:alice@h', 'upsert sip:bob@h', 'upsert sip:carol@h']]);
+  assert.deepEqual(order, [
+    'alice acknowledged with 3 rows',
+    'bob acknowledged with 3 rows',
+    'carol acknowledged with 3 rows',
+  ]);
+});
+
+test('group commit: a full batch is written at once; changes during a write form the next batch, in order', async () => {
+  const db = new MemoryPersistence();
+  const ls = new LocationService(db, () => 0, {}, { collectMs: 60_000, maxBatch: 2 });
+  const a = binding({ contact: 'sip:a@h', cseq: 1 });
+  db.hold();
+  const first = [ls.add(a), ls.add(binding({ contact: 'sip:b@h' }))]; // 2 writes: written without waiting 60 s
+  await new Promise((r) => setImmediate(r));
+  const second = [ls.add({ ...a, cseq: 2 }), ls.removeContact('bob@example.com', 'sip:b@h')];
+  db.release();
+  await Promise.all([...first, ...second]);
+  assert.deepEqual(db.batches, [
+    ['upsert sip:a@h', 'upsert sip:b@h'],
+    ['upsert sip:a@h', 'delete sip:b@h'],
+  ]);
+  assert.equal([...db.rows.values()][0]!.cseq, 2);
+});
+
+test('changes to one binding within a batch collapse; ul.rm makes earlier changes of its AoR moot', async () => {
+  const db = new MemoryPersistence();
+  const ls = new LocationService(db, () => 0, {}, { collectMs: 20 });
+  const a = binding({ contact: 'sip:a@h', cseq: 1 });
+  const all = [ls.add(a), ls.add({ ...a, cseq: 2 }), ls.add(binding({ contact: 'sip:b@h' }))];
+  const removed = ls.removeAor('bob@example.com');
+  all.push(ls.add(binding({ contact: 'sip:c@h' })));
+  await Promise.all(all);
+  assert.equal(await removed, 2);
+  assert.deepEqual(db.batches, [['deleteAor bob@example.com', 'upsert sip:c@h']]);
+  assert.deepEqual(contacts(ls), ['sip:c@h']);
+});
+
+test('a failed batch: every change in it fails, the memory copy of its AoRs is as before', async () => {
+  const db = new MemoryPersistence();
+  const outages: unknown[] = [];
+  let recovered = 0;
+  const ls = new LocationService(db, () => 0, {
+    onOutage: (e) => outages.push(e),
+    onRecovered: () => recovered++,
+  });
+  const old = binding({ contact: 'sip:old@h' });
+  await ls.add(old);
+  const alice = binding({ aor: 'alice@example.com', contact: 'sip:alice@h' });
+  db.down = true;
+  const fresh = binding({ contact: 'sip:new@h' });
+  const results = await Promise.all([
+    settled(ls.apply('bob@example.com', [fresh], [fresh], [old])), // replaces old by new
+    settled(ls.add(alice)),
+  ]);
+  assert.deepEqual(results, ['not stored (unavailable)', 'not stored (unavailable)']);
+  assert.deepEqual(contacts(ls), ['sip:old@h'], 'bob is back to his committed binding');
+  assert.deepEqual(contacts(ls, 'alice@example.com'), []);
+  assert.equal(ls.findContact('sip:new@h'), undefined);
+  assert.equal(ls.findContact('sip:old@h')?.ruid, old.ruid);
+  assert.equal(ls.unavailable, true);
+  // A second failure in the same outage is not reported again.
+  assert.equal(await settled(ls.add(alice)), 'not stored (unavailable)');
+  assert.equal(outages.length, 1);
+  // The database is back: the next change commits by itself and the recovery is reported once.
+  db.down = false;
+  assert.equal(await settled(ls.add(alice)), 'ok');
+  await ls.add(binding({ aor: 'carol@example.com', contact: 'sip:carol@h' }));
+  assert.equal(recovered, 1);
+  assert.equal(ls.unavailable, false);
+  assert.deepEqual([...db.rows.values()].map((b) => b.contact).sort(), ['sip:alice@h', 'sip:carol@h', 'sip:old@h']);
+});
+
+test('a batch computed on top of a failing one fails for the same AoRs only', async () => {
+  const db = new MemoryPersistence();
+  const ls = new LocationService(db, () => 0, {}, { collectMs: 1 });
+  const committed = binding({ contact: 'sip:v0@h', cseq: 1 });
+  await ls.add(committed);
+  db.hold();
+  db.failOnce = true;
+  const v1 = ls.add({ ...committed, contact: 'sip:v1@h', ruid: 'r1' });
+  await new Promise((r) => setTimeout(r, 10)); // batch 1 is in flight
+  // Batch 2: bob again (built on the uncommitted v1) and carol (independent).
+  const v2 = ls.add({ ...committed, contact: 'sip:v2@h', ruid: 'r2' });
+  const carol = ls.add(binding({ aor: 'carol@example.com', contact: 'sip:carol@h' }));
+  assert.deepEqual(contacts(ls).sort(), ['sip:v0@h', 'sip:v1@h', 'sip:v2@h']);
+  db.release();
+  assert.equal(await settled(v1), 'not stored (unavailable)');
+  assert.equal(await settled(v2), 'not stored (unavailable)');
+  assert.equal(await settled(carol), 'ok');
+  assert.deepEqual(contacts(ls), ['sip:v0@h'], 'bob as committed before batch 1');
+  assert.deepEqual([...db.rows.values()].map((b) => b.contact).sort(), ['sip:carol@h', 'sip:v0@h']);
+  assert.deepEqual(db.batches.at(-1), ['upsert sip:carol@h'], "bob's dependent write never reached the database");
+});
+
+test('a binding the database can never hold is refused before memory changes', async () => {
+  const db = new MemoryPersistence();
+  const ls = new LocationService(db, () => 0);
+  const long = binding({ contact: 'sip:' + 'x'.repeat(300) + '@h' });
+  assert.equal(await settled(ls.add(long)), 'not stored (invalid)');
+  assert.deepEqual(contacts(ls), []);
+  assert.equal(ls.unavailable, false);
+});
+
+test('memory only (no persistence): every change succeeds at once', async () => {
+  const ls = new LocationService(undefined, () => 0);
+  assert.equal(ls.memoryOnly, true);
+  await ls.add(binding({ contact: 'sip:a@h' }));
+  assert.equal(await ls.removeContact('bob@example.com', 'sip:a@h'), true);
+  assert.equal(await ls.removeAor('bob@example.com'), 0);
+});
+
+test('expiry sweeps are written behind, with the next batch', async () => {
   let now = 0;
   const db = new MemoryPersistence();
   const removed: string[] = [];
   const ls = new LocationService(db, () => now, { onRemoved: (b, why) => removed.push(`${why} ${b.contact}`) });
   const a = binding({ contact: 'sip:a@h', expires: 1_000 });
   const b = binding({ contact: 'sip:b@h', expires: 0 });
-  ls.apply('bob@example.com', [a, b], [a, b], []);
+  await ls.apply('bob@example.com', [a, b], [a, b], []);
   now = 2_000;
   assert.equal(ls.sweep(), 1);
   await ls.flush();
-  // a's insert and delete collapsed into the delete (a row that never reached the database).
-  assert.deepEqual(db.ops, [`delete ${a.ruid}`, 'upsert sip:b@h']);
+  assert.deepEqual(db.batches.at(-1), ['delete sip:a@h']);
   assert.deepEqual(removed, ['expired sip:a@h']);
-  assert.deepEqual(
-    ls.lookup('bob@example.com').map((x) => x.contact),
-    ['sip:b@h'],
-    'permanent bindings never expire',
-  );
+  assert.deepEqual(contacts(ls), ['sip:b@h'], 'permanent bindings never expire');
 });
 
 test('a restart loads the durable copy, dropping what expired meanwhile', async () => {
@@ -94,82 +246,32 @@ test('a restart loads the durable copy, dropping what expired meanwhile', async 
   const ls = new LocationService(db, () => 10_000);
   assert.equal(await ls.load(), 1);
   await ls.flush();
-  assert.deepEqual(
-    ls.lookup('bob@example.com').map((x) => x.contact),
-    ['sip:keep@h'],
-  );
+  assert.deepEqual(contacts(ls), ['sip:keep@h']);
   assert.equal(db.rows.size, 1);
 });
 
-test('administrative removal of an AoR or one contact', async () => {
+test('administrative removal of an AoR or one contact, answered once committed', async () => {
   const db = new MemoryPersistence();
   const ls = new LocationService(db, () => 0);
-  ls.add(binding({ contact: 'sip:a@h' }));
-  ls.add(binding({ contact: 'sip:b@h' }));
-  assert.equal(ls.removeContact('bob@example.com', 'sip:a@h'), true);
-  assert.equal(ls.removeContact('bob@example.com', 'sip:zzz@h'), false);
-  assert.equal(ls.removeAor('bob@example.com'), 1);
-  await ls.flush();
+  await ls.add(binding({ contact: 'sip:a@h' }));
+  await ls.add(binding({ contact: 'sip:b@h' }));
+  assert.equal(await ls.removeContact('bob@example.com', 'sip:a@h'), true);
+  assert.equal(db.rows.size, 1);
+  assert.equal(await ls.removeContact('bob@example.com', 'sip:zzz@h'), false);
+  assert.equal(await ls.removeAor('bob@example.com'), 1);
   assert.equal(db.rows.size, 0);
   assert.deepEqual(ls.dump(), []);
 });
 
-test('a failing database write is reported, and later writes still happen', async () => {
-  const errors: unknown[] = [];
+test('a change without writes (a REGISTER query) does not end an outage', async () => {
   const db = new MemoryPersistence();
-  let fail = true;
-  const flaky: LocationPersistence = {
-    ...db,
-    loadAll: () => db.loadAll(),
-    deleteByRuid: (r) => db.deleteByRuid(r),
-    deleteAor: (a) => db.deleteAor(a),
-    upsert: async (b) => {
-      if (fail) {
-        fail = false;
-        throw new Error('db down');
-      }
-      await db.upsert(b);
-    },
-  };
-  const ls = new LocationService(flaky, () => 0, { onPersistError: (e) => errors.push(e) });
-  ls.add(binding({ contact: 'sip:a@h' }));
-  ls.add(binding({ contact: 'sip:b@h' }));
-  await ls.flush();
-  assert.equal(errors.length, 1);
-  assert.deepEqual(db.ops, ['upsert sip:b@h']);
-});
-
-test('write-behind: nothing is written before writeDelayMs, then one batch with the last state of each binding', async () => {
-  const db = new MemoryPersistence();
-  const batches: number[] = [];
-  const batching: LocationPersistence = {
-    loadAll: () => db.loadAll(),
-    upsert: (b) => db.upsert(b),
-    deleteByRuid: (r) => db.deleteByRuid(r),
-    deleteAor: (a) => db.deleteAor(a),
-    applyBatch: async (changes) => {
-      batches.push(changes.length);
-      for (const c of changes)
-        if (c.kind === 'upsert') await db.upsert(c.binding);
-        else if (c.kind === 'delete') await db.deleteByRuid(c.binding.ruid);
-        else await db.deleteAor(c.aor);
-      return [];
-    },
-  };
-  const ls = new LocationService(batching, () => 0, {}, 30);
-  const a = binding({ contact: 'sip:a@h', cseq: 1 });
-  ls.add(a);
-  ls.add({ ...a, cseq: 2 }); // a refresh of the same binding (same ruid)
-  ls.add(binding({ contact: 'sip:b@h' }));
-  ls.removeAor('bob@example.com'); // both go: their pending upserts are moot
-  ls.add(binding({ contact: 'sip:c@h' }));
-  await new Promise((r) => setTimeout(r, 5));
-  assert.deepEqual(db.ops, [], 'not yet');
-  await new Promise((r) => setTimeout(r, 60));
-  assert.deepEqual(batches, [2]);
-  assert.deepEqual(db.ops, ['deleteAor bob@example.com', 'upsert sip:c@h']);
-  ls.add(binding({ contact: 'sip:d@h', aor: 'eve@example.com' }));
-  await ls.flush();
-  assert.deepEqual(batches, [2, 1], 'flush writes at once');
-  assert.deepEqual([...db.rows.values()].map((b) => b.contact).sort(), ['sip:c@h', 'sip:d@h']);
+  let outages = 0;
+  let recovered = 0;
+  const ls = new LocationService(db, () => 0, { onOutage: () => outages++, onRecovered: () => recovered++ });
+  db.down = true;
+  assert.equal(await settled(ls.add(binding({ contact: 'sip:a@h' }))), 'not stored (unavailable)');
+  assert.equal(await settled(ls.apply('bob@example.com', [], [], [])), 'ok');
+  assert.equal(await settled(ls.add(binding({ contact: 'sip:a@h' }))), 'not stored (unavailable)');
+  assert.deepEqual({ outages, recovered }, { outages: 1, recovered: 0 });
+  assert.equal(db.batches.length, 0);
 });

@@ -37,6 +37,9 @@ max_expires = 0          # 0 = no maximum
 max_contacts = 0         # per AoR; 0 = no limit
 min_expires_mode = "reject"   # "reject" (423 + Min-Expires) or "clamp"
 
+[usrloc]
+db_mode = 1              # 1 = durable: 200 only after the commit; 0 = memory only (lost on restart)
+
 [timers]                 # milliseconds
 t1_ms = 500
 t2_ms = 4000
@@ -120,7 +123,18 @@ with Expires 0; min/default/max expires (423 with Min-Expires, or clamped); Call
 q values;
 .B max_contacts
 (503 beyond it). The 200 lists every binding with its remaining expires. Bindings are written to
-the location table and survive a restart.
+the location table and survive a restart: with
+.B usrloc.db_mode
+= 1 (the default) the 200 is sent only after the change is committed (changes arriving within a
+few milliseconds share one transaction, a group commit), so a binding or removal that was
+acknowledged survives a crash. When the database cannot take the write the answer is 500 with
+Retry-After: 5 and the memory copy is left as it was; the outage is logged once, its end too, and
+sipd recovers by itself. With
+.B usrloc.db_mode
+= 0 the location is kept in memory only (Kamailio db_mode 0): nothing is written, a restart
+forgets every binding, and
+.B sipd check-config
+says so. Management changes (ul.add, ul.rm, ul.rm_contact) are also answered after the commit.
 .IP 4. 4
 Requests from local users whose method is in
 .B auth.methods
