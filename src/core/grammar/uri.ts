@@ -265,9 +265,9 @@ export function bareHost(host: string): string {
   return (host.charCodeAt(0) === 0x5b ? host.slice(1, -1) : host).toLowerCase();
 }
 
-/** Default port of a SIP URI (RFC 3263 without DNS: 5061 for sips, else 5060). */
+/** Port of a SIP URI, or its default (RFC 3263 §4.2 without DNS: 5061 for sips or TLS, else 5060). */
 export function defaultPort(u: SipUri): number {
-  return u.port ?? (u.scheme === 'sips' ? 5061 : 5060);
+  return u.port ?? (u.scheme === 'sips' || u.params.get('transport')?.toLowerCase() === 'tls' ? 5061 : 5060);
 }
 
 /** A deep copy that can be modified without touching the original. */

@@ -11,7 +11,14 @@
  * tag (§12.2.1.1): `verify` accepts either. Every proxy that knows the key accepts the marks of
  * the others (a cluster).
  *
- *     mark = base64url(HMAC-SHA-256(key, LABEL | Call-ID | 0x00 | tag)[0..11])
+ * A mark also carries the dialog's scope, decided when the proxy forwarded the initial request:
+ * `open` when a party the proxy trusts is in it (the caller authenticated, or the proxy itself
+ * chose a foreign target), `local` when a stranger called one of the proxy's registered users.
+ * Either party holds the mark and can swap the tags, so the mark cannot say which party sends a
+ * request; the scope lets the proxy refuse, in a stranger's dialog, in-dialog requests that
+ * neither come from nor go to one of its users (request-router.ts).
+ *
+ *     mark = scope letter | base64url(HMAC-SHA-256(key, LABEL | scope | Call-ID | 0x00 | tag)[0..11])
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SipUri } from '../grammar/uri.js';
@@ -20,8 +27,12 @@ import type { SipUri } from '../grammar/uri.js';
 export const ROUTE_MARK_PARAM = 'sig';
 
 const MAC_BYTES = 12;
-const MARK_CHARS = (MAC_BYTES / 3) * 4;
-const MARK_RE = /^[A-Za-z0-9_-]+$/;
+const MARK_CHARS = 1 + (MAC_BYTES / 3) * 4;
+const MARK_RE = /^[lo][A-Za-z0-9_-]+$/;
+
+/** Who may use a dialog's route: see the header comment. */
+export type MarkScope = 'open' | 'local';
+const LETTER: Record<MarkScope, string> = { open: 'o', local: 'l' };
 /** Domain separation: a MAC made for something else with the same key (a nonce) is not a mark. */
 const LABEL = Buffer.from('sipkit record-route mark v1\0', 'latin1');
 const SEP = Buffer.from([0]);
@@ -33,6 +44,10 @@ export interface DialogIds {
   fromTag: string;
 }
 
+export interface MarkedDialog extends DialogIds {
+  scope: MarkScope;
+}
+
 export class RouteMarks {
   private readonly key: Buffer;
 
@@ -42,32 +57,41 @@ export class RouteMarks {
   }
 
   /** The mark for a dialog: what goes into the `sig` parameter of our Record-Route URI. */
-  mark(d: DialogIds): string {
-    return this.mac(d.callId, d.fromTag).toString('base64url');
+  mark(d: MarkedDialog): string {
+    const letter = LETTER[d.scope];
+    return letter + this.mac(letter, d.callId, d.fromTag).toString('base64url');
   }
 
   /**
-   * Whether `mark` was made by us for the dialog with this Call-ID and one of `tags` as the
-   * initial From tag (pass an in-dialog request's From and To tags: either direction).
+   * The scope of `mark` when it was made by us for the dialog with this Call-ID and one of `tags`
+   * as the initial From tag (pass an in-dialog request's From and To tags: either direction);
+   * undefined when it was not.
    */
-  verify(mark: string | null | undefined, callId: string, tags: ReadonlyArray<string | undefined>): boolean {
-    if (!mark || mark.length !== MARK_CHARS || !MARK_RE.test(mark)) return false;
-    const given = Buffer.from(mark, 'base64url');
-    if (given.length !== MAC_BYTES) return false;
+  verify(
+    mark: string | null | undefined,
+    callId: string,
+    tags: ReadonlyArray<string | undefined>,
+  ): MarkScope | undefined {
+    if (!mark || mark.length !== MARK_CHARS || !MARK_RE.test(mark)) return undefined;
+    const letter = mark[0]!;
+    const given = Buffer.from(mark.slice(1), 'base64url');
+    if (given.length !== MAC_BYTES) return undefined;
     let ok = false;
     // Every candidate is checked (no early exit): the time taken does not tell which tag matched.
-    for (const tag of tags) if (tag !== undefined && timingSafeEqual(given, this.mac(callId, tag))) ok = true;
-    return ok;
+    for (const tag of tags) if (tag !== undefined && timingSafeEqual(given, this.mac(letter, callId, tag))) ok = true;
+    if (!ok) return undefined;
+    return letter === LETTER.open ? 'open' : 'local';
   }
 
   /** `verify` for the mark in a URI's `sig` parameter. */
-  verifyUri(uri: SipUri, callId: string, tags: ReadonlyArray<string | undefined>): boolean {
+  verifyUri(uri: SipUri, callId: string, tags: ReadonlyArray<string | undefined>): MarkScope | undefined {
     return this.verify(uri.params.get(ROUTE_MARK_PARAM), callId, tags);
   }
 
-  private mac(callId: string, tag: string): Buffer {
+  private mac(letter: string, callId: string, tag: string): Buffer {
     return createHmac('sha256', this.key)
       .update(LABEL)
+      .update(letter, 'latin1')
       .update(callId, 'utf8')
       .update(SEP)
       .update(tag, 'utf8')

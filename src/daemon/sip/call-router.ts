@@ -42,6 +42,8 @@ export class CallRouter {
   myself: Myself | undefined;
   /** Counts refusals (security.relay_denied). */
   onRelayDenied: (() => void) | undefined;
+  /** Requests whose caller authenticated as one of our users: their dialogs' marks are `open`. */
+  private readonly trusted = new WeakSet<SipRequest>();
 
   constructor(
     private readonly env: ProxyEnvironment,
@@ -85,6 +87,7 @@ export class CallRouter {
     this.auth.consume(req, fromDomain);
     // A CANCEL may have come while the database was asked: it was answered with 487 already.
     if (this.isCancelled(st)) return;
+    this.trusted.add(req);
     return this.routeFrom(req, st, a);
   }
 
@@ -174,6 +177,7 @@ export class CallRouter {
   proxy(req: SipRequest, st: ServerTransaction, targets: BranchTarget[], start = true): ProxyContext {
     const recordRoute = this.opts.recordRoute && req.method !== 'REGISTER';
     const ctx = new ProxyContext(this.env, st, req, recordRoute);
+    ctx.trustedCaller = this.trusted.has(req);
     this.contexts.set(st, ctx);
     if (start) ctx.fork(targets);
     return ctx;

@@ -5,7 +5,7 @@
  * Record-Route values (loose routing, §16.4) and for requests addressed to the server itself.
  */
 import { networkInterfaces } from 'node:os';
-import { bareHost, isSipUri, type SipUri, type Transport, type Uri } from '../../core/index.js';
+import { bareHost, defaultPort, isSipUri, type SipUri, type Transport, type Uri } from '../../core/index.js';
 
 export class Myself {
   private readonly hosts = new Set<string>();
@@ -32,9 +32,7 @@ export class Myself {
   /** The URI designates this server (host and port). */
   isUri(uri: SipUri): boolean {
     if (!this.isHost(uri.host)) return false;
-    const port =
-      uri.port ?? (uri.scheme === 'sips' || uri.params.get('transport')?.toLowerCase() === 'tls' ? 5061 : 5060);
-    return this.ports.has(port);
+    return this.ports.has(defaultPort(uri));
   }
 }
 

@@ -48,7 +48,7 @@ export function natReceived(req: SipRequest, source: MessageSource): string | un
 
 /** A proxy branch for a binding: its Contact as Request-URI, sent to its real source if NAT'd. */
 export function branchFor(b: Binding): BranchTarget {
-  const target: BranchTarget = { uri: b.contact };
+  const target: BranchTarget = { uri: b.contact, registered: true };
   if (b.path) target.path = b.path;
   if (b.received) {
     // "sip:203.0.113.7:5060;transport=udp" or "sip:[2001:db8::7]:5060;transport=tcp" (natReceived's form).

@@ -47,6 +47,8 @@ export interface BranchTarget {
   destination?: Destination;
   /** The binding's Path (RFC 3327), which becomes the branch's first Route values. */
   path?: string;
+  /** A registered contact of one of our users (branchFor), not a URI relayed as is. */
+  registered?: boolean;
 }
 
 /** What the context needs from the daemon. */
@@ -106,6 +108,11 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
    * best response.
    */
   onFailure: ((best: BestResponse, ctx: ProxyContext) => BranchTarget[] | undefined) | undefined;
+  /**
+   * The caller authenticated as one of our users: its dialogs' marks are `open` (route-mark.ts).
+   * Otherwise only branches to a foreign target (chosen by sipd, e.g. call forwarding) are.
+   */
+  trustedCaller = false;
 
   /** the request as received, after route preprocessing (§16.4); dropped once all is answered */
   private req: SipRequest | undefined;
@@ -204,7 +211,8 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
       if (this.recordRoute) {
         // The mark lets sipd (and every node sharing auth.secret) recognise the dialog's
         // in-dialog requests without state (route-mark.ts): Call-ID and the initial From tag.
-        const mark = this.env.routeMarks.mark({ callId: req.callId(), fromTag: req.fromTag() ?? '' });
+        const scope = this.trustedCaller || !b.target.registered ? 'open' : 'local';
+        const mark = this.env.routeMarks.mark({ callId: req.callId(), fromTag: req.fromTag() ?? '', scope });
         const rr = this.env.recordRoute(this.server.source, target.transport, mark);
         for (let i = rr.length - 1; i >= 0; i--) req.prepend('record-route', rr[i]!);
       }

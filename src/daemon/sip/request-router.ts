@@ -17,6 +17,7 @@ import {
   checkProxyRequest,
   createResponse,
   decrementMaxForwards,
+  defaultPort,
   parseMessage,
   postprocessStrictRoute,
   stampReceived,
@@ -39,7 +40,7 @@ import type { CallRouter } from './call-router.js';
 import { hasForeignMaddr, type Myself } from './myself.js';
 import { branchFor } from './nat.js';
 import type { Protection } from './protection.js';
-import { ProxyContext, type ProxyEnvironment } from './proxy-context.js';
+import { ProxyContext, type BranchTarget, type ProxyEnvironment } from './proxy-context.js';
 import type { RegistrarHandler } from './registrar-handler.js';
 
 interface Counter {
@@ -82,7 +83,7 @@ export interface RouterDeps {
  * Request-URI) named us; ours were removed (in-dialog: each with a valid mark); or an in-dialog
  * request named us without a valid mark for its dialog (nothing removed; not relayed).
  */
-type RouteCheck = 'none' | 'ours' | 'unsigned';
+type RouteCheck = 'none' | 'ours' | 'ours-local' | 'unsigned';
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE, PRACK';
 
@@ -116,7 +117,7 @@ export class RequestRouter implements TransactionLayerUser {
       return;
     }
     if (req.method === 'ACK') {
-      this.ack(req);
+      this.ack(req, source);
       return;
     }
     const st = this.tl.createServerTransaction(req, source);
@@ -224,8 +225,13 @@ export class RequestRouter implements TransactionLayerUser {
     const me = this.me;
     if (!me) return 'none';
     const inDialog = req.toTag() !== undefined;
-    const signed = (uri: SipUri): boolean =>
-      !inDialog || this.d.env.routeMarks.verifyUri(uri, req.callId(), [req.fromTag() ?? '', req.toTag()]);
+    let local = false;
+    const signed = (uri: SipUri): boolean => {
+      if (!inDialog) return true;
+      const scope = this.d.env.routeMarks.verifyUri(uri, req.callId(), [req.fromTag() ?? '', req.toTag()]);
+      if (scope === 'local') local = true;
+      return scope !== undefined;
+    };
     let removed = false;
     const ruri = req.requestUri();
     if (isSipUri(ruri) && ruri.user === undefined && ruri.params.has('lr') && req.has('route') && me.isUri(ruri)) {
@@ -248,7 +254,21 @@ export class RequestRouter implements TransactionLayerUser {
       req.removeFirst('route');
       removed = true;
     }
-    return removed ? 'ours' : 'none';
+    return !removed ? 'none' : local ? 'ours-local' : 'ours';
+  }
+
+  /**
+   * In a stranger's dialog (mark scope `local`: an unauthenticated caller reached a registered
+   * user), a request is relayed only when it comes from or goes to one of our registered user
+   * agents: the stranger may talk to our user, not use the dialog's route to reach anyone else.
+   * Who sends cannot be read from the tags (either party holds the mark and can swap them), so
+   * the source and the next hop are compared with the registered contacts and their sources.
+   */
+  private partyOfOurs(req: SipRequest, source: MessageSource, target: BranchTarget): boolean {
+    const loc = this.d.location;
+    if (target.registered || loc.isRegisteredSource(source)) return true;
+    const hop = nextHopUri(req);
+    return isSipUri(hop) && loc.isRegisteredAddress(hop.host, defaultPort(hop));
   }
 
   /**
@@ -294,13 +314,19 @@ export class RequestRouter implements TransactionLayerUser {
       st.reply(403, 'Forbidden: maddr in Request-URI');
       return;
     }
+    const target = this.targetOf(req);
+    if (route === 'ours-local' && !this.partyOfOurs(req, st.source, target)) {
+      this.d.counters.relayDenied.inc();
+      st.reply(403, 'Forbidden: not a party of this dialog');
+      return;
+    }
     const ctx = new ProxyContext(this.d.env, st, req, false);
     this.d.contexts.set(st, ctx);
-    ctx.fork([this.targetOf(req)]);
+    ctx.fork([target]);
   }
 
   /** The branch for an in-dialog request: a registered contact is reached where it registered from. */
-  private targetOf(req: SipRequest) {
+  private targetOf(req: SipRequest): BranchTarget {
     if (req.routes().length === 0) {
       const b = this.d.location.findContact(req.uri);
       if (b) return branchFor(b);
@@ -322,15 +348,20 @@ export class RequestRouter implements TransactionLayerUser {
   }
 
   /** ACK for a 2xx (end to end): forwarded statelessly along the route set (§16.11). */
-  private ack(req: SipRequest): void {
+  private ack(req: SipRequest, source: MessageSource): void {
     // As for other in-dialog requests: only along a route set that named us with our mark for
     // the dialog (no open relay). An ACK gets no response: the others are dropped silently.
     const route = this.looseRoute(req);
-    if (route !== 'ours' || req.toTag() === undefined || hasForeignMaddr(req.requestUri(), this.me)) {
+    const target = this.targetOf(req);
+    if (
+      (route !== 'ours' && route !== 'ours-local') ||
+      req.toTag() === undefined ||
+      hasForeignMaddr(req.requestUri(), this.me) ||
+      (route === 'ours-local' && !this.partyOfOurs(req, source, target))
+    ) {
       (route === 'none' ? this.d.counters.dropped : this.d.counters.relayDenied).inc();
       return;
     }
-    const target = this.targetOf(req);
     // §16.6 step 6/7 for a strict router next: it becomes the Request-URI and the next hop.
     const strict = target.destination === undefined && postprocessStrictRoute(req);
     void (async () => {

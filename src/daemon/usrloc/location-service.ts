@@ -18,7 +18,9 @@
  * restart forgets every binding. Expiry sweeps acknowledge nobody: their deletes ride along with
  * the next batch and are only reported when they fail.
  */
+import type { MessageSource } from '../../core/index.js';
 import type { Binding } from '../registrar/binding.js';
+import { AddressIndex } from './address-index.js';
 
 /** Where bindings live durably (implemented over src/store). */
 export interface LocationPersistence {
@@ -81,6 +83,8 @@ export class LocationService {
   private readonly byAor = new Map<string, Binding[]>();
   /** Contact URI text → binding, for routing in-dialog requests to NAT'd user agents. */
   private readonly byContact = new Map<string, Binding>();
+  /** Where the registered user agents are (contact, registration source, connection). */
+  private readonly addresses = new AddressIndex();
   /** The batch collecting changes (not yet handed to the database). */
   private collecting: Batch | undefined;
   /** Settles when the batch being written has been committed or has failed. */
@@ -126,7 +130,7 @@ export class LocationService {
       const list = this.byAor.get(b.aor);
       if (list) list.push(b);
       else this.byAor.set(b.aor, [b]);
-      this.byContact.set(b.contact, b);
+      this.index(b);
       n++;
     }
     return n;
@@ -197,10 +201,11 @@ export class LocationService {
     const invalid = this.invalid(changed);
     if (invalid) return Promise.reject(invalid);
     this.snapshot(aor);
+    this.dropReplaced(this.byAor.get(aor), bindings);
     if (bindings.length === 0) this.byAor.delete(aor);
     else this.byAor.set(aor, bindings);
     for (const b of removed) this.unindex(b);
-    for (const b of bindings) this.byContact.set(b.contact, b);
+    for (const b of bindings) this.index(b);
     for (const b of removed) this.write({ kind: 'delete', binding: b });
     for (const b of changed) this.write({ kind: 'upsert', binding: b });
     return this.committed(aor);
@@ -211,10 +216,12 @@ export class LocationService {
     const invalid = this.invalid([b]);
     if (invalid) return Promise.reject(invalid);
     this.snapshot(b.aor);
-    const list = (this.byAor.get(b.aor) ?? []).filter((x) => x.contact !== b.contact);
+    const old = this.byAor.get(b.aor);
+    const list = (old ?? []).filter((x) => x.contact !== b.contact);
     list.push(b);
+    this.dropReplaced(old, list);
     this.byAor.set(b.aor, list);
-    this.byContact.set(b.contact, b);
+    this.index(b);
     this.write({ kind: 'upsert', binding: b });
     return this.committed(b.aor);
   }
@@ -255,7 +262,29 @@ export class LocationService {
     return b && (b.expires === 0 || b.expires > this.now()) ? b : undefined;
   }
 
+  /** Whether a message comes from where one of our user agents registered from. */
+  isRegisteredSource(source: MessageSource): boolean {
+    return this.addresses.hasSource(source);
+  }
+
+  /** Whether a registered Contact (or the source it registered from) is at host:port. */
+  isRegisteredAddress(host: string, port: number): boolean {
+    return this.addresses.hasAddress(host, port);
+  }
+
+  private index(b: Binding): void {
+    this.byContact.set(b.contact, b);
+    this.addresses.add(b);
+  }
+
+  /** Bindings of `old` that `next` replaced by new objects (a refreshed contact) leave the indexes. */
+  private dropReplaced(old: readonly Binding[] | undefined, next: readonly Binding[]): void {
+    if (!old) return;
+    for (const b of old) if (!next.includes(b)) this.unindex(b);
+  }
+
   private unindex(b: Binding): void {
+    this.addresses.remove(b);
     if (this.byContact.get(b.contact) === b) this.byContact.delete(b.contact);
   }
 
@@ -324,7 +353,7 @@ export class LocationService {
     if (list === undefined || list.length === 0) this.byAor.delete(aor);
     else {
       this.byAor.set(aor, list);
-      for (const b of list) this.byContact.set(b.contact, b);
+      for (const b of list) this.index(b);
     }
   }
 

@@ -189,7 +189,7 @@ describe('routing rules', () => {
       // An in-dialog request is relayed only along a Route sipd signed for its dialog (as a node of
       // the same cluster would have: same auth.secret).
       const parsed = parseMessage(Buffer.from(msg.replace(';sig=MARK', ''), 'latin1')) as SipRequest;
-      const mark = new RouteMarks(SECRET).mark({ callId: parsed.callId(), fromTag: parsed.fromTag()! });
+      const mark = new RouteMarks(SECRET).mark({ callId: parsed.callId(), fromTag: parsed.fromTag()!, scope: 'open' });
       await strict.send(msg.replace('MARK', mark), h.udpPort);
       await waitFor(() => strict.received.some((r) => r.data.toString('latin1').startsWith('MESSAGE ')), 3000, 'relay');
       const fwd = parseMessage(strict.received.find((r) => r.data.toString('latin1').startsWith('MESSAGE '))!.data);

@@ -236,11 +236,11 @@ describe('no relay for strangers', () => {
   test('a wrong mark, or the mark of another dialog: 403; ACKs with them are dropped silently and counted', async () => {
     const { res } = await realCall();
     const rr = res.getAll('record-route')[0]!;
-    assert.match(rr, /;sig=[A-Za-z0-9_-]{16}>$/, 'sipd signs its Record-Route');
+    assert.match(rr, /;sig=[lo][A-Za-z0-9_-]{16}>$/, 'sipd signs its Record-Route');
     const fromTag = res.fromTag()!;
     const toTag = res.toTag()!;
     const viaPort = attacker.port;
-    const wrong = ours(`;sig=${'A'.repeat(16)}`);
+    const wrong = ours(`;sig=o${'A'.repeat(16)}`);
     // The route of a real dialog, replayed in another dialog (another Call-ID; or the same Call-ID, other tags).
     const cases: Array<[string, Partial<RawInit>]> = [
       ['wrong mark', { routes: [wrong, foreignRoute()], toTag: 't' }],
@@ -325,7 +325,7 @@ describe('no relay for strangers', () => {
     assert.equal(far.status, 403, 'a foreign domain needs an authenticated caller anyway');
     // A correctly signed in-dialog request may not use maddr to go elsewhere either.
     const callId = `maddr-${Date.now()}@127.0.0.1`;
-    const signed = ours(`;sig=${marks.mark({ callId, fromTag: 'mf' })}`);
+    const signed = ours(`;sig=${marks.mark({ callId, fromTag: 'mf', scope: 'open' })}`);
     const uri = `sip:x@127.0.0.1:9${maddr};transport=udp`;
     const d = await attack(
       raw({ method: 'MESSAGE', uri, viaPort, callId, fromTag: 'mf', toTag: 'mt', routes: [signed] }),
@@ -386,7 +386,7 @@ describe('no relay for strangers', () => {
     const friend = await UdpPeer.open();
     try {
       const callId = `signed-${Date.now()}@127.0.0.1`;
-      const signed = ours(`;sig=${marks.mark({ callId, fromTag: 'callee-tag' })}`);
+      const signed = ours(`;sig=${marks.mark({ callId, fromTag: 'callee-tag', scope: 'open' })}`);
       // From the callee's side: the initial From tag is now the To tag.
       const msg = raw({
         method: 'MESSAGE',
@@ -429,6 +429,42 @@ describe('no relay for strangers', () => {
       assert.equal(bye.count('via'), 2, 'the BYE came through sipd');
       assert.equal(bye.has('route'), false);
     }
+  });
+
+  test("a stranger's own dialog with a local user does not open a relay: only requests from or to our user pass", async () => {
+    // mallory is nobody's subscriber: her INVITE to bob is relayed unauthenticated (bob is ours),
+    // so she holds a validly signed route for that dialog.
+    const mallory = await TestUA.create({ user: 'mallory', domain: 'evil.example', proxy: h.proxy() });
+    uas.push(mallory);
+    bob.invitePolicy = { kind: 'answer' };
+    const call = mallory.call(`sip:bob@${DOMAIN}`);
+    const res = await call.final;
+    assert.equal(res.status, 200);
+    await call.ack(res);
+    await waitFor(() => bob.requests('INVITE').some((r) => r.callId() === call.callId), 3000, 'INVITE at bob');
+    const invite = bob
+      .requests('INVITE')
+      .filter((r) => r.callId() === call.callId)
+      .at(-1)!;
+    assert.match(res.getAll('record-route')[0]!, /;sig=l/, 'a stranger’s dialog is marked local');
+    const { callerSide, calleeSide } = dialogSides(mallory, bob, res, invite);
+    const before = await h.stats('security.relay_denied');
+    // The signed route with a foreign target, from either "side" (she can swap the tags).
+    for (const side of [callerSide, { ...calleeSide, ua: mallory }]) {
+      for (const method of ['MESSAGE', 'INVITE']) {
+        const r = await sendInDialog({ ...side, target: foreignUri() }, method);
+        assert.equal(r.status, 403, `${method} to a foreign target`);
+        assert.match(r.reason, /not a party/);
+      }
+      const r = await sendInDialog({ ...side, target: `sip:x@${DOMAIN}` }, 'MESSAGE', [...side.routes, foreignRoute()]);
+      assert.equal(r.status, 403, 'a foreign Route after ours');
+    }
+    assert.ok((await grown('security.relay_denied', before['security.relay_denied']!, 5)) >= 5);
+    // Talking to bob, and bob talking back, work as in any call.
+    assert.equal((await sendInDialog(callerSide, 'MESSAGE')).status, 200, 'stranger → our user');
+    assert.equal((await sendInDialog(calleeSide, 'MESSAGE')).status, 200, 'our user → stranger');
+    assert.equal((await sendInDialog(calleeSide, 'BYE')).status, 200, 'BYE from our user');
+    await assertForeignSilent();
   });
 
   test('double Record-Route (TCP caller, UDP callee): in-dialog requests cross both ways; a tampered value gets 403', async () => {

@@ -275,3 +275,32 @@ test('a change without writes (a REGISTER query) does not end an outage', async 
   assert.deepEqual({ outages, recovered }, { outages: 1, recovered: 0 });
   assert.equal(db.batches.length, 0);
 });
+
+test('registered addresses (for in-dialog checks): contact, NAT source and connection; a refresh or removal leaves no stale entry', async () => {
+  let now = 0;
+  const loc = new LocationService(undefined, () => now);
+  const src = (remoteAddress: string, remotePort: number, connectionId?: number) =>
+    ({ remoteAddress, remotePort, connectionId }) as unknown as Parameters<LocationService['isRegisteredSource']>[0];
+  const natted = binding({ contact: 'sip:bob@10.0.0.5:5062', received: 'sip:203.0.113.7:40000;transport=udp' });
+  await loc.apply('bob@example.com', [natted], [natted], []);
+  assert.equal(loc.isRegisteredAddress('10.0.0.5', 5062), true, 'the contact');
+  assert.equal(loc.isRegisteredAddress('203.0.113.7', 40000), true, 'where it registered from');
+  assert.equal(loc.isRegisteredSource(src('203.0.113.7', 40000)), true);
+  assert.equal(loc.isRegisteredSource(src('203.0.113.7', 40001)), false, 'another port of that host');
+  // The phone re-registers from another NAT port: the old source is no longer ours.
+  const moved = { ...natted, received: 'sip:203.0.113.7:40002;transport=udp', cseq: 2 };
+  await loc.apply('bob@example.com', [moved], [moved], []);
+  assert.equal(loc.isRegisteredSource(src('203.0.113.7', 40000)), false, 'the refreshed binding replaced it');
+  assert.equal(loc.isRegisteredSource(src('203.0.113.7', 40002)), true);
+  // Two AoRs on one address (a phone with two lines): removing one keeps the address.
+  const tcp = binding({ aor: 'ann@example.com', contact: 'sip:ann@10.0.0.5:5062;transport=tcp', connectionId: 9 });
+  await loc.apply('ann@example.com', [tcp], [tcp], []);
+  assert.equal(loc.isRegisteredSource(src('198.51.100.1', 1, 9)), true, 'its TCP connection');
+  await loc.removeAor('bob@example.com');
+  assert.equal(loc.isRegisteredAddress('10.0.0.5', 5062), true, "ann's line is still there");
+  assert.equal(loc.isRegisteredAddress('203.0.113.7', 40002), false);
+  now = 20_000;
+  loc.sweep();
+  assert.equal(loc.isRegisteredAddress('10.0.0.5', 5062), false, 'expired and swept');
+  assert.equal(loc.isRegisteredSource(src('198.51.100.1', 1, 9)), false);
+});

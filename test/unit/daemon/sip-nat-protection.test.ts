@@ -74,10 +74,12 @@ describe('NAT detection (nat_uac_test 1 + 2 + 16)', () => {
     } as unknown as Binding;
     assert.deepEqual(branchFor(b), {
       uri: 'sip:bob@10.0.0.5:5060',
+      registered: true,
       destination: { address: '2001:db8::7', port: 50000, protocol: 'TCP', connectionId: 12 },
     });
     assert.deepEqual(branchFor({ ...b, received: undefined, path: '<sip:edge.example.com;lr>' }), {
       uri: 'sip:bob@10.0.0.5:5060',
+      registered: true,
       path: '<sip:edge.example.com;lr>',
     });
   });

@@ -302,11 +302,18 @@ a single sipd generates a key at its first start and keeps it in DATA_DIR/route-
 0600): calls in progress survive a restart. A cluster needs a configured secret. A new key makes
 sipd refuse (403) the in-dialog requests of dialogs set up before it.
 .TP
+.B A stranger's own dialog
+The mark also carries the dialog's scope, signed with it: \fBopen\fR when the caller authenticated
+as a local user (or sipd itself sent the call to a foreign target, as call forwarding does),
+\fBlocal\fR when a stranger called a registered user. Either party holds the mark and can swap the
+tags, so in a \fBlocal\fR dialog sipd relays a request only when it comes from where one of its
+users registered (its address and port, or its TCP connection) or goes to a registered contact
+(the next hop: Route or Request-URI): the stranger talks to the user he called and the user answers
+him, but the dialog's route takes him nowhere else (403 "not a party of this dialog").
+.TP
 .B Limits
-The mark binds a route to a dialog, not to where its requests go: a party of a dialog that sipd
-record-routed (a stranger who called a local user, once a provisional or final response brought him
-the Record-Route) can address requests of that dialog to any target, which answers them 481 unless
-it knows the dialog. With
+A party of an \fBopen\fR dialog (someone a local user called) can still address requests of that
+dialog to any target, which answers them 481 unless it knows the dialog. With
 .B proxy.record_route = false
 sipd relays no in-dialog request.`;
 
