@@ -25,6 +25,7 @@ nonce_expires = 300      # seconds; older nonces are challenged again with stale
 secret = ""              # nonce HMAC key, the same on every node of a cluster; [""] = random per start
 algorithms = ["MD5"]     # MD5, SHA-256 (RFC 8760)
 qop = "auth"             # "auth" or "" (no qop)
+allow_no_qop = false     # accept an answer without qop although qop was offered (each nonce once)
 register = true          # REGISTER must authenticate (401)
 methods = ["INVITE", "MESSAGE", "SUBSCRIBE", "PUBLISH", "REFER", "NOTIFY", "INFO", "OPTIONS"]
                          # out-of-dialog requests from local users that must authenticate (407)
@@ -109,6 +110,31 @@ Requests from local users whose method is in
 .B auth.methods
 are challenged (407); From must be the authenticated user (403). An unknown user and a wrong
 password get the same new challenge; an expired nonce gets stale=true.
+.PP
+Digest answers (401 and 407 alike) are bound to their request. The response is computed over the
+method and the digest
+.B uri
+parameter, and that
+.B uri
+must denote the Request-URI as sipd received it (before any strict-route fix-up): either the same
+URI by RFC 3261 \(sc19.1.4 (scheme, user and password, host case-insensitively, port as written;
+the user, ttl, method, maddr and transport parameters must agree, other parameters only where
+both have them; the same headers), or a SIP URI without user part that
+names sipd itself: one of its addresses (every host address for a wildcard listener, or an
+advertised name) with a port it listens on, or a served domain without port. The latter is what
+SIPp sends (\fBsip:\fIhost\fB:\fIport\fR of the server, for REGISTER and INVITE alike). Any
+other
+.B uri
+gets a new challenge and counts as a failure. When qop="auth" was offered, an answer without qop
+(RFC 2069 form, no nonce count) is refused likewise, unless
+.B auth.allow_no_qop
+is set; then, as with
+.BR "auth.qop = \(dq\(dq" ,
+each nonce answered without qop serves one request only (a second use gets stale=true). With qop,
+the nonce count must grow with each use of a nonce (a repeated count gets stale=true). Nonces carry
+their creation time and an HMAC keyed with
+.BR auth.secret ,
+so every node sharing the secret accepts them.
 .IP 5. 4
 Requests for other domains are relayed only for authenticated local users (403 otherwise).
 .IP 6. 4
