@@ -100,7 +100,10 @@ describe('registrar (RFC 3261 §10.3)', () => {
       src,
       NOW + 2000,
     );
-    assert.deepEqual([again.ok, !again.ok && again.status, !again.ok && again.reason], [false, 400, 'Out-of-order CSeq']);
+    assert.deepEqual(
+      [again.ok, !again.ok && again.status, !again.ok && again.reason],
+      [false, 400, 'Out-of-order CSeq'],
+    );
     const stale = processRegister(
       register({ contact: '<sip:bob@192.0.2.4>', expires: 1800, cseq: 1 }),
       'bob@example.com',
