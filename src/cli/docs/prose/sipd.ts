@@ -91,7 +91,8 @@ const sipBehaviour = String.raw`For every request, in order (the classic OpenSER
 .IP 1. 4
 Sanity (RFC 3261 \(sc16.3): malformed requests get 400 with the reason (505 for another SIP
 version, 513 above
-.BR limits.max_message_size );
+.B limits.max_message_size
+or 256 header fields);
 malformed responses are dropped. Max-Forwards 0: 483; an unknown Proxy-Require: 420; a non-SIP
 Request-URI: 416. OPTIONS to sipd itself: 200.
 .IP 2. 4
@@ -100,7 +101,9 @@ otherwise 404. ACK for a 2xx is relayed statelessly.
 .IP 3. 4
 REGISTER: digest (401); the authenticated user must own the To address-of-record (403);
 .B Contact: *
-with Expires 0; min/default/max expires (423 with Min-Expires, or clamped); Call-ID/CSeq ordering;
+with Expires 0; min/default/max expires (423 with Min-Expires, or clamped); Call-ID/CSeq ordering
+(the same Call-ID with a CSeq not higher than the binding's: 400 Out-of-order CSeq; a To of
+another scheme than sip/sips is challenged like any REGISTER, then refused with 403);
 q values;
 .B max_contacts
 (503 beyond it). The 200 lists every binding with its remaining expires. Bindings are written to
