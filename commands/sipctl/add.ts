@@ -1,13 +1,13 @@
 import { Args } from '@oclif/core';
 import { noReloadFlag, passwordStdinFlag } from '../../src/cli/flags.js';
-import { resolvePassword } from '../../src/cli/prompts.js';
+import { resolvePassword, warnPasswordArgument } from '../../src/cli/prompts.js';
 import { CtlCommand } from '../../src/cli/sipctl/ctl-command.js';
 import { domainFlag } from '../../src/cli/sipctl/flags.js';
 import { addSubscriber, type SubscriberWriteResult } from '../../src/ctl/subscribers.js';
 
 export default class Add extends CtlCommand<SubscriberWriteResult> {
   static override summary = 'Add a subscriber (kamctl add)';
-  static override description = `Stores ha1 = MD5(user:domain:password), ha1b = MD5(user@domain:domain:password) (the realm is the domain, as kamctl computes them) and, where the column exists, ha1_sha256. The plaintext password is stored only with STORE_PLAINTEXT_PW=1. The password comes from the argument, from the first line of stdin with --password-stdin, or from a hidden prompt asked twice on a terminal; without a terminal a missing password is a usage error. Refused (exit 4) when the user exists or is an alias. A running sipd is told to reload (cache.reload). Works without sipd: the SQLite database is created on first use.`;
+  static override description = `Stores ha1 = MD5(user:domain:password), ha1b = MD5(user@domain:domain:password) (the realm is the domain, as kamctl computes them) and, where the column exists, ha1_sha256. The plaintext password is stored only with STORE_PLAINTEXT_PW=1. The password comes from the argument (kamctl's habit; other local users see it in ps, and on a terminal a warning on stderr says so), from the first line of stdin with --password-stdin, or from a hidden prompt asked twice on a terminal; without a terminal a missing password is a usage error. Refused (exit 4) when the user exists or is an alias. A running sipd is told to reload (cache.reload). Works without sipd: the SQLite database is created on first use.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> alice@example.com',
     'printf \'%s\\n\' "$PW" | <%= config.bin %> <%= command.id %> alice@example.com --password-stdin',
@@ -23,6 +23,7 @@ export default class Add extends CtlCommand<SubscriberWriteResult> {
     const { args, flags } = await this.parse(Add);
     const ctx = this.context(flags);
     const u = await this.user(ctx, args.user);
+    if (args.password !== undefined) warnPasswordArgument();
     const password = await resolvePassword({
       value: args.password,
       stdin: flags['password-stdin'],

@@ -1,13 +1,13 @@
 import { Args } from '@oclif/core';
 import { noReloadFlag, passwordStdinFlag } from '../../src/cli/flags.js';
-import { resolvePassword } from '../../src/cli/prompts.js';
+import { resolvePassword, warnPasswordArgument } from '../../src/cli/prompts.js';
 import { CtlCommand } from '../../src/cli/sipctl/ctl-command.js';
 import { domainFlag } from '../../src/cli/sipctl/flags.js';
 import { changePassword, type SubscriberWriteResult } from '../../src/ctl/subscribers.js';
 
 export default class Passwd extends CtlCommand<SubscriberWriteResult> {
   static override summary = "Change a subscriber's password (kamctl passwd)";
-  static override description = `Recomputes every hash column (ha1, ha1b, ha1_sha256) and the plaintext column (STORE_PLAINTEXT_PW), so none is left stale. The password comes as for add. Exit 3 when the user does not exist. A running sipd is told to reload.`;
+  static override description = `Recomputes every hash column (ha1, ha1b, ha1_sha256) and the plaintext column (STORE_PLAINTEXT_PW), so none is left stale. The password comes as for add (an argument gets the same warning on a terminal). Exit 3 when the user does not exist. A running sipd is told to reload.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> alice@example.com',
     'printf \'%s\\n\' "$PW" | <%= config.bin %> <%= command.id %> alice@example.com --password-stdin',
@@ -22,6 +22,7 @@ export default class Passwd extends CtlCommand<SubscriberWriteResult> {
     const { args, flags } = await this.parse(Passwd);
     const ctx = this.context(flags);
     const u = await this.user(ctx, args.user);
+    if (args.password !== undefined) warnPasswordArgument();
     const password = await resolvePassword({
       value: args.password,
       stdin: flags['password-stdin'],

@@ -57,6 +57,16 @@ export const noReloadFlag = Flags.boolean({
   summary: 'do not tell a running sipd to reload its caches after the change',
 });
 
+/**
+ * --show-secrets: let password hashes (ha1, ha1b, ha1_sha256) into --json output, which otherwise
+ * never carries them (src/cli/secrets.ts). Every sipctl command takes it.
+ */
+export const showSecretsFlag = Flags.boolean({
+  default: false,
+  summary: 'include password hashes (ha1, ha1b, ha1_sha256) in --json output; left out by default',
+  helpGroup: 'GLOBAL',
+});
+
 /** --password-stdin: read the password from the first line of stdin (see prompts.ts). */
 export const passwordStdinFlag = Flags.boolean({
   default: false,

@@ -173,6 +173,17 @@ export interface PasswordSource {
   question?: PasswordQuestion;
 }
 
+/**
+ * `sipctl add USER PASSWORD` (kamctl's habit) keeps working, but a person at a terminal is told
+ * once, on stderr, what it costs: the argument is in ps and /proc/PID/cmdline for every local user.
+ */
+export function warnPasswordArgument(stderr: NodeJS.WriteStream = process.stderr): void {
+  if (!stderr.isTTY) return;
+  stderr.write(
+    'Warning: a password on the command line is visible to other local users (ps); use --password-stdin or the prompt\n',
+  );
+}
+
 /** A password from the argument, or --password-stdin, or a hidden prompt on a terminal. */
 export async function resolvePassword(src: PasswordSource, io: PromptIo = defaultIo()): Promise<string> {
   if (src.value !== undefined && src.stdin) {

@@ -4,11 +4,17 @@
  * (resource files, environment, flags; src/cli/rc.ts).
  */
 import { BaseCommand } from './base-command.js';
-import { connectionFlags } from './flags.js';
+import { connectionFlags, showSecretsFlag } from './flags.js';
 import { resolveSettings, type ConnectionFlags, type SipctlSettings } from './rc.js';
+import { withoutSecrets } from './secrets.js';
 
 export abstract class SipctlCommand<T> extends BaseCommand<T> {
-  static override baseFlags = { ...BaseCommand.baseFlags, ...connectionFlags };
+  static override baseFlags = { ...BaseCommand.baseFlags, ...connectionFlags, 'show-secrets': showSecretsFlag };
+
+  /** --json output carries no password hashes unless --show-secrets (read from argv, as --json is). */
+  protected override toSuccessJson(result: unknown): unknown {
+    return super.toSuccessJson(this.argv.includes('--show-secrets') ? result : withoutSecrets(result));
+  }
 
   /**
    * The settings for this run. Warnings (an unreadable rc file, an unknown key) go to stderr,

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SipParseError } from '../errors.js';
-import { parseUri, sipUriEquals, isSipUri } from '../grammar/uri.js';
+import { parseUri, sipUriEquals, isSipUri, type SipUri } from '../grammar/uri.js';
 import { decodeText, encodeText } from '../message/serializer.js';
 import { parseDigestCredentials, formatDigestChallenge, type DigestCredentials } from './digest-headers.js';
 import {
@@ -44,13 +44,17 @@ export interface DigestServerOptions {
   algorithms?: readonly DigestAlgorithmName[] | undefined;
   /** qop values offered and accepted. Default ['auth']; [] offers none (RFC 2069 style). */
   qop?: readonly DigestQop[] | undefined;
-  /** Accept credentials without qop (RFC 2069 form, RFC 3261 §22.4). Default true. */
+  /**
+   * Accept credentials without qop (RFC 2069 form, RFC 3261 §22.4) although qop was offered.
+   * Default: only when no qop is offered; otherwise such an answer, which has no nc and hence no
+   * replay protection, is refused (a downgrade, RFC 7616 §5.10).
+   */
   allowNoQop?: boolean | undefined;
   /** Without qop there is no nc: accept each nonce once only (Kamailio `one_time_nonce`). Default false. */
   oneTimeNoQop?: boolean | undefined;
   /** Constant opaque sent in challenges; credentials must echo it. Default: none. */
   opaque?: string | undefined;
-  /** Require the digest-uri to match the Request-URI (RFC 2617 §3.2.2.5). Default true. */
+  /** Require the digest-uri to denote the Request-URI (RFC 2617 §3.2.2.5, see VerifyContext). Default true. */
   checkUri?: boolean | undefined;
   /** Most nonces tracked for nc replay (default 100 000). */
   maxTrackedNonces?: number | undefined;
@@ -80,8 +84,17 @@ export interface Ha1Query {
 export interface VerifyContext {
   /** Method of the request (for HA2). */
   method: string;
-  /** The Request-URI as received, compared with the credentials' uri. */
+  /**
+   * The Request-URI as received, compared with the credentials' uri: equal text or equal SIP URIs
+   * (RFC 3261 §19.1.4).
+   */
   requestUri: string;
+  /**
+   * Whether a SIP URI without user part names this server itself (its address and port, or a
+   * domain it serves). A digest-uri that does is accepted too: SIPp and some phones put the
+   * server's address there (`sip:host:port`) instead of the Request-URI. Default: none does.
+   */
+  namesServer?: ((uri: SipUri) => boolean) | undefined;
   /** Expected realm (wire string). Without it any realm we issued a nonce for is accepted. */
   realm?: string | undefined;
   /** Expected username, if the caller already knows it (compared after UTF-8 decoding). */
@@ -128,6 +141,7 @@ const STALE = new Set<VerifyFailure>(['stale', 'replay', 'evicted']);
 export class DigestServer {
   readonly algorithms: readonly DigestAlgorithmName[];
   readonly qop: readonly DigestQop[];
+  private readonly allowNoQop: boolean;
   private readonly nonces: NonceFactory;
   private readonly counter: NonceCounter;
   private readonly now: () => number;
@@ -138,6 +152,7 @@ export class DigestServer {
     this.now = opts.now ?? Date.now;
     this.algorithms = opts.algorithms ?? ['MD5'];
     this.qop = opts.qop ?? ['auth'];
+    this.allowNoQop = opts.allowNoQop ?? this.qop.length === 0;
     if (this.algorithms.length === 0) throw new RangeError('at least one digest algorithm is needed');
     this.nonces = new NonceFactory({
       secret: opts.secret ?? randomBytes(32),
@@ -198,7 +213,7 @@ export class DigestServer {
     const algorithm = parseDigestAlgorithm(cr.algorithm);
     if (algorithm === undefined || !this.algorithms.includes(algorithm)) return failUser('algorithm');
     const qop = cr.qop as DigestQop | undefined;
-    if (qop === undefined ? this.opts.allowNoQop === false : !this.qop.includes(qop)) return failUser('qop');
+    if (qop === undefined ? !this.allowNoQop : !this.qop.includes(qop)) return failUser('qop');
     if (qop === 'auth-int' && ctx.body === undefined) return failUser('qop');
     // Parsed credentials are checked already; these may have been built by the caller.
     if (qop !== undefined && (cr.cnonce === undefined || !/^[0-9a-fA-F]{8}$/.test(cr.nc ?? '')))
@@ -206,7 +221,7 @@ export class DigestServer {
     if (algorithm.endsWith('-sess') && cr.cnonce === undefined) return failUser('malformed');
     if (ctx.realm !== undefined && cr.realm !== ctx.realm) return failUser('realm');
     if (ctx.username !== undefined && username !== ctx.username) return failUser('username');
-    if (this.opts.checkUri !== false && !sameUri(cr.uri, ctx.requestUri)) return failUser('uri');
+    if (this.opts.checkUri !== false && !sameUri(cr.uri, ctx.requestUri, ctx.namesServer)) return failUser('uri');
     if (this.opts.opaque !== undefined && cr.opaque !== this.opts.opaque) return failUser('opaque');
     const n = this.nonces.check(cr.nonce, cr.realm);
     if (n.status === 'invalid') return failUser('nonce');
@@ -290,15 +305,18 @@ function fail(reason: VerifyFailure, username?: string): VerifyResult {
 }
 
 /**
- * The digest-uri names the Request-URI (RFC 2617 §3.2.2.5). Equal text, or equal SIP URIs by
- * RFC 3261 §19.1.4 (user agents differ in escaping and in the case of the host).
+ * The digest-uri names the Request-URI (RFC 2617 §3.2.2.5): equal text, or equal SIP URIs by
+ * RFC 3261 §19.1.4 (user agents differ in escaping and in the case of the host); or, when the
+ * caller says which URIs are its own, a digest-uri naming the server itself (see namesServer).
  */
-function sameUri(digestUri: string, requestUri: string): boolean {
+function sameUri(digestUri: string, requestUri: string, namesServer?: (uri: SipUri) => boolean): boolean {
   if (digestUri === requestUri) return true;
   try {
     const a = parseUri(digestUri);
+    if (!isSipUri(a)) return false;
+    if (namesServer !== undefined && a.user === undefined && namesServer(a)) return true;
     const b = parseUri(requestUri);
-    return isSipUri(a) && isSipUri(b) && sipUriEquals(a, b);
+    return isSipUri(b) && sipUriEquals(a, b);
   } catch {
     return false;
   }

@@ -373,12 +373,25 @@ export class SipRequest extends SipMessage {
   private _method: string;
   private _uri: string;
   private parsedUri: Uri | undefined;
+  /**
+   * The Request-URI this request was created or received with, kept when a proxy rewrites it
+   * (strict-route fix-up, retargeting): digest credentials are checked against it (RFC 3261 §22.4).
+   */
+  readonly receivedUri: string;
 
-  constructor(method: string, uri: string, headers: HeaderField[] = [], body?: Buffer, rawStartLine?: string) {
+  constructor(
+    method: string,
+    uri: string,
+    headers: HeaderField[] = [],
+    body?: Buffer,
+    rawStartLine?: string,
+    receivedUri = uri,
+  ) {
     super(headers, body);
     this._method = method;
     this._uri = uri;
     this.rawStartLine = rawStartLine;
+    this.receivedUri = receivedUri;
   }
 
   get method(): string {
@@ -395,7 +408,14 @@ export class SipRequest extends SipMessage {
    * objects, so copying the list is enough; the body buffer is shared (replace it, never write into it).
    */
   clone(): SipRequest {
-    const c = new SipRequest(this._method, this._uri, [...this.headers], this.body, this.rawStartLine);
+    const c = new SipRequest(
+      this._method,
+      this._uri,
+      [...this.headers],
+      this.body,
+      this.rawStartLine,
+      this.receivedUri,
+    );
     c.contentLengthConflict = this.contentLengthConflict;
     return c;
   }

@@ -37,6 +37,11 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       algorithms: ['MD5'] as string[],
       /** "auth" (RFC 2617 qop=auth) or "" (RFC 2069 style, no qop). */
       qop: 'auth',
+      /**
+       * Accept an answer without qop (RFC 2069 form, no nc) although qop="auth" was offered; each
+       * such nonce then serves one request only. Off: such an answer is refused (a new challenge).
+       */
+      allow_no_qop: false,
       /** REGISTER must authenticate (401). Only labs turn this off. */
       register: true,
       /** Methods whose out-of-dialog requests from local users must authenticate (407). */

@@ -74,6 +74,7 @@ export const configSchema = z.strictObject({
     secret: z.string().refine((v) => v === '' || v.length >= 16, 'use at least 16 characters (or "" for a random key)'),
     algorithms: z.array(z.enum(AUTH_ALGORITHMS)).min(1, 'list at least one algorithm'),
     qop: z.enum(['auth', '']),
+    allow_no_qop: z.boolean(),
     register: z.boolean(),
     methods: z.array(z.string().regex(SIP_METHOD, 'expected an upper-case SIP method name such as INVITE')),
   }),

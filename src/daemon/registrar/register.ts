@@ -134,10 +134,9 @@ export function processRegister(
     const idx = next.findIndex((b) => sameContact(b.contact, uri));
     const existing = idx >= 0 ? next[idx] : undefined;
     if (existing && existing.callId === callId && existing.cseq >= cseq) {
-      // Same Call-ID, CSeq not higher: a stale or repeated REGISTER. A repeat of the very same
-      // request (a retransmission that outlived its transaction) is answered as before;
-      // anything older fails the whole update (§10.3 step 7).
-      if (existing.cseq === cseq) continue;
+      // Same Call-ID, CSeq not higher: out of order, and the whole update fails (§10.3 step 7).
+      // Equal counts too: a retransmission is absorbed by its server transaction (Timer J keeps
+      // it 32 s on UDP), so a request reaching us here with the same CSeq is a new one.
       return fail(400, 'Out-of-order CSeq');
     }
     if (expires === 0) {

@@ -6,6 +6,11 @@
  * An unknown user and a wrong password get the same answer (a new challenge), so user names
  * cannot be guessed; a stale nonce gets a challenge with stale=true; every failure counts
  * toward the source's ban (Protection).
+ *
+ * Credentials are bound to their request (RFC 3261 §22.4, RFC 2617 §3.2.2.5): the digest-uri
+ * must equal the Request-URI as received (§19.1.4 URI equality) or name this server itself
+ * (no user part; one of sipd's addresses with a port it listens on, or a served domain), which
+ * is what SIPp sends (`sip:host:port`).
  */
 import {
   credentialsForRealm,
@@ -15,9 +20,11 @@ import {
   type MessageSource,
   type ServerTransaction,
   type SipRequest,
+  type SipUri,
 } from '../../core/index.js';
 import type { Subscriber } from '../../store/index.js';
 import type { Directory } from './directory.js';
+import type { Myself } from './myself.js';
 import type { Protection } from './protection.js';
 
 export interface AuthCounters {
@@ -31,6 +38,9 @@ export type AuthOutcome = { ok: true; username: string; domain: string } | { ok:
 const NOT_OK: AuthOutcome = { ok: false };
 
 export class AuthGuard {
+  /** Which URIs name this server; set once the listeners are bound (SipModule.ready()). */
+  myself: Myself | undefined;
+
   constructor(
     private readonly digest: DigestServer,
     private readonly directory: Directory,
@@ -77,7 +87,8 @@ export class AuthGuard {
   ): AuthOutcome {
     const result = this.digest.verify(creds, {
       method: req.method,
-      requestUri: req.uri,
+      requestUri: req.receivedUri,
+      namesServer: this.namesServer,
       realm,
       ha1: (q: Ha1Query) => ha1Of(subscriber, q, creds.username),
     });
@@ -95,6 +106,10 @@ export class AuthGuard {
     this.challenge(st, www, realm, false);
     return NOT_OK;
   }
+
+  private readonly namesServer = (uri: SipUri): boolean =>
+    this.myself?.isUri(uri) === true ||
+    (uri.port === undefined && this.directory.isLocalDomain(uri.host.toLowerCase()));
 
   /** Remove our credentials before forwarding (a proxy consumes what was meant for it, §22.3). */
   consume(req: SipRequest, domain: string): void {

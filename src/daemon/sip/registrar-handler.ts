@@ -59,7 +59,8 @@ export class RegistrarHandler {
   /** Handle one REGISTER; synchronous unless the database must be asked about the user. */
   handle(req: SipRequest, st: ServerTransaction): void | Promise<void> {
     const to = req.to().uri;
-    if (!isSipUri(to) || to.user === undefined) return this.reject(st, 400, 'Invalid To URI');
+    if (!isSipUri(to)) return this.otherScheme(req, st);
+    if (to.user === undefined) return this.reject(st, 400, 'Invalid To URI');
     const domain = to.host.toLowerCase();
     if (!this.directory.isLocalDomain(domain)) return this.reject(st, 403, 'Domain Not Served');
     const user = unescape(to.user);
@@ -71,6 +72,23 @@ export class RegistrarHandler {
     const known = this.directory.cached(user, domain);
     if (known !== undefined) return this.known(req, st, known !== null, user, domain);
     return this.directory.findSubscriber(user, domain).then((s) => this.known(req, st, s !== undefined, user, domain));
+  }
+
+  /**
+   * A To of another scheme (RFC 4475 §3.3.4, unksm2.dat) is valid SIP, not a 400: the REGISTER
+   * goes through §10.3 steps 1–3 on its Request-URI's domain like any other (403 for a domain not
+   * served, 401 challenge), and an authenticated one then fails step 4, since no user owns it.
+   */
+  private otherScheme(req: SipRequest, st: ServerTransaction): void | Promise<void> {
+    const ruri = req.requestUri();
+    const domain = isSipUri(ruri) ? ruri.host.toLowerCase() : '';
+    if (!this.directory.isLocalDomain(domain)) return this.reject(st, 403, 'Domain Not Served');
+    if (!this.opts.authenticate) return this.reject(st, 404, 'Not Found');
+    const done = (a: AuthOutcome) => {
+      if (a.ok) this.reject(st, 403, 'Forbidden: To does not match the authenticated user');
+    };
+    const auth = this.auth.check(req, st, domain);
+    return auth instanceof Promise ? auth.then(done) : done(auth);
   }
 
   private authenticated(

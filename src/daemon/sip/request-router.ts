@@ -386,16 +386,28 @@ export class RequestRouter implements TransactionLayerUser {
 }
 
 /**
- * The head of a message that did not parse as a whole (cut off for its size, or a body shorter
- * than Content-Length), parsed without Content-Length and body so that a request can be answered.
+ * The head of a message that did not parse as a whole (cut off for its size, too many header
+ * fields, or a body shorter than Content-Length): its start line and the header fields a response
+ * copies (§8.2.6.2), parsed without body, so that a request can be answered.
  */
 function headOf(raw: Buffer, otherVersion: boolean): AnyMessage | undefined {
   const end = raw.indexOf('\r\n\r\n');
-  let head = raw
-    .toString('latin1', 0, end < 0 ? raw.length : end + 2)
-    .replace(/^(content-length|l)[ \t]*:.*\r\n/gim, '');
-  // A request of another SIP version is read as 2.0 to answer it 505 (RFC 3261 §21.5.6).
-  if (otherVersion) head = head.replace(/^([^\r\n]* )SIP\/\d+\.\d+\r\n/i, '$1SIP/2.0\r\n');
+  const lines = raw.toString('latin1', 0, end < 0 ? raw.length : end).split('\r\n');
+  let head = lines[0] + '\r\n';
+  let keep = false;
+  let kept = 0;
+  for (const line of lines.slice(1)) {
+    // A continuation line (§7.3.1 folding) belongs to the field before it; past 200 fields (a
+    // flood of Via lines) the rest is left out so that the head stays under the parser's limit.
+    if (!/^[ \t]/.test(line)) keep = /^(via|v|from|f|to|t|call-id|i|cseq)[ \t]*:/i.test(line) && ++kept <= 200;
+    if (keep) head += line + '\r\n';
+  }
+  // A request of another SIP version is read as 2.0 to answer it 505 (RFC 3261 §21.5.6); so are
+  // its Via values (RFC 4475 badvers.dat says SIP/7.0/UDP), which the answer is routed by.
+  if (otherVersion)
+    head = head
+      .replace(/^([^\r\n]* )SIP\/\d+\.\d+\r\n/i, '$1SIP/2.0\r\n')
+      .replace(/^((?:via|v)[ \t]*:[ \t]*)SIP[ \t]*\/[ \t]*\d+\.\d+[ \t]*\//gim, '$1SIP/2.0/');
   try {
     return parseMessage(Buffer.from(head + 'Content-Length: 0\r\n\r\n', 'latin1'));
   } catch {

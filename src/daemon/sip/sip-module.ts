@@ -42,6 +42,7 @@ export class SipModule implements SipdModule {
   directory: Directory | undefined;
   tl: TransactionLayer | undefined;
   private router: RequestRouter | undefined;
+  private auth: AuthGuard | undefined;
   private keepalive: NatKeepalive | undefined;
   /** Requests being handled (registrar, lookups) and proxied requests without a final answer. */
   private inProgress = 0;
@@ -80,12 +81,13 @@ export class SipModule implements SipdModule {
       nonceExpires: c.auth.nonce_expires,
       algorithms: c.auth.algorithms as Array<'MD5' | 'SHA-256'>,
       qop: c.auth.qop === 'auth' ? ['auth'] : [],
-      // Like Kamailio's auth module, the digest-uri is not compared with the Request-URI: SIPp and
-      // some phones put the server's address there; nonce expiry and nc replay checks still hold.
-      checkUri: false,
+      // An answer without qop has no nc to detect replays: refused when qop was offered unless
+      // the operator allows it, and then (as when none is offered) each such nonce serves once.
+      allowNoQop: c.auth.qop === '' || c.auth.allow_no_qop,
+      oneTimeNoQop: true,
       now: this.now,
     });
-    const auth = new AuthGuard(
+    const auth = (this.auth = new AuthGuard(
       digest,
       directory,
       protection,
@@ -96,7 +98,7 @@ export class SipModule implements SipdModule {
         bans: stats.counter('security', 'bans'),
       },
       c.auth.realm,
-    );
+    ));
     const contexts = new WeakMap<ServerTransaction, ProxyContext>();
     const fwdRequests = stats.counter('core', 'fwd_requests');
     const fwdReplies = stats.counter('core', 'fwd_replies');
@@ -185,7 +187,7 @@ export class SipModule implements SipdModule {
 
   ready(ctx: ModuleContext): void {
     const layer = ctx.server.transportLayer;
-    this.router!.myself = new Myself(layer.transports, this.directory!.domains());
+    this.router!.myself = this.auth!.myself = new Myself(layer.transports, this.directory!.domains());
     this.location!.startSweeping(1000);
     this.keepalive!.start();
   }

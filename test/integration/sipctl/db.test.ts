@@ -65,7 +65,11 @@ test('a Kamailio-created database: usable, and db migrate adds ha1_sha256 (dry r
 
   const v = await box.json<{ ok: boolean; ha1Sha256: boolean }>(['db', 'version', ...url]);
   assert.deepEqual([v.ok, v.ha1Sha256], [true, false]);
-  const shown = await box.json<{ subscribers: Array<{ aor: string; ha1Sha256: null }> }>(['list', ...url]);
+  const shown = await box.json<{ subscribers: Array<{ aor: string; ha1Sha256: null }> }>([
+    'list',
+    ...url,
+    '--show-secrets',
+  ]);
   assert.deepEqual(
     shown.subscribers.map((s) => [s.aor, s.ha1Sha256]),
     [['kam@example.com', null]],
@@ -80,7 +84,12 @@ test('a Kamailio-created database: usable, and db migrate adds ha1_sha256 (dry r
   assert.ok(columns(file).includes('ha1_sha256'));
   const again = await box.ok(['db', 'migrate', ...url]);
   assert.match(again.stdout, /nothing to migrate/);
-  const after = await box.json<{ subscribers: Array<{ ha1Sha256: string }> }>(['show', 'kam@example.com', ...url]);
+  const after = await box.json<{ subscribers: Array<{ ha1Sha256: string }> }>([
+    'show',
+    'kam@example.com',
+    ...url,
+    '--show-secrets',
+  ]);
   assert.equal(after.subscribers[0].ha1Sha256, computeHa1('kam', 'example.com', 'kam-pw', 'SHA-256'));
 });
 

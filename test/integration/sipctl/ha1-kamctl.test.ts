@@ -78,6 +78,7 @@ test('the same user added by kamctl (sqlite backend) gets the same ha1 and ha1b;
       `${user}@${domain}`,
       '--db-url',
       `sqlite:${kamDb}`,
+      '--show-secrets',
     ]);
     assert.equal(shown.subscribers[0].ha1, md5sum(`${user}:${domain}:${pw}`));
   }

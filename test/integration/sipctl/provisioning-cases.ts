@@ -58,7 +58,7 @@ export function provisioningCases(t: () => ProvisioningTarget): void {
     assert.equal(row.ha1, md5(`alice:${D}:alice-pw`));
     assert.equal(row.ha1b, md5(`alice@${D}:${D}:alice-pw`));
     assert.equal(row.password, '', 'no plaintext password by default');
-    assert.equal(r.subscriber.ha1, row.ha1);
+    assert.equal(r.subscriber.ha1, undefined, 'no hash in --json output without --show-secrets');
 
     const human = await box.ok(['add', `bob@${D}`, 'bob-pw']);
     assert.match(human.stdout, new RegExp(`^added subscriber bob@${D}$`, 'm'));
@@ -105,7 +105,9 @@ export function provisioningCases(t: () => ProvisioningTarget): void {
 
   test('passwd: recomputes the hashes; an unknown user is exit 3', async () => {
     const { box, rows } = t();
-    const r = await box.json<SubscriberResult>(['passwd', `bob@${D}`, '--password-stdin'], { input: 'new-bob\n' });
+    const r = await box.json<SubscriberResult>(['passwd', `bob@${D}`, '--password-stdin', '--show-secrets'], {
+      input: 'new-bob\n',
+    });
     assert.equal(r.subscriber.ha1, md5(`bob:${D}:new-bob`));
     const [row] = await rows('SELECT ha1, ha1b FROM subscriber WHERE username = ?', ['bob']);
     assert.equal(row.ha1, md5(`bob:${D}:new-bob`));
@@ -308,7 +310,13 @@ export function provisioningCases(t: () => ProvisioningTarget): void {
 
   test('db show: rows as JSON, the plaintext password masked; an unknown table is exit 3', async () => {
     const { box } = t();
-    const d = await box.json<{ columns: string[]; rows: Array<Record<string, unknown>> }>(['db', 'show', 'subscriber']);
+    type Dump = { columns: string[]; rows: Array<Record<string, unknown>> };
+    // Without --show-secrets the hash columns are not in the JSON (the password stays masked).
+    const bare = await box.json<Dump>(['db', 'show', 'subscriber']);
+    assert.ok(bare.columns.includes('username') && !bare.columns.includes('ha1') && !bare.columns.includes('ha1b'));
+    assert.ok(bare.rows.every((r) => !('ha1' in r) && !('ha1b' in r) && !('ha1_sha256' in r)));
+    assert.equal(bare.rows.find((r) => r.username === 'erin')?.password, '***');
+    const d = await box.json<Dump>(['db', 'show', 'subscriber', '--show-secrets']);
     assert.ok(d.columns.includes('ha1'));
     const erin = d.rows.find((r) => r.username === 'erin');
     assert.equal(erin?.password, '***');

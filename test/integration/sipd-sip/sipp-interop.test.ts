@@ -75,7 +75,7 @@ describe('interop with sipp', () => {
   test('sipp registers with digest using -au/-ap and the [authentication] keyword', async (t) => {
     if (skipIfMissing(t)) return;
     const args = ['-sf', SCEN.registerAu, '-s', 'alice', '-au', 'alice', '-ap', 'alice-pw', '-key', 'domain', DOMAIN];
-    args.push('-key', 'contact_addr', '192.0.2.99:5060', '-auth_uri', `sip:${DOMAIN}`, '-m', '1', '-timeout', '15s');
+    args.push('-key', 'contact_addr', '192.0.2.99:5060', '-auth_uri', DOMAIN, '-m', '1', '-timeout', '15s');
     const r = await sipp(args);
     assert.equal(r.code, 0, `sipp exit ${r.code}: ${r.stderr}`);
     const look = await h!.rpc<{ contacts: UlContact[] }>('ul.lookup', [`alice@${DOMAIN}`]);

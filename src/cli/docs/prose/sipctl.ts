@@ -21,6 +21,7 @@ export function sipctlProse(): BinProse {
         blocks: [
           'A user argument is `user@domain`, `sip:user@domain`, or a bare `user`, which gets the default domain: `--domain`, else `SIP_DOMAIN`. A bare user with neither is a usage error (exit status 2), as in kamctl. Domains are lower-cased (host names are case-insensitive); the user part is kept as typed. For `avp`, an owner with `@domain` is a user and anything else a uuid, as kamctl decides.',
           'Passwords are stored as kamctl stores them: `ha1` = MD5(`user:domain:password`) and `ha1b` = MD5(`user@domain:domain:password`) (the realm is the domain), plus `ha1_sha256` where the column exists. The plaintext column is filled only with `STORE_PLAINTEXT_PW=1`; sipctl never prints it.',
+          "A password given as an argument (`sipctl add alice@example.com s3cret`, kamctl's habit) works, but other local users can read it in `ps`; when stderr is a terminal, sipctl says so in a one-line warning. `--password-stdin` or the prompt keep it private. The hashes are password equivalents (each answers digest challenges as the user): `--json` output never contains `ha1`, `ha1b`, `ha1_sha256` (nor a `password` field) unless `--show-secrets` is given; the human output of `show` and `db show` prints them as kamctl does.",
         ],
       },
       {

@@ -26,6 +26,7 @@ secret = ""              # HMAC key of nonces and Record-Route marks, the same o
                          # cluster; [""] = nonces: random per start, marks: DATA_DIR/route-mark.key
 algorithms = ["MD5"]     # MD5, SHA-256 (RFC 8760)
 qop = "auth"             # "auth" or "" (no qop)
+allow_no_qop = false     # accept an answer without qop although qop was offered (each nonce once)
 register = true          # REGISTER must authenticate (401)
 methods = ["INVITE", "MESSAGE", "SUBSCRIBE", "PUBLISH", "REFER", "NOTIFY", "INFO", "OPTIONS"]
                          # out-of-dialog requests from local users that must authenticate (407)
@@ -105,7 +106,8 @@ const sipBehaviour = String.raw`For every request, in order (the classic OpenSER
 .IP 1. 4
 Sanity (RFC 3261 \(sc16.3): malformed requests get 400 with the reason (505 for another SIP
 version, 513 above
-.BR limits.max_message_size );
+.B limits.max_message_size
+or 256 header fields);
 malformed responses are dropped. Max-Forwards 0: 483; an unknown Proxy-Require: 420; a non-SIP
 Request-URI: 416. OPTIONS to sipd itself (no user part; a served domain whatever the port, or one
 of sipd's addresses with one of its ports) gets 200 from anyone, without a challenge: phones use it
@@ -119,7 +121,9 @@ statelessly, or dropped under the same conditions.
 .IP 3. 4
 REGISTER: digest (401); the authenticated user must own the To address-of-record (403);
 .B Contact: *
-with Expires 0; min/default/max expires (423 with Min-Expires, or clamped); Call-ID/CSeq ordering;
+with Expires 0; min/default/max expires (423 with Min-Expires, or clamped); Call-ID/CSeq ordering
+(the same Call-ID with a CSeq not higher than the binding's: 400 Out-of-order CSeq; a To of
+another scheme than sip/sips is challenged like any REGISTER, then refused with 403);
 q values;
 .B max_contacts
 (503 beyond it). The 200 lists every binding with its remaining expires. Bindings are written to
@@ -140,6 +144,31 @@ Requests from local users whose method is in
 .B auth.methods
 are challenged (407); From must be the authenticated user (403). An unknown user and a wrong
 password get the same new challenge; an expired nonce gets stale=true.
+.PP
+Digest answers (401 and 407 alike) are bound to their request. The response is computed over the
+method and the digest
+.B uri
+parameter, and that
+.B uri
+must denote the Request-URI as sipd received it (before any strict-route fix-up): either the same
+URI by RFC 3261 \(sc19.1.4 (scheme, user and password, host case-insensitively, port as written;
+the user, ttl, method, maddr and transport parameters must agree, other parameters only where
+both have them; the same headers), or a SIP URI without user part that
+names sipd itself: one of its addresses (every host address for a wildcard listener, or an
+advertised name) with a port it listens on, or a served domain without port. The latter is what
+SIPp sends (\fBsip:\fIhost\fB:\fIport\fR of the server, for REGISTER and INVITE alike). Any
+other
+.B uri
+gets a new challenge and counts as a failure. When qop="auth" was offered, an answer without qop
+(RFC 2069 form, no nonce count) is refused likewise, unless
+.B auth.allow_no_qop
+is set; then, as with
+.BR "auth.qop = \(dq\(dq" ,
+each nonce answered without qop serves one request only (a second use gets stale=true). With qop,
+the nonce count must grow with each use of a nonce (a repeated count gets stale=true). Nonces carry
+their creation time and an HMAC keyed with
+.BR auth.secret ,
+so every node sharing the secret accepts them.
 .IP 5. 4
 Requests for other domains, requests with a pre-loaded Route to a hop other than sipd, and
 Request-URIs whose maddr names another host are relayed only for authenticated local users (403

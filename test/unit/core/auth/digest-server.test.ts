@@ -222,6 +222,36 @@ describe('DigestServer refusals', () => {
     assert.equal(server.verify(answer(ch!, { nc: 1 }), ctx()).ok, true);
   });
 
+  test('a digest-uri naming the server itself is accepted only when the caller says it does', () => {
+    const ours = (u: { host: string; port?: number | undefined }) => u.host === '192.0.2.1' && u.port === 5060;
+    const { server } = setup();
+    const [ch] = server.challenge({ realm: REALM });
+    assert.equal(server.verify(answer(ch!, { uri: 'sip:192.0.2.1:5060' }), ctx({ namesServer: ours })).ok, true);
+    const [ch2] = server.challenge({ realm: REALM });
+    assert.deepEqual(server.verify(answer(ch2!, { uri: 'sip:192.0.2.1:5060' }), ctx()), refuse('uri'));
+    // Another port, or a user part, is not the server.
+    const [ch3] = server.challenge({ realm: REALM });
+    assert.deepEqual(
+      server.verify(answer(ch3!, { uri: 'sip:192.0.2.1:5070' }), ctx({ namesServer: ours })),
+      refuse('uri'),
+    );
+    const [ch4] = server.challenge({ realm: REALM });
+    assert.deepEqual(
+      server.verify(answer(ch4!, { uri: 'sip:carol@192.0.2.1:5060' }), ctx({ namesServer: ours })),
+      refuse('uri'),
+    );
+  });
+
+  test('qop offered: an answer without qop is refused by default (no downgrade to RFC 2069)', () => {
+    const { server } = setup();
+    const [ch] = server.challenge({ realm: REALM });
+    assert.deepEqual(server.verify(answer(ch!, { qop: 'none' }), ctx()), refuse('qop'));
+    const lax = setup({ allowNoQop: true, oneTimeNoQop: true }).server;
+    const [ch2] = lax.challenge({ realm: REALM });
+    assert.equal(lax.verify(answer(ch2!, { qop: 'none' }), ctx()).ok, true);
+    assert.deepEqual(lax.verify(answer(ch2!, { qop: 'none' }), ctx()), refuse('replay', true));
+  });
+
   test('without qop: nonce reuse allowed by default, refused with oneTimeNoQop', () => {
     const reuse = setup({ qop: [] }).server;
     const [ch] = reuse.challenge({ realm: REALM });
