@@ -45,7 +45,7 @@ export interface LocationEvents {
 }
 
 export interface GroupCommitOptions {
-  /** How long changes are collected before a batch is written (ms). Default 5. */
+  /** How long changes are collected before a batch is written (ms). Default 10. */
   collectMs?: number;
   /** A batch is written at once when it holds this many writes. Default 500. */
   maxBatch?: number;
@@ -102,7 +102,7 @@ export class LocationService {
     private readonly events: LocationEvents = {},
     opts: GroupCommitOptions = {},
   ) {
-    this.collectMs = opts.collectMs ?? 5;
+    this.collectMs = opts.collectMs ?? 10;
     this.maxBatch = opts.maxBatch ?? 500;
   }
 

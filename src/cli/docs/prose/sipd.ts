@@ -129,8 +129,8 @@ q values;
 (503 beyond it). The 200 lists every binding with its remaining expires. Bindings are written to
 the location table and survive a restart: with
 .B usrloc.db_mode
-= 1 (the default) the 200 is sent only after the change is committed (changes arriving within a
-few milliseconds share one transaction, a group commit), so a binding or removal that was
+= 1 (the default) the 200 is sent only after the change is committed (changes arriving within
+10 ms share one transaction, a group commit), so a binding or removal that was
 acknowledged survives a crash. When the database cannot take the write the answer is 500 with
 Retry-After: 5 and the memory copy is left as it was; the outage is logged once, its end too, and
 sipd recovers by itself. With
