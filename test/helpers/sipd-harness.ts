@@ -11,6 +11,7 @@ import { builtinModules } from '../../src/daemon/modules.js';
 import { SipdServer } from '../../src/daemon/server.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { cleanup, testConfig, tmpDir } from './sipd.js';
+import { TestUA, type UaOptions } from './test-ua.js';
 
 export const DOMAIN = 'sipkit.test';
 
@@ -28,6 +29,7 @@ export interface SipdSetup {
 export class SipdHarness {
   /** Log lines at level error or above (sipd's own failures: a handler threw, a write failed...). */
   readonly errors: string[];
+  private readonly uas: TestUA[] = [];
 
   private constructor(
     readonly dir: string,
@@ -79,6 +81,13 @@ export class SipdHarness {
     return { host: '127.0.0.1', port: protocol === 'UDP' ? this.udpPort : this.tcpPort, protocol };
   }
 
+  /** A test UA of this sipd's domain (UDP unless said), closed by stop(). */
+  async ua(user: string, password?: string, opts: Partial<UaOptions> = {}): Promise<TestUA> {
+    const u = await TestUA.create({ user, password, domain: DOMAIN, proxy: this.proxy(), ...opts });
+    this.uas.push(u);
+    return u;
+  }
+
   rpc<T = unknown>(method: string, params?: unknown[] | Record<string, unknown>): Promise<T> {
     return mgmtCall<T>(this.server.mgmtSocket, method, params);
   }
@@ -96,6 +105,7 @@ export class SipdHarness {
 
   /** Stop sipd and remove everything; fails if sipd logged an error meanwhile (a bug somewhere). */
   async stop(): Promise<void> {
+    await Promise.all(this.uas.splice(0).map((u) => u.close()));
     await this.server.stop();
     await this.store.close();
     cleanup(this.dir);

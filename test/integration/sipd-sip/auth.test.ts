@@ -10,16 +10,6 @@ import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';
 import { UdpPeer, waitFor } from '../../helpers/net.js';
 import { sleep, TestUA } from '../../helpers/test-ua.js';
 
-const all: TestUA[] = [];
-async function mk(h: SipdHarness, user: string, password?: string, domain = DOMAIN, t1?: number): Promise<TestUA> {
-  const u = await TestUA.create({ user, password, domain, proxy: h.proxy(), t1 });
-  all.push(u);
-  return u;
-}
-after(async () => {
-  await Promise.all(all.map((u) => u.close()));
-});
-
 describe('caller authentication and relaying', () => {
   let h: SipdHarness;
   let alice: TestUA;
@@ -32,8 +22,8 @@ describe('caller authentication and relaying', () => {
       ],
       config: '[timers]\ndrain_ms = 500\n',
     });
-    alice = await mk(h, 'alice', 'alice-pw');
-    bob = await mk(h, 'bob', 'bob-pw');
+    alice = await h.ua('alice', 'alice-pw');
+    bob = await h.ua('bob', 'bob-pw');
     assert.equal((await bob.register({ expires: 600 })).status, 200);
   });
   after(() => h.stop());
@@ -58,16 +48,16 @@ describe('caller authentication and relaying', () => {
   });
 
   test('a request from another domain to a local user is not challenged', async () => {
-    const outsider = await mk(h, 'zed', undefined, 'other.example');
+    const outsider = await h.ua('zed', undefined, { domain: 'other.example' });
     const res = await outsider.send(outsider.build('MESSAGE', { uri: `sip:bob@${DOMAIN}`, callId: 'msg-ext' }));
     assert.equal(res.status, 200);
     assert.ok(bob.requests('MESSAGE').some((r) => r.callId() === 'msg-ext'));
   });
 
   test('no open relay: foreign to foreign is 403; a local user is challenged, then relayed', async () => {
-    const target = await mk(h, 'x', undefined, 'far.example');
+    const target = await h.ua('x', undefined, { domain: 'far.example' });
     const foreignUri = `sip:x@127.0.0.1:${target.port}`;
-    const outsider = await mk(h, 'zed', undefined, 'other.example');
+    const outsider = await h.ua('zed', undefined, { domain: 'other.example' });
     const denied = await outsider.send(outsider.build('MESSAGE', { uri: foreignUri, callId: 'relay-1' }));
     assert.equal(denied.status, 403);
     const challenged = await alice.send(alice.build('MESSAGE', { uri: foreignUri, callId: 'relay-2' }));
@@ -97,7 +87,7 @@ describe('caller authentication and relaying', () => {
 
   test('authentication failures are counted in stats.fetch', async () => {
     const before = await h.stats('auth.');
-    const mallory = await mk(h, 'alice', 'wrong');
+    const mallory = await h.ua('alice', 'wrong');
     const { final } = await mallory.sendWithAuth((n) =>
       mallory.build('MESSAGE', { uri: `sip:bob@${DOMAIN}`, callId: 'bad-1', cseq: 1 + n }),
     );
@@ -119,13 +109,13 @@ describe('protection: bans after repeated auth failures', () => {
   after(() => h.stop());
 
   test('the failure that reaches ban_failures bans the source: its requests are dropped and counted', async () => {
-    const mallory = await mk(h, 'alice', 'guess', DOMAIN, 50);
+    const mallory = await h.ua('alice', 'guess', { t1: 50 });
     for (let i = 0; i < 3; i++) assert.equal((await mallory.register()).status, 401);
     const s1 = await h.stats('security.', 'core.drop_requests');
     assert.equal(s1['security.bans'], 1);
     assert.equal(s1['security.banned'], 1);
     // Even good credentials from the banned address get no answer now (64·T1 = 3.2 s here).
-    const alice = await mk(h, 'alice', 'alice-pw', DOMAIN, 50);
+    const alice = await h.ua('alice', 'alice-pw', { t1: 50 });
     await assert.rejects(alice.register(), /timeout/);
     const s2 = await h.stats('core.drop_requests');
     assert.ok(s2['core.drop_requests']! > s1['core.drop_requests']!, 'dropped requests are counted');

@@ -16,16 +16,6 @@ import {
 import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';
 import { sleep, TestUA } from '../../helpers/test-ua.js';
 
-const all: TestUA[] = [];
-async function mk(h: SipdHarness, user: string, password: string): Promise<TestUA> {
-  const u = await TestUA.create({ user, password, domain: DOMAIN, proxy: h.proxy() });
-  all.push(u);
-  return u;
-}
-after(async () => {
-  await Promise.all(all.map((u) => u.close()));
-});
-
 /**
  * Send `make(0)`, take the challenge, and send `make(1)` with credentials computed the way `over`
  * says (another digest uri, no qop, a given nc…). Returns both answers and the credentials sent.
@@ -70,8 +60,8 @@ describe('digest bound to its request (auth.allow_no_qop = false, the default)',
       ],
       config: '[timers]\ndrain_ms = 500\n',
     });
-    alice = await mk(h, 'alice', 'alice-pw');
-    bob = await mk(h, 'bob', 'bob-pw');
+    alice = await h.ua('alice', 'alice-pw');
+    bob = await h.ua('bob', 'bob-pw');
     assert.equal((await bob.register({ expires: 600 })).status, 200);
   });
   after(() => h.stop());
@@ -177,8 +167,8 @@ describe('auth.allow_no_qop = true: an answer without qop serves once per nonce'
       ],
       config: '[auth]\nallow_no_qop = true\n[timers]\ndrain_ms = 500\n',
     });
-    alice = await mk(h, 'alice', 'alice-pw');
-    bob = await mk(h, 'bob', 'bob-pw');
+    alice = await h.ua('alice', 'alice-pw');
+    bob = await h.ua('bob', 'bob-pw');
     assert.equal((await bob.register({ expires: 600 })).status, 200);
   });
   after(() => h.stop());
