@@ -30,7 +30,7 @@ import {
   type SipResponse,
   type SipUri,
 } from '../core/index.js';
-import { resolveNextHop } from '../daemon/sip/resolve.js';
+import { resolveNextHop } from '../daemon/routing/resolve.js';
 import { VERSION } from '../daemon/version.js';
 
 export interface PingOptions {

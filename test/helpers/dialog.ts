@@ -12,7 +12,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../src/core/index.js';
-import { resolveNextHop } from '../../src/daemon/sip/resolve.js';
+import { resolveNextHop } from '../../src/daemon/routing/resolve.js';
 import type { ProxyAddress, TestUA } from './test-ua.js';
 
 /** Where a UA sends an in-dialog request: its first Route (loose router), else its target. */

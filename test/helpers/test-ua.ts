@@ -25,7 +25,7 @@ import {
   type SipResponse,
   type Transport,
 } from '../../src/core/index.js';
-import { resolveNextHop } from '../../src/daemon/sip/resolve.js';
+import { resolveNextHop } from '../../src/daemon/routing/resolve.js';
 
 export interface ProxyAddress {
   host: string;

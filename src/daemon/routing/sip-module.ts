@@ -15,25 +15,26 @@ import {
   TransactionLayer,
   type ServerTransaction,
   type Transport,
+  type ProxyContext,
+  type ProxyEnvironment,
 } from '../../core/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import type { SipdConfig } from '../config/load.js';
 import type { DrainContext, ModuleContext, SipdModule } from '../module.js';
 import { COUNTED_METHODS, type Counter, type StatsRegistry } from '../stats.js';
 import { LocationService } from '../usrloc/location-service.js';
-import { AuthGuard } from './auth-guard.js';
+import { AuthGuard } from '../auth/auth-guard.js';
 import { CallRouter } from './call-router.js';
-import { Directory } from './directory.js';
-import { StoreLocationPersistence } from './location-persistence.js';
+import { Directory } from '../directory/directory.js';
+import { StoreLocationPersistence } from '../usrloc/location-persistence.js';
 import { Myself } from './myself.js';
-import { NatKeepalive } from './nat-keepalive.js';
+import { NatKeepalive } from '../nat/nat-keepalive.js';
 import { Protection } from './protection.js';
-import type { ProxyContext, ProxyEnvironment } from './proxy-context.js';
-import { RegistrarHandler } from './registrar-handler.js';
+import { RegistrarHandler } from '../registrar/registrar-handler.js';
 import { RequestRouter, type RouterCounters } from './request-router.js';
 import { resolveNextHop } from './resolve.js';
 import { routeMarkSecret } from './route-secret.js';
-import { registerUlMethods } from './ul-methods.js';
+import { registerUlMethods } from '../usrloc/ul-methods.js';
 
 export class SipModule implements SipdModule {
   readonly name = 'sip';

@@ -16,12 +16,12 @@ import {
   type ServerTransaction,
   type SipRequest,
 } from '../../core/index.js';
-import type { RegistrarPolicy } from '../registrar/register.js';
-import { contactsForReply, processRegister } from '../registrar/register.js';
+import type { RegistrarPolicy } from './register.js';
+import { contactsForReply, processRegister } from './register.js';
 import { LocationNotStored, type LocationService } from '../usrloc/location-service.js';
-import type { AuthGuard, AuthOutcome } from './auth-guard.js';
-import type { Directory } from './directory.js';
-import { natReceived } from './nat.js';
+import type { AuthGuard, AuthOutcome } from '../auth/auth-guard.js';
+import type { Directory } from '../directory/directory.js';
+import { natReceived } from '../nat/nat.js';
 
 export interface RegistrarCounters {
   accepted: { inc(): void };

@@ -34,14 +34,16 @@ import {
   type SipUri,
   type TransactionLayer,
   type TransactionLayerUser,
+  ProxyContext,
+  type BranchTarget,
+  type ProxyEnvironment,
 } from '../../core/index.js';
 import type { LocationService } from '../usrloc/location-service.js';
 import type { CallRouter } from './call-router.js';
 import { hasForeignMaddr, type Myself } from './myself.js';
-import { branchFor } from './nat.js';
+import { branchFor } from '../nat/nat.js';
 import type { Protection } from './protection.js';
-import { ProxyContext, type BranchTarget, type ProxyEnvironment } from './proxy-context.js';
-import type { RegistrarHandler } from './registrar-handler.js';
+import type { RegistrarHandler } from '../registrar/registrar-handler.js';
 
 interface Counter {
   inc(n?: number): void;

@@ -23,9 +23,9 @@ import {
   type SipUri,
 } from '../../core/index.js';
 import type { Subscriber } from '../../store/index.js';
-import type { Directory } from './directory.js';
-import type { Myself } from './myself.js';
-import type { Protection } from './protection.js';
+import type { Directory } from '../directory/directory.js';
+import type { Myself } from '../routing/myself.js';
+import type { Protection } from '../routing/protection.js';
 
 export interface AuthCounters {
   challenges: { inc(): void };

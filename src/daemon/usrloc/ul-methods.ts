@@ -10,9 +10,9 @@ import { isSipUri, parseUri } from '../../core/index.js';
 import { RpcError, RpcErrorCode } from '../mgmt/protocol.js';
 import type { MethodRegistry } from '../mgmt/registry.js';
 import { secondsLeft, type Binding } from '../registrar/binding.js';
-import { LocationNotStored, type LocationService } from '../usrloc/location-service.js';
-import type { Directory } from './directory.js';
-import type { Protection } from './protection.js';
+import { LocationNotStored, type LocationService } from './location-service.js';
+import type { Directory } from '../directory/directory.js';
+import type { Protection } from '../routing/protection.js';
 
 export interface ContactInfo {
   address: string;

@@ -1,13 +1,13 @@
 /**
- * NAT detection and routing targets (src/daemon/sip/nat.ts, Kamailio's nat_uac_test("19") and
- * fix_nated_register), and the protection policy (src/daemon/sip/protection.ts: rate limit, bans).
+ * NAT detection and routing targets (src/daemon/nat/nat.ts, Kamailio's nat_uac_test("19") and
+ * fix_nated_register), and the protection policy (src/daemon/routing/protection.ts: rate limit, bans).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseMessageText, type MessageSource, type SipRequest } from '../../../src/core/index.js';
-import type { Binding } from '../../../src/daemon/registrar/binding.js';
-import { branchFor, isPrivateAddress, natReceived } from '../../../src/daemon/sip/nat.js';
-import { Protection } from '../../../src/daemon/sip/protection.js';
+import { parseMessageText, type MessageSource, type SipRequest } from '../../../../src/core/index.js';
+import type { Binding } from '../../../../src/daemon/registrar/binding.js';
+import { branchFor, isPrivateAddress, natReceived } from '../../../../src/daemon/nat/nat.js';
+import { Protection } from '../../../../src/daemon/routing/protection.js';
 
 function register(via: string, contact: string): SipRequest {
   return parseMessageText(
