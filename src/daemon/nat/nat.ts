@@ -1,4 +1,7 @@
 /**
+ * Folder daemon/nat/: NAT traversal help: detecting a NAT'd registration and routing to it (this
+ * file) and keeping its pinhole open with OPTIONS keepalives (nat-keepalive.ts).
+ *
  * NAT traversal help (Kamailio's nathelper): a registration from behind NAT (see natReceived)
  * has its real source stored as `received` (fix_nated_register)
  * and requests for it are sent there (the Request-URI stays the Contact). Stream registrations

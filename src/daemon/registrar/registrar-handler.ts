@@ -1,4 +1,8 @@
 /**
+ * Folder daemon/registrar/: a REGISTER's answer. This file takes the request (auth, ownership,
+ * subscriber check), register.ts decides on the bindings (§10.3), binding.ts is their shape; the
+ * bindings are stored by usrloc/.
+ *
  * REGISTER at the registrar (RFC 3261 §10.3, the RFC 3665 §2 flows): the domain must be ours,
  * the request authenticated (401), the authenticated user must own the address-of-record in To
  * (403), the AoR must be a subscriber (404); then processRegister() decides and the location

@@ -1,4 +1,14 @@
 /**
+ * Folder daemon/routing/: sipd's request pipeline (the future routing API). A request enters at
+ * request-router.ts (this file); initial requests other than REGISTER go on to call-router.ts
+ * (caller auth, aliases, ACL, location lookup, forking through core/proxy's ProxyContext);
+ * myself.ts says what is "us", protection.ts (with protection-methods.ts) rate-limits and bans,
+ * route-secret.ts keys the signed Record-Route marks, resolve.ts finds next hops. sip-module.ts
+ * and sip-wiring.ts build it all from the config. The modules it calls sit beside it, each with
+ * its storage adapter and management methods: registrar/ (a REGISTER's answer), usrloc/ (where
+ * a REGISTER is stored: location-service.ts, location-persistence.ts, ul-methods.ts), auth/,
+ * directory/ (subscribers, aliases, groups, domains) and nat/.
+ *
  * sipd's transaction user: every request and stray response the transaction layer hands up goes
  * through here (architecture.md, "sipd's routing pipeline"):
  * 1. protection (ban list, per-source rate limit) and sanity (§16.3: 400, 416, 483, 420, 513);
