@@ -3,11 +3,11 @@
  * request-router.ts (this file); initial requests other than REGISTER go on to call-router.ts
  * (caller auth, aliases, ACL, location lookup, forking through core/proxy's ProxyContext);
  * myself.ts says what is "us", protection.ts (with protection-methods.ts) rate-limits and bans,
- * route-secret.ts keys the signed Record-Route marks, resolve.ts finds next hops. sip-module.ts
- * and sip-wiring.ts build it all from the config. The modules it calls sit beside it, each with
- * its storage adapter and management methods: registrar/ (a REGISTER's answer), usrloc/ (where
- * a REGISTER is stored: location-service.ts, location-persistence.ts, ul-methods.ts), auth/,
- * directory/ (subscribers, aliases, groups, domains) and nat/.
+ * route-secret.ts keys the signed Record-Route marks; next hops come from core's resolveNextHop.
+ * sip-module.ts and sip-wiring.ts build it all from the config. The modules it calls sit beside
+ * it, each with its storage adapter and management methods: registrar/ (a REGISTER's answer),
+ * usrloc/ (where a REGISTER is stored: location-service.ts, location-persistence.ts,
+ * ul-methods.ts), auth/, directory/ (subscribers, aliases, groups, domains) and nat/.
  *
  * sipd's transaction user: every request and stray response the transaction layer hands up goes
  * through here (architecture.md, "sipd's routing pipeline"):

@@ -12,6 +12,7 @@ import {
   type ProxyEnvironment,
   type TransactionLayer,
   type Transport,
+  resolveNextHop,
 } from '../../core/index.js';
 import { AuthGuard } from '../auth/auth-guard.js';
 import type { SipdConfig } from '../config/load.js';
@@ -26,7 +27,6 @@ import { registerUlMethods } from '../usrloc/ul-methods.js';
 import { registerProtectionMethods } from './protection-methods.js';
 import { Protection } from './protection.js';
 import type { RouterCounters } from './request-router.js';
-import { resolveNextHop } from './resolve.js';
 import { routeMarkSecret } from './route-secret.js';
 
 export function protectionFor(c: SipdConfig, now: () => number): Protection {
