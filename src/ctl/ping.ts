@@ -29,8 +29,8 @@ import {
   type Destination,
   type SipResponse,
   type SipUri,
+  resolveNextHop,
 } from '../core/index.js';
-import { resolveNextHop } from '../daemon/sip/resolve.js';
 import { VERSION } from '../daemon/version.js';
 
 export interface PingOptions {

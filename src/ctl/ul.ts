@@ -8,7 +8,7 @@ import { notFound, usageError } from '../cli/errors.js';
 import { RpcCallError } from '../cli/mgmt-client.js';
 import { isSipUri, parseUri } from '../core/index.js';
 import { RpcErrorCode } from '../daemon/mgmt/protocol.js';
-import type { ContactInfo } from '../daemon/sip/ul-methods.js';
+import type { ContactInfo } from '../daemon/usrloc/ul-methods.js';
 import type { UserRef } from './aor.js';
 import { rpc, type CtlContext } from './context.js';
 

@@ -11,8 +11,8 @@ import {
   viaFor,
   type SipRequest,
   type SipResponse,
+  resolveNextHop,
 } from '../../src/core/index.js';
-import { resolveNextHop } from '../../src/daemon/sip/resolve.js';
 import type { ProxyAddress, TestUA } from './test-ua.js';
 
 /** Where a UA sends an in-dialog request: its first Route (loose router), else its target. */

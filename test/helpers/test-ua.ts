@@ -24,8 +24,8 @@ import {
   type SipRequest,
   type SipResponse,
   type Transport,
+  resolveNextHop,
 } from '../../src/core/index.js';
-import { resolveNextHop } from '../../src/daemon/sip/resolve.js';
 
 export interface ProxyAddress {
   host: string;

@@ -1,5 +1,6 @@
 export * from './address.js';
 export * from './errors.js';
+export * from './resolve.js';
 export * from './stream-framer.js';
 export * from './tcp.js';
 export * from './transport-layer.js';

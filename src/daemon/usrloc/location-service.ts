@@ -1,4 +1,8 @@
 /**
+ * Folder daemon/usrloc/: where a REGISTER is stored. This file is the location service; its
+ * database adapter is location-persistence.ts (the Kamailio `location` table via store/), its
+ * management methods ul-methods.ts (ul.dump, ul.add, ...), its in-memory index address-index.ts.
+ *
  * The location service (Kamailio's usrloc): bindings per address-of-record, in memory for
  * lookups on the call path, with every change committed to a persistence backend (the database
  * is the durable copy, so registrations survive a restart) and expired bindings swept on a timer.

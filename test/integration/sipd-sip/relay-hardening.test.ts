@@ -27,7 +27,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../../src/core/index.js';
-import { ROUTE_KEY_FILE } from '../../../src/daemon/sip/route-secret.js';
+import { ROUTE_KEY_FILE } from '../../../src/daemon/routing/route-secret.js';
 import { dialogSides, sendInDialog } from '../../helpers/dialog.js';
 import { freeUdpPort } from '../../helpers/procs.js';
 import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';

@@ -1,4 +1,7 @@
 /**
+ * Folder daemon/auth/: digest authentication of sipd's requests (this file); the HA1s it checks
+ * come from directory/, and its failures feed routing/protection.ts.
+ *
  * Digest authentication of requests (RFC 3261 §22): 401 + WWW-Authenticate for REGISTER at the
  * registrar, 407 + Proxy-Authenticate for requests the proxy authenticates. HA1s come from the
  * directory cache (the subscriber table: ha1, ha1b for "user@domain" usernames, ha1_sha256).
@@ -23,9 +26,9 @@ import {
   type SipUri,
 } from '../../core/index.js';
 import type { Subscriber } from '../../store/index.js';
-import type { Directory } from './directory.js';
-import type { Myself } from './myself.js';
-import type { Protection } from './protection.js';
+import type { Directory } from '../directory/directory.js';
+import type { Myself } from '../routing/myself.js';
+import type { Protection } from '../routing/protection.js';
 
 export interface AuthCounters {
   challenges: { inc(): void };

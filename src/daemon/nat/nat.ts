@@ -1,12 +1,21 @@
 /**
+ * Folder daemon/nat/: NAT traversal help: detecting a NAT'd registration and routing to it (this
+ * file) and keeping its pinhole open with OPTIONS keepalives (nat-keepalive.ts).
+ *
  * NAT traversal help (Kamailio's nathelper): a registration from behind NAT (see natReceived)
  * has its real source stored as `received` (fix_nated_register)
  * and requests for it are sent there (the Request-URI stays the Contact). Stream registrations
  * are reached over their own connection.
  */
-import { bareHost, isSipUri, sameIp, type MessageSource, type SipRequest } from '../../core/index.js';
+import {
+  bareHost,
+  isSipUri,
+  sameIp,
+  type MessageSource,
+  type SipRequest,
+  type BranchTarget,
+} from '../../core/index.js';
 import type { Binding } from '../registrar/binding.js';
-import type { BranchTarget } from './proxy-context.js';
 
 /** RFC 1918 / RFC 6598 / IPv6 ULA addresses: a Contact with one of them is behind NAT (nat_uac_test 1). */
 export function isPrivateAddress(ip: string): boolean {

@@ -6,7 +6,7 @@
 import type { Contact, Store } from '../../store/index.js';
 import type { Binding } from '../registrar/binding.js';
 import type { LocationChange } from '../../store/index.js';
-import type { LocationPersistence, LocationWrite } from '../usrloc/location-service.js';
+import type { LocationPersistence, LocationWrite } from './location-service.js';
 
 export function splitAor(aor: string): { username: string; domain: string | null } {
   const at = aor.lastIndexOf('@');

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ROUTE_KEY_FILE, routeMarkSecret } from '../../../src/daemon/sip/route-secret.js';
+import { ROUTE_KEY_FILE, routeMarkSecret } from '../../../../src/daemon/routing/route-secret.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipd-route-key-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

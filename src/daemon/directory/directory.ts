@@ -1,4 +1,8 @@
 /**
+ * Folder daemon/directory/: who sipd serves, read from the provisioning tables (this file, the
+ * cache), and the management methods that reload it (directory-methods.ts: cache.reload,
+ * domain.reload, domain.dump).
+ *
  * sipd's in-memory copy of the provisioning tables: subscribers (for their HA1s), aliases
  * (dbaliases), group membership (grp), user preferences (usr_preferences) and domains. The
  * database is the durable copy; sipctl asks a running sipd to reload after it writes

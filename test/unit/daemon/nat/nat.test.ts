@@ -1,13 +1,12 @@
 /**
- * NAT detection and routing targets (src/daemon/sip/nat.ts, Kamailio's nat_uac_test("19") and
- * fix_nated_register), and the protection policy (src/daemon/sip/protection.ts: rate limit, bans).
+ * NAT detection and routing targets (src/daemon/nat/nat.ts, Kamailio's nat_uac_test("19") and
+ * fix_nated_register).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseMessageText, type MessageSource, type SipRequest } from '../../../src/core/index.js';
-import type { Binding } from '../../../src/daemon/registrar/binding.js';
-import { branchFor, isPrivateAddress, natReceived } from '../../../src/daemon/sip/nat.js';
-import { Protection } from '../../../src/daemon/sip/protection.js';
+import { parseMessageText, type MessageSource, type SipRequest } from '../../../../src/core/index.js';
+import type { Binding } from '../../../../src/daemon/registrar/binding.js';
+import { branchFor, isPrivateAddress, natReceived } from '../../../../src/daemon/nat/nat.js';
 
 function register(via: string, contact: string): SipRequest {
   return parseMessageText(
@@ -82,36 +81,5 @@ describe('NAT detection (nat_uac_test 1 + 2 + 16)', () => {
       registered: true,
       path: '<sip:edge.example.com;lr>',
     });
-  });
-});
-
-describe('protection', () => {
-  const policy = { rateLimit: 3, rateWindow: 2, banFailures: 2, banWindow: 60, banTime: 10, exempt: ['10.0.0.0/8'] };
-
-  test('the rate limit counts per source within a window', () => {
-    let now = 1_000_000;
-    const p = new Protection(policy, () => now);
-    assert.deepEqual(
-      [1, 2, 3, 4].map(() => p.admit('192.0.2.1')),
-      ['ok', 'ok', 'ok', 'rate-limited'],
-    );
-    assert.equal(p.admit('192.0.2.2'), 'ok', 'another source has its own count');
-    assert.equal(p.admit('10.1.1.1'), 'ok');
-    now += 2000;
-    assert.equal(p.admit('192.0.2.1'), 'ok', 'a new window');
-  });
-
-  test('bans after banFailures, for banTime; success clears the count; exempt sources are never banned', () => {
-    let now = 1_000_000;
-    const p = new Protection({ ...policy, rateLimit: 0 }, () => now);
-    assert.equal(p.authFailed('192.0.2.1'), false);
-    p.authSucceeded('192.0.2.1');
-    assert.equal(p.authFailed('192.0.2.1'), false, 'the count started again');
-    assert.equal(p.authFailed('192.0.2.1'), true, 'banned');
-    assert.equal(p.admit('192.0.2.1'), 'banned');
-    assert.deepEqual(p.banned(), [{ address: '192.0.2.1', until: now + 10_000 }]);
-    now += 10_000;
-    assert.equal(p.admit('192.0.2.1'), 'ok', 'the ban ended');
-    for (let i = 0; i < 5; i++) assert.equal(p.authFailed('10.2.3.4'), false);
   });
 });

@@ -10,31 +10,21 @@
  * - a branch that times out counts as 408, one whose transport failed as 503 (§16.7 step 6).
  * A CANCEL from upstream cancels every pending branch (§16.10).
  */
-import {
-  SipResponse,
-  chooseBestResponse,
-  createResponse,
-  decrementMaxForwards,
-  isSipUri,
-  newBranch,
-  nextHopUri,
-  postprocessStrictRoute,
-  viaFor,
-  type BestResponse,
-  type ClientTransaction,
-  type ClientTransactionUser,
-  type RouteMarks,
-  type Destination,
-  type MessageSource,
-  type ServerTransaction,
-  type SipRequest,
-  type SipUri,
-  type Timer,
-  type TimerTarget,
-  type TransactionLayer,
-  type Transport,
-  type TransportError,
-} from '../../core/index.js';
+import type { Timer, TimerTarget } from '../timers/timer-queue.js';
+import { isSipUri, type SipUri } from '../grammar/uri.js';
+import { createResponse } from '../message/builders.js';
+import { newBranch } from '../message/ids.js';
+import { SipResponse, type SipRequest } from '../message/message.js';
+import type { ClientTransaction } from '../transaction/client.js';
+import type { ServerTransaction } from '../transaction/server.js';
+import type { TransactionLayer } from '../transaction/transaction-layer.js';
+import type { ClientTransactionUser } from '../transaction/types.js';
+import type { TransportError } from '../transport/errors.js';
+import type { Destination, MessageSource, Transport } from '../transport/types.js';
+import { viaFor } from '../transport/via-routing.js';
+import { chooseBestResponse, type BestResponse } from './best-response.js';
+import type { RouteMarks } from './route-mark.js';
+import { decrementMaxForwards, nextHopUri, postprocessStrictRoute } from './routing.js';
 
 /** Where one branch goes. */
 export interface BranchTarget {

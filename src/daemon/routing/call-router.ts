@@ -16,13 +16,15 @@ import {
   type ServerTransaction,
   type SipRequest,
   type SipUri,
+  ProxyContext,
+  type BranchTarget,
+  type ProxyEnvironment,
 } from '../../core/index.js';
 import type { LocationService } from '../usrloc/location-service.js';
-import type { AuthGuard, AuthOutcome } from './auth-guard.js';
-import type { Directory } from './directory.js';
+import type { AuthGuard, AuthOutcome } from '../auth/auth-guard.js';
+import type { Directory } from '../directory/directory.js';
 import { hasForeignMaddr, type Myself } from './myself.js';
-import { branchFor } from './nat.js';
-import { ProxyContext, type BranchTarget, type ProxyEnvironment } from './proxy-context.js';
+import { branchFor } from '../nat/nat.js';
 
 export interface CallRouterOptions {
   /** methods whose requests from local users must authenticate */

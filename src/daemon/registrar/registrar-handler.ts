@@ -1,4 +1,8 @@
 /**
+ * Folder daemon/registrar/: a REGISTER's answer. This file takes the request (auth, ownership,
+ * subscriber check), register.ts decides on the bindings (§10.3), binding.ts is their shape; the
+ * bindings are stored by usrloc/.
+ *
  * REGISTER at the registrar (RFC 3261 §10.3, the RFC 3665 §2 flows): the domain must be ours,
  * the request authenticated (401), the authenticated user must own the address-of-record in To
  * (403), the AoR must be a subscriber (404); then processRegister() decides and the location
@@ -16,12 +20,12 @@ import {
   type ServerTransaction,
   type SipRequest,
 } from '../../core/index.js';
-import type { RegistrarPolicy } from '../registrar/register.js';
-import { contactsForReply, processRegister } from '../registrar/register.js';
+import type { RegistrarPolicy } from './register.js';
+import { contactsForReply, processRegister } from './register.js';
 import { LocationNotStored, type LocationService } from '../usrloc/location-service.js';
-import type { AuthGuard, AuthOutcome } from './auth-guard.js';
-import type { Directory } from './directory.js';
-import { natReceived } from './nat.js';
+import type { AuthGuard, AuthOutcome } from '../auth/auth-guard.js';
+import type { Directory } from '../directory/directory.js';
+import { natReceived } from '../nat/nat.js';
 
 export interface RegistrarCounters {
   accepted: { inc(): void };

@@ -1,18 +1,15 @@
 /**
- * Management methods of the location service and the provisioning caches: `ul.dump`,
- * `ul.lookup`, `ul.add`, `ul.rm`, `ul.rm_contact`, `ul.online`, `cache.reload`,
- * `domain.reload`, `domain.dump`, `security.bans`, `security.unban`. Contacts have stable
- * lower-case keys (Kamailio's ul.* use "Address"/"Expires"... inside nested wrappers; scripts
- * are better served by flat objects).
+ * Management methods of the location service (usrloc): `ul.dump`, `ul.lookup`, `ul.add`,
+ * `ul.rm`, `ul.rm_contact`, `ul.online`, one function per method. Contacts have stable lower-case
+ * keys (Kamailio's ul.* use "Address"/"Expires"... inside nested wrappers; scripts are better
+ * served by flat objects). A change is answered only once the location store committed it.
  */
 import { randomUUID } from 'node:crypto';
 import { isSipUri, parseUri } from '../../core/index.js';
 import { RpcError, RpcErrorCode } from '../mgmt/protocol.js';
 import type { MethodRegistry } from '../mgmt/registry.js';
 import { secondsLeft, type Binding } from '../registrar/binding.js';
-import { LocationNotStored, type LocationService } from '../usrloc/location-service.js';
-import type { Directory } from './directory.js';
-import type { Protection } from './protection.js';
+import { LocationNotStored, type LocationService } from './location-service.js';
 
 export interface ContactInfo {
   address: string;
@@ -76,13 +73,21 @@ async function stored<T>(change: Promise<T>): Promise<T> {
 
 export interface UlDeps {
   location: LocationService;
-  directory: Directory;
-  protection: Protection;
   now: () => number;
 }
 
+const module = 'usrloc';
+
 export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
-  const module = 'usrloc';
+  registerUlDump(rpc, d);
+  registerUlLookup(rpc, d);
+  registerUlAdd(rpc, d);
+  registerUlRm(rpc, d);
+  registerUlRmContact(rpc, d);
+  registerUlOnline(rpc, d);
+}
+
+function registerUlDump(rpc: MethodRegistry, d: UlDeps): void {
   rpc.register({
     name: 'ul.dump',
     module,
@@ -98,6 +103,9 @@ export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
       };
     },
   });
+}
+
+function registerUlLookup(rpc: MethodRegistry, d: UlDeps): void {
   rpc.register({
     name: 'ul.lookup',
     module,
@@ -111,6 +119,16 @@ export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
       return { aor, contacts: list.map((b) => contactInfo(b, now)) };
     },
   });
+}
+
+/** A contact as given by a user, without the angle brackets of a name-addr. */
+function contactParam(value: unknown): string {
+  return String(value)
+    .trim()
+    .replace(/^<(.*)>$/, '$1');
+}
+
+function registerUlAdd(rpc: MethodRegistry, d: UlDeps): void {
   rpc.register({
     name: 'ul.add',
     module,
@@ -123,9 +141,7 @@ export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
     ],
     handler: async (p) => {
       const aor = normalizeAor(p.aor as string);
-      const contact = String(p.contact)
-        .trim()
-        .replace(/^<(.*)>$/, '$1');
+      const contact = contactParam(p.contact);
       let uri;
       try {
         uri = parseUri(contact);
@@ -138,28 +154,46 @@ export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
       if (expires < 0) throw new RpcError(RpcErrorCode.INVALID_PARAMS, 'expires must be >= 0');
       if (q < 0 || q > 1) throw new RpcError(RpcErrorCode.INVALID_PARAMS, 'q must be between 0 and 1');
       const now = d.now();
-      const existing = d.location.current(aor).find((b) => b.contact === contact);
-      const b: Binding = {
-        aor,
-        contact,
-        expires: expires === 0 ? 0 : now + expires * 1000,
-        q,
-        callId: existing?.callId ?? `sipctl-${randomUUID()}`,
-        cseq: (existing?.cseq ?? 0) + 1,
-        received: undefined,
-        path: undefined,
-        userAgent: 'sipctl',
-        instance: undefined,
-        regId: 0,
-        socket: undefined,
-        ruid: existing?.ruid ?? randomUUID(),
-        lastModified: now,
-        connectionId: 0,
-      };
+      const b = manualBinding(d.location, aor, contact, expires, q, now);
       await stored(d.location.add(b));
       return { aor, contact: contactInfo(b, now) };
     },
   });
+}
+
+/**
+ * The binding `ul.add` writes: a re-added contact keeps its Call-ID and ruid and gets the next
+ * CSeq, so it replaces the stored one (§10.3 step 7 ordering) instead of adding a twin.
+ */
+function manualBinding(
+  location: LocationService,
+  aor: string,
+  contact: string,
+  expires: number,
+  q: number,
+  now: number,
+): Binding {
+  const existing = location.current(aor).find((b) => b.contact === contact);
+  return {
+    aor,
+    contact,
+    expires: expires === 0 ? 0 : now + expires * 1000,
+    q,
+    callId: existing?.callId ?? `sipctl-${randomUUID()}`,
+    cseq: (existing?.cseq ?? 0) + 1,
+    received: undefined,
+    path: undefined,
+    userAgent: 'sipctl',
+    instance: undefined,
+    regId: 0,
+    socket: undefined,
+    ruid: existing?.ruid ?? randomUUID(),
+    lastModified: now,
+    connectionId: 0,
+  };
+}
+
+function registerUlRm(rpc: MethodRegistry, d: UlDeps): void {
   rpc.register({
     name: 'ul.rm',
     module,
@@ -172,6 +206,9 @@ export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
       return { aor, removed };
     },
   });
+}
+
+function registerUlRmContact(rpc: MethodRegistry, d: UlDeps): void {
   rpc.register({
     name: 'ul.rm_contact',
     module,
@@ -182,54 +219,19 @@ export function registerUlMethods(rpc: MethodRegistry, d: UlDeps): void {
     ],
     handler: async (p) => {
       const aor = normalizeAor(p.aor as string);
-      const contact = String(p.contact)
-        .trim()
-        .replace(/^<(.*)>$/, '$1');
+      const contact = contactParam(p.contact);
       if (!(await stored(d.location.removeContact(aor, contact))))
         throw new RpcError(RpcErrorCode.NOT_FOUND, `contact not found: ${contact} of ${aor}`);
       return { aor, contact };
     },
   });
+}
+
+function registerUlOnline(rpc: MethodRegistry, d: UlDeps): void {
   rpc.register({
     name: 'ul.online',
     module,
     help: 'The AoRs registered now, sorted: {aors: ["user@domain", ...]}.',
     handler: () => ({ aors: d.location.dump().map((e) => e.aor) }),
-  });
-  rpc.register({
-    name: 'cache.reload',
-    module: 'directory',
-    help: 'Reload subscribers, aliases, groups, preferences and domains from the database (after sipctl writes). Returns the counts.',
-    handler: async () => d.directory.load(),
-  });
-  rpc.register({
-    name: 'domain.reload',
-    module: 'directory',
-    help: 'Reload the domain table: {domains: [...]}.',
-    handler: async () => {
-      await d.directory.loadDomains();
-      return { domains: d.directory.domains() };
-    },
-  });
-  rpc.register({
-    name: 'domain.dump',
-    module: 'directory',
-    help: 'The domains sipd serves (configured plus the domain table): {domains: [...]}.',
-    handler: () => ({ domains: d.directory.domains() }),
-  });
-  rpc.register({
-    name: 'security.bans',
-    module: 'security',
-    help: 'Sources banned now: {bans: [{address, until (epoch seconds)}]}.',
-    handler: () => ({
-      bans: d.protection.banned().map((b) => ({ address: b.address, until: Math.floor(b.until / 1000) })),
-    }),
-  });
-  rpc.register({
-    name: 'security.unban',
-    module: 'security',
-    help: 'Lift the ban of a source address: {address, unbanned}.',
-    params: [{ name: 'address', type: 'string' }],
-    handler: (p) => ({ address: p.address, unbanned: d.protection.unban(String(p.address)) }),
   });
 }

@@ -1,4 +1,14 @@
 /**
+ * Folder daemon/routing/: sipd's request pipeline (the future routing API). A request enters at
+ * request-router.ts (this file); initial requests other than REGISTER go on to call-router.ts
+ * (caller auth, aliases, ACL, location lookup, forking through core/proxy's ProxyContext);
+ * myself.ts says what is "us", protection.ts (with protection-methods.ts) rate-limits and bans,
+ * route-secret.ts keys the signed Record-Route marks; next hops come from core's resolveNextHop.
+ * sip-module.ts and sip-wiring.ts build it all from the config. The modules it calls sit beside
+ * it, each with its storage adapter and management methods: registrar/ (a REGISTER's answer),
+ * usrloc/ (where a REGISTER is stored: location-service.ts, location-persistence.ts,
+ * ul-methods.ts), auth/, directory/ (subscribers, aliases, groups, domains) and nat/.
+ *
  * sipd's transaction user: every request and stray response the transaction layer hands up goes
  * through here (architecture.md, "sipd's routing pipeline"):
  * 1. protection (ban list, per-source rate limit) and sanity (§16.3: 400, 416, 483, 420, 513);
@@ -34,14 +44,16 @@ import {
   type SipUri,
   type TransactionLayer,
   type TransactionLayerUser,
+  ProxyContext,
+  type BranchTarget,
+  type ProxyEnvironment,
 } from '../../core/index.js';
 import type { LocationService } from '../usrloc/location-service.js';
 import type { CallRouter } from './call-router.js';
 import { hasForeignMaddr, type Myself } from './myself.js';
-import { branchFor } from './nat.js';
+import { branchFor } from '../nat/nat.js';
 import type { Protection } from './protection.js';
-import { ProxyContext, type BranchTarget, type ProxyEnvironment } from './proxy-context.js';
-import type { RegistrarHandler } from './registrar-handler.js';
+import type { RegistrarHandler } from '../registrar/registrar-handler.js';
 
 interface Counter {
   inc(n?: number): void;

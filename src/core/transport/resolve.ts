@@ -6,7 +6,9 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { bareHost, TransportError, type Destination, type SipUri } from '../../core/index.js';
+import { bareHost, type SipUri } from '../grammar/uri.js';
+import { TransportError } from './errors.js';
+import type { Destination } from './types.js';
 
 export async function resolveNextHop(uri: SipUri): Promise<Destination> {
   const t = uri.params.get('transport')?.toUpperCase();

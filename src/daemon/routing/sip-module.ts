@@ -1,0 +1,135 @@
+/**
+ * The SIP side of sipd as one module of the server (module.ts): it opens the store, loads the
+ * provisioning caches and the registrations, puts a transaction layer on the server's transport
+ * layer with the request router as its user, and registers statistics and management methods.
+ *
+ * init:  store → directory → location (restart: registrations come back) → transaction layer
+ * ready: "myself" from the bound listeners, expiry sweeping, NAT keepalives
+ * drain: wait for pending transactions (new requests get 503 meanwhile)
+ * close: stop timers, flush location writes, close the store
+ */
+import { TransactionLayer, type ProxyContext, type ServerTransaction } from '../../core/index.js';
+import { openStore, type Store } from '../../store/index.js';
+import { AuthGuard } from '../auth/auth-guard.js';
+import type { SipdConfig } from '../config/load.js';
+import { Directory } from '../directory/directory.js';
+import type { DrainContext, ModuleContext, SipdModule } from '../module.js';
+import { NatKeepalive } from '../nat/nat-keepalive.js';
+import { StoreLocationPersistence } from '../usrloc/location-persistence.js';
+import { LocationService } from '../usrloc/location-service.js';
+import { CallRouter } from './call-router.js';
+import { Myself } from './myself.js';
+import { RequestRouter } from './request-router.js';
+import {
+  authGuardFor,
+  protectionFor,
+  proxyEnvironment,
+  registerSipMethods,
+  registerStats,
+  registrarFor,
+  routerCounters,
+} from './sip-wiring.js';
+
+export class SipModule implements SipdModule {
+  readonly name = 'sip';
+  store: Store | undefined;
+  location: LocationService | undefined;
+  directory: Directory | undefined;
+  tl: TransactionLayer | undefined;
+  private router: RequestRouter | undefined;
+  private auth: AuthGuard | undefined;
+  private keepalive: NatKeepalive | undefined;
+  /** Requests being handled (registrar, lookups) and proxied requests without a final answer. */
+  private inProgress = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async init(ctx: ModuleContext): Promise<void> {
+    const { config: c, log, stats } = ctx;
+    const { directory, location } = await this.openStorage(ctx);
+    const protection = protectionFor(c, this.now);
+    const auth = (this.auth = authGuardFor(c, directory, protection, stats, this.now));
+    const contexts = new WeakMap<ServerTransaction, ProxyContext>();
+    const counters = routerCounters(stats);
+    const env = proxyEnvironment(c, stats, counters, log, {
+      tl: () => this.tl!,
+      busy: (delta) => {
+        this.inProgress += delta;
+      },
+    });
+    const registrar = registrarFor(c, directory, location, auth, stats, this.now);
+    const calls = new CallRouter(
+      env,
+      directory,
+      location,
+      auth,
+      { authMethods: c.auth.methods, mode: c.proxy.mode, recordRoute: c.proxy.record_route, acl: c.acl },
+      contexts,
+    );
+    this.router = new RequestRouter({
+      env,
+      registrar,
+      calls,
+      location,
+      protection,
+      counters,
+      contexts,
+      accepting: () => ctx.server.accepting,
+      busy: env.busy!,
+      onError: (err, what) => log.error({ err }, `${what} failed`),
+    });
+    this.tl = new TransactionLayer({
+      transport: ctx.server.transportLayer,
+      user: this.router,
+      settings: { T1: c.timers.t1_ms, T2: c.timers.t2_ms, T4: c.timers.t4_ms },
+    });
+    registerStats(stats, this.tl, location, protection);
+    registerSipMethods(ctx.rpc, location, directory, protection, this.now);
+    this.keepalive = new NatKeepalive(this.tl, location, c.nat.keepalive_interval, log);
+  }
+
+  /** The store, the provisioning caches and the registrations (after a restart they come back). */
+  private async openStorage(ctx: ModuleContext): Promise<{ directory: Directory; location: LocationService }> {
+    const { config: c, log } = ctx;
+    this.store = await openStore(c.db_url, { schema: c.db_url.startsWith('sqlite:') ? 'create' : 'require' });
+    const directory = (this.directory = new Directory(this.store, c.domains, this.now));
+    const counts = await directory.load();
+    // usrloc.db_mode 0: memory only, by the operator's choice (Kamailio db_mode 0).
+    const persistence = c.usrloc.db_mode === 0 ? undefined : new StoreLocationPersistence(this.store);
+    const location = (this.location = new LocationService(persistence, this.now, {
+      onOutage: (err) => log.error({ err }, 'location: database write failed; REGISTER gets 500 until it recovers'),
+      onRecovered: () => log.info('location: database writes succeed again'),
+    }));
+    const restored = await location.load();
+    log.info({ ...counts, registrations: restored }, 'directory and registrations loaded');
+    return { directory, location };
+  }
+
+  ready(ctx: ModuleContext): void {
+    const layer = ctx.server.transportLayer;
+    this.router!.myself = this.auth!.myself = new Myself(layer.transports, this.directory!.domains());
+    this.location!.startSweeping(1000);
+    this.keepalive!.start();
+  }
+
+  async drain(ctx: DrainContext): Promise<void> {
+    // Requests in progress get their final answers (or time out) while new ones get 503. Only
+    // work still owing an answer counts: answered transactions linger for retransmissions
+    // (Timer J/K/D, up to 32 s on UDP), and waiting for them would make every stop take drain_ms.
+    while (this.inProgress > 0 && Date.now() < ctx.deadline && !ctx.signal.aborted) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.keepalive?.stop();
+    this.location?.stopSweeping();
+    await this.location?.flush();
+    this.tl?.close();
+    await this.store?.close();
+  }
+}
+
+export function sipModules(_config: SipdConfig): SipModule[] {
+  return [new SipModule()];
+}
