@@ -11,6 +11,9 @@ for (let i = 0; i < Number(count); i++) {
   await store.subscribers.add(`${prefix}-${i}`, 'example.com', 'pw');
   await store.groups.grant(`${prefix}-${i}`, 'example.com', 'local');
   n++;
+  // A breath between transactions spreads the writes over a few hundred ms, so the parent's reads
+  // interleave with them even on a loaded machine (otherwise all N can land between two reads).
+  await new Promise((r) => setTimeout(r, 2));
 }
 await store.close();
 process.stdout.write(`done ${n}\n`);
