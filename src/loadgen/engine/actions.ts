@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { SippError } from '../errors.js';
 import type { Action, ScenarioMessage } from '../scenario/model.js';
-import { ActionResult, type Call } from './call.js';
+import { ActionResult } from './action-result.js';
+import type { Call } from './call.js';
 import { compose } from './compose.js';
 import { verifyDigest } from './digest.js';
 import { extractSubMessage, type Incoming } from './incoming.js';

@@ -1,7 +1,8 @@
 /**
  * One call running a scenario (SIPp's call class): sends, waits, pauses, retransmits over UDP,
  * times out, aborts with BYE/CANCEL, and ends successfully or with a failure reason counted in the
- * statistics. Receiving is in receive.ts and actions in actions.ts; both act on this object.
+ * statistics. Receiving (receive.ts) and actions (actions.ts) act on this object; the call reaches
+ * them through its engine's `callSteps` (see call-steps.ts), so nothing is installed behind its back.
  */
 import { SippError } from '../errors.js';
 import type { Scenario, ScenarioMessage } from '../scenario/model.js';
@@ -9,34 +10,11 @@ import { newTable, type CallVariable, type VarRef } from '../scenario/variables.
 import { C, M } from '../stats/counters.js';
 import type { Stats } from '../stats/stats.js';
 import { monoUs as monoNow } from './clock.js';
+import { ActionResult, RESULT_FAILURE } from './action-result.js';
 import { compose } from './compose.js';
 import type { Incoming } from './incoming.js';
 import { newTaskState, type Task } from './scheduler.js';
 import type { CallSocket, Engine, Peer } from './types.js';
-
-export const enum ActionResult {
-  NoError = 0,
-  RegexpDoesntMatch,
-  RegexpShouldntMatch,
-  HdrNotFound,
-  StopCall,
-  ConnectFailed,
-  TestDoesntMatch,
-  TestShouldntMatch,
-  StrcmpDoesntMatch,
-  StrcmpShouldntMatch,
-}
-
-const RESULT_FAILURE: Record<number, [number, string]> = {
-  [ActionResult.RegexpDoesntMatch]: [C.FailedRegexpDoesntMatch, 'regexp match failure'],
-  [ActionResult.RegexpShouldntMatch]: [C.FailedRegexpShouldntMatch, "regexp matched, but shouldn't"],
-  [ActionResult.HdrNotFound]: [C.FailedRegexpHdrNotFound, 'regexp header not found'],
-  [ActionResult.ConnectFailed]: [C.FailedTcpConnect, 'connection failed'],
-  [ActionResult.TestDoesntMatch]: [C.FailedTestDoesntMatch, 'test failure'],
-  [ActionResult.TestShouldntMatch]: [C.FailedTestShouldntMatch, "test succeeded, but shouldn't"],
-  [ActionResult.StrcmpDoesntMatch]: [C.FailedStrcmpDoesntMatch, 'test failure'],
-  [ActionResult.StrcmpShouldntMatch]: [C.FailedStrcmpShouldntMatch, "test succeeded, but shouldn't"],
-};
 
 export interface TxnState {
   txnId?: string;
@@ -140,7 +118,7 @@ export class Call implements Task {
   }
 
   receive(inc: Incoming): void {
-    if (!this.deleted) receiveHook(this, inc);
+    if (!this.deleted) this.engine.callSteps.receive(this, inc);
   }
 
   getVar(ref: VarRef): CallVariable {
@@ -311,14 +289,14 @@ export class Call implements Task {
       this.timewait = cur.timewait;
       this.stats.msg(cur.index, M.Sessions);
       this.doBookkeeping(cur);
-      executeActionsHook(this, undefined, cur);
+      this.engine.callSteps.executeActions(this, undefined, cur);
       if (this.deleted) return;
       this.setPaused();
       return;
     }
     if (cur.kind === 'nop') {
       this.doBookkeeping(cur);
-      executeActionsHook(this, undefined, cur);
+      this.engine.callSteps.executeActions(this, undefined, cur);
       if (!this.deleted) this.next();
       return;
     }
@@ -355,7 +333,7 @@ export class Call implements Task {
           this.nbLastDelay = cur.retransDelay;
         }
       } else this.nextRetrans = 0;
-      executeActionsHook(this, undefined, cur);
+      this.engine.callSteps.executeActions(this, undefined, cur);
       if (this.deleted) return;
       this.stats.msg(cur.index, M.Sent);
       this.next();
@@ -365,7 +343,7 @@ export class Call implements Task {
       if (this.queuedMsg) {
         const q = this.queuedMsg;
         this.queuedMsg = undefined;
-        receiveHook(this, q);
+        this.engine.callSteps.receive(this, q);
         return;
       }
       if (this.recvTimeout) {
@@ -495,13 +473,4 @@ export class Call implements Task {
     if (this.userId) e.freeUser(this.userId);
     e.unregister(this.id, keepDead ? deadReason : undefined, this.initCall);
   }
-}
-
-/** Set by receive.ts and actions.ts (breaks the import cycle). */
-export let receiveHook: (call: Call, inc: Incoming) => void = () => {};
-export let executeActionsHook: (call: Call, inc: Incoming | undefined, m: ScenarioMessage) => ActionResult = () =>
-  ActionResult.NoError;
-export function setHooks(r: typeof receiveHook, a: typeof executeActionsHook): void {
-  receiveHook = r;
-  executeActionsHook = a;
 }

@@ -8,7 +8,8 @@
 import { SippError } from '../errors.js';
 import { OPTIONAL_FALSE, OPTIONAL_GLOBAL, type ScenarioMessage } from '../scenario/model.js';
 import { C, M } from '../stats/counters.js';
-import { ActionResult, executeActionsHook, setHooks, type Call } from './call.js';
+import { ActionResult } from './action-result.js';
+import type { Call } from './call.js';
 import { messageHash, type Incoming } from './incoming.js';
 import { executeActions } from './actions.js';
 import { compose } from './compose.js';
@@ -156,7 +157,7 @@ export function processIncoming(call: Call, inc: Incoming): void {
   if (m.responseTxn) call.txns[m.responseTxn - 1]!.txnResp = messageHash(inc, opts.rtcheck === 'loose');
   call.doBookkeeping(m);
   call.stats.msg(searchIndex, M.Recv);
-  const result = executeActionsHook(call, inc, m);
+  const result = executeActions(call, inc, m);
   if (call.deleted) return;
   if (result !== ActionResult.NoError) {
     call.lastActionResult = result;
@@ -327,8 +328,3 @@ export function processUnexpected(call: Call, inc: Incoming): boolean {
   call.failAndAbort();
   return false;
 }
-
-setHooks(
-  (call, inc) => processIncoming(call, inc),
-  (call, inc, m) => executeActions(call, inc, m),
-);

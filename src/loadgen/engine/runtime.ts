@@ -11,12 +11,12 @@ import { C } from '../stats/counters.js';
 import { formatTime } from '../stats/format.js';
 import { Stats } from '../stats/stats.js';
 import { Call } from './call.js';
+import { scenarioSteps, type CallSteps } from './call-steps.js';
 import { performance } from 'node:perf_hooks';
 import { clockMs, nowUs } from './clock.js';
 import { Incoming } from './incoming.js';
 import type { InjectionFile } from './injection.js';
 import type { Logs } from './logs.js';
-import './receive.js';
 import { Scheduler } from './scheduler.js';
 import type { CallSocket, Engine, Peer } from './types.js';
 
@@ -47,6 +47,7 @@ export function statsShape(s: Scenario) {
 
 export class Runtime implements Engine {
   readonly scheduler = new Scheduler();
+  readonly callSteps: CallSteps = scenarioSteps;
   readonly stats: Stats;
   readonly pid: number;
   readonly globals: CallVariable[];

@@ -6,6 +6,7 @@ import type { RunOptions } from '../options/run-options.js';
 import type { Scenario } from '../scenario/model.js';
 import type { CallVariable } from '../scenario/variables.js';
 import type { Stats } from '../stats/stats.js';
+import type { CallSteps } from './call-steps.js';
 import type { InjectionFile } from './injection.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -29,6 +30,8 @@ export interface CallSocket {
 export interface Engine {
   readonly opts: RunOptions;
   readonly scheduler: Scheduler;
+  /** Receiving and actions, which the call delegates (call-steps.ts). */
+  readonly callSteps: CallSteps;
   readonly stats: Stats;
   readonly pid: number;
   /** Clock of the current scheduling cycle, ms. */
