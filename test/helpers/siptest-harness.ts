@@ -56,23 +56,22 @@ export function harness(xmlOrName: string, argv: string[] = []): Harness {
     },
     close() {},
   };
-  const rt = new Runtime(
-    o,
+  const rt = new Runtime({
+    opts: o,
     scenario,
-    undefined,
-    o.autoAnswer ? aa : undefined,
-    {
+    aaScenario: o.autoAnswer ? aa : undefined,
+    addressing: {
       local: { ip: '127.0.0.1', ipEscaped: '127.0.0.1', port: 5060, ipType: '4' },
       remote: { host: '127.0.0.1', ip: '127.0.0.1', ipEscaped: '127.0.0.1', port: 5070 },
       media: { ip: '127.0.0.1', ipType: '4', port: 6000 },
       destination: PEER,
     },
-    new Map(),
-    new Logs(o, 'test', 4242),
-    { socketForCall: () => socket, onCycle: () => {}, rttSample: () => {} },
-    'UDP',
-    { pid: 4242 },
-  );
+    injection: new Map(),
+    logs: new Logs(o, 'test', 4242),
+    hooks: { socketForCall: () => socket, onCycle: () => {}, rttSample: () => {} },
+    transportName: 'UDP',
+    numbering: { pid: 4242 },
+  });
   const done = rt.start().then((code) => rt.exitCode(code));
   return {
     rt,

@@ -233,7 +233,7 @@ function executeAction(call: Call, inc: Incoming | undefined, a: Action): Action
       call.getVar(a.assignTo).setString(text(a.message));
       break;
     case 'log':
-      e.logAction(text(a.message) + '\n');
+      e.trace.action(text(a.message) + '\n');
       break;
     case 'warning':
       e.warning(text(a.message));

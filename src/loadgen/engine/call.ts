@@ -86,7 +86,7 @@ export class Call implements Task {
     this.startTime = engine.now();
     this.cseq = engine.opts.baseCseq;
     this.vars = newTable(scenario.callVars.size);
-    this.userVars = userId ? engine.userTable(userId) : newTable(scenario.userVars.size);
+    this.userVars = userId ? engine.generator.userTable(userId) : newTable(scenario.userVars.size);
     this.txns = scenario.transactions.map(() => ({ ackIndex: 0, txnResp: 0 }));
     const now = monoNow();
     this.startTimeRtd = scenario.rtdNames.map(() => now);
@@ -95,7 +95,7 @@ export class Call implements Task {
       this.lineNumbers = new Map();
       for (const [name, f] of engine.injection) this.lineNumbers.set(name, f.nextLine(userId));
     }
-    if (engine.tracingCallDebug) this.debug = [];
+    if (engine.trace.callDebugOn) this.debug = [];
     this.callDebug(`Starting call ${id}\n`);
   }
 
@@ -170,7 +170,7 @@ export class Call implements Task {
   /** Send bytes; false when the call was deleted because sending failed. */
   sendRaw(buf: Buffer, index: number): boolean {
     if (index >= 0 && this.lost(index)) {
-      this.engine.traceMessage(`${this.engine.transportName} message voluntary lost (while sending).`);
+      this.engine.trace.message(`${this.engine.transportName} message voluntary lost (while sending).`);
       this.stats.msg(index, M.Lost);
       return true;
     }
@@ -182,7 +182,7 @@ export class Call implements Task {
       this.destroy(undefined, false);
       return false;
     }
-    this.engine.traceSent(buf, this.socket);
+    this.engine.trace.sent(buf, this.socket);
     return true;
   }
 
@@ -452,7 +452,8 @@ export class Call implements Task {
       } else if (this.lastRecv) this.sendDefault('bye');
     }
     if (this.deleted) return;
-    if (writeLog && this.debug) e.callDebug(`Call debugging information for call ${this.id}:\n${this.debug.join('')}`);
+    if (writeLog && this.debug)
+      e.trace.callDebug(`Call debugging information for call ${this.id}:\n${this.debug.join('')}`);
     this.destroy(`aborted at index ${this.msgIndex}`, true);
   }
 
@@ -471,6 +472,6 @@ export class Call implements Task {
     }
     if (this.socket?.perCall) this.socket.close();
     if (this.userId) e.freeUser(this.userId);
-    e.unregister(this.id, keepDead ? deadReason : undefined, this.initCall);
+    e.calls.remove(this.id, keepDead ? deadReason : undefined, this.initCall);
   }
 }

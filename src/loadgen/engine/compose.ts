@@ -85,7 +85,7 @@ export function compose(call: Call, t: MessageTemplate, index: number): string {
             out += call.number;
             break;
           case 'dynamic_id':
-            out += e.nextDynamicId();
+            out += e.ids.nextDynamicId();
             break;
           case 'call_id':
             out += call.id;
@@ -94,13 +94,13 @@ export function compose(call: Call, t: MessageTemplate, index: number): string {
             out += call.cseq + c.off;
             break;
           case 'pid':
-            out += e.pid;
+            out += e.ids.pid;
             break;
           case 'service':
             out += e.opts.service;
             break;
           case 'branch':
-            out += `z9hG4bK-${e.pid}-${call.number}-${(index === -2 ? call.msgIndex - 1 : index) + c.off}`;
+            out += `z9hG4bK-${e.ids.pid}-${call.number}-${(index === -2 ? call.msgIndex - 1 : index) + c.off}`;
             break;
           case 'msg_index':
             out += index;

@@ -317,7 +317,7 @@ export function processUnexpected(call: Call, inc: Incoming): boolean {
   else desc += `while in message type ${cur.kind} `;
   desc += `(index ${call.msgIndex})`;
   e.warning(`${desc}, received '${inc.text}'`);
-  e.traceMessage(
+  e.trace.message(
     `-----------------------------------------------\nUnexpected ${e.transportName} message received:\n\n${inc.text}\n`,
   );
   if (inc.code) e.stats.errorCodes.push(inc.code);
