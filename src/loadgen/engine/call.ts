@@ -216,8 +216,7 @@ export class Call implements Task {
 
   run(): void {
     if (this.deleted) return;
-    const e = this.engine;
-    const now = e.now();
+    const now = this.engine.now();
     if (this.msgIndex >= this.messages.length)
       throw new SippError(`Scenario overrun for call ${this.id} (index = ${this.msgIndex})`);
     const cur = this.messages[this.msgIndex]!;
@@ -229,35 +228,7 @@ export class Call implements Task {
         return;
       }
     }
-    if (this.nextRetrans && this.nextRetrans < now) {
-      this.nbRetrans++;
-      const invite = this.lastSendIsInvite;
-      const allowed = Math.min(invite ? e.opts.maxInviteRetrans : e.opts.maxNonInviteRetrans, e.opts.maxUdpRetrans);
-      if (this.nbRetrans > allowed) {
-        this.stats.msg(this.lastSendIndex, M.Timeout);
-        const target = this.messages[this.lastSendIndex]!.onTimeout;
-        if (target >= 0) {
-          e.warning(
-            `Call-Id: ${this.id}, timeout on max UDP retrans for message ${this.msgIndex}, jumping to label ${target} `,
-          );
-          this.msgIndex = target;
-          this.nextRetrans = 0;
-          this.recvTimeout = 0;
-          if (this.msgIndex < this.messages.length) return;
-        } else if (e.opts.defaultBehaviors & 1)
-          e.warning(`Aborting call on UDP retransmission timeout for Call-ID '${this.id}'`);
-        this.count(C.FailedCall);
-        this.count(C.FailedMaxUDPRetrans);
-        this.failAndAbort();
-        return;
-      }
-      this.nbLastDelay *= 2;
-      if (e.opts.t2Ms < this.nbLastDelay && !invite) this.nbLastDelay = e.opts.t2Ms;
-      if (!this.sendRaw(this.lastSendMsg!, this.lastSendIndex)) return;
-      this.stats.msg(this.lastSendIndex, M.SentRetrans);
-      this.count(C.Retransmissions);
-      this.nextRetrans = now + this.nbLastDelay;
-    }
+    if (this.nextRetrans && this.nextRetrans < now && !this.retransmit(now)) return;
     if (this.pausedUntil) {
       if (this.pausedUntil > now) {
         this.setPaused();
@@ -267,7 +238,47 @@ export class Call implements Task {
       this.next();
       return;
     }
-    this.executeMessage(cur);
+    if (cur.pause || cur.pauseVariable) this.startPause(cur);
+    else if (cur.kind === 'nop') this.nop(cur);
+    else if (cur.kind === 'send') this.sendMessage(cur);
+    else if (cur.kind === 'recv') this.waitForMessage(cur);
+  }
+
+  /**
+   * UDP retransmission of the last message sent (RFC 3261 §17.1.1.2 timer A, §17.1.2.2 timer E:
+   * the interval doubles, capped at T2 for non-INVITE). After the -max_*retrans limit: the
+   * ontimeout label of the message, or the call fails. False when the call must not go on.
+   */
+  private retransmit(now: number): boolean {
+    const e = this.engine;
+    this.nbRetrans++;
+    const invite = this.lastSendIsInvite;
+    const allowed = Math.min(invite ? e.opts.maxInviteRetrans : e.opts.maxNonInviteRetrans, e.opts.maxUdpRetrans);
+    if (this.nbRetrans > allowed) {
+      this.stats.msg(this.lastSendIndex, M.Timeout);
+      const target = this.messages[this.lastSendIndex]!.onTimeout;
+      if (target >= 0) {
+        e.warning(
+          `Call-Id: ${this.id}, timeout on max UDP retrans for message ${this.msgIndex}, jumping to label ${target} `,
+        );
+        this.msgIndex = target;
+        this.nextRetrans = 0;
+        this.recvTimeout = 0;
+        if (this.msgIndex < this.messages.length) return false;
+      } else if (e.opts.defaultBehaviors & 1)
+        e.warning(`Aborting call on UDP retransmission timeout for Call-ID '${this.id}'`);
+      this.count(C.FailedCall);
+      this.count(C.FailedMaxUDPRetrans);
+      this.failAndAbort();
+      return false;
+    }
+    this.nbLastDelay *= 2;
+    if (e.opts.t2Ms < this.nbLastDelay && !invite) this.nbLastDelay = e.opts.t2Ms;
+    if (!this.sendRaw(this.lastSendMsg!, this.lastSendIndex)) return false;
+    this.stats.msg(this.lastSendIndex, M.SentRetrans);
+    this.count(C.Retransmissions);
+    this.nextRetrans = now + this.nbLastDelay;
+    return true;
   }
 
   /** Abort after a failure was counted: send BYE/CANCEL when the bye behaviour is on. */
@@ -276,109 +287,114 @@ export class Call implements Task {
     else this.destroy(undefined, false);
   }
 
-  private executeMessage(cur: ScenarioMessage): void {
+  /** <pause>: a fixed, distributed or variable time (ms); the message's actions run at its start. */
+  private startPause(cur: ScenarioMessage): void {
+    let pause: number;
+    if (cur.pause) {
+      const v = cur.pause.sample();
+      pause = v < 1 ? 0 : Math.trunc(v);
+    } else pause = Math.trunc(this.getVar(cur.pauseVariable!).getDouble());
+    if (pause > 2147483647) pause = 2147483647;
+    this.pausedUntil = this.engine.now() + pause;
+    this.timewait = cur.timewait;
+    this.stats.msg(cur.index, M.Sessions);
+    this.doBookkeeping(cur);
+    this.engine.callSteps.executeActions(this, undefined, cur);
+    if (this.deleted) return;
+    this.setPaused();
+  }
+
+  /** <nop>: only actions. */
+  private nop(cur: ScenarioMessage): void {
+    this.doBookkeeping(cur);
+    this.engine.callSteps.executeActions(this, undefined, cur);
+    if (!this.deleted) this.next();
+  }
+
+  /** <send>: compose and send; remember it for retransmission and transactions; run its actions. */
+  private sendMessage(cur: ScenarioMessage): void {
     const e = this.engine;
-    if (cur.pause || cur.pauseVariable) {
-      let pause: number;
-      if (cur.pause) {
-        const v = cur.pause.sample();
-        pause = v < 1 ? 0 : Math.trunc(v);
-      } else pause = Math.trunc(this.getVar(cur.pauseVariable!).getDouble());
-      if (pause > 2147483647) pause = 2147483647;
-      this.pausedUntil = e.now() + pause;
-      this.timewait = cur.timewait;
-      this.stats.msg(cur.index, M.Sessions);
-      this.doBookkeeping(cur);
-      this.engine.callSteps.executeActions(this, undefined, cur);
-      if (this.deleted) return;
+    if (this.nextRetrans) {
+      // The previous message is still retransmitted (not answered yet).
       this.setPaused();
       return;
     }
-    if (cur.kind === 'nop') {
-      this.doBookkeeping(cur);
-      this.engine.callSteps.executeActions(this, undefined, cur);
-      if (!this.deleted) this.next();
+    this.doBookkeeping(cur);
+    const t = cur.send!;
+    if (!t.isAck && !t.isCancel && !t.isResponse) this.cseq++;
+    if (!this.socket) this.socket = e.socketForCall();
+    const buf = this.sendScene(this.msgIndex);
+    if (!buf) return;
+    this.sendTimeout = 0;
+    this.lastSendIndex = cur.index;
+    this.lastSendMsg = buf;
+    this.lastSendIsInvite = t.method === 'INVITE';
+    if (cur.startTxn) {
+      const via = /\r\n(?:Via|v)\s*:[^\r\n]*;branch=([^;,\s]*)/i.exec(buf.toString('latin1'));
+      this.txns[cur.startTxn - 1]!.txnId = via ? via[1] : '';
+    }
+    if (cur.ackTxn) this.txns[cur.ackTxn - 1]!.ackIndex = cur.index;
+    if (this.lastRecvIndex >= 0) {
+      // A retransmission of the message just received gets this one again.
+      this.recvRetransHash = this.lastRecvHash;
+      this.recvRetransRecvIndex = this.lastRecvIndex;
+      this.recvRetransSendIndex = cur.index;
+      this.lastRecvHash = 0;
+    }
+    if (cur.retransDelay) {
+      if (e.transportName === 'UDP' && e.opts.retransEnabled) {
+        this.nextRetrans = e.now() + cur.retransDelay;
+        this.nbRetrans = 0;
+        this.nbLastDelay = cur.retransDelay;
+      }
+    } else this.nextRetrans = 0;
+    e.callSteps.executeActions(this, undefined, cur);
+    if (this.deleted) return;
+    this.stats.msg(cur.index, M.Sent);
+    this.next();
+  }
+
+  /** <recv>: take a queued message, or wait (with the message's or -recv_timeout's timer). */
+  private waitForMessage(cur: ScenarioMessage): void {
+    const e = this.engine;
+    if (this.queuedMsg) {
+      const q = this.queuedMsg;
+      this.queuedMsg = undefined;
+      e.callSteps.receive(this, q);
       return;
     }
-    if (cur.kind === 'send') {
-      if (this.nextRetrans) {
-        this.setPaused();
-        return;
-      }
-      this.doBookkeeping(cur);
-      const t = cur.send!;
-      if (!t.isAck && !t.isCancel && !t.isResponse) this.cseq++;
-      if (!this.socket) this.socket = e.socketForCall();
-      const buf = this.sendScene(this.msgIndex);
-      if (!buf) return;
-      this.sendTimeout = 0;
-      this.lastSendIndex = cur.index;
-      this.lastSendMsg = buf;
-      this.lastSendIsInvite = t.method === 'INVITE';
-      if (cur.startTxn) {
-        const via = /\r\n(?:Via|v)\s*:[^\r\n]*;branch=([^;,\s]*)/i.exec(buf.toString('latin1'));
-        this.txns[cur.startTxn - 1]!.txnId = via ? via[1] : '';
-      }
-      if (cur.ackTxn) this.txns[cur.ackTxn - 1]!.ackIndex = cur.index;
-      if (this.lastRecvIndex >= 0) {
-        this.recvRetransHash = this.lastRecvHash;
-        this.recvRetransRecvIndex = this.lastRecvIndex;
-        this.recvRetransSendIndex = cur.index;
-        this.lastRecvHash = 0;
-      }
-      if (cur.retransDelay) {
-        if (e.transportName === 'UDP' && e.opts.retransEnabled) {
-          this.nextRetrans = e.now() + cur.retransDelay;
-          this.nbRetrans = 0;
-          this.nbLastDelay = cur.retransDelay;
-        }
-      } else this.nextRetrans = 0;
-      this.engine.callSteps.executeActions(this, undefined, cur);
-      if (this.deleted) return;
-      this.stats.msg(cur.index, M.Sent);
-      this.next();
+    if (this.recvTimeout) {
+      if (this.recvTimeout > e.now()) this.setPaused();
+      else this.receiveTimedOut(cur);
       return;
     }
-    if (cur.kind === 'recv') {
-      if (this.queuedMsg) {
-        const q = this.queuedMsg;
-        this.queuedMsg = undefined;
-        this.engine.callSteps.receive(this, q);
-        return;
-      }
-      if (this.recvTimeout) {
-        if (this.recvTimeout > e.now()) {
-          this.setPaused();
-          return;
-        }
-        this.recvTimeout = 0;
-        this.stats.msg(cur.index, M.Timeout);
-        if (cur.onTimeout < 0) {
-          e.warning(
-            `Call-Id: ${this.id}, receive timeout on message ${cur.desc}:${cur.index} without label to jump to (ontimeout attribute): aborting call`,
-          );
-          this.count(C.FailedCall);
-          this.count(C.FailedTimeoutOnRecv);
-          this.failAndAbort();
-          return;
-        }
-        e.warning(
-          `Call-Id: ${this.id}, receive timeout on message ${cur.desc}:${cur.index}, jumping to label ${cur.onTimeout}`,
-        );
-        this.msgIndex = cur.onTimeout;
-        if (this.msgIndex < this.messages.length) return;
-        this.count(C.FailedCall);
-        this.count(C.FailedTimeoutOnRecv);
-        this.failAndAbort();
-        return;
-      }
-      const timeout = cur.timeout || e.opts.recvTimeoutMs;
-      if (timeout) {
-        this.recvTimeout = e.now() + timeout;
-        return;
-      }
-      this.setPaused();
+    const timeout = cur.timeout || e.opts.recvTimeoutMs;
+    if (timeout) {
+      this.recvTimeout = e.now() + timeout;
+      return;
     }
+    this.setPaused();
+  }
+
+  /** The <recv> timer fired: jump to the ontimeout label, or fail the call. */
+  private receiveTimedOut(cur: ScenarioMessage): void {
+    const e = this.engine;
+    this.recvTimeout = 0;
+    this.stats.msg(cur.index, M.Timeout);
+    if (cur.onTimeout < 0) {
+      e.warning(
+        `Call-Id: ${this.id}, receive timeout on message ${cur.desc}:${cur.index} without label to jump to (ontimeout attribute): aborting call`,
+      );
+    } else {
+      e.warning(
+        `Call-Id: ${this.id}, receive timeout on message ${cur.desc}:${cur.index}, jumping to label ${cur.onTimeout}`,
+      );
+      this.msgIndex = cur.onTimeout;
+      if (this.msgIndex < this.messages.length) return;
+    }
+    this.count(C.FailedCall);
+    this.count(C.FailedTimeoutOnRecv);
+    this.failAndAbort();
   }
 
   /** Move to the next message (or the `next` label); ends the call after the last one. */
