@@ -2,6 +2,7 @@
  * A siptest run without sockets: a scenario, options and a fake socket that records what the
  * call sends, so tests can feed messages and check the bytes and counters.
  */
+import type { InjectionFile } from '../../src/loadgen/engine/injection.js';
 import { Logs } from '../../src/loadgen/engine/logs.js';
 import { Runtime } from '../../src/loadgen/engine/runtime.js';
 import type { CallSocket, Peer } from '../../src/loadgen/engine/types.js';
@@ -33,13 +34,16 @@ export interface Harness {
 /** SIP text with "\n" line ends → CRLF, as a peer would send it. */
 export const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
 
-export function harness(xmlOrName: string, argv: string[] = []): Harness {
+/** `injection`: -inf files the scenario may use ([field0], <lookup>…), the first one the default. */
+export function harness(xmlOrName: string, argv: string[] = [], injection: InjectionFile[] = []): Harness {
   const o = options(['127.0.0.1:5070', '-i', '127.0.0.1', '-p', '5060', ...argv]);
   const ctx = newLoadContext({
     keywords: o.keywords,
     authUser: o.authUser ?? o.service,
     authPassword: o.authPassword,
     defaultPauseMs: o.durationMs,
+    injectionFiles: new Set(injection.map((f) => f.name)),
+    defaultInjectionFile: injection[0]?.name,
   });
   const text = xmlOrName.includes('<') ? xmlOrName : builtinScenario(xmlOrName);
   const scenario = loadScenario({ text, source: 'test.xml', fileBase: 'test' }, ctx);
@@ -66,7 +70,7 @@ export function harness(xmlOrName: string, argv: string[] = []): Harness {
       media: { ip: '127.0.0.1', ipType: '4', port: 6000 },
       destination: PEER,
     },
-    injection: new Map(),
+    injection: new Map(injection.map((f) => [f.name, f])),
     logs: new Logs(o, 'test', 4242),
     hooks: { socketForCall: () => socket, onCycle: () => {}, rttSample: () => {} },
     transportName: 'UDP',
