@@ -14,18 +14,10 @@ import type { Runtime } from './engine/runtime.js';
 /** What reporting reads from a run: a Runtime, or the aggregate of worker threads. */
 export type ReportSource = Pick<
   Runtime,
-  | 'stats'
-  | 'scenario'
-  | 'opts'
-  | 'now'
-  | 'pid'
-  | 'startUs'
-  | 'rate'
-  | 'openCallsAllowed'
-  | 'quitting'
-  | 'transportName'
-  | 'setRate'
+  'stats' | 'scenario' | 'opts' | 'now' | 'startUs' | 'quitting' | 'transportName' | 'setRate'
 > & {
+  ids: { pid: number };
+  generator: { rate: number; openCallsAllowed: number };
   local: { port: number };
   remote: { ip: string; port: number } | undefined;
   calls: { size: number };
@@ -59,7 +51,7 @@ export class Reporting {
     this.rt = rt;
     const o = rt.opts;
     const base = rt.scenario.fileBase;
-    const pid = rt.pid;
+    const pid = rt.ids.pid;
     this.pl = new Snapshot(rt.stats, rt.startUs);
     this.pd = new Snapshot(rt.stats, rt.startUs);
     if (o.traceStat) {
@@ -115,7 +107,7 @@ export class Reporting {
           startUs: rt.startUs,
           nowUs: now,
           last: this.pl,
-          targetRate: o.users >= 0 ? o.users : rt.rate,
+          targetRate: o.users >= 0 ? o.users : rt.generator.rate,
           periodicRtd: o.periodicRtd,
           delimiter: o.statDelimiter,
         }),
@@ -136,7 +128,7 @@ export class Reporting {
     if (this.r.tty && o.reportFreqMs && now - this.lastScreen >= o.reportFreqMs) this.draw(false);
     const interval = o.rateIntervalMs || o.dumpLogFreqMs;
     if (o.rateIncrease && this.rt.quitting < 10 && now - this.lastRateIncrease >= interval) {
-      let rate = this.rt.rate + o.rateIncrease;
+      let rate = this.rt.generator.rate + o.rateIncrease;
       if (o.rateMax && rate > o.rateMax) {
         rate = o.rateMax;
         if (o.rateQuit) this.rt.quitting += 10;
@@ -155,7 +147,7 @@ export class Reporting {
       scenario: rt.scenario,
       stats: rt.stats,
       mode: rt.scenario.mode,
-      rate: rt.rate,
+      rate: rt.generator.rate,
       ratePeriodMs: o.ratePeriodMs,
       durationMs: o.durationMs,
       users: o.users,
@@ -164,7 +156,7 @@ export class Reporting {
       remote: rt.remote ? `${rt.remote.ip}:${rt.remote.port}` : undefined,
       transport: rt.transportName,
       stopAfter: o.stopAfter,
-      limit: rt.openCallsAllowed,
+      limit: rt.generator.openCallsAllowed,
       sinceReportMs: now - this.lastScreen,
       periodCreated: created - this.periodCreated,
       running: rt.scheduler.runningCount,

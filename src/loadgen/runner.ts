@@ -180,22 +180,22 @@ async function runOnce(
       pool = new UdpCallSocketPool(o, addressing.local.ip, onMessage, Math.min(64, o.maxSocket));
       await pool.prefill();
     }
-    rt = new Runtime(
-      o,
-      main,
-      ooc,
-      o.autoAnswer ? aa : undefined,
+    rt = new Runtime({
+      opts: o,
+      scenario: main,
+      oocScenario: ooc,
+      aaScenario: o.autoAnswer ? aa : undefined,
       addressing,
       injection,
       logs,
-      {
+      hooks: {
         socketForCall: () => (pool ? pool.take() : mainSocket),
         onCycle: (now) => reporting.onCycle(now),
         rttSample: (stop, rtt, rtd) => reporting.rttSample(stop, rtt, rtd),
       },
-      'UDP',
-      extras,
-    );
+      transportName: 'UDP',
+      numbering: extras,
+    });
     return await drive(rt, early, reporting, o, io, extras, () => {
       for (const s of sockets) s.close();
       pool?.closeAll();

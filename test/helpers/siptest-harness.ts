@@ -2,6 +2,7 @@
  * A siptest run without sockets: a scenario, options and a fake socket that records what the
  * call sends, so tests can feed messages and check the bytes and counters.
  */
+import type { InjectionFile } from '../../src/loadgen/engine/injection.js';
 import { Logs } from '../../src/loadgen/engine/logs.js';
 import { Runtime } from '../../src/loadgen/engine/runtime.js';
 import type { CallSocket, Peer } from '../../src/loadgen/engine/types.js';
@@ -33,13 +34,16 @@ export interface Harness {
 /** SIP text with "\n" line ends → CRLF, as a peer would send it. */
 export const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
 
-export function harness(xmlOrName: string, argv: string[] = []): Harness {
+/** `injection`: -inf files the scenario may use ([field0], <lookup>…), the first one the default. */
+export function harness(xmlOrName: string, argv: string[] = [], injection: InjectionFile[] = []): Harness {
   const o = options(['127.0.0.1:5070', '-i', '127.0.0.1', '-p', '5060', ...argv]);
   const ctx = newLoadContext({
     keywords: o.keywords,
     authUser: o.authUser ?? o.service,
     authPassword: o.authPassword,
     defaultPauseMs: o.durationMs,
+    injectionFiles: new Set(injection.map((f) => f.name)),
+    defaultInjectionFile: injection[0]?.name,
   });
   const text = xmlOrName.includes('<') ? xmlOrName : builtinScenario(xmlOrName);
   const scenario = loadScenario({ text, source: 'test.xml', fileBase: 'test' }, ctx);
@@ -56,23 +60,22 @@ export function harness(xmlOrName: string, argv: string[] = []): Harness {
     },
     close() {},
   };
-  const rt = new Runtime(
-    o,
+  const rt = new Runtime({
+    opts: o,
     scenario,
-    undefined,
-    o.autoAnswer ? aa : undefined,
-    {
+    aaScenario: o.autoAnswer ? aa : undefined,
+    addressing: {
       local: { ip: '127.0.0.1', ipEscaped: '127.0.0.1', port: 5060, ipType: '4' },
       remote: { host: '127.0.0.1', ip: '127.0.0.1', ipEscaped: '127.0.0.1', port: 5070 },
       media: { ip: '127.0.0.1', ipType: '4', port: 6000 },
       destination: PEER,
     },
-    new Map(),
-    new Logs(o, 'test', 4242),
-    { socketForCall: () => socket, onCycle: () => {}, rttSample: () => {} },
-    'UDP',
-    { pid: 4242 },
-  );
+    injection: new Map(injection.map((f) => [f.name, f])),
+    logs: new Logs(o, 'test', 4242),
+    hooks: { socketForCall: () => socket, onCycle: () => {}, rttSample: () => {} },
+    transportName: 'UDP',
+    numbering: { pid: 4242 },
+  });
   const done = rt.start().then((code) => rt.exitCode(code));
   return {
     rt,

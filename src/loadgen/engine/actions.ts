@@ -4,13 +4,17 @@
  */
 import { spawn } from 'node:child_process';
 import { SippError } from '../errors.js';
+import type { MessageTemplate } from '../scenario/message-template.js';
 import type { Action, ScenarioMessage } from '../scenario/model.js';
-import { ActionResult, type Call } from './call.js';
+import type { VarRef } from '../scenario/variables.js';
+import { ActionResult } from './action-result.js';
+import type { Call } from './call.js';
 import { compose } from './compose.js';
 import { verifyDigest } from './digest.js';
 import { extractSubMessage, type Incoming } from './incoming.js';
+import type { InjectionFile } from './injection.js';
 
-function rhs(call: Call, a: { value?: number; inVar?: import('../scenario/variables.js').VarRef }): number {
+function rhs(call: Call, a: { value?: number; inVar?: VarRef }): number {
   return a.inVar ? call.getVar(a.inVar).getDouble() : (a.value ?? 0);
 }
 
@@ -91,169 +95,177 @@ function ereg(call: Call, inc: Incoming | undefined, a: Extract<Action, { type: 
   return ActionResult.NoError;
 }
 
-function executeAction(call: Call, inc: Incoming | undefined, a: Action): ActionResult {
-  const e = call.engine;
-  const text = (t: import('../scenario/message-template.js').MessageTemplate) => compose(call, t, -2);
-  switch (a.type) {
-    case 'ereg':
-      return ereg(call, inc, a);
-    case 'assign':
-      call.getVar(a.assignTo!).setDouble(rhs(call, a));
-      break;
-    case 'index':
-      call.getVar(a.assignTo).setDouble(call.msgIndex);
-      break;
-    case 'gettimeofday': {
-      const us = Date.now() * 1000 + (Math.round(performance.now() * 1000) % 1000);
-      call.getVar(a.assignTo).setDouble(Math.floor(us / 1e6));
-      call.getVar(a.usecVar).setDouble(us % 1e6);
-      break;
-    }
-    case 'lookup': {
-      const file = text(a.file);
-      const f = e.injection.get(file);
-      if (!f) throw new SippError(`Invalid injection file for insert: ${file}`);
-      call.getVar(a.assignTo).setDouble(f.lookup(text(a.key)));
-      break;
-    }
-    case 'insert': {
-      const file = text(a.file);
-      const f = e.injection.get(file);
-      if (!f) throw new SippError(`Invalid injection file for insert: ${file}`);
-      f.insert(text(a.value));
-      break;
-    }
-    case 'replace': {
-      const file = text(a.file);
-      const f = e.injection.get(file);
-      if (!f) throw new SippError(`Invalid injection file for replace: ${file}`);
-      const line = text(a.line);
-      if (!/^\s*[+-]?\d+(\.\d*)?$/.test(line)) throw new SippError(`Invalid line number for replace: ${line}`);
-      f.replace(Math.trunc(Number(line)), text(a.value));
-      break;
-    }
-    case 'closecon':
-      if (call.socket?.perCall) {
-        call.socket.close();
-        call.socket = undefined;
-      }
-      break;
-    case 'setdest': {
-      const host = text(a.host);
-      const portText = text(a.port);
-      const proto = text(a.protocol).toUpperCase();
-      if (!/^\d+(\.\d*)?$/.test(portText)) throw new SippError(`Invalid port for setdest: ${portText}`);
-      if (!['UDP', 'TCP', 'TLS', 'SCTP'].includes(proto))
-        throw new SippError(`Unknown transport for setdest: '${text(a.protocol)}'`);
-      if (proto !== e.transportName) throw new SippError('Can not switch protocols during setdest.');
-      if (proto === 'TCP') throw new SippError('setdest with TCP is not supported by siptest');
-      if (!/^[0-9.]+$|:/.test(host)) throw new SippError(`setdest needs an IP address in siptest (got '${host}')`);
-      call.peer = { address: host, port: Math.trunc(Number(portText)) };
-      break;
-    }
-    case 'verifyauth': {
-      let ok = false;
-      if (inc && !inc.isResponse) {
-        const creds = inc.header('Authorization:', true);
-        const t = inc.text;
-        const at = t.indexOf('\r\n\r\n');
-        ok = verifyDigest(text(a.username), text(a.password), inc.method, creds, at < 0 ? '' : t.slice(at + 4));
-      }
-      call.getVar(a.assignTo).setBool(ok);
-      break;
-    }
-    case 'jump': {
-      const target = Math.trunc(rhs(call, a));
-      if (call.msgIndex === target)
-        throw new SippError(`Jump statement at index ${call.msgIndex} jumps to itself and causes an infinite loop`);
-      call.msgIndex = target - 1;
-      if (call.msgIndex < -1 || call.msgIndex >= call.messages.length)
-        throw new SippError(`Jump statement out of range (not 0 <= ${call.msgIndex + 1} <= ${call.messages.length})`);
-      break;
-    }
-    case 'pauserestore':
-      call.pausedUntil = Math.trunc(rhs(call, a));
-      break;
-    case 'add':
-    case 'subtract':
-    case 'multiply':
-    case 'divide': {
-      const v = call.getVar(a.assignTo!);
-      const x = v.getDouble();
-      const y = rhs(call, a);
-      if (a.type === 'add') v.setDouble(x + y);
-      else if (a.type === 'subtract') v.setDouble(x - y);
-      else if (a.type === 'multiply') v.setDouble(x * y);
-      else if (y === 0) e.warning(`Action failure: Can not divide by zero ($${a.assignTo!.name})!`);
-      else v.setDouble(x / y);
-      break;
-    }
-    case 'test': {
-      const l = call.getVar(a.inVar).getDouble();
-      const r = a.inVar2 ? call.getVar(a.inVar2).getDouble() : a.value;
-      const value = compare(a.compare, l, r);
-      if ((a.checkIt && !value) || (a.checkItInverse && value)) {
-        e.warning(
-          `test "${a.inVar.name}:${l.toFixed(6)} ${cmpText[a.compare]} ${a.inVar2?.name ?? ''}:${r.toFixed(6)}" with check_it${a.checkIt ? '' : '_inverse'} failed`,
-        );
-        return a.checkIt ? ActionResult.TestDoesntMatch : ActionResult.TestShouldntMatch;
-      }
-      if (a.assignTo) call.getVar(a.assignTo).setBool(value);
-      break;
-    }
-    case 'strcmp': {
-      const l = call.getVar(a.inVar).getString();
-      const r = a.inVar2 ? call.getVar(a.inVar2).getString() : a.value;
-      const value = l < r ? -1 : l > r ? 1 : 0;
-      if ((a.checkIt && value) || (a.checkItInverse && !value)) {
-        e.warning(
-          `strcmp ${a.inVar.name}:"${l}" and ${a.inVar2?.name ?? ''}:"${r}" with check_it${a.checkIt ? '' : '_inverse'} returned ${value}`,
-        );
-        return a.checkIt ? ActionResult.StrcmpDoesntMatch : ActionResult.StrcmpShouldntMatch;
-      }
-      if (a.assignTo) call.getVar(a.assignTo).setDouble(value);
-      break;
-    }
-    case 'trim': {
-      const v = call.getVar(a.assignTo);
-      v.setString(v.getString().trim());
-      break;
-    }
-    case 'todouble': {
-      const d = call.getVar(a.inVar).toDouble();
-      if (d !== undefined) call.getVar(a.assignTo).setDouble(d);
-      else e.warning(`Invalid double conversion from $${a.inVar.name} to $${a.assignTo.name}`);
-      break;
-    }
-    case 'sample':
-      call.getVar(a.assignTo).setDouble(a.distribution.sample());
-      break;
-    case 'assignstr':
-      call.getVar(a.assignTo).setString(text(a.message));
-      break;
-    case 'log':
-      e.logAction(text(a.message) + '\n');
-      break;
-    case 'warning':
-      e.warning(text(a.message));
-      break;
-    case 'error':
-      throw new SippError(text(a.message));
-    case 'exec': {
-      // Detached, like SIPp's double fork + system(): the call does not wait for it.
-      const child = spawn('/bin/sh', ['-c', Buffer.from(text(a.message), 'latin1').toString()], {
-        stdio: 'ignore',
-        detached: true,
-      });
-      child.on('error', () => e.warning(`system call error for ${text(a.message)}`));
-      child.unref();
-      break;
-    }
-    case 'int_cmd':
-      if (a.cmd === 'stop_gracefully') e.stopGracefully();
-      else if (a.cmd === 'stop_now') e.stopNow();
-      else return ActionResult.StopCall;
-      break;
+type ActionOf<T extends Action['type']> = Action & { type: T };
+type Run<T extends Action['type']> = (call: Call, a: ActionOf<T>, inc: Incoming | undefined) => ActionResult | void;
+
+/** Keyword text of an action attribute, for this call. */
+const text = (call: Call, t: MessageTemplate) => compose(call, t, -2);
+
+/** <assign>, <add>, <subtract>, <multiply>, <divide>. */
+const arithmetic: Run<'assign' | 'add' | 'subtract' | 'multiply' | 'divide'> = (call, a) => {
+  const v = call.getVar(a.assignTo!);
+  const y = rhs(call, a);
+  if (a.type === 'assign') return v.setDouble(y);
+  const x = v.getDouble();
+  if (a.type === 'add') v.setDouble(x + y);
+  else if (a.type === 'subtract') v.setDouble(x - y);
+  else if (a.type === 'multiply') v.setDouble(x * y);
+  else if (y === 0) call.engine.warning(`Action failure: Can not divide by zero ($${a.assignTo!.name})!`);
+  else v.setDouble(x / y);
+};
+
+/** <jump>: continue at a message index (the call's next() moves past index - 1). */
+const jump: Run<'jump'> = (call, a) => {
+  const target = Math.trunc(rhs(call, a));
+  if (call.msgIndex === target)
+    throw new SippError(`Jump statement at index ${call.msgIndex} jumps to itself and causes an infinite loop`);
+  call.msgIndex = target - 1;
+  if (call.msgIndex < -1 || call.msgIndex >= call.messages.length)
+    throw new SippError(`Jump statement out of range (not 0 <= ${call.msgIndex + 1} <= ${call.messages.length})`);
+};
+
+/** <test>: compare a variable with a value or another variable. */
+const testAction: Run<'test'> = (call, a) => {
+  const l = call.getVar(a.inVar).getDouble();
+  const r = a.inVar2 ? call.getVar(a.inVar2).getDouble() : a.value;
+  const value = compare(a.compare, l, r);
+  if ((a.checkIt && !value) || (a.checkItInverse && value)) {
+    call.engine.warning(
+      `test "${a.inVar.name}:${l.toFixed(6)} ${cmpText[a.compare]} ${a.inVar2?.name ?? ''}:${r.toFixed(6)}" with check_it${a.checkIt ? '' : '_inverse'} failed`,
+    );
+    return a.checkIt ? ActionResult.TestDoesntMatch : ActionResult.TestShouldntMatch;
   }
-  return ActionResult.NoError;
+  if (a.assignTo) call.getVar(a.assignTo).setBool(value);
+};
+
+/** <strcmp>: compare a variable's text with a value or another variable. */
+const strcmp: Run<'strcmp'> = (call, a) => {
+  const l = call.getVar(a.inVar).getString();
+  const r = a.inVar2 ? call.getVar(a.inVar2).getString() : a.value;
+  const value = l < r ? -1 : l > r ? 1 : 0;
+  if ((a.checkIt && value) || (a.checkItInverse && !value)) {
+    call.engine.warning(
+      `strcmp ${a.inVar.name}:"${l}" and ${a.inVar2?.name ?? ''}:"${r}" with check_it${a.checkIt ? '' : '_inverse'} returned ${value}`,
+    );
+    return a.checkIt ? ActionResult.StrcmpDoesntMatch : ActionResult.StrcmpShouldntMatch;
+  }
+  if (a.assignTo) call.getVar(a.assignTo).setDouble(value);
+};
+
+/** <gettimeofday>: seconds and microseconds of the wall clock. */
+const gettimeofday: Run<'gettimeofday'> = (call, a) => {
+  const us = Date.now() * 1000 + (Math.round(performance.now() * 1000) % 1000);
+  call.getVar(a.assignTo).setDouble(Math.floor(us / 1e6));
+  call.getVar(a.usecVar).setDouble(us % 1e6);
+};
+
+const todouble: Run<'todouble'> = (call, a) => {
+  const d = call.getVar(a.inVar).toDouble();
+  if (d !== undefined) call.getVar(a.assignTo).setDouble(d);
+  else call.engine.warning(`Invalid double conversion from $${a.inVar.name} to $${a.assignTo.name}`);
+};
+
+const trim: Run<'trim'> = (call, a) => {
+  const v = call.getVar(a.assignTo);
+  v.setString(v.getString().trim());
+};
+
+/** The -inf file an injection action names. */
+function injectionFile(call: Call, a: ActionOf<'lookup' | 'insert' | 'replace'>): InjectionFile {
+  const file = text(call, a.file);
+  const f = call.engine.injection.get(file);
+  if (!f) throw new SippError(`Invalid injection file for ${a.type === 'replace' ? 'replace' : 'insert'}: ${file}`);
+  return f;
+}
+
+/** <replace>: a line of an -inf file. */
+const replace: Run<'replace'> = (call, a) => {
+  const f = injectionFile(call, a);
+  const line = text(call, a.line);
+  if (!/^\s*[+-]?\d+(\.\d*)?$/.test(line)) throw new SippError(`Invalid line number for replace: ${line}`);
+  f.replace(Math.trunc(Number(line)), text(call, a.value));
+};
+
+/** <setdest>: where the call's next messages go (an IP address, on the run's transport). */
+const setdest: Run<'setdest'> = (call, a) => {
+  const host = text(call, a.host);
+  const portText = text(call, a.port);
+  const proto = text(call, a.protocol).toUpperCase();
+  if (!/^\d+(\.\d*)?$/.test(portText)) throw new SippError(`Invalid port for setdest: ${portText}`);
+  if (!['UDP', 'TCP', 'TLS', 'SCTP'].includes(proto))
+    throw new SippError(`Unknown transport for setdest: '${text(call, a.protocol)}'`);
+  if (proto !== call.engine.transportName) throw new SippError('Can not switch protocols during setdest.');
+  if (proto === 'TCP') throw new SippError('setdest with TCP is not supported by siptest');
+  if (!/^[0-9.]+$|:/.test(host)) throw new SippError(`setdest needs an IP address in siptest (got '${host}')`);
+  call.peer = { address: host, port: Math.trunc(Number(portText)) };
+};
+
+/** <verifyauth>: whether the received request's credentials match the user and password. */
+const verifyauth: Run<'verifyauth'> = (call, a, inc) => {
+  let ok = false;
+  if (inc && !inc.isResponse) {
+    const creds = inc.header('Authorization:', true);
+    const t = inc.text;
+    const at = t.indexOf('\r\n\r\n');
+    ok = verifyDigest(text(call, a.username), text(call, a.password), inc.method, creds, at < 0 ? '' : t.slice(at + 4));
+  }
+  call.getVar(a.assignTo).setBool(ok);
+};
+
+/** <exec command>: detached, like SIPp's double fork + system(): the call does not wait for it. */
+const exec: Run<'exec'> = (call, a) => {
+  const child = spawn('/bin/sh', ['-c', Buffer.from(text(call, a.message), 'latin1').toString()], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  child.on('error', () => call.engine.warning(`system call error for ${text(call, a.message)}`));
+  child.unref();
+};
+
+/** <exec int_cmd>: stop the run (gracefully or now) or the call. */
+const intCmd: Run<'int_cmd'> = (call, a) => {
+  if (a.cmd === 'stop_gracefully') call.engine.stopGracefully();
+  else if (a.cmd === 'stop_now') call.engine.stopNow();
+  else return ActionResult.StopCall;
+};
+
+/** How each action runs, by type; undefined result: no error. */
+const RUN: { [T in Action['type']]: Run<T> } = {
+  ereg: (call, a, inc) => ereg(call, inc, a),
+  assign: arithmetic,
+  add: arithmetic,
+  subtract: arithmetic,
+  multiply: arithmetic,
+  divide: arithmetic,
+  jump,
+  pauserestore: (call, a) => void (call.pausedUntil = Math.trunc(rhs(call, a))),
+  test: testAction,
+  strcmp,
+  index: (call, a) => call.getVar(a.assignTo).setDouble(call.msgIndex),
+  gettimeofday,
+  sample: (call, a) => call.getVar(a.assignTo).setDouble(a.distribution.sample()),
+  todouble,
+  trim,
+  assignstr: (call, a) => call.getVar(a.assignTo).setString(text(call, a.message)),
+  lookup: (call, a) => call.getVar(a.assignTo).setDouble(injectionFile(call, a).lookup(text(call, a.key))),
+  insert: (call, a) => injectionFile(call, a).insert(text(call, a.value)),
+  replace,
+  closecon: (call) => {
+    if (!call.socket?.perCall) return;
+    call.socket.close();
+    call.socket = undefined;
+  },
+  setdest,
+  verifyauth,
+  log: (call, a) => call.engine.trace.action(text(call, a.message) + '\n'),
+  warning: (call, a) => call.engine.warning(text(call, a.message)),
+  error: (call, a) => {
+    throw new SippError(text(call, a.message));
+  },
+  exec,
+  int_cmd: intCmd,
+};
+
+function executeAction(call: Call, inc: Incoming | undefined, a: Action): ActionResult {
+  return (RUN[a.type] as Run<Action['type']>)(call, a, inc) ?? ActionResult.NoError;
 }

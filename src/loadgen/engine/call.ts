@@ -1,7 +1,8 @@
 /**
  * One call running a scenario (SIPp's call class): sends, waits, pauses, retransmits over UDP,
  * times out, aborts with BYE/CANCEL, and ends successfully or with a failure reason counted in the
- * statistics. Receiving is in receive.ts and actions in actions.ts; both act on this object.
+ * statistics. Receiving (receive.ts) and actions (actions.ts) act on this object; the call reaches
+ * them through its engine's `callSteps` (see call-steps.ts), so nothing is installed behind its back.
  */
 import { SippError } from '../errors.js';
 import type { Scenario, ScenarioMessage } from '../scenario/model.js';
@@ -9,34 +10,11 @@ import { newTable, type CallVariable, type VarRef } from '../scenario/variables.
 import { C, M } from '../stats/counters.js';
 import type { Stats } from '../stats/stats.js';
 import { monoUs as monoNow } from './clock.js';
+import { ActionResult, RESULT_FAILURE } from './action-result.js';
 import { compose } from './compose.js';
 import type { Incoming } from './incoming.js';
 import { newTaskState, type Task } from './scheduler.js';
 import type { CallSocket, Engine, Peer } from './types.js';
-
-export const enum ActionResult {
-  NoError = 0,
-  RegexpDoesntMatch,
-  RegexpShouldntMatch,
-  HdrNotFound,
-  StopCall,
-  ConnectFailed,
-  TestDoesntMatch,
-  TestShouldntMatch,
-  StrcmpDoesntMatch,
-  StrcmpShouldntMatch,
-}
-
-const RESULT_FAILURE: Record<number, [number, string]> = {
-  [ActionResult.RegexpDoesntMatch]: [C.FailedRegexpDoesntMatch, 'regexp match failure'],
-  [ActionResult.RegexpShouldntMatch]: [C.FailedRegexpShouldntMatch, "regexp matched, but shouldn't"],
-  [ActionResult.HdrNotFound]: [C.FailedRegexpHdrNotFound, 'regexp header not found'],
-  [ActionResult.ConnectFailed]: [C.FailedTcpConnect, 'connection failed'],
-  [ActionResult.TestDoesntMatch]: [C.FailedTestDoesntMatch, 'test failure'],
-  [ActionResult.TestShouldntMatch]: [C.FailedTestShouldntMatch, "test succeeded, but shouldn't"],
-  [ActionResult.StrcmpDoesntMatch]: [C.FailedStrcmpDoesntMatch, 'test failure'],
-  [ActionResult.StrcmpShouldntMatch]: [C.FailedStrcmpShouldntMatch, "test succeeded, but shouldn't"],
-};
 
 export interface TxnState {
   txnId?: string;
@@ -108,7 +86,7 @@ export class Call implements Task {
     this.startTime = engine.now();
     this.cseq = engine.opts.baseCseq;
     this.vars = newTable(scenario.callVars.size);
-    this.userVars = userId ? engine.userTable(userId) : newTable(scenario.userVars.size);
+    this.userVars = userId ? engine.generator.userTable(userId) : newTable(scenario.userVars.size);
     this.txns = scenario.transactions.map(() => ({ ackIndex: 0, txnResp: 0 }));
     const now = monoNow();
     this.startTimeRtd = scenario.rtdNames.map(() => now);
@@ -117,7 +95,7 @@ export class Call implements Task {
       this.lineNumbers = new Map();
       for (const [name, f] of engine.injection) this.lineNumbers.set(name, f.nextLine(userId));
     }
-    if (engine.tracingCallDebug) this.debug = [];
+    if (engine.trace.callDebugOn) this.debug = [];
     this.callDebug(`Starting call ${id}\n`);
   }
 
@@ -140,7 +118,7 @@ export class Call implements Task {
   }
 
   receive(inc: Incoming): void {
-    if (!this.deleted) receiveHook(this, inc);
+    if (!this.deleted) this.engine.callSteps.receive(this, inc);
   }
 
   getVar(ref: VarRef): CallVariable {
@@ -192,7 +170,7 @@ export class Call implements Task {
   /** Send bytes; false when the call was deleted because sending failed. */
   sendRaw(buf: Buffer, index: number): boolean {
     if (index >= 0 && this.lost(index)) {
-      this.engine.traceMessage(`${this.engine.transportName} message voluntary lost (while sending).`);
+      this.engine.trace.message(`${this.engine.transportName} message voluntary lost (while sending).`);
       this.stats.msg(index, M.Lost);
       return true;
     }
@@ -204,7 +182,7 @@ export class Call implements Task {
       this.destroy(undefined, false);
       return false;
     }
-    this.engine.traceSent(buf, this.socket);
+    this.engine.trace.sent(buf, this.socket);
     return true;
   }
 
@@ -238,8 +216,7 @@ export class Call implements Task {
 
   run(): void {
     if (this.deleted) return;
-    const e = this.engine;
-    const now = e.now();
+    const now = this.engine.now();
     if (this.msgIndex >= this.messages.length)
       throw new SippError(`Scenario overrun for call ${this.id} (index = ${this.msgIndex})`);
     const cur = this.messages[this.msgIndex]!;
@@ -251,35 +228,7 @@ export class Call implements Task {
         return;
       }
     }
-    if (this.nextRetrans && this.nextRetrans < now) {
-      this.nbRetrans++;
-      const invite = this.lastSendIsInvite;
-      const allowed = Math.min(invite ? e.opts.maxInviteRetrans : e.opts.maxNonInviteRetrans, e.opts.maxUdpRetrans);
-      if (this.nbRetrans > allowed) {
-        this.stats.msg(this.lastSendIndex, M.Timeout);
-        const target = this.messages[this.lastSendIndex]!.onTimeout;
-        if (target >= 0) {
-          e.warning(
-            `Call-Id: ${this.id}, timeout on max UDP retrans for message ${this.msgIndex}, jumping to label ${target} `,
-          );
-          this.msgIndex = target;
-          this.nextRetrans = 0;
-          this.recvTimeout = 0;
-          if (this.msgIndex < this.messages.length) return;
-        } else if (e.opts.defaultBehaviors & 1)
-          e.warning(`Aborting call on UDP retransmission timeout for Call-ID '${this.id}'`);
-        this.count(C.FailedCall);
-        this.count(C.FailedMaxUDPRetrans);
-        this.failAndAbort();
-        return;
-      }
-      this.nbLastDelay *= 2;
-      if (e.opts.t2Ms < this.nbLastDelay && !invite) this.nbLastDelay = e.opts.t2Ms;
-      if (!this.sendRaw(this.lastSendMsg!, this.lastSendIndex)) return;
-      this.stats.msg(this.lastSendIndex, M.SentRetrans);
-      this.count(C.Retransmissions);
-      this.nextRetrans = now + this.nbLastDelay;
-    }
+    if (this.nextRetrans && this.nextRetrans < now && !this.retransmit(now)) return;
     if (this.pausedUntil) {
       if (this.pausedUntil > now) {
         this.setPaused();
@@ -289,7 +238,47 @@ export class Call implements Task {
       this.next();
       return;
     }
-    this.executeMessage(cur);
+    if (cur.pause || cur.pauseVariable) this.startPause(cur);
+    else if (cur.kind === 'nop') this.nop(cur);
+    else if (cur.kind === 'send') this.sendMessage(cur);
+    else if (cur.kind === 'recv') this.waitForMessage(cur);
+  }
+
+  /**
+   * UDP retransmission of the last message sent (RFC 3261 §17.1.1.2 timer A, §17.1.2.2 timer E:
+   * the interval doubles, capped at T2 for non-INVITE). After the -max_*retrans limit: the
+   * ontimeout label of the message, or the call fails. False when the call must not go on.
+   */
+  private retransmit(now: number): boolean {
+    const e = this.engine;
+    this.nbRetrans++;
+    const invite = this.lastSendIsInvite;
+    const allowed = Math.min(invite ? e.opts.maxInviteRetrans : e.opts.maxNonInviteRetrans, e.opts.maxUdpRetrans);
+    if (this.nbRetrans > allowed) {
+      this.stats.msg(this.lastSendIndex, M.Timeout);
+      const target = this.messages[this.lastSendIndex]!.onTimeout;
+      if (target >= 0) {
+        e.warning(
+          `Call-Id: ${this.id}, timeout on max UDP retrans for message ${this.msgIndex}, jumping to label ${target} `,
+        );
+        this.msgIndex = target;
+        this.nextRetrans = 0;
+        this.recvTimeout = 0;
+        if (this.msgIndex < this.messages.length) return false;
+      } else if (e.opts.defaultBehaviors & 1)
+        e.warning(`Aborting call on UDP retransmission timeout for Call-ID '${this.id}'`);
+      this.count(C.FailedCall);
+      this.count(C.FailedMaxUDPRetrans);
+      this.failAndAbort();
+      return false;
+    }
+    this.nbLastDelay *= 2;
+    if (e.opts.t2Ms < this.nbLastDelay && !invite) this.nbLastDelay = e.opts.t2Ms;
+    if (!this.sendRaw(this.lastSendMsg!, this.lastSendIndex)) return false;
+    this.stats.msg(this.lastSendIndex, M.SentRetrans);
+    this.count(C.Retransmissions);
+    this.nextRetrans = now + this.nbLastDelay;
+    return true;
   }
 
   /** Abort after a failure was counted: send BYE/CANCEL when the bye behaviour is on. */
@@ -298,109 +287,114 @@ export class Call implements Task {
     else this.destroy(undefined, false);
   }
 
-  private executeMessage(cur: ScenarioMessage): void {
+  /** <pause>: a fixed, distributed or variable time (ms); the message's actions run at its start. */
+  private startPause(cur: ScenarioMessage): void {
+    let pause: number;
+    if (cur.pause) {
+      const v = cur.pause.sample();
+      pause = v < 1 ? 0 : Math.trunc(v);
+    } else pause = Math.trunc(this.getVar(cur.pauseVariable!).getDouble());
+    if (pause > 2147483647) pause = 2147483647;
+    this.pausedUntil = this.engine.now() + pause;
+    this.timewait = cur.timewait;
+    this.stats.msg(cur.index, M.Sessions);
+    this.doBookkeeping(cur);
+    this.engine.callSteps.executeActions(this, undefined, cur);
+    if (this.deleted) return;
+    this.setPaused();
+  }
+
+  /** <nop>: only actions. */
+  private nop(cur: ScenarioMessage): void {
+    this.doBookkeeping(cur);
+    this.engine.callSteps.executeActions(this, undefined, cur);
+    if (!this.deleted) this.next();
+  }
+
+  /** <send>: compose and send; remember it for retransmission and transactions; run its actions. */
+  private sendMessage(cur: ScenarioMessage): void {
     const e = this.engine;
-    if (cur.pause || cur.pauseVariable) {
-      let pause: number;
-      if (cur.pause) {
-        const v = cur.pause.sample();
-        pause = v < 1 ? 0 : Math.trunc(v);
-      } else pause = Math.trunc(this.getVar(cur.pauseVariable!).getDouble());
-      if (pause > 2147483647) pause = 2147483647;
-      this.pausedUntil = e.now() + pause;
-      this.timewait = cur.timewait;
-      this.stats.msg(cur.index, M.Sessions);
-      this.doBookkeeping(cur);
-      executeActionsHook(this, undefined, cur);
-      if (this.deleted) return;
+    if (this.nextRetrans) {
+      // The previous message is still retransmitted (not answered yet).
       this.setPaused();
       return;
     }
-    if (cur.kind === 'nop') {
-      this.doBookkeeping(cur);
-      executeActionsHook(this, undefined, cur);
-      if (!this.deleted) this.next();
+    this.doBookkeeping(cur);
+    const t = cur.send!;
+    if (!t.isAck && !t.isCancel && !t.isResponse) this.cseq++;
+    if (!this.socket) this.socket = e.socketForCall();
+    const buf = this.sendScene(this.msgIndex);
+    if (!buf) return;
+    this.sendTimeout = 0;
+    this.lastSendIndex = cur.index;
+    this.lastSendMsg = buf;
+    this.lastSendIsInvite = t.method === 'INVITE';
+    if (cur.startTxn) {
+      const via = /\r\n(?:Via|v)\s*:[^\r\n]*;branch=([^;,\s]*)/i.exec(buf.toString('latin1'));
+      this.txns[cur.startTxn - 1]!.txnId = via ? via[1] : '';
+    }
+    if (cur.ackTxn) this.txns[cur.ackTxn - 1]!.ackIndex = cur.index;
+    if (this.lastRecvIndex >= 0) {
+      // A retransmission of the message just received gets this one again.
+      this.recvRetransHash = this.lastRecvHash;
+      this.recvRetransRecvIndex = this.lastRecvIndex;
+      this.recvRetransSendIndex = cur.index;
+      this.lastRecvHash = 0;
+    }
+    if (cur.retransDelay) {
+      if (e.transportName === 'UDP' && e.opts.retransEnabled) {
+        this.nextRetrans = e.now() + cur.retransDelay;
+        this.nbRetrans = 0;
+        this.nbLastDelay = cur.retransDelay;
+      }
+    } else this.nextRetrans = 0;
+    e.callSteps.executeActions(this, undefined, cur);
+    if (this.deleted) return;
+    this.stats.msg(cur.index, M.Sent);
+    this.next();
+  }
+
+  /** <recv>: take a queued message, or wait (with the message's or -recv_timeout's timer). */
+  private waitForMessage(cur: ScenarioMessage): void {
+    const e = this.engine;
+    if (this.queuedMsg) {
+      const q = this.queuedMsg;
+      this.queuedMsg = undefined;
+      e.callSteps.receive(this, q);
       return;
     }
-    if (cur.kind === 'send') {
-      if (this.nextRetrans) {
-        this.setPaused();
-        return;
-      }
-      this.doBookkeeping(cur);
-      const t = cur.send!;
-      if (!t.isAck && !t.isCancel && !t.isResponse) this.cseq++;
-      if (!this.socket) this.socket = e.socketForCall();
-      const buf = this.sendScene(this.msgIndex);
-      if (!buf) return;
-      this.sendTimeout = 0;
-      this.lastSendIndex = cur.index;
-      this.lastSendMsg = buf;
-      this.lastSendIsInvite = t.method === 'INVITE';
-      if (cur.startTxn) {
-        const via = /\r\n(?:Via|v)\s*:[^\r\n]*;branch=([^;,\s]*)/i.exec(buf.toString('latin1'));
-        this.txns[cur.startTxn - 1]!.txnId = via ? via[1] : '';
-      }
-      if (cur.ackTxn) this.txns[cur.ackTxn - 1]!.ackIndex = cur.index;
-      if (this.lastRecvIndex >= 0) {
-        this.recvRetransHash = this.lastRecvHash;
-        this.recvRetransRecvIndex = this.lastRecvIndex;
-        this.recvRetransSendIndex = cur.index;
-        this.lastRecvHash = 0;
-      }
-      if (cur.retransDelay) {
-        if (e.transportName === 'UDP' && e.opts.retransEnabled) {
-          this.nextRetrans = e.now() + cur.retransDelay;
-          this.nbRetrans = 0;
-          this.nbLastDelay = cur.retransDelay;
-        }
-      } else this.nextRetrans = 0;
-      executeActionsHook(this, undefined, cur);
-      if (this.deleted) return;
-      this.stats.msg(cur.index, M.Sent);
-      this.next();
+    if (this.recvTimeout) {
+      if (this.recvTimeout > e.now()) this.setPaused();
+      else this.receiveTimedOut(cur);
       return;
     }
-    if (cur.kind === 'recv') {
-      if (this.queuedMsg) {
-        const q = this.queuedMsg;
-        this.queuedMsg = undefined;
-        receiveHook(this, q);
-        return;
-      }
-      if (this.recvTimeout) {
-        if (this.recvTimeout > e.now()) {
-          this.setPaused();
-          return;
-        }
-        this.recvTimeout = 0;
-        this.stats.msg(cur.index, M.Timeout);
-        if (cur.onTimeout < 0) {
-          e.warning(
-            `Call-Id: ${this.id}, receive timeout on message ${cur.desc}:${cur.index} without label to jump to (ontimeout attribute): aborting call`,
-          );
-          this.count(C.FailedCall);
-          this.count(C.FailedTimeoutOnRecv);
-          this.failAndAbort();
-          return;
-        }
-        e.warning(
-          `Call-Id: ${this.id}, receive timeout on message ${cur.desc}:${cur.index}, jumping to label ${cur.onTimeout}`,
-        );
-        this.msgIndex = cur.onTimeout;
-        if (this.msgIndex < this.messages.length) return;
-        this.count(C.FailedCall);
-        this.count(C.FailedTimeoutOnRecv);
-        this.failAndAbort();
-        return;
-      }
-      const timeout = cur.timeout || e.opts.recvTimeoutMs;
-      if (timeout) {
-        this.recvTimeout = e.now() + timeout;
-        return;
-      }
-      this.setPaused();
+    const timeout = cur.timeout || e.opts.recvTimeoutMs;
+    if (timeout) {
+      this.recvTimeout = e.now() + timeout;
+      return;
     }
+    this.setPaused();
+  }
+
+  /** The <recv> timer fired: jump to the ontimeout label, or fail the call. */
+  private receiveTimedOut(cur: ScenarioMessage): void {
+    const e = this.engine;
+    this.recvTimeout = 0;
+    this.stats.msg(cur.index, M.Timeout);
+    if (cur.onTimeout < 0) {
+      e.warning(
+        `Call-Id: ${this.id}, receive timeout on message ${cur.desc}:${cur.index} without label to jump to (ontimeout attribute): aborting call`,
+      );
+    } else {
+      e.warning(
+        `Call-Id: ${this.id}, receive timeout on message ${cur.desc}:${cur.index}, jumping to label ${cur.onTimeout}`,
+      );
+      this.msgIndex = cur.onTimeout;
+      if (this.msgIndex < this.messages.length) return;
+    }
+    this.count(C.FailedCall);
+    this.count(C.FailedTimeoutOnRecv);
+    this.failAndAbort();
   }
 
   /** Move to the next message (or the `next` label); ends the call after the last one. */
@@ -474,7 +468,8 @@ export class Call implements Task {
       } else if (this.lastRecv) this.sendDefault('bye');
     }
     if (this.deleted) return;
-    if (writeLog && this.debug) e.callDebug(`Call debugging information for call ${this.id}:\n${this.debug.join('')}`);
+    if (writeLog && this.debug)
+      e.trace.callDebug(`Call debugging information for call ${this.id}:\n${this.debug.join('')}`);
     this.destroy(`aborted at index ${this.msgIndex}`, true);
   }
 
@@ -493,15 +488,6 @@ export class Call implements Task {
     }
     if (this.socket?.perCall) this.socket.close();
     if (this.userId) e.freeUser(this.userId);
-    e.unregister(this.id, keepDead ? deadReason : undefined, this.initCall);
+    e.calls.remove(this.id, keepDead ? deadReason : undefined, this.initCall);
   }
-}
-
-/** Set by receive.ts and actions.ts (breaks the import cycle). */
-export let receiveHook: (call: Call, inc: Incoming) => void = () => {};
-export let executeActionsHook: (call: Call, inc: Incoming | undefined, m: ScenarioMessage) => ActionResult = () =>
-  ActionResult.NoError;
-export function setHooks(r: typeof receiveHook, a: typeof executeActionsHook): void {
-  receiveHook = r;
-  executeActionsHook = a;
 }

@@ -15,11 +15,11 @@ export function applyKey(rt: Runtime, ch: string): void {
   const users = rt.opts.users >= 0;
   const step = (n: number) => {
     if (users) rt.setUsers(rt.opts.users + n * rt.opts.rateScale);
-    else rt.setRate(rt.rate + n * rt.opts.rateScale);
+    else rt.setRate(rt.generator.rate + n * rt.opts.rateScale);
   };
   if (ch === 'q') rt.quitting += 10;
   else if (ch === 'Q') rt.quitting += 20;
-  else if (ch === 'p') rt.paused = !rt.paused;
+  else if (ch === 'p') rt.generator.paused = !rt.generator.paused;
   else if (ch === '+') step(1);
   else if (ch === '-') step(-1);
   else if (ch === '*') step(10);
@@ -49,7 +49,7 @@ export function applyCommand(rt: Runtime, command: string): void {
   } else if (what === 'limit') {
     if (rt.opts.users >= 0) rt.warning('Can not set call limit for a user-based benchmark.');
     else {
-      rt.openCallsAllowed = Math.max(0, Math.trunc(num));
+      rt.generator.openCallsAllowed = Math.max(0, Math.trunc(num));
       rt.opts.limitSet = true;
     }
   } else rt.warning(`Unknown set attribute: ${what}`);

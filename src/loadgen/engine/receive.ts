@@ -8,7 +8,8 @@
 import { SippError } from '../errors.js';
 import { OPTIONAL_FALSE, OPTIONAL_GLOBAL, type ScenarioMessage } from '../scenario/model.js';
 import { C, M } from '../stats/counters.js';
-import { ActionResult, executeActionsHook, setHooks, type Call } from './call.js';
+import { ActionResult } from './action-result.js';
+import type { Call } from './call.js';
 import { messageHash, type Incoming } from './incoming.js';
 import { executeActions } from './actions.js';
 import { compose } from './compose.js';
@@ -37,35 +38,21 @@ export function matchesScenario(call: Call, index: number, inc: Incoming, cseqMe
 
 export function processIncoming(call: Call, inc: Incoming): void {
   const e = call.engine;
-  const opts = e.opts;
   call.callDebug(`Processing ${inc.buf.length} byte incoming message for call-ID ${call.id}:\n${inc.text}\n\n`);
   call.setRunning();
   const cur = call.messages[call.msgIndex]!;
-  if (cur.kind === 'pause' && opts.pauseMsgIgnore) return;
+  if (cur.kind === 'pause' && e.opts.pauseMsgIgnore) return;
   if (inc.isResponse) e.stats.responseCode(inc.code);
   if (call.msgIndex === 0 && cur.kind === 'nop') {
+    // The scenario starts with actions: run them first, then take this message.
     call.queuedMsg = inc;
     call.pausedUntil = 0;
     call.run();
     return;
   }
   if (inc.msg.get('to') === undefined && !processUnexpected(call, inc)) return;
-  let cookie = 0;
-  if (e.transportName === 'UDP' && opts.retransEnabled) {
-    cookie = messageHash(inc, opts.rtcheck === 'loose');
-    if (call.recvRetransRecvIndex >= 0 && call.recvRetransHash === cookie) {
-      call.stats.msg(call.recvRetransRecvIndex, M.RecvRetrans);
-      if (call.sendScene(call.recvRetransSendIndex)) {
-        call.stats.msg(call.recvRetransSendIndex, M.SentRetrans);
-        call.count(C.Retransmissions);
-      }
-      return;
-    }
-    if (call.lastRecvIndex >= 0 && call.lastRecvHash === cookie) {
-      call.stats.msg(call.lastRecvIndex, M.RecvRetrans);
-      return;
-    }
-  }
+  const cookie = retransmissionCookie(call, inc);
+  if (cookie === undefined) return;
   let cseqMethod = '';
   let txn = '';
   if (inc.isResponse) {
@@ -75,88 +62,129 @@ export function processIncoming(call: Call, inc: Incoming): void {
     cseqMethod = inc.cseqMethod;
     txn = inc.topBranch;
   } else if (inc.method === 'ACK') call.callEstablished = true;
+  let index = searchForward(call, inc, cseqMethod, txn);
+  if (index < 0) index = searchBackward(call, inc, cseqMethod, txn);
+  if (index === HANDLED) return;
+  if (index < 0) notInScenario(call, inc);
+  else accept(call, inc, index, cookie, cseqMethod);
+}
 
-  let found = false;
-  let searchIndex = call.msgIndex;
-  for (; searchIndex < call.messages.length; searchIndex++) {
-    if (!matchesScenario(call, searchIndex, inc, cseqMethod, txn)) {
-      if (call.messages[searchIndex]!.optional) continue;
-      break;
+/** The message was dealt with (a retransmission answered or ignored); nothing more to do. */
+const HANDLED = -2;
+
+/**
+ * Over UDP, a retransmission of the last message received gets the last message sent again
+ * (SIPp's recv_retrans_hash); undefined when it was one. Else the message's hash (0 when the
+ * check is off).
+ */
+function retransmissionCookie(call: Call, inc: Incoming): number | undefined {
+  const opts = call.engine.opts;
+  if (call.engine.transportName !== 'UDP' || !opts.retransEnabled) return 0;
+  const cookie = messageHash(inc, opts.rtcheck === 'loose');
+  if (call.recvRetransRecvIndex >= 0 && call.recvRetransHash === cookie) {
+    call.stats.msg(call.recvRetransRecvIndex, M.RecvRetrans);
+    if (call.sendScene(call.recvRetransSendIndex)) {
+      call.stats.msg(call.recvRetransSendIndex, M.SentRetrans);
+      call.count(C.Retransmissions);
     }
-    found = true;
-    break;
+    return undefined;
   }
-  if (!found) {
-    let contig = true;
-    for (searchIndex = call.msgIndex - 1; searchIndex >= 0; searchIndex--) {
-      const m = call.messages[searchIndex]!;
-      if (m.optional === OPTIONAL_FALSE) contig = false;
-      if (!matchesScenario(call, searchIndex, inc, cseqMethod, txn)) continue;
-      if (contig || m.optional === OPTIONAL_GLOBAL) {
-        found = true;
-        break;
-      }
-      if (m.responseTxn) {
-        const t = call.txns[m.responseTxn - 1]!;
-        if (t.txnId === txn) {
-          if (inc.code >= 100 && inc.code <= 199) return;
-          if (t.ackIndex) {
-            const ack = call.messages[t.ackIndex]!;
-            call.sendRaw(Buffer.from(composeFor(call, ack, t.ackIndex), 'latin1'), -1);
-            return;
-          }
-          if (t.txnResp === messageHash(inc, opts.rtcheck === 'loose')) {
-            e.warning(
-              `Ignoring final ${e.transportName} message for transaction ${call.scenario.transactions[m.responseTxn - 1]!.name}`,
-            );
-            return;
-          }
-        }
-      } else {
-        const after = call.messages[searchIndex + 1];
-        // A retransmitted response to an old INVITE: re-send the ACK that followed it.
-        if (inc.code && 'INVITE'.startsWith(cseqMethod) && after?.kind === 'send' && after.send!.isAck) {
-          call.sendRaw(Buffer.from(composeFor(call, after, searchIndex + 1), 'latin1'), -1);
-          return;
-        }
-      }
+  if (call.lastRecvIndex >= 0 && call.lastRecvHash === cookie) {
+    call.stats.msg(call.lastRecvIndex, M.RecvRetrans);
+    return undefined;
+  }
+  return cookie;
+}
+
+/** From the current message forward, over optional <recv>s, to the first one that matches. */
+function searchForward(call: Call, inc: Incoming, cseqMethod: string, txn: string): number {
+  for (let i = call.msgIndex; i < call.messages.length; i++) {
+    if (matchesScenario(call, i, inc, cseqMethod, txn)) return i;
+    if (!call.messages[i]!.optional) return -1;
+  }
+  return -1;
+}
+
+/**
+ * Backward over the contiguous optional messages before the current one, and over
+ * optional="global" ones anywhere before it. A retransmitted final response to an earlier
+ * transaction is answered here (its ACK sent again) or ignored: HANDLED.
+ */
+function searchBackward(call: Call, inc: Incoming, cseqMethod: string, txn: string): number {
+  let contig = true;
+  for (let i = call.msgIndex - 1; i >= 0; i--) {
+    const m = call.messages[i]!;
+    if (m.optional === OPTIONAL_FALSE) contig = false;
+    if (!matchesScenario(call, i, inc, cseqMethod, txn)) continue;
+    if (contig || m.optional === OPTIONAL_GLOBAL) return i;
+    if (m.responseTxn ? oldTransaction(call, inc, m, txn) : oldInviteResponse(call, inc, i, cseqMethod)) return HANDLED;
+  }
+  return -1;
+}
+
+/** A response of an earlier <recv response_txn>: re-send its ACK, or ignore it. True if handled. */
+function oldTransaction(call: Call, inc: Incoming, m: ScenarioMessage, txn: string): boolean {
+  const e = call.engine;
+  const t = call.txns[m.responseTxn - 1]!;
+  if (t.txnId !== txn) return false;
+  if (inc.code >= 100 && inc.code <= 199) return true;
+  if (t.ackIndex) {
+    const ack = call.messages[t.ackIndex]!;
+    call.sendRaw(Buffer.from(composeFor(call, ack, t.ackIndex), 'latin1'), -1);
+    return true;
+  }
+  if (t.txnResp !== messageHash(inc, e.opts.rtcheck === 'loose')) return false;
+  e.warning(
+    `Ignoring final ${e.transportName} message for transaction ${call.scenario.transactions[m.responseTxn - 1]!.name}`,
+  );
+  return true;
+}
+
+/** A retransmitted response to an old INVITE: re-send the ACK that followed it. True if handled. */
+function oldInviteResponse(call: Call, inc: Incoming, index: number, cseqMethod: string): boolean {
+  const after = call.messages[index + 1];
+  if (!inc.code || !'INVITE'.startsWith(cseqMethod) || after?.kind !== 'send' || !after.send!.isAck) return false;
+  call.sendRaw(Buffer.from(composeFor(call, after, index + 1), 'latin1'), -1);
+  return true;
+}
+
+/** No message of the scenario matches: the unexpected-message label, a default behaviour, or abort. */
+function notInScenario(call: Call, inc: Incoming): void {
+  const s = call.scenario;
+  if (s.unexpectedJump >= 0) {
+    let recursive = false;
+    if (s.retaddr) {
+      const v = call.getVar(s.retaddr);
+      if (v.getDouble() !== 0) recursive = true;
+      else v.setDouble(call.msgIndex);
     }
-  }
-  if (!found) {
-    const s = call.scenario;
-    if (s.unexpectedJump >= 0) {
-      let recursive = false;
-      if (s.retaddr) {
-        const v = call.getVar(s.retaddr);
-        if (v.getDouble() !== 0) recursive = true;
-        else v.setDouble(call.msgIndex);
-      }
-      if (!recursive) {
-        if (s.pausedaddr) call.getVar(s.pausedaddr).setDouble(call.pausedUntil);
-        call.msgIndex = s.unexpectedJump;
-        call.queuedMsg = inc;
-        call.pausedUntil = 0;
-        call.run();
-        return;
-      }
+    if (recursive) {
       processUnexpected(call, inc);
       return;
     }
-    const auto = automaticMode(call, inc);
-    if (auto) autoRespond(call, inc, auto);
-    else processUnexpected(call, inc);
+    if (s.pausedaddr) call.getVar(s.pausedaddr).setDouble(call.pausedUntil);
+    call.msgIndex = s.unexpectedJump;
+    call.queuedMsg = inc;
+    call.pausedUntil = 0;
+    call.run();
     return;
   }
-  const m = call.messages[searchIndex]!;
-  const test = m.test;
+  const auto = automaticMode(call, inc);
+  if (auto) autoRespond(call, inc, auto);
+  else processUnexpected(call, inc);
+}
+
+/** Scenario message `index` matched: actions, dialog state, then move on (unless optional). */
+function accept(call: Call, inc: Incoming, index: number, cookie: number, cseqMethod: string): void {
+  const m = call.messages[index]!;
   if (lostOnReceive(call, m)) {
-    call.stats.msg(searchIndex, M.Lost);
+    call.stats.msg(index, M.Lost);
     return;
   }
-  if (m.responseTxn) call.txns[m.responseTxn - 1]!.txnResp = messageHash(inc, opts.rtcheck === 'loose');
+  if (m.responseTxn) call.txns[m.responseTxn - 1]!.txnResp = messageHash(inc, call.engine.opts.rtcheck === 'loose');
   call.doBookkeeping(m);
-  call.stats.msg(searchIndex, M.Recv);
-  const result = executeActionsHook(call, inc, m);
+  call.stats.msg(index, M.Recv);
+  const result = executeActions(call, inc, m);
   if (call.deleted) return;
   if (result !== ActionResult.NoError) {
     call.lastActionResult = result;
@@ -171,6 +199,23 @@ export function processIncoming(call: Call, inc: Incoming): void {
       return;
     }
   }
+  updateDialog(call, inc, m, index, cseqMethod);
+  if (!m.advanceState) return;
+  call.lastRecvIndex = index;
+  call.lastRecvHash = cookie;
+  call.lastRecv = inc;
+  if (!m.optional || (m.next !== 0 && (!m.test || call.getVar(m.test).isSet()))) {
+    call.pausedUntil = 0;
+    call.msgIndex = index;
+    call.next();
+    return;
+  }
+  call.setPaused();
+}
+
+/** What a received message changes: CSeq, retransmissions, pending ACK, route set, challenge. */
+function updateDialog(call: Call, inc: Incoming, m: ScenarioMessage, index: number, cseqMethod: string): void {
+  const opts = call.engine.opts;
   if (!inc.isResponse) {
     const rcseq = inc.cseqNumber;
     if (rcseq > call.cseq) call.cseq = rcseq;
@@ -178,11 +223,12 @@ export function processIncoming(call: Call, inc: Incoming): void {
   const method = inc.method;
   if (
     (inc.code || method === 'ACK' || method === 'CANCEL' || method === 'BYE' || method === 'PRACK') &&
-    searchIndex > call.lastSendIndex
+    index > call.lastSendIndex
   ) {
+    // The request we sent is answered: stop retransmitting it (a 1xx to a non-INVITE: slow to T2).
     if (inc.code === 0 || inc.code >= 200 || 'INVITE'.startsWith(cseqMethod)) call.nextRetrans = 0;
     else {
-      call.nextRetrans = e.now() + opts.t2Ms;
+      call.nextRetrans = call.engine.now() + opts.t2Ms;
       call.nbLastDelay = opts.t2Ms;
     }
   }
@@ -198,17 +244,6 @@ export function processIncoming(call: Call, inc: Incoming): void {
     call.dialogChallengeType = inc.code;
     call.nextNonceCount = 1;
   }
-  if (!m.advanceState) return;
-  call.lastRecvIndex = searchIndex;
-  call.lastRecvHash = cookie;
-  call.lastRecv = inc;
-  if (!m.optional || (m.next !== 0 && (!test || call.getVar(test).isSet()))) {
-    call.pausedUntil = 0;
-    call.msgIndex = searchIndex;
-    call.next();
-    return;
-  }
-  call.setPaused();
 }
 
 const composeFor = (call: Call, m: ScenarioMessage, index: number) => compose(call, m.send!, index);
@@ -316,7 +351,7 @@ export function processUnexpected(call: Call, inc: Incoming): boolean {
   else desc += `while in message type ${cur.kind} `;
   desc += `(index ${call.msgIndex})`;
   e.warning(`${desc}, received '${inc.text}'`);
-  e.traceMessage(
+  e.trace.message(
     `-----------------------------------------------\nUnexpected ${e.transportName} message received:\n\n${inc.text}\n`,
   );
   if (inc.code) e.stats.errorCodes.push(inc.code);
@@ -327,8 +362,3 @@ export function processUnexpected(call: Call, inc: Incoming): boolean {
   call.failAndAbort();
   return false;
 }
-
-setHooks(
-  (call, inc) => processIncoming(call, inc),
-  (call, inc, m) => executeActions(call, inc, m),
-);

@@ -1,111 +1,85 @@
 /**
- * One siptest run (SIPp's main loop and globals): the scheduling cycle, the call table and dead
- * calls, new calls from the rate generator or from incoming requests, out-of-call handling, the
- * quit rules and the exit code.
+ * One siptest run (SIPp's main loop and globals): the scheduling cycle, new calls from the rate
+ * generator or from incoming requests, out-of-call handling, the quit rules and the exit code.
+ * Its families live beside it: the call table and dead calls (call-table.ts), pacing and users
+ * (generator.ts), call numbering (call-ids.ts), traces (trace.ts); what it is built from in
+ * runtime-options.ts.
  */
 import { SippError, SippExit, type SippExitCode } from '../errors.js';
 import type { RunOptions } from '../options/run-options.js';
 import type { Scenario } from '../scenario/model.js';
 import { newTable, type CallVariable } from '../scenario/variables.js';
 import { C } from '../stats/counters.js';
-import { formatTime } from '../stats/format.js';
 import { Stats } from '../stats/stats.js';
 import { Call } from './call.js';
-import { performance } from 'node:perf_hooks';
+import { CallIds } from './call-ids.js';
+import { scenarioSteps, type CallSteps } from './call-steps.js';
+import { CallTable } from './call-table.js';
 import { clockMs, nowUs } from './clock.js';
+import { CallGenerator } from './generator.js';
 import { Incoming } from './incoming.js';
 import type { InjectionFile } from './injection.js';
 import type { Logs } from './logs.js';
-import './receive.js';
 import { Scheduler } from './scheduler.js';
+import { RunTrace } from './trace.js';
 import type { CallSocket, Engine, Peer } from './types.js';
-
-export interface Addressing {
-  local: { ip: string; ipEscaped: string; port: number; ipType: '4' | '6' };
-  remote: { host: string; ip: string; ipEscaped: string; port: number } | undefined;
-  media: { ip: string; ipType: '4' | '6'; port: number };
-  destination: Peer | undefined;
-}
-
-export interface RuntimeHooks {
-  /** Socket for a new call (shared or per-call). Undefined: none ready yet (per-call pools). */
-  socketForCall(): CallSocket | undefined;
-  /** Called once per scheduling cycle. */
-  onCycle(now: number): void;
-  rttSample(stopUs: number, rttUs: number, rtd: number): void;
-}
-
-export function statsShape(s: Scenario) {
-  return {
-    rtdCount: s.rtdNames.length,
-    rtdRepartitions: s.rtdRepartitions,
-    callLengthRepartition: s.callLengthRepartition,
-    counterCount: s.counterNames.length,
-    messageCount: s.messages.length,
-  };
-}
+import { statsShape, type Addressing, type RuntimeHooks, type RuntimeOptions } from './runtime-options.js';
 
 export class Runtime implements Engine {
+  readonly opts: RunOptions;
+  readonly scenario: Scenario;
+  readonly oocScenario: Scenario | undefined;
+  readonly aaScenario: Scenario | undefined;
+  readonly addressing: Addressing;
+  readonly injection: Map<string, InjectionFile>;
+  readonly logs: Logs;
+  readonly transportName: 'UDP' | 'TCP';
+  readonly callSteps: CallSteps;
+  private readonly hooks: RuntimeHooks;
   readonly scheduler = new Scheduler();
   readonly stats: Stats;
-  readonly pid: number;
   readonly globals: CallVariable[];
-  readonly calls = new Map<string, Call>();
-  private readonly dead = new Map<string, { reason: string; expires: number }>();
-  private readonly deadQueue: Array<[string, number]> = [];
-  private readonly userTables = new Map<number, CallVariable[]>();
-  readonly freeUsers: number[] = [];
+  readonly calls: CallTable;
+  readonly generator: CallGenerator;
+  readonly ids: CallIds;
+  readonly trace: RunTrace;
   private readonly otherStats = new Map<Scenario, Stats>();
-  private dynamicId: number;
-  nextCallNumber = 1;
   quitting = 0;
   timeoutExit = false;
   stoppedNow = false;
   fatal: SippError | undefined;
+  /** Set when the run is over (stops the loop). */
+  done = false;
+  readonly startUs = nowUs();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private finish!: (code: SippExitCode) => void;
-  /** Set when the run is over (stops the loop). */
-  done = false;
-  readonly startUs = nowUs();
-  private genLastRateChange = 0;
-  private genCallsSince = 0;
-  rate: number;
-  openCallsAllowed: number;
-  paused = false;
 
-  constructor(
-    readonly opts: RunOptions,
-    readonly scenario: Scenario,
-    readonly oocScenario: Scenario | undefined,
-    readonly aaScenario: Scenario | undefined,
-    readonly addressing: Addressing,
-    readonly injection: Map<string, InjectionFile>,
-    readonly logs: Logs,
-    private readonly hooks: RuntimeHooks,
-    readonly transportName: 'UDP' | 'TCP',
-    opts2: { pid?: number; firstCallNumber?: number; callNumberStep?: number } = {},
-  ) {
-    this.pid = opts2.pid ?? process.pid;
-    this.nextCallNumber = opts2.firstCallNumber ?? 1;
-    this.callNumberStep = opts2.callNumberStep ?? 1;
-    this.stats = new Stats(statsShape(scenario));
-    this.globals = newTable(scenario.globalVars.size);
-    for (const [name, value] of opts.globals) {
-      const ref = scenario.globalVars.find(name, false);
+  constructor(o: RuntimeOptions) {
+    this.opts = o.opts;
+    this.scenario = o.scenario;
+    this.oocScenario = o.oocScenario;
+    this.aaScenario = o.aaScenario;
+    this.addressing = o.addressing;
+    this.injection = o.injection;
+    this.logs = o.logs;
+    this.hooks = o.hooks;
+    this.transportName = o.transportName;
+    this.callSteps = o.callSteps ?? scenarioSteps;
+    this.ids = new CallIds(o.opts, o.addressing.local.ip, o.numbering);
+    this.trace = new RunTrace(o.logs, this.ids);
+    this.calls = new CallTable(o.opts, () => this.now());
+    this.stats = new Stats(statsShape(o.scenario));
+    this.globals = newTable(o.scenario.globalVars.size);
+    for (const [name, value] of o.opts.globals) {
+      const ref = o.scenario.globalVars.find(name, false);
       if (!ref)
         throw new SippError(`Can not set the global variable ${name}, because it does not exist.`, SippExit.FAILED);
       this.globals[ref.slot]!.setString(value);
     }
-    this.dynamicId = opts.dynamicStart;
-    for (let i = 1; i <= opts.users; i++) this.freeUsers.push(i);
-    this.rate = opts.rate;
-    this.openCallsAllowed = opts.limit;
-    this.setRate(opts.rate);
+    this.generator = new CallGenerator(o.opts, o.scenario, () => this.now());
   }
-
-  private readonly callNumberStep: number;
 
   get local() {
     return this.addressing.local;
@@ -124,27 +98,10 @@ export class Runtime implements Engine {
     return clockMs();
   }
 
-  userTable(userId: number): CallVariable[] {
-    let t = this.userTables.get(userId);
-    if (!t) this.userTables.set(userId, (t = newTable(this.scenario.userVars.size)));
-    return t;
-  }
-
-  nextDynamicId(): number {
-    const v = this.dynamicId;
-    this.dynamicId += this.opts.dynamicStep;
-    if (this.dynamicId > this.opts.dynamicMax) this.dynamicId = this.opts.dynamicStart;
-    return v;
-  }
-
   socketForCall(): CallSocket {
     const s = this.hooks.socketForCall();
     if (!s) throw new SippError('No socket available for a new call');
     return s;
-  }
-
-  get tracingCallDebug(): boolean {
-    return this.logs.callDebug.enabled;
   }
 
   statsFor(s: Scenario): Stats {
@@ -154,59 +111,13 @@ export class Runtime implements Engine {
     return st;
   }
 
-  register(callId: string, call: unknown): void {
-    this.calls.set(callId, call as Call);
-  }
-
-  unregister(callId: string, deadReason: string | undefined, initCall: boolean): void {
-    this.calls.delete(callId);
-    if (deadReason !== undefined && this.opts.deadcallWaitMs > 0 && !initCall) {
-      const expires = this.now() + this.opts.deadcallWaitMs;
-      this.dead.set(callId, { reason: deadReason, expires });
-      this.deadQueue.push([callId, expires]);
-    }
-  }
-
   warning(text: string): void {
     this.stats.add(C.Warnings);
     this.logs.error(text);
   }
 
-  traceSent(buf: Buffer, socket: CallSocket): void {
-    const l = this.logs;
-    if (l.messages.enabled)
-      l.messages.write(
-        `----------------------------------------------- ${formatTime(nowUs(), true)}\n${socket.transport} message sent (${buf.length} bytes):\n\n${buf.toString('latin1')}\n`,
-      );
-    if (l.shortMessages.enabled) this.traceShort('S', buf);
-  }
-
-  private traceShort(dir: 'S' | 'R', buf: Buffer): void {
-    const inc = Incoming.parse(buf);
-    if (!inc) return;
-    const firstLine = inc.text.slice(0, inc.text.search(/[\r\n]/));
-    this.logs.shortMessages.write(
-      `${formatTime(nowUs())}\t${dir}\t${this.trimCallId(inc.callId)}\tCSeq:${inc.header('CSeq:', true)}\t${firstLine}\n`,
-    );
-  }
-
-  logAction(text: string): void {
-    this.logs.actions.write(text);
-  }
-
-  traceMessage(text: string): void {
-    this.logs.messages.write(text);
-  }
-
-  callDebug(text: string): void {
-    this.logs.callDebug.write(
-      `-------------------------------------------------------------------------------\n${text}`,
-    );
-  }
-
   freeUser(userId: number): void {
-    if (this.stats.current > this.openCallsAllowed) return;
-    this.freeUsers.unshift(userId);
+    this.generator.freeUser(userId, this.stats.current);
   }
 
   stopGracefully(): void {
@@ -227,34 +138,14 @@ export class Runtime implements Engine {
     this.hooks.rttSample(stopUs, rttUs, rtd);
   }
 
-  trimCallId(id: string): string {
-    if (this.opts.callIdSlashIgnore) return id;
-    const at = id.indexOf('///');
-    return at >= 0 ? id.slice(at + 3) : id;
-  }
-
   /** -users at run time (control socket "cset users N", + - * / keys). */
   setUsers(n: number): void {
-    const target = Math.max(0, Math.trunc(n));
-    while (this.opts.users < target) this.freeUsers.unshift(++this.opts.users);
-    if (target < this.opts.users) {
-      const drop = this.opts.users - target;
-      this.freeUsers.splice(0, Math.min(drop, this.freeUsers.length));
-      this.opts.users = target;
-    }
-    this.openCallsAllowed = target;
+    this.generator.setUsers(n);
     this.kick();
   }
 
-  /** SIPp's -l default: 3 × rate × max(call length, 1 s) / rate period. */
   setRate(rate: number): void {
-    this.rate = Math.max(0, rate);
-    this.genLastRateChange = this.now();
-    this.genCallsSince = 0;
-    if (!this.opts.limitSet) {
-      const length = Math.max(this.scenario.durationMs, this.opts.durationMs, 1000);
-      this.openCallsAllowed = Math.trunc((3 * this.rate * length) / this.opts.ratePeriodMs) || 1;
-    }
+    this.generator.setRate(rate);
   }
 
   // ---- receiving ---------------------------------------------------------------------------
@@ -277,27 +168,21 @@ export class Runtime implements Engine {
         this.warning(`non SIP message discarded: "${buf.toString('latin1')}" (${buf.length})`);
       return;
     }
-    const callId = this.trimCallId(inc.callId);
+    const callId = this.ids.trim(inc.callId);
     if (callId === '') {
       this.warning('SIP message without Call-ID discarded');
       return;
     }
-    const l = this.logs;
-    if (l.shortMessages.enabled) this.traceShort('R', buf);
-    if (l.messages.enabled)
-      l.messages.write(
-        `----------------------------------------------- ${formatTime(nowUs(), true)}\n${socket.transport} message received [${buf.length}] bytes :\n\n${inc.text}\n`,
-      );
+    this.trace.received(buf, inc, socket);
     let call = this.calls.get(callId);
     if (!call) {
-      const dead = this.dead.get(callId);
+      const dead = this.calls.touchDead(callId);
       if (dead) {
         this.stats.add(C.DeadCallMsgs);
         this.warning(`Dead call ${callId} (${dead.reason}), received '${inc.text}'`);
-        this.traceMessage(
+        this.trace.message(
           `-----------------------------------------------\nDead call ${callId} received a ${this.transportName} message:\n\n${inc.text}\n`,
         );
-        dead.expires = this.now() + this.opts.deadcallWaitMs;
         return;
       }
       call = this.newCallFor(inc, callId, from, socket);
@@ -308,133 +193,69 @@ export class Runtime implements Engine {
     this.kick();
   }
 
+  /** A message for no known call starts one: the main scenario (server), -oocsn or -aa. */
   private newCallFor(inc: Incoming, callId: string, from: Peer, socket: CallSocket): Call | undefined {
-    const rsa = this.opts.remoteSendingAddress ? this.destination : undefined;
+    const scenario = this.scenarioForNewCall(inc);
+    if (!scenario) return undefined;
+    const automatic = scenario !== this.scenario;
+    const stats = this.statsFor(scenario);
+    stats.callCreated(true, this.now());
+    if (automatic) this.stats.add(C.AutoAnswered);
+    const peer = (this.opts.remoteSendingAddress ? this.destination : undefined) ?? from;
+    const n = automatic ? 0 : this.ids.takeNumber();
+    const call = new Call(this, scenario, callId, n, 0, { socket, peer, automatic, stats });
+    this.calls.add(callId, call);
+    return call;
+  }
+
+  /** The scenario for a new incoming call, or undefined when the message is discarded (counted). */
+  private scenarioForNewCall(inc: Incoming): Scenario | undefined {
     if (this.scenario.mode === 'server') {
-      if (this.quitting >= 1) {
-        this.stats.add(C.OutOfCallMsgs);
-        this.traceMessage('Discarded message for new calls while quitting\n');
-        return undefined;
-      }
-      this.stats.callCreated(true, this.now());
-      const call = new Call(this, this.scenario, callId, this.takeCallNumber(), 0, {
-        socket,
-        peer: rsa ?? from,
-        stats: this.stats,
-      });
-      this.register(callId, call);
-      return call;
+      if (this.quitting < 1) return this.scenario;
+      this.stats.add(C.OutOfCallMsgs);
+      this.trace.message('Discarded message for new calls while quitting\n');
+      return undefined;
     }
-    const ooc = this.oocScenario;
-    if (ooc) {
+    if (this.oocScenario) {
       if (inc.isResponse) {
         this.stats.add(C.OutOfCallMsgs);
         return undefined;
       }
       this.warning(`Received out-of-call ${inc.method} message, using the out-of-call scenario`);
-      const st = this.statsFor(ooc);
-      st.callCreated(true, this.now());
-      this.stats.add(C.AutoAnswered);
-      const call = new Call(this, ooc, callId, 0, 0, { socket, peer: rsa ?? from, automatic: true, stats: st });
-      this.register(callId, call);
-      return call;
+      return this.oocScenario;
     }
     const m = inc.method;
     if (
       this.opts.autoAnswer &&
       this.aaScenario &&
       (m === 'INFO' || m === 'NOTIFY' || m === 'OPTIONS' || m === 'UPDATE')
-    ) {
-      const st = this.statsFor(this.aaScenario);
-      st.callCreated(true, this.now());
-      this.stats.add(C.AutoAnswered);
-      const call = new Call(this, this.aaScenario, callId, 0, 0, {
-        socket,
-        peer: rsa ?? from,
-        automatic: true,
-        stats: st,
-      });
-      this.register(callId, call);
-      return call;
-    }
+    )
+      return this.aaScenario;
     this.stats.add(C.OutOfCallMsgs);
     this.warning(`Discarding message which can't be mapped to a known SIPp call:\n${inc.text}`);
     return undefined;
   }
 
-  private takeCallNumber(): number {
-    const n = this.nextCallNumber;
-    this.nextCallNumber += this.callNumberStep;
-    return n;
-  }
-
   // ---- new outgoing calls ------------------------------------------------------------------
-
-  private callIdParts: string[] | undefined;
-
-  /** -cid_str (default %u-%p@%s): the format is split once; %u is the only part that changes. */
-  callIdFor(n: number): string {
-    if (!this.callIdParts) {
-      const parts: string[] = [''];
-      const f = this.opts.callIdFormat;
-      for (let i = 0; i < f.length; i++) {
-        if (f[i] !== '%' || i + 1 >= f.length) {
-          parts[parts.length - 1] += f[i];
-          continue;
-        }
-        const c = f[++i];
-        if (c === 'u') parts.push('');
-        else parts[parts.length - 1] += c === 'p' ? String(this.pid) : c === 's' ? this.local.ip : '%';
-      }
-      this.callIdParts = parts;
-    }
-    return this.callIdParts.join(String(n));
-  }
 
   /** SIPp's CallGenerationTask::run: open the calls the rate (or -users) asks for. */
   private generate(now: number): void {
-    if (this.quitting || this.paused || this.scenario.mode !== 'client') return;
-    const current = this.stats.current;
-    const total = this.stats.totalCreated;
-    let toOpen: number;
-    if (this.opts.users >= 0) toOpen = this.freeUsers.length;
-    else {
-      const expected = Math.floor((now - this.genLastRateChange) * (this.rate / this.opts.ratePeriodMs));
-      toOpen = expected - this.genCallsSince;
-    }
-    if (total + toOpen > this.opts.stopAfter) toOpen = this.opts.stopAfter - total;
-    if (this.opts.users < 0) this.genCallsSince += Math.max(0, toOpen);
-    if (this.openCallsAllowed && current + toOpen > this.openCallsAllowed) toOpen = this.openCallsAllowed - current;
-    // Like SIPp, spend at most about a millisecond opening calls per cycle: after a stall the
-    // backlog is spread over the next cycles instead of leaving in one burst.
-    const budgetEnd = performance.now() + 1;
-    for (let i = 0; i < toOpen; i++) {
-      if ((i & 15) === 15 && performance.now() > budgetEnd) {
-        if (this.opts.users < 0) this.genCallsSince -= toOpen - i;
-        break;
-      }
-      const socket = this.hooks.socketForCall();
-      if (!socket) {
-        if (this.opts.users < 0) this.genCallsSince -= toOpen - i;
-        break;
-      }
-      const userId = this.opts.users >= 0 ? this.freeUsers.pop()! : 0;
-      const n = this.takeCallNumber();
-      const id = this.callIdFor(n);
-      this.stats.callCreated(false, now);
-      const call = new Call(this, this.scenario, id, n, userId, { socket, peer: this.destination, stats: this.stats });
-      this.register(id, call);
-      call.setRunning();
-    }
-    if (this.stats.totalCreated >= this.opts.stopAfter) this.quitting = Math.max(this.quitting, 1);
+    if (this.quitting) return;
+    this.generator.generate(now, this.stats, () => this.openCall(now));
   }
 
-  /** When the generator should run next (ms), for the idle timer. */
-  private nextGeneration(now: number): number | undefined {
-    if (this.quitting || this.paused || this.scenario.mode !== 'client' || this.opts.users >= 0 || this.rate <= 0)
-      return undefined;
-    const msPerCall = this.opts.ratePeriodMs / Math.max(this.rate, 1);
-    return Math.max(now + 1, this.genLastRateChange + (this.genCallsSince + 1) * msPerCall);
+  /** One new outgoing call; false when no socket is ready for it. */
+  private openCall(now: number): boolean {
+    const socket = this.hooks.socketForCall();
+    if (!socket) return false;
+    const userId = this.generator.takeUser();
+    const n = this.ids.takeNumber();
+    const id = this.ids.callIdFor(n);
+    this.stats.callCreated(false, now);
+    const call = new Call(this, this.scenario, id, n, userId, { socket, peer: this.destination, stats: this.stats });
+    this.calls.add(id, call);
+    call.setRunning();
+    return true;
   }
 
   // ---- the loop ----------------------------------------------------------------------------
@@ -457,7 +278,7 @@ export class Runtime implements Engine {
         this.abortRun(err);
         return;
       }
-      this.genLastRateChange = this.now();
+      this.generator.start();
       this.kick();
     });
   }
@@ -475,7 +296,7 @@ export class Runtime implements Engine {
     if (this.done) return;
     try {
       const now = this.now();
-      this.expireDead(now);
+      this.calls.expireDead(now);
       this.scheduler.expire(now);
       const tasks = this.scheduler.takeRunQueue();
       const max = Math.min(tasks.length, this.opts.maxSchedLoops);
@@ -510,7 +331,7 @@ export class Runtime implements Engine {
     }
     const now = this.now();
     let next = this.scheduler.nextWake();
-    const gen = this.nextGeneration(now);
+    const gen = this.quitting ? undefined : this.generator.nextAt(now);
     if (gen !== undefined && (next === undefined || gen < next)) next = gen;
     const delay =
       next === undefined ? 50 : Math.min(50, Math.max(0, Math.ceil(next - now), this.opts.timerResolutionMs - 1));
@@ -519,19 +340,6 @@ export class Runtime implements Engine {
       this.timer = undefined;
       this.cycle();
     }, delay);
-  }
-
-  private expireDead(now: number): void {
-    const q = this.deadQueue;
-    let i = 0;
-    while (i < q.length && q[i]![1] <= now) {
-      const [id] = q[i]!;
-      const d = this.dead.get(id);
-      if (d && d.expires <= now) this.dead.delete(id);
-      else if (d) q.push([id, d.expires]);
-      i++;
-    }
-    if (i > 0) q.splice(0, i);
   }
 
   /** Q / quitting > 11: abort every call (BYE/CANCEL as needed). */

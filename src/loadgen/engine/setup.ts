@@ -11,7 +11,7 @@ import { SippError, SippExit } from '../errors.js';
 import type { RunOptions } from '../options/run-options.js';
 import { splitHostPort } from '../options/values.js';
 import { UdpSocket, type DatagramHandler } from '../transport/udp.js';
-import type { Addressing } from './runtime.js';
+import type { Addressing } from './runtime-options.js';
 import type { CallSocket, Peer } from './types.js';
 
 const escape = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);

@@ -6,8 +6,13 @@ import type { RunOptions } from '../options/run-options.js';
 import type { Scenario } from '../scenario/model.js';
 import type { CallVariable } from '../scenario/variables.js';
 import type { Stats } from '../stats/stats.js';
+import type { CallIds } from './call-ids.js';
+import type { CallSteps } from './call-steps.js';
+import type { CallTable } from './call-table.js';
+import type { CallGenerator } from './generator.js';
 import type { InjectionFile } from './injection.js';
 import type { Scheduler } from './scheduler.js';
+import type { RunTrace } from './trace.js';
 
 export interface Peer {
   address: string;
@@ -29,8 +34,11 @@ export interface CallSocket {
 export interface Engine {
   readonly opts: RunOptions;
   readonly scheduler: Scheduler;
+  /** Receiving and actions, which the call delegates (call-steps.ts). */
+  readonly callSteps: CallSteps;
   readonly stats: Stats;
-  readonly pid: number;
+  /** [pid], call numbers, [dynamic_id]. */
+  readonly ids: CallIds;
   /** Clock of the current scheduling cycle, ms. */
   now(): number;
   readonly local: { ip: string; ipEscaped: string; port: number; ipType: '4' | '6' };
@@ -38,28 +46,23 @@ export interface Engine {
   readonly media: { ip: string; ipType: '4' | '6'; port: number };
   readonly transportName: 'UDP' | 'TCP';
   readonly globals: CallVariable[];
-  userTable(userId: number): CallVariable[];
+  /** -users mode: the [$user] variable tables. */
+  readonly generator: CallGenerator;
   readonly injection: Map<string, InjectionFile>;
-  nextDynamicId(): number;
   /** Socket for a new call (the shared one, or a new per-call socket). */
   socketForCall(): CallSocket;
   /** Where new outgoing calls send (remote host, or -rsa). */
   readonly destination: Peer | undefined;
-  register(callId: string, call: unknown): void;
-  unregister(callId: string, deadReason: string | undefined, initCall: boolean): void;
+  /** The live calls and dead calls; a call removes itself when it ends. */
+  readonly calls: CallTable;
   warning(text: string): void;
-  /** Log lines for -trace_msg / -trace_shortmsg / -trace_logs / -trace_calldebug. */
-  traceSent(buf: Buffer, socket: CallSocket): void;
-  logAction(text: string): void;
-  traceMessage(text: string): void;
-  readonly tracingCallDebug: boolean;
-  callDebug(text: string): void;
+  /** -trace_msg / -trace_shortmsg / -trace_logs / -trace_calldebug. */
+  readonly trace: RunTrace;
   /** -users mode: return a user id to the free pool. */
   freeUser(userId: number): void;
   /** int_cmd stop_gracefully / stop_now. */
   stopGracefully(): void;
   stopNow(): void;
-  /** Mutable run-wide flags. */
   readonly scenario: Scenario;
   /** Start an RTT sample in the -trace_rtt file. */
   rttSample(stopUs: number, rttUs: number, rtd: number): void;

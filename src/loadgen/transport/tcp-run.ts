@@ -90,15 +90,15 @@ export async function runTcp(
       write: io.stdout,
       openSockets: () => conns.size + 1,
     });
-    rt = new Runtime(
-      o,
-      main,
-      ooc,
-      o.autoAnswer ? aa : undefined,
+    rt = new Runtime({
+      opts: o,
+      scenario: main,
+      oocScenario: ooc,
+      aaScenario: o.autoAnswer ? aa : undefined,
       addressing,
       injection,
       logs,
-      {
+      hooks: {
         socketForCall: () => {
           if (mainConn) return mainConn.closed ? undefined : mainConn;
           const c = ready.pop();
@@ -108,9 +108,9 @@ export async function runTcp(
         onCycle: (now) => reporting.onCycle(now),
         rttSample: (stop, rtt, rtd) => reporting.rttSample(stop, rtt, rtd),
       },
-      'TCP',
-      extras,
-    );
+      transportName: 'TCP',
+      numbering: extras,
+    });
     return await drive(rt, early, reporting, o, io, extras, closeAll);
   } catch (err) {
     closeAll();

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { SippError, SippExit, type SippExitCode } from '../errors.js';
 import { nowUs } from '../engine/clock.js';
-import { statsShape } from '../engine/runtime.js';
+import { statsShape } from '../engine/runtime-options.js';
 import type { RunOptions } from '../options/run-options.js';
 import { Reporting, type ReportSource } from '../reporting.js';
 import type { RunIo, RunResult } from '../runner.js';
@@ -62,10 +62,9 @@ export async function runWorkers(
     scenario: main,
     opts: o,
     now: () => Math.round((nowUs() - startUs) / 1000) + 1,
-    pid: process.pid,
+    ids: { pid: process.pid },
     startUs,
-    rate: o.rate,
-    openCallsAllowed: o.limit,
+    generator: { rate: o.rate, openCallsAllowed: o.limit },
     quitting: 0,
     transportName: o.transport === 'tcp' ? 'TCP' : 'UDP',
     setRate: () => {},

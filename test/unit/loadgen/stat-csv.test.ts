@@ -6,7 +6,7 @@ import { C } from '../../../src/loadgen/stats/counters.js';
 import { countsHeader, statHeader, statRow } from '../../../src/loadgen/stats/csv.js';
 import { cppDouble, msToHHMMSSus } from '../../../src/loadgen/stats/format.js';
 import { Snapshot, Stats } from '../../../src/loadgen/stats/stats.js';
-import { statsShape } from '../../../src/loadgen/engine/runtime.js';
+import { statsShape } from '../../../src/loadgen/engine/runtime-options.js';
 import { fixture } from '../../helpers/fixtures.js';
 
 const uac = loadScenario({ text: builtinScenario('uac'), source: 'uac', fileBase: 'uac' }, newLoadContext());

@@ -1,0 +1,71 @@
+/**
+ * The run's calls by Call-ID, and the calls that ended recently (SIPp's deadcall): a late message
+ * for a dead call (a retransmission, a stray response) is counted and logged instead of starting a
+ * new call or counting as out-of-call. A dead call is forgotten after -deadcall_wait without a
+ * message for it.
+ */
+import type { RunOptions } from '../options/run-options.js';
+import type { Call } from './call.js';
+
+export interface DeadCall {
+  reason: string;
+  expires: number;
+}
+
+export class CallTable {
+  private readonly live = new Map<string, Call>();
+  private readonly dead = new Map<string, DeadCall>();
+  /** Dead Call-IDs in the order they expire (re-queued when a message kept them longer). */
+  private readonly deadQueue: Array<[string, number]> = [];
+
+  constructor(
+    private readonly opts: RunOptions,
+    private readonly now: () => number,
+  ) {}
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  get(callId: string): Call | undefined {
+    return this.live.get(callId);
+  }
+
+  values(): IterableIterator<Call> {
+    return this.live.values();
+  }
+
+  add(callId: string, call: Call): void {
+    this.live.set(callId, call);
+  }
+
+  /** The call ended; with a `deadReason` (and -deadcall_wait) its Call-ID is kept as a dead call. */
+  remove(callId: string, deadReason: string | undefined, initCall: boolean): void {
+    this.live.delete(callId);
+    if (deadReason !== undefined && this.opts.deadcallWaitMs > 0 && !initCall) {
+      const expires = this.now() + this.opts.deadcallWaitMs;
+      this.dead.set(callId, { reason: deadReason, expires });
+      this.deadQueue.push([callId, expires]);
+    }
+  }
+
+  /** A dead call a message arrived for: it is kept for another -deadcall_wait. */
+  touchDead(callId: string): DeadCall | undefined {
+    const d = this.dead.get(callId);
+    if (d) d.expires = this.now() + this.opts.deadcallWaitMs;
+    return d;
+  }
+
+  expireDead(now: number): void {
+    const q = this.deadQueue;
+    let i = 0;
+    while (i < q.length && q[i]![1] <= now) {
+      const [id] = q[i]!;
+      const d = this.dead.get(id);
+      if (d && d.expires <= now) this.dead.delete(id);
+      else if (d) q.push([id, d.expires]);
+      i++;
+    }
+    if (i > 0) q.splice(0, i);
+  }
+}

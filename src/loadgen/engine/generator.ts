@@ -1,0 +1,114 @@
+/**
+ * Pacing of new outgoing calls (SIPp's CallGenerationTask): the rate (-r per -rp, changed at run
+ * time by keys, the control socket and -rate_increase), the limit of open calls (-l, by default
+ * 3 × rate × call length), pause ('p'), and -users mode with its pool of free users and their
+ * [$user] variable tables.
+ */
+import { performance } from 'node:perf_hooks';
+import type { RunOptions } from '../options/run-options.js';
+import type { Scenario } from '../scenario/model.js';
+import { newTable, type CallVariable } from '../scenario/variables.js';
+import type { Stats } from '../stats/stats.js';
+
+export class CallGenerator {
+  rate: number;
+  openCallsAllowed: number;
+  paused = false;
+  private readonly freeUsers: number[] = [];
+  private readonly userTables = new Map<number, CallVariable[]>();
+  private lastRateChange = 0;
+  private callsSince = 0;
+
+  constructor(
+    private readonly opts: RunOptions,
+    private readonly scenario: Scenario,
+    private readonly now: () => number,
+  ) {
+    for (let i = 1; i <= opts.users; i++) this.freeUsers.push(i);
+    this.rate = opts.rate;
+    this.openCallsAllowed = opts.limit;
+    this.setRate(opts.rate);
+  }
+
+  /** The run starts: the rate counts from now. */
+  start(): void {
+    this.lastRateChange = this.now();
+  }
+
+  /** SIPp's -l default: 3 × rate × max(call length, 1 s) / rate period. */
+  setRate(rate: number): void {
+    this.rate = Math.max(0, rate);
+    this.lastRateChange = this.now();
+    this.callsSince = 0;
+    if (!this.opts.limitSet) {
+      const length = Math.max(this.scenario.durationMs, this.opts.durationMs, 1000);
+      this.openCallsAllowed = Math.trunc((3 * this.rate * length) / this.opts.ratePeriodMs) || 1;
+    }
+  }
+
+  /** -users at run time (control socket "cset users N", + - * / keys). */
+  setUsers(n: number): void {
+    const target = Math.max(0, Math.trunc(n));
+    while (this.opts.users < target) this.freeUsers.unshift(++this.opts.users);
+    if (target < this.opts.users) {
+      const drop = this.opts.users - target;
+      this.freeUsers.splice(0, Math.min(drop, this.freeUsers.length));
+      this.opts.users = target;
+    }
+    this.openCallsAllowed = target;
+  }
+
+  /** The [$user] variables of user `userId` (-users mode). */
+  userTable(userId: number): CallVariable[] {
+    let t = this.userTables.get(userId);
+    if (!t) this.userTables.set(userId, (t = newTable(this.scenario.userVars.size)));
+    return t;
+  }
+
+  /** A user for a new call: the next free one in -users mode, else 0 (none). */
+  takeUser(): number {
+    return this.opts.users >= 0 ? this.freeUsers.pop()! : 0;
+  }
+
+  /** A call of user `userId` ended; `current` open calls. */
+  freeUser(userId: number, current: number): void {
+    if (current > this.openCallsAllowed) return;
+    this.freeUsers.unshift(userId);
+  }
+
+  /**
+   * Open the calls the rate (or -users) asks for at `now`; `open` opens one and returns false when
+   * no socket is ready (the rest is left for a later cycle).
+   */
+  generate(now: number, stats: Stats, open: () => boolean): void {
+    if (this.paused || this.scenario.mode !== 'client') return;
+    const usersMode = this.opts.users >= 0;
+    const current = stats.current;
+    const total = stats.totalCreated;
+    let toOpen: number;
+    if (usersMode) toOpen = this.freeUsers.length;
+    else {
+      const expected = Math.floor((now - this.lastRateChange) * (this.rate / this.opts.ratePeriodMs));
+      toOpen = expected - this.callsSince;
+    }
+    if (total + toOpen > this.opts.stopAfter) toOpen = this.opts.stopAfter - total;
+    if (!usersMode) this.callsSince += Math.max(0, toOpen);
+    if (this.openCallsAllowed && current + toOpen > this.openCallsAllowed) toOpen = this.openCallsAllowed - current;
+    // Like SIPp, spend at most about a millisecond opening calls per cycle: after a stall the
+    // backlog is spread over the next cycles instead of leaving in one burst.
+    const budgetEnd = performance.now() + 1;
+    for (let i = 0; i < toOpen; i++) {
+      if (((i & 15) === 15 && performance.now() > budgetEnd) || !open()) {
+        if (!usersMode) this.callsSince -= toOpen - i;
+        break;
+      }
+    }
+  }
+
+  /** When the generator should run next (ms), for the idle timer; undefined: not before a message. */
+  nextAt(now: number): number | undefined {
+    if (this.paused || this.scenario.mode !== 'client' || this.opts.users >= 0 || this.rate <= 0) return undefined;
+    const msPerCall = this.opts.ratePeriodMs / Math.max(this.rate, 1);
+    return Math.max(now + 1, this.lastRateChange + (this.callsSince + 1) * msPerCall);
+  }
+}
