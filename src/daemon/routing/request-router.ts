@@ -312,29 +312,33 @@ export class RequestRouter implements TransactionLayerUser {
    * somewhere the route set never said: refused too.
    */
   private inDialog(req: SipRequest, st: ServerTransaction, route: RouteCheck): void {
-    if (route === 'unsigned') {
-      this.d.counters.relayDenied.inc();
-      st.reply(403, 'Forbidden: Route not signed for this dialog');
-      return;
-    }
-    if (route === 'none') {
+    const target = this.targetOf(req);
+    const refusal = this.relayRefusal(req, st.source, route, target);
+    if (refusal === 'not ours') {
       st.reply(404, 'Not Here');
       return;
     }
-    if (hasForeignMaddr(req.requestUri(), this.me)) {
+    if (refusal) {
       this.d.counters.relayDenied.inc();
-      st.reply(403, 'Forbidden: maddr in Request-URI');
-      return;
-    }
-    const target = this.targetOf(req);
-    if (route === 'ours-local' && !this.partyOfOurs(req, st.source, target)) {
-      this.d.counters.relayDenied.inc();
-      st.reply(403, 'Forbidden: not a party of this dialog');
+      st.reply(403, `Forbidden: ${refusal}`);
       return;
     }
     const ctx = new ProxyContext(this.d.env, st, req, false);
     this.d.contexts.set(st, ctx);
     ctx.fork([target]);
+  }
+
+  /**
+   * Why an in-dialog request (or ACK) must not be relayed, or undefined when it may: it does not
+   * name us ('not ours'), names us without our mark, has a foreign maddr, or, in a stranger's
+   * dialog, neither comes from nor goes to one of our users.
+   */
+  private relayRefusal(req: SipRequest, source: MessageSource, route: RouteCheck, target: BranchTarget) {
+    if (route === 'none') return 'not ours';
+    if (route === 'unsigned') return 'Route not signed for this dialog';
+    if (hasForeignMaddr(req.requestUri(), this.me)) return 'maddr in Request-URI';
+    if (route === 'ours-local' && !this.partyOfOurs(req, source, target)) return 'not a party of this dialog';
+    return undefined;
   }
 
   /** The branch for an in-dialog request: a registered contact is reached where it registered from. */
@@ -365,13 +369,10 @@ export class RequestRouter implements TransactionLayerUser {
     // the dialog (no open relay). An ACK gets no response: the others are dropped silently.
     const route = this.looseRoute(req);
     const target = this.targetOf(req);
-    if (
-      (route !== 'ours' && route !== 'ours-local') ||
-      req.toTag() === undefined ||
-      hasForeignMaddr(req.requestUri(), this.me) ||
-      (route === 'ours-local' && !this.partyOfOurs(req, source, target))
-    ) {
-      (route === 'none' ? this.d.counters.dropped : this.d.counters.relayDenied).inc();
+    const refusal =
+      this.relayRefusal(req, source, route, target) ?? (req.toTag() === undefined ? 'no To tag' : undefined);
+    if (refusal) {
+      (refusal === 'not ours' ? this.d.counters.dropped : this.d.counters.relayDenied).inc();
       return;
     }
     // §16.6 step 6/7 for a strict router next: it becomes the Request-URI and the next hop.
