@@ -4,3 +4,4 @@ export * from './parser.js';
 export * from './serializer.js';
 export * from './split.js';
 export * from './validate.js';
+export * from './sdp.js';

@@ -39,6 +39,11 @@ export interface BranchTarget {
   path?: string;
   /** A registered contact of one of our users (branchFor), not a URI relayed as is. */
   registered?: boolean;
+  /**
+   * The next hop to resolve instead of the first Route or the Request-URI (Kamailio's $du as a
+   * URI: "sip:gw1.example.net:5060;transport=tcp"), when no `destination` is given.
+   */
+  hop?: SipUri;
 }
 
 /** What the context needs from the daemon. */
@@ -90,14 +95,23 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   private forwarded2xx = false;
   private answered = false;
   private _cancelled = false;
-  private failureTried = false;
   private finished = false;
   /**
-   * Called once when every branch has a final response, none was a 2xx and the request was not
-   * cancelled: return new targets to try them (call forwarding), or nothing to answer with the
-   * best response.
+   * Called when every branch has a final response, none was a 2xx and the request was not
+   * cancelled: return new targets to try them (serial forking, call forwarding), or nothing to
+   * answer with the best response (or answer() meanwhile). It is disarmed while it runs: set it
+   * again to be called after the new branches fail too. A promise holds the answer until it
+   * settles (a CANCEL meanwhile gets the best response up).
    */
-  onFailure: ((best: BestResponse, ctx: ProxyContext) => BranchTarget[] | undefined) | undefined;
+  onFailure:
+    | ((best: BestResponse, ctx: ProxyContext) => BranchTarget[] | undefined | Promise<BranchTarget[] | undefined>)
+    | undefined;
+  /** Called for each branch's request before it is sent; false drops the branch (it ends as 480). */
+  onBranch: ((req: SipRequest, index: number, target: BranchTarget) => boolean) | undefined;
+  /** Called for every response a branch receives, before §16.7 decides (it may edit the headers). */
+  onReply: ((res: SipResponse, index: number) => void) | undefined;
+  /** Per-context fr_timer and Timer C, ms (the environment's when unset). */
+  timers: { fr?: number; timerC?: number } = {};
   /**
    * The caller authenticated as one of our users: its dialogs' marks are `open` (route-mark.ts).
    * Otherwise only branches to a foreign target (chosen by sipd, e.g. call forwarding) are.
@@ -131,6 +145,11 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
       b.request = undefined;
       b.final = ANSWERED;
     }
+  }
+
+  /** The Request-URIs of the branches so far, in the order they were started. */
+  get tried(): string[] {
+    return this.branches.map((b) => b.target.uri);
   }
 
   get cancelled(): boolean {
@@ -186,7 +205,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
       // after the step 6 fix-up for a strict router it is the Request-URI (the strict router).
       let dest = b.target.destination;
       if (dest === undefined) {
-        const hop = strict ? req.requestUri() : nextHopUri(req);
+        const hop = b.target.hop ?? (strict ? req.requestUri() : nextHopUri(req));
         if (!isSipUri(hop)) {
           this.branchFinal(b, this.synthetic(416, 'Unsupported URI Scheme'));
           return;
@@ -206,13 +225,14 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
         const rr = this.env.recordRoute(this.server.source, target.transport, mark);
         for (let i = rr.length - 1; i >= 0; i--) req.prepend('record-route', rr[i]!);
       }
+      if (this.onBranch && !this.runBranchHook(b, req)) return;
       // Step 8: our Via, with a new branch.
       req.prepend('via', viaFor(target.transport, newBranch()));
       b.request = req;
-      const timerC = req.method === 'INVITE' ? this.env.timerC : 0;
+      const timerC = req.method === 'INVITE' ? (this.timers.timerC ?? this.env.timerC) : 0;
       b.tx = this.env.tl.sendRequest(req, { ...dest, transport: target.transport }, this, { timerC });
       this.env.count?.('fwd_request');
-      const fr = this.env.frTimer ?? 0;
+      const fr = this.timers.fr ?? this.env.frTimer ?? 0;
       if (fr > 0 && !b.final) {
         b.fr = this.env.tl.timers.timer(this, b.index);
         b.fr.start(fr);
@@ -231,6 +251,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     if (!b) return;
     const status = res.status;
     this.env.countReply?.(status);
+    if (this.onReply) this.runReplyHook(res, b.index);
     // fr_timer runs until a final response, or for an INVITE a provisional one (then Timer C).
     if (b.fr && (status >= 200 || this.method === 'INVITE')) this.stopFr(b);
     if (status < 200) {
@@ -312,21 +333,73 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     if (this.branches.some((x) => !x.final)) return;
     const finals = this.branches.map((x) => x.final!).filter((r) => r.status >= 300);
     const best = chooseBestResponse(finals);
-    if (!this._cancelled && !this.failureTried && this.onFailure) {
-      this.failureTried = true;
-      let more: BranchTarget[] | undefined;
+    const hook = this._cancelled ? undefined : this.onFailure;
+    if (hook) {
+      this.onFailure = undefined;
+      let more: ReturnType<typeof hook> | undefined;
       try {
-        more = this.onFailure(best, this);
+        more = hook(best, this);
       } catch (err) {
         this.env.onError?.(err);
       }
-      if (more && more.length > 0) {
-        this.fork(more);
+      if (more instanceof Promise) {
+        more.then(
+          (m) => this.afterFailure(best, m),
+          (err: unknown) => {
+            this.env.onError?.(err);
+            this.afterFailure(best, undefined);
+          },
+        );
         return;
       }
+      this.afterFailure(best, more);
+      return;
     }
     this.sendBest(best);
     this.maybeRelease();
+  }
+
+  /** After the failure hook: fork the new targets, or send the best response up (unless answered). */
+  private afterFailure(best: BestResponse, more: BranchTarget[] | undefined): void {
+    if (this.done) {
+      this.maybeRelease();
+      return;
+    }
+    if (more && more.length > 0 && !this._cancelled) {
+      this.fork(more);
+      return;
+    }
+    this.sendBest(best);
+    this.maybeRelease();
+  }
+
+  /** Answer upstream with our own final response instead of the best one (failure_route's reply). */
+  answer(status: number, reason?: string, headers?: ReadonlyArray<readonly [string, string]>): void {
+    if (this.done) return;
+    this.answered = true;
+    this.finish();
+    this.server.reply(status, reason, headers ? { headers } : {});
+    this.maybeRelease();
+  }
+
+  /** The branch hook: a throw counts as a bug (the branch is sent as is); false drops the branch. */
+  private runBranchHook(b: Branch, req: SipRequest): boolean {
+    try {
+      if (this.onBranch!(req, b.index, b.target)) return true;
+    } catch (err) {
+      this.env.onError?.(err);
+      return true;
+    }
+    this.branchFinal(b, this.synthetic(480, 'Temporarily Unavailable'));
+    return false;
+  }
+
+  private runReplyHook(res: SipResponse, index: number): void {
+    try {
+      this.onReply!(res, index);
+    } catch (err) {
+      this.env.onError?.(err);
+    }
   }
 
   /** The final answer went upstream: no longer work in progress. */

@@ -48,6 +48,9 @@ export interface MarkedDialog extends DialogIds {
   scope: MarkScope;
 }
 
+/** The magic cookie (§8.1.1.7) and a marker of sipd's stateless branches. */
+export const STATELESS_PREFIX = 'z9hG4bKsl-';
+
 export class RouteMarks {
   private readonly key: Buffer;
 
@@ -86,6 +89,22 @@ export class RouteMarks {
   /** `verify` for the mark in a URI's `sig` parameter. */
   verifyUri(uri: SipUri, callId: string, tags: ReadonlyArray<string | undefined>): MarkScope | undefined {
     return this.verify(uri.params.get(ROUTE_MARK_PARAM), callId, tags);
+  }
+
+  /**
+   * The Via branch for a request forwarded statelessly (§16.11: a function of the incoming
+   * branch, so that retransmissions get the same), signed so that only responses to what sipd
+   * itself forwarded are relayed back statelessly: a stray response is otherwise dropped.
+   */
+  statelessBranch(incomingBranch: string, callId: string): string {
+    return STATELESS_PREFIX + this.mac('b', callId, incomingBranch).toString('base64url');
+  }
+
+  /** Whether `branch` (our top Via's) is statelessBranch() of the next Via's branch and this Call-ID. */
+  verifyStatelessBranch(branch: string, incomingBranch: string, callId: string): boolean {
+    if (!branch.startsWith(STATELESS_PREFIX)) return false;
+    const given = Buffer.from(branch.slice(STATELESS_PREFIX.length), 'base64url');
+    return given.length === MAC_BYTES && timingSafeEqual(given, this.mac('b', callId, incomingBranch));
   }
 
   private mac(letter: string, callId: string, tag: string): Buffer {

@@ -30,6 +30,9 @@ import type { Directory } from '../directory/directory.js';
 import type { Myself } from '../routing/myself.js';
 import type { Protection } from '../routing/protection.js';
 
+/** The server transaction, as far as answering goes (a test harness gives its own). */
+type Replier = Pick<ServerTransaction, 'source' | 'state' | 'reply'>;
+
 export interface AuthCounters {
   challenges: { inc(): void };
   successes: { inc(): void };
@@ -62,7 +65,7 @@ export class AuthGuard {
    * else 407) and gives { ok: false } when the request must stop here. Synchronous when the
    * subscriber is in memory (the usual case); a promise only when the database must be asked.
    */
-  check(req: SipRequest, st: ServerTransaction, domain: string): AuthOutcome | Promise<AuthOutcome> {
+  check(req: SipRequest, st: Replier, domain: string): AuthOutcome | Promise<AuthOutcome> {
     const www = req.method === 'REGISTER';
     const header = www ? 'authorization' : 'proxy-authorization';
     const realm = this.realmFor(domain);
@@ -82,7 +85,7 @@ export class AuthGuard {
 
   private verify(
     req: SipRequest,
-    st: ServerTransaction,
+    st: Replier,
     creds: DigestCredentials,
     subscriber: Subscriber | undefined,
     realm: string,
@@ -130,7 +133,7 @@ export class AuthGuard {
     if (this.protection.authFailed(source.remoteAddress)) this.counters.bans.inc();
   }
 
-  private challenge(st: ServerTransaction, www: boolean, realm: string, stale: boolean): void {
+  private challenge(st: Replier, www: boolean, realm: string, stale: boolean): void {
     const name = www ? 'WWW-Authenticate' : 'Proxy-Authenticate';
     const headers = this.digest.challenge({ realm, stale }).map((v): [string, string] => [name, v]);
     this.counters.challenges.inc();

@@ -22,11 +22,14 @@ export interface DirectoryCounts {
 
 const key = (user: string, domain: string) => `${user}@${domain.toLowerCase()}`;
 
+const EMPTY_PREFS: ReadonlyMap<string, string> = new Map();
+
 export class Directory {
   private subscribers = new Map<string, Subscriber>();
   private aliases = new Map<string, { username: string; domain: string }>();
   private groups = new Set<string>();
-  private prefs = new Map<string, string>();
+  /** usr_preferences by "user@domain" key, then attribute (the first row of an attribute wins) */
+  private prefs = new Map<string, Map<string, string>>();
   private dbDomains = new Set<string>();
   private readonly misses = new Map<string, number>();
 
@@ -71,12 +74,14 @@ export class Directory {
   }
 
   async loadPreferences(): Promise<void> {
-    const m = new Map<string, string>();
+    const m = new Map<string, Map<string, string>>();
     // Rows keyed by user@domain (kamctl avp add user@domain ...); uuid-only rows are not per user.
     for (const p of await this.store.avps.list()) {
       if (!p.username || !p.domain) continue;
-      const k = `${key(p.username, p.domain)}\n${p.attribute}`;
-      if (!m.has(k)) m.set(k, p.value);
+      const k = key(p.username, p.domain);
+      let user = m.get(k);
+      if (!user) m.set(k, (user = new Map()));
+      if (!user.has(p.attribute)) user.set(p.attribute, p.value);
     }
     this.prefs = m;
   }
@@ -90,7 +95,7 @@ export class Directory {
       subscribers: this.subscribers.size,
       aliases: this.aliases.size,
       groups: this.groups.size,
-      preferences: this.prefs.size,
+      preferences: [...this.prefs.values()].reduce((n, u) => n + u.size, 0),
       domains: this.dbDomains.size + this.configDomains.length,
     };
   }
@@ -151,6 +156,11 @@ export class Directory {
 
   /** A user preference (usr_preferences attribute), e.g. call forwarding targets. */
   preference(user: string, domain: string, attribute: string): string | undefined {
-    return this.prefs.get(`${key(user, domain)}\n${attribute}`);
+    return this.prefs.get(key(user, domain))?.get(attribute);
+  }
+
+  /** Every preference of a user (avp_db_load). */
+  preferences(user: string, domain: string): ReadonlyMap<string, string> {
+    return this.prefs.get(key(user, domain)) ?? EMPTY_PREFS;
   }
 }

@@ -27,6 +27,9 @@ import type { AuthGuard, AuthOutcome } from '../auth/auth-guard.js';
 import type { Directory } from '../directory/directory.js';
 import { natReceived } from '../nat/nat.js';
 
+/** The server transaction, as far as answering goes (a test harness gives its own). */
+type Replier = Pick<ServerTransaction, 'source' | 'state' | 'reply'>;
+
 export interface RegistrarCounters {
   accepted: { inc(): void };
   rejected: { inc(): void };
@@ -61,13 +64,14 @@ export class RegistrarHandler {
   private readonly clampPolicy: RegistrarPolicy;
 
   /** Handle one REGISTER; synchronous unless the database must be asked about the user. */
-  handle(req: SipRequest, st: ServerTransaction): void | Promise<void> {
+  handle(req: SipRequest, st: Replier, authenticated?: { username: string; domain: string }): void | Promise<void> {
     const to = req.to().uri;
     if (!isSipUri(to)) return this.otherScheme(req, st);
     if (to.user === undefined) return this.reject(st, 400, 'Invalid To URI');
     const domain = to.host.toLowerCase();
     if (!this.directory.isLocalDomain(domain)) return this.reject(st, 403, 'Domain Not Served');
     const user = unescape(to.user);
+    if (authenticated) return this.authenticated(req, st, { ok: true, ...authenticated }, user, domain);
     if (this.opts.authenticate) {
       const auth = this.auth.check(req, st, domain);
       if (auth instanceof Promise) return auth.then((a) => this.authenticated(req, st, a, user, domain));
@@ -83,7 +87,7 @@ export class RegistrarHandler {
    * goes through §10.3 steps 1–3 on its Request-URI's domain like any other (403 for a domain not
    * served, 401 challenge), and an authenticated one then fails step 4, since no user owns it.
    */
-  private otherScheme(req: SipRequest, st: ServerTransaction): void | Promise<void> {
+  private otherScheme(req: SipRequest, st: Replier): void | Promise<void> {
     const ruri = req.requestUri();
     const domain = isSipUri(ruri) ? ruri.host.toLowerCase() : '';
     if (!this.directory.isLocalDomain(domain)) return this.reject(st, 403, 'Domain Not Served');
@@ -97,7 +101,7 @@ export class RegistrarHandler {
 
   private authenticated(
     req: SipRequest,
-    st: ServerTransaction,
+    st: Replier,
     auth: AuthOutcome,
     user: string,
     domain: string,
@@ -110,18 +114,12 @@ export class RegistrarHandler {
   }
 
   /** Without authentication (a lab setting) the AoR must still be a subscriber (§10.3 step 5). */
-  private known(
-    req: SipRequest,
-    st: ServerTransaction,
-    exists: boolean,
-    user: string,
-    domain: string,
-  ): void | Promise<void> {
+  private known(req: SipRequest, st: Replier, exists: boolean, user: string, domain: string): void | Promise<void> {
     if (!exists) return this.reject(st, 404, 'Not Found');
     return this.save(req, st, `${user}@${domain}`);
   }
 
-  private save(req: SipRequest, st: ServerTransaction, aor: string): void | Promise<void> {
+  private save(req: SipRequest, st: Replier, aor: string): void | Promise<void> {
     const now = this.opts.now();
     const policy = this.opts.clampMinExpires ? this.clampPolicy : this.opts.policy;
     const out = processRegister(
@@ -148,14 +146,14 @@ export class RegistrarHandler {
     );
   }
 
-  private notStored(st: ServerTransaction, err: unknown): void {
+  private notStored(st: Replier, err: unknown): void {
     // A value the database cannot hold (e.g. a Contact longer than the column) will never fit.
     if (err instanceof LocationNotStored && err.why === 'invalid')
       return this.reject(st, 400, 'Bad Request: binding cannot be stored');
     this.reject(st, 500, 'Server Internal Error', [['Retry-After', String(OUTAGE_RETRY_AFTER)]]);
   }
 
-  private reject(st: ServerTransaction, status: number, reason?: string, headers?: Array<[string, string]>): void {
+  private reject(st: Replier, status: number, reason?: string, headers?: Array<[string, string]>): void {
     this.counters.rejected.inc();
     st.reply(status, reason, headers ? { headers } : {});
   }

@@ -1,59 +1,56 @@
 /**
- * Folder daemon/routing/: sipd's request pipeline (the future routing API). A request enters at
- * request-router.ts (this file); initial requests other than REGISTER go on to call-router.ts
- * (caller auth, aliases, ACL, location lookup, forking through core/proxy's ProxyContext);
- * myself.ts says what is "us", protection.ts (with protection-methods.ts) rate-limits and bans,
- * route-secret.ts keys the signed Record-Route marks; next hops come from core's resolveNextHop.
- * sip-module.ts and sip-wiring.ts build it all from the config. The modules it calls sit beside
- * it, each with its storage adapter and management methods: registrar/ (a REGISTER's answer),
- * usrloc/ (where a REGISTER is stored: location-service.ts, location-persistence.ts,
- * ul-methods.ts), auth/, directory/ (subscribers, aliases, groups, domains) and nat/.
+ * Folder daemon/routing/: sipd's request pipeline. A request enters at request-router.ts (this
+ * file), which does what RFC 3261 asks of every proxy whatever its policy, then hands the request
+ * to the route: the routing API (api/route.ts, `sipkit/routing`) with its request context
+ * (api/request-context.ts), and the default route written against it (default-route.ts). The
+ * live sends are proxy-relayer.ts (core/proxy's ProxyContext); dialog-guard.ts keeps in-dialog
+ * relaying to sipd's signed Record-Route; myself.ts says what is "us", protection.ts (with
+ * protection-methods.ts) rate-limits and bans, route-secret.ts keys the signed Record-Route
+ * marks. sip-module.ts and sip-wiring.ts build it all from the config. The modules the API
+ * exposes sit beside it, each with its storage adapter and management methods: registrar/,
+ * usrloc/ (where a REGISTER is stored), auth/, directory/ (subscribers, aliases, groups,
+ * domains) and nat/.
  *
  * sipd's transaction user: every request and stray response the transaction layer hands up goes
- * through here (architecture.md, "sipd's routing pipeline"):
- * 1. protection (ban list, per-source rate limit) and sanity (§16.3: 400, 416, 483, 420, 513);
- * 2. loose routing (§16.4): our own Route values are removed; OPTIONS to the server itself is
- *    answered 200 (before any authentication: phones use it as a keepalive);
- * 3. in-dialog requests (To tag) follow the rest of the route set, statefully (ACK for 2xx
- *    statelessly), only when our Route values carry a valid mark for their dialog (signed
- *    Record-Route, core/proxy/route-mark.ts): sipd relays no in-dialog request for a dialog it
- *    did not record-route;
- * 4. CANCEL cancels the matching INVITE's branches (§16.10);
- * 5. REGISTER goes to the registrar, other initial requests to the call router.
- * Responses are forwarded only through a client transaction: a stray response is dropped.
+ * through here:
+ * 1. protection (ban list, per-source rate limit); 503 while draining;
+ * 2. ACK for a 2xx: statelessly along the dialog's signed route (§16.11); CANCEL cancels the
+ *    matching INVITE's branches (§16.10);
+ * 3. sanity (§16.3: 400, 416, 483, 420, 513; an OPTIONS for us with Max-Forwards 0 gets 200);
+ *    100 Trying to an INVITE (§16.2);
+ * 4. the route (default-route.ts unless sipd.conf names one): a route that throws, or ends
+ *    without answering or relaying, or takes longer than its time limit, gets the request a 500.
+ * Responses are forwarded only through a client transaction, or statelessly when our signed
+ * branch says we forwarded the request statelessly: any other stray response is dropped.
  */
 import { createHash } from 'node:crypto';
 import {
   checkProxyRequest,
   createResponse,
   decrementMaxForwards,
-  defaultPort,
+  isSipUri,
+  nextHopUri,
   parseMessage,
   postprocessStrictRoute,
   stampReceived,
-  formatNameAddr,
-  isSipUri,
-  nextHopUri,
   SipParseError,
   viaFor,
   type AnyMessage,
   type MessageSource,
+  type ProxyContext,
+  type ProxyEnvironment,
   type ServerTransaction,
   type SipRequest,
   type SipResponse,
-  type SipUri,
   type TransactionLayer,
   type TransactionLayerUser,
-  ProxyContext,
-  type BranchTarget,
-  type ProxyEnvironment,
 } from '../../core/index.js';
-import type { LocationService } from '../usrloc/location-service.js';
-import type { CallRouter } from './call-router.js';
-import { hasForeignMaddr, type Myself } from './myself.js';
-import { branchFor } from '../nat/nat.js';
+import { RequestContextImpl } from './api/request-context.js';
+import type { Route } from './api/route.js';
+import type { RouteServices } from './api/services.js';
+import type { DialogGuard } from './dialog-guard.js';
 import type { Protection } from './protection.js';
-import type { RegistrarHandler } from '../registrar/registrar-handler.js';
+import type { ProxyRelayer } from './proxy-relayer.js';
 
 interface Counter {
   inc(n?: number): void;
@@ -77,44 +74,28 @@ export interface RouterCounters {
 
 export interface RouterDeps {
   env: ProxyEnvironment;
-  registrar: RegistrarHandler;
-  calls: CallRouter;
-  location: LocationService;
+  /** what the routes' request contexts use */
+  services: RouteServices;
+  relayer: ProxyRelayer;
+  guard: DialogGuard;
   protection: Protection;
   counters: RouterCounters;
   contexts: WeakMap<ServerTransaction, ProxyContext>;
+  /** the route in force; read per request, so that a reload swaps it for new requests only */
+  route(): Route;
+  /** ms a route may take before its request gets 500 */
+  routeTimeout: number;
   /** false while sipd drains: new work gets 503 */
   accepting(): boolean;
   /** Work in progress, for the graceful stop: +1 when a request's handling starts, -1 when it settles. */
   busy(delta: 1 | -1): void;
   onError(err: unknown, what: string): void;
+  /** the route threw, or ended (or timed out) without answering the request */
+  onRouteError(err: unknown, route: Route, req: SipRequest): void;
 }
 
-/**
- * What route information preprocessing (§16.4) found: no Route value (nor a strict router's
- * Request-URI) named us; ours were removed (in-dialog: each with a valid mark); or an in-dialog
- * request named us without a valid mark for its dialog (nothing removed; not relayed).
- */
-type RouteCheck = 'none' | 'ours' | 'ours-local' | 'unsigned';
-
-const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE, PRACK';
-
 export class RequestRouter implements TransactionLayerUser {
-  private me: Myself | undefined;
-
-  constructor(private readonly d: RouterDeps) {
-    d.calls.onRelayDenied = () => d.counters.relayDenied.inc();
-  }
-
-  /** Set when the listeners are bound (ready hook); the call router needs it too (maddr). */
-  set myself(m: Myself | undefined) {
-    this.me = m;
-    this.d.calls.myself = m;
-  }
-
-  get myself(): Myself | undefined {
-    return this.me;
-  }
+  constructor(private readonly d: RouterDeps) {}
 
   private get tl(): TransactionLayer {
     return this.d.env.tl;
@@ -142,50 +123,78 @@ export class RequestRouter implements TransactionLayerUser {
       this.cancel(req, st);
       return;
     }
-    const rejection = checkProxyRequest(req);
-    if (rejection) {
-      if (rejection.status === 483 && req.method === 'OPTIONS' && this.isForMe(req)) {
-        this.options(st);
-        return;
-      }
-      if (rejection.status === 400) this.d.counters.errors.inc();
-      st.reply(rejection.status, rejection.reason, rejection.headers ? { headers: rejection.headers } : {});
-      return;
-    }
+    if (!this.sane(req, st)) return;
     // §16.2: a stateful proxy answers an INVITE with 100 Trying (at once, as Kamailio's auto_inv_100).
     if (req.method === 'INVITE') st.reply(100);
-    const route = this.looseRoute(req);
-    // After §16.4, so that an in-dialog OPTIONS from a strict router (R-URI = our Record-Route)
-    // goes on; before the call router, so that nobody is challenged for a keepalive.
-    if (req.method === 'OPTIONS' && this.isForMe(req)) {
-      this.options(st);
-      return;
-    }
-    if (req.toTag() !== undefined) {
-      this.inDialog(req, st, route);
-      return;
-    }
-    // Synchronous when everything needed is in memory; a promise only when the database is asked.
-    let work: void | Promise<void>;
-    try {
-      work = req.method === 'REGISTER' ? this.d.registrar.handle(req, st) : this.d.calls.route(req, st);
-    } catch (err) {
-      this.failed(st, err);
-      return;
-    }
-    if (work) {
-      this.d.busy(1);
-      work.then(this.settled, (err: unknown) => {
-        this.d.busy(-1);
-        this.failed(st, err);
-      });
-    }
+    this.runRoute(req, st);
   }
 
-  private readonly settled = (): void => this.d.busy(-1);
+  /** §16.3 checks; an OPTIONS for us with Max-Forwards 0 is a keepalive, answered 200. */
+  private sane(req: SipRequest, st: ServerTransaction): boolean {
+    const rejection = checkProxyRequest(req);
+    if (!rejection) return true;
+    if (rejection.status === 483 && req.method === 'OPTIONS') {
+      const ctx = new RequestContextImpl(req, st, this.d.services, this.d.route(), () => {});
+      if (ctx.isForMe()) {
+        ctx.replyOptions();
+        return false;
+      }
+    }
+    if (rejection.status === 400) this.d.counters.errors.inc();
+    st.reply(rejection.status, rejection.reason, rejection.headers ? { headers: rejection.headers } : {});
+    return false;
+  }
 
   /**
-   * A response that matches no client transaction is dropped (counted in core.drop_replies).
+   * The route decides. It is synchronous or a promise; either way the request is over for it
+   * when it has returned and the operations it started have settled. A route that throws or
+   * ends without answering gets the request a 500 (as does one that takes longer than its limit).
+   */
+  private runRoute(req: SipRequest, st: ServerTransaction): void {
+    const route = this.d.route();
+    const ctx = new RequestContextImpl(req, st, this.d.services, route, this.unanswered);
+    let work: void | Promise<void>;
+    try {
+      work = route.request(ctx);
+    } catch (err) {
+      this.routeFailed(ctx, route, err);
+      return;
+    }
+    if (!(work instanceof Promise)) {
+      ctx.routeSettled();
+      return;
+    }
+    this.d.busy(1);
+    if (!ctx.answered) ctx.armDeadline(this.tl.timers.timer(ctx, 0), this.d.routeTimeout);
+    work.then(
+      () => {
+        this.d.busy(-1);
+        ctx.routeSettled();
+      },
+      (err: unknown) => {
+        this.d.busy(-1);
+        this.routeFailed(ctx, route, err);
+      },
+    );
+  }
+
+  private readonly unanswered = (ctx: RequestContextImpl, why: 'returned' | 'timeout'): void => {
+    const err = new Error(
+      why === 'timeout'
+        ? `route did not answer or relay ${ctx.method} within ${this.d.routeTimeout} ms`
+        : `route returned without answering or relaying ${ctx.method}`,
+    );
+    this.routeFailed(ctx, this.d.route(), err);
+  };
+
+  private routeFailed(ctx: RequestContextImpl, route: Route, err: unknown): void {
+    this.d.onRouteError(err, route, ctx.req);
+    ctx.reply(500, 'Server Internal Error');
+  }
+
+  /**
+   * A response that matches no client transaction is dropped (counted in core.drop_replies),
+   * unless it answers a request the route forwarded statelessly (our signed branch on top).
    * Forwarding it because its top Via names us would let anyone reflect traffic off sipd to the
    * address in the second Via. Responses are forwarded only through a transaction: §16.7 with
    * RFC 6026, whose Accepted state keeps an INVITE client transaction for 64·T1 after its first
@@ -193,6 +202,7 @@ export class RequestRouter implements TransactionLayerUser {
    */
   onStrayResponse(res: SipResponse): void {
     this.d.counters.reply(res.status);
+    if (this.d.relayer.relayStatelessResponse(res)) return;
     this.d.counters.droppedReplies.inc();
   }
 
@@ -223,133 +233,6 @@ export class RequestRouter implements TransactionLayerUser {
     this.d.onError(err, 'transaction user');
   }
 
-  /**
-   * Route information preprocessing (§16.4): a strict router upstream puts our Record-Route URI
-   * in the Request-URI and the real one at the end of the route set; put it back. Then remove
-   * our own Route values from the top (two of them after double Record-Route).
-   *
-   * For an in-dialog request (To tag) each of our values must carry a valid mark for the
-   * request's dialog (Call-ID and the From or To tag, route-mark.ts); otherwise nothing is
-   * removed and the answer is 'unsigned'. An initial request may name us without a mark (a phone
-   * with sipd as its outbound proxy preloads that Route).
-   */
-  private looseRoute(req: SipRequest): RouteCheck {
-    const me = this.me;
-    if (!me) return 'none';
-    const inDialog = req.toTag() !== undefined;
-    let local = false;
-    const signed = (uri: SipUri): boolean => {
-      if (!inDialog) return true;
-      const scope = this.d.env.routeMarks.verifyUri(uri, req.callId(), [req.fromTag() ?? '', req.toTag()]);
-      if (scope === 'local') local = true;
-      return scope !== undefined;
-    };
-    let removed = false;
-    const ruri = req.requestUri();
-    if (isSipUri(ruri) && ruri.user === undefined && ruri.params.has('lr') && req.has('route') && me.isUri(ruri)) {
-      if (!signed(ruri)) return 'unsigned';
-      const routes = req.routes();
-      req.uri = routes[routes.length - 1]!.uriText;
-      req.removeAll('route');
-      for (let i = 0; i < routes.length - 1; i++) {
-        const r = routes[i]!;
-        req.append('route', formatNameAddr({ displayName: r.displayName, uri: r.uriText, params: r.params }));
-      }
-      removed = true;
-    }
-    for (let i = 0; i < 2; i++) {
-      const routes = req.routes();
-      if (routes.length === 0) break;
-      const top = routes[0]!.uri;
-      if (!isSipUri(top) || !me.isUri(top)) break;
-      if (!signed(top)) return 'unsigned';
-      req.removeFirst('route');
-      removed = true;
-    }
-    return !removed ? 'none' : local ? 'ours-local' : 'ours';
-  }
-
-  /**
-   * In a stranger's dialog (mark scope `local`: an unauthenticated caller reached a registered
-   * user), a request is relayed only when it comes from or goes to one of our registered user
-   * agents: the stranger may talk to our user, not use the dialog's route to reach anyone else.
-   * Who sends cannot be read from the tags (either party holds the mark and can swap them), so
-   * the source and the next hop are compared with the registered contacts and their sources.
-   */
-  private partyOfOurs(req: SipRequest, source: MessageSource, target: BranchTarget): boolean {
-    const loc = this.d.location;
-    if (target.registered || loc.isRegisteredSource(source)) return true;
-    const hop = nextHopUri(req);
-    return isSipUri(hop) && loc.isRegisteredAddress(hop.host, defaultPort(hop));
-  }
-
-  /**
-   * A request for the server itself: no user part, and a domain we serve (whatever the port: a
-   * phone writes `sip:DOMAIN` and means its registrar) or one of our addresses with one of our ports.
-   */
-  private isForMe(req: SipRequest): boolean {
-    const u = req.requestUri();
-    if (!isSipUri(u) || u.user !== undefined) return false;
-    return this.d.calls.servesDomain(u.host) || this.me?.isUri(u) === true;
-  }
-
-  private options(st: ServerTransaction): void {
-    st.reply(200, 'OK', {
-      headers: [
-        ['Allow', ALLOW],
-        ['Accept', 'application/sdp'],
-        ['Supported', ''],
-      ],
-    });
-  }
-
-  /**
-   * In-dialog requests follow the route set only when it named us with our mark for their dialog
-   * (we record-routed it). A Route naming us without a valid mark is refused (403); a request
-   * that does not name us at all is not ours (404, as Kamailio's default script, §12.2.2 leaves
-   * it to the UAS). Relaying a request just because it has a To tag and a Route naming us would
-   * make sipd an open relay. A Request-URI whose maddr names another host would make sipd send
-   * somewhere the route set never said: refused too.
-   */
-  private inDialog(req: SipRequest, st: ServerTransaction, route: RouteCheck): void {
-    const target = this.targetOf(req);
-    const refusal = this.relayRefusal(req, st.source, route, target);
-    if (refusal === 'not ours') {
-      st.reply(404, 'Not Here');
-      return;
-    }
-    if (refusal) {
-      this.d.counters.relayDenied.inc();
-      st.reply(403, `Forbidden: ${refusal}`);
-      return;
-    }
-    const ctx = new ProxyContext(this.d.env, st, req, false);
-    this.d.contexts.set(st, ctx);
-    ctx.fork([target]);
-  }
-
-  /**
-   * Why an in-dialog request (or ACK) must not be relayed, or undefined when it may: it does not
-   * name us ('not ours'), names us without our mark, has a foreign maddr, or, in a stranger's
-   * dialog, neither comes from nor goes to one of our users.
-   */
-  private relayRefusal(req: SipRequest, source: MessageSource, route: RouteCheck, target: BranchTarget) {
-    if (route === 'none') return 'not ours';
-    if (route === 'unsigned') return 'Route not signed for this dialog';
-    if (hasForeignMaddr(req.requestUri(), this.me)) return 'maddr in Request-URI';
-    if (route === 'ours-local' && !this.partyOfOurs(req, source, target)) return 'not a party of this dialog';
-    return undefined;
-  }
-
-  /** The branch for an in-dialog request: a registered contact is reached where it registered from. */
-  private targetOf(req: SipRequest): BranchTarget {
-    if (req.routes().length === 0) {
-      const b = this.d.location.findContact(req.uri);
-      if (b) return branchFor(b);
-    }
-    return { uri: req.uri };
-  }
-
   /** CANCEL (§16.10): 200 to the CANCEL, then cancel the INVITE's branches (or answer it 487). */
   private cancel(req: SipRequest, st: ServerTransaction): void {
     const invite = this.tl.findCancelTarget(req);
@@ -367,10 +250,10 @@ export class RequestRouter implements TransactionLayerUser {
   private ack(req: SipRequest, source: MessageSource): void {
     // As for other in-dialog requests: only along a route set that named us with our mark for
     // the dialog (no open relay). An ACK gets no response: the others are dropped silently.
-    const route = this.looseRoute(req);
-    const target = this.targetOf(req);
-    const refusal =
-      this.relayRefusal(req, source, route, target) ?? (req.toTag() === undefined ? 'no To tag' : undefined);
+    const guard = this.d.guard;
+    const route = guard.looseRoute(req);
+    const target = guard.targetOf(req);
+    const refusal = guard.refusal(req, source, route, target) ?? (req.toTag() === undefined ? 'no To tag' : undefined);
     if (refusal) {
       (refusal === 'not ours' ? this.d.counters.dropped : this.d.counters.relayDenied).inc();
       return;
@@ -390,11 +273,6 @@ export class RequestRouter implements TransactionLayerUser {
       this.tl.transport.sendRequest(req, { ...dest, transport: sendTarget.transport });
       this.d.counters.fwdRequests.inc();
     })().catch(() => this.d.counters.dropped.inc());
-  }
-
-  private failed(st: ServerTransaction, err: unknown): void {
-    this.d.onError(err, 'request');
-    if (st.state === 'Proceeding' || st.state === 'Trying') st.reply(500, 'Server Internal Error');
   }
 }
 

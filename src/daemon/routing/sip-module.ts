@@ -17,8 +17,12 @@ import type { DrainContext, ModuleContext, SipdModule } from '../module.js';
 import { NatKeepalive } from '../nat/nat-keepalive.js';
 import { StoreLocationPersistence } from '../usrloc/location-persistence.js';
 import { LocationService } from '../usrloc/location-service.js';
-import { CallRouter } from './call-router.js';
+import type { Route } from './api/route.js';
+import type { RouteServices } from './api/services.js';
+import { defaultRoute } from './default-route.js';
+import { DialogGuard } from './dialog-guard.js';
 import { Myself } from './myself.js';
+import { ProxyRelayer } from './proxy-relayer.js';
 import { RequestRouter } from './request-router.js';
 import {
   authGuardFor,
@@ -30,6 +34,9 @@ import {
   routerCounters,
 } from './sip-wiring.js';
 
+/** How long a route may take to answer or relay a request before it gets 500. */
+export const ROUTE_TIMEOUT_MS = 10_000;
+
 export class SipModule implements SipdModule {
   readonly name = 'sip';
   store: Store | undefined;
@@ -38,6 +45,9 @@ export class SipModule implements SipdModule {
   tl: TransactionLayer | undefined;
   private router: RequestRouter | undefined;
   private auth: AuthGuard | undefined;
+  private me: Myself | undefined;
+  /** the route in force (sipd.conf `route`, else the default route); swapped whole on reload */
+  route: Route = defaultRoute;
   private keepalive: NatKeepalive | undefined;
   /** Requests being handled (registrar, lookups) and proxied requests without a final answer. */
   private inProgress = 0;
@@ -58,25 +68,34 @@ export class SipModule implements SipdModule {
       },
     });
     const registrar = registrarFor(c, directory, location, auth, stats, this.now);
-    const calls = new CallRouter(
-      env,
+    const relayer = new ProxyRelayer(env, contexts, () => counters.fwdRequests.inc());
+    const myself = (): Myself | undefined => this.me;
+    const services: RouteServices = {
       directory,
       location,
       auth,
-      { authMethods: c.auth.methods, mode: c.proxy.mode, recordRoute: c.proxy.record_route, acl: c.acl },
-      contexts,
-    );
+      registrar,
+      relayer,
+      marks: env.routeMarks,
+      settings: { authMethods: c.auth.methods, mode: c.proxy.mode, recordRoute: c.proxy.record_route, acl: c.acl },
+      myself,
+      relayDenied: () => counters.relayDenied.inc(),
+    };
     this.router = new RequestRouter({
       env,
-      registrar,
-      calls,
-      location,
+      services,
+      relayer,
+      guard: new DialogGuard(env.routeMarks, location, myself),
       protection,
       counters,
       contexts,
+      route: () => this.route,
+      routeTimeout: ROUTE_TIMEOUT_MS,
       accepting: () => ctx.server.accepting,
       busy: env.busy!,
       onError: (err, what) => log.error({ err }, `${what} failed`),
+      onRouteError: (err, route, req) =>
+        log.error({ err, route: route.name, method: req.method, callId: req.callId() }, 'route failed: answered 500'),
     });
     this.tl = new TransactionLayer({
       transport: ctx.server.transportLayer,
@@ -107,7 +126,7 @@ export class SipModule implements SipdModule {
 
   ready(ctx: ModuleContext): void {
     const layer = ctx.server.transportLayer;
-    this.router!.myself = this.auth!.myself = new Myself(layer.transports, this.directory!.domains());
+    this.me = this.auth!.myself = new Myself(layer.transports, this.directory!.domains());
     this.location!.startSweeping(1000);
     this.keepalive!.start();
   }

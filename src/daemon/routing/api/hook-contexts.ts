@@ -1,0 +1,139 @@
+/**
+ * The contexts of the hooks: onReply (each response a branch receives), onFailure (every branch
+ * failed: relay again or answer) and onBranch (each branch before it is sent).
+ */
+import type { BranchTarget, SipRequest, SipResponse } from '../../../core/index.js';
+import { bodyText } from './message-view.js';
+import type {
+  BranchContext,
+  FailureContext,
+  HeaderList,
+  MaybePromise,
+  RelayOptions,
+  ReplyContext,
+  RequestContext,
+} from './route.js';
+import type { FailureInfo } from './services.js';
+import { toBranchTargets } from './targets.js';
+
+export class ReplyContextImpl implements ReplyContext {
+  constructor(
+    readonly request: RequestContext,
+    private readonly res: SipResponse,
+    readonly branch: number,
+  ) {}
+
+  get status(): number {
+    return this.res.status;
+  }
+
+  get reason(): string {
+    return this.res.reason;
+  }
+
+  get body(): string {
+    return bodyText(this.res.body);
+  }
+
+  header(name: string): string | undefined {
+    return this.res.get(name);
+  }
+
+  headers(name: string): string[] {
+    return this.res.getAll(name);
+  }
+
+  setHeader(name: string, value: string): void {
+    this.res.set(name, value);
+  }
+
+  appendHeader(name: string, value: string): void {
+    this.res.append(name, value);
+  }
+
+  removeHeader(name: string): number {
+    return this.res.removeAll(name);
+  }
+}
+
+export class FailureContextImpl implements FailureContext {
+  private next: BranchTarget[] | undefined;
+
+  private constructor(
+    readonly request: RequestContext,
+    private readonly info: FailureInfo,
+  ) {}
+
+  /** Run a failure hook; resolves to the targets it chose (undefined: it answered, or the best goes up). */
+  static run(
+    hook: (ctx: FailureContext) => MaybePromise<void>,
+    request: RequestContext,
+    info: FailureInfo,
+  ): MaybePromise<BranchTarget[] | undefined> {
+    const ctx = new FailureContextImpl(request, info);
+    const r = hook(ctx);
+    return r instanceof Promise ? r.then(() => ctx.next) : ctx.next;
+  }
+
+  get status(): number {
+    return this.info.best.status;
+  }
+
+  get reason(): string {
+    return this.info.best.response?.reason ?? '';
+  }
+
+  get tried(): readonly string[] {
+    return this.info.tried;
+  }
+
+  relay(opts: RelayOptions): void {
+    this.next = toBranchTargets(opts.targets ?? []);
+  }
+
+  reply(status: number, reason?: string, headers?: HeaderList): void {
+    this.next = undefined;
+    this.info.answer(status, reason, headers);
+  }
+}
+
+export class BranchContextImpl implements BranchContext {
+  private dropped = false;
+
+  private constructor(
+    readonly request: RequestContext,
+    private readonly req: SipRequest,
+    readonly branch: number,
+  ) {}
+
+  /** Run a branch hook; false when it dropped the branch. */
+  static run(hook: (ctx: BranchContext) => void, request: RequestContext, req: SipRequest, branch: number): boolean {
+    const ctx = new BranchContextImpl(request, req, branch);
+    hook(ctx);
+    return !ctx.dropped;
+  }
+
+  get ruri(): string {
+    return this.req.uri;
+  }
+
+  set ruri(uri: string) {
+    this.req.uri = uri;
+  }
+
+  drop(): void {
+    this.dropped = true;
+  }
+
+  setHeader(name: string, value: string): void {
+    this.req.set(name, value);
+  }
+
+  appendHeader(name: string, value: string): void {
+    this.req.append(name, value);
+  }
+
+  removeHeader(name: string): number {
+    return this.req.removeAll(name);
+  }
+}
