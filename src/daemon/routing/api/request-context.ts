@@ -66,7 +66,7 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
   private pending = 0;
   private settledRoute = false;
   private deadline: Timer | undefined;
-  private readonly guard: DialogGuard;
+  private _guard: DialogGuard | undefined;
 
   constructor(
     readonly req: SipRequest,
@@ -78,7 +78,11 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
   ) {
     this.msg = new MessageView(req);
     this.avps = new AvpStore(s.directory, () => this.ruriOwner());
-    this.guard = new DialogGuard(s.marks, s.location, s.myself);
+  }
+
+  /** in-dialog checks, made on first use (most requests of a busy registrar never need them) */
+  private get guard(): DialogGuard {
+    return (this._guard ??= new DialogGuard(this.s.marks, this.s.location, this.s.myself));
   }
 
   get settings(): RouteSettings {

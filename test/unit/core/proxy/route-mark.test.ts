@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseUri, recordRouteUri, ROUTE_MARK_PARAM, RouteMarks, type SipUri } from '../../../../src/core/index.js';
+import {
+  parseUri,
+  recordRouteUri,
+  ROUTE_MARK_PARAM,
+  RouteMarks,
+  STATELESS_PREFIX,
+  type SipUri,
+} from '../../../../src/core/index.js';
 
 const SECRET = 'a cluster secret of some length';
 const dialog = { callId: 'c1@192.0.2.1', fromTag: 'caller-tag', scope: 'local' } as const;
@@ -65,5 +72,18 @@ describe('signed Record-Route marks', () => {
 
   test('an empty secret is refused', () => {
     assert.throws(() => new RouteMarks(''), RangeError);
+  });
+
+  test('stateless branches: a function of the incoming branch and Call-ID, verifiable only with the key', () => {
+    const marks = new RouteMarks('k1');
+    const b = marks.statelessBranch('z9hG4bKabc', 'call-1');
+    assert.ok(b.startsWith(STATELESS_PREFIX), 'magic cookie first (§8.1.1.7)');
+    assert.match(b, /^[A-Za-z0-9_.!%*+`'~-]+$/, 'a token (§25.1)');
+    assert.equal(marks.statelessBranch('z9hG4bKabc', 'call-1'), b, 'retransmissions get the same branch');
+    assert.ok(marks.verifyStatelessBranch(b, 'z9hG4bKabc', 'call-1'));
+    assert.ok(!marks.verifyStatelessBranch(b, 'z9hG4bKabd', 'call-1'), 'another next Via');
+    assert.ok(!marks.verifyStatelessBranch(b, 'z9hG4bKabc', 'call-2'), 'another Call-ID');
+    assert.ok(!new RouteMarks('k2').verifyStatelessBranch(b, 'z9hG4bKabc', 'call-1'), 'another key');
+    assert.ok(!marks.verifyStatelessBranch('z9hG4bKother', 'z9hG4bKabc', 'call-1'));
   });
 });
