@@ -12,8 +12,8 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { RpcErrorCode, type RpcErrorObject, type RpcParams } from '../daemon/mgmt/protocol.js';
-import { CliError } from './errors.js';
-import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { CliError } from '../shared/errors.js';
+import { ExitCode, type ExitCodeValue } from '../shared/exit-codes.js';
 
 export interface MgmtClientOptions {
   socketPath: string;

@@ -3,7 +3,7 @@
  * arguments, the database (opened per operation) and sipd's management socket, plus the rule
  * for telling a running sipd to reload after a database write.
  */
-import { CliError } from '../cli/errors.js';
+import { CliError } from '../shared/errors.js';
 import { MgmtClient, mgmtCall } from '../cli/mgmt-client.js';
 import type { SipctlSettings } from '../cli/rc.js';
 import type { RpcParams } from '../daemon/mgmt/protocol.js';

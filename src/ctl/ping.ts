@@ -12,8 +12,8 @@
  */
 import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
-import { CliError, usageError } from '../cli/errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { CliError, usageError } from '../shared/errors.js';
+import { ExitCode } from '../shared/exit-codes.js';
 import {
   createRequest,
   formatUri,

@@ -4,7 +4,7 @@
  * as a number, `s:` forces a string and `i:` an integer; --params-json passes any JSON array or
  * object as is.
  */
-import { usageError } from '../cli/errors.js';
+import { usageError } from '../shared/errors.js';
 import type { UptimeResult } from '../daemon/mgmt/core-methods.js';
 import type { RpcParams } from '../daemon/mgmt/protocol.js';
 import { rpc, type CtlContext } from './context.js';

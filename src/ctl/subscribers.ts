@@ -3,7 +3,7 @@
  * sipd after each write. `rm` cascades like kamctl's (group memberships, aliases) and further
  * (AVPs, stored contacts, and the live contacts of a running sipd through ul.rm).
  */
-import { CliError, notFound } from '../cli/errors.js';
+import { CliError, notFound } from '../shared/errors.js';
 import type { Subscriber } from '../store/index.js';
 import type { UserRef } from './aor.js';
 import { isNotRunning, reloadSipd, rpc, withStore, type CtlContext, type ReloadOutcome } from './context.js';

@@ -4,7 +4,7 @@
  * (exit 5 with "try `sipctl start`" otherwise). sipd's flat contact objects are passed through
  * with one derived field, `transport`, for the table.
  */
-import { notFound, usageError } from '../cli/errors.js';
+import { notFound, usageError } from '../shared/errors.js';
 import { RpcCallError } from '../cli/mgmt-client.js';
 import { isSipUri, parseUri } from '../core/index.js';
 import { RpcErrorCode } from '../daemon/mgmt/protocol.js';

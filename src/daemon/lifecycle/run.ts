@@ -8,8 +8,8 @@
  * ChildMessage (ready, or the start-up error) and disconnects.
  */
 import { mkdirSync } from 'node:fs';
-import { CliError, actionsOf, errorCodeOf, exitCodeOf } from '../../cli/errors.js';
-import type { ExitCodeValue } from '../../cli/exit-codes.js';
+import { CliError, actionsOf, errorCodeOf, exitCodeOf } from '../../shared/errors.js';
+import type { ExitCodeValue } from '../../shared/exit-codes.js';
 import { loadConfig, redactDbUrl, type LoadConfigOptions, type SipdConfig } from '../config/load.js';
 import { formatListen, type BoundAddress } from '../config/listen.js';
 import { createLogger, type LogHandle } from '../log.js';
