@@ -1,5 +1,5 @@
 import { statusLines } from '../../src/cli/daemon-report.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/shared/exit-codes.js';
 import { daemonTarget, sipdLocateFlags } from '../../src/cli/sipctl/daemon.js';
 import { SipctlCommand } from '../../src/cli/sipctl-command.js';
 import { daemonStatus, type StatusResult } from '../../src/daemon/lifecycle/control.js';

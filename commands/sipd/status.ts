@@ -1,7 +1,7 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { locateFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
 import { statusLines } from '../../src/cli/daemon-report.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/shared/exit-codes.js';
 import { daemonStatus, type StatusResult } from '../../src/daemon/lifecycle/control.js';
 
 export default class Status extends BaseCommand<StatusResult> {

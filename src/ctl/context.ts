@@ -4,9 +4,9 @@
  * for telling a running sipd to reload after a database write.
  */
 import { CliError } from '../shared/errors.js';
-import { MgmtClient, mgmtCall } from '../cli/mgmt-client.js';
+import { MgmtClient, mgmtCall } from '../mgmt/client.js';
 import type { SipctlSettings } from '../cli/rc.js';
-import type { RpcParams } from '../daemon/mgmt/protocol.js';
+import type { RpcParams } from '../mgmt/protocol.js';
 import { openStore, type Store } from '../store/index.js';
 
 export interface CtlContext {

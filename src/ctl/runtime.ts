@@ -5,8 +5,8 @@
  * object as is.
  */
 import { usageError } from '../shared/errors.js';
-import type { UptimeResult } from '../daemon/mgmt/core-methods.js';
-import type { RpcParams } from '../daemon/mgmt/protocol.js';
+import type { UptimeResult } from '../mgmt/results.js';
+import type { RpcParams } from '../mgmt/protocol.js';
 import { rpc, type CtlContext } from './context.js';
 
 export interface ProcessRow {

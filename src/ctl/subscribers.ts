@@ -7,8 +7,8 @@ import { CliError, notFound } from '../shared/errors.js';
 import type { Subscriber } from '../store/index.js';
 import type { UserRef } from './aor.js';
 import { isNotRunning, reloadSipd, rpc, withStore, type CtlContext, type ReloadOutcome } from './context.js';
-import { RpcCallError } from '../cli/mgmt-client.js';
-import { RpcErrorCode } from '../daemon/mgmt/protocol.js';
+import { RpcCallError } from '../mgmt/client.js';
+import { RpcErrorCode } from '../mgmt/protocol.js';
 
 /** A subscriber as sipctl shows it: the hashes, never the plaintext password. */
 export interface SubscriberView {

@@ -5,10 +5,10 @@
  * with one derived field, `transport`, for the table.
  */
 import { notFound, usageError } from '../shared/errors.js';
-import { RpcCallError } from '../cli/mgmt-client.js';
+import { RpcCallError } from '../mgmt/client.js';
 import { isSipUri, parseUri } from '../core/index.js';
-import { RpcErrorCode } from '../daemon/mgmt/protocol.js';
-import type { ContactInfo } from '../daemon/usrloc/ul-methods.js';
+import { RpcErrorCode } from '../mgmt/protocol.js';
+import type { ContactInfo } from '../mgmt/results.js';
 import type { UserRef } from './aor.js';
 import { rpc, type CtlContext } from './context.js';
 

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError } from '../../shared/errors.js';
 import { ExitCode, type ExitCodeValue } from '../../shared/exit-codes.js';
-import { MgmtClient } from '../../cli/mgmt-client.js';
+import { MgmtClient } from '../../mgmt/client.js';
 import { loadConfig, locateRuntime, type LoadConfigOptions, type RuntimePaths } from '../config/load.js';
 import { alreadyRunning, inspectPidFile, processState } from './pid-file.js';
 import type { ChildMessage } from './run.js';

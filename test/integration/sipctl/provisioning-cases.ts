@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { mgmtCall } from '../../../src/cli/mgmt-client.js';
+import { mgmtCall } from '../../../src/mgmt/client.js';
 import { ExitCode } from '../../../src/shared/exit-codes.js';
 import type { SipctlBox } from '../../helpers/sipctl.js';
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ExitCode } from '../../../src/shared/exit-codes.js';
-import { mgmtCall } from '../../../src/cli/mgmt-client.js';
+import { mgmtCall } from '../../../src/mgmt/client.js';
 import { processState } from '../../../src/daemon/lifecycle/pid-file.js';
 import { hostPort, SipctlBox, type SipdStarted } from '../../helpers/sipctl.js';
 

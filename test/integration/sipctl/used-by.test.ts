@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { mgmtCall } from '../../../src/cli/mgmt-client.js';
+import { mgmtCall } from '../../../src/mgmt/client.js';
 import { processState } from '../../../src/daemon/lifecycle/pid-file.js';
 import { commonArgs } from '../../bench/lib/sipp.js';
 import { freeUdpBlock } from '../../bench/lib/ports.js';

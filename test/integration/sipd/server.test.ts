@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { CliError } from '../../../src/shared/errors.js';
 import { ExitCode } from '../../../src/shared/exit-codes.js';
-import { mgmtCall } from '../../../src/cli/mgmt-client.js';
+import { mgmtCall } from '../../../src/mgmt/client.js';
 import type { SipdModule } from '../../../src/daemon/module.js';
 import { SipdServer } from '../../../src/daemon/server.js';
 import { ListenError } from '../../../src/daemon/transport.js';
