@@ -31,7 +31,7 @@ import {
   type SipUri,
   resolveNextHop,
 } from '../core/index.js';
-import { VERSION } from '../daemon/version.js';
+import { VERSION } from '../shared/package.js';
 
 export interface PingOptions {
   /** Give up after this many ms without a final response. */
