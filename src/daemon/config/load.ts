@@ -9,7 +9,15 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { CliError } from '../../shared/errors.js';
 import { ExitCode } from '../../shared/exit-codes.js';
-import { dbFileIn, defaultPaths, logFileIn, pidFileIn, socketIn, type Paths } from '../../shared/paths.js';
+import {
+  dbFileIn,
+  defaultPaths,
+  logFileIn,
+  pidFileIn,
+  socketIn,
+  type Paths,
+  type RuntimePaths,
+} from '../../shared/paths.js';
 import { defaultFileConfig, type FileConfig } from './defaults.js';
 import { defaultListen, parseListen, type ListenSpec } from './listen.js';
 import { configSchema, crossKeyProblems, type ConfigProblem, type ValidFileConfig } from './schema.js';
@@ -281,16 +289,6 @@ function deepFreeze<T>(v: T): T {
     for (const x of Object.values(v)) deepFreeze(x);
   }
   return v;
-}
-
-/** Where a sipd keeps its pid file, socket and log: what stop/status/sipctl need to find it. */
-export interface RuntimePaths {
-  runDir: string;
-  pidFile: string;
-  socket: string;
-  logFile: string;
-  /** The config file read, if any. */
-  configFile: string | null;
 }
 
 export function runtimePathsOf(c: SipdConfig): RuntimePaths {

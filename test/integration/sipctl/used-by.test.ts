@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { mgmtCall } from '../../../src/mgmt/client.js';
-import { processState } from '../../../src/daemon/lifecycle/pid-file.js';
+import { processState } from '../../../src/shared/pid-file.js';
 import { commonArgs } from '../../bench/lib/sipp.js';
 import { freeUdpBlock } from '../../bench/lib/ports.js';
 import { fixturesDir } from '../../helpers/fixtures.js';

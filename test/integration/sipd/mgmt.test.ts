@@ -227,7 +227,7 @@ describe('client connection errors', () => {
     chmodSync(errDir, 0o755);
 
     const script = `
-      import(${JSON.stringify(join(repoRoot, 'dist/src/cli/mgmt-client.js'))}).then(async (m) => {
+      import(${JSON.stringify(join(repoRoot, 'dist/src/mgmt/client.js'))}).then(async (m) => {
         const out = [];
         for (const p of process.argv.slice(1)) {
           try { await m.mgmtCall(p, 'core.ps', undefined, { timeoutMs: 2000 }); out.push({ ok: true }); }

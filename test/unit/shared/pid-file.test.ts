@@ -12,7 +12,7 @@ import {
   looksLikeSipd,
   processState,
   releasePidFile,
-} from '../../../src/daemon/lifecycle/pid-file.js';
+} from '../../../src/shared/pid-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipd-pid-'));
 const children: ChildProcess[] = [];
