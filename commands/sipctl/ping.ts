@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/shared/exit-codes.js';
 import { CtlCommand } from '../../src/cli/sipctl/ctl-command.js';
 import { ping, type PingResult } from '../../src/ctl/ping.js';
 

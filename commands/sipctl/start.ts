@@ -2,7 +2,8 @@ import { Flags } from '@oclif/core';
 import { startLines } from '../../src/cli/daemon-report.js';
 import { daemonTarget, sipdStartFlags } from '../../src/cli/sipctl/daemon.js';
 import { SipctlCommand } from '../../src/cli/sipctl-command.js';
-import { startDaemon, type StartResult } from '../../src/daemon/lifecycle/control.js';
+import { startDaemon, type StartResult } from '../../src/ctl/daemon-control.js';
+import { sipdTarget } from '../../src/cli/sipd-target.js';
 
 export default class Start extends SipctlCommand<StartResult> {
   static override summary = 'Start sipd in the background (as sipd start)';
@@ -22,7 +23,7 @@ export default class Start extends SipctlCommand<StartResult> {
     const s = this.settings(flags);
     const t = daemonTarget(s, flags);
     t.warnings.forEach((w) => this.warn(w));
-    const r = await startDaemon({ ...t.overrides, timeoutMs: flags.timeout * 1000 });
+    const r = await startDaemon(sipdTarget(t.overrides), { timeoutMs: flags.timeout * 1000 });
     if (r.stalePidFile) this.warn(`replaced a stale pid file: ${r.stalePidFile}`);
     for (const line of startLines(r)) this.log(line);
     if (r.socket !== s.socket) {

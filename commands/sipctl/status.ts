@@ -1,8 +1,9 @@
 import { statusLines } from '../../src/cli/daemon-report.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode } from '../../src/shared/exit-codes.js';
 import { daemonTarget, sipdLocateFlags } from '../../src/cli/sipctl/daemon.js';
 import { SipctlCommand } from '../../src/cli/sipctl-command.js';
-import { daemonStatus, type StatusResult } from '../../src/daemon/lifecycle/control.js';
+import { daemonStatus, type StatusResult } from '../../src/ctl/daemon-control.js';
+import { sipdTarget } from '../../src/cli/sipd-target.js';
 
 export default class Status extends SipctlCommand<StatusResult> {
   static override summary =
@@ -14,7 +15,7 @@ export default class Status extends SipctlCommand<StatusResult> {
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(Status);
     const t = daemonTarget(this.settings(flags), flags);
-    const s = await daemonStatus(t.overrides);
+    const s = await daemonStatus(sipdTarget(t.overrides));
     if (!s.running) process.exitCode = ExitCode.STATE;
     const { lines, warning } = statusLines(s);
     for (const line of lines) this.log(line);

@@ -2,7 +2,8 @@ import { stopFlags } from '../../src/cli/daemon-flags.js';
 import { stopLine } from '../../src/cli/daemon-report.js';
 import { daemonTarget, sipdLocateFlags } from '../../src/cli/sipctl/daemon.js';
 import { SipctlCommand } from '../../src/cli/sipctl-command.js';
-import { stopDaemon, type StopResult } from '../../src/daemon/lifecycle/control.js';
+import { stopDaemon, type StopResult } from '../../src/ctl/daemon-control.js';
+import { sipdTarget } from '../../src/cli/sipd-target.js';
 
 export default class Stop extends SipctlCommand<StopResult> {
   static override summary = 'Stop sipd gracefully and wait until it has exited (as sipd stop)';
@@ -19,7 +20,7 @@ export default class Stop extends SipctlCommand<StopResult> {
   async run(): Promise<StopResult> {
     const { flags } = await this.parse(Stop);
     const t = daemonTarget(this.settings(flags), flags);
-    const r = await stopDaemon({ ...t.overrides, timeoutMs: flags.timeout * 1000, force: flags.force });
+    const r = await stopDaemon(sipdTarget(t.overrides), { timeoutMs: flags.timeout * 1000, force: flags.force });
     this.log(stopLine(r));
     return r;
   }

@@ -1,7 +1,7 @@
 import { CtlCommand } from '../../src/cli/sipctl/ctl-command.js';
 import { formatDuration } from '../../src/ctl/monitor.js';
 import { uptime } from '../../src/ctl/runtime.js';
-import type { UptimeResult } from '../../src/daemon/mgmt/core-methods.js';
+import type { UptimeResult } from '../../src/mgmt/results.js';
 
 export default class Uptime extends CtlCommand<UptimeResult> {
   static override summary = 'Show how long sipd has been running (kamctl uptime)';

@@ -2,7 +2,8 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { daemonFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
 import { startLines } from '../../src/cli/daemon-report.js';
-import { startDaemon, type StartResult } from '../../src/daemon/lifecycle/control.js';
+import { startDaemon, type StartResult } from '../../src/ctl/daemon-control.js';
+import { sipdTarget } from '../../src/cli/sipd-target.js';
 
 export default class Start extends BaseCommand<StartResult> {
   static override summary = 'Start sipd in the background';
@@ -22,7 +23,7 @@ the same run dir is running; a stale pid file is replaced.`;
 
   async run(): Promise<StartResult> {
     const { flags } = await this.parse(Start);
-    const r = await startDaemon({ ...overridesFrom(flags), timeoutMs: flags.timeout * 1000 });
+    const r = await startDaemon(sipdTarget(overridesFrom(flags)), { timeoutMs: flags.timeout * 1000 });
     if (r.stalePidFile) this.warn(`replaced a stale pid file: ${r.stalePidFile}`);
     for (const line of startLines(r)) this.log(line);
     return r;

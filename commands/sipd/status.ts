@@ -1,8 +1,9 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { locateFlags, overridesFrom } from '../../src/cli/daemon-flags.js';
 import { statusLines } from '../../src/cli/daemon-report.js';
-import { ExitCode } from '../../src/cli/exit-codes.js';
-import { daemonStatus, type StatusResult } from '../../src/daemon/lifecycle/control.js';
+import { ExitCode } from '../../src/shared/exit-codes.js';
+import { daemonStatus, type StatusResult } from '../../src/ctl/daemon-control.js';
+import { sipdTarget } from '../../src/cli/sipd-target.js';
 
 export default class Status extends BaseCommand<StatusResult> {
   static override summary = 'Show whether sipd is running, with pid, uptime, addresses and registrations';
@@ -13,7 +14,7 @@ result.running says the same).`;
 
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(Status);
-    const s = await daemonStatus(overridesFrom(flags));
+    const s = await daemonStatus(sipdTarget(overridesFrom(flags)));
     if (!s.running) process.exitCode = ExitCode.STATE;
     const { lines, warning } = statusLines(s);
     for (const line of lines) this.log(line);

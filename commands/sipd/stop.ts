@@ -1,7 +1,8 @@
 import { BaseCommand } from '../../src/cli/base-command.js';
 import { locateFlags, overridesFrom, stopFlags } from '../../src/cli/daemon-flags.js';
 import { stopLine } from '../../src/cli/daemon-report.js';
-import { stopDaemon, type StopResult } from '../../src/daemon/lifecycle/control.js';
+import { stopDaemon, type StopResult } from '../../src/ctl/daemon-control.js';
+import { sipdTarget } from '../../src/cli/sipd-target.js';
 
 export default class Stop extends BaseCommand<StopResult> {
   static override summary = 'Stop sipd gracefully and wait until it has exited';
@@ -19,7 +20,10 @@ Not running is not an error (exit 0); a stale pid file is removed.`;
 
   async run(): Promise<StopResult> {
     const { flags } = await this.parse(Stop);
-    const r = await stopDaemon({ ...overridesFrom(flags), timeoutMs: flags.timeout * 1000, force: flags.force });
+    const r = await stopDaemon(sipdTarget(overridesFrom(flags)), {
+      timeoutMs: flags.timeout * 1000,
+      force: flags.force,
+    });
     this.log(stopLine(r));
     return r;
   }

@@ -4,8 +4,8 @@
  * catch() turns a custom exit code into 1 under --json; ours computes it with exitCodeOf().
  */
 import { Command, type Interfaces } from '@oclif/core';
-import { actionsOf, errorCodeOf, exitCodeOf } from './errors.js';
-import { ExitCode } from './exit-codes.js';
+import { actionsOf, errorCodeOf, exitCodeOf } from '../shared/errors.js';
+import { ExitCode } from '../shared/exit-codes.js';
 import { renderModeOf, renderShow, renderTable, stderrColors, type Column, type ShowEntries } from './output.js';
 
 export interface ErrorJson {

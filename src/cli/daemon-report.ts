@@ -1,9 +1,9 @@
 /**
  * The human output of the daemon commands, shared by `sipd start|stop|restart|status` and
  * `sipctl start|stop|restart|status` so that both say the same thing (the work itself is in
- * src/daemon/lifecycle/control.ts).
+ * src/ctl/daemon-control.ts).
  */
-import type { RestartResult, StartResult, StatusResult, StopResult } from '../daemon/lifecycle/control.js';
+import type { RestartResult, StartResult, StatusResult, StopResult } from '../ctl/daemon-control.js';
 
 export function startLines(r: StartResult): string[] {
   return [

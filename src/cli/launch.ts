@@ -8,14 +8,13 @@
  * command module (see src/cli/manifest.ts). A manifest older than the last compile is ignored.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, sep } from 'node:path';
 import { execute, type Interfaces } from '@oclif/core';
+import { packageRoot } from '../shared/package.js';
 
 export type BinName = 'sipd' | 'sipctl' | 'siptest';
 
-/** Package root: dist/src/cli/launch.js → three levels up. */
-export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export { packageRoot };
 
 interface PackageJson {
   name: string;

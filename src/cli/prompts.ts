@@ -5,8 +5,8 @@
  * what to pass, and a confirmation needs --yes. So a command never waits for an answer nobody
  * can give.
  */
-import { CliError, usageError } from './errors.js';
-import { ExitCode } from './exit-codes.js';
+import { CliError, usageError } from '../shared/errors.js';
+import { ExitCode } from '../shared/exit-codes.js';
 
 /** Streams the questions use. Tests pass fake terminals; commands use the defaults. */
 export interface PromptIo {

@@ -2,9 +2,9 @@
  * sipctl's settings: the resource-file keys (kamctlrc/openserctlrc names), the flag overriding each,
  * its default and what it means. ONE table, used by the flag help texts (src/cli/flags.ts), the
  * resolver (src/cli/rc.ts) and the man page (src/cli/docs). Path defaults are computed from
- * src/daemon/paths.ts, the same functions sipd uses, so the documentation cannot drift from them.
+ * src/shared/paths.ts, the same functions sipd uses, so the documentation cannot drift from them.
  */
-import { defaultPaths } from '../daemon/paths.js';
+import { defaultPaths } from '../shared/paths.js';
 
 export const SYSTEM_RC = '/etc/sipkit/sipctlrc';
 export const USER_RC_NAME = '.sipctlrc';

@@ -7,7 +7,7 @@
  * at the start of a bare value. Anything that would need a shell (command substitution, `${X:-y}`,
  * `if`, several words after `=`) is a syntax error naming the file and line, never run.
  */
-import { usageError, type CliError } from './errors.js';
+import { usageError, type CliError } from '../shared/errors.js';
 
 /** Looks up a variable for `$NAME` expansion: keys assigned so far, then the environment. */
 export type Lookup = (name: string) => string | undefined;

@@ -2,18 +2,18 @@
  * sipctl's settings, resolved in kamctl's order with later layers winning:
  *   1. /etc/sipkit/sipctlrc   2. ~/.sipctlrc   3. environment variables of the same names
  *   4. flags (--db-url, --data-dir, --run-dir, --socket)
- * then defaults for whatever is still unset. The defaults are sipd's (src/daemon/paths.ts), so
+ * then defaults for whatever is still unset. The defaults are sipd's (src/shared/paths.ts), so
  * `sipctl` with no rc file and no flags talks to the `sipd` started by the same user with no flags.
  * The keys, defaults and their documentation live in rc-keys.ts.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { dbFileIn, defaultPaths, socketIn } from '../daemon/paths.js';
+import { dbFileIn, defaultPaths, socketIn } from '../shared/paths.js';
 import { isStoreError } from '../store/errors.js';
 import { parseStoreUrl, redactUrl, type StoreUrl } from '../store/url.js';
-import { CliError, usageError } from './errors.js';
-import { ExitCode } from './exit-codes.js';
+import { CliError, usageError } from '../shared/errors.js';
+import { ExitCode } from '../shared/exit-codes.js';
 import {
   DEFAULT_ACL_GROUPS,
   DEFAULT_DBHOST,

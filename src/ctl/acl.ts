@@ -5,7 +5,7 @@
  * script never half-applies. The user must be a subscriber (kamctl's VERIFY_USER asks on a
  * terminal instead; a script cannot answer).
  */
-import { conflict, notFound, usageError } from '../cli/errors.js';
+import { conflict, notFound, usageError } from '../shared/errors.js';
 import type { GroupMembership } from '../store/index.js';
 import type { UserRef } from './aor.js';
 import { reloadSipd, withStore, type CtlContext, type ReloadOutcome } from './context.js';

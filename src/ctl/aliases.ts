@@ -3,7 +3,7 @@
  * The target of `add` must be a subscriber (kamctl does not check; a dangling alias only makes
  * calls fail later); the alias must not be a subscriber (the store refuses it, exit 4).
  */
-import { notFound } from '../cli/errors.js';
+import { notFound } from '../shared/errors.js';
 import type { Alias } from '../store/index.js';
 import type { UserRef } from './aor.js';
 import { reloadSipd, withStore, type CtlContext, type ReloadOutcome } from './context.js';

@@ -5,7 +5,7 @@
  * SIP_DOMAIN"). The domain is lower-cased (host names are case-insensitive, RFC 3261 §19.1.4);
  * the user part is kept as typed (it is case-sensitive).
  */
-import { usageError } from '../cli/errors.js';
+import { usageError } from '../shared/errors.js';
 
 export interface UserRef {
   username: string;

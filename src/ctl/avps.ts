@@ -4,7 +4,7 @@
  * -t type. Unlike kamctl, `rm` without any filter refuses (exit 2) unless --all is given, and a
  * filtered `rm` that matches nothing is "not found" (exit 3).
  */
-import { notFound, usageError } from '../cli/errors.js';
+import { notFound, usageError } from '../shared/errors.js';
 import { parseAvpOwner, type Avp, type AvpFilter, type AvpType } from '../store/index.js';
 import { parseDomain } from './aor.js';
 import { reloadSipd, withStore, type CtlContext, type ReloadOutcome } from './context.js';

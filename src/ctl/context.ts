@@ -2,15 +2,30 @@
  * What every sipctl operation works with: the resolved settings, the default domain for user
  * arguments, the database (opened per operation) and sipd's management socket, plus the rule
  * for telling a running sipd to reload after a database write.
+ *
+ * The settings come from the caller: resource files, environment and flags are CLI glue
+ * (src/cli/rc.ts resolves them), so ctl never reads them itself.
  */
-import { CliError } from '../cli/errors.js';
-import { MgmtClient, mgmtCall } from '../cli/mgmt-client.js';
-import type { SipctlSettings } from '../cli/rc.js';
-import type { RpcParams } from '../daemon/mgmt/protocol.js';
+import { CliError } from '../shared/errors.js';
+import { MgmtClient, mgmtCall } from '../mgmt/client.js';
+import type { RpcParams } from '../mgmt/protocol.js';
 import { openStore, type Store } from '../store/index.js';
 
+/** The resolved settings ctl operations use (sipctl's SipctlSettings is one). */
+export interface CtlSettings {
+  /** sipd's management socket. */
+  socket: string;
+  /** What to pass to openStore(). */
+  dbUrl: string;
+  /** Which engine dbUrl names (SQLite files are created on first write, MySQL schemas are not). */
+  db: { kind: 'sqlite' | 'mysql' };
+  verifyAcl: boolean;
+  aclGroups: string[];
+  storePlaintextPassword: boolean;
+}
+
 export interface CtlContext {
-  settings: SipctlSettings;
+  settings: CtlSettings;
   /** --domain, else SIP_DOMAIN; undefined when neither is set. */
   defaultDomain?: string;
   /** --no-reload: do not tell sipd to reload after a write. */
@@ -26,7 +41,7 @@ export interface CtlContext {
  */
 export type StoreAccess = 'read' | 'write' | 'schema' | 'inspect';
 
-export async function openCtlStore(settings: SipctlSettings, access: StoreAccess): Promise<Store> {
+export async function openCtlStore(settings: CtlSettings, access: StoreAccess): Promise<Store> {
   const sqlite = settings.db.kind === 'sqlite';
   if (access === 'read') return openStore(settings.dbUrl, { schema: 'require', create: false });
   if (access === 'write') return openStore(settings.dbUrl, { schema: sqlite ? 'create' : 'require' });

@@ -3,7 +3,7 @@
  * migrate older ones, report versions, dump a table. `db show` replaces a stored plaintext
  * password with *** (the hashes are shown, as kamctl shows them).
  */
-import { notFound } from '../cli/errors.js';
+import { notFound } from '../shared/errors.js';
 import { TABLE_NAMES, type InitResult, type MigrateResult, type SchemaReport } from '../store/index.js';
 import { columnNames } from '../store/schema/catalog.js';
 import { withStore, type CtlContext } from './context.js';

@@ -2,7 +2,7 @@
  * Domains (table domain, kamctl domain add|rm|show|reload). After a change a running sipd is
  * told to reload its domain list (`domain.reload`), which kamctl leaves to the operator.
  */
-import { notFound } from '../cli/errors.js';
+import { notFound } from '../shared/errors.js';
 import type { DomainRow } from '../store/index.js';
 import { isNotRunning, reloadSipd, rpc, withStore, type CtlContext, type ReloadOutcome } from './context.js';
 

@@ -4,8 +4,8 @@
  * of each counter since the previous sample. The command renders them as a refreshing screen on
  * a terminal, or one line / one JSON object per sample otherwise.
  */
-import type { MgmtClient } from '../cli/mgmt-client.js';
-import type { UptimeResult } from '../daemon/mgmt/core-methods.js';
+import type { MgmtClient } from '../mgmt/client.js';
+import type { UptimeResult } from '../mgmt/results.js';
 
 /** The statistics shown, in display order, with a label. Gauges have no rate. */
 export const MONITORED: ReadonlyArray<{ key: string; label: string; gauge?: boolean }> = [

@@ -12,8 +12,8 @@
  */
 import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
-import { CliError, usageError } from '../cli/errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
+import { CliError, usageError } from '../shared/errors.js';
+import { ExitCode } from '../shared/exit-codes.js';
 import {
   createRequest,
   formatUri,
@@ -31,7 +31,7 @@ import {
   type SipUri,
   resolveNextHop,
 } from '../core/index.js';
-import { VERSION } from '../daemon/version.js';
+import { VERSION } from '../shared/package.js';
 
 export interface PingOptions {
   /** Give up after this many ms without a final response. */

@@ -4,9 +4,9 @@
  * as a number, `s:` forces a string and `i:` an integer; --params-json passes any JSON array or
  * object as is.
  */
-import { usageError } from '../cli/errors.js';
-import type { UptimeResult } from '../daemon/mgmt/core-methods.js';
-import type { RpcParams } from '../daemon/mgmt/protocol.js';
+import { usageError } from '../shared/errors.js';
+import type { UptimeResult } from '../mgmt/results.js';
+import type { RpcParams } from '../mgmt/protocol.js';
 import { rpc, type CtlContext } from './context.js';
 
 export interface ProcessRow {

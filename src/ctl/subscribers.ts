@@ -3,12 +3,12 @@
  * sipd after each write. `rm` cascades like kamctl's (group memberships, aliases) and further
  * (AVPs, stored contacts, and the live contacts of a running sipd through ul.rm).
  */
-import { CliError, notFound } from '../cli/errors.js';
+import { CliError, notFound } from '../shared/errors.js';
 import type { Subscriber } from '../store/index.js';
 import type { UserRef } from './aor.js';
 import { isNotRunning, reloadSipd, rpc, withStore, type CtlContext, type ReloadOutcome } from './context.js';
-import { RpcCallError } from '../cli/mgmt-client.js';
-import { RpcErrorCode } from '../daemon/mgmt/protocol.js';
+import { RpcCallError } from '../mgmt/client.js';
+import { RpcErrorCode } from '../mgmt/protocol.js';
 
 /** A subscriber as sipctl shows it: the hashes, never the plaintext password. */
 export interface SubscriberView {

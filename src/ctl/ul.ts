@@ -4,11 +4,11 @@
  * (exit 5 with "try `sipctl start`" otherwise). sipd's flat contact objects are passed through
  * with one derived field, `transport`, for the table.
  */
-import { notFound, usageError } from '../cli/errors.js';
-import { RpcCallError } from '../cli/mgmt-client.js';
+import { notFound, usageError } from '../shared/errors.js';
+import { RpcCallError } from '../mgmt/client.js';
 import { isSipUri, parseUri } from '../core/index.js';
-import { RpcErrorCode } from '../daemon/mgmt/protocol.js';
-import type { ContactInfo } from '../daemon/usrloc/ul-methods.js';
+import { RpcErrorCode } from '../mgmt/protocol.js';
+import type { ContactInfo } from '../mgmt/results.js';
 import type { UserRef } from './aor.js';
 import { rpc, type CtlContext } from './context.js';
 

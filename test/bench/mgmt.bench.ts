@@ -9,7 +9,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { MgmtClient } from '../../src/cli/mgmt-client.js';
+import { MgmtClient } from '../../src/mgmt/client.js';
 import { loadConfig } from '../../src/daemon/config/load.js';
 import { SipdServer } from '../../src/daemon/server.js';
 import { registerCoreStats, StatsRegistry } from '../../src/daemon/stats.js';

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { mgmtCall } from '../../src/cli/mgmt-client.js';
+import { mgmtCall } from '../../src/mgmt/client.js';
 import { builtinModules } from '../../src/daemon/modules.js';
 import { SipdServer } from '../../src/daemon/server.js';
 import { openStore, type Store } from '../../src/store/index.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, type SipdConfig } from '../../src/daemon/config/load.js';
-import { processState } from '../../src/daemon/lifecycle/pid-file.js';
+import { processState } from '../../src/shared/pid-file.js';
 import { repoRoot } from './fixtures.js';
 
 export const SIPD = join(repoRoot, 'bin', 'sipd.js');

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { noReloadFlag } from '../../../src/cli/flags.js';
-import { usageError } from '../../../src/cli/errors.js';
+import { usageError } from '../../../src/shared/errors.js';
 import { CtlCommand } from '../../../src/cli/sipctl/ctl-command.js';
 import { domainFlag } from '../../../src/cli/sipctl/flags.js';
 import { grantGroups, type GrantResult } from '../../../src/ctl/acl.js';

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { usageError } from '../../../src/cli/errors.js';
+import { usageError } from '../../../src/shared/errors.js';
 import { CtlCommand } from '../../../src/cli/sipctl/ctl-command.js';
 import { domainFlag } from '../../../src/cli/sipctl/flags.js';
 import { expiresIn } from '../../../src/cli/sipctl/views.js';

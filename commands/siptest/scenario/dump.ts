@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../../src/cli/base-command.js';
-import { notFound } from '../../../src/cli/errors.js';
+import { notFound } from '../../../src/shared/errors.js';
 import { builtinScenarios } from '../../../src/loadgen/scenario/builtin.js';
 
 export default class ScenarioDump extends BaseCommand<{ name: string; xml: string }> {

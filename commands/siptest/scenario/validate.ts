@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../../src/cli/base-command.js';
-import { CliError } from '../../../src/cli/errors.js';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { CliError } from '../../../src/shared/errors.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 import { SippError } from '../../../src/loadgen/errors.js';
 import { validateScenarioFile, type ScenarioReport } from '../../../src/loadgen/scenario/report.js';
 

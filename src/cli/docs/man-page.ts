@@ -4,7 +4,7 @@
  * deterministic (no date, sorted commands) so a test can compare it with the committed page.
  */
 import type { Command } from '@oclif/core';
-import { exitCodeDescriptions, sipTestExitCodeDescriptions } from '../exit-codes.js';
+import { exitCodeDescriptions, sipTestExitCodeDescriptions } from '../../shared/exit-codes.js';
 import { arg, esc, inline, line, pre, text } from './roff.js';
 
 /**
@@ -30,7 +30,7 @@ export interface BinProse {
   sections?: Section[];
   files: ReadonlyArray<readonly [string, string]>;
   environment: ReadonlyArray<readonly [string, string]>;
-  /** Which exit-code table of src/cli/exit-codes.ts applies. */
+  /** Which exit-code table of src/shared/exit-codes.ts applies. */
   exitCodes: 'sipkit' | 'sipp';
   /** A paragraph after the exit-code list. */
   exitNote?: string;

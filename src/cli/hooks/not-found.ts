@@ -4,8 +4,8 @@
  * command, so a script always gets one JSON document on stdout.
  */
 import { Errors, type Hook } from '@oclif/core';
-import { editDistance } from '../edit-distance.js';
-import { ExitCode } from '../exit-codes.js';
+import { editDistance } from '../../shared/edit-distance.js';
+import { ExitCode } from '../../shared/exit-codes.js';
 
 /** Up to three commands that look like `typed` (small edit distance, or the same first word). */
 export function closestCommands(typed: string, ids: string[]): string[] {

@@ -1,6 +1,6 @@
 /**
  * sipctl's start/stop/restart/status drive sipd through the same functions as `sipd start|stop|
- * restart|status` (src/daemon/lifecycle/control.ts). sipctl's own settings decide where: a run
+ * restart|status` (src/ctl/daemon-control.ts). sipctl's own settings decide where: a run
  * dir, data dir or database set in sipctlrc, the environment or a flag is passed on to sipd, so
  * the sipd started is the one the other sipctl commands then talk to. Settings left at their
  * defaults are not passed, so sipd's config file still decides, exactly as for `sipd start`.

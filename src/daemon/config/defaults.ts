@@ -5,7 +5,7 @@
  * files in the run dir. Values follow Kamailio's defaults unless the RFC says otherwise (423 for
  * a too-brief Expires, where Kamailio clamps by default).
  */
-import { defaultPaths, type Paths } from '../paths.js';
+import { defaultPaths, type Paths } from '../../shared/paths.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

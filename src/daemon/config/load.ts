@@ -7,13 +7,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { CliError } from '../../cli/errors.js';
-import { ExitCode } from '../../cli/exit-codes.js';
-import { dbFileIn, defaultPaths, logFileIn, pidFileIn, socketIn, type Paths } from '../paths.js';
+import { CliError } from '../../shared/errors.js';
+import { ExitCode } from '../../shared/exit-codes.js';
+import {
+  dbFileIn,
+  defaultPaths,
+  logFileIn,
+  pidFileIn,
+  socketIn,
+  type Paths,
+  type RuntimePaths,
+} from '../../shared/paths.js';
 import { defaultFileConfig, type FileConfig } from './defaults.js';
 import { defaultListen, parseListen, type ListenSpec } from './listen.js';
 import { configSchema, crossKeyProblems, type ConfigProblem, type ValidFileConfig } from './schema.js';
-import { editDistance } from '../../cli/edit-distance.js';
+import { editDistance } from '../../shared/edit-distance.js';
 
 /** The command-line flags that override the file (same names as the flags, camelCased). */
 export interface ConfigOverrides {
@@ -281,16 +289,6 @@ function deepFreeze<T>(v: T): T {
     for (const x of Object.values(v)) deepFreeze(x);
   }
   return v;
-}
-
-/** Where a sipd keeps its pid file, socket and log: what stop/status/sipctl need to find it. */
-export interface RuntimePaths {
-  runDir: string;
-  pidFile: string;
-  socket: string;
-  logFile: string;
-  /** The config file read, if any. */
-  configFile: string | null;
 }
 
 export function runtimePathsOf(c: SipdConfig): RuntimePaths {

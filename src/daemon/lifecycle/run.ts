@@ -5,24 +5,20 @@
  * the server library.
  *
  * Started by `sipd start`, the process has an IPC channel to its parent: it sends one
- * ChildMessage (ready, or the start-up error) and disconnects.
+ * ChildMessage (src/mgmt/start-handshake.ts: ready, or the start-up error) and disconnects.
  */
 import { mkdirSync } from 'node:fs';
-import { CliError, actionsOf, errorCodeOf, exitCodeOf } from '../../cli/errors.js';
-import type { ExitCodeValue } from '../../cli/exit-codes.js';
+import { CliError, actionsOf, errorCodeOf, exitCodeOf } from '../../shared/errors.js';
+import type { ExitCodeValue } from '../../shared/exit-codes.js';
 import { loadConfig, redactDbUrl, type LoadConfigOptions, type SipdConfig } from '../config/load.js';
-import { formatListen, type BoundAddress } from '../config/listen.js';
+import { formatListen } from '../config/listen.js';
+import type { ChildMessage } from '../../mgmt/start-handshake.js';
 import { createLogger, type LogHandle } from '../log.js';
 import type { SipdModule } from '../module.js';
 import { builtinModules } from '../modules.js';
 import { SipdServer } from '../server.js';
 import type { TransportFactory } from '../transport.js';
-import { acquirePidFile, releasePidFile } from './pid-file.js';
-
-/** What `sipd run` tells the `sipd start` that spawned it. */
-export type ChildMessage =
-  | { type: 'ready'; pid: number; listen: string[]; addresses: BoundAddress[]; socket: string; pidFile: string }
-  | { type: 'error'; message: string; code: string; exitCode: number; actions: string[] };
+import { acquirePidFile, releasePidFile } from '../../shared/pid-file.js';
 
 export interface RunOptions extends LoadConfigOptions {
   /** Log to this file instead of stderr (`sipd start` passes the run dir's log file). */

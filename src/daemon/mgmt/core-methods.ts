@@ -8,7 +8,8 @@ import { LOG_LEVELS, type LogLevel } from '../config/defaults.js';
 import type { SipdServer } from '../server.js';
 import { UnknownStatError } from '../stats.js';
 import { VERSION, versionLine } from '../version.js';
-import { RpcError, RpcErrorCode, rpcInvalidParams } from './protocol.js';
+import { RpcError, RpcErrorCode, rpcInvalidParams } from '../../mgmt/protocol.js';
+import type { CoreInfoResult, UptimeResult } from '../../mgmt/results.js';
 
 /** `Mon Mar  4 10:00:00 2024`, the C ctime() format Kamailio prints (local time). */
 export function ctime(ms: number): string {
@@ -18,16 +19,6 @@ export function ctime(ms: number): string {
   const p2 = (n: number) => String(n).padStart(2, '0');
   const time = `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
   return `${day} ${mon} ${String(d.getDate()).padStart(2, ' ')} ${time} ${d.getFullYear()}`;
-}
-
-export interface UptimeResult {
-  now: string;
-  up_since: string;
-  /** Whole seconds (Kamailio's field). */
-  uptime: number;
-  now_ms: number;
-  started_ms: number;
-  uptime_ms: number;
 }
 
 export function registerCoreMethods(server: SipdServer): void {
@@ -100,7 +91,7 @@ export function registerCoreMethods(server: SipdServer): void {
     name: 'core.info',
     module: 'core',
     help: 'What status shows in one call: version, pid, state, uptime, listen addresses, domains, modules, paths.',
-    handler: () => ({
+    handler: (): CoreInfoResult => ({
       version: VERSION,
       pid: process.pid,
       state: server.state,

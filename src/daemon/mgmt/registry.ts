@@ -4,7 +4,14 @@
  * list; the registry maps positional and named params onto it, checks types, and turns results
  * and thrown errors into JSON-RPC responses.
  */
-import { RpcError, RpcErrorCode, rpcInvalidParams, type RpcId, type RpcParams, type RpcResponse } from './protocol.js';
+import {
+  RpcError,
+  RpcErrorCode,
+  rpcInvalidParams,
+  type RpcId,
+  type RpcParams,
+  type RpcResponse,
+} from '../../mgmt/protocol.js';
 
 export type ParamType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object' | 'any';
 

@@ -7,10 +7,10 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { CliError } from '../../cli/errors.js';
-import { ExitCode } from '../../cli/exit-codes.js';
+import { CliError } from '../../shared/errors.js';
+import { ExitCode } from '../../shared/exit-codes.js';
 import type { Logger } from '../log.js';
-import { MAX_REQUEST_BYTES, RpcError, RpcErrorCode, type RpcResponse } from './protocol.js';
+import { MAX_REQUEST_BYTES, RpcError, RpcErrorCode, type RpcResponse } from '../../mgmt/protocol.js';
 import type { MethodContext, MethodRegistry } from './registry.js';
 
 export interface MgmtServerOptions {

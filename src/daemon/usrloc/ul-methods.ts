@@ -6,28 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isSipUri, parseUri } from '../../core/index.js';
-import { RpcError, RpcErrorCode } from '../mgmt/protocol.js';
+import { RpcError, RpcErrorCode } from '../../mgmt/protocol.js';
+import type { ContactInfo } from '../../mgmt/results.js';
 import type { MethodRegistry } from '../mgmt/registry.js';
 import { secondsLeft, type Binding } from '../registrar/binding.js';
 import { LocationNotStored, type LocationService } from './location-service.js';
-
-export interface ContactInfo {
-  address: string;
-  /** seconds left, null for a permanent contact */
-  expires: number | null;
-  q: number;
-  call_id: string;
-  cseq: number;
-  user_agent: string;
-  received: string | null;
-  path: string | null;
-  socket: string | null;
-  instance: string | null;
-  reg_id: number;
-  ruid: string;
-  /** epoch seconds */
-  last_modified: number;
-}
 
 export function contactInfo(b: Binding, now: number): ContactInfo {
   return {

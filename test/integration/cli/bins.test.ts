@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Config } from '@oclif/core';
 import { loadOptionsFor, manifestIsFresh, manifestPathFor } from '../../../src/cli/launch.js';
-import { defaultPaths, socketIn } from '../../../src/daemon/paths.js';
+import { defaultPaths, socketIn } from '../../../src/shared/paths.js';
 import { repoRoot } from '../../helpers/fixtures.js';
 import { runBin, runNode, type Bin } from '../../helpers/run-cli.js';
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 import { computeHa1 } from '../../../src/core/auth/ha1.js';
 import { kamailioSchemaSql, kamailioScriptsMissing } from '../../helpers/kamailio.js';
 import { isCi } from '../../helpers/mysql.js';

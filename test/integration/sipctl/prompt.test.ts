@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { after, describe, test } from 'node:test';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 import { hasTmux, Pty } from '../../helpers/pty.js';
 import { binPath } from '../../helpers/run-cli.js';
 import { SipctlBox } from '../../helpers/sipctl.js';

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { mgmtCall } from '../../../src/cli/mgmt-client.js';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { mgmtCall } from '../../../src/mgmt/client.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 import type { SipctlBox } from '../../helpers/sipctl.js';
 
 export interface ProvisioningTarget {

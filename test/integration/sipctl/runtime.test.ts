@@ -9,9 +9,9 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
-import { mgmtCall } from '../../../src/cli/mgmt-client.js';
-import { processState } from '../../../src/daemon/lifecycle/pid-file.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
+import { mgmtCall } from '../../../src/mgmt/client.js';
+import { processState } from '../../../src/shared/pid-file.js';
 import { hostPort, SipctlBox, type SipdStarted } from '../../helpers/sipctl.js';
 
 /** A stand-in for sipd's management socket: one JSON-RPC line in, `answer(request)` out. */

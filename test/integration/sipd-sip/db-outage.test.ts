@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { mgmtCall } from '../../../src/cli/mgmt-client.js';
+import { mgmtCall } from '../../../src/mgmt/client.js';
 import { openStore } from '../../../src/store/index.js';
 import { isCi } from '../../helpers/mysql.js';
 import { mariadbdPath, PrivateMariadb } from '../../helpers/private-mariadb.js';

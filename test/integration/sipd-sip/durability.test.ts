@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { mgmtCall } from '../../../src/cli/mgmt-client.js';
+import { mgmtCall } from '../../../src/mgmt/client.js';
 import { openStore } from '../../../src/store/index.js';
 import { answerOf, registerBurst, runSipdWith, type RegisterSpec } from '../../helpers/register-burst.js';
 import { createThrowawayDb, mysqlAvailable } from '../../helpers/mysql.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RpcCallError } from '../../../src/cli/mgmt-client.js';
+import { RpcCallError } from '../../../src/mgmt/client.js';
 import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';
 import { TestUA } from '../../helpers/test-ua.js';
 

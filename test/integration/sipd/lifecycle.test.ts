@@ -9,7 +9,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 import { alive, isolatedFlags, tmpDirs, type StartJson, jsonOf, runSipd } from '../../helpers/sipd.js';
 
 const newDir = tmpDirs();

@@ -8,10 +8,10 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CliError } from '../../../src/cli/errors.js';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
-import { MgmtClient, RpcCallError, mgmtCall } from '../../../src/cli/mgmt-client.js';
-import { RpcErrorCode } from '../../../src/daemon/mgmt/protocol.js';
+import { CliError } from '../../../src/shared/errors.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
+import { MgmtClient, RpcCallError, mgmtCall } from '../../../src/mgmt/client.js';
+import { RpcErrorCode } from '../../../src/mgmt/protocol.js';
 import { SipdServer } from '../../../src/daemon/server.js';
 import { repoRoot } from '../../helpers/fixtures.js';
 import { cleanup, testConfig, tmpDir } from '../../helpers/sipd.js';
@@ -227,7 +227,7 @@ describe('client connection errors', () => {
     chmodSync(errDir, 0o755);
 
     const script = `
-      import(${JSON.stringify(join(repoRoot, 'dist/src/cli/mgmt-client.js'))}).then(async (m) => {
+      import(${JSON.stringify(join(repoRoot, 'dist/src/mgmt/client.js'))}).then(async (m) => {
         const out = [];
         for (const p of process.argv.slice(1)) {
           try { await m.mgmtCall(p, 'core.ps', undefined, { timeoutMs: 2000 }); out.push({ ok: true }); }

@@ -8,8 +8,8 @@ import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
-import { mgmtCall } from '../../../src/cli/mgmt-client.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
+import { mgmtCall } from '../../../src/mgmt/client.js';
 import {
   alive,
   isolatedFlags,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { dbFileIn, defaultDbUrl } from '../../../src/daemon/paths.js';
+import { dbFileIn, defaultDbUrl } from '../../../src/shared/paths.js';
 import { openStore } from '../../../src/store/index.js';
 import { rejectsWith } from './harness.js';
 

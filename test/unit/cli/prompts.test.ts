@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
-import { CliError } from '../../../src/cli/errors.js';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { CliError } from '../../../src/shared/errors.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 import {
   askPassword,
   askText,

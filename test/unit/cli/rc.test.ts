@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { dbFileIn, defaultPaths, socketIn } from '../../../src/daemon/paths.js';
-import { CliError } from '../../../src/cli/errors.js';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { dbFileIn, defaultPaths, socketIn } from '../../../src/shared/paths.js';
+import { CliError } from '../../../src/shared/errors.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 import { mysqlUrl, parseDbUrl, redactDbUrl, resolveSettings } from '../../../src/cli/rc.js';
 import { settingDocs, RC_KEYS } from '../../../src/cli/rc-keys.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CliError } from '../../../src/cli/errors.js';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { CliError } from '../../../src/shared/errors.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 import { parseDomain, parseUser } from '../../../src/ctl/aor.js';
 
 const usage = (fn: () => unknown, re: RegExp) =>

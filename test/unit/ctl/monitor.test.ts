@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { MgmtClient } from '../../../src/cli/mgmt-client.js';
+import type { MgmtClient } from '../../../src/mgmt/client.js';
 import { formatDuration, sampleLine, samples, takeSample } from '../../../src/ctl/monitor.js';
 
 /** A management client answering core.uptime and stats.fetch from a script of values. */

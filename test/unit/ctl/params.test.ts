@@ -1,8 +1,8 @@
 /** kamctl rpc's parameter typing, the AVP filters and types, contact and ping URI parsing. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CliError } from '../../../src/cli/errors.js';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { CliError } from '../../../src/shared/errors.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 import { parseAvpType, toFilter } from '../../../src/ctl/avps.js';
 import { parsePingUri } from '../../../src/ctl/ping.js';
 import { rpcParams, typeParam } from '../../../src/ctl/runtime.js';

@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 import { defaultFileConfig } from '../../../src/daemon/config/defaults.js';
 import { formatListen, parseListen } from '../../../src/daemon/config/listen.js';
 import { ConfigError, loadConfig, locateRuntime, redactDbUrl } from '../../../src/daemon/config/load.js';
-import { defaultPaths, type Paths } from '../../../src/daemon/paths.js';
+import { defaultPaths, type Paths } from '../../../src/shared/paths.js';
 import { repoRoot } from '../../helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipd-cfg-'));

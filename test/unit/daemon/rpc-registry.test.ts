@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RpcErrorCode, RpcError } from '../../../src/daemon/mgmt/protocol.js';
+import { RpcErrorCode, RpcError } from '../../../src/mgmt/protocol.js';
 import { MethodRegistry } from '../../../src/daemon/mgmt/registry.js';
 
 const ctx = { afterReply: () => {} };

@@ -1,6 +1,6 @@
 /**
  * Hand-written parts of sipd(8). The command list, flags and exit codes are generated from the
- * commands (commands/sipd, src/cli/daemon-flags.ts) and src/cli/exit-codes.ts. The configuration,
+ * commands (commands/sipd, src/cli/daemon-flags.ts) and src/shared/exit-codes.ts. The configuration,
  * management-socket, statistics and signals sections were written with the daemon (src/daemon) and
  * are kept here as roff; test/unit/daemon/config.test.ts checks that the example file is valid.
  */

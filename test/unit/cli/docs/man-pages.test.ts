@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Config } from '@oclif/core';
 import { loadOptionsFor } from '../../../../src/cli/launch.js';
-import { exitCodeDescriptions, sipTestExitCodeDescriptions } from '../../../../src/cli/exit-codes.js';
+import { exitCodeDescriptions, sipTestExitCodeDescriptions } from '../../../../src/shared/exit-codes.js';
 import { BINS, generateManPages } from '../../../../src/cli/docs/generate.js';
 import { repoRoot } from '../../../helpers/fixtures.js';
 
@@ -63,7 +63,7 @@ test('each page documents every command of its own bin with its flags, and no ot
   assert.ok(ids.get('sipctl')!.includes('config'));
 });
 
-test('EXIT STATUS comes from src/cli/exit-codes.ts (SIPp codes for siptest)', () => {
+test('EXIT STATUS comes from src/shared/exit-codes.ts (SIPp codes for siptest)', () => {
   for (const page of pages) {
     const table = page.bin === 'siptest' ? sipTestExitCodeDescriptions : exitCodeDescriptions;
     const section = page.content.slice(page.content.indexOf('.SH EXIT STATUS'));

@@ -26,6 +26,16 @@ function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
+/** Where a sipd keeps its pid file, socket and log: what stop/status/sipctl need to find it. */
+export interface RuntimePaths {
+  runDir: string;
+  pidFile: string;
+  socket: string;
+  logFile: string;
+  /** The config file read, if any. */
+  configFile: string | null;
+}
+
 export function defaultPaths(env: NodeJS.ProcessEnv = process.env, root = isRoot()): Paths {
   if (root) return { configFile: '/etc/sipkit/sipd.conf', dataDir: '/var/lib/sipkit', runDir: '/run/sipkit' };
   const home = env.HOME || homedir();

@@ -4,15 +4,15 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
-import { CliError } from '../../../src/cli/errors.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
+import { CliError } from '../../../src/shared/errors.js';
 import {
   acquirePidFile,
   inspectPidFile,
   looksLikeSipd,
   processState,
   releasePidFile,
-} from '../../../src/daemon/lifecycle/pid-file.js';
+} from '../../../src/shared/pid-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipd-pid-'));
 const children: ChildProcess[] = [];

@@ -8,7 +8,7 @@
  * spec reserves for servers. Every error carries `data.reason`: what exactly went wrong, for a
  * human (the `message` is the generic text of the code).
  *
- * Shared by the server (src/daemon/mgmt) and the client (src/cli/mgmt-client.ts).
+ * Shared by the server (src/daemon/mgmt) and the client (src/mgmt/client.ts).
  */
 
 export const RpcErrorCode = {

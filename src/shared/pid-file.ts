@@ -5,8 +5,8 @@
  * file was written (the pid was reused by a later process). Stale files are replaced on start.
  */
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { CliError } from '../../cli/errors.js';
-import { ExitCode } from '../../cli/exit-codes.js';
+import { CliError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
 
 export type PidFileState =
   { kind: 'none' } | { kind: 'running'; pid: number } | { kind: 'stale'; pid: number | null; reason: string };

@@ -2,22 +2,44 @@
  * Daemon control from the outside: start (spawn a detached `sipd run` and wait until it reports
  * ready), stop (SIGTERM, wait for the process to be gone), restart, status (pid file + management
  * socket). Used by the sipd commands and by sipctl's start/stop/restart/status.
+ *
+ * Which sipd is meant comes from the caller as a SipdTarget: reading sipd's configuration is the
+ * daemon's business (the CLI builds the target with its loader, src/cli/sipd-target.ts), and the
+ * process protocol (pid file, start handshake, management socket) lives in shared/ and mgmt/.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, unlinkSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CliError } from '../../cli/errors.js';
-import { ExitCode, type ExitCodeValue } from '../../cli/exit-codes.js';
-import { MgmtClient } from '../../cli/mgmt-client.js';
-import { loadConfig, locateRuntime, type LoadConfigOptions, type RuntimePaths } from '../config/load.js';
-import { alreadyRunning, inspectPidFile, processState } from './pid-file.js';
-import type { ChildMessage } from './run.js';
+import { dirname, join } from 'node:path';
+import { MgmtClient } from '../mgmt/client.js';
+import type { CoreInfoResult } from '../mgmt/results.js';
+import type { ChildMessage } from '../mgmt/start-handshake.js';
+import { CliError } from '../shared/errors.js';
+import { ExitCode, type ExitCodeValue } from '../shared/exit-codes.js';
+import { packageRoot } from '../shared/package.js';
+import type { RuntimePaths } from '../shared/paths.js';
+import { alreadyRunning, inspectPidFile, processState } from '../shared/pid-file.js';
 
-/** bin/sipd.js of this package (dist/src/daemon/lifecycle → four levels up). */
-export const SIPD_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'bin', 'sipd.js');
+/** bin/sipd.js of this package, found from the package root (not by counting directories). */
+export const SIPD_BIN = join(packageRoot, 'bin', 'sipd.js');
 
-export interface StartOptions extends LoadConfigOptions {
+/** The sipd to control, as the caller's configuration names it. */
+export interface SipdTarget {
+  /** Its paths for stop and status: must tolerate a config file that became invalid since start. */
+  locate(): RuntimePaths;
+  /**
+   * For start: validates the configuration (throwing its error, so an invalid config fails before
+   * anything is spawned) and returns its paths and the `sipd run` arguments that select it.
+   */
+  prepareStart(): StartPlan;
+}
+
+export interface StartPlan {
+  paths: RuntimePaths;
+  /** `sipd run` flags (--config, --listen, ...); --log-file is added from paths.logFile. */
+  runArgs: string[];
+}
+
+export interface StartOptions {
   /** How long to wait for the daemon to report ready (default 30 s). */
   timeoutMs?: number;
 }
@@ -33,25 +55,16 @@ export interface StartResult {
   stalePidFile?: string;
 }
 
-export async function startDaemon(opts: StartOptions = {}): Promise<StartResult> {
-  const cwd = opts.cwd ?? process.cwd();
-  const config = loadConfig(opts); // an invalid config fails here, with exit 2, before spawning
-  const st = inspectPidFile(config.pid_file);
-  if (st.kind === 'running') throw alreadyRunning(st.pid, config.pid_file);
+export async function startDaemon(target: SipdTarget, opts: StartOptions = {}): Promise<StartResult> {
+  const { paths, runArgs } = target.prepareStart(); // an invalid config fails here, with exit 2
+  const st = inspectPidFile(paths.pidFile);
+  if (st.kind === 'running') throw alreadyRunning(st.pid, paths.pidFile);
 
-  const args = [SIPD_BIN, 'run'];
-  if (config.config_file) args.push('--config', config.config_file);
-  for (const l of opts.listen ?? []) args.push('--listen', l);
-  for (const d of opts.domains ?? []) args.push('--domain', d);
-  if (opts.dbUrl !== undefined) args.push('--db-url', opts.dbUrl);
-  if (opts.dataDir !== undefined) args.push('--data-dir', resolve(cwd, opts.dataDir));
-  if (opts.runDir !== undefined) args.push('--run-dir', resolve(cwd, opts.runDir));
-  args.push('--log-file', config.logging.file);
-
-  mkdirSync(config.run_dir, { recursive: true, mode: process.getuid?.() === 0 ? 0o750 : 0o700 });
-  mkdirSync(dirname(config.logging.file), { recursive: true });
+  const args = [SIPD_BIN, 'run', ...runArgs, '--log-file', paths.logFile];
+  mkdirSync(paths.runDir, { recursive: true, mode: process.getuid?.() === 0 ? 0o750 : 0o700 });
+  mkdirSync(dirname(paths.logFile), { recursive: true });
   // The child's stdout/stderr go to the log file too: a crash before its logger is up is not lost.
-  const out = openSync(config.logging.file, 'a', 0o640);
+  const out = openSync(paths.logFile, 'a', 0o640);
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out, 'ipc'], cwd: '/' });
   closeSync(out);
   const timeoutMs = opts.timeoutMs ?? 30000;
@@ -63,7 +76,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<StartResult>
           `sipd did not report ready within ${timeoutMs / 1000} s; stopped it`,
           ExitCode.FAILED,
           'START_TIMEOUT',
-          [`see the log: ${config.logging.file}`],
+          [`see the log: ${paths.logFile}`],
         ),
       );
     }, timeoutMs);
@@ -74,13 +87,13 @@ export async function startDaemon(opts: StartOptions = {}): Promise<StartResult>
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      const tail = lastLines(config.logging.file, 5);
+      const tail = lastLines(paths.logFile, 5);
       reject(
         new CliError(
           `sipd ${how} during start-up${tail ? `; last log lines:\n${tail}` : ''}`,
           (code && code > 0 && code < 11 ? code : ExitCode.FAILED) as ExitCodeValue,
           'START_FAILED',
-          [`see the log: ${config.logging.file}`],
+          [`see the log: ${paths.logFile}`],
         ),
       );
     });
@@ -95,7 +108,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<StartResult>
   if (msg.type === 'error') {
     throw new CliError(msg.message, msg.exitCode as ExitCodeValue, msg.code, [
       ...msg.actions,
-      `see the log: ${config.logging.file}`,
+      `see the log: ${paths.logFile}`,
     ]);
   }
   return {
@@ -103,13 +116,13 @@ export async function startDaemon(opts: StartOptions = {}): Promise<StartResult>
     listen: msg.listen,
     socket: msg.socket,
     pidFile: msg.pidFile,
-    logFile: config.logging.file,
-    configFile: config.config_file,
+    logFile: paths.logFile,
+    configFile: paths.configFile,
     ...(st.kind === 'stale' ? { stalePidFile: st.reason } : {}),
   };
 }
 
-export interface StopOptions extends LoadConfigOptions {
+export interface StopOptions {
   /** How long to wait for the process to exit after SIGTERM (default 30 s). */
   timeoutMs?: number;
   /** After the timeout, SIGKILL it instead of failing. */
@@ -128,8 +141,8 @@ export interface StopResult {
   stalePidFile?: string;
 }
 
-export async function stopDaemon(opts: StopOptions = {}): Promise<StopResult> {
-  const rt = locateRuntime(opts);
+export async function stopDaemon(target: SipdTarget, opts: StopOptions = {}): Promise<StopResult> {
+  const rt = target.locate();
   const st = inspectPidFile(rt.pidFile);
   if (st.kind === 'none') return { wasRunning: false, pid: null, pidFile: rt.pidFile };
   if (st.kind === 'stale') {
@@ -179,17 +192,8 @@ export interface StatusResult {
   mgmtError?: string;
 }
 
-interface CoreInfo {
-  version: string;
-  pid: number;
-  started_ms: number;
-  uptime: number;
-  listen: string[];
-  domains: string[];
-}
-
-export async function daemonStatus(opts: LoadConfigOptions & { timeoutMs?: number } = {}): Promise<StatusResult> {
-  const rt: RuntimePaths = locateRuntime(opts);
+export async function daemonStatus(target: SipdTarget, opts: { timeoutMs?: number } = {}): Promise<StatusResult> {
+  const rt = target.locate();
   const base = { pidFile: rt.pidFile, socket: rt.socket, logFile: rt.logFile };
   const st = inspectPidFile(rt.pidFile);
   if (st.kind === 'none') return { running: false, pid: null, ...base };
@@ -197,7 +201,7 @@ export async function daemonStatus(opts: LoadConfigOptions & { timeoutMs?: numbe
   let client: MgmtClient | undefined;
   try {
     client = await MgmtClient.connect({ socketPath: rt.socket, timeoutMs: opts.timeoutMs ?? 5000 });
-    const info = await client.call<CoreInfo>('core.info');
+    const info = await client.call<CoreInfoResult>('core.info');
     const stats = await client.call<Record<string, number>>('stats.fetch', [
       'usrloc.registered_contacts',
       'usrloc.registered_users',
@@ -210,7 +214,7 @@ export async function daemonStatus(opts: LoadConfigOptions & { timeoutMs?: numbe
       uptime: info.uptime,
       startedAt: new Date(info.started_ms).toISOString(),
       listen: info.listen,
-      domains: info.domains,
+      domains: [...info.domains],
       registrations: stats['usrloc.registered_contacts'],
       registeredUsers: stats['usrloc.registered_users'],
     };
@@ -227,10 +231,11 @@ export interface RestartResult {
 }
 
 export async function restartDaemon(
+  target: SipdTarget,
   opts: StartOptions & StopOptions & { stopTimeoutMs?: number } = {},
 ): Promise<RestartResult> {
-  const stopped = await stopDaemon({ ...opts, timeoutMs: opts.stopTimeoutMs ?? opts.timeoutMs });
-  const started = await startDaemon(opts);
+  const stopped = await stopDaemon(target, { ...opts, timeoutMs: opts.stopTimeoutMs ?? opts.timeoutMs });
+  const started = await startDaemon(target, opts);
   return { stopped, started };
 }
 

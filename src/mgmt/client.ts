@@ -1,6 +1,6 @@
 /**
  * Client of sipd's management socket (newline-delimited JSON-RPC 2.0 over a Unix stream socket;
- * see src/daemon/mgmt/protocol.ts), for sipctl and `sipd status/stop`. Every failure is a CliError
+ * see ./protocol.ts), for sipctl and `sipd status/stop`. Every failure is a CliError
  * with an exit code and a message that says what to do: sipd not running, a permission problem
  * (with the path and the fix), a timeout, or the error sipd answered.
  *
@@ -11,9 +11,9 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { RpcErrorCode, type RpcErrorObject, type RpcParams } from '../daemon/mgmt/protocol.js';
-import { CliError } from './errors.js';
-import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { RpcErrorCode, type RpcErrorObject, type RpcParams } from './protocol.js';
+import { CliError } from '../shared/errors.js';
+import { ExitCode, type ExitCodeValue } from '../shared/exit-codes.js';
 
 export interface MgmtClientOptions {
   socketPath: string;

@@ -1,6 +1,9 @@
 /**
- * The error every sipkit command throws for an expected failure: a message saying what failed,
- * a stable code for scripts, the exit code, and actions telling the user what to do next.
+ * The error base of every layer above core (shared/ is the leaf all of them may import): an
+ * expected failure with a message saying what failed, a stable code for scripts, the exit code it
+ * means at the command line (carried as data, so the daemon, ctl and store need nothing of cli/),
+ * and actions telling the user what to do next. The class keeps the name CliError because
+ * `error.name` is part of the --json envelope that scripts read.
  */
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CliError, conflict, exitCodeOf } from '../../../src/cli/errors.js';
-import { ExitCode } from '../../../src/cli/exit-codes.js';
+import { CliError, conflict, exitCodeOf } from '../../../src/shared/errors.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 
 test('exitCodeOf maps errors to one code', () => {
   assert.equal(exitCodeOf(conflict('user exists')), ExitCode.CONFLICT);
@@ -13,7 +13,7 @@ test('exitCodeOf maps errors to one code', () => {
 
 test('store errors map to the documented exit codes', async () => {
   const { StoreError, StoreErrorCodes } = await import('../../../src/store/errors.js');
-  const { storeErrorExitCodes } = await import('../../../src/cli/errors.js');
+  const { storeErrorExitCodes } = await import('../../../src/shared/errors.js');
   for (const code of StoreErrorCodes) assert.ok(code in storeErrorExitCodes, `${code} has no exit code`);
   assert.equal(exitCodeOf(new StoreError('DB_CONFLICT', 'exists')), ExitCode.CONFLICT);
   assert.equal(exitCodeOf(new StoreError('DB_NOT_FOUND_ROW', 'no such user')), ExitCode.NOT_FOUND);

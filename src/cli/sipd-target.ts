@@ -1,0 +1,30 @@
+/**
+ * The SipdTarget that ctl's daemon control works on, built from sipd's command-line overrides
+ * with sipd's own config loader: the CLI is where the configuration meets the controller, so ctl
+ * never imports the daemon.
+ */
+import { resolve } from 'node:path';
+import type { SipdTarget, StartPlan } from '../ctl/daemon-control.js';
+import { loadConfig, locateRuntime, runtimePathsOf, type LoadConfigOptions } from '../daemon/config/load.js';
+
+export function sipdTarget(opts: LoadConfigOptions = {}): SipdTarget {
+  return {
+    locate: () => locateRuntime(opts),
+    prepareStart: () => startPlan(opts),
+  };
+}
+
+/** Loads (and so validates) the config, and names it to `sipd run` by the same overrides. */
+function startPlan(opts: LoadConfigOptions): StartPlan {
+  const cwd = opts.cwd ?? process.cwd();
+  const config = loadConfig(opts);
+  const runArgs: string[] = [];
+  if (config.config_file) runArgs.push('--config', config.config_file);
+  for (const l of opts.listen ?? []) runArgs.push('--listen', l);
+  for (const d of opts.domains ?? []) runArgs.push('--domain', d);
+  if (opts.dbUrl !== undefined) runArgs.push('--db-url', opts.dbUrl);
+  // `sipd run` starts in / (the daemon must not pin the caller's cwd): relative dirs resolve here.
+  if (opts.dataDir !== undefined) runArgs.push('--data-dir', resolve(cwd, opts.dataDir));
+  if (opts.runDir !== undefined) runArgs.push('--run-dir', resolve(cwd, opts.runDir));
+  return { paths: runtimePathsOf(config), runArgs };
+}
