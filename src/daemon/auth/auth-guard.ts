@@ -33,6 +33,9 @@ import type { Protection } from '../routing/protection.js';
 /** The server transaction, as far as answering goes (a test harness gives its own). */
 type Replier = Pick<ServerTransaction, 'source' | 'state' | 'reply'>;
 
+/** What authentication reads from the directory (the test harness gives an in-memory one). */
+export type SubscriberLookup = Pick<Directory, 'cached' | 'findSubscriber' | 'isLocalDomain'>;
+
 export interface AuthCounters {
   challenges: { inc(): void };
   successes: { inc(): void };
@@ -49,7 +52,7 @@ export class AuthGuard {
 
   constructor(
     private readonly digest: DigestServer,
-    private readonly directory: Directory,
+    private readonly directory: SubscriberLookup,
     private readonly protection: Protection,
     private readonly counters: AuthCounters,
     /** the configured realm; '' = the domain being authenticated */

@@ -23,8 +23,7 @@ import {
 import type { RegistrarPolicy } from './register.js';
 import { contactsForReply, processRegister } from './register.js';
 import { LocationNotStored, type LocationService } from '../usrloc/location-service.js';
-import type { AuthGuard, AuthOutcome } from '../auth/auth-guard.js';
-import type { Directory } from '../directory/directory.js';
+import type { AuthGuard, AuthOutcome, SubscriberLookup } from '../auth/auth-guard.js';
 import { natReceived } from '../nat/nat.js';
 
 /** The server transaction, as far as answering goes (a test harness gives its own). */
@@ -51,7 +50,7 @@ export const OUTAGE_RETRY_AFTER = 5;
 
 export class RegistrarHandler {
   constructor(
-    private readonly directory: Directory,
+    private readonly directory: SubscriberLookup,
     private readonly location: LocationService,
     private readonly auth: AuthGuard,
     private readonly counters: RegistrarCounters,
