@@ -75,8 +75,9 @@ export class FailureContextImpl implements FailureContext {
     return r instanceof Promise ? r.then(() => ctx.next) : ctx.next;
   }
 
+  /** the best response's own status: a 503 is 503 here (it goes upstream as 500, §16.7 step 6) */
   get status(): number {
-    return this.info.best.status;
+    return this.info.best.response?.status ?? this.info.best.status;
   }
 
   get reason(): string {

@@ -285,7 +285,10 @@ export interface ReplyContext extends HeaderEdits {
 /** Every branch failed (failure_route). */
 export interface FailureContext {
   readonly request: RequestContext;
-  /** the best final response so far (§16.7 step 6): 408 for a timeout, 503 for a transport failure */
+  /**
+   * the status of the best final response so far (§16.7 step 6): 408 for a timeout, 503 for a
+   * transport failure; a 503 is seen as 503 here (it goes upstream as 500)
+   */
   readonly status: number;
   readonly reason: string;
   /** the Request-URIs tried so far, in order */

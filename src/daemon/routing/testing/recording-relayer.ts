@@ -30,7 +30,10 @@ export interface RecordedBranch {
   readonly target: BranchTarget;
   /** the branch's Request-URI */
   readonly uri: string;
-  /** the next hop when the target names one ("udp:203.0.113.7:5060" or a hop URI), else undefined */
+  /**
+   * the next hop when the target names one, as a URI ("sip:203.0.113.7:5060;transport=udp": a
+   * NAT'd contact's source, or a route's `destination`), else undefined (the Request-URI's host)
+   */
   readonly destination: string | undefined;
   /** the request as sent (Record-Route, the route's header edits...); undefined when onBranch dropped it */
   readonly request: SipRequest | undefined;
@@ -97,7 +100,10 @@ class Branch implements RecordedBranch {
 
   get destination(): string | undefined {
     const d = this.target.destination;
-    if (d) return `${(d.protocol ?? 'udp').toLowerCase()}:${d.address}:${d.port}`;
+    if (d) {
+      const host = d.address.includes(':') && !d.address.startsWith('[') ? `[${d.address}]` : d.address;
+      return `sip:${host}:${d.port};transport=${(d.protocol ?? 'udp').toLowerCase()}`;
+    }
     return this.target.hop ? formatUri(this.target.hop) : undefined;
   }
 
