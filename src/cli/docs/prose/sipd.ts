@@ -211,6 +211,71 @@ After writing subscribers, aliases, groups or AVPs to the database, call
 a subscriber missing from memory is also read from the database, at most once per 5 seconds per
 name.`;
 
+const routing = String.raw`What sipd does with a request is a
+.IR route :
+a JavaScript module whose default export has a
+.B request
+handler (Kamailio's request_route) and optionally
+.B onReply
+(onreply_route),
+.B onFailure
+(failure_route) and
+.B onBranch
+(branch_route). The behaviour described under SIP BEHAVIOUR is the
+.IR "default route" ,
+a module written only against the routing API and shipped as the starting point to copy
+(dist/src/daemon/routing/default-route.js). A route of one's own is named in sipd.conf:
+.PP
+.nf
+route = "/etc/sipkit/route.js"
+.fi
+.PP
+The API is the package export
+.BR sipkit/routing .
+The handler receives a request context: the message (method, Request-URI, From/To with tags,
+Contact, headers, body and SDP, read lazily), the source (address, port, transport, natted), the
+authenticated user and AVPs, and the operations:
+.BR auth() ,
+.BR registrar.save() ,
+.BR location.lookup() ,
+.BR alias.resolve() ,
+.BR groups.has() ,
+.BR avps.load() ,
+.BR recordRoute() ,
+.BR looseRoute() ,
+.B relay()
+(stateful, one branch per target, each with its own Request-URI and next hop),
+.B forward()
+(stateless),
+.BR reply() ,
+.BR redirect() ,
+header and Request-URI rewrites,
+.B setTimer()
+(fr_timer, fr_inv_timer), and the hooks
+.BR onReply() ,
+.B onFailure()
+(relay again: serial forking, forwarding on busy or no answer) and
+.BR onBranch() .
+.PP
+Whatever the route says, sipd drops banned and flooding sources, handles ACK and CANCEL, answers
+\(sc16.3 violations, sends 100 Trying to an INVITE, relays in-dialog requests only along a route
+set it signed, and answers 500 for a route that throws or ends without answering or relaying (the
+error is logged with its stack; sipd keeps running).
+.PP
+Routes are tested without a running sipd with
+.BR sipkit/routing/testing :
+a harness that runs a route on requests built in the test (or raw SIP text) over in-memory
+subscribers, aliases, groups, preferences and registered contacts, with sipd's own digest
+authentication and registrar, and returns what the route did: the responses sent upstream, the
+relays and their branches (which the test answers, running the hooks), the stateless forwards.
+Example routes with their tests (Hello World, MySQL and authentication, call forwarding, PSTN
+gateway by prefix) are in examples/routes of the source tree. How a route file is loaded,
+checked
+.RB ( "sipd check-config" )
+and reloaded
+.RB ( "sipctl reload" ,
+SIGHUP) is described with those commands.`;
+
 const managementSocket = String.raw`JSON-RPC 2.0 over the Unix stream socket
 .I RUN_DIR/sipd.sock
 (mode 0660). Framing: each request and each response is one JSON text on one line, ended by a
@@ -390,6 +455,7 @@ export function sipdProse(): BinProse {
       { title: 'Configuration file', blocks: [{ roff: configurationFile }] },
       { title: 'SIP behaviour', blocks: [{ roff: sipBehaviour }] },
       { title: 'Relaying', blocks: [{ roff: relaying }] },
+      { title: 'Routing', blocks: [{ roff: routing }] },
       { title: 'Management socket', blocks: [{ roff: managementSocket }] },
       { title: 'Statistics', blocks: [{ roff: statistics }] },
       { title: 'Signals', blocks: [{ roff: signals }] },
