@@ -35,7 +35,7 @@ export default defineRoute({
     ctx.looseRoute();
     if (ctx.inDialog) return ctx.relay();
     if (ctx.method === 'REGISTER') return (await ctx.auth()) ? ctx.registrar.save() : undefined;
-    if (ctx.isLocalDomain(ctx.msg.from.sip?.host ?? '') && !(await ctx.auth())) return;
+    if (ctx.isLocalDomain(ctx.msg.from.sip?.host) && !(await ctx.auth())) return;
     if (!ctx.isLocalDomain()) return ctx.reply(403, 'Relaying Forbidden');
     if (!(await ctx.userExists())) return ctx.reply(404, 'Not Found');
     await ctx.avps.load(); // the callee's cfu / cfb / cfna

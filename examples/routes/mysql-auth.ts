@@ -21,7 +21,7 @@ export default defineRoute({
     }
     if (ctx.method === 'OPTIONS' && ctx.isForMe()) return ctx.replyOptions();
     // Calls from our own domain need credentials (407); calls into it from elsewhere do not.
-    if (ctx.isLocalDomain(ctx.msg.from.sip?.host ?? '') && !(await ctx.auth())) return;
+    if (ctx.isLocalDomain(ctx.msg.from.sip?.host) && !(await ctx.auth())) return;
     ctx.recordRoute();
     if (!ctx.isLocalDomain()) {
       if (!ctx.user) return ctx.reply(403, 'Relaying Forbidden');

@@ -47,7 +47,7 @@ export default defineRoute({
     // Never pass on an identity the caller asserted itself.
     ctx.removeHeader('P-Asserted-Identity');
     if (ctx.method === 'INVITE' && NUMBER.test(ctx.uri?.user ?? '')) return toPstn(ctx);
-    if (ctx.isLocalDomain(ctx.msg.from.sip?.host ?? '') && !(await ctx.auth())) return;
+    if (ctx.isLocalDomain(ctx.msg.from.sip?.host) && !(await ctx.auth())) return;
     if (!ctx.isLocalDomain()) return ctx.reply(403, 'Relaying Forbidden');
     const contacts = ctx.location.lookup();
     if (contacts.length === 0) return ctx.reply(404, 'Not Found');

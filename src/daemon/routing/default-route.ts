@@ -29,7 +29,7 @@ export const defaultRoute = defineRoute({
     if (!ctx.uri) return ctx.reply(416, 'Unsupported URI Scheme');
 
     // Our own users authenticate (407) for the methods the operator lists.
-    const fromUs = ctx.isLocalDomain(ctx.msg.from.sip?.host ?? '');
+    const fromUs = ctx.isLocalDomain(ctx.msg.from.sip?.host);
     if (fromUs && ctx.settings.authMethods.includes(ctx.method) && !(await ctx.auth())) return;
     if (!ctx.user && !strangerMayProceed(ctx)) return;
 

@@ -162,8 +162,9 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
     return this.s.directory.isLocalDomain(u.host) || this.s.myself()?.isUri(u) === true;
   }
 
-  isLocalDomain(host?: string): boolean {
-    const h = host ?? this.uri?.host;
+  isLocalDomain(...args: [] | [host: string | undefined]): boolean {
+    // An explicit undefined is a missing host (a From of another scheme), not "the Request-URI's".
+    const h = args.length === 0 ? this.uri?.host : args[0];
     return h !== undefined && this.s.directory.isLocalDomain(h);
   }
 

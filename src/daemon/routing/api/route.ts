@@ -208,8 +208,10 @@ export interface RequestContext extends HeaderEdits {
 
   /** the Request-URI names sipd itself (no user; a served domain or one of sipd's addresses) */
   isForMe(): boolean;
-  /** a domain sipd serves (config `domains` and the domain table); default: the Request-URI's host */
-  isLocalDomain(host?: string): boolean;
+  /** the Request-URI's host is a domain sipd serves (config `domains` and the domain table) */
+  isLocalDomain(): boolean;
+  /** `host` is a domain sipd serves; false for undefined (e.g. `ctx.msg.from.sip?.host` of a tel: From) */
+  isLocalDomain(host: string | undefined): boolean;
   /** one of sipd's own addresses or domains (Kamailio's `myself`), e.g. for a maddr */
   isMyself(host: string): boolean;
 
