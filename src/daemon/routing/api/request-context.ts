@@ -278,6 +278,9 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
     if (opts.timers) this.setTimer(opts.timers);
     const targets = this.inDialog ? this.dialogTarget(opts) : toBranchTargets(opts.targets ?? [this.req.uri]);
     if (!targets) return;
+    // No branch to try (an empty contact list passed on): as Kamailio's t_relay with no
+    // branches fails, the caller learns nobody is reachable rather than waiting for nothing.
+    if (targets.length === 0) return this.reply(480, 'Temporarily Unavailable');
     this.done = true;
     const failure = this.handlers.failure ?? this.route.onFailure?.bind(this.route);
     const reply = this.handlers.reply ?? this.route.onReply?.bind(this.route);

@@ -255,7 +255,8 @@ export interface RequestContext extends HeaderEdits {
   /**
    * Relay statefully (§16.6): one branch per target, in parallel; responses per §16.7 (the hooks
    * run on them). An in-dialog request is relayed only along a route set sipd signed for the
-   * dialog (else 403 / 404). Ignored once the request is answered.
+   * dialog (else 403 / 404). An empty target list is answered 480. Ignored once the request is
+   * answered.
    */
   relay(opts?: RelayOptions): void;
   /** Forward statelessly (§16.11) to the Request-URI or the given destination ("udp:host:port"). */

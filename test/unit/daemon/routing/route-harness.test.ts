@@ -30,6 +30,12 @@ describe('route harness', () => {
     assert.match(String(run.errors[0]), /without answering or relaying INVITE/);
   });
 
+  test('relay() with an empty target list (no contacts passed on) answers 480, not nothing', async () => {
+    const run = await new RouteHarness(defineRoute({ request: (ctx) => ctx.relay({ targets: [] }) })).run(invite);
+    assert.equal(run.status, 480);
+    assert.equal(run.relays.length, 0);
+  });
+
   test('§16.3: Max-Forwards 0 gets 483 before the route runs', async () => {
     let ran = false;
     const h = new RouteHarness(defineRoute({ request: () => void (ran = true) }));
