@@ -51,12 +51,12 @@ export const defaultRoute = defineRoute({
  */
 function strangerMayProceed(ctx: RequestContext): boolean {
   if (ctx.msg.has('route')) {
-    ctx.reply(403, 'Forbidden: Preload Route denied');
+    ctx.denyRelay('Preload Route denied');
     return false;
   }
   const maddr = ctx.uri?.params.get('maddr');
   if (maddr !== undefined && (maddr === null || !ctx.isMyself(maddr))) {
-    ctx.reply(403, 'Forbidden: maddr in Request-URI');
+    ctx.denyRelay('maddr in Request-URI');
     return false;
   }
   return true;

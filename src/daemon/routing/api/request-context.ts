@@ -317,8 +317,7 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
       return undefined;
     }
     if (refusal) {
-      this.s.relayDenied();
-      this.reply(403, `Forbidden: ${refusal}`);
+      this.denyRelay(refusal);
       return undefined;
     }
     return [target];
@@ -334,6 +333,12 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
     if (this.answered) return;
     this.done = true;
     this.st.reply(status, reason, headers ? { headers } : {});
+  }
+
+  denyRelay(why: string): void {
+    if (this.answered) return;
+    this.s.relayDenied();
+    this.reply(403, `Forbidden: ${why}`);
   }
 
   redirect(contacts: readonly (string | Contact)[]): void {

@@ -263,6 +263,11 @@ export interface RequestContext extends HeaderEdits {
   forward(destination?: string): Promise<void>;
   /** Answer the request (statefully). Ignored once the request is answered. */
   reply(status: number, reason?: string, headers?: HeaderList): void;
+  /**
+   * 403 "Forbidden: <why>" for a request that would make sipd relay for a stranger, counted in
+   * the statistic security.relay_denied (the default route's preload Route and maddr refusals).
+   */
+  denyRelay(why: string): void;
   /** 302 with the given contacts (highest q first), as a redirect server (§8.3) */
   redirect(contacts: readonly (string | Contact)[]): void;
   /** 200 OK to an OPTIONS for sipd itself, with Allow/Accept/Supported */

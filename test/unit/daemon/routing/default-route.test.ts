@@ -100,6 +100,7 @@ describe('default route', () => {
     });
     assert.equal(run.status, 403);
     assert.match(run.final!.reason, /Preload Route/);
+    assert.equal(h.services.relayDenials.count, 1, 'counted in security.relay_denied');
   });
 
   test('busy: forwarded to the cfb target after 486, and only once', async () => {
