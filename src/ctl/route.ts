@@ -3,10 +3,10 @@
  * the same). A route that fails to load is an error from sipd (exit 1, its file:line in the
  * message); the old route stays in force.
  */
-import type { RouteReloadResult } from '../daemon/routing/route-methods.js';
+import type { RouteReloadResult } from '../mgmt/results.js';
 import { rpc, type CtlContext } from './context.js';
 
-export type { RouteReloadResult } from '../daemon/routing/route-methods.js';
+export type { RouteReloadResult } from '../mgmt/results.js';
 
 /** Loading a TypeScript route compiles it: allow more than the default 5 s. */
 const RELOAD_TIMEOUT_MS = 30_000;

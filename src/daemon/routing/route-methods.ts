@@ -5,18 +5,11 @@
  * force untouched, is logged, and the method fails with the file:line of the problem.
  */
 import type { Logger } from '../log.js';
-import { RpcError, RpcErrorCode } from '../mgmt/protocol.js';
+import { RpcError, RpcErrorCode } from '../../mgmt/protocol.js';
+import type { RouteReloadResult } from '../../mgmt/results.js';
 import type { MethodRegistry } from '../mgmt/registry.js';
 import type { Route } from './api/route.js';
 import { loadRouteFile, RouteLoadError } from './route-loader.js';
-
-export interface RouteReloadResult {
-  /** the route file loaded, or null when sipd runs the built-in default route */
-  file: string | null;
-  /** the route's name (its `name`, else "default" / the file name) */
-  name: string;
-  reloaded: boolean;
-}
 
 /** Where the route in force is kept: SipModule (its `route` field is swapped in one assignment). */
 export interface RouteHolder {
