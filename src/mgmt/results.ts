@@ -51,3 +51,12 @@ export interface ContactInfo {
   /** epoch seconds */
   last_modified: number;
 }
+
+/** route.reload (sipctl reload, SIGHUP): the route file loaded again. */
+export interface RouteReloadResult {
+  /** the route file loaded, or null when sipd runs the built-in default route */
+  file: string | null;
+  /** the route's name (its `name`, else "default" / the file name) */
+  name: string;
+  reloaded: boolean;
+}

@@ -21,6 +21,14 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
     db_url: '',
     data_dir: paths.dataDir,
     run_dir: paths.runDir,
+    /**
+     * The route (routing program) sipd runs for every request: a .js/.mjs/.cjs or .ts/.mts module
+     * whose default export is a Route (sipkit/routing); relative to the config file. Empty = the
+     * built-in default route. SIGHUP and `sipctl reload` load it again.
+     */
+    route: '',
+    /** A route that neither answers nor relays a request within this many ms gets it a 500. */
+    route_timeout_ms: 10000,
     auth: {
       /** Realm of challenges; empty = the domain of the request (To for REGISTER, From otherwise). */
       realm: '',

@@ -97,8 +97,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): SipdConfig {
   }
   const fileDir = usedFile ? dirname(usedFile) : cwd;
 
-  // Relative directories in the file are relative to the file; on the command line, to the cwd.
-  for (const k of ['data_dir', 'run_dir'] as const) {
+  // Relative paths in the file are relative to the file; on the command line, to the cwd.
+  for (const k of ['data_dir', 'run_dir', 'route'] as const) {
     const v = fromFile[k];
     if (typeof v === 'string' && v !== '' && !isAbsolute(v)) fromFile[k] = resolve(fileDir, v);
   }

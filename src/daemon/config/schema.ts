@@ -68,6 +68,10 @@ export const configSchema = z.strictObject({
   db_url: dbUrl,
   data_dir: nonEmptyPath,
   run_dir: nonEmptyPath,
+  route: z
+    .string()
+    .regex(/^$|\.(js|mjs|cjs|ts|mts)$/, 'expected a route module path ending in .js, .mjs, .cjs, .ts or .mts'),
+  route_timeout_ms: z.number().int().min(1).max(3600000),
   auth: z.strictObject({
     realm: z.string(),
     nonce_expires: seconds(1, 86400),

@@ -1,7 +1,7 @@
 /**
  * `sipd run`: the daemon process itself, in the foreground. Loads the config, creates the run and
  * data dirs, takes the pid file, starts the server, then waits for SIGTERM/SIGINT (graceful stop)
- * or core.shutdown; SIGHUP reopens the log file. These signal handlers exist only here, never in
+ * or core.shutdown; SIGHUP reopens the log file and reloads the route (route.reload). These signal handlers exist only here, never in
  * the server library.
  *
  * Started by `sipd start`, the process has an IPC channel to its parent: it sends one
@@ -98,6 +98,8 @@ async function serve(server: SipdServer, log: LogHandle, pidFile: string): Promi
   const onHup = () => {
     log.reopen();
     log.logger.info({ file: log.target }, 'SIGHUP: log file reopened');
+    // The same reload as `sipctl reload`; a route that fails to load is logged by it and the old one stays.
+    if (server.rpc.get('route.reload')) void server.rpc.call('route.reload', undefined).catch(() => {});
   };
   const onFatal = (err: unknown) => {
     log.logger.fatal({ err }, 'uncaught exception: sipd exits');

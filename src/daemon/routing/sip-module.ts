@@ -19,11 +19,14 @@ import { StoreLocationPersistence } from '../usrloc/location-persistence.js';
 import { LocationService } from '../usrloc/location-service.js';
 import type { Route } from './api/route.js';
 import type { RouteServices } from './api/services.js';
+import { ConfigError } from '../config/load.js';
 import { defaultRoute } from './default-route.js';
 import { DialogGuard } from './dialog-guard.js';
 import { Myself } from './myself.js';
 import { ProxyRelayer } from './proxy-relayer.js';
 import { RequestRouter } from './request-router.js';
+import { loadRouteFile } from './route-loader.js';
+import { registerRouteMethods, routeReloader } from './route-methods.js';
 import {
   authGuardFor,
   protectionFor,
@@ -33,9 +36,6 @@ import {
   registrarFor,
   routerCounters,
 } from './sip-wiring.js';
-
-/** How long a route may take to answer or relay a request before it gets 500. */
-export const ROUTE_TIMEOUT_MS = 10_000;
 
 export class SipModule implements SipdModule {
   readonly name = 'sip';
@@ -56,6 +56,7 @@ export class SipModule implements SipdModule {
 
   async init(ctx: ModuleContext): Promise<void> {
     const { config: c, log, stats } = ctx;
+    await this.loadUserRoute(c, log);
     const { directory, location } = await this.openStorage(ctx);
     const protection = protectionFor(c, this.now);
     const auth = (this.auth = authGuardFor(c, directory, protection, stats, this.now));
@@ -90,7 +91,7 @@ export class SipModule implements SipdModule {
       counters,
       contexts,
       route: () => this.route,
-      routeTimeout: ROUTE_TIMEOUT_MS,
+      routeTimeout: c.route_timeout_ms,
       accepting: () => ctx.server.accepting,
       busy: env.busy!,
       onError: (err, what) => log.error({ err }, `${what} failed`),
@@ -104,7 +105,19 @@ export class SipModule implements SipdModule {
     });
     registerStats(stats, this.tl, location, protection);
     registerSipMethods(ctx.rpc, location, directory, protection, this.now);
+    registerRouteMethods(ctx.rpc, routeReloader(this, c.route, log));
     this.keepalive = new NatKeepalive(this.tl, location, c.nat.keepalive_interval, log);
+  }
+
+  /** sipd.conf `route`: loaded before anything opens, so that a broken route stops the start (exit 2). */
+  private async loadUserRoute(c: SipdConfig, log: ModuleContext['log']): Promise<void> {
+    if (c.route === '') return;
+    try {
+      this.route = await loadRouteFile(c.route);
+    } catch (e) {
+      throw new ConfigError([{ key: 'route', message: (e as Error).message }], c.config_file);
+    }
+    log.info({ route_file: c.route, route: this.route.name }, 'route loaded');
   }
 
   /** The store, the provisioning caches and the registrations (after a restart they come back). */

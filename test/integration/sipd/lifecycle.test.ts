@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ExitCode } from '../../../src/shared/exit-codes.js';
-import { alive, isolatedFlags, tmpDirs, type StartJson, jsonOf, runSipd } from '../../helpers/sipd.js';
+import { alive, isolatedFlags, tmpDirs, type StartJson, jsonOf, runSipd, until } from '../../helpers/sipd.js';
 
 const newDir = tmpDirs();
 
@@ -182,5 +182,36 @@ describe('sipd lifecycle via the built bin', { timeout: 120000 }, () => {
     const stop = await runSipd(['stop', '--run-dir', join(dir, 'run'), '--timeout', '10'], { dir });
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, new RegExp(`sipd stopped \\(pid ${rr.started.pid}, \\d+\\.\\d s\\)`));
+  });
+
+  test('route file: SIGHUP reloads it (a broken one keeps the route in force); a broken one stops the start', async () => {
+    const dir = newDir();
+    const flags = isolatedFlags(dir);
+    const route = join(dir, 'route.mjs');
+    const log = join(dir, 'run', 'sipd.log');
+    const named = (name: string) => `export default { name: '${name}', request(ctx) { ctx.reply(200); } };\n`;
+    writeFileSync(join(dir, 'sipd.conf'), 'route = "route.mjs"\n');
+    writeFileSync(route, named('one'));
+    const started = jsonOf<StartJson>(await runSipd(['start', ...flags, '--json'], { dir }));
+    assert.equal(started.status, 0);
+    const pid = started.result.pid;
+    const logged = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    await until(() => /"route":"one".*"msg":"route loaded"/.test(logged()), 'route loaded');
+
+    writeFileSync(route, named('two'));
+    process.kill(pid, 'SIGHUP');
+    await until(() => /"route":"two".*"msg":"route reloaded"/.test(logged()), 'route reloaded on SIGHUP');
+
+    writeFileSync(route, 'export default {\n  request(ctx) { ctx.reply(200 +); },\n};\n');
+    process.kill(pid, 'SIGHUP');
+    await until(() => /route reload failed: the route in force stays/.test(logged()), 'reload failure logged');
+    assert.match(logged(), new RegExp(`${route}:2:\\d+: SyntaxError`));
+    assert.ok(alive(pid), 'sipd keeps running');
+    const stop = await runSipd(['stop', '--run-dir', join(dir, 'run'), '--timeout', '10'], { dir });
+    assert.equal(stop.code, 0, stop.stderr);
+
+    const broken = await runSipd(['start', ...flags], { dir });
+    assert.equal(broken.code, ExitCode.USAGE, broken.stderr);
+    assert.match(broken.stderr, new RegExp(`route: ${route}:2:\\d+: SyntaxError`));
   });
 });

@@ -18,6 +18,8 @@ domains = ["example.com"]        # [host name, localhost, host addresses]
 db_url = "mysql://sip:secret@127.0.0.1:3306/sipkit"   # [sqlite:DATA_DIR/sipkit.db]
 data_dir = "/var/lib/sipkit"
 run_dir = "/run/sipkit"
+route = "/etc/sipkit/route.ts"   # [""] = the built-in default route; see ROUTE FILES
+route_timeout_ms = 10000 # a route that neither answers nor relays by then gets the request a 500
 
 [auth]
 realm = ""               # [""] = the request's domain
@@ -274,7 +276,7 @@ checked
 .RB ( "sipd check-config" )
 and reloaded
 .RB ( "sipctl reload" ,
-SIGHUP) is described with those commands.`;
+SIGHUP) is described under ROUTE FILES.`;
 
 const managementSocket = String.raw`JSON-RPC 2.0 over the Unix stream socket
 .I RUN_DIR/sipd.sock
@@ -337,6 +339,8 @@ The SIP module adds
 .BR cache.reload ,
 .BR domain.reload ,
 .BR domain.dump ,
+.B route.reload
+(load the route file again; see ROUTE FILES),
 .B security.bans
 and
 .B security.unban
@@ -430,7 +434,66 @@ const signals = String.raw`.TP
 Graceful stop. A second signal exits at once.
 .TP
 .B SIGHUP
-Reopen the log file (after logrotate renamed it).`;
+Reopen the log file (after logrotate renamed it) and load the route file again, as
+.B sipctl reload
+does (see ROUTE FILES).`;
+
+const routeFiles = String.raw`sipd runs a route for every request it must decide on: the built-in default route, or the
+module named by
+.B route
+in the configuration file (relative to the file). Its default export is a route object,
+.BR "{ request(ctx) { ... } }" ,
+with optional
+.BR onReply ,
+.B onFailure
+and
+.B onBranch
+functions (the routing API,
+.BR sipkit/routing ).
+.PP
+.B .js ", " .mjs ", " .cjs
+files are imported as they are (an ES module in a
+.B .js
+file needs \fB"type": "module"\fR in a package.json beside it, or the name
+.BR .mjs ).
+.B .ts
+and
+.B .mts
+files are compiled with the
+.B typescript
+package, resolved from the route's directory first, then from sipkit's own: install it next to the
+route (\fBnpm i typescript\fR) or compile the route to
+.B .mjs
+yourself. The one file is transpiled (types are not checked at load) to a temporary module;
+its relative imports and
+.B sipkit/routing
+are resolved from the route's directory and from the running sipd.
+.PP
+.B sipd check-config
+loads the route as sipd would (and type-checks a TypeScript route against the routing API when
+typescript is available); every problem is listed under the key
+.B route
+as \fIFILE\fB:\fILINE\fB:\fICOLUMN\fB: \fImessage\fR, with exit status 2. A route that fails to
+load stops
+.B sipd start
+the same way.
+.PP
+.B sipctl reload
+(the
+.B route.reload
+method) and SIGHUP load the file again (the path sipd started with; a new
+.B route
+path needs a restart) and swap the route in one step: requests that arrive afterwards use the
+new route, transactions in flight finish with the route they started with (its hooks included).
+A route that fails to load is logged, the one in force stays, and
+.B sipctl reload
+exits 1 with the file and line. Each load imports a fresh copy of the route file; modules it
+imports are loaded once per sipd process.
+.PP
+A route that throws gets the request a 500 and a log line with the stack; one that neither
+answers nor relays within
+.B route_timeout_ms
+gets a 500 too; sipd serves the next request either way.`;
 
 const examples = String.raw`.nf
 sipd start
@@ -456,6 +519,7 @@ export function sipdProse(): BinProse {
       { title: 'SIP behaviour', blocks: [{ roff: sipBehaviour }] },
       { title: 'Relaying', blocks: [{ roff: relaying }] },
       { title: 'Routing', blocks: [{ roff: routing }] },
+      { title: 'Route files', blocks: [{ roff: routeFiles }] },
       { title: 'Management socket', blocks: [{ roff: managementSocket }] },
       { title: 'Statistics', blocks: [{ roff: statistics }] },
       { title: 'Signals', blocks: [{ roff: signals }] },
