@@ -14,16 +14,22 @@
  *
  *   npm run bench -- sipd-kamailio [--rounds=2] [--step-seconds=3] [--fixed-rate=300]
  *                    [--fixed-seconds=5] [--subscribers=10000] [--servers=kamailio,sipd]
- *                    [--verbose] [--keep]
+ *                    [--before=DIR] [--verbose] [--keep]
+ *
+ * --before: the root of another build (default: SIPKIT_BENCH_BEFORE); its bin/sipd.js runs as the
+ * server "before" beside this build's "sipd" (the default servers become kamailio,before,sipd),
+ * and the report ends with sipd / before: every round, medians, spreads (lib/ab.ts). The order of
+ * the servers is reversed every other round, so that no server always follows the same one.
  */
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { beforeRoot, loadAverage } from './lib/ab.js';
 import { KamailioServer } from './lib/kamailio.js';
 import { Callee, callStep, registerStep, type LoadContext, type StepResult } from './lib/loads.js';
 import { findMaxCleanRate, type SearchOptions, type SearchResult } from './lib/rate-finder.js';
-import { resultTable, type SessionFigures } from './lib/report.js';
+import { abReport, resultTable, type SessionFigures } from './lib/report.js';
 import type { BenchServer, RunningServer } from './lib/server.js';
 import { SipdServer } from './lib/sipd.js';
 import { sippMissing } from './lib/sipp.js';
@@ -46,6 +52,7 @@ interface Options {
   fixedSeconds: number;
   subscribers: number;
   servers: string[];
+  before: string | undefined;
   verbose: boolean;
   keep: boolean;
 }
@@ -73,16 +80,18 @@ function options(argv: string[]): Options {
     if (!Number.isFinite(n) || n < min) throw new Error(`--${k} must be a number >= ${min}`);
     return n;
   };
+  const before = beforeRoot(argv, 'bin/sipd.js');
   return {
     rounds: num('rounds', 2, 1),
     stepSeconds: num('step-seconds', 3, 0.5),
     fixedRate: num('fixed-rate', 300, 1),
     fixedSeconds: num('fixed-seconds', 5, 1),
     subscribers: num('subscribers', 10000, 10),
-    servers: String(values.servers ?? 'kamailio,sipd')
+    servers: String(values.servers ?? (before ? 'kamailio,before,sipd' : 'kamailio,sipd'))
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    before,
     verbose: values.verbose === true,
     keep: values.keep === true,
   };
@@ -149,7 +158,7 @@ async function session(
   opts: Options,
   hints: Hints,
 ): Promise<SessionFigures | null> {
-  out(`\n  ${server.name} round ${round}\n`);
+  out(`\n  ${server.name} round ${round} (load average ${loadAverage()})\n`);
   mkdirSync(dir, { recursive: true });
   let running: RunningServer;
   try {
@@ -215,6 +224,7 @@ async function session(
   } finally {
     await callee_?.stop();
     await running.stop();
+    out(`    (load average ${loadAverage()})\n`);
   }
 }
 
@@ -225,9 +235,11 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
     out(`sipp not available: ${noSipp}. Nothing to measure.\n`);
     return;
   }
-  const candidates: BenchServer[] = [new KamailioServer({ children: 2 }), new SipdServer()].filter((s) =>
-    opts.servers.includes(s.name),
-  );
+  const candidates: BenchServer[] = [
+    new KamailioServer({ children: 2 }),
+    ...(opts.before ? [new SipdServer({ name: 'before', bin: join(opts.before, 'bin', 'sipd.js') })] : []),
+    new SipdServer(),
+  ].filter((s) => opts.servers.includes(s.name));
   const servers: BenchServer[] = [];
   for (const s of candidates) {
     const why = await s.unavailable();
@@ -263,7 +275,7 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
     const figures: SessionFigures[] = [];
     const hints = new Map<string, Hints>(servers.map((s) => [s.name, {}]));
     for (let round = 1; round <= opts.rounds; round++) {
-      for (const s of servers) {
+      for (const s of round % 2 === 1 ? servers : [...servers].reverse()) {
         const dir = join(tmp, `${s.name}-${round}`);
         const f = await session(s, round, dir, baseDb, infCsv, subs, callee, opts, hints.get(s.name)!);
         if (f) figures.push(f);
@@ -279,6 +291,7 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
         process.stdout.isTTY === true,
       ) + '\n',
     );
+    if (opts.before) out(abReport(figures, 'before', 'sipd').join('\n') + '\n');
     for (const s of servers) {
       if (s instanceof SipdServer) for (const n of s.notes) out(`note (sipd): ${n}\n`);
     }

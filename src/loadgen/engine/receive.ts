@@ -10,6 +10,8 @@ import { OPTIONAL_FALSE, OPTIONAL_GLOBAL, type ScenarioMessage } from '../scenar
 import { C, M } from '../stats/counters.js';
 import { ActionResult } from './action-result.js';
 import type { Call } from './call.js';
+import { doBookkeeping } from './call-run.js';
+import { sendDefault, sendRaw, sendScene } from './call-send.js';
 import { messageHash, type Incoming } from './incoming.js';
 import { executeActions } from './actions.js';
 import { compose } from './compose.js';
@@ -83,7 +85,7 @@ function retransmissionCookie(call: Call, inc: Incoming): number | undefined {
   const cookie = messageHash(inc, opts.rtcheck === 'loose');
   if (call.recvRetransRecvIndex >= 0 && call.recvRetransHash === cookie) {
     call.stats.msg(call.recvRetransRecvIndex, M.RecvRetrans);
-    if (call.sendScene(call.recvRetransSendIndex)) {
+    if (sendScene(call, call.recvRetransSendIndex)) {
       call.stats.msg(call.recvRetransSendIndex, M.SentRetrans);
       call.count(C.Retransmissions);
     }
@@ -130,7 +132,7 @@ function oldTransaction(call: Call, inc: Incoming, m: ScenarioMessage, txn: stri
   if (inc.code >= 100 && inc.code <= 199) return true;
   if (t.ackIndex) {
     const ack = call.messages[t.ackIndex]!;
-    call.sendRaw(Buffer.from(composeFor(call, ack, t.ackIndex), 'latin1'), -1);
+    sendRaw(call, Buffer.from(composeFor(call, ack, t.ackIndex), 'latin1'), -1);
     return true;
   }
   if (t.txnResp !== messageHash(inc, e.opts.rtcheck === 'loose')) return false;
@@ -144,7 +146,7 @@ function oldTransaction(call: Call, inc: Incoming, m: ScenarioMessage, txn: stri
 function oldInviteResponse(call: Call, inc: Incoming, index: number, cseqMethod: string): boolean {
   const after = call.messages[index + 1];
   if (!inc.code || !'INVITE'.startsWith(cseqMethod) || after?.kind !== 'send' || !after.send!.isAck) return false;
-  call.sendRaw(Buffer.from(composeFor(call, after, index + 1), 'latin1'), -1);
+  sendRaw(call, Buffer.from(composeFor(call, after, index + 1), 'latin1'), -1);
   return true;
 }
 
@@ -182,7 +184,7 @@ function accept(call: Call, inc: Incoming, index: number, cookie: number, cseqMe
     return;
   }
   if (m.responseTxn) call.txns[m.responseTxn - 1]!.txnResp = messageHash(inc, call.engine.opts.rtcheck === 'loose');
-  call.doBookkeeping(m);
+  doBookkeeping(call, m);
   call.stats.msg(index, M.Recv);
   const result = executeActions(call, inc, m);
   if (call.deleted) return;
@@ -308,7 +310,7 @@ function autoRespond(call: Call, inc: Incoming, mode: AutoMode): void {
     call.stats.msg(call.msgIndex, M.Unexp);
     if (behaviors & 2) {
       e.warning(`Aborting call on an unexpected ${mode.toUpperCase()} for call: ${call.id}`);
-      if (behaviors & 1) call.sendDefault('200');
+      if (behaviors & 1) sendDefault(call, '200');
       if (call.deleted) return;
       call.count(C.FailedCall);
       call.count(C.FailedUnexpectedMessage);
@@ -320,7 +322,7 @@ function autoRespond(call: Call, inc: Incoming, mode: AutoMode): void {
     call.lastRecv = inc;
     if (behaviors & 4) {
       e.warning(`Automatic response mode for an unexpected PING for call: ${call.id}`);
-      call.sendDefault('200');
+      sendDefault(call, '200');
       e.stats.add(C.AutoAnswered);
       call.destroy(undefined, false);
     } else e.warning(`Do not answer on an unexpected PING for call: ${call.id}`);
@@ -329,7 +331,7 @@ function autoRespond(call: Call, inc: Incoming, mode: AutoMode): void {
   const saved = call.lastRecv;
   call.lastRecv = inc;
   e.warning(`Automatic response mode for an unexpected INFO, NOTIFY, OPTIONS or UPDATE for call: ${call.id}`);
-  call.sendDefault('200');
+  sendDefault(call, '200');
   if (saved) call.lastRecv = saved;
   e.stats.add(C.AutoAnswered);
 }

@@ -162,6 +162,14 @@ export function keywordParam(keyword: string, param: string): string {
  * starts with a literal method or "SIP/2.0 code", as SIPp requires for [cseq] to work.
  */
 export function compileTemplate(text: string, env: TemplateEnv, sanity: boolean): MessageTemplate {
+  const components = compileComponents(text, env);
+  const t: MessageTemplate = { components, isResponse: false, isAck: false, isCancel: false, source: text };
+  if (sanity) checkStartLine(t, env);
+  return t;
+}
+
+/** Literal runs (\xNN escapes decoded, newlines → CRLF) and [keyword]s, in order. */
+function compileComponents(text: string, env: TemplateEnv): Component[] {
   const components: Component[] = [];
   let lit = '';
   const flush = () => {
@@ -212,22 +220,27 @@ export function compileTemplate(text: string, env: TemplateEnv, sanity: boolean)
         'close every [keyword] with "]"; write a literal "[" as \\x5b',
       );
     if (lit.length) flush();
-    let keyword = text.slice(src, close);
+    const { keyword, off } = keywordOffset(text.slice(src, close));
     i = close + 1;
-    let off = 0;
-    if (!keyword.startsWith('authentication') && !keyword.startsWith('tdmmap')) {
-      const plus = keyword.indexOf('+');
-      const sign = plus >= 0 ? plus : keyword.indexOf('-');
-      if (sign >= 0 && /\d/.test(keyword[sign + 1] ?? '')) {
-        off = parseInt(keyword.slice(sign), 10);
-        keyword = keyword.slice(0, sign);
-      }
-    }
     components.push(compileKeyword(keyword, off, env, currentLine));
   }
   flush();
-  const t: MessageTemplate = { components, isResponse: false, isAck: false, isCancel: false, source: text };
-  if (!sanity) return t;
+  return components;
+}
+
+/** "[cseq+1]" → cseq and 1 (not in [authentication ...] and [tdmmap ...], whose values may hold signs). */
+function keywordOffset(keyword: string): { keyword: string; off: number } {
+  if (keyword.startsWith('authentication') || keyword.startsWith('tdmmap')) return { keyword, off: 0 };
+  const plus = keyword.indexOf('+');
+  const sign = plus >= 0 ? plus : keyword.indexOf('-');
+  if (sign >= 0 && /\d/.test(keyword[sign + 1] ?? ''))
+    return { keyword: keyword.slice(0, sign), off: parseInt(keyword.slice(sign), 10) };
+  return { keyword, off: 0 };
+}
+
+/** A literal method or "SIP/2.0 code" first; sets the template's request/response fields. */
+function checkStartLine(t: MessageTemplate, env: TemplateEnv): void {
+  const components = t.components;
   if (components.length < 1) throw scenarioError('Can not create a message that is empty!', env.where);
   const first = components[0]!;
   const keywordFirst = () =>
@@ -253,7 +266,6 @@ export function compileTemplate(text: string, env: TemplateEnv, sanity: boolean)
     t.isAck = method === 'ACK';
     t.isCancel = method === 'CANCEL';
   }
-  return t;
 }
 
 function compileKeyword(keyword: string, off: number, env: TemplateEnv, currentLine: string): Component {

@@ -4,7 +4,7 @@
  * screen log with -trace_screen, and printed once at the end of a run.
  */
 import { sprintf } from './sprintf.js';
-import type { Scenario } from '../scenario/model.js';
+import type { Scenario, ScenarioMessage } from '../scenario/model.js';
 import { C, M } from './counters.js';
 import { formatTime, msToHHMMSSus } from './format.js';
 import type { Snapshot, Stats } from './stats.js';
@@ -36,8 +36,25 @@ export interface ScreenState {
 }
 
 export function scenarioScreen(s: ScreenState): string[] {
-  const st = s.stats;
   const lines = ['------------------------------ Scenario Screen -------- [1-9]: Change Screen --'];
+  lines.push(...runLines(s), ...callCountLines(s));
+  lines.push(
+    s.lossColumns
+      ? '                                 Messages  Retrans   Timeout   Unexp.    Lost'
+      : '                                 Messages  Retrans   Timeout   Unexpected-Msg',
+  );
+  for (const m of s.scenario.messages) {
+    if (m.hide) continue;
+    lines.push(messageLine(s, m));
+    if (m.crlf) lines.push('');
+  }
+  return finishScreen(lines, s);
+}
+
+/** The run's heading and figures: port, time, total calls, and (client) the rate or users and the remote host. */
+function runLines(s: ScreenState): string[] {
+  const lines: string[] = [];
+  const st = s.stats;
   const total = st.totalCreated;
   const t = `${sprintf('%6d', Math.floor(s.clockMs / 1000))}.${sprintf('%02d', Math.floor((s.clockMs % 1000) / 10))} s`;
   if (s.mode === 'server') {
@@ -73,6 +90,14 @@ export function scenarioScreen(s: ScreenState): string[] {
       ),
     );
   }
+  return lines;
+}
+
+/** Calls created in the period, current and peak calls, the scheduler's lists, discarded messages, sockets. */
+function callCountLines(s: ScreenState): string[] {
+  const lines: string[] = [];
+  const st = s.stats;
+  const total = st.totalCreated;
   lines.push('');
   const since = s.sinceReportMs;
   const left =
@@ -93,41 +118,37 @@ export function scenarioScreen(s: ScreenState): string[] {
     sprintf('  %-38s  %d/%d/%d %s errors (send/recv/cong)', `${s.openSockets} open sockets`, 0, 0, 0, s.transport),
   );
   lines.push('');
-  lines.push(
-    s.lossColumns
-      ? '                                 Messages  Retrans   Timeout   Unexp.    Lost'
-      : '                                 Messages  Retrans   Timeout   Unexpected-Msg',
-  );
+  return lines;
+}
+
+/** One line of the message table: what the message is, then its counters. */
+function messageLine(s: ScreenState, m: ScenarioMessage): string {
+  const st = s.stats;
   const server = s.mode === 'server';
-  for (const m of s.scenario.messages) {
-    if (m.hide) continue;
-    const v = (f: number) => st.msgValue(m.index, f);
-    const lost = s.lossColumns && v(M.Lost) ? String(v(M.Lost)) : '';
-    const rtd = m.startRtd ? ` B-RTD${m.startRtd} ` : m.stopRtd ? ` E-RTD${m.stopRtd} ` : '        ';
-    let line: string;
-    if (m.send) {
-      const what = m.send.isResponse ? String(m.send.code) : m.send.method!;
-      line = server ? sprintf('  <---------- %-10s ', what) : sprintf('  %10s ----------> ', what);
-      line += rtd;
-      line += m.retransDelay
-        ? sprintf('%-9d %-9d %-9d %-9s %-9s', v(M.Sent), v(M.SentRetrans), v(M.Timeout), '', lost)
-        : sprintf('%-9d %-9d %-9s %-9s %-9s', v(M.Sent), v(M.SentRetrans), '', '', lost);
-    } else if (m.recvResponse || m.recvRequest !== undefined) {
-      const what = m.recvResponse ? String(m.recvResponse) : m.recvRequest!;
-      line = server ? sprintf('  ----------> %-10s ', what) : sprintf('  %10s <---------- ', what);
-      line += rtd + sprintf('%-9d %-9d %-9d %-9d %-9s', v(M.Recv), v(M.RecvRetrans), v(M.Timeout), v(M.Unexp), lost);
-    } else if (m.kind === 'pause') {
-      const desc = m.pause ? m.pause.describe() : `$${m.pauseVariable?.name}`;
-      const len = Math.max(desc.length, 9);
-      const lb = server
-        ? sprintf('  [%9s] Pause%*s', desc, Math.max(0, 23 - len), '')
-        : sprintf('       Pause [%9s]%*s', desc, Math.max(0, 18 - len), '');
-      line = sprintf('%s%-9d                     %-9d', lb, v(M.Sessions), v(M.Unexp));
-    } else line = m.display ? ` ${m.display}` : '              [ NOP ]              ';
-    lines.push(line);
-    if (m.crlf) lines.push('');
-  }
-  return finishScreen(lines, s);
+  const v = (f: number) => st.msgValue(m.index, f);
+  const lost = s.lossColumns && v(M.Lost) ? String(v(M.Lost)) : '';
+  const rtd = m.startRtd ? ` B-RTD${m.startRtd} ` : m.stopRtd ? ` E-RTD${m.stopRtd} ` : '        ';
+  let line: string;
+  if (m.send) {
+    const what = m.send.isResponse ? String(m.send.code) : m.send.method!;
+    line = server ? sprintf('  <---------- %-10s ', what) : sprintf('  %10s ----------> ', what);
+    line += rtd;
+    line += m.retransDelay
+      ? sprintf('%-9d %-9d %-9d %-9s %-9s', v(M.Sent), v(M.SentRetrans), v(M.Timeout), '', lost)
+      : sprintf('%-9d %-9d %-9s %-9s %-9s', v(M.Sent), v(M.SentRetrans), '', '', lost);
+  } else if (m.recvResponse || m.recvRequest !== undefined) {
+    const what = m.recvResponse ? String(m.recvResponse) : m.recvRequest!;
+    line = server ? sprintf('  ----------> %-10s ', what) : sprintf('  %10s <---------- ', what);
+    line += rtd + sprintf('%-9d %-9d %-9d %-9d %-9s', v(M.Recv), v(M.RecvRetrans), v(M.Timeout), v(M.Unexp), lost);
+  } else if (m.kind === 'pause') {
+    const desc = m.pause ? m.pause.describe() : `$${m.pauseVariable?.name}`;
+    const len = Math.max(desc.length, 9);
+    const lb = server
+      ? sprintf('  [%9s] Pause%*s', desc, Math.max(0, 23 - len), '')
+      : sprintf('       Pause [%9s]%*s', desc, Math.max(0, 18 - len), '');
+    line = sprintf('%s%-9d                     %-9d', lb, v(M.Sessions), v(M.Unexp));
+  } else line = m.display ? ` ${m.display}` : '              [ NOP ]              ';
+  return line;
 }
 
 function finishScreen(lines: string[], s: ScreenState): string[] {

@@ -1,17 +1,16 @@
 /**
- * A run over TCP: the listening socket, the client connection(s) and what happens when a
- * connection closes under running calls (they fail with FailedTcpClosed, as in SIPp).
+ * A run over TCP: the listening socket, the client connection(s) (tcp-connections.ts), and the
+ * Runtime over them.
  */
 import type { AddressInfo } from 'node:net';
-import { C } from '../stats/counters.js';
 import { Logs } from '../engine/logs.js';
 import { Runtime } from '../engine/runtime.js';
 import { resolveAddressing } from '../engine/setup.js';
-import type { CallSocket, Peer } from '../engine/types.js';
 import type { RunOptions } from '../options/run-options.js';
 import { Reporting } from '../reporting.js';
 import { drive, type loadScenarios, type RunIo, type RunOnceExtras, type RunResult } from '../runner.js';
-import { connectTcp, listenTcp, TcpConn } from './tcp.js';
+import { listenTcp, TcpConn } from './tcp.js';
+import { TcpConnections } from './tcp-connections.js';
 
 export async function runTcp(
   o: RunOptions,
@@ -21,76 +20,23 @@ export async function runTcp(
 ): Promise<RunResult> {
   const { main, ooc, aa, injection } = loaded;
   const logs = new Logs(o, main.fileBase, extras.pid ?? process.pid);
-  let rt: Runtime | undefined;
-  const conns = new Set<TcpConn>();
-  // Messages that arrive before the run exists are replayed once it does.
-  const early: Array<[Buffer, Peer, CallSocket]> = [];
-  const onMessage = (buf: Buffer, from: Peer, s: CallSocket) =>
-    rt ? rt.receive(buf, from, s) : early.push([buf, from, s]);
-  const onClose = (conn: TcpConn) => {
-    conns.delete(conn);
-    if (!rt || rt.done) return;
-    for (const call of [...rt.calls.values()]) {
-      if (call.socket !== conn || call.deleted) continue;
-      // SIPp's tcpClose: a call in its final <timewait> ends successfully.
-      call.terminate(C.FailedTcpClosed);
-    }
-    rt.kick();
-  };
-  const track = (c: TcpConn) => {
-    c.onClose = onClose;
-    conns.add(c);
-    return c;
-  };
+  const conns = new TcpConnections(o);
   const provisional = await resolveAddressing(o, main.mode === 'client', 0);
   const family = provisional.local.ip.includes(':') ? '::' : '0.0.0.0';
-  const server = await listenTcp(o.bindLocal ? provisional.local.ip : family, o.localPort, (sock) =>
-    track(new TcpConn(sock, false, onMessage)),
+  conns.server = await listenTcp(o.bindLocal ? provisional.local.ip : family, o.localPort, (sock) =>
+    conns.track(new TcpConn(sock, false, conns.onMessage)),
   );
-  const port = (server.address() as AddressInfo).port;
+  const port = (conns.server.address() as AddressInfo).port;
   const addressing = { ...provisional, local: { ...provisional.local, port } };
-  let mainConn: TcpConn | undefined;
-  const ready: TcpConn[] = [];
-  let filling = 0;
-  const fill = () => {
-    while (ready.length + filling < 16 && conns.size + filling < o.maxSocket && addressing.destination) {
-      filling++;
-      connectTcp(addressing.destination, {}, true, onMessage)
-        .then((c) => ready.push(track(c)))
-        .catch((e) => rt?.abortRun(e))
-        .finally(() => filling--);
-    }
-  };
-  const closeAll = () => {
-    server.close();
-    for (const c of conns) c.close();
-  };
+  conns.setDestination(addressing.destination);
   try {
-    if (main.mode === 'client' && addressing.destination) {
-      if (!o.multiSocket) {
-        mainConn = await connectTcp(
-          addressing.destination,
-          { port: o.localPort ? port : undefined },
-          false,
-          onMessage,
-        ).catch(() => connectTcp(addressing.destination!, {}, false, onMessage));
-        track(mainConn);
-        mainConn.onClose = (c) => {
-          onClose(c);
-          if (rt && !rt.done && rt.calls.size + rt.stats.current > 0 && !rt.quitting)
-            rt.warning('TCP connection closed by the remote side');
-        };
-      } else {
-        fill();
-        for (let i = 0; i < 200 && ready.length < 4; i++) await new Promise((r) => setTimeout(r, 5));
-      }
-    }
+    if (main.mode === 'client') await conns.connectClient(port);
     const reporting = new Reporting({
       tty: io.isTTY && !o.json && !extras.quiet,
       write: io.stdout,
-      openSockets: () => conns.size + 1,
+      openSockets: () => conns.all.size + 1,
     });
-    rt = new Runtime({
+    const rt = new Runtime({
       opts: o,
       scenario: main,
       oocScenario: ooc,
@@ -99,21 +45,17 @@ export async function runTcp(
       injection,
       logs,
       hooks: {
-        socketForCall: () => {
-          if (mainConn) return mainConn.closed ? undefined : mainConn;
-          const c = ready.pop();
-          fill();
-          return c;
-        },
+        socketForCall: () => conns.socketForCall(),
         onCycle: (now) => reporting.onCycle(now),
         rttSample: (stop, rtt, rtd) => reporting.rttSample(stop, rtt, rtd),
       },
       transportName: 'TCP',
       numbering: extras,
     });
-    return await drive(rt, early, reporting, o, io, extras, closeAll);
+    conns.rt = rt;
+    return await drive(rt, conns.early, reporting, o, io, extras, () => conns.closeAll());
   } catch (err) {
-    closeAll();
+    conns.closeAll();
     logs.closeAll();
     throw err;
   }

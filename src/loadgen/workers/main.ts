@@ -36,12 +36,53 @@ const TRACES: Array<[keyof RunOptions, string]> = [
   ['logs', '-trace_logs'],
 ];
 
+/** What stopped the run early: a worker's error (the first one), or an internal "q" command. */
+interface Outcome {
+  fatal?: { code: number; message: string };
+  stopNow: boolean;
+}
+
 export async function runWorkers(
   o: RunOptions,
   argv: readonly string[],
   io: RunIo,
   main: Scenario,
 ): Promise<RunResult> {
+  refuseWorkerOptions(o, main);
+  const n = o.workers;
+  const stats = new Stats(statsShape(main));
+  const latest: StatsData[] = [];
+  const outcome: Outcome = { stopNow: false };
+  const source = reportSource(o, main, stats);
+  const reporting = new Reporting({ tty: io.isTTY && !o.json, write: io.stdout, openSockets: () => n });
+  reporting.attach(source);
+  const refresh = () => {
+    stats.assignSum(latest.filter(Boolean), false);
+    source.calls.size = stats.current;
+  };
+  const workers: Worker[] = [];
+  const finished = Array.from({ length: n }, (_, index) => {
+    const w = new Worker(new URL('./worker.js', import.meta.url), {
+      workerData: { argv, index, count: n } satisfies WorkerData,
+    });
+    workers.push(w);
+    return workerDone(w, index, { source, stats, latest, outcome });
+  });
+  const codes = await whileRunning(o, workers, finished, () => {
+    refresh();
+    reporting.onCycle(source.now());
+  });
+  refresh();
+  const { fatal } = outcome;
+  const code = exitCode(outcome, stats, codes);
+  reporting.finish();
+  const summary = { ...buildSummary(main, stats, code, source.now(), fatal?.message), workers: n };
+  if (!o.json) io.stdout(reporting.closingScreens());
+  if (fatal) reportError(io, new SippError(fatal.message, fatal.code as SippExitCode));
+  return { exitCode: code, summary, json: o.json, error: fatal?.message };
+}
+
+function refuseWorkerOptions(o: RunOptions, main: Scenario): void {
   if (main.mode !== 'client')
     throw new SippError('-workers is for client scenarios (a server scenario answers on one socket)', SippExit.FAILED);
   for (const [key, name] of TRACES)
@@ -50,14 +91,12 @@ export async function runWorkers(
         `${name} cannot be combined with -workers (use one thread to trace messages)`,
         SippExit.FAILED,
       );
-  const n = o.workers;
-  const stats = new Stats(statsShape(main));
-  const latest: StatsData[] = [];
-  let fatal: { code: number; message: string } | undefined;
-  let stopNow = false;
-  let localPort = o.localPort;
+}
+
+/** What the screens and statistics files read: the workers' statistics added up, and the run's settings. */
+function reportSource(o: RunOptions, main: Scenario, stats: Stats): ReportSource {
   const startUs = nowUs();
-  const source: ReportSource = {
+  return {
     stats,
     scenario: main,
     opts: o,
@@ -68,7 +107,7 @@ export async function runWorkers(
     quitting: 0,
     transportName: o.transport === 'tcp' ? 'TCP' : 'UDP',
     setRate: () => {},
-    local: { port: localPort },
+    local: { port: o.localPort },
     remote: o.remoteHost
       ? { ip: o.remoteHost.split(':')[0]!, port: Number(o.remoteHost.split(':')[1] ?? 5060) }
       : undefined,
@@ -76,45 +115,45 @@ export async function runWorkers(
     logs: { lastError: '' },
     scheduler: { lastWoken: 0, runningCount: 0 },
   };
-  const reporting = new Reporting({ tty: io.isTTY && !o.json, write: io.stdout, openSockets: () => n });
-  reporting.attach(source);
-  const refresh = () => {
-    stats.assignSum(latest.filter(Boolean), false);
-    source.calls.size = stats.current;
-  };
-  const workers: Worker[] = [];
-  const finished = Array.from(
-    { length: n },
-    (_, index) =>
-      new Promise<number>((resolve) => {
-        const w = new Worker(new URL('./worker.js', import.meta.url), {
-          workerData: { argv, index, count: n } satisfies WorkerData,
-        });
-        workers.push(w);
-        w.on('message', (m: WorkerMessage) => {
-          if (m.type === 'ready') {
-            if (index === 0) source.local.port = localPort = m.localPort;
-            return;
-          }
-          latest[index] = m.data;
-          stats.errorCodes.push(...m.data.errorCodes);
-          if (m.type === 'done') {
-            if (m.error && !fatal) fatal = { code: m.errorCode ?? SippExit.FATAL, message: m.error };
-            if (m.code === SippExit.INTERNAL_COMMAND) stopNow = true;
-            resolve(m.code);
-          }
-        });
-        w.on('error', (err) => {
-          fatal ??= { code: SippExit.FATAL, message: err.message };
-          resolve(SippExit.FATAL);
-        });
-        w.on('exit', () => resolve(SippExit.FATAL));
-      }),
-  );
-  const tick = setInterval(() => {
-    refresh();
-    reporting.onCycle(source.now());
-  }, 200);
+}
+
+/** Resolves with worker `index`'s exit code; meanwhile keeps its latest statistics. */
+function workerDone(
+  w: Worker,
+  index: number,
+  run: { source: ReportSource; stats: Stats; latest: StatsData[]; outcome: Outcome },
+): Promise<number> {
+  const { outcome } = run;
+  return new Promise<number>((resolve) => {
+    w.on('message', (m: WorkerMessage) => {
+      if (m.type === 'ready') {
+        if (index === 0) run.source.local.port = m.localPort;
+        return;
+      }
+      run.latest[index] = m.data;
+      run.stats.errorCodes.push(...m.data.errorCodes);
+      if (m.type === 'done') {
+        if (m.error && !outcome.fatal) outcome.fatal = { code: m.errorCode ?? SippExit.FATAL, message: m.error };
+        if (m.code === SippExit.INTERNAL_COMMAND) outcome.stopNow = true;
+        resolve(m.code);
+      }
+    });
+    w.on('error', (err) => {
+      outcome.fatal ??= { code: SippExit.FATAL, message: err.message };
+      resolve(SippExit.FATAL);
+    });
+    w.on('exit', () => resolve(SippExit.FATAL));
+  });
+}
+
+/** Until every worker is done: the screen every 200 ms; -timeout and signals passed on to the workers. */
+async function whileRunning(
+  o: RunOptions,
+  workers: Worker[],
+  finished: Array<Promise<number>>,
+  onTick: () => void,
+): Promise<number[]> {
+  const tick = setInterval(onTick, 200);
   const broadcast = (type: string) => workers.forEach((w) => w.postMessage({ type }));
   const timeout = o.globalTimeoutMs > 0 ? setTimeout(() => broadcast('timeout'), o.globalTimeoutMs) : undefined;
   const onSignal = () => broadcast('stop');
@@ -127,16 +166,13 @@ export async function runWorkers(
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.off('SIGUSR1', onSignal);
-  refresh();
-  let code: SippExitCode;
-  if (fatal) code = fatal.code as SippExitCode;
-  else if (stopNow) code = SippExit.INTERNAL_COMMAND;
-  else if (stats.counters[C.FailedCall]! > 0) code = SippExit.FAILED;
-  else if (codes.every((c) => c === SippExit.INTERNAL_COMMAND)) code = SippExit.INTERNAL_COMMAND;
-  else code = SippExit.OK;
-  reporting.finish();
-  const summary = { ...buildSummary(main, stats, code, source.now(), fatal?.message), workers: n };
-  if (!o.json) io.stdout(reporting.closingScreens());
-  if (fatal) reportError(io, new SippError(fatal.message, fatal.code as SippExitCode));
-  return { exitCode: code, summary, json: o.json, error: fatal?.message };
+  return codes;
+}
+
+function exitCode(outcome: Outcome, stats: Stats, codes: number[]): SippExitCode {
+  if (outcome.fatal) return outcome.fatal.code as SippExitCode;
+  if (outcome.stopNow) return SippExit.INTERNAL_COMMAND;
+  if (stats.counters[C.FailedCall]! > 0) return SippExit.FAILED;
+  if (codes.every((c) => c === SippExit.INTERNAL_COMMAND)) return SippExit.INTERNAL_COMMAND;
+  return SippExit.OK;
 }

@@ -1,5 +1,6 @@
 /** The bench's result table: per server and round, best of rounds, and the sipd/Kamailio ratio. */
 import Table from 'cli-table3';
+import { abSummary } from './ab.js';
 
 export interface SessionFigures {
   server: string;
@@ -74,4 +75,29 @@ export function resultTable(figures: SessionFigures[], servers: string[], rounds
     table.push(row);
   }
   return table.toString();
+}
+
+/**
+ * One build's sipd against another's (`--before`): every metric's rounds, medians, spreads and
+ * after / before of the medians (lib/ab.ts).
+ */
+export function abReport(figures: SessionFigures[], before: string, after: string): string[] {
+  const lines = [`\n${after} (after) against ${before} (before):`];
+  for (const m of METRICS) {
+    const of = (server: string) =>
+      figures
+        .filter((f) => f.server === server)
+        .map((f) => m.pick(f))
+        .filter((v): v is number => v !== null);
+    lines.push(
+      ...abSummary({
+        label: m.label,
+        before: of(before),
+        after: of(after),
+        better: m.better,
+        digits: m.better === 'low' ? 1 : 0,
+      }),
+    );
+  }
+  return lines;
 }

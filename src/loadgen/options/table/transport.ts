@@ -1,0 +1,74 @@
+/** IP, port and protocol options (transport, addresses, ports; TLS and SCTP refused). */
+import { usageError } from '../../errors.js';
+import { splitHostPort } from '../values.js';
+import { S, opt, flag, int, str, refuse, type OptionSpec } from './spec.js';
+
+export const transportOptions: OptionSpec[] = [
+  opt({
+    name: 't',
+    section: S.ip,
+    arg: 'mode',
+    help: 'Transport: u1 UDP one socket (default), un UDP one socket per call, t1 TCP one socket, tn TCP one socket per call.',
+    kind: 'custom',
+    apply: (o, [v]) => {
+      if (v!.length !== 2) throw usageError(`Invalid argument for -t param : '${v}'.\nUse 'siptest -h' for details`);
+      const [t, n] = [v![0], v![1]];
+      if (t === 'l')
+        throw usageError('-t l1/ln: TLS is not supported by siptest yet (SIPp needs an OpenSSL build for it too)');
+      if (t === 's') throw usageError('-t s1/sn: SCTP is not supported by siptest');
+      if (t === 'c') throw usageError('-t c1/cn: the compression plugin is not supported by siptest');
+      if (t !== 'u' && t !== 't')
+        throw usageError(`Invalid argument for -t param : '${v}'.\nUse 'siptest -h' for details`);
+      if (n === 'i') throw usageError('-t ui (one UDP socket per injected IP address) is not supported by siptest');
+      if (n !== '1' && n !== 'n')
+        throw usageError(`Invalid argument for -t param : '${v}'.\nUse 'siptest -h' for details`);
+      o.transport = t === 'u' ? 'udp' : 'tcp';
+      o.multiSocket = n === 'n';
+    },
+  }),
+  str(
+    S.ip,
+    'i',
+    'Local IP address for Via, Contact and From ([local_ip]); the bind address with -bind_local.',
+    (o, v) => {
+      o.localIp = splitHostPort(v).host;
+    },
+  ),
+  int(S.ip, 'p', 'Local SIP port. Default: the first free port from 5060 to 5119, then any free port.', (o, v) => {
+    o.localPort = v;
+  }),
+  flag(S.ip, 'bind_local', 'Bind to the -i address instead of all addresses.', (o) => {
+    o.bindLocal = true;
+  }),
+  str(S.ip, 'ci', 'Local IP address of the UDP control socket.', (o, v) => {
+    o.controlIp = v;
+  }),
+  int(S.ip, 'cp', 'Port of the UDP control socket (default 8888; the next free one up to +60).', (o, v) => {
+    o.controlPort = v;
+  }),
+  int(
+    S.ip,
+    'max_socket',
+    'Most sockets open at once in the per-call modes (default 50000); then sockets are shared.',
+    (o, v) => {
+      o.maxSocket = v;
+    },
+  ),
+  refuse(S.ip, 'max_reconnect', 1, 'TCP reconnection is not implemented'),
+  refuse(S.ip, 'reconnect_close', 1, 'TCP reconnection is not implemented'),
+  refuse(S.ip, 'reconnect_sleep', 1, 'TCP reconnection is not implemented'),
+  str(
+    S.ip,
+    'rsa',
+    'Send every message to host:port (an outbound proxy); the Request-URI keeps the remote host.',
+    (o, v) => {
+      o.remoteSendingAddress = v;
+    },
+  ),
+  ...['tls_cert', 'tls_key', 'tls_ca', 'tls_crl', 'tls_version'].map((n) =>
+    refuse(S.ip, n, 1, 'TLS is not supported yet'),
+  ),
+  ...['multihome', 'heartbeat', 'assocmaxret', 'pathmaxret', 'pmtu', 'gracefulclose'].map((n) =>
+    refuse(S.ip, n, 1, 'SCTP is not supported'),
+  ),
+];

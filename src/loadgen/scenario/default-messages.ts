@@ -1,0 +1,20 @@
+/** SIPp's default abort/auto-answer messages (call.cpp), overridable with <DefaultMessage>. */
+export const DEFAULT_MESSAGES: Record<string, string> = {
+  ack:
+    'ACK [last_Request_URI] SIP/2.0\n[last_Via]\n[last_From]\n[last_To]\nCall-ID: [call_id]\nCSeq: [last_cseq_number] ACK\n' +
+    'Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>\nMax-Forwards: 70\nSubject: Performance Test\nContent-Length: 0\n\n',
+  ack2:
+    'ACK [last_Request_URI] SIP/2.0\nVia: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n[last_From]\n[last_To]\n' +
+    'Call-ID: [call_id]\nCSeq: [last_cseq_number] ACK\nContact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>\n' +
+    'Max-Forwards: 70\nSubject: Performance Test\nContent-Length: 0\n\n',
+  bye:
+    'BYE [last_Request_URI] SIP/2.0\nVia: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n[last_From]\n[last_To]\n' +
+    'Call-ID: [call_id]\nCSeq: [last_cseq_number+1] BYE\nMax-Forwards: 70\n' +
+    'Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>\nContent-Length: 0\n\n',
+  cancel:
+    'CANCEL [last_Request_URI] SIP/2.0\n[last_Via]\n[last_From]\n[last_To]\nCall-ID: [call_id]\nCSeq: [last_cseq_number] CANCEL\n' +
+    'Max-Forwards: 70\nContact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>\nContent-Length: 0\n\n',
+  '200':
+    'SIP/2.0 200 OK\n[last_Via:]\n[last_From:]\n[last_To:]\n[last_Call-ID:]\n[last_CSeq:]\n' +
+    'Contact: <sip:[local_ip]:[local_port];transport=[transport]>\nContent-Length: 0\n\n',
+};

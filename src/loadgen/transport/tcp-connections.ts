@@ -1,0 +1,103 @@
+/**
+ * A TCP run's connections: those accepted on the listening socket, the client's one connection
+ * (-t t1) or its pool of ready per-call connections (-t tn, kept filled up to 16 in advance), and
+ * what happens when one closes under running calls (they fail with FailedTcpClosed, as in SIPp).
+ * Messages that arrive before the run exists are kept and replayed once it does.
+ */
+import type { Server } from 'node:net';
+import type { Runtime } from '../engine/runtime.js';
+import type { CallSocket, Peer } from '../engine/types.js';
+import type { RunOptions } from '../options/run-options.js';
+import { C } from '../stats/counters.js';
+import { connectTcp, TcpConn } from './tcp.js';
+
+export class TcpConnections {
+  readonly all = new Set<TcpConn>();
+  /** Messages received before `rt` was set. */
+  readonly early: Array<[Buffer, Peer, CallSocket]> = [];
+  rt: Runtime | undefined;
+  server: Server | undefined;
+  private mainConn: TcpConn | undefined;
+  private readonly ready: TcpConn[] = [];
+  private filling = 0;
+
+  constructor(
+    private readonly o: RunOptions,
+    private destination?: Peer,
+  ) {}
+
+  readonly onMessage = (buf: Buffer, from: Peer, s: CallSocket) =>
+    this.rt ? this.rt.receive(buf, from, s) : this.early.push([buf, from, s]);
+
+  private readonly onClose = (conn: TcpConn) => {
+    this.all.delete(conn);
+    const rt = this.rt;
+    if (!rt || rt.done) return;
+    for (const call of [...rt.calls.values()]) {
+      if (call.socket !== conn || call.deleted) continue;
+      // SIPp's tcpClose: a call in its final <timewait> ends successfully.
+      call.terminate(C.FailedTcpClosed);
+    }
+    rt.kick();
+  };
+
+  /** Counts `c` among the run's connections and fails its calls when it closes. */
+  track(c: TcpConn): TcpConn {
+    c.onClose = this.onClose;
+    this.all.add(c);
+    return c;
+  }
+
+  setDestination(d: Peer | undefined): void {
+    this.destination = d;
+  }
+
+  /** The client's connections: one bound to -p's port if it can be (-t t1), or the pool (-t tn). */
+  async connectClient(listeningPort: number): Promise<void> {
+    const dest = this.destination;
+    if (!dest) return;
+    if (this.o.multiSocket) {
+      this.fill();
+      for (let i = 0; i < 200 && this.ready.length < 4; i++) await new Promise((r) => setTimeout(r, 5));
+      return;
+    }
+    const local = { port: this.o.localPort ? listeningPort : undefined };
+    const main = await connectTcp(dest, local, false, this.onMessage).catch(() =>
+      connectTcp(dest, {}, false, this.onMessage),
+    );
+    this.mainConn = this.track(main);
+    main.onClose = (c) => {
+      this.onClose(c);
+      const rt = this.rt;
+      if (rt && !rt.done && rt.calls.size + rt.stats.current > 0 && !rt.quitting)
+        rt.warning('TCP connection closed by the remote side');
+    };
+  }
+
+  private fill(): void {
+    while (
+      this.ready.length + this.filling < 16 &&
+      this.all.size + this.filling < this.o.maxSocket &&
+      this.destination
+    ) {
+      this.filling++;
+      connectTcp(this.destination, {}, true, this.onMessage)
+        .then((c) => this.ready.push(this.track(c)))
+        .catch((e) => this.rt?.abortRun(e))
+        .finally(() => this.filling--);
+    }
+  }
+
+  /** The connection a new call sends on: the main one, or one from the pool (refilled). */
+  socketForCall(): CallSocket | undefined {
+    if (this.mainConn) return this.mainConn.closed ? undefined : this.mainConn;
+    const c = this.ready.pop();
+    this.fill();
+    return c;
+  }
+
+  closeAll(): void {
+    this.server?.close();
+    for (const c of this.all) c.close();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * One step of the siptest bench: a fresh `sipp -sn uas` on a random port, one client running the
+ * built-in uac scenario against it at a fixed rate for a fixed number of calls, and the client's
+ * own statistics screen read back. A step is clean when the client exits 0, every call succeeded
+ * and the achieved rate (cumulative "Call Rate") is at least 90% of the target. A node client
+ * (siptest, of this build or another) also reports its CPU time (cpu-at-exit.ts).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { freeUdpPort } from '../../helpers/procs.js';
+
+export interface Client {
+  name: string;
+  /** sipp's path, or the siptest.js of a build (run with this node). */
+  bin: string;
+  node: boolean;
+}
+
+export interface Step {
+  rate: number;
+  clean: boolean;
+  reason?: string;
+  achieved: number;
+  failed: number;
+  successful: number;
+  code: number | null;
+  seconds: number;
+  /** The client's CPU ms (user + system) over its whole run; NaN for sipp. */
+  cpuMs: number;
+}
+
+const CPU_PRELOAD = new URL('./cpu-at-exit.js', import.meta.url).href;
+
+function runChild(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], env });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout });
+    });
+  });
+}
+
+/** Cumulative value of a row of the statistics screen ("  Call Rate | p | c"). */
+function cumulative(screen: string, row: string): number {
+  const line = screen.split('\n').find((l) => l.trimStart().startsWith(row));
+  const cells = line?.split('|') ?? [];
+  return parseFloat(cells[2] ?? 'NaN');
+}
+
+function clientCommand(client: Client, args: string[], cpuFile: string) {
+  if (!client.node) return { cmd: client.bin, args, env: process.env };
+  const env = { ...process.env, SIPKIT_BENCH_CPU_FILE: cpuFile };
+  return { cmd: process.execPath, args: ['--import', CPU_PRELOAD, client.bin, ...args], env };
+}
+
+function readCpu(file: string): number {
+  try {
+    return Number(readFileSync(file, 'utf8'));
+  } catch {
+    return NaN;
+  }
+}
+
+/** `client` → a fresh sipp uas, `rate` calls/s for `seconds` worth of calls. */
+export async function step(sipp: string, client: Client, rate: number, seconds: number): Promise<Step> {
+  const [sp, cp] = [await freeUdpPort(), await freeUdpPort()];
+  const server = spawn(sipp, ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(sp), '-nostdin'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 300));
+  const calls = Math.round(rate * seconds);
+  // A short -recv_timeout turns stuck calls into failed calls instead of a hang.
+  const args = [`127.0.0.1:${sp}`, '-sn', 'uac', '-i', '127.0.0.1', '-p', String(cp), '-r', String(rate)];
+  args.push('-m', String(calls), '-nostdin', '-recv_timeout', '4000');
+  const tmp = mkdtempSync(join(tmpdir(), 'sipkit-bench-siptest-'));
+  const cpuFile = join(tmp, 'cpu-ms');
+  const c = clientCommand(client, args, cpuFile);
+  const t0 = performance.now();
+  const r = await runChild(c.cmd, c.args, 30_000, c.env);
+  const wall = (performance.now() - t0) / 1000;
+  const cpuMs = client.node ? readCpu(cpuFile) : NaN;
+  rmSync(tmp, { recursive: true, force: true });
+  server.kill('SIGTERM');
+  await new Promise((res) => server.once('close', res));
+  const achieved = cumulative(r.stdout, 'Call Rate');
+  const successful = cumulative(r.stdout, 'Successful call');
+  const failed = cumulative(r.stdout, 'Failed call');
+  const reasons: string[] = [];
+  if (r.code !== 0) reasons.push(`exit ${r.code}`);
+  if (failed !== 0) reasons.push(`${failed} failed`);
+  if (successful !== calls) reasons.push(`${successful}/${calls} succeeded`);
+  if (!(achieved >= 0.9 * rate)) reasons.push(`achieved ${achieved.toFixed(0)}/s`);
+  const base = { rate, achieved, failed, successful, code: r.code, seconds: wall, cpuMs };
+  return { ...base, clean: reasons.length === 0, reason: reasons.join(', ') || undefined };
+}
