@@ -22,17 +22,15 @@ export function ctime(ms: number): string {
 }
 
 export function registerCoreMethods(server: SipdServer): void {
-  const rpc = server.rpc;
-  const statNames = (v: unknown) => v as string[];
-  const stats = (fn: () => unknown) => {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof UnknownStatError) throw new RpcError(RpcErrorCode.NOT_FOUND, e.message);
-      throw e;
-    }
-  };
+  registerInfoMethods(server);
+  registerControlMethods(server);
+  registerSystemMethods(server);
+  registerStatsMethods(server);
+}
 
+/** core.version, core.uptime, core.ps, core.sockets_list, core.info: what sipd is and where. */
+function registerInfoMethods(server: SipdServer): void {
+  const rpc = server.rpc;
   rpc.register({
     name: 'core.version',
     module: 'core',
@@ -106,7 +104,11 @@ export function registerCoreMethods(server: SipdServer): void {
       socket: server.mgmtSocket,
     }),
   });
+}
 
+/** core.shutdown and core.log_level: what changes sipd. */
+function registerControlMethods(server: SipdServer): void {
+  const rpc = server.rpc;
   rpc.register({
     name: 'core.shutdown',
     module: 'core',
@@ -133,7 +135,11 @@ export function registerCoreMethods(server: SipdServer): void {
       return { level: server.log.level, previous };
     },
   });
+}
 
+/** system.listMethods and system.methodHelp: the registry describes itself. */
+function registerSystemMethods(server: SipdServer): void {
+  const rpc = server.rpc;
   rpc.register({
     name: 'system.listMethods',
     module: 'core',
@@ -148,6 +154,20 @@ export function registerCoreMethods(server: SipdServer): void {
     params: [{ name: 'method', type: 'string' }],
     handler: (p) => rpc.usage(p.method as string),
   });
+}
+
+/** stats.fetch and stats.reset; an unknown statistic name is NOT_FOUND. */
+function registerStatsMethods(server: SipdServer): void {
+  const rpc = server.rpc;
+  const statNames = (v: unknown) => v as string[];
+  const stats = (fn: () => unknown) => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof UnknownStatError) throw new RpcError(RpcErrorCode.NOT_FOUND, e.message);
+      throw e;
+    }
+  };
 
   rpc.register({
     name: 'stats.fetch',

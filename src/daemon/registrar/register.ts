@@ -36,11 +36,12 @@ export interface RegisterSource {
   connectionId: number;
 }
 
-export type RegisterOutcome =
-  | { ok: true; bindings: Binding[]; added: Binding[]; updated: Binding[]; removed: Binding[] }
-  | { ok: false; status: number; reason: string; headers?: Array<[string, string]> };
+type RegisterFailure = { ok: false; status: number; reason: string; headers?: Array<[string, string]> };
 
-const fail = (status: number, reason: string, headers?: Array<[string, string]>): RegisterOutcome => ({
+export type RegisterOutcome =
+  { ok: true; bindings: Binding[]; added: Binding[]; updated: Binding[]; removed: Binding[] } | RegisterFailure;
+
+const fail = (status: number, reason: string, headers?: Array<[string, string]>): RegisterFailure => ({
   ok: false,
   status,
   reason,
@@ -97,16 +98,7 @@ export function processRegister(
   if (contacts !== '*' && contacts.length === 0)
     return { ok: true, bindings: live, added: [], updated: [], removed: [] };
 
-  if (contacts === '*') {
-    // "*" is valid only alone and with Expires: 0 (§10.2.2, §10.3 step 6).
-    if (headerExpires !== 0) return fail(400, 'Invalid Contact * without Expires: 0');
-    const removed: Binding[] = [];
-    for (const b of live) {
-      if (b.callId === callId && b.cseq >= cseq) return fail(400, 'Out-of-order CSeq');
-      removed.push(b);
-    }
-    return { ok: true, bindings: [], added: [], updated: [], removed };
-  }
+  if (contacts === '*') return removeAll(live, headerExpires, callId, cseq);
 
   const next = [...live];
   const added: Binding[] = [];
@@ -120,16 +112,8 @@ export function processRegister(
     if (!uri) return fail(400, 'Invalid Contact URI');
     const q = parseQ(c.params.get('q'));
     if (q === undefined) return fail(400, 'Invalid q value');
-    let expires: number;
-    const param = c.params.get('expires');
-    if (param !== undefined) {
-      if (param === null || !/^\d{1,10}$/.test(param)) return fail(400, 'Invalid expires parameter');
-      expires = Number(param);
-    } else expires = headerExpires ?? policy.defaultExpires;
-    if (expires > 4294967295) return fail(400, 'Invalid expires value');
-    if (expires !== 0 && expires < policy.minExpires)
-      return fail(423, 'Interval Too Brief', [['Min-Expires', String(policy.minExpires)]]);
-    if (policy.maxExpires > 0 && expires > policy.maxExpires) expires = policy.maxExpires;
+    const expires = contactExpires(c, headerExpires, policy);
+    if (typeof expires !== 'number') return expires;
 
     const idx = next.findIndex((b) => sameContact(b.contact, uri));
     const existing = idx >= 0 ? next[idx] : undefined;
@@ -146,23 +130,7 @@ export function processRegister(
       }
       continue;
     }
-    const binding: Binding = {
-      aor,
-      contact: c.uriText,
-      expires: now + expires * 1000,
-      q,
-      callId,
-      cseq,
-      received: source.received,
-      path,
-      userAgent,
-      instance: instanceOf(c),
-      regId: regIdOf(c),
-      socket: source.socket,
-      ruid: existing?.ruid ?? randomUUID(),
-      lastModified: now,
-      connectionId: source.connectionId,
-    };
+    const binding = bindingFor(c, { aor, q, callId, cseq, path, userAgent, now, expires, source, existing });
     if (existing) {
       next[idx] = binding;
       updated.push(binding);
@@ -174,6 +142,74 @@ export function processRegister(
   if (policy.maxContacts > 0 && next.length > policy.maxContacts && added.length > 0)
     return fail(503, 'Too Many Registered Contacts', [['Retry-After', '60']]);
   return { ok: true, bindings: next, added, updated, removed };
+}
+
+/** `Contact: *` removes every binding: only alone and with Expires: 0 (§10.2.2, §10.3 step 6). */
+function removeAll(live: Binding[], headerExpires: number | undefined, callId: string, cseq: number): RegisterOutcome {
+  if (headerExpires !== 0) return fail(400, 'Invalid Contact * without Expires: 0');
+  const removed: Binding[] = [];
+  for (const b of live) {
+    if (b.callId === callId && b.cseq >= cseq) return fail(400, 'Out-of-order CSeq');
+    removed.push(b);
+  }
+  return { ok: true, bindings: [], added: [], updated: [], removed };
+}
+
+/**
+ * A contact's expiry in seconds (§10.3 step 7: its expires parameter, else the Expires header,
+ * else the registrar's default), capped at max_expires; too brief a non-zero one is 423.
+ */
+function contactExpires(
+  c: NameAddr,
+  headerExpires: number | undefined,
+  policy: RegistrarPolicy,
+): number | RegisterFailure {
+  let expires: number;
+  const param = c.params.get('expires');
+  if (param !== undefined) {
+    if (param === null || !/^\d{1,10}$/.test(param)) return fail(400, 'Invalid expires parameter');
+    expires = Number(param);
+  } else expires = headerExpires ?? policy.defaultExpires;
+  if (expires > 4294967295) return fail(400, 'Invalid expires value');
+  if (expires !== 0 && expires < policy.minExpires)
+    return fail(423, 'Interval Too Brief', [['Min-Expires', String(policy.minExpires)]]);
+  if (policy.maxExpires > 0 && expires > policy.maxExpires) expires = policy.maxExpires;
+  return expires;
+}
+
+interface BindingFields {
+  aor: string;
+  q: number;
+  callId: string;
+  cseq: number;
+  path: string | undefined;
+  userAgent: string;
+  now: number;
+  /** seconds */
+  expires: number;
+  source: RegisterSource;
+  /** the binding this contact updates (its ruid is kept) */
+  existing: Binding | undefined;
+}
+
+function bindingFor(c: NameAddr, f: BindingFields): Binding {
+  return {
+    aor: f.aor,
+    contact: c.uriText,
+    expires: f.now + f.expires * 1000,
+    q: f.q,
+    callId: f.callId,
+    cseq: f.cseq,
+    received: f.source.received,
+    path: f.path,
+    userAgent: f.userAgent,
+    instance: instanceOf(c),
+    regId: regIdOf(c),
+    socket: f.source.socket,
+    ruid: f.existing?.ruid ?? randomUUID(),
+    lastModified: f.now,
+    connectionId: f.source.connectionId,
+  };
 }
 
 function instanceOf(c: NameAddr): string | undefined {
