@@ -108,8 +108,16 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     | undefined;
   /** Called for each branch's request before it is sent; false drops the branch (it ends as 480). */
   onBranch: ((req: SipRequest, index: number, target: BranchTarget) => boolean) | undefined;
-  /** Called for every response a branch receives, before §16.7 decides (it may edit the headers). */
-  onReply: ((res: SipResponse, index: number) => void) | undefined;
+  /**
+   * Called for every response a branch receives, before §16.7 decides (it may edit the headers
+   * and the body). A promise holds the response, and every later one of this context, until it
+   * settles (a media relay rewriting the SDP); without one nothing waits.
+   */
+  onReply: ((res: SipResponse, index: number, source: MessageSource | undefined) => void | Promise<void>) | undefined;
+  /** Called once when the final response went upstream (relayed, the best, or answer()). */
+  onFinal: ((status: number) => void) | undefined;
+  /** responses held behind an asynchronous reply hook, in arrival order */
+  private replyWork: Promise<void> | undefined;
   /** Per-context fr_timer and Timer C, ms (the environment's when unset). */
   timers: { fr?: number; timerC?: number } = {};
   /**
@@ -249,9 +257,28 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   onResponse(res: SipResponse, tx: ClientTransaction): void {
     const b = this.branches.find((x) => x.tx === tx);
     if (!b) return;
+    this.env.countReply?.(res.status);
+    if (this.replyWork) return this.holdReply(res, b, undefined, tx);
+    const wait = this.onReply ? this.runReplyHook(res, b.index, tx.lastSource) : undefined;
+    if (wait) return this.holdReply(res, b, wait, tx);
+    this.afterReplyHook(res, b, tx);
+  }
+
+  /** A response behind an asynchronous reply hook: handled once its hook and those before it settled. */
+  private holdReply(res: SipResponse, b: Branch, wait: Promise<void> | undefined, tx: ClientTransaction): void {
+    const source = tx.lastSource;
+    const work = (this.replyWork ?? Promise.resolve())
+      .then(() => wait ?? (this.onReply ? this.runReplyHook(res, b.index, source) : undefined))
+      .catch((err: unknown) => this.env.onError?.(err))
+      .then(() => this.afterReplyHook(res, b, tx));
+    this.replyWork = work;
+    void work.then(() => {
+      if (this.replyWork === work) this.replyWork = undefined;
+    });
+  }
+
+  private afterReplyHook(res: SipResponse, b: Branch, tx: ClientTransaction): void {
     const status = res.status;
-    this.env.countReply?.(status);
-    if (this.onReply) this.runReplyHook(res, b.index);
     // fr_timer runs until a final response, or for an INVITE a provisional one (then Timer C).
     if (b.fr && (status >= 200 || this.method === 'INVITE')) this.stopFr(b);
     if (status < 200) {
@@ -377,7 +404,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   answer(status: number, reason?: string, headers?: ReadonlyArray<readonly [string, string]>): void {
     if (this.done) return;
     this.answered = true;
-    this.finish();
+    this.finish(status);
     this.server.reply(status, reason, headers ? { headers } : {});
     this.maybeRelease();
   }
@@ -394,24 +421,33 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     return false;
   }
 
-  private runReplyHook(res: SipResponse, index: number): void {
+  private runReplyHook(res: SipResponse, index: number, source: MessageSource | undefined): Promise<void> | undefined {
     try {
-      this.onReply!(res, index);
+      const r = this.onReply!(res, index, source);
+      return r instanceof Promise ? r : undefined;
     } catch (err) {
       this.env.onError?.(err);
+      return undefined;
     }
   }
 
   /** The final answer went upstream: no longer work in progress. */
-  private finish(): void {
+  private finish(status: number): void {
     if (this.finished) return;
     this.finished = true;
     this.env.busy?.(-1);
+    if (this.onFinal) {
+      try {
+        this.onFinal(status);
+      } catch (err) {
+        this.env.onError?.(err);
+      }
+    }
   }
 
   private sendBest(best: BestResponse): void {
     this.answered = true;
-    this.finish();
+    this.finish(best.status);
     if (!best.response) {
       this.server.reply(best.status);
       return;
@@ -431,7 +467,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     const out = res.clone();
     out.removeFirst('via');
     if (res.status >= 300) this.answered = true;
-    if (res.status >= 200) this.finish();
+    if (res.status >= 200) this.finish(res.status);
     if (this.server.respond(out)) this.env.count?.('fwd_reply');
   }
 

@@ -135,6 +135,27 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
     },
     /** Calls to numbers starting with `prefix` need the caller in `group` (grp table), else 403. */
     acl: [] as Array<{ prefix: string; group: string }>,
+    /** NAT media relay through rtpengine's ng protocol (Kamailio's rtpengine module). */
+    rtpengine: {
+      /**
+       * rtpengine ng control sockets, "udp:IP:PORT" with an optional "=WEIGHT" (1 by default; new
+       * calls are shared by weight). Empty = no media relay.
+       */
+      sockets: [] as string[],
+      /**
+       * When the default route relays media: "nat" = when the caller or the callee is behind NAT
+       * (as nat_uac_test finds it), "always", or "off". Without sockets there is none.
+       */
+      mode: 'nat',
+      /** ms to wait for rtpengine's reply before sending again (Kamailio rtpengine_tout_ms). */
+      timeout_ms: 1000,
+      /** Sends after the first before an instance counts as down (Kamailio rtpengine_retr). */
+      retries: 2,
+      /** Seconds between pings to an instance that is down; an answer brings it back (rtpengine_disable_tout). */
+      disable_time: 60,
+      /** rtpengine down or answering an error: "503" answers the call 503; "relay" relays it without media relay. */
+      on_failure: '503',
+    },
     logging: {
       level: 'info',
       /** Log file of `sipd start`; empty = <run_dir>/sipd.log. `sipd run` logs to stderr. */

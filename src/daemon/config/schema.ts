@@ -6,11 +6,20 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AUTH_ALGORITHMS, LOG_LEVELS } from './defaults.js';
+import { parseRtpengineSocket } from '../rtpengine/socket-spec.js';
 import { isHostname, parseListen } from './listen.js';
 
 const listenEntry = z.string().superRefine((s, ctx) => {
   try {
     parseListen(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
+const rtpengineSocket = z.string().superRefine((s, ctx) => {
+  try {
+    parseRtpengineSocket(s);
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: (e as Error).message });
   }
@@ -136,6 +145,14 @@ export const configSchema = z.strictObject({
       group: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a group name such as "intl"'),
     }),
   ),
+  rtpengine: z.strictObject({
+    sockets: z.array(rtpengineSocket),
+    mode: z.enum(['nat', 'always', 'off']),
+    timeout_ms: z.number().int().min(10).max(60000),
+    retries: z.number().int().min(0).max(20),
+    disable_time: seconds(1, 86400),
+    on_failure: z.enum(['503', 'relay']),
+  }),
   logging: z.strictObject({
     level: z.enum(LOG_LEVELS),
     file: z.string(),
@@ -191,6 +208,10 @@ export function crossKeyProblems(c: any): ConfigProblem[] {
     if (first !== undefined) add(`listen[${i}]`, `duplicates listen[${first}] ('${text}')`);
     else seen.set(key, i);
   });
+  const rtpe = c?.rtpengine ?? {};
+  if (rtpe.mode === 'always' && Array.isArray(rtpe.sockets) && rtpe.sockets.length === 0) {
+    add('rtpengine.mode', '"always" needs rtpengine.sockets (at least one "udp:IP:PORT")');
+  }
   const raw = c?.mgmt?.mode;
   const mode = typeof raw === 'string' && /^0?[0-7]{3}$/.test(raw) ? parseInt(raw, 8) : raw;
   if (int(mode)) {

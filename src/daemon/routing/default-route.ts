@@ -24,7 +24,10 @@ export const defaultRoute = defineRoute({
     if (ctx.method === 'OPTIONS' && ctx.isForMe()) return ctx.replyOptions();
     // Within a dialog: along the route set sipd signed when it record-routed the dialog; relay()
     // refuses (403) a Route without our mark and answers 404 when no Route named us.
-    if (ctx.inDialog) return ctx.relay();
+    if (ctx.inDialog) {
+      if (await inDialogMedia(ctx)) ctx.relay();
+      return;
+    }
     if (ctx.method === 'REGISTER') return ctx.registrar.save();
     if (!ctx.uri) return ctx.reply(416, 'Unsupported URI Scheme');
 
@@ -36,7 +39,7 @@ export const defaultRoute = defineRoute({
     // Not one of our domains: relay only for our authenticated users (no open relay).
     if (!ctx.isLocalDomain()) {
       if (!ctx.user) return ctx.reply(403, 'Relaying Forbidden');
-      return relay(ctx);
+      return await relay(ctx);
     }
     return toLocalUser(ctx);
   },
@@ -72,11 +75,11 @@ async function toLocalUser(ctx: RequestContext): Promise<void> {
   if (!(await ctx.userExists())) return ctx.reply(404, 'Not Found');
   await ctx.avps.load();
   const cfu = forwardTarget(ctx, FORWARD_ATTRIBUTES.unconditional);
-  if (cfu) return forwardTo(ctx, cfu);
+  if (cfu) return await forwardTo(ctx, cfu);
   const contacts = ctx.location.lookup();
   if (contacts.length === 0) {
     const cfna = forwardTarget(ctx, FORWARD_ATTRIBUTES.noAnswer);
-    return cfna ? forwardTo(ctx, cfna) : ctx.reply(480, 'Temporarily Unavailable');
+    return cfna ? await forwardTo(ctx, cfna) : ctx.reply(480, 'Temporarily Unavailable');
   }
   // A redirect server answers 302 with the registered contacts (RFC 3261 §8.3).
   if (ctx.settings.mode === 'redirect') return ctx.redirect(contacts);
@@ -85,16 +88,42 @@ async function toLocalUser(ctx: RequestContext): Promise<void> {
   return relay(ctx, contacts);
 }
 
-function relay(ctx: RequestContext, targets?: readonly Target[]): void {
+async function relay(ctx: RequestContext, targets?: readonly Target[]): Promise<void> {
   if (ctx.settings.recordRoute) ctx.recordRoute();
+  // Media relay first: the branches carry rtpengine's SDP ([rtpengine] mode).
+  if (wantsMediaRelay(ctx, targets) && !(await ctx.rtpengine.offer())) return;
   ctx.relay(targets ? { targets } : {});
 }
 
+/**
+ * [rtpengine] mode "always", or "nat" with the caller behind NAT or a callee registered from
+ * behind one (its contact has a `received` address), as Kamailio's nat_uac_test decides it.
+ */
+function wantsMediaRelay(ctx: RequestContext, targets: readonly Target[] | undefined): boolean {
+  const m = ctx.rtpengine;
+  if (!m.configured || m.mode === 'off') return false;
+  if (m.mode === 'always' || ctx.source.natted) return true;
+  return (targets ?? []).some((t) => typeof t === 'object' && 'received' in t && t.received !== undefined);
+}
+
+/**
+ * Within a dialog whose media rtpengine relays: a re-INVITE or UPDATE is offered again, a BYE
+ * ends the session. False when the request was answered (rtpengine failed, on_failure = "503").
+ */
+async function inDialogMedia(ctx: RequestContext): Promise<boolean> {
+  if (!ctx.rtpengine.relaying) return true;
+  if (ctx.method === 'BYE') {
+    await ctx.rtpengine.delete();
+    return true;
+  }
+  return ctx.rtpengine.offer();
+}
+
 /** Forward to a forwarding target (cfu; cfna when not registered). */
-function forwardTo(ctx: RequestContext, uri: string): void {
+async function forwardTo(ctx: RequestContext, uri: string): Promise<void> {
   const targets = targetsFor(ctx, uri);
   if (targets.length === 0) return ctx.reply(480, 'Temporarily Unavailable');
-  relay(ctx, targets);
+  await relay(ctx, targets);
 }
 
 /** Forwarding on busy (486, 600) or no answer (408, 480) from the callee's preferences. */

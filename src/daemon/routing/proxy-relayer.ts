@@ -33,6 +33,7 @@ export class ProxyRelayer implements Relayer {
     if (job.timers.fr !== undefined || job.timers.timerC !== undefined) ctx.timers = job.timers;
     if (job.onReply) ctx.onReply = job.onReply;
     if (job.onBranch) ctx.onBranch = job.onBranch;
+    if (job.onFinal) ctx.onFinal = job.onFinal;
     const failure = job.onFailure;
     if (failure) {
       // Armed again after every round: serial forking tries target after target (the request

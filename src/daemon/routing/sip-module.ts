@@ -15,6 +15,8 @@ import type { SipdConfig } from '../config/load.js';
 import { Directory } from '../directory/directory.js';
 import type { DrainContext, ModuleContext, SipdModule } from '../module.js';
 import { NatKeepalive } from '../nat/nat-keepalive.js';
+import type { MediaRelay } from '../rtpengine/media-relay.js';
+import { mediaRelayFor } from '../rtpengine/media-wiring.js';
 import { StoreLocationPersistence } from '../usrloc/location-persistence.js';
 import { LocationService } from '../usrloc/location-service.js';
 import type { Route } from './api/route.js';
@@ -49,6 +51,7 @@ export class SipModule implements SipdModule {
   /** the route in force (sipd.conf `route`, else the default route); swapped whole on reload */
   route: Route = defaultRoute;
   private keepalive: NatKeepalive | undefined;
+  private media: MediaRelay | undefined;
   /** Requests being handled (registrar, lookups) and proxied requests without a final answer. */
   private inProgress = 0;
 
@@ -71,7 +74,9 @@ export class SipModule implements SipdModule {
     const registrar = registrarFor(c, directory, location, auth, stats, this.now);
     const relayer = new ProxyRelayer(env, contexts, () => counters.fwdRequests.inc());
     const myself = (): Myself | undefined => this.me;
+    const media = (this.media = mediaRelayFor(c, stats, log, ctx.rpc));
     const services: RouteServices = {
+      media,
       directory,
       location,
       auth,
@@ -155,6 +160,7 @@ export class SipModule implements SipdModule {
 
   async close(): Promise<void> {
     this.keepalive?.stop();
+    this.media?.set.close();
     this.location?.stopSweeping();
     await this.location?.flush();
     this.tl?.close();

@@ -10,11 +10,13 @@ import {
   parseUri,
   type BranchTarget,
   type SipRequest,
+  type SipResponse,
   type SipUri,
   type Timer,
   type TimerTarget,
 } from '../../../core/index.js';
 import { natReceived } from '../../nat/nat.js';
+import { RouteMedia, type MediaHooks } from '../../rtpengine/route-media.js';
 import { DialogGuard, type RouteCheck } from '../dialog-guard.js';
 import { AvpStore } from './avps.js';
 import { contactsOf, toBranchTargets } from './targets.js';
@@ -38,7 +40,7 @@ import type {
   TransportName,
   UriParts,
 } from './route.js';
-import type { Answerer, FailureInfo, RouteServices } from './services.js';
+import type { Answerer, FailureInfo, RelayJob, RouteServices } from './services.js';
 
 export const ALLOW =
   'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE, PRACK';
@@ -67,6 +69,7 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
   private settledRoute = false;
   private deadline: Timer | undefined;
   private _guard: DialogGuard | undefined;
+  private _media: RouteMedia | undefined;
 
   constructor(
     readonly req: SipRequest,
@@ -240,6 +243,10 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
       this.s.directory.resolveAlias(user, domain.toLowerCase()),
   };
 
+  get rtpengine(): RouteMedia {
+    return (this._media ??= new RouteMedia(this, this.req, this.s.media));
+  }
+
   readonly groups = {
     has: (group: string, user: AuthenticatedUser | undefined = this._user): boolean =>
       user !== undefined && this.s.directory.inGroup(user.username, user.domain, group),
@@ -286,6 +293,7 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
     const reply = this.handlers.reply ?? this.route.onReply?.bind(this.route);
     const branch = this.handlers.branch ?? this.route.onBranch?.bind(this.route);
     let rounds = 0;
+    const media = this._media?.hooks;
     this.s.relayer.relay({
       req: this.req,
       st: this.st,
@@ -293,7 +301,8 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
       recordRoute: this.recordRouted && !this.inDialog && this.req.method !== 'REGISTER',
       trusted: this._user !== undefined,
       timers: this.timers,
-      onReply: reply && ((res, i) => reply(new ReplyContextImpl(this, res, i))),
+      onReply: withMedia(reply && ((res, i) => reply(new ReplyContextImpl(this, res, i))), media),
+      onFinal: media?.onFinal,
       onBranch: branch && ((req, i) => BranchContextImpl.run(branch, this, req, i)),
       onFailure:
         failure &&
@@ -392,6 +401,18 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
     this.deadline = undefined;
     if (!this.answered) this.unanswered(this, 'returned');
   }
+}
+
+/** The route's reply hook, then the media relay's answer (which may hold the response until rtpengine answers). */
+function withMedia(
+  reply: ((res: SipResponse, i: number) => void) | undefined,
+  media: MediaHooks | undefined,
+): RelayJob['onReply'] {
+  if (!media) return reply;
+  return (res, i, source) => {
+    reply?.(res, i);
+    return media.onReply(res, source);
+  };
 }
 
 function sourceOf(req: SipRequest, st: Answerer): Source {

@@ -184,6 +184,29 @@ export interface RouteSettings {
   readonly acl: ReadonlyArray<{ readonly prefix: string; readonly group: string }>;
 }
 
+/**
+ * Media relay through rtpengine ([rtpengine] in sipd.conf; Kamailio's rtpengine_offer/delete):
+ * phones behind NAT put private addresses in their SDP, so the media goes through rtpengine.
+ */
+export interface MediaRelayOps {
+  /** rtpengine instances are configured ([rtpengine] sockets) */
+  readonly configured: boolean;
+  /** [rtpengine] mode: the default route offers with "always", and with "nat" when either side is behind NAT */
+  readonly mode: 'nat' | 'always' | 'off';
+  /** rtpengine relays this call now (an offer of its Call-ID went through, no delete since) */
+  readonly relaying: boolean;
+  /**
+   * Offer the SDP of this INVITE/UPDATE to rtpengine and put rtpengine's SDP in its place; then,
+   * on their own once the request is relayed, the 1xx/2xx with SDP get rtpengine's answer SDP
+   * and a final failure of a new call (busy, CANCEL, timeout) deletes the session. Resolves
+   * false when the request must stop here: rtpengine failed and [rtpengine] on_failure = "503"
+   * (it was answered 503). Without SDP, rtpengine or another method: true, nothing done.
+   */
+  offer(): Promise<boolean>;
+  /** Delete the call's session in rtpengine (a BYE); nothing when it has none. */
+  delete(): Promise<void>;
+}
+
 export interface RequestContext extends HeaderEdits {
   /** the configuration the default route follows (sipd.conf, read-only) */
   readonly settings: RouteSettings;
@@ -243,6 +266,8 @@ export interface RequestContext extends HeaderEdits {
     /** the subscriber an alias names, if `user@domain` is an alias */
     lookup(user: string, domain: string): AuthenticatedUser | undefined;
   };
+  /** media relay through rtpengine */
+  readonly rtpengine: MediaRelayOps;
   readonly groups: {
     /** ACL group membership (grp) of a user (default: the authenticated user) */
     has(group: string, user?: AuthenticatedUser): boolean;

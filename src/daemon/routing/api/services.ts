@@ -6,6 +6,7 @@
 import type {
   BestResponse,
   BranchTarget,
+  MessageSource,
   ServerTransaction,
   RouteMarks,
   SipRequest,
@@ -14,6 +15,7 @@ import type {
 import type { Subscriber } from '../../../store/index.js';
 import type { Binding } from '../../registrar/binding.js';
 import type { RegisteredParties } from '../dialog-guard.js';
+import type { MediaRelay } from '../../rtpengine/media-relay.js';
 import type { Myself } from '../myself.js';
 import type { MaybePromise, RouteSettings } from './route.js';
 
@@ -63,7 +65,10 @@ export interface RelayJob {
   /** the caller authenticated as one of our users (its dialogs' marks are `open`) */
   readonly trusted: boolean;
   readonly timers: { fr?: number; timerC?: number };
-  onReply?(res: SipResponse, index: number): void;
+  /** a promise holds the response (and those after it) until it settles (media relay's answer) */
+  onReply?(res: SipResponse, index: number, source: MessageSource | undefined): void | Promise<void>;
+  /** the final response went upstream (or sipd answered) */
+  onFinal?(status: number): void;
   onBranch?(req: SipRequest, index: number, target: BranchTarget): boolean;
   /** more targets to try, or undefined (answered, or the best response goes up) */
   onFailure?(f: FailureInfo): MaybePromise<BranchTarget[] | undefined>;
@@ -84,6 +89,8 @@ export interface RouteServices {
   readonly relayer: Relayer;
   readonly marks: RouteMarks;
   readonly settings: RouteSettings;
+  /** rtpengine ([rtpengine] sockets); absent when none is configured */
+  readonly media?: MediaRelay;
   myself(): Myself | undefined;
   /** a refusal to relay for a stranger (security.relay_denied) */
   relayDenied(): void;

@@ -171,7 +171,7 @@ class ResponseContext {
 
   async onResponse(b: Branch, res: SipResponse): Promise<void> {
     b.responses.push(res);
-    this.job.onReply?.(res, b.index);
+    void this.job.onReply?.(res, b.index, undefined);
     const status = res.status;
     if (status < 200) {
       if (status !== 100 && !this.done && !b.final) this.up(res);
