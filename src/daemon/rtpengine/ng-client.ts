@@ -107,6 +107,10 @@ export class NgClient {
 }
 
 function sameHost(a: string, b: string): boolean {
-  const strip = (h: string) => h.replace(/^\[|\]$/g, '').replace(/^::ffff:/i, '').toLowerCase();
+  const strip = (h: string) =>
+    h
+      .replace(/^\[|\]$/g, '')
+      .replace(/^::ffff:/i, '')
+      .toLowerCase();
   return strip(a) === strip(b);
 }

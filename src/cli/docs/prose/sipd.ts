@@ -81,6 +81,14 @@ message_timeout = 20     # seconds for a whole message from its first byte, and 
 mode = "proxy"           # or "redirect" (302 with the registered contacts)
 record_route = true
 
+[rtpengine]              # NAT media relay (see MEDIA RELAY); none without sockets
+sockets = ["udp:127.0.0.1:2223"]  # ng control sockets, "udp:IP:PORT[=WEIGHT]"; [[]]
+mode = "nat"             # "nat" (a side behind NAT), "always" or "off"
+timeout_ms = 1000        # wait for a reply before sending again (rtpengine_tout_ms)
+retries = 2              # sends after the first before the instance counts as down
+disable_time = 60        # seconds between pings to an instance that is down
+on_failure = "503"       # rtpengine down or refusing: "503", or "relay" without media relay
+
 [[acl]]                  # calls to numbers with this prefix need the caller in this group
 prefix = "00"
 group = "intl"
@@ -278,6 +286,57 @@ and reloaded
 .RB ( "sipctl reload" ,
 SIGHUP) is described under ROUTE FILES.`;
 
+const mediaRelay = String.raw`Phones behind NAT write private addresses in their SDP; sipd has their media relayed by
+rtpengine (Debian
+.BR rtpengine-daemon ;
+it forwards in user space without its kernel module), driven over its ng control protocol
+(bencoded dictionaries over UDP, as Kamailio's rtpengine module does). With
+.B rtpengine.sockets
+set, the default route sends an INVITE's SDP to rtpengine
+.RB ( offer )
+before relaying it when
+.B rtpengine.mode
+is "always", or "nat" and the caller is behind NAT or the callee registered from behind one;
+the branches carry rtpengine's SDP. A 1xx or 2xx with SDP is answered
+.RB ( answer ;
+the caller gets rtpengine's SDP), a re-INVITE or UPDATE in a relayed call is offered again,
+and the session is deleted on BYE and when the INVITE ends with a final failure (busy, CANCEL,
+timeouts). Flags: ICE=remove; for a side behind NAT replace origin and session-connection and
+SIP-source-address with received-from (its SIP source instead of the private SDP address).
+A route of one's own does the same with
+.B ctx.rtpengine.offer()
+and
+.BR ctx.rtpengine.delete() .
+.PP
+Several instances share new calls by weight ("udp:10.0.0.5:2223=2"); a call stays on the
+instance that took its offer. An instance that does not answer after
+.B retries
+is left out of new calls (logged) and pinged every
+.B disable_time
+seconds until it answers. When no instance takes an offer, or rtpengine answers an error, the
+INVITE gets 503, or with
+.B on_failure = \(dqrelay\(dq
+is relayed without media relay; both are logged with the reason. A malformed datagram on the
+control socket is dropped and counted in rtpengine.errors.
+.PP
+Management:
+.B rtpengine.show
+(instances with weight, enabled, up, calls),
+.B rtpengine.ping
+.RI [ socket ],
+.B rtpengine.enable
+and
+.B rtpengine.disable
+.RI [ socket ]
+(new calls only); sipctl has the same as
+.BR "sipctl rtpengine show|ping|enable|disable" .
+A test rtpengine in user space:
+.PP
+.nf
+rtpengine --table=-1 --interface=127.0.0.1 --listen-ng=127.0.0.1:2223 \e
+  --foreground --log-stderr --pidfile=./rtpengine.pid
+.fi`;
+
 const managementSocket = String.raw`JSON-RPC 2.0 over the Unix stream socket
 .I RUN_DIR/sipd.sock
 (mode 0660). Framing: each request and each response is one JSON text on one line, ended by a
@@ -422,6 +481,9 @@ tm.timeouts, usrloc.registered_users, usrloc.registered_contacts, registrar.acce
 registrar.rejected_regs, auth.challenges, auth.successes, auth.failures, security.bans,
 security.banned, security.rate_limited, security.relay_denied, net.messages_in, net.messages_out, net.bytes_in,
 net.bytes_out, net.parse_errors, net.keepalives, net.send_errors, net.tcp_connections (open now).
+With rtpengine configured: rtpengine.offers, rtpengine.answers, rtpengine.deletes,
+rtpengine.errors (timeouts, error replies, malformed datagrams), rtpengine.sessions (calls relayed
+now) and rtpengine.instances_up.
 TCP connections refused or closed by sipd, by reason:
 net.tcp_refused_max (tcp.max_connections open), net.tcp_refused_per_ip
 (tcp.max_connections_per_ip open from that address), net.tcp_closed_idle (tcp.idle_timeout),
@@ -520,6 +582,7 @@ export function sipdProse(): BinProse {
       { title: 'Relaying', blocks: [{ roff: relaying }] },
       { title: 'Routing', blocks: [{ roff: routing }] },
       { title: 'Route files', blocks: [{ roff: routeFiles }] },
+      { title: 'Media relay', blocks: [{ roff: mediaRelay }] },
       { title: 'Management socket', blocks: [{ roff: managementSocket }] },
       { title: 'Statistics', blocks: [{ roff: statistics }] },
       { title: 'Signals', blocks: [{ roff: signals }] },
