@@ -67,6 +67,8 @@ export class TestUA {
   invitePolicy: InvitePolicy = { kind: 'answer' };
   /** Whether OPTIONS (keepalives) are answered. */
   answerOptions = true;
+  /** The SDP of our INVITEs and 200s (a media test points it at its own RTP socket). */
+  sdp = SDP;
   readonly digest: DigestClient | undefined;
   private regCallId = newCallId('127.0.0.1');
   private regCseq = 0;
@@ -297,7 +299,7 @@ export class TestUA {
     const t = setTimeout(() => {
       this.timers.delete(t);
       if (st.state === 'Proceeding' && !this.closed)
-        st.reply(200, 'OK', { headers: extra(), body: SDP, contentType: 'application/sdp' });
+        st.reply(200, 'OK', { headers: extra(), body: this.sdp, contentType: 'application/sdp' });
     }, p.ringMs ?? 0);
     this.timers.add(t);
   }
@@ -309,7 +311,7 @@ export class TestUA {
     this.pending.delete(callId);
     st.reply(status, undefined, {
       headers: [['Contact', `<${this.contactUri}>`]],
-      ...(status < 300 ? { body: SDP, contentType: 'application/sdp' } : {}),
+      ...(status < 300 ? { body: this.sdp, contentType: 'application/sdp' } : {}),
     });
   }
 
@@ -353,7 +355,7 @@ export class Call {
       callId: this.callId,
       cseq: this.cseq,
       headers: [...(this.opts.headers ?? []), ...(auth ? [auth] : [])],
-      body: SDP,
+      body: this.ua.sdp,
     });
     this.invite = req;
     return new Promise((resolve, reject) => {

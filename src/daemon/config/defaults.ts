@@ -139,7 +139,7 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
     rtpengine: {
       /**
        * rtpengine ng control sockets, "udp:IP:PORT" with an optional "=WEIGHT" (1 by default; new
-       * calls are shared by weight). Empty = no media relay.
+       * calls are shared by weight; 0 = a spare, used only when no other answers). Empty = no media relay.
        */
       sockets: [] as string[],
       /**

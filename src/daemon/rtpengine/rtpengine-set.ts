@@ -114,9 +114,14 @@ export class RtpengineSet {
     return reply;
   }
 
-  /** Weighted random choice among the usable instances not tried yet. */
+  /**
+   * Weighted random choice among the usable instances not tried yet; weight 0 marks a spare,
+   * taken (in order) only when no weighted instance is usable.
+   */
   private pick(tried: ReadonlySet<Instance>): Instance | undefined {
-    const usable = this.instances.filter((i) => i.usable && !tried.has(i) && i.cfg.weight > 0);
+    const candidates = this.instances.filter((i) => i.usable && !tried.has(i));
+    const usable = candidates.filter((i) => i.cfg.weight > 0);
+    if (usable.length === 0) return candidates[0];
     const total = usable.reduce((n, i) => n + i.cfg.weight, 0);
     let r = this.random() * total;
     for (const i of usable) {

@@ -308,7 +308,8 @@ A route of one's own does the same with
 and
 .BR ctx.rtpengine.delete() .
 .PP
-Several instances share new calls by weight ("udp:10.0.0.5:2223=2"); a call stays on the
+Several instances share new calls by weight ("udp:10.0.0.5:2223=2"; weight 0 is a spare, used
+only when no weighted instance answers); a call stays on the
 instance that took its offer. An instance that does not answer after
 .B retries
 is left out of new calls (logged) and pinged every
