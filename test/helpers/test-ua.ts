@@ -276,7 +276,9 @@ export class TestUA {
       return;
     }
     if (m === 'OPTIONS' && !this.answerOptions) return;
-    st.reply(200, 'OK', { headers: [['Contact', `<${this.contactUri}>`]] });
+    // An UPDATE with an offer (RFC 3311) gets our SDP as the answer.
+    const answer = m === 'UPDATE' && req.body.length > 0 ? { body: this.sdp, contentType: 'application/sdp' } : {};
+    st.reply(200, 'OK', { headers: [['Contact', `<${this.contactUri}>`]], ...answer });
   }
 
   private onInvite(req: SipRequest, st: ServerTransaction): void {
@@ -435,6 +437,14 @@ export class Call {
   async bye(res: SipResponse): Promise<SipResponse> {
     const bye = this.inDialog('BYE', res, this.invite.cseq().seq + 1);
     return this.ua.send(bye, { dest: await this.destOf(bye) });
+  }
+
+  /** An UPDATE with an SDP offer within the call (RFC 3311); resolves with its final response. */
+  async update(res: SipResponse, sdp: string): Promise<SipResponse> {
+    const upd = this.inDialog('UPDATE', res, this.invite.cseq().seq + 1);
+    upd.set('Content-Type', 'application/sdp');
+    upd.body = sdp;
+    return this.ua.send(upd, { dest: await this.destOf(upd) });
   }
 
   /** CANCEL the pending INVITE (sent once a provisional response has arrived); resolves with the CANCEL's response. */

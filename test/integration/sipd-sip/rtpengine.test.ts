@@ -129,12 +129,29 @@ describe('sipd with rtpengine: NAT media relay', { skip }, () => {
     await waitFor(() => b.got.length >= 3 && a.got.length >= 3, 3000, 'RTP both ways');
     assert.equal(b.got[0]!.length, 172, 'an RTP packet as sent');
 
+    // An UPDATE with a new offer (alice moved to another port) goes through rtpengine again.
+    const a2 = await RtpPort.open();
+    ports.push(a2);
+    const upd = await call.update(res, a2.sdp('10.0.0.5'));
+    assert.equal(upd.status, 200);
+    const updToBob = media(bob!.requests('UPDATE').at(-1)!.body);
+    assert.equal(updToBob.ip, '127.0.0.1', 'the UPDATE offer points at rtpengine');
+    assert.equal(media(upd.body).ip, '127.0.0.1', 'so does its answer');
+    // rtpengine learned alice's old port from her packets: her new one counts once she sends from it.
+    await sleep(50);
+    const atBob = b.got.length;
+    await a2.send(media(upd.body).port, 3);
+    await waitFor(() => b.got.length >= atBob + 2, 3000, 'RTP from alice’s new port');
+    await b.send(updToBob.port, 3);
+    await waitFor(() => a2.got.length >= 2, 3000, 'RTP to alice on her new port');
+    assert.deepEqual(await rtp.calls(), [call.callId], 'still one call');
+
     // sipd deletes before it relays the BYE: by its 200 the session is gone.
     assert.equal((await call.bye(res)).status, 200);
     assert.deepEqual(await rtp.calls(), [], 'no session left after BYE');
     const after = await h.stats('rtpengine:');
-    assert.equal(after['rtpengine.offers']! - before['rtpengine.offers']!, 1);
-    assert.ok(after['rtpengine.answers']! - before['rtpengine.answers']! >= 1);
+    assert.equal(after['rtpengine.offers']! - before['rtpengine.offers']!, 2, 'the INVITE and the UPDATE');
+    assert.ok(after['rtpengine.answers']! - before['rtpengine.answers']! >= 2);
     assert.equal(after['rtpengine.deletes']! - before['rtpengine.deletes']!, 1);
     assert.equal(after['rtpengine.sessions'], 0);
     assert.equal(after['rtpengine.errors'], before['rtpengine.errors']);
