@@ -115,6 +115,38 @@ describe('ProxyContext (RFC 3261 §16.7)', () => {
     assert.ok(up.filter((t) => / 1[89]\d |^SIP\/2\.0 200/.test(t)).every((t) => t.includes('X-Seen: yes')));
   });
 
+  test('an asynchronous reply hook holds its response and those after it, in order; onFinal reports the final status', async () => {
+    const s = makeStack();
+    const finals: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    await forkedInvite(s, (ctx) => {
+      ctx.onReply = (res) => {
+        if (res.status === 183) {
+          return gate.then(() => {
+            res.body = 'rewritten';
+          });
+        }
+        return undefined;
+      };
+      ctx.onFinal = (status) => finals.push(status);
+    });
+    const upTexts = () => s.mem.sent.filter((m) => m.address === UPSTREAM).map((m) => m.data.toString('latin1'));
+    const before = upTexts().length;
+    answer(s, 1, 183);
+    answer(s, 0, 200);
+    await tick();
+    assert.equal(upTexts().length, before, 'the 183 waits for its hook, the 200 waits behind it');
+    assert.deepEqual(finals, []);
+    release();
+    for (let i = 0; i < 10 && upTexts().length < before + 2; i++) await tick();
+    const up = upTexts().slice(before);
+    assert.match(up[0]!, /^SIP\/2\.0 183 [^]*\r\n\r\nrewritten$/, 'the 183 first, with the body its hook wrote');
+    assert.match(up[0]!, /Content-Length: 9\r\n/i);
+    assert.match(up[1]!, /^SIP\/2\.0 200 /);
+    assert.deepEqual(finals, [200]);
+  });
+
   test('an asynchronous failure hook holds the answer, forks again, and is armed again only when set anew', async () => {
     const s = makeStack();
     const calls: number[] = [];
