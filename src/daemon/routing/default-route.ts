@@ -101,7 +101,8 @@ async function relay(ctx: RequestContext, targets?: readonly Target[]): Promise<
  */
 function wantsMediaRelay(ctx: RequestContext, targets: readonly Target[] | undefined): boolean {
   const m = ctx.rtpengine;
-  if (!m.configured || m.mode === 'off') return false;
+  // No branch (relay() answers 480): an offer would leave a session nobody deletes.
+  if (!m.configured || m.mode === 'off' || targets?.length === 0) return false;
   if (m.mode === 'always' || ctx.source.natted) return true;
   return (targets ?? []).some((t) => typeof t === 'object' && 'received' in t && t.received !== undefined);
 }
