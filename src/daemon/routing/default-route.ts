@@ -112,7 +112,9 @@ function wantsMediaRelay(ctx: RequestContext, targets: readonly Target[] | undef
  * ends the session. False when the request was answered (rtpengine failed, on_failure = "503").
  */
 async function inDialogMedia(ctx: RequestContext): Promise<boolean> {
-  if (!ctx.rtpengine.relaying) return true;
+  // Only along a route set sipd signed for this dialog: a stranger's forged BYE must not end
+  // another call's media (relay() then refuses it).
+  if (!ctx.rtpengine.relaying || ctx.looseRoute() !== 'ours') return true;
   if (ctx.method === 'BYE') {
     await ctx.rtpengine.delete();
     return true;

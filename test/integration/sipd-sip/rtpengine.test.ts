@@ -7,6 +7,7 @@
  * media relay with on_failure = "relay"); two instances: killing the one in use moves new calls
  * to the other. Management: rtpengine.show and sipctl rtpengine.
  */
+import { dialogSides, sendInDialog } from '../../helpers/dialog.js';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
@@ -145,6 +146,14 @@ describe('sipd with rtpengine: NAT media relay', { skip }, () => {
     await b.send(updToBob.port, 3);
     await waitFor(() => a2.got.length >= 2, 3000, 'RTP to alice on her new port');
     assert.deepEqual(await rtp.calls(), [call.callId], 'still one call');
+
+    // A BYE whose Route names sipd without the dialog's mark (a stranger who learned the Call-ID
+    // and tags) is refused, and the media session stays: only the dialog's route set ends it.
+    const { callerSide } = dialogSides(alice!, bob!, res, bob!.requests('INVITE').at(-1)!);
+    const unsigned = callerSide.routes.map((r) => r.replace(/;sig=[^;>]*/, ''));
+    assert.notDeepEqual(unsigned, callerSide.routes, 'the Record-Route carried a mark');
+    assert.equal((await sendInDialog({ ...callerSide }, 'BYE', unsigned)).status, 403);
+    assert.deepEqual(await rtp.calls(), [call.callId], 'a forged BYE leaves the media session alone');
 
     // sipd deletes before it relays the BYE: by its 200 the session is gone.
     assert.equal((await call.bye(res)).status, 200);
