@@ -14,8 +14,10 @@
  *
  *   npm run bench -- sipd-kamailio [--rounds=2] [--step-seconds=3] [--fixed-rate=300]
  *                    [--fixed-seconds=5] [--subscribers=10000] [--servers=kamailio,sipd]
- *                    [--before=DIR] [--verbose] [--keep]
+ *                    [--before=DIR] [--cpu-only] [--verbose] [--keep]
  *
+ * --cpu-only: only the CPU per 1,000 calls at the fixed rate (no highest-rate searches), for
+ * tighter A/B figures in the same time (more rounds, longer --fixed-seconds).
  * --before: the root of another build (default: SIPKIT_BENCH_BEFORE); its bin/sipd.js runs as the
  * server "before" beside this build's "sipd" (the default servers become kamailio,before,sipd),
  * and the report ends with sipd / before: every round, medians, spreads (lib/ab.ts). The order of
@@ -55,6 +57,8 @@ interface Options {
   before: string | undefined;
   verbose: boolean;
   keep: boolean;
+  /** only the CPU per 1,000 calls at the fixed rate (no highest-rate searches) */
+  cpuOnly: boolean;
 }
 
 function options(argv: string[]): Options {
@@ -71,6 +75,7 @@ function options(argv: string[]): Options {
       servers: { type: 'string' },
       verbose: { type: 'boolean' },
       keep: { type: 'boolean' },
+      'cpu-only': { type: 'boolean' },
     },
   });
   const num = (k: string, d: number, min: number) => {
@@ -94,6 +99,7 @@ function options(argv: string[]): Options {
     before,
     verbose: values.verbose === true,
     keep: values.keep === true,
+    cpuOnly: values['cpu-only'] === true,
   };
 }
 
@@ -177,28 +183,33 @@ async function session(
       if (!s.clean && restartUas) await uas.restart();
       await sleep(s.clean ? 500 : 2000);
     };
-    const reg = await search(
-      'REGISTER/s',
-      async (rate) => {
-        const s = await registerStep(ctx, rate);
-        await settle(s, false);
-        return s;
-      },
-      searchOptions('register', hints.register),
-      opts.verbose,
-    );
+    const skipped = { best: 0, bestStep: undefined };
+    const reg = opts.cpuOnly
+      ? skipped
+      : await search(
+          'REGISTER/s',
+          async (rate) => {
+            const s = await registerStep(ctx, rate);
+            await settle(s, false);
+            return s;
+          },
+          searchOptions('register', hints.register),
+          opts.verbose,
+        );
     // The REGISTER load may have overrun the server; the callee's binding must be there.
     await uas.register();
-    const calls = await search(
-      'calls/s',
-      async (rate) => {
-        const s = await callStep(ctx, rate);
-        await settle(s, true);
-        return s;
-      },
-      searchOptions('calls', hints.calls),
-      opts.verbose,
-    );
+    const calls = opts.cpuOnly
+      ? skipped
+      : await search(
+          'calls/s',
+          async (rate) => {
+            const s = await callStep(ctx, rate);
+            await settle(s, true);
+            return s;
+          },
+          searchOptions('calls', hints.calls),
+          opts.verbose,
+        );
     out(`    CPU at ${opts.fixedRate} calls/s for ${opts.fixedSeconds} s:`);
     const fixed = await callStep(ctx, opts.fixedRate, opts.fixedSeconds);
     const perK = fixed.successful > 0 ? (fixed.serverCpuMs / fixed.successful) * 1000 : null;

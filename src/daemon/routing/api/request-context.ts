@@ -212,45 +212,69 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
     return this.track(this.s.directory.findSubscriber(owner.user, owner.domain).then((s) => s !== undefined));
   }
 
-  readonly registrar = {
-    save: (): Promise<void> => {
-      if (this.answered) return Promise.resolve();
-      this.done = true;
-      const work = this.s.registrar.handle(this.req, this.st, this._user);
-      return work ? this.track(work) : Promise.resolve();
-    },
-  };
+  // The module views are made on first use and call back into the context (a few objects per
+  // request instead of a dozen closures: the registrar never needs `alias`, a call never `registrar`).
+  private _registrar: RegistrarOps | undefined;
+  private _location: LocationOps | undefined;
+  private _alias: AliasOps | undefined;
+  private _groups: GroupOps | undefined;
 
-  readonly location = {
-    lookup: (aor?: string): Contact[] => {
-      const key = aor ?? (this.ruriOwner() && `${this.ruriOwner()!.user}@${this.ruriOwner()!.domain}`);
-      return key ? contactsOf(this.s.location.lookup(key)) : [];
-    },
-  };
+  get registrar(): RegistrarOps {
+    return (this._registrar ??= new RegistrarOps(this));
+  }
 
-  readonly alias = {
-    resolve: (): boolean => {
-      const owner = this.ruriOwner();
-      const alias = owner && this.s.directory.resolveAlias(owner.user, owner.domain);
-      if (!alias) return false;
-      this.rewrite((u) => {
-        u.user = alias.username;
-        u.host = alias.domain.toLowerCase();
-      });
-      return true;
-    },
-    lookup: (user: string, domain: string): AuthenticatedUser | undefined =>
-      this.s.directory.resolveAlias(user, domain.toLowerCase()),
-  };
+  get location(): LocationOps {
+    return (this._location ??= new LocationOps(this));
+  }
+
+  get alias(): AliasOps {
+    return (this._alias ??= new AliasOps(this));
+  }
+
+  get groups(): GroupOps {
+    return (this._groups ??= new GroupOps(this));
+  }
 
   get rtpengine(): RouteMedia {
     return (this._media ??= new RouteMedia(this, this.req, this.s.media));
   }
 
-  readonly groups = {
-    has: (group: string, user: AuthenticatedUser | undefined = this._user): boolean =>
-      user !== undefined && this.s.directory.inGroup(user.username, user.domain, group),
-  };
+  /** @internal RegistrarOps.save */
+  saveRegistration(): Promise<void> {
+    if (this.answered) return Promise.resolve();
+    this.done = true;
+    const work = this.s.registrar.handle(this.req, this.st, this._user);
+    return work ? this.track(work) : Promise.resolve();
+  }
+
+  /** @internal LocationOps.lookup */
+  lookupContacts(aor?: string): Contact[] {
+    const owner = aor === undefined ? this.ruriOwner() : undefined;
+    const key = aor ?? (owner && `${owner.user}@${owner.domain}`);
+    return key ? contactsOf(this.s.location.lookup(key)) : [];
+  }
+
+  /** @internal AliasOps.resolve */
+  resolveAlias(): boolean {
+    const owner = this.ruriOwner();
+    const alias = owner && this.s.directory.resolveAlias(owner.user, owner.domain);
+    if (!alias) return false;
+    this.rewrite((u) => {
+      u.user = alias.username;
+      u.host = alias.domain.toLowerCase();
+    });
+    return true;
+  }
+
+  /** @internal AliasOps.lookup */
+  aliasOf(user: string, domain: string): AuthenticatedUser | undefined {
+    return this.s.directory.resolveAlias(user, domain.toLowerCase());
+  }
+
+  /** @internal GroupOps.has */
+  inGroup(group: string, user: AuthenticatedUser | undefined = this._user): boolean {
+    return user !== undefined && this.s.directory.inGroup(user.username, user.domain, group);
+  }
 
   // ---- routing --------------------------------------------------------------------------------
 
@@ -425,4 +449,35 @@ function sourceOf(req: SipRequest, st: Answerer): Source {
     localPort: s.localPort,
     natted: natReceived(req, s) !== undefined,
   };
+}
+
+class RegistrarOps {
+  constructor(private readonly ctx: RequestContextImpl) {}
+  save(): Promise<void> {
+    return this.ctx.saveRegistration();
+  }
+}
+
+class LocationOps {
+  constructor(private readonly ctx: RequestContextImpl) {}
+  lookup(aor?: string): Contact[] {
+    return this.ctx.lookupContacts(aor);
+  }
+}
+
+class AliasOps {
+  constructor(private readonly ctx: RequestContextImpl) {}
+  resolve(): boolean {
+    return this.ctx.resolveAlias();
+  }
+  lookup(user: string, domain: string): AuthenticatedUser | undefined {
+    return this.ctx.aliasOf(user, domain);
+  }
+}
+
+class GroupOps {
+  constructor(private readonly ctx: RequestContextImpl) {}
+  has(group: string, user?: AuthenticatedUser): boolean {
+    return this.ctx.inGroup(group, user);
+  }
 }
