@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { parseListenSpec, type ListenSpec as CoreListenSpec } from '../../core/index.js';
 
-export const SIP_PROTOCOLS = ['udp', 'tcp'] as const;
+export const SIP_PROTOCOLS = ['udp', 'tcp', 'tls'] as const;
 export type SipProtocol = (typeof SIP_PROTOCOLS)[number];
 
 export interface ListenSpec {
