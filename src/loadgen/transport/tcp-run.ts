@@ -1,5 +1,5 @@
 /**
- * A run over TCP: the listening socket, the client connection(s) and what happens when a
+ * A run over TCP or TLS: the listening socket, the client connection(s) and what happens when a
  * connection closes under running calls (they fail with FailedTcpClosed, as in SIPp).
  */
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import type { RunOptions } from '../options/run-options.js';
 import { Reporting } from '../reporting.js';
 import { drive, type loadScenarios, type RunIo, type RunOnceExtras, type RunResult } from '../runner.js';
 import { connectTcp, listenTcp, TcpConn } from './tcp.js';
+import { loadgenTls } from './tls.js';
 
 export async function runTcp(
   o: RunOptions,
@@ -42,10 +43,14 @@ export async function runTcp(
     conns.add(c);
     return c;
   };
+  const secure = o.transport === 'tls' ? loadgenTls(o) : undefined;
   const provisional = await resolveAddressing(o, main.mode === 'client', 0);
   const family = provisional.local.ip.includes(':') ? '::' : '0.0.0.0';
-  const server = await listenTcp(o.bindLocal ? provisional.local.ip : family, o.localPort, (sock) =>
-    track(new TcpConn(sock, false, onMessage)),
+  const server = await listenTcp(
+    o.bindLocal ? provisional.local.ip : family,
+    o.localPort,
+    (sock) => track(new TcpConn(sock, false, onMessage)),
+    secure,
   );
   const port = (server.address() as AddressInfo).port;
   const addressing = { ...provisional, local: { ...provisional.local, port } };
@@ -55,7 +60,7 @@ export async function runTcp(
   const fill = () => {
     while (ready.length + filling < 16 && conns.size + filling < o.maxSocket && addressing.destination) {
       filling++;
-      connectTcp(addressing.destination, {}, true, onMessage)
+      connectTcp(addressing.destination, {}, true, onMessage, secure)
         .then((c) => ready.push(track(c)))
         .catch((e) => rt?.abortRun(e))
         .finally(() => filling--);
@@ -73,7 +78,8 @@ export async function runTcp(
           { port: o.localPort ? port : undefined },
           false,
           onMessage,
-        ).catch(() => connectTcp(addressing.destination!, {}, false, onMessage));
+          secure,
+        ).catch(() => connectTcp(addressing.destination!, {}, false, onMessage, secure));
         track(mainConn);
         mainConn.onClose = (c) => {
           onClose(c);
@@ -108,7 +114,7 @@ export async function runTcp(
         onCycle: (now) => reporting.onCycle(now),
         rttSample: (stop, rtt, rtd) => reporting.rttSample(stop, rtt, rtd),
       },
-      transportName: 'TCP',
+      transportName: secure ? 'TLS' : 'TCP',
       numbering: extras,
     });
     return await drive(rt, early, reporting, o, io, extras, closeAll);

@@ -66,7 +66,7 @@ export async function runWorkers(
     startUs,
     generator: { rate: o.rate, openCallsAllowed: o.limit },
     quitting: 0,
-    transportName: o.transport === 'tcp' ? 'TCP' : 'UDP',
+    transportName: o.transport === 'udp' ? 'UDP' : o.transport === 'tcp' ? 'TCP' : 'TLS',
     setRate: () => {},
     local: { port: localPort },
     remote: o.remoteHost
