@@ -8,7 +8,8 @@
  * install their receiver on `layer.user` (the TransactionLayer puts itself there) and send
  * through it.
  */
-import { TransportLayer, type TransportError } from '../core/index.js';
+import { TlsTransport, TransportLayer, type TransportError } from '../core/index.js';
+import { tlsOptionsOf } from './config/tls-files.js';
 import type { SipdConfig } from './config/load.js';
 import { formatListen, toCoreListenSpec, type BoundAddress, type ListenSpec } from './config/listen.js';
 import type { Logger } from './log.js';
@@ -23,6 +24,12 @@ export interface SipTransport {
   stopAccepting(): void;
   /** Closes every socket and connection. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Re-read the [tls] certificate files and swap them into the TLS listeners (SIGHUP): new
+   * handshakes use them, established connections keep theirs. Returns the number of listeners
+   * updated; throws (changing nothing) when a file is missing or a key does not match.
+   */
+  reloadCertificates?(): number;
 }
 
 export interface TransportContext {
@@ -72,7 +79,10 @@ export class CoreSipTransport implements SipTransport {
     // A large UDP receive buffer rides out event-loop pauses (GC, a busy host) under load without
     // dropping datagrams (the kernel caps it at net.core.rmem_max; Kamailio's maxbuffer does likewise).
     const tcp = ctx.config.tcp;
+    // Certificates are read only when a TLS listener needs them (loadConfig has checked them).
+    const wantsTls = ctx.config.listen.some((l) => l.proto === 'tls');
     this.layer = new TransportLayer({
+      ...(wantsTls ? { tls: tlsOptionsOf(ctx.config.tls) } : {}),
       limits: { maxMessageSize: ctx.config.limits.max_message_size },
       udp: { recvBufferSize: UDP_RECV_BUFFER },
       tcp: {
@@ -124,6 +134,14 @@ export class CoreSipTransport implements SipTransport {
     return this.closing;
   }
 
+  reloadCertificates(): number {
+    const listeners = this.layer.transports.filter((t): t is TlsTransport => t instanceof TlsTransport);
+    if (listeners.length === 0) return 0;
+    const { credentials } = tlsOptionsOf(this.ctx.config.tls);
+    for (const t of listeners) t.setCredentials(credentials);
+    return listeners.length;
+  }
+
   /** `net.*` gauges read from the transports' own counters at fetch time (nothing on the hot path). */
   private registerStats(): void {
     const sum = (pick: (s: ReturnType<typeof this.statsOf>[number]) => number) => () =>
@@ -168,6 +186,11 @@ export class CoreSipTransport implements SipTransport {
       'tcp_connections',
       sum((s) => (s.reliable ? s.connectionCount : 0)),
       'open TCP connections',
+    );
+    g(
+      'tls_handshake_failures',
+      sum((s) => s.stats.handshakeFailures),
+      'TLS connections closed for a failed handshake (garbage or plain text, an old version, a bad client certificate)',
     );
     g(
       'tcp_cutoffs',

@@ -76,9 +76,16 @@ export class SipdHarness {
     return this.server.addresses.find((a) => a.proto === 'tcp')!.port;
   }
 
+  get tlsPort(): number {
+    return this.server.addresses.find((a) => a.proto === 'tls')!.port;
+  }
+
   /** Where a test UA sends: sipd's listener for a protocol. */
-  proxy(protocol: 'UDP' | 'TCP' = 'UDP'): { host: string; port: number; protocol: 'UDP' | 'TCP' } {
-    return { host: '127.0.0.1', port: protocol === 'UDP' ? this.udpPort : this.tcpPort, protocol };
+  proxy<P extends 'UDP' | 'TCP' | 'TLS' = 'UDP'>(
+    protocol: P = 'UDP' as P,
+  ): { host: string; port: number; protocol: P } {
+    const port = protocol === 'UDP' ? this.udpPort : protocol === 'TCP' ? this.tcpPort : this.tlsPort;
+    return { host: '127.0.0.1', port, protocol };
   }
 
   /** A test UA of this sipd's domain (UDP unless said), closed by stop(). */

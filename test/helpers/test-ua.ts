@@ -23,6 +23,7 @@ import {
   type ServerTransaction,
   type SipRequest,
   type SipResponse,
+  type TlsOptions,
   type Transport,
   resolveNextHop,
 } from '../../src/core/index.js';
@@ -30,7 +31,7 @@ import {
 export interface ProxyAddress {
   host: string;
   port: number;
-  protocol: 'UDP' | 'TCP';
+  protocol: 'UDP' | 'TCP' | 'TLS';
 }
 
 export interface UaOptions {
@@ -43,6 +44,8 @@ export interface UaOptions {
   contactHostPort?: string;
   /** Retransmission T1 (ms) for our transactions. */
   t1?: number;
+  /** Certificates of our own TLS listener; required with proxy.protocol TLS. */
+  tls?: TlsOptions;
 }
 
 /** How the UA answers an incoming INVITE. */
@@ -86,7 +89,10 @@ export class TestUA {
   }
 
   static async create(opts: UaOptions): Promise<TestUA> {
-    const layer = await TransportLayer.listen([`${opts.proxy.protocol.toLowerCase()}:127.0.0.1:0`]);
+    const layer = await TransportLayer.listen(
+      [`${opts.proxy.protocol.toLowerCase()}:127.0.0.1:0`],
+      opts.tls ? { tls: opts.tls } : {},
+    );
     const tl = new TransactionLayer({
       transport: layer,
       user: { onRequest: () => {} },
@@ -123,7 +129,8 @@ export class TestUA {
   /** Our Contact URI. */
   get contactUri(): string {
     const hp = this.opts.contactHostPort ?? `127.0.0.1:${this.port}`;
-    return `sip:${this.opts.user}@${hp}${this.opts.proxy.protocol === 'TCP' ? ';transport=tcp' : ''}`;
+    const p = this.opts.proxy.protocol;
+    return `sip:${this.opts.user}@${hp}${p === 'UDP' ? '' : ';transport=' + p.toLowerCase()}`;
   }
 
   // ---- what arrived -----------------------------------------------------------------------------
@@ -422,7 +429,7 @@ export class Call {
     const hop = nextHopUri(req);
     if (!isSipUri(hop)) throw new Error('next hop is not a SIP URI');
     const d = await resolveNextHop(hop);
-    return { host: d.address, port: d.port, protocol: (d.protocol ?? 'UDP') as 'UDP' | 'TCP' };
+    return { host: d.address, port: d.port, protocol: (d.protocol ?? 'UDP') as ProxyAddress['protocol'] };
   }
 
   /** ACK a 2xx end to end, along the route set (§13.2.2.4). */

@@ -225,6 +225,12 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
         return;
       }
       const target = this.env.tl.transport.targetForRequest(dest);
+      if (!secureEnough(this.req ?? req, req, target.transport)) {
+        // RFC 3261 §26.2.2 / RFC 5630 §3.1.3: a request for a SIPS URI travels over TLS on every
+        // hop; it is not sent over UDP/TCP. The target cannot be reached securely: 480.
+        this.branchFinal(b, this.synthetic(480, 'Temporarily Unavailable (sips: target not reachable over TLS)'));
+        return;
+      }
       if (this.recordRoute) {
         // The mark lets sipd (and every node sharing auth.secret) recognise the dialog's
         // in-dialog requests without state (route-mark.ts): Call-ID and the initial From tag.
@@ -479,4 +485,13 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     if (!b?.request) res.prepend('via', 'SIP/2.0/UDP 0.0.0.0;branch=z9hG4bK-local');
     return res;
   }
+}
+
+/** Transports that keep a SIPS request secure on the next hop. */
+const SECURE = new Set(['TLS', 'WSS', 'TLS-SCTP']);
+
+/** False when the request (as received, or as retargeted for this branch) is for a sips: URI and `t` is not TLS. */
+function secureEnough(original: SipRequest, branch: SipRequest, t: Transport): boolean {
+  if (SECURE.has(t.protocol)) return true;
+  return original.requestUri().scheme !== 'sips' && branch.requestUri().scheme !== 'sips';
 }

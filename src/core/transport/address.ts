@@ -7,7 +7,7 @@ import { TransportError } from './errors.js';
 
 /** A listen address: protocol, bare host (no brackets), port (0 = any free port). */
 export interface ListenSpec {
-  /** "UDP" or "TCP" (upper-case Via token) */
+  /** "UDP", "TCP" or "TLS" (upper-case Via token) */
   protocol: string;
   /** bare IP address to bind (0.0.0.0, ::, 127.0.0.1, ::1...) */
   host: string;
@@ -49,8 +49,8 @@ export function splitHostPort(s: string): { host: string; port: number | undefin
 }
 
 /**
- * Parse `proto:host[:port]` with proto udp or tcp (case-insensitive), host an IPv4 address or a
- * bracketed IPv6 address; port defaults to the protocol's (5060) and 0 picks a free port.
+ * Parse `proto:host[:port]` with proto udp, tcp or tls (case-insensitive), host an IPv4 address or
+ * a bracketed IPv6 address; port defaults to the protocol's (5060, TLS 5061) and 0 picks a free port.
  * Optionally `;advertise=host[:port]` names the Via sent-by to use (behind NAT, or a DNS name).
  */
 export function parseListenSpec(spec: string): ListenSpec {
@@ -58,7 +58,8 @@ export function parseListenSpec(spec: string): ListenSpec {
   const colon = main!.indexOf(':');
   if (colon <= 0) throw badSpec(spec, 'expected protocol:address[:port]');
   const protocol = main!.slice(0, colon).toUpperCase();
-  if (protocol !== 'UDP' && protocol !== 'TCP') throw badSpec(spec, `unsupported protocol "${protocol.toLowerCase()}"`);
+  if (protocol !== 'UDP' && protocol !== 'TCP' && protocol !== 'TLS')
+    throw badSpec(spec, `unsupported protocol "${protocol.toLowerCase()}"`);
   const rest = main!.slice(colon + 1);
   if (!rest.startsWith('[') && rest.split(':').length > 2) throw badSpec(spec, 'IPv6 addresses go in brackets');
   const { host, port } = splitHostPort(rest);

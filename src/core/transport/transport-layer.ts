@@ -15,7 +15,9 @@ import { parseMessage } from '../message/parser.js';
 import { serialize } from '../message/serializer.js';
 import { ipFamily, parseListenSpec, type ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
-import { ConnectionLedger, TcpTransport, type TcpOptions } from './tcp.js';
+import { ConnectionLedger } from './stream-transport.js';
+import { TcpTransport, type TcpOptions } from './tcp.js';
+import { TlsTransport, type TlsOptions } from './tls.js';
 import type {
   Destination,
   MessageSource,
@@ -51,7 +53,12 @@ export interface TransportLayerOptions {
   /** Limits for every listener (default 65535-byte messages, 16384-byte header sections). */
   limits?: Partial<TransportLimits>;
   udp?: UdpOptions;
+  /**
+   * Stream limits for every TCP and TLS listener (TLS listeners take these, then `tls` on top).
+   */
   tcp?: TcpOptions;
+  /** Certificates and TLS settings; required for a `tls:` listener. */
+  tls?: TlsOptions;
 }
 
 const noUser: TransportLayerUser = { onMessage() {} };
@@ -71,7 +78,7 @@ export class TransportLayer implements TransportSink {
   user: TransportLayerUser;
   private readonly list: Transport[] = [];
   private readonly opts: TransportLayerOptions;
-  /** The TCP caps hold for all TCP listeners together. */
+  /** The connection caps hold for all TCP and TLS listeners together. */
   private readonly ledger = new ConnectionLedger();
 
   constructor(opts: TransportLayerOptions = {}) {
@@ -95,18 +102,25 @@ export class TransportLayer implements TransportSink {
   async listen(spec: string | ListenSpec): Promise<Transport> {
     const s = typeof spec === 'string' ? parseListenSpec(spec) : spec;
     const limits = this.opts.limits;
+    const stream = { ledger: this.ledger, ...this.opts.tcp, limits: { ...limits, ...this.opts.tcp?.limits } };
     const t =
       s.protocol === 'UDP'
         ? await UdpTransport.listen(s, { ...this.opts.udp, limits: { ...limits, ...this.opts.udp?.limits } })
         : s.protocol === 'TCP'
-          ? await TcpTransport.listen(s, {
-              ledger: this.ledger,
-              ...this.opts.tcp,
-              limits: { ...limits, ...this.opts.tcp?.limits },
-            })
-          : undefined;
+          ? await TcpTransport.listen(s, stream)
+          : s.protocol === 'TLS'
+            ? await TlsTransport.listen(s, this.tlsOptions(stream))
+            : undefined;
     if (t === undefined) throw new TransportError('SIP_ERR_BAD_ADDRESS', `Unsupported protocol ${s.protocol}`);
     return this.add(t);
+  }
+
+  /** A TLS listener's options: the stream limits, then the `tls` settings over them. */
+  private tlsOptions(stream: TcpOptions): TlsOptions {
+    const tls = this.opts.tls;
+    if (tls === undefined)
+      throw new TransportError('SIP_ERR_BAD_ADDRESS', 'A TLS listener needs a certificate and key (options.tls)');
+    return { ...stream, ...tls, limits: { ...stream.limits, ...tls.limits } };
   }
 
   /** Adopt a transport built elsewhere (TLS, WebSocket, an in-memory transport in tests). */

@@ -12,7 +12,7 @@ import type { TransportError } from './errors.js';
 /** Where a received message came from (and where a stream transport can answer it). */
 export interface MessageSource {
   readonly transport: Transport;
-  /** Via transport token of the transport: "UDP", "TCP" (later "TLS", "WS", "WSS"). */
+  /** Via transport token of the transport: "UDP", "TCP", "TLS" (later "WS", "WSS"). */
   readonly protocol: string;
   /** Local address the message arrived on (the listen address; a wildcard for a wildcard UDP listener). */
   readonly localAddress: string;
@@ -38,8 +38,10 @@ export interface TransportStats {
   cutOffs: number;
   /** Stream connections closed after a message that could not be framed or parsed (after its 400). */
   badCloses: number;
-  /** Stream connections closed for a message not complete within the message timeout (slowloris). */
+  /** Stream connections closed for a message (TLS: a handshake) not complete within the message timeout (slowloris). */
   slowCloses: number;
+  /** TLS handshakes that failed (garbage or plain text before the handshake, an old protocol version, a bad client certificate). */
+  handshakeFailures: number;
   /** Stream connections closed after the idle timeout. */
   idleCloses: number;
   /** Inbound connections refused (closed at once) because the listener had its maximum open. */
@@ -62,6 +64,7 @@ export function newTransportStats(): TransportStats {
     cutOffs: 0,
     badCloses: 0,
     slowCloses: 0,
+    handshakeFailures: 0,
     idleCloses: 0,
     refusedMax: 0,
     refusedPerIp: 0,

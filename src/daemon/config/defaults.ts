@@ -128,6 +128,26 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
        */
       message_timeout: 20,
     },
+    /**
+     * SIP over TLS (listen tls:...). Files are PEM; relative paths are relative to the config
+     * file. The connection limits of [tcp] hold for TLS connections too (counted together).
+     */
+    tls: {
+      /** Default certificate (chain) of every TLS listener; required when one is configured. */
+      certificate: '',
+      /** Its private key (must match the certificate). */
+      private_key: '',
+      /** CA certificates that verify client certificates (verify_client) and servers (verify_server). */
+      ca_list: '',
+      /** Ask every client for a certificate and refuse those that do not verify against ca_list. */
+      verify_client: false,
+      /** Verify the certificates of TLS servers sipd connects to against ca_list (Kamailio's verify_certificate; off). */
+      verify_server: false,
+      /** Lowest TLS version accepted, both ways: "TLSv1.2" or "TLSv1.3". */
+      min_version: 'TLSv1.2',
+      /** Certificates per domain, chosen by the name the client asks for (SNI): [[tls.domain]] tables. */
+      domain: [] as Array<{ server_name: string; certificate: string; private_key: string }>,
+    },
     proxy: {
       /** "proxy" relays requests; "redirect" answers 302 with the registered contacts. */
       mode: 'proxy',

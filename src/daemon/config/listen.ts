@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { parseListenSpec, type ListenSpec as CoreListenSpec } from '../../core/index.js';
 
-export const SIP_PROTOCOLS = ['udp', 'tcp'] as const;
+export const SIP_PROTOCOLS = ['udp', 'tcp', 'tls'] as const;
 export type SipProtocol = (typeof SIP_PROTOCOLS)[number];
 
 export interface ListenSpec {
@@ -52,7 +52,9 @@ export function parseListen(text: string): ListenSpec {
     // "Invalid listen address "x": why" → "why (in 'x')": the key is printed before it already.
     const m = /^Invalid listen address ".*": (.*)$/.exec((e as Error).message);
     throw new Error(
-      m ? `${m[1]} (expected PROTO:ADDRESS:PORT such as udp:0.0.0.0:5060 or tcp:[::1]:5070)` : (e as Error).message,
+      m
+        ? `${m[1]} (expected PROTO:ADDRESS:PORT such as udp:0.0.0.0:5060, tcp:[::1]:5070 or tls:0.0.0.0:5061)`
+        : (e as Error).message,
     );
   }
   return {

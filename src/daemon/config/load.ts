@@ -20,6 +20,7 @@ import {
 } from '../../shared/paths.js';
 import { defaultFileConfig, type FileConfig } from './defaults.js';
 import { defaultListen, parseListen, type ListenSpec } from './listen.js';
+import { readTlsCredentials, resolveTlsPaths, TlsConfigError } from './tls-files.js';
 import { configSchema, crossKeyProblems, type ConfigProblem, type ValidFileConfig } from './schema.js';
 import { editDistance } from '../../shared/edit-distance.js';
 
@@ -112,7 +113,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): SipdConfig {
   const merged = deepMerge(deepMerge(defaultFileConfig(paths), fromFile), flags) as FileConfig;
   const problems = validate(merged, new Set(Object.keys(flags)));
   if (problems.length) throw new ConfigError(problems, usedFile);
-  const config = resolveConfig(configSchema.parse(merged), usedFile);
+  const config = resolveConfig(configSchema.parse(merged), usedFile, fileDir);
+  checkTlsFiles(config, usedFile);
   // sun_path holds 108 bytes with the terminating NUL (Linux); a longer path cannot be bound.
   if (Buffer.byteLength(config.mgmt.socket) > MAX_SOCKET_PATH) {
     const key = merged.mgmt.socket ? 'mgmt.socket' : flags.run_dir ? '--run-dir' : 'run_dir';
@@ -199,7 +201,21 @@ const ARTICLE: Record<string, string> = {
   object: 'a table',
 };
 
-function resolveConfig(c: ValidFileConfig, file: string | null) {
+/**
+ * With a tls: listener or a certificate configured, the certificate files must be readable and
+ * each key must match its certificate (reported as config problems, exit 2, before anything binds).
+ */
+function checkTlsFiles(config: ReturnType<typeof resolveConfig>, usedFile: string | null): void {
+  if (!config.listen.some((l) => l.proto === 'tls') && config.tls.certificate === '') return;
+  try {
+    readTlsCredentials(config.tls);
+  } catch (e) {
+    if (e instanceof TlsConfigError) throw new ConfigError(e.problems, usedFile);
+    throw e;
+  }
+}
+
+function resolveConfig(c: ValidFileConfig, file: string | null, fileDir: string) {
   const runDir = c.run_dir;
   const inRun = (p: string, dflt: string) => (p === '' ? dflt : resolve(runDir, p));
   let dbUrl = c.db_url === '' ? `sqlite:${dbFileIn(c.data_dir)}` : c.db_url;
@@ -210,6 +226,7 @@ function resolveConfig(c: ValidFileConfig, file: string | null) {
     ...c,
     config_file: file,
     listen,
+    tls: resolveTlsPaths(c.tls, fileDir),
     domains: c.domains.length
       ? [...new Set(c.domains.map((d) => d.replace(/^\[(.*)\]$/, '$1')))]
       : defaultDomains(listen.flatMap((l) => (l.advertise ? [l.advertise.host.replace(/^\[(.*)\]$/, '$1')] : []))),
@@ -256,7 +273,12 @@ function knownKeysAt(path: readonly (string | number | symbol)[]): string[] {
     defaultFileConfig(),
     path.filter((p) => typeof p !== 'number'),
   );
-  if (Array.isArray(v) || v === undefined) return path[0] === 'acl' ? ['prefix', 'group'] : [];
+  if (Array.isArray(v) || v === undefined)
+    return path[0] === 'acl'
+      ? ['prefix', 'group']
+      : path[0] === 'tls' && path[1] === 'domain'
+        ? ['server_name', 'certificate', 'private_key']
+        : [];
   return v && typeof v === 'object' ? Object.keys(v) : [];
 }
 

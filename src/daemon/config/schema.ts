@@ -135,6 +135,26 @@ export const configSchema = z.strictObject({
     idle_timeout: seconds(1, 86400),
     message_timeout: seconds(1, 3600),
   }),
+  tls: z.strictObject({
+    certificate: z.string(),
+    private_key: z.string(),
+    ca_list: z.string(),
+    verify_client: z.boolean(),
+    verify_server: z.boolean(),
+    min_version: z.enum(['TLSv1.2', 'TLSv1.3']),
+    domain: z.array(
+      z.strictObject({
+        server_name: z
+          .string()
+          .refine(
+            (s) => isHostname(s.replace(/^\*\./, 'x.')),
+            'expected a domain name such as sip.example.com or *.example.com',
+          ),
+        certificate: z.string().min(1, 'give the certificate file of this domain'),
+        private_key: z.string().min(1, 'give the private key file of this domain'),
+      }),
+    ),
+  }),
   proxy: z.strictObject({
     mode: z.enum(['proxy', 'redirect']),
     record_route: z.boolean(),

@@ -98,6 +98,7 @@ async function serve(server: SipdServer, log: LogHandle, pidFile: string): Promi
   const onHup = () => {
     log.reopen();
     log.logger.info({ file: log.target }, 'SIGHUP: log file reopened');
+    reloadCertificates(server, log.logger);
     // The same reload as `sipctl reload`; a route that fails to load is logged by it and the old one stays.
     if (server.rpc.get('route.reload')) void server.rpc.call('route.reload', undefined).catch(() => {});
   };
@@ -144,4 +145,17 @@ function tellParent(msg: ChildMessage): Promise<void> {
       resolve();
     });
   });
+}
+
+/** SIGHUP: new TLS certificates for new handshakes; established connections keep theirs. */
+function reloadCertificates(
+  server: SipdServer,
+  logger: { info(o: object, m: string): void; error(o: object, m: string): void },
+): void {
+  try {
+    const n = server.sipTransport?.reloadCertificates?.() ?? 0;
+    if (n > 0) logger.info({ listeners: n }, 'SIGHUP: TLS certificates reloaded');
+  } catch (err) {
+    logger.error({ err }, 'SIGHUP: TLS certificates not reloaded (the old ones stay in use)');
+  }
 }

@@ -38,7 +38,7 @@ export interface RuntimeOptions {
   injection: Map<string, InjectionFile>;
   logs: Logs;
   hooks: RuntimeHooks;
-  transportName: 'UDP' | 'TCP';
+  transportName: 'UDP' | 'TCP' | 'TLS';
   numbering?: Numbering;
   /** Receiving and actions (default: the scenario engine's). */
   callSteps?: CallSteps;

@@ -33,7 +33,7 @@ export class Runtime implements Engine {
   readonly addressing: Addressing;
   readonly injection: Map<string, InjectionFile>;
   readonly logs: Logs;
-  readonly transportName: 'UDP' | 'TCP';
+  readonly transportName: 'UDP' | 'TCP' | 'TLS';
   readonly callSteps: CallSteps;
   private readonly hooks: RuntimeHooks;
   readonly scheduler = new Scheduler();

@@ -21,7 +21,7 @@ export interface Peer {
 
 /** A connection or socket a call sends on. */
 export interface CallSocket {
-  readonly transport: 'UDP' | 'TCP';
+  readonly transport: 'UDP' | 'TCP' | 'TLS';
   /** Local address and port (for [server_ip], [local_port] of per-call sockets). */
   readonly localAddress: string;
   readonly localPort: number;
@@ -44,7 +44,7 @@ export interface Engine {
   readonly local: { ip: string; ipEscaped: string; port: number; ipType: '4' | '6' };
   readonly remote: { host: string; ip: string; ipEscaped: string; port: number } | undefined;
   readonly media: { ip: string; ipType: '4' | '6'; port: number };
-  readonly transportName: 'UDP' | 'TCP';
+  readonly transportName: 'UDP' | 'TCP' | 'TLS';
   readonly globals: CallVariable[];
   /** -users mode: the [$user] variable tables. */
   readonly generator: CallGenerator;

@@ -2,7 +2,7 @@
  * Everything a siptest run is configured with, after the command line is parsed. Names follow
  * SIPp's options; times are milliseconds; defaults are SIPp 3.6.1's (include/sipp.hpp).
  */
-export type TransportName = 'udp' | 'tcp';
+export type TransportName = 'udp' | 'tcp' | 'tls';
 
 export interface LogFileOption {
   enabled: boolean;
@@ -108,6 +108,12 @@ export interface RunOptions {
   json: boolean;
   /** siptest: worker threads for client load (1 = single thread) */
   workers: number;
+  /** -tls_cert, -tls_key, -tls_ca: PEM files for -t l1/ln (default cacert.pem, cakey.pem, none) */
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  /** -tls_version: 1.0 to 1.3 */
+  tlsVersion?: string;
 }
 
 export function defaultRunOptions(): RunOptions {

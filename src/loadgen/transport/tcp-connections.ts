@@ -10,6 +10,7 @@ import type { CallSocket, Peer } from '../engine/types.js';
 import type { RunOptions } from '../options/run-options.js';
 import { C } from '../stats/counters.js';
 import { connectTcp, TcpConn } from './tcp.js';
+import { loadgenTls, type LoadgenTls } from './tls.js';
 
 export class TcpConnections {
   readonly all = new Set<TcpConn>();
@@ -20,11 +21,15 @@ export class TcpConnections {
   private mainConn: TcpConn | undefined;
   private readonly ready: TcpConn[] = [];
   private filling = 0;
+  /** -t l1/ln: the TLS settings of every connection (SIPp's -tls_* options) */
+  readonly secure: LoadgenTls | undefined;
 
   constructor(
     private readonly o: RunOptions,
     private destination?: Peer,
-  ) {}
+  ) {
+    this.secure = o.transport === 'tls' ? loadgenTls(o) : undefined;
+  }
 
   readonly onMessage = (buf: Buffer, from: Peer, s: CallSocket) =>
     this.rt ? this.rt.receive(buf, from, s) : this.early.push([buf, from, s]);
@@ -62,8 +67,8 @@ export class TcpConnections {
       return;
     }
     const local = { port: this.o.localPort ? listeningPort : undefined };
-    const main = await connectTcp(dest, local, false, this.onMessage).catch(() =>
-      connectTcp(dest, {}, false, this.onMessage),
+    const main = await connectTcp(dest, local, false, this.onMessage, this.secure).catch(() =>
+      connectTcp(dest, {}, false, this.onMessage, this.secure),
     );
     this.mainConn = this.track(main);
     main.onClose = (c) => {
@@ -81,7 +86,7 @@ export class TcpConnections {
       this.destination
     ) {
       this.filling++;
-      connectTcp(this.destination, {}, true, this.onMessage)
+      connectTcp(this.destination, {}, true, this.onMessage, this.secure)
         .then((c) => this.ready.push(this.track(c)))
         .catch((e) => this.rt?.abortRun(e))
         .finally(() => this.filling--);

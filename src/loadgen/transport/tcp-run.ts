@@ -1,6 +1,6 @@
 /**
- * A run over TCP: the listening socket, the client connection(s) (tcp-connections.ts), and the
- * Runtime over them.
+ * A run over TCP or TLS (-t l1/ln): the listening socket, the client connection(s)
+ * (tcp-connections.ts), and the Runtime over them.
  */
 import type { AddressInfo } from 'node:net';
 import { Logs } from '../engine/logs.js';
@@ -23,8 +23,11 @@ export async function runTcp(
   const conns = new TcpConnections(o);
   const provisional = await resolveAddressing(o, main.mode === 'client', 0);
   const family = provisional.local.ip.includes(':') ? '::' : '0.0.0.0';
-  conns.server = await listenTcp(o.bindLocal ? provisional.local.ip : family, o.localPort, (sock) =>
-    conns.track(new TcpConn(sock, false, conns.onMessage)),
+  conns.server = await listenTcp(
+    o.bindLocal ? provisional.local.ip : family,
+    o.localPort,
+    (sock) => conns.track(new TcpConn(sock, false, conns.onMessage)),
+    conns.secure,
   );
   const port = (conns.server.address() as AddressInfo).port;
   const addressing = { ...provisional, local: { ...provisional.local, port } };
@@ -49,7 +52,7 @@ export async function runTcp(
         onCycle: (now) => reporting.onCycle(now),
         rttSample: (stop, rtt, rtd) => reporting.rttSample(stop, rtt, rtd),
       },
-      transportName: 'TCP',
+      transportName: conns.secure ? 'TLS' : 'TCP',
       numbering: extras,
     });
     conns.rt = rt;

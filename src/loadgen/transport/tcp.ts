@@ -1,9 +1,12 @@
 /**
  * TCP for siptest (-t t1: one connection, -t tn: one per call; a server accepts connections and
- * answers on the one a request came in on). Messages are framed by the core's StreamFramer
- * (RFC 3261 §18.3 Content-Length framing).
+ * answers on the one a request came in on), and TLS the same way over TLS sockets (-t l1/ln, the
+ * material of tls.ts). Messages are framed by the core's StreamFramer (RFC 3261 §18.3
+ * Content-Length framing).
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import * as tls from 'node:tls';
+import type { LoadgenTls } from './tls.js';
 import { DEFAULT_LIMITS, StreamFramer } from '../../core/index.js';
 import { SippError, SippExit } from '../errors.js';
 import type { CallSocket, Peer } from '../engine/types.js';
@@ -11,7 +14,7 @@ import type { CallSocket, Peer } from '../engine/types.js';
 export type StreamHandler = (buf: Buffer, from: Peer, conn: TcpConn) => void;
 
 export class TcpConn implements CallSocket {
-  readonly transport = 'TCP' as const;
+  readonly transport: 'TCP' | 'TLS';
   localAddress: string;
   localPort: number;
   closed = false;
@@ -23,6 +26,7 @@ export class TcpConn implements CallSocket {
     readonly perCall: boolean,
     onMessage: StreamHandler,
   ) {
+    this.transport = sock instanceof tls.TLSSocket ? 'TLS' : 'TCP';
     this.localAddress = sock.localAddress ?? '';
     this.localPort = sock.localPort ?? 0;
     const from: Peer = { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0 };
@@ -62,31 +66,45 @@ export function connectTcp(
   local: { address?: string; port?: number },
   perCall: boolean,
   onMessage: StreamHandler,
+  secure?: LoadgenTls,
 ): Promise<TcpConn> {
   return new Promise((resolve, reject) => {
-    const sock = connect({
+    const tcp = {
       host: peer.address,
       port: peer.port,
       localAddress: local.address,
       localPort: local.port || undefined,
-    });
+    };
+    const sock = secure
+      ? tls.connect({ ...tcp, ...secure, rejectUnauthorized: secure.ca !== undefined })
+      : connect(tcp);
     sock.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         new SippError(
-          `Unable to connect a TCP socket to ${peer.address}:${peer.port}, errno = ${err.code ?? ''} (${err.message})`,
+          `Unable to connect a ${secure ? 'TLS' : 'TCP'} socket to ${peer.address}:${peer.port}, errno = ${err.code ?? ''} (${err.message})`,
           SippExit.FATAL,
         ),
       ),
     );
-    sock.once('connect', () => resolve(new TcpConn(sock, perCall, onMessage)));
+    sock.once(secure ? 'secureConnect' : 'connect', () => resolve(new TcpConn(sock, perCall, onMessage)));
   });
 }
 
 /** Listen like SIPp's main socket: -p, else 5060..5119, else any port. */
-export async function listenTcp(address: string, port: number, onConn: (sock: Socket) => void): Promise<Server> {
+export async function listenTcp(
+  address: string,
+  port: number,
+  onConn: (sock: Socket) => void,
+  secure?: LoadgenTls,
+): Promise<Server> {
   const tryPort = (p: number) =>
     new Promise<Server>((resolve, reject) => {
-      const server = createServer(onConn);
+      // A client certificate is asked for only when -tls_ca can verify it.
+      const server = secure
+        ? tls
+            .createServer({ ...secure, requestCert: secure.ca !== undefined }, onConn)
+            .on('tlsClientError', (_e, s) => s.destroy())
+        : createServer(onConn);
       server.once('error', reject);
       server.listen({ port: p, host: address, exclusive: true }, () => resolve(server));
     });

@@ -105,7 +105,7 @@ function reportSource(o: RunOptions, main: Scenario, stats: Stats): ReportSource
     startUs,
     generator: { rate: o.rate, openCallsAllowed: o.limit },
     quitting: 0,
-    transportName: o.transport === 'tcp' ? 'TCP' : 'UDP',
+    transportName: o.transport === 'udp' ? 'UDP' : o.transport === 'tcp' ? 'TCP' : 'TLS',
     setRate: () => {},
     local: { port: o.localPort },
     remote: o.remoteHost

@@ -56,7 +56,7 @@ describe('listen addresses', () => {
       () => parseListen('127.0.0.1:5060'),
       /unsupported protocol "127.0.0.1" \(expected PROTO:ADDRESS:PORT/,
     );
-    assert.throws(() => parseListen('tls:1.2.3.4:5061'), /unsupported protocol "tls"/);
+    assert.throws(() => parseListen('sctp:1.2.3.4:5060'), /unsupported protocol "sctp"/);
     assert.throws(() => parseListen('udp:::1:5060'), /IPv6 addresses go in brackets/);
     assert.throws(() => parseListen('udp:1.2.3.4:70000'), /Invalid port in "1.2.3.4:70000"/);
     assert.throws(() => parseListen('udp:sip.example.com:5060'), /"sip.example.com" is not an IP address/);

@@ -94,8 +94,7 @@ test('unknown options are rejected by name with exit 1, as SIPp', () => {
 test('options siptest cannot honour are refused by name, not ignored', () => {
   fails(['h', '-3pcc', '127.0.0.1:9000'], /-3pcc is not supported by siptest/);
   fails(['h', '-rtp_echo'], /-rtp_echo is not supported/);
-  fails(['h', '-t', 'l1'], /TLS is not supported/);
-  fails(['h', '-tls_cert', 'x.pem'], /-tls_cert is not supported/);
+  fails(['h', '-tls_crl', 'x.crl'], /-tls_crl is not supported/);
 });
 
 test('-h, -h stat, -v, -sd act at once (exit 99 in the runner)', () => {
@@ -105,4 +104,12 @@ test('-h, -h stat, -v, -sd act at once (exit 99 in the runner)', () => {
   assert.deepEqual(parseCommandLine(['-v']), { kind: 'version' });
   assert.deepEqual(parseCommandLine(['-r', 'bad', '-sd', 'uas']), { kind: 'dump', name: 'uas' });
   fails(['-zz', '-h'], /Invalid argument/);
+});
+
+test('-t l1/ln: TLS, with the SIPp TLS options', () => {
+  const o = run(['h', '-t', 'ln', '-tls_cert', 'c.pem', '-tls_key', 'k.pem', '-tls_version', '1.3']);
+  assert.equal(o.transport, 'tls');
+  assert.equal(o.multiSocket, true);
+  assert.deepEqual([o.tlsCert, o.tlsKey, o.tlsVersion], ['c.pem', 'k.pem', '1.3']);
+  assert.equal(run(['h', '-t', 'l1']).multiSocket, false);
 });

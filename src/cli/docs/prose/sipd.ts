@@ -77,6 +77,18 @@ idle_timeout = 120       # seconds without traffic before a connection is closed
 message_timeout = 20     # seconds for a whole message from its first byte, and for a new
                          # connection's first byte (slowloris; Kamailio tcp_msg_read_timeout)
 
+[tls]                    # SIP over TLS on listen = ["tls:0.0.0.0:5061"]; [tcp] limits apply too
+certificate = ""         # PEM certificate (chain), e.g. "/etc/sipkit/tls/cert.pem"; required
+                         # with a tls: listener; relative paths are relative to this file
+private_key = ""         # its PEM key; check\-config refuses a key that does not match
+ca_list = ""             # PEM CAs for verify_client and verify_server
+verify_client = false    # ask clients for a certificate; refuse those ca_list does not verify
+verify_server = false    # verify servers sipd connects to against ca_list (Kamailio: no)
+min_version = "TLSv1.2"  # or "TLSv1.3"
+domain = []              # per-domain certificates, chosen by the name the client asks (SNI):
+                         # [[tls.domain]] tables of server_name = "sip.example.org" (or
+                         # "*.example.org"), certificate = "...pem", private_key = "...key"
+
 [proxy]
 mode = "proxy"           # or "redirect" (302 with the registered contacts)
 record_route = true
@@ -430,9 +442,15 @@ being in the Request-URI. A Request-URI whose maddr names another host gets 403.
 to its INVITE transaction as before.
 .TP
 .B Double Record-Route
-When a request changes transport or address family in sipd (a TCP phone calls a UDP phone), sipd
-inserts two Record-Route values, one for each side, both with the same mark. An in-dialog request
+When a request changes transport or address family in sipd (a TCP phone calls a UDP phone, a UDP
+phone a TLS one), sipd inserts two Record-Route values, one for each side (transport=tcp or
+transport=tls on a stream side), both with the same mark. An in-dialog request
 from either side passes both (sipd removes two Route values) and each must verify.
+.TP
+.B sips: requests
+A request for a sips: URI (RFC 3261 \(sc26.2.2) leaves sipd over TLS only: when its target (a
+contact registered over UDP or TCP, a non-TLS next hop) cannot be reached over TLS, sipd answers
+480 instead of forwarding it over an insecure hop (RFC 5630).
 .TP
 .B Initial requests
 (no To tag): Route values naming sipd are removed (a phone with sipd as outbound proxy); a Route
@@ -481,7 +499,9 @@ core.err_replies, core.parse_errors, tm.uas_transactions, tm.uac_transactions, t
 tm.timeouts, usrloc.registered_users, usrloc.registered_contacts, registrar.accepted_regs,
 registrar.rejected_regs, auth.challenges, auth.successes, auth.failures, security.bans,
 security.banned, security.rate_limited, security.relay_denied, net.messages_in, net.messages_out, net.bytes_in,
-net.bytes_out, net.parse_errors, net.keepalives, net.send_errors, net.tcp_connections (open now).
+net.bytes_out, net.parse_errors, net.keepalives, net.send_errors, net.tcp_connections (TCP and
+TLS connections open now), net.tls_handshake_failures (garbage or plain text on a TLS port, a
+version below tls.min_version, a client certificate that does not verify).
 With rtpengine configured: rtpengine.offers, rtpengine.answers, rtpengine.deletes,
 rtpengine.errors (timeouts, error replies, malformed datagrams), rtpengine.sessions (calls relayed
 now) and rtpengine.instances_up.
@@ -497,7 +517,10 @@ const signals = String.raw`.TP
 Graceful stop. A second signal exits at once.
 .TP
 .B SIGHUP
-Reopen the log file (after logrotate renamed it) and load the route file again, as
+Reopen the log file (after logrotate renamed it), read the [tls] certificate files again (new
+TLS handshakes use the new certificates, established connections keep theirs; a missing file or a
+key that does not match leaves the old certificates in use, logged as an error), and load the
+route file again, as
 .B sipctl reload
 does (see ROUTE FILES).`;
 

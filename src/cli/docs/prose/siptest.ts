@@ -8,6 +8,7 @@ export function siptestProse(): BinProse {
     name: 'SIPp-compatible SIP scenario runner and load generator',
     description: [
       "`siptest` runs SIP call scenarios against a SIP server, in the manner of `sipp`: built-in client and server scenarios and scenario files in SIPp's XML language, at a given call rate, with statistics.",
+      'Transports are chosen with `-t` as in SIPp: `u1`/`un` UDP (one socket, one per call), `t1`/`tn` TCP, `l1`/`ln` TLS. TLS uses `-tls_cert` and `-tls_key` (PEM; default `cacert.pem` and `cakey.pem` in the working directory) as the certificate of the listening socket and as the client certificate of the connections siptest opens; `-tls_ca` verifies the peer against those CAs (without it nothing is verified, as in SIPp); `-tls_version 1.2` or `1.3` pins the protocol version.',
       ...outputBlocks('siptest'),
     ],
     files: [],

@@ -1,4 +1,4 @@
-/** IP, port and protocol options (transport, addresses, ports; TLS and SCTP refused). */
+/** IP, port and protocol options (transport, addresses, ports, TLS; SCTP refused). */
 import { usageError } from '../../errors.js';
 import { splitHostPort } from '../values.js';
 import { S, opt, flag, int, str, refuse, type OptionSpec } from './spec.js';
@@ -8,21 +8,19 @@ export const transportOptions: OptionSpec[] = [
     name: 't',
     section: S.ip,
     arg: 'mode',
-    help: 'Transport: u1 UDP one socket (default), un UDP one socket per call, t1 TCP one socket, tn TCP one socket per call.',
+    help: 'Transport: u1 UDP one socket (default), un UDP one socket per call, t1 TCP one socket, tn TCP one socket per call, l1 TLS one socket, ln TLS one socket per call.',
     kind: 'custom',
     apply: (o, [v]) => {
       if (v!.length !== 2) throw usageError(`Invalid argument for -t param : '${v}'.\nUse 'siptest -h' for details`);
       const [t, n] = [v![0], v![1]];
-      if (t === 'l')
-        throw usageError('-t l1/ln: TLS is not supported by siptest yet (SIPp needs an OpenSSL build for it too)');
       if (t === 's') throw usageError('-t s1/sn: SCTP is not supported by siptest');
       if (t === 'c') throw usageError('-t c1/cn: the compression plugin is not supported by siptest');
-      if (t !== 'u' && t !== 't')
+      if (t !== 'u' && t !== 't' && t !== 'l')
         throw usageError(`Invalid argument for -t param : '${v}'.\nUse 'siptest -h' for details`);
       if (n === 'i') throw usageError('-t ui (one UDP socket per injected IP address) is not supported by siptest');
       if (n !== '1' && n !== 'n')
         throw usageError(`Invalid argument for -t param : '${v}'.\nUse 'siptest -h' for details`);
-      o.transport = t === 'u' ? 'udp' : 'tcp';
+      o.transport = t === 'u' ? 'udp' : t === 't' ? 'tcp' : 'tls';
       o.multiSocket = n === 'n';
     },
   }),
@@ -65,9 +63,29 @@ export const transportOptions: OptionSpec[] = [
       o.remoteSendingAddress = v;
     },
   ),
-  ...['tls_cert', 'tls_key', 'tls_ca', 'tls_crl', 'tls_version'].map((n) =>
-    refuse(S.ip, n, 1, 'TLS is not supported yet'),
+  str(
+    S.ip,
+    'tls_cert',
+    'TLS certificate (PEM) for -t l1/ln, ours as server and client. Default: cacert.pem.',
+    (o, v) => {
+      o.tlsCert = v;
+    },
   ),
+  str(S.ip, 'tls_key', 'Private key (PEM) of -tls_cert. Default: cakey.pem.', (o, v) => {
+    o.tlsKey = v;
+  }),
+  str(
+    S.ip,
+    'tls_ca',
+    "CA certificates (PEM) that the peer's certificate must verify against (default: no verification).",
+    (o, v) => {
+      o.tlsCa = v;
+    },
+  ),
+  str(S.ip, 'tls_version', 'TLS version to use: 1.0, 1.1, 1.2 or 1.3 (default: 1.2 or higher).', (o, v) => {
+    o.tlsVersion = v;
+  }),
+  refuse(S.ip, 'tls_crl', 1, 'certificate revocation lists are not supported'),
   ...['multihome', 'heartbeat', 'assocmaxret', 'pathmaxret', 'pmtu', 'gracefulclose'].map((n) =>
     refuse(S.ip, n, 1, 'SCTP is not supported'),
   ),
