@@ -224,6 +224,18 @@ describe('sipd with rtpengine: NAT media relay', { skip }, () => {
     assert.deepEqual(await rtp.calls(), [], 'no session after 486');
   });
 
+  test('no answer: the fr_inv timer (3 s here) ends the call with 408 and its session', async () => {
+    const { alice, bob } = phones as Required<typeof phones>;
+    await rtpFor(alice!, '10.0.0.5');
+    bob!.invitePolicy = { kind: 'ring' };
+    const call = alice!.call('bob');
+    await call.ringing;
+    assert.deepEqual(await rtp.calls(), [call.callId]);
+    assert.equal((await call.final).status, 408);
+    await sleep(50);
+    assert.deepEqual(await rtp.calls(), [], 'no session after the timeout');
+  });
+
   test('phones not behind NAT keep their own SDP with mode = "nat"', async () => {
     const { carol, dave } = phones as Required<typeof phones>;
     const c = await rtpFor(carol!, '127.0.0.1');
