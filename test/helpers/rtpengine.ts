@@ -39,12 +39,13 @@ export class Rtpengine {
     return Number(readFileSync(join(this.dir, 'rtpengine.pid'), 'utf8').trim());
   }
 
-  static async start(): Promise<Rtpengine> {
+  /** `ports`: the size of its media port range (4 per relayed call; the bench needs more than 200). */
+  static async start(opts: { ports?: number } = {}): Promise<Rtpengine> {
     const dir = tmpDir('rtpengine-');
     const ngPort = await freeUdpPort();
     // A range of its own per instance, away from the kernel's ephemeral ports (32768-60999).
     const portMin = 20000 + 200 * Math.floor(Math.random() * 40);
-    const portMax = portMin + 199;
+    const portMax = Math.min(portMin + (opts.ports ?? 200) - 1, 32767);
     const args = [
       '--config-file=none',
       '--table=-1',
