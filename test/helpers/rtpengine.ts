@@ -39,16 +39,20 @@ export class Rtpengine {
     return Number(readFileSync(join(this.dir, 'rtpengine.pid'), 'utf8').trim());
   }
 
-  static async start(): Promise<Rtpengine> {
+  /**
+   * `ports`: the size of its media port range (4 per relayed call; the bench needs more than 200).
+   * `address`: where it relays media (--interface; 127.0.0.1 unless phones are elsewhere).
+   */
+  static async start(opts: { ports?: number; address?: string } = {}): Promise<Rtpengine> {
     const dir = tmpDir('rtpengine-');
     const ngPort = await freeUdpPort();
     // A range of its own per instance, away from the kernel's ephemeral ports (32768-60999).
     const portMin = 20000 + 200 * Math.floor(Math.random() * 40);
-    const portMax = portMin + 199;
+    const portMax = Math.min(portMin + (opts.ports ?? 200) - 1, 32767);
     const args = [
       '--config-file=none',
       '--table=-1',
-      '--interface=127.0.0.1',
+      `--interface=${opts.address ?? '127.0.0.1'}`,
       `--listen-ng=127.0.0.1:${ngPort}`,
       `--port-min=${portMin}`,
       `--port-max=${portMax}`,

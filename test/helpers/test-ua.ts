@@ -432,9 +432,13 @@ export class Call {
     return { host: d.address, port: d.port, protocol: (d.protocol ?? 'UDP') as ProxyAddress['protocol'] };
   }
 
-  /** ACK a 2xx end to end, along the route set (§13.2.2.4). */
-  async ack(res: SipResponse): Promise<SipRequest> {
+  /** ACK a 2xx end to end, along the route set (§13.2.2.4); with an SDP answer after a late offer. */
+  async ack(res: SipResponse, sdp?: string): Promise<SipRequest> {
     const ack = this.inDialog('ACK', res, this.invite.cseq().seq);
+    if (sdp) {
+      ack.set('Content-Type', 'application/sdp');
+      ack.body = sdp;
+    }
     const d = await this.destOf(ack);
     this.ua.layer.sendRequest(ack, { address: d.host, port: d.port, protocol: d.protocol });
     return ack;

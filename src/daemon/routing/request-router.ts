@@ -83,6 +83,8 @@ export interface RouterDeps {
   contexts: WeakMap<ServerTransaction, ProxyContext>;
   /** the route in force; read per request, so that a reload swaps it for new requests only */
   route(): Route;
+  /** An ACK's SDP answering a late offer goes through the media relay before it is forwarded (rtpengine/route-media.ts). */
+  ackMedia?: (ack: SipRequest) => Promise<void> | undefined;
   /** ms a route may take before its request gets 500 */
   routeTimeout: number;
   /** false while sipd drains: new work gets 503 */
@@ -261,6 +263,7 @@ export class RequestRouter implements TransactionLayerUser {
     // §16.6 step 6/7 for a strict router next: it becomes the Request-URI and the next hop.
     const strict = target.destination === undefined && postprocessStrictRoute(req);
     void (async () => {
+      await this.d.ackMedia?.(req);
       const hop = strict ? req.requestUri() : nextHopUri(req);
       const dest = target.destination ?? (isSipUri(hop) ? await this.d.env.resolve(hop) : undefined);
       if (!dest) return;

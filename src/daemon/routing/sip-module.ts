@@ -17,6 +17,7 @@ import type { DrainContext, ModuleContext, SipdModule } from '../module.js';
 import { NatKeepalive } from '../nat/nat-keepalive.js';
 import type { MediaRelay } from '../rtpengine/media-relay.js';
 import { mediaRelayFor } from '../rtpengine/media-wiring.js';
+import { ackMedia } from '../rtpengine/route-media.js';
 import { StoreLocationPersistence } from '../usrloc/location-persistence.js';
 import { LocationService } from '../usrloc/location-service.js';
 import type { Route } from './api/route.js';
@@ -96,6 +97,7 @@ export class SipModule implements SipdModule {
       counters,
       contexts,
       route: () => this.route,
+      ackMedia: media && ((ack) => ackMedia(media, ack)),
       routeTimeout: c.route_timeout_ms,
       accepting: () => ctx.server.accepting,
       busy: env.busy!,

@@ -40,7 +40,17 @@ export interface MediaCounters {
   readonly errors: Counter;
 }
 
+/** A late offer (an INVITE without SDP) whose 2xx offer awaits the caller's answer in the ACK. */
+interface LateOffer {
+  readonly caller: MediaSide;
+  /** the To tags of the 2xx offers rtpengine took (one per answering branch) */
+  readonly calleeTags: Set<string>;
+}
+
 export class MediaRelay {
+  /** Call-ID → its late offer; gone with the call's delete */
+  private readonly late = new Map<string, LateOffer>();
+
   constructor(
     readonly set: RtpengineSet,
     readonly mode: MediaMode,
@@ -69,8 +79,34 @@ export class MediaRelay {
     return this.sdpOf('answer', leg, await this.run('answer', leg, () => this.set.forCall(leg.callId, dict)));
   }
 
+  /**
+   * Late offer (RFC 3261 §13.2.1): the 2xx to an INVITE without SDP carries the callee's offer.
+   * rtpengine gets it with the tags swapped, as Kamailio sends an offer made in a reply: the
+   * callee's To tag is the offerer's. The caller's ACK answers it (ackAnswer).
+   */
+  async lateOffer(
+    leg: MediaLeg & { toTag: string },
+    sdp: string,
+    callee: MediaSide,
+    caller: MediaSide,
+  ): Promise<string> {
+    const out = await this.offer({ callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag }, sdp, callee);
+    let l = this.late.get(leg.callId);
+    if (!l) this.late.set(leg.callId, (l = { caller, calleeTags: new Set() }));
+    l.calleeTags.add(leg.toTag);
+    return out;
+  }
+
+  /** The rewritten SDP of an ACK that answers a late offer; undefined when it answers none. */
+  ackAnswer(leg: MediaLeg, sdp: string): Promise<string> | undefined {
+    const l = this.late.get(leg.callId);
+    if (!l || !leg.toTag || !l.calleeTags.has(leg.toTag)) return undefined;
+    return this.answer({ callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag }, sdp, l.caller);
+  }
+
   /** End the call's relay; a call rtpengine does not know is not an error (it may have timed out). */
   async delete(leg: MediaLeg): Promise<void> {
+    this.late.delete(leg.callId);
     if (!this.set.has(leg.callId)) return;
     this.counters.deletes.inc();
     const dict = { command: 'delete', ...legFields(leg) };

@@ -122,6 +122,12 @@ export function groupCpuMs(pgid: number): number {
   return (ticks * 1000) / ticksPerSecond();
 }
 
+/** CPU time (user + system, ms) used so far by one process, all its threads (0 when gone). */
+export function pidCpuMs(pid: number): number {
+  const st = readStat(pid);
+  return st ? ((st.utime + st.stime) * 1000) / ticksPerSecond() : 0;
+}
+
 /** Number of live processes in the group (Kamailio: main + workers + timers). */
 export function groupSize(pgid: number): number {
   return groupPids(pgid).length;

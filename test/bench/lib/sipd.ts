@@ -11,7 +11,7 @@
  * written into the `subscriber` table sipctl created. All sipd settings the bench depends on
  * (INVITE auth off, logging, drain time) live in sipd-bench.toml, and nowhere else.
  */
-import { existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { computeHa1, computeHa1b, digestHex } from '../../../src/core/auth/ha1.js';
@@ -90,10 +90,17 @@ export class SipdServer implements BenchServer {
   readonly notes: string[] = [];
   private readonly bin: string;
 
-  /** `bin`: another build's bin/sipd.js (the register bench's "before"); sipctl is always this one. */
-  constructor(opts: { name?: string; bin?: string } = {}) {
+  private readonly extraConfig: string;
+
+  /**
+   * `bin`: another build's bin/sipd.js (the register bench's "before"); sipctl is always this one.
+   * `config`: TOML sections added to sipd-bench.toml for this server (the rtpengine bench's
+   * [rtpengine]).
+   */
+  constructor(opts: { name?: string; bin?: string; config?: string } = {}) {
     this.name = opts.name ?? 'sipd';
     this.bin = opts.bin ?? SIPD_BIN;
+    this.extraConfig = opts.config ?? '';
   }
 
   async unavailable(): Promise<string | null> {
@@ -134,7 +141,7 @@ export class SipdServer implements BenchServer {
     const nodeFlags = (process.env.SIPKIT_BENCH_SIPD_NODE_FLAGS ?? '').split(' ').filter(Boolean);
     const args = [...nodeFlags, this.bin, 'run', '--listen', `udp:127.0.0.1:${port}`, '--domain', o.domain];
     args.push('--db-url', `sqlite:${dbPath}`, '--data-dir', dataDir, '--run-dir', runDir);
-    args.push('--config', SIPD_BENCH_CONFIG);
+    args.push('--config', this.configFile(o.dir));
     const group = spawnGroup(process.execPath, args, { cwd: o.dir, stdio: ['ignore', log, log] });
     const server = runningServer(this.name, port, group, logFile);
     try {
@@ -144,6 +151,13 @@ export class SipdServer implements BenchServer {
       throw new Error(`sipd did not start: ${(e as Error).message}\n${tailFile(logFile)}`);
     }
     return server;
+  }
+
+  private configFile(dir: string): string {
+    if (!this.extraConfig) return SIPD_BENCH_CONFIG;
+    const file = join(dir, 'sipd-bench.toml');
+    writeFileSync(file, `${readFileSync(SIPD_BENCH_CONFIG, 'utf8')}\n${this.extraConfig}\n`);
+    return file;
   }
 
   private note(s: string): void {

@@ -166,6 +166,46 @@ describe('sipd with rtpengine: NAT media relay', { skip }, () => {
     assert.equal(after['rtpengine.errors'], before['rtpengine.errors']);
   });
 
+  test('late offer: an INVITE without SDP, the offer in the 200 and the answer in the ACK go through rtpengine', async () => {
+    const { alice, bob } = phones as Required<typeof phones>;
+    const a = await rtpFor(alice!, '10.0.0.5');
+    const answer = alice!.sdp;
+    alice!.sdp = '';
+    const b = await rtpFor(bob!, '192.168.1.20');
+    bob!.invitePolicy = { kind: 'answer' };
+    const before = await h.stats('rtpengine:');
+    try {
+      const call = alice!.call('bob');
+      const res = await call.final;
+      assert.equal(res.status, 200);
+      assert.equal(bob!.requests('INVITE').at(-1)!.body.length, 0, 'the INVITE went without SDP');
+      const toAlice = media(res.body);
+      assert.equal(toAlice.ip, '127.0.0.1', "the 200's offer points at rtpengine");
+      assert.ok(toAlice.port >= rtp.portMin && toAlice.port <= rtp.portMax, `a port of rtpengine (${toAlice.port})`);
+      await call.ack(res, answer);
+      await waitFor(() => bob!.requests('ACK').some((r) => r.callId() === call.callId), 3000, 'the ACK at bob');
+      const toBob = media(bob!.requests('ACK').find((r) => r.callId() === call.callId)!.body);
+      assert.equal(toBob.ip, '127.0.0.1', "the ACK's answer points at rtpengine");
+      assert.equal(toBob.origin, '127.0.0.1');
+      assert.ok(toBob.port >= rtp.portMin && toBob.port <= rtp.portMax, `a port of rtpengine (${toBob.port})`);
+      assert.notEqual(toBob.port, a.port);
+      assert.deepEqual(await rtp.calls(), [call.callId]);
+
+      await a.send(toAlice.port, 5);
+      await b.send(toBob.port, 5);
+      await waitFor(() => b.got.length >= 3 && a.got.length >= 3, 3000, 'RTP both ways');
+
+      assert.equal((await call.bye(res)).status, 200);
+      assert.deepEqual(await rtp.calls(), [], 'no session left after BYE');
+      const after = await h.stats('rtpengine:');
+      assert.equal(after['rtpengine.offers']! - before['rtpengine.offers']!, 1, "the 200's offer");
+      assert.equal(after['rtpengine.answers']! - before['rtpengine.answers']!, 1, "the ACK's answer");
+      assert.equal(after['rtpengine.errors'], before['rtpengine.errors']);
+    } finally {
+      alice!.sdp = answer;
+    }
+  });
+
   test('CANCEL and busy end the session too', async () => {
     const { alice, bob } = phones as Required<typeof phones>;
     await rtpFor(alice!, '10.0.0.5');
@@ -182,6 +222,18 @@ describe('sipd with rtpengine: NAT media relay', { skip }, () => {
     assert.equal((await alice!.call('bob').final).status, 486);
     await sleep(50);
     assert.deepEqual(await rtp.calls(), [], 'no session after 486');
+  });
+
+  test('no answer: the fr_inv timer (3 s here) ends the call with 408 and its session', async () => {
+    const { alice, bob } = phones as Required<typeof phones>;
+    await rtpFor(alice!, '10.0.0.5');
+    bob!.invitePolicy = { kind: 'ring' };
+    const call = alice!.call('bob');
+    await call.ringing;
+    assert.deepEqual(await rtp.calls(), [call.callId]);
+    assert.equal((await call.final).status, 408);
+    await sleep(50);
+    assert.deepEqual(await rtp.calls(), [], 'no session after the timeout');
   });
 
   test('phones not behind NAT keep their own SDP with mode = "nat"', async () => {

@@ -200,7 +200,9 @@ export interface MediaRelayOps {
    * on their own once the request is relayed, the 1xx/2xx with SDP get rtpengine's answer SDP
    * and a final failure of a new call (busy, CANCEL, timeout) deletes the session. Resolves
    * false when the request must stop here: rtpengine failed and [rtpengine] on_failure = "503"
-   * (it was answered 503). Without SDP, rtpengine or another method: true, nothing done. Call
+   * (it was answered 503). An INVITE without a body (late offer): its 2xx's SDP is offered and
+   * the ACK's SDP answered, when they come. Without rtpengine or another method: true, nothing
+   * done. Call
    * it right before relay(): a route that answers the request itself after an offer should
    * delete() the session.
    */
