@@ -449,6 +449,9 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
         this.env.onError?.(err);
       }
     }
+    // No branch starts and no failure is handled any more: let go of the hooks (and what they
+    // hold, a route's whole request context) while the transactions linger for retransmissions.
+    this.onFailure = this.onBranch = this.onFinal = undefined;
   }
 
   private sendBest(best: BestResponse): void {

@@ -55,8 +55,8 @@ type Handlers = {
 };
 
 export class RequestContextImpl implements RequestContext, TimerTarget {
-  readonly msg: MessageView;
-  readonly avps: AvpStore;
+  private _msg: MessageView | undefined;
+  private _avps: AvpStore | undefined;
   private _user: AuthenticatedUser | undefined;
   private _source: Source | undefined;
   private _route: RouteCheck | undefined;
@@ -78,9 +78,14 @@ export class RequestContextImpl implements RequestContext, TimerTarget {
     private readonly route: Route,
     /** called once if the route ends (or times out) without answering or relaying */
     private readonly unanswered: (ctx: RequestContextImpl, why: 'returned' | 'timeout') => void,
-  ) {
-    this.msg = new MessageView(req);
-    this.avps = new AvpStore(s.directory, () => this.ruriOwner());
+  ) {}
+
+  get msg(): MessageView {
+    return (this._msg ??= new MessageView(this.req));
+  }
+
+  get avps(): AvpStore {
+    return (this._avps ??= new AvpStore(this.s.directory, () => this.ruriOwner()));
   }
 
   /** in-dialog checks, made on first use (most requests of a busy registrar never need them) */
