@@ -19,6 +19,7 @@ import { natReceived } from '../../nat/nat.js';
 import { RouteMedia, type MediaHooks } from '../../rtpengine/route-media.js';
 import { DialogGuard, type RouteCheck } from '../dialog-guard.js';
 import { AvpStore } from './avps.js';
+import { AliasOps, GroupOps, LocationOps, RegistrarOps, type OpsHost } from './module-ops.js';
 import { contactsOf, toBranchTargets } from './targets.js';
 import { BranchContextImpl, FailureContextImpl, ReplyContextImpl } from './hook-contexts.js';
 import { MessageView, uriParts } from './message-view.js';
@@ -54,7 +55,7 @@ type Handlers = {
   branch?: (ctx: BranchContext) => void;
 };
 
-export class RequestContextImpl implements RequestContext, TimerTarget {
+export class RequestContextImpl implements RequestContext, TimerTarget, OpsHost {
   private _msg: MessageView | undefined;
   private _avps: AvpStore | undefined;
   private _user: AuthenticatedUser | undefined;
@@ -454,35 +455,4 @@ function sourceOf(req: SipRequest, st: Answerer): Source {
     localPort: s.localPort,
     natted: natReceived(req, s) !== undefined,
   };
-}
-
-class RegistrarOps {
-  constructor(private readonly ctx: RequestContextImpl) {}
-  save(): Promise<void> {
-    return this.ctx.saveRegistration();
-  }
-}
-
-class LocationOps {
-  constructor(private readonly ctx: RequestContextImpl) {}
-  lookup(aor?: string): Contact[] {
-    return this.ctx.lookupContacts(aor);
-  }
-}
-
-class AliasOps {
-  constructor(private readonly ctx: RequestContextImpl) {}
-  resolve(): boolean {
-    return this.ctx.resolveAlias();
-  }
-  lookup(user: string, domain: string): AuthenticatedUser | undefined {
-    return this.ctx.aliasOf(user, domain);
-  }
-}
-
-class GroupOps {
-  constructor(private readonly ctx: RequestContextImpl) {}
-  has(group: string, user?: AuthenticatedUser): boolean {
-    return this.ctx.inGroup(group, user);
-  }
 }
