@@ -44,3 +44,20 @@ export function chooseBestResponse(finals: readonly SipResponse[]): BestResponse
   const status = chosen.status === 503 ? 500 : chosen.status;
   return { response: chosen, status, challenges: chosen.status === 401 || chosen.status === 407 ? challenges : [] };
 }
+
+/**
+ * The best response as the message to send upstream (§16.7 step 6): a copy of the chosen
+ * response with the status it stands for (a 503 goes up as 500) and, for a 401/407, every
+ * branch's challenges (step 7); undefined when no branch answered (the status alone is sent).
+ */
+export function bestResponseMessage(best: BestResponse): SipResponse | undefined {
+  if (!best.response) return undefined;
+  const res = best.response.clone();
+  if (best.status !== res.status) res.status = best.status;
+  if (best.challenges.length > 0) {
+    res.removeAll('www-authenticate');
+    res.removeAll('proxy-authenticate');
+    for (const [name, value] of best.challenges) res.append(name, value);
+  }
+  return res;
+}

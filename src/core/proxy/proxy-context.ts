@@ -22,7 +22,7 @@ import type { ClientTransactionUser } from '../transaction/types.js';
 import type { TransportError } from '../transport/errors.js';
 import type { Destination, MessageSource, Transport } from '../transport/types.js';
 import { viaFor } from '../transport/via-routing.js';
-import { chooseBestResponse, type BestResponse } from './best-response.js';
+import { bestResponseMessage, chooseBestResponse, type BestResponse } from './best-response.js';
 import type { RouteMarks } from './route-mark.js';
 import { decrementMaxForwards, nextHopUri, postprocessStrictRoute } from './routing.js';
 
@@ -457,18 +457,9 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   private sendBest(best: BestResponse): void {
     this.answered = true;
     this.finish(best.status);
-    if (!best.response) {
-      this.server.reply(best.status);
-      return;
-    }
-    const res = best.response.clone();
-    if (best.status !== res.status) res.status = best.status;
-    if (best.challenges.length > 0) {
-      res.removeAll('www-authenticate');
-      res.removeAll('proxy-authenticate');
-      for (const [name, value] of best.challenges) res.append(name, value);
-    }
-    this.up(res);
+    const res = bestResponseMessage(best);
+    if (res) this.up(res);
+    else this.server.reply(best.status);
   }
 
   /** Send a response upstream: remove our Via (§16.7 step 3), then through the server transaction. */

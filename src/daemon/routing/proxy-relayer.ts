@@ -10,6 +10,7 @@ import {
   nextHopUri,
   ProxyContext,
   viaFor,
+  type Destination,
   type ProxyEnvironment,
   type ServerTransaction,
   type SipRequest,
@@ -55,11 +56,17 @@ export class ProxyRelayer implements Relayer {
     const hop = destination ? hopUri(destination) : nextHopUri(req);
     if (!isSipUri(hop)) return;
     const dest = await this.env.resolve(hop);
-    decrementMaxForwards(req);
-    const target = tl.transport.targetForRequest(dest);
     const incoming = req.topVia()?.params.get('branch') ?? req.callId();
-    req.prepend('via', viaFor(target.transport, this.env.routeMarks.statelessBranch(incoming, req.callId())));
-    tl.transport.sendRequest(req, { ...dest, transport: target.transport });
+    this.sendStateless(req, dest, this.env.routeMarks.statelessBranch(incoming, req.callId()));
+  }
+
+  /** Send a request statelessly (§16.11) to `dest`: Max-Forwards down, our Via with `branch` on top. */
+  sendStateless(req: SipRequest, dest: Destination, branch: string): void {
+    const transport = this.env.tl.transport;
+    decrementMaxForwards(req);
+    const target = transport.targetForRequest(dest);
+    req.prepend('via', viaFor(target.transport, branch));
+    transport.sendRequest(req, { ...dest, transport: target.transport });
     this.counted();
   }
 

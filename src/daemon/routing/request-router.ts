@@ -27,14 +27,12 @@ import { createHash } from 'node:crypto';
 import {
   checkProxyRequest,
   createResponse,
-  decrementMaxForwards,
   isSipUri,
   nextHopUri,
   parseMessage,
   postprocessStrictRoute,
   stampReceived,
   SipParseError,
-  viaFor,
   type AnyMessage,
   type MessageSource,
   type ProxyContext,
@@ -45,7 +43,7 @@ import {
   type TransactionLayer,
   type TransactionLayerUser,
 } from '../../core/index.js';
-import { RequestContextImpl } from './api/request-context.js';
+import { namesServer, OPTIONS_HEADERS, RequestContextImpl } from './api/request-context.js';
 import type { Route } from './api/route.js';
 import type { RouteServices } from './api/services.js';
 import type { DialogGuard } from './dialog-guard.js';
@@ -135,12 +133,9 @@ export class RequestRouter implements TransactionLayerUser {
   private sane(req: SipRequest, st: ServerTransaction): boolean {
     const rejection = checkProxyRequest(req);
     if (!rejection) return true;
-    if (rejection.status === 483 && req.method === 'OPTIONS') {
-      const ctx = new RequestContextImpl(req, st, this.d.services, this.d.route(), () => {});
-      if (ctx.isForMe()) {
-        ctx.replyOptions();
-        return false;
-      }
+    if (rejection.status === 483 && req.method === 'OPTIONS' && namesServer(req, this.d.services)) {
+      st.reply(200, 'OK', { headers: OPTIONS_HEADERS });
+      return false;
     }
     if (rejection.status === 400) this.d.counters.errors.inc();
     st.reply(rejection.status, rejection.reason, rejection.headers ? { headers: rejection.headers } : {});
@@ -267,14 +262,10 @@ export class RequestRouter implements TransactionLayerUser {
       const hop = strict ? req.requestUri() : nextHopUri(req);
       const dest = target.destination ?? (isSipUri(hop) ? await this.d.env.resolve(hop) : undefined);
       if (!dest) return;
-      decrementMaxForwards(req);
-      const sendTarget = this.tl.transport.targetForRequest(dest);
       // A stateless branch is a function of the incoming one, so retransmissions get the same (§16.11).
       const incoming = req.topVia()?.params.get('branch') ?? req.callId();
       const branch = 'z9hG4bK' + createHash('md5').update(`${incoming}:ack`).digest('hex').slice(0, 16);
-      req.prepend('via', viaFor(sendTarget.transport, branch));
-      this.tl.transport.sendRequest(req, { ...dest, transport: sendTarget.transport });
-      this.d.counters.fwdRequests.inc();
+      this.d.relayer.sendStateless(req, dest, branch);
     })().catch(() => this.d.counters.dropped.inc());
   }
 }

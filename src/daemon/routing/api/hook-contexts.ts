@@ -3,6 +3,7 @@
  * failed: relay again or answer) and onBranch (each branch before it is sent).
  */
 import type { BranchTarget, SipRequest, SipResponse } from '../../../core/index.js';
+import { HeaderEditing } from './header-editing.js';
 import { bodyText } from './message-view.js';
 import type {
   BranchContext,
@@ -16,12 +17,14 @@ import type {
 import type { FailureInfo } from './services.js';
 import { toBranchTargets } from './targets.js';
 
-export class ReplyContextImpl implements ReplyContext {
+export class ReplyContextImpl extends HeaderEditing implements ReplyContext {
   constructor(
     readonly request: RequestContext,
     private readonly res: SipResponse,
     readonly branch: number,
-  ) {}
+  ) {
+    super(res);
+  }
 
   get status(): number {
     return this.res.status;
@@ -41,18 +44,6 @@ export class ReplyContextImpl implements ReplyContext {
 
   headers(name: string): string[] {
     return this.res.getAll(name);
-  }
-
-  setHeader(name: string, value: string): void {
-    this.res.set(name, value);
-  }
-
-  appendHeader(name: string, value: string): void {
-    this.res.append(name, value);
-  }
-
-  removeHeader(name: string): number {
-    return this.res.removeAll(name);
   }
 }
 
@@ -98,14 +89,16 @@ export class FailureContextImpl implements FailureContext {
   }
 }
 
-export class BranchContextImpl implements BranchContext {
+export class BranchContextImpl extends HeaderEditing implements BranchContext {
   private dropped = false;
 
   private constructor(
     readonly request: RequestContext,
     private readonly req: SipRequest,
     readonly branch: number,
-  ) {}
+  ) {
+    super(req);
+  }
 
   /** Run a branch hook; false when it dropped the branch. */
   static run(hook: (ctx: BranchContext) => void, request: RequestContext, req: SipRequest, branch: number): boolean {
@@ -124,17 +117,5 @@ export class BranchContextImpl implements BranchContext {
 
   drop(): void {
     this.dropped = true;
-  }
-
-  setHeader(name: string, value: string): void {
-    this.req.set(name, value);
-  }
-
-  appendHeader(name: string, value: string): void {
-    this.req.append(name, value);
-  }
-
-  removeHeader(name: string): number {
-    return this.req.removeAll(name);
   }
 }

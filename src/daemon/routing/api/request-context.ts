@@ -19,6 +19,7 @@ import { natReceived } from '../../nat/nat.js';
 import { RouteMedia, type MediaHooks } from '../../rtpengine/route-media.js';
 import { DialogGuard, type RouteCheck } from '../dialog-guard.js';
 import { AvpStore } from './avps.js';
+import { HeaderEditing } from './header-editing.js';
 import { AliasOps, GroupOps, LocationOps, RegistrarOps, type OpsHost } from './module-ops.js';
 import { contactsOf, toBranchTargets } from './targets.js';
 import { BranchContextImpl, FailureContextImpl, ReplyContextImpl } from './hook-contexts.js';
@@ -46,6 +47,23 @@ import type { Answerer, FailureInfo, RelayJob, RouteServices } from './services.
 export const ALLOW =
   'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, MESSAGE, SUBSCRIBE, NOTIFY, REFER, INFO, UPDATE, PRACK';
 
+/** What sipd's 200 to an OPTIONS for itself says it can do. */
+export const OPTIONS_HEADERS: HeaderList = [
+  ['Allow', ALLOW],
+  ['Accept', 'application/sdp'],
+  ['Supported', ''],
+];
+
+/**
+ * The Request-URI names sipd itself: no user part, and a domain we serve (whatever the port: a
+ * phone writes `sip:DOMAIN` and means its registrar) or one of our addresses with one of our ports.
+ */
+export function namesServer(req: SipRequest, s: Pick<RouteServices, 'directory' | 'myself'>): boolean {
+  const u = req.requestUri();
+  if (!isSipUri(u) || u.user !== undefined) return false;
+  return s.directory.isLocalDomain(u.host) || s.myself()?.isUri(u) === true;
+}
+
 /** A failure hook re-armed after every round: serial forking ends after this many rounds (Kamailio's max_branches). */
 export const MAX_FAILURE_ROUNDS = 12;
 
@@ -55,7 +73,7 @@ type Handlers = {
   branch?: (ctx: BranchContext) => void;
 };
 
-export class RequestContextImpl implements RequestContext, TimerTarget, OpsHost {
+export class RequestContextImpl extends HeaderEditing implements RequestContext, TimerTarget, OpsHost {
   private _msg: MessageView | undefined;
   private _avps: AvpStore | undefined;
   private _user: AuthenticatedUser | undefined;
@@ -79,7 +97,9 @@ export class RequestContextImpl implements RequestContext, TimerTarget, OpsHost 
     private readonly route: Route,
     /** called once if the route ends (or times out) without answering or relaying */
     private readonly unanswered: (ctx: RequestContextImpl, why: 'returned' | 'timeout') => void,
-  ) {}
+  ) {
+    super(req);
+  }
 
   get msg(): MessageView {
     return (this._msg ??= new MessageView(this.req));
@@ -149,26 +169,10 @@ export class RequestContextImpl implements RequestContext, TimerTarget, OpsHost 
     return this.done || (this.st.state !== 'Trying' && this.st.state !== 'Proceeding');
   }
 
-  // ---- headers --------------------------------------------------------------------------------
-
-  setHeader(name: string, value: string): void {
-    this.req.set(name, value);
-  }
-
-  appendHeader(name: string, value: string): void {
-    this.req.append(name, value);
-  }
-
-  removeHeader(name: string): number {
-    return this.req.removeAll(name);
-  }
-
   // ---- who and where --------------------------------------------------------------------------
 
   isForMe(): boolean {
-    const u = this.req.requestUri();
-    if (!isSipUri(u) || u.user !== undefined) return false;
-    return this.s.directory.isLocalDomain(u.host) || this.s.myself()?.isUri(u) === true;
+    return namesServer(this.req, this.s);
   }
 
   isLocalDomain(...args: [] | [host: string | undefined]): boolean {
@@ -388,11 +392,7 @@ export class RequestContextImpl implements RequestContext, TimerTarget, OpsHost 
   }
 
   replyOptions(): void {
-    this.reply(200, 'OK', [
-      ['Allow', ALLOW],
-      ['Accept', 'application/sdp'],
-      ['Supported', ''],
-    ]);
+    this.reply(200, 'OK', OPTIONS_HEADERS);
   }
 
   // ---- completion -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@
  * hook relays again (serial forking), the new branches are recorded as a new relay.
  */
 import {
+  bestResponseMessage,
   chooseBestResponse,
   createResponse,
   decrementMaxForwards,
@@ -221,18 +222,9 @@ class ResponseContext {
 
   private sendBest(best: BestResponse): void {
     this.done = true;
-    if (!best.response) {
-      this.upstream.reply(best.status);
-      return;
-    }
-    const res = best.response.clone();
-    if (best.status !== res.status) res.status = best.status;
-    if (best.challenges.length > 0) {
-      res.removeAll('www-authenticate');
-      res.removeAll('proxy-authenticate');
-      for (const [name, value] of best.challenges) res.append(name, value);
-    }
-    this.up(res);
+    const res = bestResponseMessage(best);
+    if (res) this.up(res);
+    else this.upstream.reply(best.status);
   }
 
   /** Upstream without our Via (§16.7 step 3). */
