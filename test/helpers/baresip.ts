@@ -1,13 +1,17 @@
 /**
  * A real baresip phone (Debian baresip 1.0) for integration tests, run in the foreground as a child
  * process with a config directory of its own (`-f DIR`: generated `config`, `accounts`, an empty
- * `contacts`), SIP on 127.0.0.1 port 0 (baresip also listens TCP, and TLS on another free port),
- * no audio hardware: the microphone is a WAV file (the `aufile` source) and nothing plays what it
- * receives (no player module is loaded; baresip still decodes and counts the RTP). It is driven
+ * `contacts`), SIP on 127.0.0.1 (or a given address) port 0 (baresip also listens TCP, and TLS on
+ * another free port), no audio hardware: the microphone is a WAV file (the `aufile` source) and
+ * nothing plays what it receives (no player module is loaded; baresip still decodes and counts the
+ * RTP). It is driven
  * through the `ctrl_tcp` module (netstring-framed JSON: commands `dial`, `hangup`, `accept`,
  * `reginfo`..., and the UA's events), and `-s` makes it print every SIP message it sends or
  * receives with the transport and both addresses, which the tests read as "the wire".
  * `rtp_stats yes` prints the RTP packet counts of each call when it ends.
+ *
+ * In a network namespace it runs under `ip netns exec` (which execs baresip: the PID is baresip's)
+ * on the namespace's address, with ctrl_tcp on an address the test can reach.
  *
  * Stopped by its PID: SIGTERM (baresip unregisters), a second SIGTERM (forced), then SIGKILL.
  * `-t` bounds its life even if the test process dies without stopping it.
@@ -75,6 +79,12 @@ export interface BaresipOptions {
   registerMs?: number;
   /** baresip quits by itself after this many seconds whatever happens (`-t`, default 180). */
   lifetimeS?: number;
+  /** Run it in this network namespace (`ip netns exec NS baresip`: the same PID). */
+  netns?: string;
+  /** Its SIP and media address (`sip_listen`, `net_interface`; default 127.0.0.1). */
+  address?: string;
+  /** Where ctrl_tcp listens (default 127.0.0.1, a free port): in a namespace, an address the test reaches. */
+  ctrl?: { host: string; port: number };
 }
 
 /** A ctrl_tcp event: `{event: true, type: 'CALL_ESTABLISHED', class, accountaor, peeruri, id, param...}`. */
@@ -113,7 +123,7 @@ export class Baresip {
   private constructor(
     readonly opts: BaresipOptions,
     readonly dir: string,
-    readonly ctrlPort: number,
+    readonly ctrlAt: { host: string; port: number },
     private readonly proc: ChildProcess,
   ) {
     const keep = (d: Buffer) => (this.out += d.toString('latin1'));
@@ -125,7 +135,7 @@ export class Baresip {
   /** Start a phone and wait until it is registered (a port clash on the control port: tried again). */
   static async start(opts: BaresipOptions): Promise<Baresip> {
     for (let attempt = 1; ; attempt++) {
-      const b = Baresip.spawn(opts, await freeTcpPort());
+      const b = Baresip.spawn(opts, opts.ctrl ?? { host: '127.0.0.1', port: await freeTcpPort() });
       try {
         await b.connectCtrl();
         await b.waitRegistered(opts.registerMs ?? 8000);
@@ -138,16 +148,17 @@ export class Baresip {
     }
   }
 
-  private static spawn(opts: BaresipOptions, ctrlPort: number): Baresip {
+  private static spawn(opts: BaresipOptions, ctrl: { host: string; port: number }): Baresip {
     const dir = mkdtempSync(join('/tmp', 'baresip-'));
     const wav = join(dir, 'tone.wav');
     writeToneWav(wav, opts.toneSeconds ?? 20);
-    writeFileSync(join(dir, 'config'), configText(opts, ctrlPort, wav));
+    writeFileSync(join(dir, 'config'), configText(opts, ctrl, wav));
     writeFileSync(join(dir, 'accounts'), accountLine(opts) + '\n');
     writeFileSync(join(dir, 'contacts'), '');
     const args = ['-s', '-f', dir, '-t', String(opts.lifetimeS ?? 180)];
-    const proc = spawn('baresip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    return new Baresip(opts, dir, ctrlPort, proc);
+    const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, 'baresip', ...args]] : ['baresip', args];
+    const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    return new Baresip(opts, dir, ctrl, proc);
   }
 
   get pid(): number | undefined {
@@ -173,7 +184,7 @@ export class Baresip {
       if (!this.running) throw new Error(`exited (${this.proc.exitCode ?? this.proc.signalCode})`);
       if (/ctrl_tcp: failed to listen/.test(this.out)) throw new Error('ctrl_tcp could not listen');
       const s = await new Promise<Socket | undefined>((resolve) => {
-        const c = connect(this.ctrlPort, '127.0.0.1');
+        const c = connect(this.ctrlAt.port, this.ctrlAt.host);
         c.once('connect', () => resolve(c));
         c.once('error', () => resolve(undefined));
       });
@@ -183,7 +194,7 @@ export class Baresip {
         s.on('error', () => {});
         return;
       }
-      if (Date.now() > deadline) throw new Error(`no control connection on 127.0.0.1:${this.ctrlPort}`);
+      if (Date.now() > deadline) throw new Error(`no control connection on ${this.ctrlAt.host}:${this.ctrlAt.port}`);
       await sleep(50);
     }
   }
@@ -328,12 +339,13 @@ export class Baresip {
   }
 }
 
-function configText(o: BaresipOptions, ctrlPort: number, wav: string): string {
+function configText(o: BaresipOptions, ctrl: { host: string; port: number }, wav: string): string {
+  const address = o.address ?? '127.0.0.1';
   const lines = [
     'poll_method epoll',
-    // Port 0: the kernel picks UDP, TCP and TLS ports; net_interface keeps SDP and Contact on loopback.
-    'sip_listen 127.0.0.1:0',
-    'net_interface 127.0.0.1',
+    // Port 0: the kernel picks UDP, TCP and TLS ports; net_interface puts the address in SDP and Contact.
+    `sip_listen ${address}:0`,
+    `net_interface ${address}`,
     ...(o.caFile ? [`sip_cafile ${o.caFile}`] : []),
     'call_local_timeout 20',
     `audio_source aufile,${wav}`,
@@ -346,7 +358,7 @@ function configText(o: BaresipOptions, ctrlPort: number, wav: string): string {
     'module_tmp account.so',
     'module_app menu.so',
     'module_app ctrl_tcp.so',
-    `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
+    `ctrl_tcp_listen ${ctrl.host}:${ctrl.port}`,
   ];
   return lines.join('\n') + '\n';
 }
