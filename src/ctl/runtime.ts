@@ -5,7 +5,7 @@
  * object as is.
  */
 import { usageError } from '../shared/errors.js';
-import type { UptimeResult } from '../mgmt/results.js';
+import type { ConnectionRow, ListenerRow, UptimeResult } from '../mgmt/results.js';
 import type { RpcParams } from '../mgmt/protocol.js';
 import { rpc, type CtlContext } from './context.js';
 
@@ -15,10 +15,23 @@ export interface ProcessRow {
   description: string;
 }
 
-/** kamctl ps (core.psx): sipd's processes. */
-export async function processes(ctx: CtlContext): Promise<{ processes: ProcessRow[] }> {
+export interface PsResult {
+  processes: ProcessRow[];
+  /** Each SIP listener with its connection counts (core.listeners). */
+  listeners: ListenerRow[];
+  /** The open connections (core.connections), with `connections: true` only. */
+  connections?: ConnectionRow[];
+}
+
+/** kamctl ps (core.psx): sipd's processes, its listeners and (asked for) its open connections. */
+export async function processes(ctx: CtlContext, opts: { connections?: boolean } = {}): Promise<PsResult> {
   const rows = await rpc<Array<{ IDX: number; PID: number; DSC: string }>>(ctx, 'core.ps');
-  return { processes: rows.map((r) => ({ idx: r.IDX, pid: r.PID, description: r.DSC })) };
+  const listeners = await rpc<ListenerRow[]>(ctx, 'core.listeners');
+  return {
+    processes: rows.map((r) => ({ idx: r.IDX, pid: r.PID, description: r.DSC })),
+    listeners,
+    ...(opts.connections ? { connections: await rpc<ConnectionRow[]>(ctx, 'core.connections') } : {}),
+  };
 }
 
 /** kamctl uptime (core.uptime). */

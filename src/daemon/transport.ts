@@ -8,8 +8,8 @@
  * install their receiver on `layer.user` (the TransactionLayer puts itself there) and send
  * through it.
  */
-import { TlsTransport, TransportLayer, type TransportError } from '../core/index.js';
-import { tlsOptionsOf } from './config/tls-files.js';
+import { TlsTransport, TransportLayer, type TlsCredentials, type TransportError } from '../core/index.js';
+import { tlsOptionsOf, type TlsSection } from './config/tls-files.js';
 import type { SipdConfig } from './config/load.js';
 import { formatListen, toCoreListenSpec, type BoundAddress, type ListenSpec } from './config/listen.js';
 import type { Logger } from './log.js';
@@ -30,6 +30,17 @@ export interface SipTransport {
    * updated; throws (changing nothing) when a file is missing or a key does not match.
    */
   reloadCertificates?(): number;
+  /** The [tls] certificates in use (tls.list), undefined when no TLS listener needed them. */
+  loadedTls?(): LoadedTls | undefined;
+}
+
+/** Certificates as the TLS listeners got them: at start, or at the last successful reload. */
+export interface LoadedTls {
+  readonly loadedMs: number;
+  readonly section: TlsSection;
+  readonly credentials: TlsCredentials;
+  /** TLS listeners using them. */
+  readonly listeners: number;
 }
 
 export interface TransportContext {
@@ -73,6 +84,7 @@ const UDP_RECV_BUFFER = 4 * 1024 * 1024;
 export class CoreSipTransport implements SipTransport {
   readonly layer: TransportLayer;
   private closing?: Promise<void>;
+  private tls?: Omit<LoadedTls, 'listeners'>;
 
   constructor(private readonly ctx: TransportContext) {
     // limits.max_message_size: larger datagrams, and stream messages announcing more, get 513.
@@ -81,8 +93,10 @@ export class CoreSipTransport implements SipTransport {
     const tcp = ctx.config.tcp;
     // Certificates are read only when a TLS listener needs them (loadConfig has checked them).
     const wantsTls = ctx.config.listen.some((l) => l.proto === 'tls');
+    const tls = wantsTls ? tlsOptionsOf(ctx.config.tls) : undefined;
+    if (tls !== undefined) this.tls = { loadedMs: Date.now(), section: ctx.config.tls, credentials: tls.credentials };
     this.layer = new TransportLayer({
-      ...(wantsTls ? { tls: tlsOptionsOf(ctx.config.tls) } : {}),
+      ...(tls !== undefined ? { tls } : {}),
       limits: { maxMessageSize: ctx.config.limits.max_message_size },
       udp: { recvBufferSize: UDP_RECV_BUFFER },
       tcp: {
@@ -135,11 +149,21 @@ export class CoreSipTransport implements SipTransport {
   }
 
   reloadCertificates(): number {
-    const listeners = this.layer.transports.filter((t): t is TlsTransport => t instanceof TlsTransport);
+    const listeners = this.tlsListeners();
     if (listeners.length === 0) return 0;
     const { credentials } = tlsOptionsOf(this.ctx.config.tls);
     for (const t of listeners) t.setCredentials(credentials);
+    this.tls = { loadedMs: Date.now(), section: this.ctx.config.tls, credentials };
     return listeners.length;
+  }
+
+  loadedTls(): LoadedTls | undefined {
+    if (this.tls === undefined) return undefined;
+    return { ...this.tls, listeners: this.tlsListeners().length };
+  }
+
+  private tlsListeners(): TlsTransport[] {
+    return this.layer.transports.filter((t): t is TlsTransport => t instanceof TlsTransport);
   }
 
   /** `net.*` gauges read from the transports' own counters at fetch time (nothing on the hot path). */
@@ -185,8 +209,9 @@ export class CoreSipTransport implements SipTransport {
     g(
       'tcp_connections',
       sum((s) => (s.reliable ? s.connectionCount : 0)),
-      'open TCP connections',
+      'open TCP connections, TLS ones included (the caps of [tcp] count them together)',
     );
+    this.registerPerProtocol(g);
     g(
       'tls_handshake_failures',
       sum((s) => s.stats.handshakeFailures),
@@ -222,6 +247,39 @@ export class CoreSipTransport implements SipTransport {
       sum((s) => s.stats.refusedPerIp),
       'inbound TCP connections closed at once: tcp.max_connections_per_ip open from that address',
     );
+  }
+
+  /**
+   * net.<proto>_open, _opened, _closed for each stream transport listening (tcp, tls; more as
+   * they come): the connection counts per transport (sipctl ps shows them per listener).
+   */
+  private registerPerProtocol(g: (name: string, read: () => number, help: string) => void): void {
+    const protos = new Set(
+      this.statsOf()
+        .filter((t) => t.reliable)
+        .map((t) => t.protocol),
+    );
+    for (const p of protos) {
+      const mine = () => this.statsOf().filter((t) => t.protocol === p);
+      const sum = (pick: (t: ReturnType<typeof mine>[number]) => number) => () =>
+        mine().reduce((n, t) => n + pick(t), 0);
+      const name = p.toLowerCase();
+      g(
+        `${name}_open`,
+        sum((t) => t.connectionCount),
+        `open ${p} connections`,
+      );
+      g(
+        `${name}_opened`,
+        sum((t) => t.stats.connectionsOpened),
+        `${p} connections opened (inbound and outbound)`,
+      );
+      g(
+        `${name}_closed`,
+        sum((t) => t.stats.connectionsClosed),
+        `${p} connections closed`,
+      );
+    }
   }
 
   private statsOf() {

@@ -1,4 +1,5 @@
 export * from './address.js';
+export * from './cert-info.js';
 export * from './errors.js';
 export * from './resolve.js';
 export * from './stream-framer.js';

@@ -39,7 +39,10 @@ export class StreamConnection implements FrameHandler {
   readonly id = nextConnectionId++;
   readonly framer: StreamFramer;
   source: MessageSource;
+  /** "address port" keys under which the transport finds this connection for sending */
   readonly keys: string[] = [];
+  /** those of the keys that are RFC 5923 aliases (the rest are its remote address) */
+  readonly aliases: string[] = [];
   /** The socket's last error (a failed connect reports ECONNREFUSED here, not to write callbacks). */
   lastError: Error | undefined;
   /** false while an outbound connection is still connecting (TLS: until the handshake is done) */
@@ -52,6 +55,13 @@ export class StreamConnection implements FrameHandler {
   deadline: NodeJS.Timeout | undefined;
   /** closing after a bad message: further data is discarded */
   closing = false;
+  /** the peer connected to us (false: we opened it) */
+  inbound = true;
+  readonly openedAt = Date.now();
+  /** Date.now() of the last traffic either way (for listings; the idle timeout is the socket's own) */
+  lastActivity = this.openedAt;
+  messagesIn = 0;
+  messagesOut = 0;
 
   constructor(
     readonly transport: StreamOwner,
@@ -77,6 +87,7 @@ export class StreamConnection implements FrameHandler {
 
   onFrame(raw: Buffer): void {
     this.frames++;
+    this.messagesIn++;
     this.transport.stats.messagesIn++;
     if (this.closing) return;
     if (!this.transport.sink.receive(raw, this.source)) {
@@ -121,6 +132,7 @@ export class StreamConnection implements FrameHandler {
 
   /** Data arrived: keep the message deadline armed while a message is incomplete. */
   onData(chunk: Buffer): void {
+    this.lastActivity = Date.now();
     if (this.closing) return;
     const frames = this.frames;
     this.framer.push(chunk);
@@ -172,6 +184,8 @@ export class StreamConnection implements FrameHandler {
       return;
     }
     t.stats.messagesOut++;
+    this.messagesOut++;
+    this.lastActivity = Date.now();
     t.stats.bytesOut += data.length;
     // A TLSSocket buffers writes made before its handshake ends and sends them after it.
     if (observer === undefined) this.socket.write(data);

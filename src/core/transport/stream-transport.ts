@@ -25,6 +25,7 @@ import { defaultSentBy, dropSink } from './common.js';
 import { TransportError } from './errors.js';
 import { StreamConnection, type StreamOwner } from './stream-connection.js';
 import {
+  type ConnectionInfo,
   DEFAULT_LIMITS,
   newTransportStats,
   type SendObserver,
@@ -259,6 +260,7 @@ export abstract class StreamTransport implements StreamOwner {
     socket.once('close', () => this.ledger.remove(undefined));
     const c = this.adopt(socket, normalizeIp(host), port);
     c.connected = false;
+    c.inbound = false;
     socket.once(this.connectEvent, () => {
       c.connected = true;
       const remote = normalizeIp(socket.remoteAddress ?? host);
@@ -279,6 +281,49 @@ export abstract class StreamTransport implements StreamOwner {
   /** Ids of the open connections. */
   connectionIds(): number[] {
     return [...this.conns.keys()];
+  }
+
+  connections(): ConnectionInfo[] {
+    return [...this.conns.values()].map((c) => ({
+      id: c.id,
+      remoteAddress: c.source.remoteAddress,
+      remotePort: c.source.remotePort,
+      localAddress: c.source.localAddress,
+      localPort: c.source.localPort,
+      inbound: c.inbound,
+      openedAt: c.openedAt,
+      lastActivity: c.lastActivity,
+      messagesIn: c.messagesIn,
+      messagesOut: c.messagesOut,
+      keptUntil: c.keptUntil,
+      aliases: c.aliases.map((k) => {
+        const sp = k.lastIndexOf(' ');
+        return { address: k.slice(0, sp), port: Number(k.slice(sp + 1)) };
+      }),
+    }));
+  }
+
+  /**
+   * RFC 5923: requests to address:port use connection `id`. The newest alias wins over another
+   * open connection's (a phone that reconnected, its old connection not yet timed out); a
+   * connection's own remote address:port is never taken from it.
+   */
+  aliasConnection(id: number, address: string, port: number): void {
+    const c = this.conns.get(id);
+    if (c === undefined || !c.usable) return;
+    const key = remoteKey(address, port);
+    const holder = this.byRemote.get(key);
+    if (holder === c) return;
+    if (holder !== undefined) {
+      const own = remoteKey(holder.source.remoteAddress, holder.source.remotePort);
+      if (own === key && holder.usable) return;
+      holder.keys.splice(holder.keys.indexOf(key), 1);
+      const i = holder.aliases.indexOf(key);
+      if (i >= 0) holder.aliases.splice(i, 1);
+    }
+    this.byRemote.set(key, c);
+    c.keys.push(key);
+    c.aliases.push(key);
   }
 
   closeConnection(id: number): void {

@@ -146,6 +146,33 @@ export interface Transport {
   keepConnection(id: number, forMs: number): void;
   /** Stop listening and close every connection. */
   close(): Promise<void>;
+  /** The open connections, described (stream transports; for management listings, not the hot path). */
+  connections?(): ConnectionInfo[];
+  /**
+   * RFC 5923: requests to `address`:`port` go over the connection `id` from now on (the peer sent
+   * a request with `;alias` in its Via over it). No-op for unknown ids and datagram transports.
+   */
+  aliasConnection?(id: number, address: string, port: number): void;
+}
+
+/** One open connection of a stream transport, as management listings show it. */
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** The peer connected to us (false: we opened it). */
+  readonly inbound: boolean;
+  /** Date.now() when it opened, and of its last traffic either way. */
+  readonly openedAt: number;
+  readonly lastActivity: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  /** Date.now() until which a registration keeps it open although idle (0: none). */
+  readonly keptUntil: number;
+  /** Where requests go over it besides its remote address (RFC 5923 aliases). */
+  readonly aliases: ReadonlyArray<{ address: string; port: number }>;
 }
 
 /** Where to send a request: what a TU knows after RFC 3263 resolution (or from a Route/Contact). */

@@ -40,6 +40,8 @@ export interface LoadConfigOptions extends ConfigOverrides {
   paths?: Paths;
   /** Base for relative flag values (default process.cwd()). */
   cwd?: string;
+  /** Read and check the [tls] files (default true; false for `sipctl tls`, which lists broken ones too). */
+  checkTls?: boolean;
 }
 
 type DeepReadonly<T> = T extends (infer U)[]
@@ -114,7 +116,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): SipdConfig {
   const problems = validate(merged, new Set(Object.keys(flags)));
   if (problems.length) throw new ConfigError(problems, usedFile);
   const config = resolveConfig(configSchema.parse(merged), usedFile, fileDir);
-  checkTlsFiles(config, usedFile);
+  if (opts.checkTls !== false) checkTlsFiles(config, usedFile);
   // sun_path holds 108 bytes with the terminating NUL (Linux); a longer path cannot be bound.
   if (Buffer.byteLength(config.mgmt.socket) > MAX_SOCKET_PATH) {
     const key = merged.mgmt.socket ? 'mgmt.socket' : flags.run_dir ? '--run-dir' : 'run_dir';

@@ -6,6 +6,7 @@
 import { formatListen } from '../config/listen.js';
 import { LOG_LEVELS, type LogLevel } from '../config/defaults.js';
 import type { SipdServer } from '../server.js';
+import { registerNetMethods } from './net-methods.js';
 import { UnknownStatError } from '../stats.js';
 import { VERSION, versionLine } from '../version.js';
 import { RpcError, RpcErrorCode, rpcInvalidParams } from '../../mgmt/protocol.js';
@@ -26,6 +27,7 @@ export function registerCoreMethods(server: SipdServer): void {
   registerControlMethods(server);
   registerSystemMethods(server);
   registerStatsMethods(server);
+  registerNetMethods(server);
 }
 
 /** core.version, core.uptime, core.ps, core.sockets_list, core.info: what sipd is and where. */

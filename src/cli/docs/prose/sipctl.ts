@@ -13,7 +13,7 @@ export function sipctlProse(): BinProse {
       'With no flags and no resource file, sipctl uses the same directories as a `sipd` started with no flags by the same user, so the two find each other: the management socket `<run dir>/sipd.sock` and the database `<data dir>/sipkit.db`.',
       ...outputBlocks('sipctl'),
       'Questions (a missing argument, a password, a confirmation) are asked only when both stdin and stdout are terminals. Otherwise sipctl never waits for input: a missing argument is a usage error (exit status 2) that names the argument or flag to pass, and a command that needs a confirmation needs `--yes`. A password can come from the first line of stdin with `--password-stdin`, so that it does not appear in `ps` or the shell history.',
-      'The commands keep the names and arguments of kamctl: `add`, `passwd`, `rm`, `show`, `alias`, `acl`, `ul`, `online`, `avp`, `domain`, `ps`, `uptime`, `stats`, `monitor`, `ping`, `rpc`, `db`, `start`, `stop`, `restart`. Commands on registered contacts and runtime state (`ul`, `online`, `ps`, `uptime`, `stats`, `monitor`, `rpc`, `domain reload`) ask the running sipd and exit with status 5 when it is not running. Commands that change the database (subscribers, aliases, groups, AVPs, domains) work without sipd; when sipd runs, it is told to reload its cache afterwards (`cache.reload`, or `domain.reload` for domains), so the change takes effect at once. A sipd that is not running is not an error (it reads the database when it starts; the JSON result says `"reloaded": false` with a `reloadNote`); `--no-reload` skips the reload. If sipd runs but cannot be told (permission, an error), the command fails with the exit status of that error and says that the database was changed and how to reload.',
+      'The commands keep the names and arguments of kamctl: `add`, `passwd`, `rm`, `show`, `alias`, `acl`, `ul`, `online`, `avp`, `domain`, `ps`, `uptime`, `stats`, `monitor`, `ping`, `rpc`, `tls`, `db`, `start`, `stop`, `restart`. Commands on registered contacts and runtime state (`ul`, `online`, `ps`, `uptime`, `stats`, `monitor`, `rpc`, `domain reload`) ask the running sipd and exit with status 5 when it is not running. Commands that change the database (subscribers, aliases, groups, AVPs, domains) work without sipd; when sipd runs, it is told to reload its cache afterwards (`cache.reload`, or `domain.reload` for domains), so the change takes effect at once. A sipd that is not running is not an error (it reads the database when it starts; the JSON result says `"reloaded": false` with a `reloadNote`); `--no-reload` skips the reload. If sipd runs but cannot be told (permission, an error), the command fails with the exit status of that error and says that the database was changed and how to reload.',
     ],
     sections: [
       {
@@ -22,6 +22,13 @@ export function sipctlProse(): BinProse {
           'A user argument is `user@domain`, `sip:user@domain`, or a bare `user`, which gets the default domain: `--domain`, else `SIP_DOMAIN`. A bare user with neither is a usage error (exit status 2), as in kamctl. Domains are lower-cased (host names are case-insensitive); the user part is kept as typed. For `avp`, an owner with `@domain` is a user and anything else a uuid, as kamctl decides.',
           'Passwords are stored as kamctl stores them: `ha1` = MD5(`user:domain:password`) and `ha1b` = MD5(`user@domain:domain:password`) (the realm is the domain), plus `ha1_sha256` where the column exists. The plaintext column is filled only with `STORE_PLAINTEXT_PW=1`; sipctl never prints it.',
           "A password given as an argument (`sipctl add alice@example.com s3cret`, kamctl's habit) works, but other local users can read it in `ps`; when stderr is a terminal, sipctl says so in a one-line warning. `--password-stdin` or the prompt keep it private. The hashes are password equivalents (each answers digest challenges as the user): `--json` output never contains `ha1`, `ha1b`, `ha1_sha256` (nor a `password` field) unless `--show-secrets` is given; the human output of `show` and `db show` prints them as kamctl does.",
+        ],
+      },
+      {
+        title: 'TLS and connections',
+        blocks: [
+          '`sipctl tls` lists the certificates sipd serves over TLS: the default one and one per `[[tls.domain]]` server name (SNI), each with subject, subjectAltName, issuer, validity, days left, SHA-256 fingerprint and files. With sipd running it shows what sipd loaded (at start, or at the last SIGHUP: a renewed file on disk shows only after `kill -HUP`); otherwise it reads the files the configuration names (`--config`) and its first line says so. A certificate that expires within 30 days, has expired or cannot be read is warned about on stderr; with `--check-expiry DAYS` the threshold is DAYS and such a certificate makes the exit status 1 (the JSON result names them in `expiring`), so that a cron job or a monitoring check can run `sipctl tls --check-expiry 21`.',
+          '`sipctl ps` shows each SIP listener with its open connections, connections opened and closed since start, failed TLS handshakes and connections refused at the `[tcp]` caps; `sipctl ps --connections` lists every open TCP/TLS connection: peer, local address, who opened it, age, idle time, messages each way, how long a registration keeps it open (KEPT) and its RFC 5923 aliases. `sipctl stats net:` has the per-transport totals (`net.tls_open`, `net.tls_opened`, `net.tls_closed`, the same for tcp).',
         ],
       },
       {
@@ -101,6 +108,10 @@ export function sipctlProse(): BinProse {
       { pre: '$ sipctl rm bob@example.com --yes --json' },
       'Is the proxy answering?',
       { pre: '$ sipctl ping sip:proxy.example.com && echo up' },
+      'Certificates about to expire (exit status 1 if one expires within 21 days), and the open connections:',
+      {
+        pre: '$ sipctl tls --check-expiry 21 || mail -s "renew the TLS certificate" root </dev/null\n$ sipctl ps --connections',
+      },
       'Watch the counters, or log one sample a minute:',
       { pre: '$ sipctl monitor\n$ sipctl monitor --interval 60 --json >> sipd-stats.jsonl' },
     ],
