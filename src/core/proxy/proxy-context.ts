@@ -55,9 +55,11 @@ export interface ProxyEnvironment {
   readonly routeMarks: RouteMarks;
   /**
    * Record-Route values for a request received from `inbound` and sent over `outbound`, top
-   * first, each carrying the dialog's `mark`.
+   * first, each carrying the dialog's `mark`. `sips` says which side's URI must be a SIPS URI
+   * (RFC 3261 §16.6 step 4): the caller's side when its request was for a sips: URI, the
+   * callee's side when the forwarded request's Request-URI or top Route is one.
    */
-  recordRoute(inbound: MessageSource, outbound: Transport, mark: string): string[];
+  recordRoute(inbound: MessageSource, outbound: Transport, mark: string, sips?: RecordRouteSips): string[];
   /** Proxy Timer C for INVITE branches, ms (0 = none). */
   readonly timerC: number;
   /**
@@ -236,7 +238,8 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
         // in-dialog requests without state (route-mark.ts): Call-ID and the initial From tag.
         const scope = this.trustedCaller || !b.target.registered ? 'open' : 'local';
         const mark = this.env.routeMarks.mark({ callId: req.callId(), fromTag: req.fromTag() ?? '', scope });
-        const rr = this.env.recordRoute(this.server.source, target.transport, mark);
+        const sips = { inbound: isSips(this.req ?? req), outbound: isSips(req) };
+        const rr = this.env.recordRoute(this.server.source, target.transport, mark, sips);
         for (let i = rr.length - 1; i >= 0; i--) req.prepend('record-route', rr[i]!);
       }
       if (this.onBranch && !this.runBranchHook(b, req)) return;
@@ -479,6 +482,21 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     if (!b?.request) res.prepend('via', 'SIP/2.0/UDP 0.0.0.0;branch=z9hG4bK-local');
     return res;
   }
+}
+
+/** Which Record-Route URIs must be SIPS URIs (RFC 3261 §16.6 step 4). */
+export interface RecordRouteSips {
+  /** The side the request came from: it was for a sips: URI. */
+  inbound: boolean;
+  /** The side it goes to: its Request-URI or top Route (after step 6) is a sips: URI. */
+  outbound: boolean;
+}
+
+/** §16.6 step 4: the request's Request-URI, or its topmost Route, is a SIPS URI. */
+function isSips(req: SipRequest): boolean {
+  if (req.requestUri().scheme === 'sips') return true;
+  const top = req.routes()[0];
+  return top !== undefined && top.uri.scheme === 'sips';
 }
 
 /** Transports that keep a SIPS request secure on the next hop. */

@@ -63,11 +63,16 @@ export function decrementMaxForwards(req: SipRequest): void {
 /**
  * §16.6 step 4: a Record-Route URI for this proxy, with `lr` (RFC 3261 §19.1.1). `transport`
  * names the transport it was received on when not UDP, so in-dialog requests come back over it;
- * `mark` is the dialog's signature (route-mark.ts), in the `sig` parameter.
+ * `mark` is the dialog's signature (route-mark.ts), in the `sig` parameter. With `sips` on a TLS
+ * interface the URI is a SIPS URI (§16.6 step 4: the dialog is for a sips: URI), which implies
+ * TLS by itself: no `transport` parameter (RFC 5630 §3.1.3 deprecates `transport=tls`; it stays
+ * on plain sip: URIs, the only way they can name TLS, as Kamailio's rr does).
  */
-export function recordRouteUri(host: string, port: number, transport: string, mark?: string): string {
+export function recordRouteUri(host: string, port: number, transport: string, mark?: string, sips = false): string {
   const t = transport.toLowerCase();
-  return `<sip:${host}:${port}${t === 'udp' ? '' : ';transport=' + t};lr${mark ? `;${ROUTE_MARK_PARAM}=${mark}` : ''}>`;
+  const sig = mark ? `;${ROUTE_MARK_PARAM}=${mark}` : '';
+  if (sips && t === 'tls') return `<sips:${host}:${port};lr${sig}>`;
+  return `<sip:${host}:${port}${t === 'udp' ? '' : ';transport=' + t};lr${sig}>`;
 }
 
 /**

@@ -19,7 +19,8 @@ export async function resolveNextHop(uri: SipUri): Promise<Destination> {
   if (isIP(host)) return { protocol, address: host, port };
   try {
     const a = await lookup(host);
-    return { protocol, address: a.address, port };
+    // The name goes along for TLS: SNI, and the identity the server's certificate must show (RFC 5922 §7.2).
+    return { protocol, address: a.address, port, serverName: host };
   } catch (e) {
     throw new TransportError('SIP_ERR_BAD_ADDRESS', `cannot resolve ${host}: ${(e as Error).message}`);
   }

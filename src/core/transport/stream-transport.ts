@@ -158,8 +158,16 @@ export abstract class StreamTransport implements StreamOwner {
     });
   }
 
-  /** Open a socket to host:port (from `localAddress` when the listener is bound to one address). */
-  protected abstract connectSocket(host: string, port: number, localAddress: string | undefined): Socket;
+  /**
+   * Open a socket to host:port (from `localAddress` when the listener is bound to one address);
+   * `serverName` is the host name the address was resolved from (TLS uses it for SNI).
+   */
+  protected abstract connectSocket(
+    host: string,
+    port: number,
+    localAddress: string | undefined,
+    serverName: string | undefined,
+  ): Socket;
   /** The socket event after which an outbound connection carries SIP ("connect", "secureConnect"). */
   protected abstract readonly connectEvent: string;
 
@@ -237,7 +245,14 @@ export abstract class StreamTransport implements StreamOwner {
     if (observer) queueMicrotask(() => observer.onSendError(err));
   }
 
-  send(data: Buffer, address: string, port: number, connectionId: number | undefined, observer?: SendObserver): void {
+  send(
+    data: Buffer,
+    address: string,
+    port: number,
+    connectionId: number | undefined,
+    observer?: SendObserver,
+    serverName?: string,
+  ): void {
     if (this.closed) {
       this.reportError(
         observer,
@@ -247,15 +262,15 @@ export abstract class StreamTransport implements StreamOwner {
     }
     let c = connectionId !== undefined ? this.conns.get(connectionId) : undefined;
     if (c === undefined || !c.usable) c = this.byRemote.get(remoteKey(address, port));
-    if (c === undefined || !c.usable) c = this.open(address, port);
+    if (c === undefined || !c.usable) c = this.open(address, port, serverName);
     c.write(data, observer);
   }
 
   /** Open an outbound connection from the listener's address (so the peer sees a consistent source). */
-  private open(address: string, port: number): StreamConnection {
+  private open(address: string, port: number, serverName: string | undefined): StreamConnection {
     const host = address.charCodeAt(0) === 0x5b ? address.slice(1, -1) : address;
     const wildcard = this.localAddress === '0.0.0.0' || this.localAddress === '::';
-    const socket = this.connectSocket(host, port, wildcard ? undefined : this.localAddress);
+    const socket = this.connectSocket(host, port, wildcard ? undefined : this.localAddress, serverName);
     this.ledger.add(undefined);
     socket.once('close', () => this.ledger.remove(undefined));
     const c = this.adopt(socket, normalizeIp(host), port);

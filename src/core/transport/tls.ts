@@ -146,14 +146,16 @@ export class TlsTransport extends StreamTransport {
     this.contexts = next;
   }
 
-  protected connectSocket(host: string, port: number, localAddress: string | undefined): Socket {
+  protected connectSocket(host: string, port: number, localAddress: string | undefined, serverName?: string): Socket {
     // `family` and `localAddress` go through to the TCP connect (tls.connect passes its options
     // on; its type omits them).
     const tcp: ConnectionOptions = { host, port, ...{ family: this.family, localAddress } };
     return connect({
       ...tcp,
-      // SNI carries host names only (RFC 6066 §3), never an IP literal.
-      servername: isIP(host) === 0 ? host : undefined,
+      // SNI carries host names only (RFC 6066 §3), never an IP literal: the name the target was
+      // resolved from, else the host when it is a name. Node checks the server's certificate
+      // against it too (with verifyServer).
+      servername: serverName ?? (isIP(host) === 0 ? host : undefined),
       secureContext: this.contexts.client,
       rejectUnauthorized: this.verifyServer,
       minVersion: this.minVersion,

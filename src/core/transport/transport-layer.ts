@@ -28,7 +28,7 @@ import type {
   TransportSink,
 } from './types.js';
 import { UdpTransport, type UdpOptions } from './udp.js';
-import { checkRoutable, responseRoute, stampReceived } from './via-routing.js';
+import { checkRoutable, connectionAlias, responseRoute, stampReceived } from './via-routing.js';
 
 /** What the transport layer delivers. */
 export interface TransportLayerUser {
@@ -160,7 +160,10 @@ export class TransportLayer implements TransportSink {
     try {
       msg = parseMessage(raw, { datagram: true });
       checkRoutable(msg);
-      if (msg.isRequest) stampReceived(msg, source);
+      if (msg.isRequest) {
+        stampReceived(msg, source);
+        if (source.connectionId !== undefined) this.alias(msg, source);
+      }
     } catch (e) {
       this.reportParseError(e, raw, source, msg);
       return false;
@@ -171,6 +174,12 @@ export class TransportLayer implements TransportSink {
       this.userError(e);
     }
     return true;
+  }
+
+  /** RFC 5923: a request with `;alias` in its top Via makes its connection the way to its sent-by. */
+  private alias(req: SipRequest, source: MessageSource): void {
+    const a = source.transport.aliasConnection === undefined ? undefined : connectionAlias(req, source);
+    if (a !== undefined) source.transport.aliasConnection!(source.connectionId!, a.address, a.port);
   }
 
   /** @internal TransportSink: a stream could not be framed (the transport closes the connection). */
@@ -204,7 +213,8 @@ export class TransportLayer implements TransportSink {
   /** Resolve a request destination to a transport (throws TransportError SIP_ERR_NO_TRANSPORT). */
   targetForRequest(dest: Destination): SendTarget {
     const transport = dest.transport ?? this.pick(dest.protocol ?? 'UDP', dest.address);
-    return { transport, address: dest.address, port: dest.port, connectionId: dest.connectionId };
+    const t = { transport, address: dest.address, port: dest.port, connectionId: dest.connectionId };
+    return dest.serverName === undefined ? t : { ...t, serverName: dest.serverName };
   }
 
   /**
@@ -229,7 +239,7 @@ export class TransportLayer implements TransportSink {
 
   /** Send bytes to a resolved target; failures go to `observer`. */
   send(data: Buffer, target: SendTarget, observer?: SendObserver): void {
-    target.transport.send(data, target.address, target.port, target.connectionId, observer);
+    target.transport.send(data, target.address, target.port, target.connectionId, observer, target.serverName);
   }
 
   /** Serialize and send a request statelessly (an ACK for a 2xx, a stateless proxy's relay). */

@@ -127,9 +127,18 @@ export interface Transport {
    * Send one message's bytes. Datagram transports send to address:port. Stream transports use
    * the connection `connectionId` when it is given and open, else an open connection to
    * address:port, else open one. `address` may be a host name (resolved by the OS resolver).
-   * Failures are reported to `observer` (asynchronously; never thrown).
+   * Failures are reported to `observer` (asynchronously; never thrown). `serverName`: the host
+   * name the target was resolved from, for a TLS connection opened to send this (SNI, and the
+   * name the server's certificate is checked against).
    */
-  send(data: Buffer, address: string, port: number, connectionId: number | undefined, observer?: SendObserver): void;
+  send(
+    data: Buffer,
+    address: string,
+    port: number,
+    connectionId: number | undefined,
+    observer?: SendObserver,
+    serverName?: string,
+  ): void;
   /** Whether the connection with this id is open (always false for datagram transports). */
   hasConnection(id: number): boolean;
   /** Number of open connections (0 for datagram transports). */
@@ -186,6 +195,8 @@ export interface Destination {
   transport?: Transport;
   /** Use this connection of a stream transport when still open (e.g. an RFC 5626 flow). */
   connectionId?: number;
+  /** The host name `address` was resolved from (TLS: sent as SNI, RFC 6066 §3). */
+  serverName?: string;
 }
 
 /** A resolved destination: a transport and where it sends to. */
@@ -194,4 +205,5 @@ export interface SendTarget {
   readonly address: string;
   readonly port: number;
   readonly connectionId: number | undefined;
+  readonly serverName?: string;
 }

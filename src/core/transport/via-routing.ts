@@ -121,6 +121,22 @@ function viaRoute(via: Via, protocol: string): ResponseRoute {
 }
 
 /**
+ * RFC 5923 §5: a request over a connection whose top Via carries `alias` asks that requests to
+ * its sent-by reuse this connection. Only the address the connection comes from is honoured (the
+ * sent-by host must be that IP): the TCP handshake proves the address, so a peer can claim ports
+ * of its own address only, never another host's traffic (RFC 5923 §11 asks for the sent-by to be
+ * authenticated; an IP the peer demonstrably holds is, a name would need its certificate checked,
+ * which is not done here). The Via's transport must be the connection's. Kamailio's
+ * tcp_accept_aliases likewise aliases the source address with the Via port.
+ */
+export function connectionAlias(req: SipRequest, source: MessageSource): { address: string; port: number } | undefined {
+  const via = req.topVia()!;
+  if (!via.params.has('alias') || via.transport !== source.protocol) return undefined;
+  if (!sameIp(bareHost(via.host), source.remoteAddress)) return undefined;
+  return { address: normalizeIp(source.remoteAddress), port: via.port ?? defaultPortFor(source.protocol) };
+}
+
+/**
  * A Via value for a request sent over `transport`: `SIP/2.0/UDP host:port;branch=...;rport`
  * (RFC 3261 §8.1.1.7, §18.1.1; `rport` asks for RFC 3581 symmetric response routing).
  */

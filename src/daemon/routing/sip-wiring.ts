@@ -99,10 +99,11 @@ export function proxyEnvironment(
     },
     resolve: resolveNextHop,
     routeMarks: new RouteMarks(routeMarkSecret(c)),
-    recordRoute: (inbound, outbound, mark) => {
-      const rr = (t: Transport) => recordRouteUri(t.sentBy.host, t.sentBy.port, t.protocol, mark);
-      const a = rr(inbound.transport);
-      const b = rr(outbound);
+    recordRoute: (inbound, outbound, mark, sips) => {
+      const rr = (t: Transport, secure = false) =>
+        recordRouteUri(t.sentBy.host, t.sentBy.port, t.protocol, mark, secure);
+      const a = rr(inbound.transport, sips?.inbound);
+      const b = rr(outbound, sips?.outbound);
       // Double Record-Route when the request changes transport or address family (Kamailio
       // enable_double_rr); both carry the dialog's mark.
       return a === b ? [a] : [b, a];

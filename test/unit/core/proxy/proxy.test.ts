@@ -97,6 +97,12 @@ describe('route handling (RFC 3261 §16.4, §16.6)', () => {
     assert.equal(recordRouteUri('192.0.2.5', 5060, 'UDP'), '<sip:192.0.2.5:5060;lr>');
     assert.equal(recordRouteUri('[2001:db8::1]', 5070, 'TCP'), '<sip:[2001:db8::1]:5070;transport=tcp;lr>');
   });
+  test('a sips: dialog gets a sips: Record-Route on TLS only (RFC 3261 §16.6 step 4)', () => {
+    assert.equal(recordRouteUri('192.0.2.5', 5061, 'TLS', 'm1', true), '<sips:192.0.2.5:5061;lr;sig=m1>');
+    assert.equal(recordRouteUri('192.0.2.5', 5061, 'TLS', 'm1'), '<sip:192.0.2.5:5061;transport=tls;lr;sig=m1>');
+    // A UDP hop cannot carry a SIPS URI: it stays sip:.
+    assert.equal(recordRouteUri('192.0.2.5', 5060, 'UDP', undefined, true), '<sip:192.0.2.5:5060;lr>');
+  });
 });
 
 describe('best response (RFC 3261 §16.7 step 6)', () => {
