@@ -78,6 +78,10 @@ export interface KamailioOptions {
   /** Shared memory, MB: enough for ~10 s of transactions at several thousand calls/s. */
   shmMb?: number;
   debug?: number;
+  /** Changes to the rendered config (the TLS bench adds its listener and the tls module). */
+  edit?: (cfg: string, dir: string) => string;
+  /** Memory manager (-x, e.g. "tlsf" as production runs it); Kamailio's own default when absent. */
+  allocator?: string;
 }
 
 export class KamailioServer implements BenchServer {
@@ -94,17 +98,15 @@ export class KamailioServer implements BenchServer {
     copyDb(o.baseDb, dbPath);
     insertSubscribers(dbPath, o.domain, [o.callee]);
     const cfg = join(o.dir, 'kamailio.cfg');
-    writeFileSync(
-      cfg,
-      renderKamailioConfig({
-        port,
-        domain: o.domain,
-        dbPath,
-        ctlSocket: join(o.dir, 'kamailio_ctl'),
-        children: this.opts.children ?? 2,
-        debug: this.opts.debug ?? 0,
-      }),
-    );
+    const text = renderKamailioConfig({
+      port,
+      domain: o.domain,
+      dbPath,
+      ctlSocket: join(o.dir, 'kamailio_ctl'),
+      children: this.opts.children ?? 2,
+      debug: this.opts.debug ?? 0,
+    });
+    writeFileSync(cfg, this.opts.edit ? this.opts.edit(text, o.dir) : text);
     const bin = kamailioBin()!;
     const check = await runCommand(bin, ['-c', '-f', cfg, '-Y', o.dir], { timeoutMs: 15000 });
     if (check.code !== 0) throw new Error(`kamailio -c rejected ${cfg}:\n${(check.stdout + check.stderr).trim()}`);
@@ -112,6 +114,7 @@ export class KamailioServer implements BenchServer {
     const log = openSync(logFile, 'a');
     const args = ['-DD', '-E', '-f', cfg, '-Y', o.dir, '-w', o.dir, '-P', join(o.dir, 'kamailio.pid')];
     args.push('-m', String(this.opts.shmMb ?? 512), '-M', '16');
+    if (this.opts.allocator) args.push('-x', this.opts.allocator);
     const group = spawnGroup(bin, args, { cwd: o.dir, stdio: ['ignore', log, log] });
     const server = runningServer(this.name, port, group, logFile);
     try {

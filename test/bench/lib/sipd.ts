@@ -97,11 +97,15 @@ export class SipdServer implements BenchServer {
    * `config`: TOML sections added to sipd-bench.toml for this server (the rtpengine bench's
    * [rtpengine]).
    */
-  constructor(opts: { name?: string; bin?: string; config?: string } = {}) {
+  constructor(opts: { name?: string; bin?: string; config?: string; listen?: readonly string[] } = {}) {
     this.name = opts.name ?? 'sipd';
     this.bin = opts.bin ?? SIPD_BIN;
     this.extraConfig = opts.config ?? '';
+    this.extraListen = opts.listen ?? [];
   }
+
+  /** Listen addresses besides the UDP one (the TLS bench's `tls:127.0.0.1:PORT`). */
+  private readonly extraListen: readonly string[];
 
   async unavailable(): Promise<string | null> {
     if (this.bin !== SIPD_BIN && !existsSync(this.bin)) return `${this.bin} not found`;
@@ -142,6 +146,7 @@ export class SipdServer implements BenchServer {
     const args = [...nodeFlags, this.bin, 'run', '--listen', `udp:127.0.0.1:${port}`, '--domain', o.domain];
     args.push('--db-url', `sqlite:${dbPath}`, '--data-dir', dataDir, '--run-dir', runDir);
     args.push('--config', this.configFile(o.dir));
+    for (const l of this.extraListen) args.push('--listen', l);
     const group = spawnGroup(process.execPath, args, { cwd: o.dir, stdio: ['ignore', log, log] });
     const server = runningServer(this.name, port, group, logFile);
     try {

@@ -105,6 +105,8 @@ export interface SippRunResult {
 
 export interface SippRunOptions {
   args: string[];
+  /** The load generator's command before `args` (default [SIPP_BIN]; siptest: [node, siptest.js]). */
+  command?: readonly string[];
   /** -stf file to read afterwards (the caller adds -trace_stat -stf itself through `args`). */
   statFile?: string;
   cwd: string;
@@ -115,7 +117,8 @@ export interface SippRunOptions {
 /** Runs sipp to completion and reads its stat file. */
 export async function runSipp(opts: SippRunOptions): Promise<SippRunResult> {
   const t0 = performance.now();
-  const g = spawnGroup(SIPP_BIN, opts.args, { cwd: opts.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const [cmd, ...pre] = opts.command ?? [SIPP_BIN];
+  const g = spawnGroup(cmd!, [...pre, ...opts.args], { cwd: opts.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   g.child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 8192) stderr += d.toString('utf8');
