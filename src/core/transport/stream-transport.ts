@@ -332,9 +332,10 @@ export abstract class StreamTransport implements StreamOwner {
     if (holder !== undefined) {
       const own = remoteKey(holder.source.remoteAddress, holder.source.remotePort);
       if (own === key && holder.usable) return;
-      holder.keys.splice(holder.keys.indexOf(key), 1);
-      const i = holder.aliases.indexOf(key);
-      if (i >= 0) holder.aliases.splice(i, 1);
+      for (const list of [holder.keys, holder.aliases]) {
+        const i = list.indexOf(key);
+        if (i >= 0) list.splice(i, 1);
+      }
     }
     this.byRemote.set(key, c);
     c.keys.push(key);
