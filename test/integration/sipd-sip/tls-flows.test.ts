@@ -4,7 +4,7 @@
  * - a registration over TLS keeps its connection (core.connections: kept_ms, inbound, counts);
  * - RFC 5923 connection reuse: a peer that sent a request with `;alias` in its Via over its
  *   connection gets a later request to its sent-by over that same connection (no new connect),
- *   and an alias naming another address is ignored;
+ * *   and an alias naming another address, or another open connection's own address, is ignored;
  * - RFC 3261 §16.6 step 4: a request for a sips: URI is record-routed with a sips: URI on the TLS
  *   side; the outbound TLS connection to a host name sends it as SNI (RFC 6066 §3).
  */
@@ -155,6 +155,22 @@ describe('sipd TLS flows', { timeout: 120_000 }, () => {
     assert.ok(res.status >= 400, `${res.status}`);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(p.take(), undefined, 'nothing reached the peer that claimed the alias');
+  });
+
+  test("an alias naming another open connection's own address does not take it over", async () => {
+    const a = await RawPeer.connect(h.tlsPort);
+    const b = await RawPeer.connect(h.tlsPort);
+    peers.push(a, b);
+    // b claims a's address and port (same IP, so only the "own key" rule stops it).
+    b.s.write(options(h.tlsPort, `127.0.0.1:${a.s.localPort}`, ';alias', 3));
+    assert.match((await b.next('200 for OPTIONS')).toString('latin1'), /^SIP\/2\.0 200 /);
+    const rows = await h.rpc<ConnectionRow[]>('core.connections');
+    assert.deepEqual(rows.find((r) => r.remote === `127.0.0.1:${b.s.localPort}`)!.aliases, []);
+    const call = carol.call(`sip:a@127.0.0.1:${a.s.localPort};transport=tls`);
+    const inv = await a.next("the INVITE on a's own connection");
+    a.s.write(peerResponse(inv, 486));
+    assert.equal((await call.final).status, 486);
+    assert.equal(b.take(), undefined, 'nothing reached b');
   });
 
   test('sips: request-URI: Record-Route is sips: on the TLS side; SNI names the host', async () => {
