@@ -4,7 +4,7 @@
  * - a registration over TLS keeps its connection (core.connections: kept_ms, inbound, counts);
  * - RFC 5923 connection reuse: a peer that sent a request with `;alias` in its Via over its
  *   connection gets a later request to its sent-by over that same connection (no new connect),
- * *   and an alias naming another address, or another open connection's own address, is ignored;
+ *   and an alias naming another address, or another open connection's own address, is ignored;
  * - RFC 3261 §16.6 step 4: a request for a sips: URI is record-routed with a sips: URI on the TLS
  *   side; the outbound TLS connection to a host name sends it as SNI (RFC 6066 §3).
  */
