@@ -111,6 +111,17 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   /** Called for each branch's request before it is sent; false drops the branch (it ends as 480). */
   onBranch: ((req: SipRequest, index: number, target: BranchTarget) => boolean) | undefined;
   /**
+   * An asynchronous step for each branch after onBranch, before it is sent: the media relay's
+   * offer of this branch's SDP, keyed by the branch's own Via branch (`viaBranch`, the value
+   * our Via will carry: Kamailio's via-branch=next) and chosen by the transport it goes over
+   * (`protocol`: "UDP", "TLS", "WSS"...). A status answers the request with it at once, the
+   * other branches cancelled (503: the media relay failed); undefined, or a promise of it,
+   * sends the branch.
+   */
+  prepareBranch:
+    | ((req: SipRequest, index: number, viaBranch: string, protocol: string) => Promise<number | undefined> | undefined)
+    | undefined;
+  /**
    * Called for every response a branch receives, before §16.7 decides (it may edit the headers
    * and the body). A promise holds the response, and every later one of this context, until it
    * settles (a media relay rewriting the SDP); without one nothing waits.
@@ -243,8 +254,10 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
         for (let i = rr.length - 1; i >= 0; i--) req.prepend('record-route', rr[i]!);
       }
       if (this.onBranch && !this.runBranchHook(b, req)) return;
+      const branch = newBranch();
+      if (this.prepareBranch && !(await this.runPrepareHook(b, req, branch, target.transport.protocol))) return;
       // Step 8: our Via, with a new branch.
-      req.prepend('via', viaFor(target.transport, newBranch()));
+      req.prepend('via', viaFor(target.transport, branch));
       b.request = req;
       const timerC = req.method === 'INVITE' ? (this.timers.timerC ?? this.env.timerC) : 0;
       b.tx = this.env.tl.sendRequest(req, { ...dest, transport: target.transport }, this, { timerC });
@@ -430,6 +443,32 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     return false;
   }
 
+  /** The prepare hook: false when the branch ended meanwhile (its status, or 487 if cancelled while it ran). */
+  private async runPrepareHook(b: Branch, req: SipRequest, branch: string, protocol: string): Promise<boolean> {
+    let status: number | undefined;
+    try {
+      status = await this.prepareBranch!(req, b.index, branch, protocol);
+    } catch (err) {
+      this.env.onError?.(err);
+    }
+    if (b.final) return false;
+    if (status !== undefined) {
+      // This proxy cannot send the branch (its media relay failed): it answers the request
+      // itself, as it would before relaying, and cancels the other branches. (A 503 that went
+      // through best-response selection would go up as 500, §16.7 step 6.)
+      const reason = status === 503 ? 'Service Unavailable (media relay)' : undefined;
+      b.final = this.synthetic(status, reason ?? 'Server Error');
+      this.cancelOthers(b);
+      this.answer(status, reason);
+      return false;
+    }
+    if (b.cancelled || this.done) {
+      this.branchFinal(b, this.synthetic(487, 'Request Terminated'));
+      return false;
+    }
+    return true;
+  }
+
   private runReplyHook(res: SipResponse, index: number, source: MessageSource | undefined): Promise<void> | undefined {
     try {
       const r = this.onReply!(res, index, source);
@@ -454,7 +493,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     }
     // No branch starts and no failure is handled any more: let go of the hooks (and what they
     // hold, a route's whole request context) while the transactions linger for retransmissions.
-    this.onFailure = this.onBranch = this.onFinal = undefined;
+    this.onFailure = this.onBranch = this.onFinal = this.prepareBranch = undefined;
   }
 
   private sendBest(best: BestResponse): void {

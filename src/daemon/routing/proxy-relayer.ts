@@ -35,6 +35,7 @@ export class ProxyRelayer implements Relayer {
     if (job.onReply) ctx.onReply = job.onReply;
     if (job.onBranch) ctx.onBranch = job.onBranch;
     if (job.onFinal) ctx.onFinal = job.onFinal;
+    if (job.prepareBranch) ctx.prepareBranch = job.prepareBranch;
     const failure = job.onFailure;
     if (failure) {
       // Armed again after every round: serial forking tries target after target (the request

@@ -337,6 +337,7 @@ export class RequestContextImpl extends HeaderEditing implements RequestContext,
       timers: this.timers,
       onReply: withMedia(reply && ((res, i) => reply(new ReplyContextImpl(this, res, i))), media),
       onFinal: media?.onFinal,
+      prepareBranch: media?.prepareBranch,
       onBranch: branch && ((req, i) => BranchContextImpl.run(branch, this, req, i)),
       onFailure:
         failure &&

@@ -70,6 +70,13 @@ export interface RelayJob {
   /** the final response went upstream (or sipd answered) */
   onFinal?(status: number): void;
   onBranch?(req: SipRequest, index: number, target: BranchTarget): boolean;
+  /** after onBranch, before the branch is sent (the media relay's offer): a status answers the request instead */
+  prepareBranch?(
+    req: SipRequest,
+    index: number,
+    viaBranch: string,
+    protocol: string,
+  ): Promise<number | undefined> | undefined;
   /** more targets to try, or undefined (answered, or the best response goes up) */
   onFailure?(f: FailureInfo): MaybePromise<BranchTarget[] | undefined>;
 }
