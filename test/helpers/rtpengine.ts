@@ -42,8 +42,9 @@ export class Rtpengine {
   /**
    * `ports`: the size of its media port range (4 per relayed call; the bench needs more than 200).
    * `address`: where it relays media (--interface; 127.0.0.1 unless phones are elsewhere).
+   * `timeout`: seconds without media after which rtpengine ends a call itself (--timeout).
    */
-  static async start(opts: { ports?: number; address?: string } = {}): Promise<Rtpengine> {
+  static async start(opts: { ports?: number; address?: string; timeout?: number } = {}): Promise<Rtpengine> {
     const dir = tmpDir('rtpengine-');
     const ngPort = await freeUdpPort();
     // A range of its own per instance, away from the kernel's ephemeral ports (32768-60999).
@@ -57,6 +58,7 @@ export class Rtpengine {
       `--port-min=${portMin}`,
       `--port-max=${portMax}`,
       '--delete-delay=0',
+      ...(opts.timeout ? [`--timeout=${opts.timeout}`, `--silent-timeout=${opts.timeout}`] : []),
       '--foreground',
       '--log-stderr',
       '--log-level=5',

@@ -72,6 +72,8 @@ export class TestUA {
   answerOptions = true;
   /** The SDP of our INVITEs and 200s (a media test points it at its own RTP socket). */
   sdp = SDP;
+  /** Ring with 183 Session Progress carrying our SDP (early media) instead of 180. */
+  earlyMedia = false;
   readonly digest: DigestClient | undefined;
   private regCallId = newCallId('127.0.0.1');
   private regCseq = 0;
@@ -300,7 +302,8 @@ export class TestUA {
       st.reply(p.status);
       return;
     }
-    st.reply(180, undefined, { headers: extra() });
+    if (this.earlyMedia) st.reply(183, undefined, { headers: extra(), body: this.sdp, contentType: 'application/sdp' });
+    else st.reply(180, undefined, { headers: extra() });
     if (p.kind === 'ring') {
       this.pending.set(req.callId(), st);
       return;
@@ -318,8 +321,10 @@ export class TestUA {
     const st = this.pending.get(callId);
     if (!st) throw new Error(`no ringing call ${callId}`);
     this.pending.delete(callId);
+    // A 2xx copies the Record-Route (RFC 3261 §12.1.1): the caller's ACK and BYE follow it.
+    const rr = status < 300 ? st.request.getAll('record-route').map((v): [string, string] => ['Record-Route', v]) : [];
     st.reply(status, undefined, {
-      headers: [['Contact', `<${this.contactUri}>`]],
+      headers: [...rr, ['Contact', `<${this.contactUri}>`]],
       ...(status < 300 ? { body: this.sdp, contentType: 'application/sdp' } : {}),
     });
   }

@@ -175,6 +175,14 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       disable_time: 60,
       /** rtpengine down or answering an error: "503" answers the call 503; "relay" relays it without media relay. */
       on_failure: '503',
+      /**
+       * Seconds after which a relayed call is deleted even though no BYE came (a phone gone):
+       * Kamailio's dialog default_timeout. 0 = never (rtpengine's own --timeout still ends
+       * calls without media, and sipd lets go of those at the next check).
+       */
+      max_call_time: 43200,
+      /** Seconds between two checks (ng query) that rtpengine still has a call sipd relays. */
+      check_time: 60,
     },
     logging: {
       level: 'info',

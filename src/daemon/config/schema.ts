@@ -172,6 +172,8 @@ export const configSchema = z.strictObject({
     retries: z.number().int().min(0).max(20),
     disable_time: seconds(1, 86400),
     on_failure: z.enum(['503', 'relay']),
+    max_call_time: seconds(0, 2 ** 31 - 1),
+    check_time: seconds(1, 86400),
   }),
   logging: z.strictObject({
     level: z.enum(LOG_LEVELS),

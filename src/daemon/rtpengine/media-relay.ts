@@ -1,36 +1,31 @@
 /**
  * Media relay through rtpengine, call by call: the ng offer/answer/delete commands with the
- * flags sipd can choose from what it knows of each side (Kamailio's rtpengine_offer/answer/
- * delete). The routing API's `ctx.rtpengine` (route-media.ts) calls these; statistics and logs
- * are kept here.
+ * flags chosen for each side (media-flags.ts; Kamailio's rtpengine_offer/answer/delete). The
+ * routing API's `ctx.rtpengine` (route-media.ts) calls these; statistics and logs are kept here.
  *
- * Flags: rtpengine always rewrites the media c=/m= lines to its own address and ports; for a
- * side behind NAT it also rewrites o= and the session c= (replace origin, session-connection)
- * and takes the address the SIP came from instead of the private one in the SDP
- * (SIP-source-address + received-from), as Kamailio's NAT examples do. Toward plain RTP
- * phones (every transport sipd has today) ICE candidates are removed.
- * TODO(WebRTC, with the TLS/WebSocket issue): a WS/WSS side needs ICE=force,
- * transport-protocol UDP/TLS/RTP/SAVPF, DTLS=passive and rtcp-mux-offer; the other side RTP/AVP.
+ * Forked branches: each branch's offer and the answers of its responses carry the branch's Via
+ * branch (`via-branch`, as Kamailio's module sends it), so that rtpengine keeps one media leg
+ * per branch, and a branch that fails is deleted alone while the others ring on.
+ *
+ * No call stays behind: a BYE, CANCEL or failure deletes it (route-media.ts); a call whose BYE
+ * never comes is deleted after [rtpengine] max_call_time, and one rtpengine ended itself (its
+ * --timeout without media) is let go of once the sweep's `query` finds it gone.
  */
 import type { Counter } from '../stats.js';
 import type { Logger } from '../log.js';
+import { mediaFlags, type MediaSide } from './media-flags.js';
 import { textField, type NgDict } from './ng-codec.js';
 import type { RtpengineSet } from './rtpengine-set.js';
 
+export type { MediaSide } from './media-flags.js';
 export type MediaMode = 'nat' | 'always' | 'off';
-
-/** One side of the call as sipd saw it. */
-export interface MediaSide {
-  /** where its SIP came from */
-  readonly address: string;
-  readonly transport: string;
-  readonly natted: boolean;
-}
 
 export interface MediaLeg {
   readonly callId: string;
   readonly fromTag: string;
   readonly toTag?: string;
+  /** the Via branch of one forked branch of an INVITE (rtpengine's via-branch) */
+  readonly viaBranch?: string;
 }
 
 export interface MediaCounters {
@@ -38,13 +33,26 @@ export interface MediaCounters {
   readonly answers: Counter;
   readonly deletes: Counter;
   readonly errors: Counter;
+  /** calls the sweep deleted (max_call_time) or found gone from rtpengine */
+  readonly expired: Counter;
 }
+
+/** The sweep of calls whose end sipd never saw. */
+export interface SweepLimits {
+  /** seconds after which a call is deleted whatever happens (0: never) */
+  readonly maxCallS: number;
+  /** seconds between two checks of one call in rtpengine (ng query) */
+  readonly checkS: number;
+}
+
+/** ng queries one sweep sends at most: a large table is checked over several sweeps. */
+const QUERIES_PER_SWEEP = 200;
 
 /** A late offer (an INVITE without SDP) whose 2xx offer awaits the caller's answer in the ACK. */
 interface LateOffer {
   readonly caller: MediaSide;
-  /** the To tags of the 2xx offers rtpengine took (one per answering branch) */
-  readonly calleeTags: Set<string>;
+  /** the To tag of each 2xx offer rtpengine took (one per answering branch) → its transport */
+  readonly calleeTags: Map<string, string>;
 }
 
 export class MediaRelay {
@@ -58,6 +66,7 @@ export class MediaRelay {
     readonly onFailure: '503' | 'relay',
     private readonly counters: MediaCounters,
     private readonly log: Logger,
+    private readonly limits: SweepLimits = { maxCallS: 0, checkS: 60 },
   ) {}
 
   /** rtpengine relays this call (an offer of it succeeded and it was not deleted) */
@@ -65,17 +74,20 @@ export class MediaRelay {
     return this.set.has(callId);
   }
 
-  /** The rewritten SDP of an offer; throws when rtpengine could not take it (counted, logged). */
-  async offer(leg: MediaLeg, sdp: string, side: MediaSide): Promise<string> {
+  /**
+   * The rewritten SDP of an offer `side` sent, for a peer reached over `toward` ("UDP",
+   * "WSS"...); throws when rtpengine could not take it (counted, logged).
+   */
+  async offer(leg: MediaLeg, sdp: string, side: MediaSide, toward: string): Promise<string> {
     this.counters.offers.inc();
-    const dict = { command: 'offer', ...legFields(leg), sdp, ...sideFlags(side) };
+    const dict = { command: 'offer', ...legFields(leg), sdp, ...mediaFlags('offer', side, toward) };
     return this.sdpOf('offer', leg, await this.run('offer', leg, () => this.set.offer(leg.callId, dict)));
   }
 
-  /** The rewritten SDP of an answer (the to-tag is the answerer's). */
-  async answer(leg: MediaLeg, sdp: string, side: MediaSide): Promise<string> {
+  /** The rewritten SDP of an answer (the to-tag is the answerer's), for the offerer reached over `toward`. */
+  async answer(leg: MediaLeg, sdp: string, side: MediaSide, toward: string): Promise<string> {
     this.counters.answers.inc();
-    const dict = { command: 'answer', ...legFields(leg), sdp, ...sideFlags(side) };
+    const dict = { command: 'answer', ...legFields(leg), sdp, ...mediaFlags('answer', side, toward) };
     return this.sdpOf('answer', leg, await this.run('answer', leg, () => this.set.forCall(leg.callId, dict)));
   }
 
@@ -90,18 +102,20 @@ export class MediaRelay {
     callee: MediaSide,
     caller: MediaSide,
   ): Promise<string> {
-    const out = await this.offer({ callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag }, sdp, callee);
+    const swapped = { callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag };
+    const out = await this.offer(swapped, sdp, callee, caller.transport);
     let l = this.late.get(leg.callId);
-    if (!l) this.late.set(leg.callId, (l = { caller, calleeTags: new Set() }));
-    l.calleeTags.add(leg.toTag);
+    if (!l) this.late.set(leg.callId, (l = { caller, calleeTags: new Map() }));
+    l.calleeTags.set(leg.toTag, callee.transport);
     return out;
   }
 
   /** The rewritten SDP of an ACK that answers a late offer; undefined when it answers none. */
   ackAnswer(leg: MediaLeg, sdp: string): Promise<string> | undefined {
     const l = this.late.get(leg.callId);
-    if (!l || !leg.toTag || !l.calleeTags.has(leg.toTag)) return undefined;
-    return this.answer({ callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag }, sdp, l.caller);
+    const toward = leg.toTag ? l?.calleeTags.get(leg.toTag) : undefined;
+    if (!l || !leg.toTag || toward === undefined) return undefined;
+    return this.answer({ callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag }, sdp, l.caller, toward);
   }
 
   /** End the call's relay; a call rtpengine does not know is not an error (it may have timed out). */
@@ -111,6 +125,52 @@ export class MediaRelay {
     this.counters.deletes.inc();
     const dict = { command: 'delete', ...legFields(leg) };
     await this.run('delete', leg, () => this.set.forCall(leg.callId, dict, { end: true })).catch(() => undefined);
+  }
+
+  /**
+   * End one forked branch's media leg (its via-branch) while the call goes on: the branch
+   * failed or was cancelled, another may still answer.
+   */
+  async deleteBranch(leg: MediaLeg & { viaBranch: string }): Promise<void> {
+    if (!this.set.has(leg.callId)) return;
+    this.counters.deletes.inc();
+    const dict = { command: 'delete', ...legFields(leg) };
+    await this.run('delete', leg, () => this.set.forCall(leg.callId, dict)).catch(() => undefined);
+  }
+
+  /**
+   * Calls whose end sipd never saw (a BYE lost, a phone gone): those older than max_call_time
+   * are deleted; the others, each once every checkS, are asked after (ng query) and let go of
+   * when rtpengine no longer has them (its --timeout ended a call without media).
+   */
+  async sweep(now = Date.now()): Promise<void> {
+    const { maxCallS, checkS } = this.limits;
+    const old: string[] = [];
+    const ask: string[] = [];
+    for (const c of this.set.bound()) {
+      if (maxCallS > 0 && now - c.since >= maxCallS * 1000) old.push(c.callId);
+      else if (now - c.checked >= checkS * 1000 && ask.length < QUERIES_PER_SWEEP) ask.push(c.callId);
+    }
+    for (const callId of old) {
+      this.counters.expired.inc();
+      this.log.warn({ callId, maxCallS }, 'rtpengine: call longer than max_call_time, deleted');
+      await this.delete({ callId, fromTag: '' });
+    }
+    for (const callId of ask) await this.check(callId, now);
+  }
+
+  /** One call asked after: gone from rtpengine (Unknown call-id) means gone for sipd too. */
+  private async check(callId: string, now: number): Promise<void> {
+    try {
+      await this.set.forCall(callId, { command: 'query', 'call-id': callId });
+      this.set.checked(callId, now);
+    } catch (err) {
+      if (!/unknown call-id/i.test((err as Error).message)) return; // no answer: asked again next sweep
+      this.counters.expired.inc();
+      this.log.info({ callId }, 'rtpengine: the call timed out there; sipd lets go of it');
+      this.set.forget(callId);
+      this.late.delete(callId);
+    }
   }
 
   private async run(what: string, leg: MediaLeg, send: () => Promise<NgDict>): Promise<NgDict> {
@@ -136,17 +196,10 @@ export class MediaRelay {
 }
 
 function legFields(leg: MediaLeg): NgDict {
-  const d: NgDict = { 'call-id': leg.callId, 'from-tag': leg.fromTag };
+  // Without a from-tag (the sweep's delete) rtpengine deletes the whole call.
+  const d: NgDict = { 'call-id': leg.callId };
+  if (leg.fromTag) d['from-tag'] = leg.fromTag;
   if (leg.toTag) d['to-tag'] = leg.toTag;
-  return d;
-}
-
-function sideFlags(side: MediaSide): NgDict {
-  const d: NgDict = { ICE: 'remove' };
-  if (side.natted) {
-    d.replace = ['origin', 'session-connection'];
-    d.flags = ['SIP-source-address'];
-    d['received-from'] = [side.address.includes(':') ? 'IP6' : 'IP4', side.address];
-  }
+  if (leg.viaBranch) d['via-branch'] = leg.viaBranch;
   return d;
 }

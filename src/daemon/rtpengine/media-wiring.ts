@@ -38,11 +38,16 @@ export function mediaRelayFor(
     answers: stats.counter('rtpengine', 'answers', 'ng answers sent'),
     deletes: stats.counter('rtpengine', 'deletes', 'ng deletes sent'),
     errors,
+    expired: stats.counter('rtpengine', 'expired', 'calls deleted by max_call_time or found gone from rtpengine'),
   };
   stats.gauge('rtpengine', 'sessions', () => set.sessions, 'calls whose media rtpengine relays now');
   stats.gauge('rtpengine', 'instances_up', () => set.show().filter((i) => i.up && i.enabled).length);
   set.startProbing(r.disable_time * 1000);
-  const media = new MediaRelay(set, r.mode, r.on_failure as '503' | 'relay', counters, log);
+  const media = new MediaRelay(set, r.mode, r.on_failure as '503' | 'relay', counters, log, {
+    maxCallS: r.max_call_time,
+    checkS: r.check_time,
+  });
+  set.startSweeping(r.check_time * 1000, () => media.sweep());
   registerRtpengineMethods(rpc, media);
   return media;
 }

@@ -1,9 +1,11 @@
 /**
- * `ctx.rtpengine` of the routing API (MediaRelayOps in route.ts) over the live MediaRelay: the
- * offer of a request's SDP before it is relayed, and the hooks that follow the relay by
- * themselves: the answer of a 1xx/2xx with SDP (the response waits for it, so the caller gets
- * rtpengine's SDP) and the delete when the request ends with a final failure (busy, CANCEL's
- * 487, timeouts, a failure hook's own answer). A BYE deletes through `delete()`. An INVITE
+ * `ctx.rtpengine` of the routing API (MediaRelayOps in route.ts) over the live MediaRelay: hooks
+ * that follow the relay by themselves: the offer of each branch's SDP as it is sent (the branch
+ * waits for it), the answer of a 1xx/2xx with SDP (the response waits for it, so the caller gets
+ * rtpengine's SDP), the delete of a forked branch that failed, and the delete when the request
+ * ends with a final failure (busy, CANCEL's 487, timeouts, a failure hook's own answer). A
+ * reliable 183's SDP (RFC 3262) is answered as any 1xx; an UPDATE or re-INVITE with SDP within
+ * the dialog is offered again (default-route.ts). A BYE deletes through `delete()`. An INVITE
  * without SDP (late offer) is offered when its 2xx brings the callee's SDP and answered when the
  * caller's ACK brings its own: sipd's ack() (request-router.ts) calls ackMedia for that.
  */
@@ -13,8 +15,10 @@ import type { MediaRelayOps, RequestContext } from '../routing/api/route.js';
 import { isPrivateAddress } from '../nat/nat.js';
 import type { MediaLeg, MediaRelay, MediaSide } from './media-relay.js';
 
-/** What the request context's relay() takes from an offer: the hooks to run on the branches' answers. */
+/** What the request context's relay() takes from an offer: the hooks to run on the branches. */
 export interface MediaHooks {
+  /** each branch's own offer before it is sent (a status answers the request: 503 when rtpengine failed) */
+  prepareBranch?(req: SipRequest, index: number, viaBranch: string, protocol: string): Promise<number | undefined>;
   onReply(res: SipResponse, source: MessageSource | undefined): Promise<void> | undefined;
   onFinal(status: number): void;
 }
@@ -22,8 +26,12 @@ export interface MediaHooks {
 const OFFER_METHODS = new Set(['INVITE', 'UPDATE']);
 
 export class RouteMedia implements MediaRelayOps {
-  /** set by a successful offer: relay() arms the answer/delete hooks */
+  /** set by offer(): relay() arms the offer/answer/delete hooks */
   hooks: MediaHooks | undefined;
+  /** the final status once it went upstream (an offer still in flight then deletes what it made) */
+  private ended: number | undefined;
+  /** the To tag of the first 2xx answered: later answers of other branches would take its media */
+  private winner: string | undefined;
 
   constructor(
     private readonly ctx: RequestContext,
@@ -43,36 +51,91 @@ export class RouteMedia implements MediaRelayOps {
     return this.relay?.relaying(this.req.callId()) ?? false;
   }
 
-  async offer(): Promise<boolean> {
+  /**
+   * Arm the offer: each branch of the relayed request is offered to rtpengine as it is sent,
+   * with the transport it goes over (WebRTC flags toward WS/WSS) and, for an initial INVITE,
+   * its own Via branch (via-branch: forked branches get a media leg each). A branch rtpengine
+   * refuses answers the call 503 (or goes with its own SDP with on_failure = "relay").
+   */
+  offer(): Promise<boolean> {
     const r = this.relay;
-    if (!r || !OFFER_METHODS.has(this.req.method) || this.ctx.answered) return true;
+    if (!r || !OFFER_METHODS.has(this.req.method) || this.ctx.answered) return Promise.resolve(true);
     const sdp = this.ctx.msg.sdp;
-    if (!sdp) return this.armLateOffer(r);
-    const leg = this.leg();
-    try {
-      this.req.body = await r.offer(leg, sdp.text, this.callerSide());
-    } catch {
-      if (r.onFailure === 'relay') return true;
-      this.ctx.reply(503, 'Service Unavailable (media relay)');
-      return false;
-    }
-    // A CANCEL came while rtpengine was asked: the request will not be relayed.
-    if (this.ctx.answered) {
-      if (!this.ctx.inDialog) void r.delete(leg);
-      return false;
-    }
+    if (!sdp) return Promise.resolve(this.armLateOffer(r));
+    const forks = this.req.method === 'INVITE' && !this.ctx.inDialog;
+    const text = sdp.text;
+    const caller = this.callerSide();
     this.hooks = {
-      onReply: (res, source) => this.answer(r, leg, res, source),
+      prepareBranch: (req, _i, viaBranch, protocol) =>
+        this.offerBranch(r, req, text, caller, protocol, forks ? viaBranch : undefined),
+      onReply: (res, source) => this.onReply(r, res, source, forks),
       // A failed re-INVITE or UPDATE leaves the call (and its media) as it was.
       onFinal: (status) => {
-        if (status >= 300 && !this.ctx.inDialog) void r.delete(leg);
+        this.ended = status;
+        if (status >= 300 && !this.ctx.inDialog) void r.delete(this.leg());
       },
     };
-    return true;
+    return Promise.resolve(true);
   }
 
   delete(): Promise<void> {
     return this.relay?.delete(this.leg()) ?? Promise.resolve();
+  }
+
+  private async offerBranch(
+    r: MediaRelay,
+    req: SipRequest,
+    sdp: string,
+    caller: MediaSide,
+    protocol: string,
+    viaBranch: string | undefined,
+  ): Promise<number | undefined> {
+    try {
+      req.body = await r.offer({ ...this.leg(), viaBranch }, sdp, caller, protocol);
+    } catch {
+      return r.onFailure === 'relay' ? undefined : 503;
+    }
+    // The call ended while rtpengine was asked (a CANCEL, the other branches failed): the
+    // delete of the final answer found nothing yet, so this offer's session goes now.
+    if (this.ended !== undefined && this.ended >= 300 && !this.ctx.inDialog) void r.delete(this.leg());
+    return undefined;
+  }
+
+  /**
+   * A 1xx/2xx with SDP answers the branch's offer: rtpengine's answer replaces it before it goes
+   * up. A forked branch's failure deletes its own media leg (the final answer deletes the call).
+   */
+  private onReply(
+    r: MediaRelay,
+    res: SipResponse,
+    source: MessageSource | undefined,
+    forks: boolean,
+  ): Promise<void> | undefined {
+    const viaBranch = forks ? (res.topVia()?.params.get('branch') ?? undefined) : undefined;
+    const toTag = res.toTag();
+    if (res.status >= 300) {
+      // After this turn: when this failure is the call's final answer, onFinal deletes it all.
+      if (viaBranch)
+        setImmediate(() => {
+          if (this.ended === undefined || this.ended < 300) void r.deleteBranch({ ...this.leg(), viaBranch });
+        });
+      return undefined;
+    }
+    if (res.status < 101 || !toTag || !isSdp(res)) return undefined;
+    // A 2xx answered: another branch's late 183 or 2xx must not take the caller's media (the
+    // caller keeps the first 2xx, RFC 3261 §13.2.2.4, and sipd cancels the other branches).
+    if (this.winner !== undefined && toTag !== this.winner) return undefined;
+    if (res.status >= 200) this.winner = toTag;
+    const callee = calleeSide(res, source);
+    return r.answer({ ...this.leg(), toTag, viaBranch }, bodyText(res.body), callee, this.ctx.source.transport).then(
+      (sdp) => {
+        res.body = sdp;
+      },
+      () => {
+        // The caller would get an SDP pointing at the callee, not at rtpengine: logged by
+        // MediaRelay; the response goes up as it came (its media may not flow through NAT).
+      },
+    );
   }
 
   /**
@@ -111,26 +174,6 @@ export class RouteMedia implements MediaRelayOps {
   private leg(): MediaLeg {
     return { callId: this.req.callId(), fromTag: this.req.fromTag() ?? '', toTag: this.req.toTag() };
   }
-
-  /** A 1xx/2xx with SDP answers our offer: rtpengine's answer replaces it before it goes up. */
-  private answer(
-    r: MediaRelay,
-    leg: MediaLeg,
-    res: SipResponse,
-    source: MessageSource | undefined,
-  ): Promise<void> | undefined {
-    const toTag = res.toTag();
-    if (res.status < 101 || res.status >= 300 || !toTag || !isSdp(res)) return undefined;
-    return r.answer({ ...leg, toTag }, bodyText(res.body), calleeSide(res, source)).then(
-      (sdp) => {
-        res.body = sdp;
-      },
-      () => {
-        // The caller would get an SDP pointing at the callee, not at rtpengine: logged by
-        // MediaRelay; the response goes up as it came (its media may not flow through NAT).
-      },
-    );
-  }
 }
 
 /**
@@ -152,7 +195,8 @@ export function ackMedia(relay: MediaRelay, ack: SipRequest): Promise<void> | un
 
 function calleeSide(res: SipResponse, source: MessageSource | undefined): MediaSide {
   const address = source?.remoteAddress ?? '';
-  return { address, transport: source?.protocol ?? 'UDP', natted: responseNatted(res, address) };
+  const transport = (source?.protocol ?? 'UDP').toUpperCase();
+  return { address, transport, natted: responseNatted(res, address) };
 }
 
 function isSdp(res: SipResponse | SipRequest): boolean {

@@ -42,11 +42,28 @@ class Instance {
   }
 }
 
+/** A call sipd has in rtpengine: where, since when, when it was last seen there (ms since epoch). */
+interface CallRecord {
+  readonly instance: Instance;
+  readonly since: number;
+  checked: number;
+}
+
+/** What the sweep reads of a call. */
+export interface BoundCall {
+  readonly callId: string;
+  readonly since: number;
+  readonly checked: number;
+}
+
 export class RtpengineSet {
   private readonly instances: Instance[];
-  /** Call-ID → the instance relaying it */
-  private readonly calls = new Map<string, Instance>();
+  /** Call-ID → its record; in the order last checked (the sweep re-checks the oldest first) */
+  private readonly calls = new Map<string, CallRecord>();
+  /** Call-ID → the first offer still choosing an instance: the other branches' offers wait for it */
+  private readonly choosing = new Map<string, Promise<unknown>>();
   private probe: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     configs: readonly InstanceConfig[],
@@ -65,10 +82,26 @@ export class RtpengineSet {
     return this.calls.has(callId);
   }
 
-  /** The offer of a new call (or of a call already relayed: then its own instance). */
+  /**
+   * The offer of a new call (or of a call already relayed: then its own instance). The offers
+   * of a call's forked branches go out together: the first chooses the instance, the others
+   * follow it there (rtpengine keeps a call on one instance).
+   */
   async offer(callId: string, dict: NgDict): Promise<NgDict> {
+    const first = this.choosing.get(callId);
+    if (first) await first.catch(() => undefined);
     const own = this.calls.get(callId);
-    if (own) return this.ask(own, dict);
+    if (own) return this.ask(own.instance, dict);
+    const work = this.offerNew(callId, dict);
+    this.choosing.set(callId, work);
+    try {
+      return await work;
+    } finally {
+      if (this.choosing.get(callId) === work) this.choosing.delete(callId);
+    }
+  }
+
+  private async offerNew(callId: string, dict: NgDict): Promise<NgDict> {
     const tried = new Set<Instance>();
     for (let i = this.pick(tried); i; i = this.pick(tried)) {
       tried.add(i);
@@ -85,10 +118,29 @@ export class RtpengineSet {
 
   /** A command of a relayed call (answer, delete, query): to the instance that has it. */
   forCall(callId: string, dict: NgDict, opts: { end?: boolean } = {}): Promise<NgDict> {
-    const i = this.calls.get(callId);
-    if (!i) return Promise.reject(new RtpengineError(`no rtpengine session for Call-ID ${callId}`));
+    const c = this.calls.get(callId);
+    if (!c) return Promise.reject(new RtpengineError(`no rtpengine session for Call-ID ${callId}`));
     if (opts.end) this.unbind(callId);
-    return this.ask(i, dict);
+    return this.ask(c.instance, dict);
+  }
+
+  /** The calls sipd has in rtpengine, the longest unchecked first. */
+  *bound(): IterableIterator<BoundCall> {
+    for (const [callId, c] of this.calls) yield { callId, since: c.since, checked: c.checked };
+  }
+
+  /** The call was seen in rtpengine at `now`: it moves to the end of the sweep's order. */
+  checked(callId: string, now: number): void {
+    const c = this.calls.get(callId);
+    if (!c) return;
+    c.checked = now;
+    this.calls.delete(callId);
+    this.calls.set(callId, c);
+  }
+
+  /** rtpengine no longer has the call (its own timeout ended it): sipd lets go of it too. */
+  forget(callId: string): void {
+    this.unbind(callId);
   }
 
   /** Send to one instance; a timeout marks it down, `result: error` is an RtpengineError. */
@@ -132,15 +184,17 @@ export class RtpengineSet {
   }
 
   private bind(callId: string, i: Instance): void {
-    this.calls.set(callId, i);
+    if (this.calls.has(callId)) return;
+    const now = Date.now();
+    this.calls.set(callId, { instance: i, since: now, checked: now });
     i.sessions++;
   }
 
   private unbind(callId: string): void {
-    const i = this.calls.get(callId);
-    if (!i) return;
+    const c = this.calls.get(callId);
+    if (!c) return;
     this.calls.delete(callId);
-    i.sessions--;
+    c.instance.sessions--;
   }
 
   // ---- management -----------------------------------------------------------------------------
@@ -193,8 +247,22 @@ export class RtpengineSet {
     this.probe.unref();
   }
 
+  /** Run `sweep` every `ms` (the media relay's check of calls whose end sipd never saw), one at a time. */
+  startSweeping(ms: number, sweep: () => Promise<void>): void {
+    let running = false;
+    this.sweeper = setInterval(() => {
+      if (running) return;
+      running = true;
+      void sweep()
+        .catch(() => undefined)
+        .finally(() => (running = false));
+    }, ms);
+    this.sweeper.unref();
+  }
+
   close(): void {
     clearInterval(this.probe);
+    clearInterval(this.sweeper);
     this.client.close();
   }
 }

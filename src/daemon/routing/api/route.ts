@@ -196,15 +196,18 @@ export interface MediaRelayOps {
   /** rtpengine relays this call now (an offer of its Call-ID went through, no delete since) */
   readonly relaying: boolean;
   /**
-   * Offer the SDP of this INVITE/UPDATE to rtpengine and put rtpengine's SDP in its place; then,
-   * on their own once the request is relayed, the 1xx/2xx with SDP get rtpengine's answer SDP
-   * and a final failure of a new call (busy, CANCEL, timeout) deletes the session. Resolves
-   * false when the request must stop here: rtpengine failed and [rtpengine] on_failure = "503"
-   * (it was answered 503). An INVITE without a body (late offer): its 2xx's SDP is offered and
-   * the ACK's SDP answered, when they come. Without rtpengine or another method: true, nothing
-   * done. Call
-   * it right before relay(): a route that answers the request itself after an offer should
-   * delete() the session.
+   * Relay the media of this INVITE/UPDATE through rtpengine: once relay() sends it, each branch's
+   * SDP is offered to rtpengine (with the flags of the transport the branch goes over: WebRTC
+   * toward WS/WSS, plain RTP toward a phone; for a new call with the branch's own via-branch, so
+   * forked branches do not take each other's media) and carries rtpengine's SDP; the 1xx/2xx
+   * with SDP get rtpengine's answer SDP; a branch that fails deletes its own leg, and a final
+   * failure of a new call (busy, CANCEL, timeout) deletes the session. When rtpengine cannot take
+   * a branch's offer the call is answered 503 ([rtpengine] on_failure = "503", the other
+   * branches cancelled) or the branch goes with its own SDP ("relay"). An
+   * INVITE without a body (late offer): its 2xx's SDP is offered and the ACK's SDP answered,
+   * when they come. Without rtpengine or another method: nothing done. Resolves true (false is
+   * kept for routes written against earlier versions: they stop when it is false). Call it right
+   * before relay().
    */
   offer(): Promise<boolean>;
   /** Delete the call's session in rtpengine (a BYE); nothing when it has none. */

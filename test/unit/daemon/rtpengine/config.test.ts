@@ -41,6 +41,8 @@ describe('[rtpengine] config', () => {
       retries: 2,
       disable_time: 60,
       on_failure: '503',
+      max_call_time: 43200,
+      check_time: 60,
     });
   });
 
