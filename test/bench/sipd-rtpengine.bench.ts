@@ -1,18 +1,22 @@
 /**
- * What media relay costs sipd: calls/s with [rtpengine] mode = "always" (an ng offer on each
- * INVITE, an answer on its 200, a delete on the BYE; sipd holds each message until rtpengine
- * answers) against mode = "off" (the same config otherwise), under the bench's sipp call load
+ * What media relay costs sipd, and Kamailio beside it: calls/s with [rtpengine] mode = "always"
+ * (an ng offer on each INVITE, an answer on its 200, a delete on the BYE; sipd holds each message
+ * until rtpengine answers) against mode = "off" (the same config otherwise); Kamailio runs the
+ * bench's kamailio.cfg.tpl with and without -A WITH_RTPENGINE (its rtpengine module's
+ * rtpengine_manage() on INVITE, replies with SDP, BYE, CANCEL; rtpengine_delete() on failure),
+ * as production runs it: -x tlsf, children = 2. Under the bench's sipp call load
  * (uac-call.xml and uas-call.xml carry SDP; sipp sends no RTP: this is the control traffic's
  * cost). One real rtpengine serves every round, started as the integration tests start it (user
  * space, test/helpers/rtpengine.ts) with 4,000 media ports. The modes alternate round by round
- * (off, always, always, off, ...), each round with a fresh sipd; every round, the medians and
- * their spreads are printed, and the load average around each round.
+ * (sipd off, sipd always, kamailio off, kamailio always; then the reverse order, ...), each round
+ * with a fresh server; every round, the medians and their spreads are printed, and the load
+ * average around each round.
  *
  *   npm run bench -- sipd-rtpengine [--rounds=2] [--step-seconds=2] [--fixed-rate=100]
- *                    [--fixed-seconds=3] [--verbose]
+ *                    [--fixed-seconds=3] [--servers=sipd,kamailio] [--verbose]
  *
- * Kamailio: its rtpengine module (rtpengine.so) ships in Debian's `kamailio` package itself (5.6),
- * not in kamailio-extra-modules; a Kamailio half of this comparison is not written yet.
+ * Kamailio's rtpengine module (rtpengine.so) ships in Debian's `kamailio` package itself (5.6);
+ * without Kamailio (or its modules) only sipd is measured, and the reason is printed.
  */
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { Rtpengine, rtpengineMissing } from '../helpers/rtpengine.js';
 import { loadAverage, median, spreadPct } from './lib/ab.js';
 import { Callee, callStep, type LoadContext, type StepResult } from './lib/loads.js';
+import { KamailioServer, kamailioMissing } from './lib/kamailio.js';
 import { pidCpuMs } from './lib/procs.js';
 import { findMaxCleanRate } from './lib/rate-finder.js';
 import { SipdServer } from './lib/sipd.js';
@@ -30,6 +35,8 @@ import { benchSubscribers, createKamailioDb, insertSubscribers, writeInfCsv } fr
 const DOMAIN = 'bench.sipkit.test';
 const MODES = ['off', 'always'] as const;
 type Mode = (typeof MODES)[number];
+const SERVERS = ['sipd', 'kamailio'] as const;
+type ServerName = (typeof SERVERS)[number];
 const out = (s: string) => process.stdout.write(s);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,10 +45,12 @@ interface Options {
   stepSeconds: number;
   fixedRate: number;
   fixedSeconds: number;
+  servers: ServerName[];
   verbose: boolean;
 }
 
 interface Round {
+  server: ServerName;
   mode: Mode;
   callsPerS: number;
   /** sipd and rtpengine CPU per 1,000 calls at the fixed rate (null: that step was not clean) */
@@ -61,6 +70,7 @@ function options(argv: string[]): Options {
       'step-seconds': { type: 'string' },
       'fixed-rate': { type: 'string' },
       'fixed-seconds': { type: 'string' },
+      servers: { type: 'string' },
       verbose: { type: 'boolean' },
     },
   });
@@ -75,11 +85,30 @@ function options(argv: string[]): Options {
     stepSeconds: num('step-seconds', 2, 0.5),
     fixedRate: num('fixed-rate', 100, 1),
     fixedSeconds: num('fixed-seconds', 3, 1),
+    servers: String(values.servers ?? 'sipd,kamailio')
+      .split(',')
+      .map((x) => {
+        const name = x.trim() as ServerName;
+        if (!SERVERS.includes(name)) throw new Error(`--servers: unknown server ${x} (sipd, kamailio)`);
+        return name;
+      }),
     verbose: values.verbose === true,
   };
 }
 
+/** The server of a round: sipd with [rtpengine] mode, or Kamailio with or without its rtpengine module. */
+function serverFor(server: ServerName, mode: Mode, rtp: Rtpengine) {
+  if (server === 'sipd')
+    return new SipdServer({
+      name: `sipd-${mode}`,
+      config: `[rtpengine]\nsockets = ["${rtp.socket}"]\nmode = "${mode}"`,
+    });
+  const media = mode === 'always' ? ['-A', 'WITH_RTPENGINE', '-A', `RTPENGINE_SOCK="${rtp.socket}"`] : [];
+  return new KamailioServer({ name: `kamailio-${mode}`, children: 2, allocator: 'tlsf', extraArgs: media });
+}
+
 async function round(
+  server: ServerName,
   mode: Mode,
   n: number,
   rtp: Rtpengine,
@@ -88,14 +117,10 @@ async function round(
   o: Options,
   hint: number,
 ): Promise<Round | null> {
-  out(`\n  mode = "${mode}" round ${n} (load average ${loadAverage()})\n`);
-  const dir = join(tmp, `${mode}-${n}`);
+  out(`\n  ${server} media relay ${mode} round ${n} (load average ${loadAverage()})\n`);
+  const dir = join(tmp, `${server}-${mode}-${n}`);
   mkdirSync(dir, { recursive: true });
-  const sipd = new SipdServer({
-    name: `sipd-${mode}`,
-    config: `[rtpengine]\nsockets = ["${rtp.socket}"]\nmode = "${mode}"`,
-  });
-  const running = await sipd.start({
+  const running = await serverFor(server, mode, rtp).start({
     dir,
     domain: DOMAIN,
     baseDb: join(tmp, 'subscribers.sqlite'),
@@ -127,10 +152,17 @@ async function round(
     const leftover = (await rtp.calls()).length;
     out(
       `    at ${o.fixedRate} calls/s for ${o.fixedSeconds} s: ${fixed.clean ? 'clean' : `NOT clean (${fixed.reason})`}, ` +
-        `CPU per 1,000 calls: sipd ${fmt(perK(fixed.serverCpuMs), 0)} ms, rtpengine ${fmt(perK(rtpMs), 0)} ms; ` +
+        `CPU per 1,000 calls: ${server} ${fmt(perK(fixed.serverCpuMs), 0)} ms, rtpengine ${fmt(perK(rtpMs), 0)} ms; ` +
         `sessions left in rtpengine: ${leftover}\n`,
     );
-    return { mode, callsPerS: r.best, sipdMsPerK: perK(fixed.serverCpuMs), rtpengineMsPerK: perK(rtpMs), leftover };
+    return {
+      server,
+      mode,
+      callsPerS: r.best,
+      sipdMsPerK: perK(fixed.serverCpuMs),
+      rtpengineMsPerK: perK(rtpMs),
+      leftover,
+    };
   } catch (e) {
     out(`\n    round aborted: ${(e as Error).message}\n`);
     return null;
@@ -145,32 +177,36 @@ function fmt(x: number | null, digits: number): string {
   return x === null ? '—' : x.toFixed(digits);
 }
 
-function summary(rounds: Round[]): string[] {
+function summary(rounds: Round[], servers: readonly ServerName[]): string[] {
   const lines: string[] = [];
-  const series = (mode: Mode, pick: (r: Round) => number | null) =>
+  const series = (server: ServerName, mode: Mode, pick: (r: Round) => number | null) =>
     rounds
-      .filter((r) => r.mode === mode)
+      .filter((r) => r.server === server && r.mode === mode)
       .map(pick)
       .filter((x): x is number => x !== null && x > 0);
   for (const [label, pick] of [
     ['calls/s (highest clean rate)', (r: Round) => r.callsPerS],
-    ['sipd CPU ms per 1,000 calls', (r: Round) => r.sipdMsPerK],
+    ['server CPU ms per 1,000 calls', (r: Round) => r.sipdMsPerK],
     ['rtpengine CPU ms per 1,000 calls', (r: Round) => r.rtpengineMsPerK],
   ] as const) {
     lines.push(`${label}:`);
-    const med: Partial<Record<Mode, number>> = {};
-    for (const mode of MODES) {
-      const xs = series(mode, pick);
-      if (xs.length === 0) {
-        lines.push(`  ${mode.padEnd(6)} no figure`);
-        continue;
+    for (const server of servers) {
+      const med: Partial<Record<Mode, number>> = {};
+      for (const mode of MODES) {
+        const xs = series(server, mode, pick);
+        const name = `${server} ${mode}`.padEnd(16);
+        if (xs.length === 0) {
+          lines.push(`  ${name} no figure`);
+          continue;
+        }
+        med[mode] = median(xs);
+        lines.push(
+          `  ${name} median ${med[mode]!.toFixed(0)}, rounds ${xs.map((x) => x.toFixed(0)).join(', ')} (spread ${spreadPct(xs).toFixed(1)}%)`,
+        );
       }
-      med[mode] = median(xs);
-      lines.push(
-        `  ${mode.padEnd(6)} median ${med[mode]!.toFixed(0)}, rounds ${xs.map((x) => x.toFixed(0)).join(', ')} (spread ${spreadPct(xs).toFixed(1)}%)`,
-      );
+      if (med.off && med.always)
+        lines.push(`  ${server}: always / off = ${(med.always / med.off).toFixed(3)} (medians)`);
     }
-    if (med.off && med.always) lines.push(`  always / off = ${(med.always / med.off).toFixed(3)} (medians)`);
   }
   return lines;
 }
@@ -181,6 +217,11 @@ export default async function sipdRtpengine(argv: string[]): Promise<void> {
   if (missing) {
     out(`Not measured: ${missing}.\n`);
     return;
+  }
+  const noKamailio = o.servers.includes('kamailio') ? kamailioMissing() : null;
+  if (noKamailio) {
+    out(`Kamailio not measured: ${noKamailio}.\n`);
+    o.servers = o.servers.filter((x) => x !== 'kamailio');
   }
   const tmp = mkdtempSync(join(tmpdir(), 'sipkit-bench-rtp-'));
   const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
@@ -194,31 +235,34 @@ export default async function sipdRtpengine(argv: string[]): Promise<void> {
     const infCsv = join(tmp, 'subscribers.csv');
     writeInfCsv(infCsv, subs);
     out(
-      `sipd calls/s with media relay (mode = "always", rtpengine ${rtp.socket}, user space) vs without (mode = "off"); ` +
+      `${o.servers.join(' and ')} calls/s with media relay (every call, rtpengine ${rtp.socket}, user space) vs without; ` +
         `${o.rounds} round(s) each, alternating; steps of ${o.stepSeconds} s. Shared machine: compare within one run.\n`,
     );
     const rounds: Round[] = [];
-    const hints: Record<Mode, number> = { off: 200, always: 200 };
+    const hints = new Map<string, number>();
+    const setups = o.servers.flatMap((server) => MODES.map((mode) => ({ server, mode })));
     for (let n = 1; n <= o.rounds; n++) {
-      for (const mode of n % 2 === 1 ? MODES : [...MODES].reverse()) {
+      for (const { server, mode } of n % 2 === 1 ? setups : [...setups].reverse()) {
+        const key = `${server}/${mode}`;
         const r = await round(
+          server,
           mode,
           n,
           rtp,
           { domain: DOMAIN, infCsv, callee, stepSeconds: o.stepSeconds },
           tmp,
           o,
-          hints[mode],
+          hints.get(key) ?? 200,
         );
         if (!r) continue;
         rounds.push(r);
-        if (r.callsPerS > 0) hints[mode] = Math.round(r.callsPerS * 0.8);
+        if (r.callsPerS > 0) hints.set(key, Math.round(r.callsPerS * 0.8));
       }
     }
     out(`\nMedia relay on vs off (${o.rounds} alternating rounds; load average now ${loadAverage()}):\n`);
-    out(summary(rounds).join('\n') + '\n');
+    out(summary(rounds, o.servers).join('\n') + '\n');
     const left = rounds.filter((r) => r.leftover > 0);
-    for (const r of left) out(`note: ${r.leftover} session(s) left in rtpengine after a mode = "${r.mode}" round\n`);
+    for (const r of left) out(`note: ${r.leftover} session(s) left in rtpengine after a ${r.server} ${r.mode} round\n`);
   } finally {
     await rtp.stop();
     process.removeListener('exit', removeTmp);

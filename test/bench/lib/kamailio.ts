@@ -82,11 +82,17 @@ export interface KamailioOptions {
   edit?: (cfg: string, dir: string) => string;
   /** Memory manager (-x, e.g. "tlsf" as production runs it); Kamailio's own default when absent. */
   allocator?: string;
+  /** More command-line arguments for the check and the run (`-A WITH_RTPENGINE`: config defines). */
+  extraArgs?: string[];
+  /** The name in reports (default "kamailio"). */
+  name?: string;
 }
 
 export class KamailioServer implements BenchServer {
-  readonly name = 'kamailio';
-  constructor(private readonly opts: KamailioOptions = {}) {}
+  readonly name: string;
+  constructor(private readonly opts: KamailioOptions = {}) {
+    this.name = opts.name ?? 'kamailio';
+  }
 
   async unavailable(): Promise<string | null> {
     return kamailioMissing();
@@ -108,12 +114,13 @@ export class KamailioServer implements BenchServer {
     });
     writeFileSync(cfg, this.opts.edit ? this.opts.edit(text, o.dir) : text);
     const bin = kamailioBin()!;
-    const check = await runCommand(bin, ['-c', '-f', cfg, '-Y', o.dir], { timeoutMs: 15000 });
+    const extra = this.opts.extraArgs ?? [];
+    const check = await runCommand(bin, ['-c', '-f', cfg, '-Y', o.dir, ...extra], { timeoutMs: 15000 });
     if (check.code !== 0) throw new Error(`kamailio -c rejected ${cfg}:\n${(check.stdout + check.stderr).trim()}`);
     const logFile = join(o.dir, 'kamailio.log');
     const log = openSync(logFile, 'a');
     const args = ['-DD', '-E', '-f', cfg, '-Y', o.dir, '-w', o.dir, '-P', join(o.dir, 'kamailio.pid')];
-    args.push('-m', String(this.opts.shmMb ?? 512), '-M', '16');
+    args.push('-m', String(this.opts.shmMb ?? 512), '-M', '16', ...extra);
     if (this.opts.allocator) args.push('-x', this.opts.allocator);
     const group = spawnGroup(bin, args, { cwd: o.dir, stdio: ['ignore', log, log] });
     const server = runningServer(this.name, port, group, logFile);
