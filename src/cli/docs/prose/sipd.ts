@@ -100,6 +100,8 @@ timeout_ms = 1000        # wait for a reply before sending again (rtpengine_tout
 retries = 2              # sends after the first before the instance counts as down
 disable_time = 60        # seconds between pings to an instance that is down
 on_failure = "503"       # rtpengine down or refusing: "503", or "relay" without media relay
+max_call_time = 43200    # seconds; a relayed call older than this is deleted; 0 = never
+check_time = 60          # seconds between checks (ng query) that rtpengine still has a call
 
 [[acl]]                  # calls to numbers with this prefix need the caller in this group
 prefix = "00"
@@ -304,17 +306,29 @@ rtpengine (Debian
 it forwards in user space without its kernel module), driven over its ng control protocol
 (bencoded dictionaries over UDP, as Kamailio's rtpengine module does). With
 .B rtpengine.sockets
-set, the default route sends an INVITE's SDP to rtpengine
+set, the default route has each branch of an INVITE offered to rtpengine
 .RB ( offer )
-before relaying it when
+as it is sent when
 .B rtpengine.mode
 is "always", or "nat" and the caller is behind NAT or the callee registered from behind one;
-the branches carry rtpengine's SDP. A 1xx or 2xx with SDP is answered
+the branches carry rtpengine's SDP. A forked INVITE's branches are offered with their own Via
+branch (via-branch, as Kamailio's module does): each gets a media leg, a branch that fails
+deletes only its own, and after a 2xx another branch's answer is not taken. A 1xx (a reliable
+183 too) or 2xx with SDP is answered
 .RB ( answer ;
 the caller gets rtpengine's SDP), a re-INVITE or UPDATE in a relayed call is offered again,
 and the session is deleted on BYE and when the INVITE ends with a final failure (busy, CANCEL,
-timeouts). Flags: ICE=remove; for a side behind NAT replace origin and session-connection and
-SIP-source-address with received-from (its SIP source instead of the private SDP address).
+timeouts). Flags: toward a WS or WSS client (a browser) transport-protocol=UDP/TLS/RTP/SAVPF,
+ICE=force, rtcp-mux-offer (in an answer rtcp-mux-require and DTLS=passive), SDES-off; from a
+browser toward a phone RTP/AVP, ICE=remove, rtcp-mux-demux; between phones ICE=remove; for a
+side behind NAT replace origin and session-connection and SIP-source-address with
+received-from (its SIP source instead of the private SDP address). A call whose BYE never
+comes: every
+.B check_time
+seconds sipd asks rtpengine about it (query) and forgets it once rtpengine timed it out; one
+older than
+.B max_call_time
+is deleted (both counted in rtpengine.expired).
 A route of one's own does the same with
 .B ctx.rtpengine.offer()
 and
@@ -326,8 +340,8 @@ instance that took its offer. An instance that does not answer after
 .B retries
 is left out of new calls (logged) and pinged every
 .B disable_time
-seconds until it answers. When no instance takes an offer, or rtpengine answers an error, the
-INVITE gets 503, or with
+seconds until it answers. When no instance takes an offer, or rtpengine answers an error, sipd
+answers the INVITE 503 (its other branches cancelled), or with
 .B on_failure = \(dqrelay\(dq
 is relayed without media relay; both are logged with the reason. A malformed datagram on the
 control socket is dropped and counted in rtpengine.errors.
