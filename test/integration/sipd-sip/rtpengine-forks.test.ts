@@ -80,7 +80,11 @@ describe('sipd with rtpengine: forked calls and calls that never end', { skip },
 
     // bob2 gives up: its branch's leg is deleted, the call rings on at bob1.
     bob2.ua.answerPending(call.callId, 486);
-    await sleep(300);
+    // Its leg's delete (via-branch) went out (the only delete so far); rtpengine acts on it.
+    const deadline = Date.now() + 5000;
+    while ((await h.stats('rtpengine:'))['rtpengine.deletes'] !== 1 && Date.now() < deadline) await sleep(50);
+    assert.equal((await h.stats('rtpengine:'))['rtpengine.deletes'], 1, "the failed branch's delete");
+    await sleep(100);
     assert.deepEqual(await rtp.calls(), [call.callId], 'the call is still there');
     const heard = alice.rtp.got.length;
     await bob2.rtp.send(to2, 5);
