@@ -24,9 +24,23 @@ export function randomToken(n: number): string {
   return s;
 }
 
-/** A new RFC 3261 branch: `z9hG4bK` + 96 random bits. */
+/** What every new branch carries after the magic cookie (see setBranchMarker). */
+let branchPrefix = MAGIC_COOKIE;
+
+/**
+ * Put `marker` (token characters) after the magic cookie of every branch this process makes from
+ * now on, or '' for none. A server of several processes sharing one socket marks its branches
+ * with the process that sent the request, so a response landing in another process can be handed
+ * to the one holding its client transaction (RFC 3261 §17.1.3 matches on the branch it sent).
+ */
+export function setBranchMarker(marker: string): void {
+  if (!/^[A-Za-z0-9.!%*_+`'~-]*$/.test(marker)) throw new TypeError(`branch marker '${marker}' is not a token`);
+  branchPrefix = MAGIC_COOKIE + marker;
+}
+
+/** A new RFC 3261 branch: `z9hG4bK` (+ the process's marker, if set) + 96 random bits. */
 export function newBranch(): string {
-  return MAGIC_COOKIE + randomToken(16);
+  return branchPrefix + randomToken(16);
 }
 
 /** A new From/To tag (60 random bits). */

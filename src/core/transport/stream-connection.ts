@@ -34,9 +34,29 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 /** How long a connection closed after a bad message may still take to deliver our 400 (then destroyed). */
 const LINGER_MS = 2000;
 let nextConnectionId = 1;
+let connectionIdStep = 1;
+
+/**
+ * Number this process's stream connections `first`, `first + step`, ... (default 1, 2, 3...).
+ * Processes sharing listeners give each other disjoint sequences, so a connection id stored with
+ * a registration names one connection of one process: the process owning it is `id % step` when
+ * every one starts at its own residue. Ids stay below 2^53 (exact in a double).
+ */
+export function setConnectionIdSpace(first: number, step: number): void {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(step) || first < 1 || step < 1)
+    throw new RangeError('connection ids: first and step must be positive integers');
+  nextConnectionId = first;
+  connectionIdStep = step;
+}
+
+function takeConnectionId(): number {
+  const id = nextConnectionId;
+  nextConnectionId += connectionIdStep;
+  return id;
+}
 
 export class StreamConnection implements FrameHandler {
-  readonly id = nextConnectionId++;
+  readonly id = takeConnectionId();
   readonly framer: StreamFramer;
   source: MessageSource;
   /** "address port" keys under which the transport finds this connection for sending */
