@@ -39,6 +39,12 @@ export const daemonFlags = {
     helpValue: 'URL',
   }),
   'data-dir': Flags.string({ description: 'directory of the default SQLite database', helpValue: 'DIR' }),
+  workers: Flags.integer({
+    description: 'processes serving SIP on the same listeners (config key workers; default 1)',
+    helpValue: 'N',
+    min: 1,
+    max: 64,
+  }),
 };
 
 /** --timeout and --force of `stop` (sipd's and sipctl's). */
@@ -64,6 +70,7 @@ interface FlagValues {
   domain?: string[];
   'db-url'?: string;
   'data-dir'?: string;
+  workers?: number;
 }
 
 /** Parsed flags → loadConfig overrides. */
@@ -75,5 +82,6 @@ export function overridesFrom(f: FlagValues): ConfigOverrides {
     domains: f.domain,
     dbUrl: f['db-url'],
     dataDir: f['data-dir'],
+    workers: f.workers,
   };
 }

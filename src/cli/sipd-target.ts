@@ -23,6 +23,7 @@ function startPlan(opts: LoadConfigOptions): StartPlan {
   for (const l of opts.listen ?? []) runArgs.push('--listen', l);
   for (const d of opts.domains ?? []) runArgs.push('--domain', d);
   if (opts.dbUrl !== undefined) runArgs.push('--db-url', opts.dbUrl);
+  if (opts.workers !== undefined) runArgs.push('--workers', String(opts.workers));
   // `sipd run` starts in / (the daemon must not pin the caller's cwd): relative dirs resolve here.
   if (opts.dataDir !== undefined) runArgs.push('--data-dir', resolve(cwd, opts.dataDir));
   if (opts.runDir !== undefined) runArgs.push('--run-dir', resolve(cwd, opts.runDir));

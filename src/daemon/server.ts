@@ -15,6 +15,7 @@ import { MgmtServer } from './mgmt/socket-server.js';
 import type { DrainContext, ModuleContext, SipdModule } from './module.js';
 import { registerCoreStats, StatsRegistry } from './stats.js';
 import type { TransportLayer } from '../core/index.js';
+import type { ClusterMember } from './cluster/member.js';
 import { CoreSipTransport, type SipTransport, type TransportFactory } from './transport.js';
 
 export type ServerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -27,6 +28,11 @@ export interface SipdServerOptions {
   transport?: TransportFactory;
   /** Milliseconds clock (tests). */
   now?: () => number;
+  /**
+   * A worker of a multi-process sipd (cluster/): set, the server opens no management socket (the
+   * primary holds it and calls this server's methods over IPC) and modules see `cluster`.
+   */
+  cluster?: ClusterMember;
 }
 
 export interface ServerEvents {
@@ -39,6 +45,8 @@ export class SipdServer extends EventEmitter<ServerEvents> {
   readonly stats = new StatsRegistry();
   readonly rpc = new MethodRegistry();
   readonly now: () => number;
+  /** Which worker this is, in a multi-process sipd (`workers` > 1); undefined in a single process. */
+  readonly cluster: ClusterMember | undefined;
   /** Epoch ms when start() was called. */
   startedAt = 0;
   /** False from the first moment of stop(): request handlers answer 503 to new work. */
@@ -61,6 +69,7 @@ export class SipdServer extends EventEmitter<ServerEvents> {
     this.config = opts.config;
     this.log = opts.log ?? silentLogger();
     this.now = opts.now ?? Date.now;
+    this.cluster = opts.cluster;
     this.transportFactory = opts.transport ?? ((ctx) => new CoreSipTransport(ctx));
     this.stopped = new Promise((r) => (this.resolveStopped = r));
     registerCoreStats(this.stats);
@@ -128,14 +137,7 @@ export class SipdServer extends EventEmitter<ServerEvents> {
       this._addresses = await this.transport.listen(this.config.listen);
       this.accepting = true;
       for (const m of this.modules) await m.ready?.(this.ctx(m));
-      this.mgmt = new MgmtServer({
-        path: this.config.mgmt.socket,
-        mode: this.config.mgmt.mode,
-        group: this.config.mgmt.group,
-        registry: this.rpc,
-        log: this.log.child({ module: 'mgmt' }),
-      });
-      await this.mgmt.listen();
+      if (!this.cluster) await this.openMgmt();
     } catch (e) {
       this.accepting = false;
       await this.teardown(0);
@@ -144,7 +146,18 @@ export class SipdServer extends EventEmitter<ServerEvents> {
       throw e;
     }
     this.setState('running');
-    this.log.info({ listen: this._addresses, socket: this.mgmtSocket }, 'sipd started');
+    this.log.info({ listen: this._addresses, socket: this.cluster ? undefined : this.mgmtSocket }, 'sipd started');
+  }
+
+  private async openMgmt(): Promise<void> {
+    this.mgmt = new MgmtServer({
+      path: this.config.mgmt.socket,
+      mode: this.config.mgmt.mode,
+      group: this.config.mgmt.group,
+      registry: this.rpc,
+      log: this.log.child({ module: 'mgmt' }),
+    });
+    await this.mgmt.listen();
   }
 
   /**

@@ -29,6 +29,12 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
     route: '',
     /** A route that neither answers nor relays a request within this many ms gets it a 500. */
     route_timeout_ms: 10000,
+    /**
+     * Processes serving SIP on the same listeners (node:cluster): requests are handed to the
+     * worker owning their Call-ID, registrations reach every worker before they are acknowledged,
+     * and one management socket serves them all. 1 = one process, as before.
+     */
+    workers: 1,
     auth: {
       /** Realm of challenges; empty = the domain of the request (To for REGISTER, From otherwise). */
       realm: '',

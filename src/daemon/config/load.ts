@@ -33,6 +33,8 @@ export interface ConfigOverrides {
   dbUrl?: string;
   dataDir?: string;
   runDir?: string;
+  /** --workers N */
+  workers?: number;
 }
 
 export interface LoadConfigOptions extends ConfigOverrides {
@@ -84,6 +86,7 @@ const FLAG_OF: Record<string, string> = {
   db_url: '--db-url',
   data_dir: '--data-dir',
   run_dir: '--run-dir',
+  workers: '--workers',
 };
 
 export function loadConfig(opts: LoadConfigOptions = {}): SipdConfig {
@@ -111,6 +114,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): SipdConfig {
   if (opts.dbUrl !== undefined) flags.db_url = opts.dbUrl;
   if (opts.dataDir !== undefined) flags.data_dir = resolve(cwd, opts.dataDir);
   if (opts.runDir !== undefined) flags.run_dir = resolve(cwd, opts.runDir);
+  if (opts.workers !== undefined) flags.workers = opts.workers;
 
   const merged = deepMerge(deepMerge(defaultFileConfig(paths), fromFile), flags) as FileConfig;
   const problems = validate(merged, new Set(Object.keys(flags)));

@@ -19,6 +19,9 @@ import { builtinModules } from '../modules.js';
 import { SipdServer } from '../server.js';
 import type { TransportFactory } from '../transport.js';
 import { acquirePidFile, releasePidFile } from '../../shared/pid-file.js';
+import type { BoundAddress } from '../config/listen.js';
+import { ClusterPrimary } from '../cluster/primary.js';
+import { isWorkerProcess, runWorker } from '../cluster/worker.js';
 
 export interface RunOptions extends LoadConfigOptions {
   /** Log to this file instead of stderr (`sipd start` passes the run dir's log file). */
@@ -41,6 +44,8 @@ const isRoot = () => process.getuid?.() === 0;
 
 /** Runs sipd until it is stopped. Rejects with a CliError (exit code inside) if it cannot start. */
 export async function runDaemon(opts: RunOptions = {}): Promise<RunResult> {
+  // A worker of a multi-process sipd runs the same command line (node:cluster forks it so).
+  if (isWorkerProcess()) return runWorker(opts);
   let log: LogHandle | undefined;
   let pidFile: string | undefined;
   try {
@@ -56,14 +61,20 @@ export async function runDaemon(opts: RunOptions = {}): Promise<RunResult> {
       { config_file: config.config_file, db_url: redactDbUrl(config.db_url), domains: config.domains },
       'sipd starting',
     );
-    const server = new SipdServer({
-      config,
-      log: log.logger,
-      modules: (opts.modules ?? builtinModules)(config),
-      transport: opts.transport,
-    });
     const handle = log;
-    return await serve(server, handle, config.pid_file);
+    const daemon =
+      config.workers > 1
+        ? primaryDaemon(new ClusterPrimary(config, log.logger))
+        : serverDaemon(
+            new SipdServer({
+              config,
+              log: log.logger,
+              modules: (opts.modules ?? builtinModules)(config),
+              transport: opts.transport,
+            }),
+            log.logger,
+          );
+    return await serve(daemon, handle, config.pid_file);
   } catch (e) {
     log?.logger.fatal({ err: e }, 'sipd failed to start');
     log?.flush();
@@ -81,7 +92,57 @@ export async function runDaemon(opts: RunOptions = {}): Promise<RunResult> {
   }
 }
 
-async function serve(server: SipdServer, log: LogHandle, pidFile: string): Promise<RunResult> {
+/** What `sipd run` serves: one SipdServer, or the primary of several workers. */
+interface Daemon {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly stopped: Promise<void>;
+  readonly addresses: readonly BoundAddress[];
+  readonly mgmtSocket: string;
+  readonly startedAt: number;
+  now(): number;
+  /** SIGHUP after the log file was reopened: certificates, route. */
+  hup(): void;
+}
+
+function serverDaemon(server: SipdServer, logger: LogHandle['logger']): Daemon {
+  return {
+    start: () => server.start(),
+    stop: () => server.stop(),
+    stopped: server.stopped,
+    get addresses() {
+      return server.addresses;
+    },
+    mgmtSocket: server.mgmtSocket,
+    get startedAt() {
+      return server.startedAt;
+    },
+    now: () => server.now(),
+    hup: () => {
+      reloadCertificates(server, logger);
+      // The same reload as `sipctl reload`; a route that fails to load is logged by it and the old one stays.
+      if (server.rpc.get('route.reload')) void server.rpc.call('route.reload', undefined).catch(() => {});
+    },
+  };
+}
+
+function primaryDaemon(primary: ClusterPrimary): Daemon {
+  return {
+    start: () => primary.start(),
+    stop: () => primary.stop(),
+    stopped: primary.stopped,
+    get addresses() {
+      return primary.addresses;
+    },
+    mgmtSocket: primary.mgmtSocket,
+    startedAt: primary.startedAt,
+    now: () => primary.now(),
+    // Every worker reopens the log file too, and reloads its certificates and route.
+    hup: () => primary.hup(),
+  };
+}
+
+async function serve(server: Daemon, log: LogHandle, pidFile: string): Promise<RunResult> {
   let stoppedBy = 'rpc';
   let signals = 0;
   const onStop = (sig: NodeJS.Signals) => {
@@ -98,9 +159,7 @@ async function serve(server: SipdServer, log: LogHandle, pidFile: string): Promi
   const onHup = () => {
     log.reopen();
     log.logger.info({ file: log.target }, 'SIGHUP: log file reopened');
-    reloadCertificates(server, log.logger);
-    // The same reload as `sipctl reload`; a route that fails to load is logged by it and the old one stays.
-    if (server.rpc.get('route.reload')) void server.rpc.call('route.reload', undefined).catch(() => {});
+    server.hup();
   };
   const onFatal = (err: unknown) => {
     log.logger.fatal({ err }, 'uncaught exception: sipd exits');

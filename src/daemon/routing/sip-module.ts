@@ -20,6 +20,7 @@ import { mediaRelayFor } from '../rtpengine/media-wiring.js';
 import { ackMedia } from '../rtpengine/route-media.js';
 import { StoreLocationPersistence } from '../usrloc/location-persistence.js';
 import { LocationService } from '../usrloc/location-service.js';
+import { ReplicatingPersistence } from '../cluster/location-replication.js';
 import type { Route } from './api/route.js';
 import type { RouteServices } from './api/services.js';
 import { ConfigError } from '../config/load.js';
@@ -113,7 +114,9 @@ export class SipModule implements SipdModule {
     registerStats(stats, this.tl, location, protection);
     registerSipMethods(ctx.rpc, location, directory, protection, this.now);
     registerRouteMethods(ctx.rpc, routeReloader(this, c.route, log));
-    this.keepalive = new NatKeepalive(this.tl, location, c.nat.keepalive_interval, log);
+    // One worker keeps NAT bindings alive for all (they share the location): not once per worker.
+    const keepaliveInterval = (ctx.server.cluster?.index ?? 0) === 0 ? c.nat.keepalive_interval : 0;
+    this.keepalive = new NatKeepalive(this.tl, location, keepaliveInterval, log);
   }
 
   /** sipd.conf `route`: loaded before anything opens, so that a broken route stops the start (exit 2). */
@@ -134,12 +137,22 @@ export class SipModule implements SipdModule {
     const directory = (this.directory = new Directory(this.store, c.domains, this.now));
     const counts = await directory.load();
     // usrloc.db_mode 0: memory only, by the operator's choice (Kamailio db_mode 0).
-    const persistence = c.usrloc.db_mode === 0 ? undefined : new StoreLocationPersistence(this.store);
-    const location = (this.location = new LocationService(persistence, this.now, {
-      onOutage: (err) => log.error({ err }, 'location: database write failed; REGISTER gets 500 until it recovers'),
-      onRecovered: () => log.info('location: database writes succeed again'),
-    }));
+    const db = c.usrloc.db_mode === 0 ? undefined : new StoreLocationPersistence(this.store);
+    // Several workers: each change also reaches the other workers before it is acknowledged.
+    const cluster = ctx.server.cluster;
+    const persistence = cluster ? new ReplicatingPersistence(db, cluster) : db;
+    const location = (this.location = new LocationService(
+      persistence,
+      this.now,
+      {
+        onOutage: (err) => log.error({ err }, 'location: database write failed; REGISTER gets 500 until it recovers'),
+        onRecovered: () => log.info('location: database writes succeed again'),
+      },
+      // Memory only but replicated: no database to group writes for, only the other workers.
+      { collectMs: db ? 10 : 1 },
+    ));
     const restored = await location.load();
+    cluster?.attachLocation(location);
     log.info({ ...counts, registrations: restored }, 'directory and registrations loaded');
     return { directory, location };
   }

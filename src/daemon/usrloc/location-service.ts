@@ -260,6 +260,38 @@ export class LocationService {
     return true;
   }
 
+  /**
+   * Changes another worker of this sipd has committed (cluster/location-replication.ts): applied
+   * to memory only (that worker wrote the database), binding by binding (a binding is its ruid).
+   */
+  applyReplicated(writes: readonly LocationWrite[]): void {
+    for (const w of writes) {
+      if (w.kind === 'deleteAor') {
+        for (const b of this.byAor.get(w.aor) ?? []) this.unindex(b);
+        this.byAor.delete(w.aor);
+        continue;
+      }
+      const b = w.binding;
+      const old = this.byAor.get(b.aor) ?? [];
+      // A refreshed binding keeps its ruid; ul.add replaces by contact: either is the same binding.
+      const rest = old.filter((x) => x.ruid !== b.ruid && (w.kind === 'delete' || x.contact !== b.contact));
+      for (const x of old) if (!rest.includes(x)) this.unindex(x);
+      if (w.kind === 'upsert') {
+        rest.push(b);
+        this.index(b);
+      }
+      if (rest.length === 0) this.byAor.delete(b.aor);
+      else this.byAor.set(b.aor, rest);
+    }
+  }
+
+  /** Every binding as the writes that recreate it (a worker starting without a database copy). */
+  snapshotWrites(): LocationWrite[] {
+    const out: LocationWrite[] = [];
+    for (const list of this.byAor.values()) for (const binding of list) out.push({ kind: 'upsert', binding });
+    return out;
+  }
+
   /** The live binding whose Contact is exactly this URI text (in-dialog requests to a registered UA). */
   findContact(contact: string): Binding | undefined {
     const b = this.byContact.get(contact);

@@ -20,6 +20,7 @@ data_dir = "/var/lib/sipkit"
 run_dir = "/run/sipkit"
 route = "/etc/sipkit/route.ts"   # [""] = the built-in default route; see ROUTE FILES
 route_timeout_ms = 10000 # a route that neither answers nor relays by then gets the request a 500
+workers = 1              # processes sharing the listeners; see WORKERS
 
 [auth]
 realm = ""               # [""] = the request's domain
