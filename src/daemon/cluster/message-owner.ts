@@ -14,7 +14,7 @@
  * undefined = "handle it here": unparseable bytes are answered (400) or dropped where they land.
  */
 
-const SIP_SLASH = 0x53495032; // "SIP/" at the start of a status line
+const SIP_SLASH = 0x5349502f; // "SIP/" at the start of a status line
 const CR = 0x0d;
 const LF = 0x0a;
 

@@ -56,7 +56,7 @@ export interface WorkerIdentity {
   token: Buffer;
 }
 
-const SIP_SLASH = 0x53495032;
+const SIP_SLASH = 0x5349502f;
 const PEER_RECV_BUFFER = 4 * 1024 * 1024;
 
 export class WorkerSipTransport implements SipTransport {
