@@ -38,7 +38,7 @@ function binding(over: Partial<Binding>): Binding {
 /** Two "workers" in one process: replicate() hands the writes to the other one's service, as JSON. */
 function pair(db?: LocationPersistence) {
   const order: string[] = [];
-  let other: LocationService | undefined;
+  const other = new LocationService(undefined);
   let release: (() => void) | undefined;
   const member: ClusterMember = {
     index: 0,
@@ -48,13 +48,12 @@ function pair(db?: LocationPersistence) {
       new Promise<void>((resolve) => {
         order.push('replicate');
         release = () => {
-          other!.applyReplicated(JSON.parse(JSON.stringify(writes)) as LocationWrite[]);
+          other.applyReplicated(JSON.parse(JSON.stringify(writes)) as LocationWrite[]);
           resolve();
         };
       }),
   };
   const a = new LocationService(new ReplicatingPersistence(db, member), Date.now, {}, { collectMs: 1 });
-  other = new LocationService(undefined);
   return { a, b: other, order, release: () => release?.() };
 }
 

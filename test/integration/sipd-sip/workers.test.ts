@@ -1,0 +1,285 @@
+/**
+ * sipd with `workers = 2` (src/daemon/cluster/), started and stopped through the built bin as an
+ * operator does, with user agents on real loopback sockets: whichever worker reads a datagram
+ * from the shared socket, retransmissions, CANCELs and responses meet the transaction that owns
+ * them, a registration made in one worker is found by the other at once, a TCP connection held by
+ * one worker carries requests the other relays, the management socket answers for both, a killed
+ * worker comes back, and `sipd stop` drains both.
+ */
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { mgmtCall } from '../../../src/mgmt/client.js';
+import { openStore } from '../../../src/store/index.js';
+import { alive, isolatedFlags, jsonOf, runSipd, tmpDirs, type StartJson, until } from '../../helpers/sipd.js';
+import { sleep, TestUA, waitUntil, type ProxyAddress } from '../../helpers/test-ua.js';
+
+const DOMAIN = 'sipkit.test';
+const newDir = tmpDirs();
+
+interface Sipd {
+  dir: string;
+  pid: number;
+  socket: string;
+  udp: ProxyAddress;
+  tcp: ProxyAddress;
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  stats(...names: string[]): Promise<Record<string, number>>;
+  log(): string;
+}
+
+/** `sipd start --workers 2` on a fresh SQLite database with alice and bob. */
+async function startSipd(): Promise<Sipd> {
+  const dir = newDir();
+  const db = join(dir, 'sipd.db');
+  const store = await openStore(`sqlite:${db}`, { schema: 'create' });
+  for (const u of ['alice', 'bob', 'carol']) await store.subscribers.add(u, DOMAIN, `${u}-pw`);
+  await store.close();
+  writeFileSync(
+    join(dir, 'sipd.conf'),
+    [
+      `domains = ["${DOMAIN}"]`,
+      `db_url = "sqlite:${db}"`,
+      'workers = 2',
+      '[timers]',
+      'drain_ms = 4000',
+      'fr_inv_ms = 8000',
+    ].join('\n'),
+  );
+  const started = await runSipd(['start', ...isolatedFlags(dir), '--json'], { dir, timeoutMs: 60000 });
+  assert.equal(started.code, 0, started.stderr + started.stdout);
+  const s = jsonOf<StartJson>(started).result;
+  const port = (proto: string) =>
+    Number(
+      s.listen
+        .find((l) => l.startsWith(proto))!
+        .split(':')
+        .pop(),
+    );
+  const rpc = <T>(method: string, params?: unknown[]) => mgmtCall<T>(s.socket, method, params);
+  return {
+    dir,
+    pid: s.pid,
+    socket: s.socket,
+    udp: { host: '127.0.0.1', port: port('udp:'), protocol: 'UDP' },
+    tcp: { host: '127.0.0.1', port: port('tcp:'), protocol: 'TCP' },
+    rpc,
+    stats: (...names) => rpc<Record<string, number>>('stats.fetch', names.length ? names : ['all']),
+    log: () => readFileSync(join(dir, 'run', 'sipd.log'), 'utf8'),
+  };
+}
+
+/**
+ * The INVITEs a UA received, as Call-ID → the branches of sipd's Via: one branch per Call-ID means
+ * one client transaction per call (sipd's own retransmissions reuse it; a retransmission of the
+ * caller's handled as a new request would make a second).
+ */
+function invitesByCall(ua: TestUA): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const r of ua.requests('INVITE')) {
+    const set = out.get(r.callId()) ?? new Set<string>();
+    set.add(r.topVia()!.params.get('branch')!);
+    out.set(r.callId(), set);
+  }
+  return out;
+}
+
+const oneEach = (m: Map<string, Set<string>>) => [...m.values()].every((b) => b.size === 1);
+
+const workerPids = async (d: Sipd) =>
+  (await d.rpc<Array<{ IDX: number; PID: number; DSC: string }>>('core.ps')).filter((r) => r.IDX > 0);
+
+describe('sipd workers = 2', { timeout: 180000 }, () => {
+  let d: Sipd;
+  const uas: TestUA[] = [];
+  const ua = async (user: string, proxy: ProxyAddress, domain = DOMAIN) => {
+    const u = await TestUA.create({ user, password: `${user}-pw`, domain, proxy });
+    uas.push(u);
+    return u;
+  };
+  /** A caller from a foreign domain: no authentication needed to call a local user. */
+  const stranger = (i: number) => ua(`caller${i}`, d.udp, 'stranger.example');
+
+  before(async () => {
+    d = await startSipd();
+  });
+  after(async () => {
+    await Promise.all(uas.map((u) => u.close()));
+    if (alive(d.pid)) await runSipd(['stop', '--run-dir', join(d.dir, 'run')], { dir: d.dir });
+  });
+
+  test('core.ps lists the primary and two workers; one management socket answers for both', async () => {
+    const ps = await d.rpc<Array<{ IDX: number; PID: number; DSC: string }>>('core.ps');
+    assert.equal(ps.length, 3);
+    assert.equal(ps[0]!.PID, d.pid);
+    assert.ok(ps.slice(1).every((r) => r.PID > 0 && r.PID !== d.pid && alive(r.PID)));
+    const info = await d.rpc<{ pid: number; workers: number }>('core.info');
+    assert.equal(info.pid, d.pid);
+    assert.equal(info.workers, 2);
+  });
+
+  test('REGISTER, then at once INVITEs from 50 source ports: every worker finds the contact', async () => {
+    const bob = await ua('bob', d.udp);
+    assert.equal((await bob.register({ expires: 600 })).status, 200);
+    const callers = await Promise.all(Array.from({ length: 50 }, (_, i) => stranger(i)));
+    const calls = callers.map((c) => c.call(`sip:bob@${DOMAIN}`));
+    const finals = await Promise.all(calls.map((c) => c.final));
+    assert.deepEqual(
+      finals.map((f) => f.status),
+      finals.map(() => 200),
+    );
+    await Promise.all(calls.map((c, i) => c.ack(finals[i]!)));
+    const byCall = invitesByCall(bob);
+    assert.equal(byCall.size, 50);
+    assert.ok(oneEach(byCall));
+    const s = await d.stats('cluster:', 'usrloc:', 'core.drop_replies');
+    assert.ok(s['cluster.handed_over']! > 0 && s['cluster.taken_over']! > 0, JSON.stringify(s));
+    // The 200s came back to the client transactions of whichever worker relayed each INVITE.
+    assert.equal(s['core.drop_replies'], 0);
+    assert.equal(s['usrloc.registered_contacts'], 1, 'the location gauge is not doubled');
+    await bob.register({ expires: 0 });
+  });
+
+  test('a retransmitted INVITE reaches the callee once, whichever worker reads each copy', async () => {
+    const carol = await ua('carol', d.udp);
+    carol.invitePolicy = { kind: 'ring' };
+    assert.equal((await carol.register({ expires: 600 })).status, 200);
+    const raw = createSocket('udp4');
+    await new Promise<void>((r) => raw.bind(0, '127.0.0.1', () => r()));
+    const got: string[] = [];
+    raw.on('message', (m) => got.push(m.toString('latin1')));
+    try {
+      const port = raw.address().port;
+      for (let i = 0; i < 10; i++) {
+        const invite = [
+          `INVITE sip:carol@${DOMAIN} SIP/2.0`,
+          `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bKretx${i};rport`,
+          'Max-Forwards: 70',
+          `From: <sip:x@stranger.example>;tag=t${i}`,
+          `To: <sip:carol@${DOMAIN}>`,
+          `Call-ID: retx-${i}-${Date.now()}@127.0.0.1`,
+          'CSeq: 1 INVITE',
+          `Contact: <sip:x@127.0.0.1:${port}>`,
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n');
+        for (let k = 0; k < 4; k++) raw.send(invite, d.udp.port, '127.0.0.1');
+      }
+      await waitUntil(() => invitesByCall(carol).size >= 10, 5000, '10 INVITEs at carol');
+      await sleep(700);
+      const byCall = invitesByCall(carol);
+      assert.equal(byCall.size, 10);
+      assert.ok(oneEach(byCall), 'each INVITE relayed once: its 3 retransmissions were absorbed');
+      assert.ok(got.some((m) => m.startsWith('SIP/2.0 180')));
+    } finally {
+      raw.close();
+    }
+    await carol.register({ expires: 0 });
+  });
+
+  test('CANCEL reaches the INVITE it cancels (487 to the caller, CANCEL at the callee)', async () => {
+    const bob = await ua('bob', d.udp);
+    bob.invitePolicy = { kind: 'ring' };
+    assert.equal((await bob.register({ expires: 600 })).status, 200);
+    const callers = await Promise.all(Array.from({ length: 10 }, (_, i) => stranger(100 + i)));
+    const calls = callers.map((c) => c.call(`sip:bob@${DOMAIN}`));
+    const early = await Promise.race([
+      Promise.all(calls.map((c) => c.ringing)).then(() => undefined),
+      Promise.any(calls.map((c) => c.final)),
+    ]);
+    assert.equal(early, undefined, `a call ended before ringing: ${early?.status} ${early?.reason}`);
+    const cancels = await Promise.all(calls.map((c) => c.cancel()));
+    assert.deepEqual(
+      cancels.map((r) => r.status),
+      cancels.map(() => 200),
+    );
+    const finals = await Promise.all(calls.map((c) => c.final));
+    assert.deepEqual(
+      finals.map((r) => r.status),
+      finals.map(() => 487),
+    );
+    await bob.waitForRequests('CANCEL', 10);
+    await bob.register({ expires: 0 });
+  });
+
+  test('a phone registered over TCP is reached through the worker holding its connection', async () => {
+    const alice = await ua('alice', d.tcp);
+    assert.equal((await alice.register({ expires: 600 })).status, 200);
+    const callers = await Promise.all(Array.from({ length: 20 }, (_, i) => stranger(200 + i)));
+    const calls = callers.map((c) => c.call(`sip:alice@${DOMAIN}`));
+    const finals = await Promise.all(calls.map((c) => c.final));
+    assert.deepEqual(
+      finals.map((r) => r.status),
+      finals.map(() => 200),
+    );
+    const byCall = invitesByCall(alice);
+    assert.equal(byCall.size, 20);
+    assert.ok(oneEach(byCall));
+    // One connection: the INVITEs relayed by the other worker were written on it, not on a new one.
+    assert.equal(new Set(alice.received.map((r) => r.source.connectionId)).size, 1);
+    await Promise.all(calls.map((c, i) => c.ack(finals[i]!)));
+    await alice.register({ expires: 0 });
+  });
+
+  test('ul.add through the socket is seen by both workers; statistics are the sum of both', async () => {
+    const before = await d.stats('core.rcv_requests_invite');
+    const target = await ua('carol', d.udp);
+    await d.rpc('ul.add', [`carol@${DOMAIN}`, target.contactUri]);
+    const callers = await Promise.all(Array.from({ length: 20 }, (_, i) => stranger(300 + i)));
+    const finals = await Promise.all(callers.map((c) => c.call(`sip:carol@${DOMAIN}`).final));
+    assert.ok(
+      finals.every((r) => r.status === 200),
+      finals.map((r) => r.status).join(),
+    );
+    const after = await d.stats('core.rcv_requests_invite');
+    assert.equal(after['core.rcv_requests_invite']! - before['core.rcv_requests_invite']!, 20);
+    await d.rpc('ul.rm', [`carol@${DOMAIN}`]);
+    const dump = await d.rpc<{ aors: unknown[] }>('ul.dump');
+    assert.equal(dump.aors.length, 0);
+  });
+
+  test('a killed worker is restarted (logged) and serves again with the registrations', async () => {
+    const bob = await ua('bob', d.udp);
+    bob.invitePolicy = { kind: 'answer' };
+    assert.equal((await bob.register({ expires: 600 })).status, 200);
+    const [w0] = await workerPids(d);
+    process.kill(w0!.PID, 'SIGKILL');
+    await until(() => d.log().includes('sipd worker restarted'), 'worker restarted', 30000);
+    const now = await workerPids(d);
+    assert.notEqual(now[0]!.PID, w0!.PID);
+    assert.ok(alive(now[0]!.PID));
+    assert.match(d.log(), /"signal":"SIGKILL".*"msg":"sipd worker exited unexpectedly; restarting it"/);
+    assert.equal((await d.stats('cluster.restarts'))['cluster.restarts'], 1);
+    const callers = await Promise.all(Array.from({ length: 20 }, (_, i) => stranger(400 + i)));
+    const finals = await Promise.all(callers.map((c) => c.call(`sip:bob@${DOMAIN}`).final));
+    assert.ok(
+      finals.every((r) => r.status === 200),
+      finals.map((r) => r.status).join(),
+    );
+    await bob.register({ expires: 0 });
+  });
+
+  test('sipd stop drains both workers: a ringing call still completes, then every process is gone', async () => {
+    const bob = await ua('bob', d.udp);
+    bob.invitePolicy = { kind: 'answer', ringMs: 1500 };
+    assert.equal((await bob.register({ expires: 600 })).status, 200);
+    const workers = await workerPids(d);
+    const callers = await Promise.all(Array.from({ length: 6 }, (_, i) => stranger(500 + i)));
+    const calls = callers.map((c) => c.call(`sip:bob@${DOMAIN}`));
+    await Promise.all(calls.map((c) => c.ringing));
+    const stopped = runSipd(['stop', '--run-dir', join(d.dir, 'run'), '--json'], { dir: d.dir });
+    const finals = await Promise.all(calls.map((c) => c.final));
+    assert.deepEqual(
+      finals.map((r) => r.status),
+      finals.map(() => 200),
+    );
+    const r = await stopped;
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!alive(d.pid));
+    for (const w of workers) assert.ok(!alive(w.PID), `worker ${w.PID} gone`);
+    assert.equal((d.log().match(/"msg":"sipd stopped"/g) ?? []).length, 3, 'two workers and the primary');
+  });
+});
