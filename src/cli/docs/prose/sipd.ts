@@ -527,9 +527,45 @@ net.tcp_closed_slow (tcp.message_timeout), net.tcp_closed_bad (an unparseable me
 400 when it was a request, then closed), net.tcp_cutoffs (above limits.max_message_size or an
 endless header section).`;
 
+const workers = String.raw`With
+.B workers
+= N (or
+.BR \-\-workers " N)"
+above 1, sipd runs N worker processes (node:cluster) on the same listeners, and a primary process
+that holds the pid file and the management socket and serves no SIP itself. Default 1: one process.
+.PP
+Each request belongs to the worker chosen by a hash of its Call\-ID: whichever worker reads a
+datagram from the shared socket hands it to its owner (over a loopback socket, with its source
+address), so retransmissions, the ACK of a non\-2xx, CANCEL and in\-dialog requests meet the
+transaction or call they belong to. Responses belong to the worker that sent the request: its
+Via branch carries the worker's number (z9hG4bKwINRx...), while the Via address stays the
+shared public one. A TCP or TLS connection stays in the worker that accepted it; a request for a
+phone registered over it is written on it by that worker.
+.PP
+Every worker holds the whole location. A change (REGISTER, ul.add, ul.rm, expiry) is written to
+the database and applied by every other worker before it is acknowledged, so a request sent after
+a 200 OK finds the binding in any worker. Provisioning caches, the route and the log level are
+reloaded in every worker (cache.reload, domain.reload, route.reload, SIGHUP). Ban lists and rate
+limits of [protection] are per worker: a source is banned by the worker that counted its failures
+(its Call\-IDs spread over the workers, so up to N times ban_failures may be tried before every
+worker has banned it).
+.PP
+The management socket answers for all workers: stats.fetch sums them (the location gauges are
+the same in every worker and reported once), core.ps lists the primary and each worker, ul.*
+calls go to one worker, other calls to every worker. A worker that exits unexpectedly is logged
+and started again (after 0.25 s, doubling while it keeps failing, at most 30 s); it loads the
+registrations from the database (with usrloc.db_mode = 0 it copies them from a running worker).
+Stop and restart drain every worker (timers.drain_ms), then the primary exits.
+.PP
+With auth.secret = "" each worker has its own nonce key: a phone that reuses a nonce in a new call
+may be challenged once more. The statistics cluster.handed_over, cluster.taken_over and
+cluster.hand_over_failures count the hand\-overs between workers; cluster.workers and
+cluster.restarts the workers serving and restarted.`;
+
 const signals = String.raw`.TP
 .BR SIGTERM ", " SIGINT
-Graceful stop. A second signal exits at once.
+Graceful stop. A second signal exits at once. With workers, the primary stops every worker and
+exits once they have drained.
 .TP
 .B SIGHUP
 Reopen the log file (after logrotate renamed it), read the [tls] certificate files again (new
@@ -624,6 +660,7 @@ export function sipdProse(): BinProse {
       { title: 'Media relay', blocks: [{ roff: mediaRelay }] },
       { title: 'Management socket', blocks: [{ roff: managementSocket }] },
       { title: 'Statistics', blocks: [{ roff: statistics }] },
+      { title: 'Workers', blocks: [{ roff: workers }] },
       { title: 'Signals', blocks: [{ roff: signals }] },
     ],
     files: [
