@@ -14,7 +14,7 @@
  *
  *   npm run bench -- sipd-kamailio [--rounds=2] [--step-seconds=3] [--fixed-rate=300]
  *                    [--fixed-seconds=5] [--subscribers=10000] [--servers=kamailio,sipd]
- *                    [--before=DIR] [--cpu-only] [--verbose] [--keep]
+ *                    [--before=DIR] [--cpu-only] [--workers=N] [--verbose] [--keep]
  *
  * --cpu-only: only the CPU per 1,000 calls at the fixed rate (no highest-rate searches), for
  * tighter A/B figures in the same time (more rounds, longer --fixed-seconds).
@@ -22,6 +22,8 @@
  * server "before" beside this build's "sipd" (the default servers become kamailio,before,sipd),
  * and the report ends with sipd / before: every round, medians, spreads (lib/ab.ts). The order of
  * the servers is reversed every other round, so that no server always follows the same one.
+ * --workers=N: this build's sipd runs with `workers = N` ("before" keeps its default): with
+ * --before=<this checkout> --servers=before,sipd it measures 1 worker against N, A/B.
  */
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +61,8 @@ interface Options {
   keep: boolean;
   /** only the CPU per 1,000 calls at the fixed rate (no highest-rate searches) */
   cpuOnly: boolean;
+  /** sipd's `workers` for this build ("sipd"); "before" runs its own default */
+  workers: number;
 }
 
 function options(argv: string[]): Options {
@@ -76,6 +80,7 @@ function options(argv: string[]): Options {
       verbose: { type: 'boolean' },
       keep: { type: 'boolean' },
       'cpu-only': { type: 'boolean' },
+      workers: { type: 'string' },
     },
   });
   const num = (k: string, d: number, min: number) => {
@@ -100,6 +105,7 @@ function options(argv: string[]): Options {
     verbose: values.verbose === true,
     keep: values.keep === true,
     cpuOnly: values['cpu-only'] === true,
+    workers: num('workers', 1, 1),
   };
 }
 
@@ -249,7 +255,7 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
   const candidates: BenchServer[] = [
     new KamailioServer({ children: 2 }),
     ...(opts.before ? [new SipdServer({ name: 'before', bin: join(opts.before, 'bin', 'sipd.js') })] : []),
-    new SipdServer(),
+    new SipdServer({ workers: opts.workers }),
   ].filter((s) => opts.servers.includes(s.name));
   const servers: BenchServer[] = [];
   for (const s of candidates) {

@@ -91,14 +91,19 @@ export class SipdServer implements BenchServer {
   private readonly bin: string;
 
   private readonly extraConfig: string;
+  /** `--workers N` (sipd-kamailio's --workers); 1 passes nothing, so older builds run too. */
+  private readonly workers: number;
 
   /**
    * `bin`: another build's bin/sipd.js (the register bench's "before"); sipctl is always this one.
    * `config`: TOML sections added to sipd-bench.toml for this server (the rtpengine bench's
    * [rtpengine]).
    */
-  constructor(opts: { name?: string; bin?: string; config?: string; listen?: readonly string[] } = {}) {
+  constructor(
+    opts: { name?: string; bin?: string; config?: string; listen?: readonly string[]; workers?: number } = {},
+  ) {
     this.name = opts.name ?? 'sipd';
+    this.workers = opts.workers ?? 1;
     this.bin = opts.bin ?? SIPD_BIN;
     this.extraConfig = opts.config ?? '';
     this.extraListen = opts.listen ?? [];
@@ -147,6 +152,7 @@ export class SipdServer implements BenchServer {
     args.push('--db-url', `sqlite:${dbPath}`, '--data-dir', dataDir, '--run-dir', runDir);
     args.push('--config', this.configFile(o.dir));
     for (const l of this.extraListen) args.push('--listen', l);
+    if (this.workers > 1) args.push('--workers', String(this.workers));
     const group = spawnGroup(process.execPath, args, { cwd: o.dir, stdio: ['ignore', log, log] });
     const server = runningServer(this.name, port, group, logFile);
     try {
