@@ -8,13 +8,28 @@
  *   the others before it is answered (location-replication.ts);
  * - every other method (cache and route reloads, `security.*`, `rtpengine.*`, log level...) goes
  *   to every worker, since each holds its own copy of what it changes; the answer is the first
- *   worker's, and the call fails if any worker's fails.
+ *   worker's (security.bans: every worker's bans), and the call fails if any worker's fails.
  */
 import { MethodRegistry, type MethodContext } from '../mgmt/registry.js';
 import { ctime } from '../mgmt/core-methods.js';
 import { RpcError, RpcErrorCode, type RpcParams } from '../../mgmt/protocol.js';
 import { VERSION, versionLine } from '../version.js';
 import type { ClusterPrimary, WorkerSlot } from './primary.js';
+
+/** Answers of every worker made one: what is per worker (bans) is shown for all of them. */
+const MERGE: Record<string, (results: unknown[]) => unknown> = {
+  // Each worker bans what it counted; an address banned in several shows once, until the latest end.
+  'security.bans': (results) => {
+    const until = new Map<string, number>();
+    for (const r of results as Array<{ bans: Array<{ address: string; until: number }> }>)
+      for (const b of r.bans) until.set(b.address, Math.max(until.get(b.address) ?? 0, b.until));
+    return { bans: [...until].map(([address, u]) => ({ address, until: u })) };
+  },
+  'security.unban': (results) => {
+    const all = results as Array<{ address: string; unbanned: boolean }>;
+    return { address: all[0]?.address, unbanned: all.some((r) => r.unbanned) };
+  },
+};
 
 /** Gauges every worker reports the same value of (replicated state): not summed. */
 const SHARED_GAUGES = new Set(['usrloc.registered_users', 'usrloc.registered_contacts']);
@@ -29,7 +44,7 @@ export class PrimaryMethods extends MethodRegistry {
     if (this.get(method)) return super.call(method, params, ctx);
     if (method.startsWith('ul.') || method.startsWith('system.')) return this.one(method, params);
     const results = await this.all(method, params);
-    return results[0];
+    return MERGE[method]?.(results) ?? results[0];
   }
 
   /** One serving worker (the lowest index). */

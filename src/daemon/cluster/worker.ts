@@ -64,6 +64,12 @@ export async function runWorker(opts: WorkerRunOptions): Promise<never> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     process.on('disconnect', stop);
+    // As in a single sipd (run.ts): logged, then exit; the primary starts the worker again.
+    process.on('uncaughtException', (err) => {
+      logger.fatal({ err }, 'uncaught exception: sipd worker exits');
+      log.flush();
+      process.exit(10);
+    });
     await server.start();
     send({ type: 'ready', addresses: [...server.addresses] });
     await server.stopped;
