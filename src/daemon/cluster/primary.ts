@@ -98,6 +98,12 @@ export class ClusterPrimary {
   async start(): Promise<void> {
     // Made once here: workers starting together would each write a different key.
     routeMarkSecret(this.config);
+    if (this.config.db_url.startsWith('sqlite:') && this.config.usrloc.db_mode !== 0)
+      this.log.warn(
+        { workers: this.slots.length },
+        'SQLite has one writer at a time: the workers wait for each other to commit registrations ' +
+          '(a synchronous wait that stalls SIP); with several workers use MySQL/MariaDB or usrloc.db_mode = 0',
+      );
     cluster.on('exit', (w, code, signal) => this.onExit(w, code, signal));
     try {
       const first = await Promise.all(this.slots.map((s) => this.fork(s)));
