@@ -155,7 +155,9 @@ class Member implements ClusterMember {
         else this.early.push(...m.writes);
         return;
       case 'stop':
-        void this.server?.stop();
+        // Stopped before it had a server (still loading its config): nothing to drain.
+        if (this.server) void this.server.stop();
+        else process.exit(0);
         return;
       case 'hup':
         this.hup();

@@ -2,7 +2,7 @@
  * sipd with `workers = 2` (src/daemon/cluster/), started and stopped through the built bin as an
  * operator does, with user agents on real loopback sockets: whichever worker reads a datagram
  * from the shared socket, retransmissions, CANCELs and responses meet the transaction that owns
- * them, a registration made in one worker is found by the other at once, a TCP connection held by
+ * them (the ACK of a 487 included), a registration made in one worker is found by the other at once, a TCP connection held by
  * one worker carries requests the other relays, the management socket answers for both, a killed
  * worker comes back, and `sipd stop` drains both.
  */
@@ -202,6 +202,13 @@ describe('sipd workers = 2', { timeout: 180000 }, () => {
       finals.map(() => 487),
     );
     await bob.waitForRequests('CANCEL', 10);
+    // Each caller ACKs its 487 (§17.1.1.3); an ACK that missed the INVITE's transaction would leave
+    // sipd retransmitting the 487 (Timer G: after 0.5, 1.5, 3.5 s...).
+    await sleep(4000);
+    for (const c of callers) {
+      const n = c.responses().filter((r) => r.status === 487).length;
+      assert.ok(n <= 2, `${c.opts.user}: the 487 came ${n} times: its ACK did not reach the transaction`);
+    }
     await bob.register({ expires: 0 });
   });
 
