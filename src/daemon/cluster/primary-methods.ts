@@ -134,7 +134,15 @@ export class PrimaryMethods extends MethodRegistry {
       module: 'core',
       help: 'Statistics of all workers summed (the location gauges: one worker’s, they hold the same). Selectors as in one sipd.',
       params: [{ name: 'names', type: 'string', rest: true }],
-      handler: async (params) => this.sumStats(await this.all('stats.fetch', [...((params.names as string[]) ?? [])])),
+      handler: async (params) => {
+        const out = this.sumStats(await this.all('stats.fetch', [...((params.names as string[]) ?? [])]));
+        // Bans are per worker: the sources banned now, each once (not once per worker banning it).
+        if ('security.banned' in out) {
+          const bans = (await this.call('security.bans', undefined)) as { bans: unknown[] };
+          out['security.banned'] = bans.bans.length;
+        }
+        return out;
+      },
     });
     this.register({
       name: 'system.listMethods',

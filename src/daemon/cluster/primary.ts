@@ -291,14 +291,14 @@ export class ClusterPrimary {
     this.restarts++;
     const delay = Math.min(RESTART_DELAY_MS * 2 ** (slot.crashes - 1), 30_000);
     this.log.error(
-      { worker: slot.index, pid: slot.pid, code, signal, restart_in_ms: delay },
+      { worker: slot.index, worker_pid: slot.pid, code, signal, restart_in_ms: delay },
       'sipd worker exited unexpectedly; restarting it',
     );
     setTimeout(() => {
       if (this.stopping) return;
       slot.generation++;
       this.fork(slot).then(
-        () => this.log.info({ worker: slot.index, pid: slot.pid }, 'sipd worker restarted'),
+        () => this.log.info({ worker: slot.index, worker_pid: slot.pid }, 'sipd worker restarted'),
         (err) => this.log.error({ err, worker: slot.index }, 'sipd worker failed to restart'),
       );
     }, delay).unref();

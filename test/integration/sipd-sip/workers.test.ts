@@ -30,8 +30,8 @@ interface Sipd {
   log(): string;
 }
 
-/** `sipd start --workers 2` on a fresh SQLite database with alice and bob. */
-async function startSipd(): Promise<Sipd> {
+/** `sipd start --workers 2` on a fresh SQLite database with alice, bob and carol. */
+async function startSipd(extraConfig = ''): Promise<Sipd> {
   const dir = newDir();
   const db = join(dir, 'sipd.db');
   const store = await openStore(`sqlite:${db}`, { schema: 'create' });
@@ -46,6 +46,7 @@ async function startSipd(): Promise<Sipd> {
       '[timers]',
       'drain_ms = 4000',
       'fr_inv_ms = 8000',
+      extraConfig,
     ].join('\n'),
   );
   const started = await runSipd(['start', ...isolatedFlags(dir), '--json'], { dir, timeoutMs: 60000 });
@@ -288,5 +289,27 @@ describe('sipd workers = 2', { timeout: 180000 }, () => {
     assert.ok(!alive(d.pid));
     for (const w of workers) assert.ok(!alive(w.PID), `worker ${w.PID} gone`);
     assert.equal((d.log().match(/"msg":"sipd stopped"/g) ?? []).length, 3, 'two workers and the primary');
+  });
+});
+
+describe('sipd workers = 2, location in memory only (usrloc.db_mode = 0)', { timeout: 120000 }, () => {
+  test('a restarted worker copies the registrations from the other one', async () => {
+    const d = await startSipd('[usrloc]\ndb_mode = 0');
+    try {
+      await d.rpc('ul.add', [`alice@${DOMAIN}`, 'sip:alice@127.0.0.1:5999']);
+      const [w0] = await workerPids(d);
+      process.kill(w0!.PID, 'SIGKILL');
+      await until(() => d.log().includes('sipd worker restarted'), 'worker restarted', 30000);
+      // ul.* goes to the lowest serving worker: the restarted worker 0, which has no database copy.
+      const [now] = await workerPids(d);
+      assert.notEqual(now!.PID, w0!.PID);
+      const dump = await d.rpc<{ aors: Array<{ aor: string }> }>('ul.dump');
+      assert.deepEqual(
+        dump.aors.map((a) => a.aor),
+        [`alice@${DOMAIN}`],
+      );
+    } finally {
+      await runSipd(['stop', '--run-dir', join(d.dir, 'run')], { dir: d.dir });
+    }
   });
 });
