@@ -538,7 +538,7 @@ Each request belongs to the worker chosen by a hash of its Call\-ID: whichever w
 datagram from the shared socket hands it to its owner (over a loopback socket, with its source
 address), so retransmissions, the ACK of a non\-2xx, CANCEL and in\-dialog requests meet the
 transaction or call they belong to. Responses belong to the worker that sent the request: its
-Via branch carries the worker's number (z9hG4bKwINRx...), while the Via address stays the
+Via branch carries the worker's number (z9hG4bKw\fIN\fRx...), while the Via address stays the
 shared public one. A TCP or TLS connection stays in the worker that accepted it; a request for a
 phone registered over it is written on it by that worker.
 .PP
