@@ -249,6 +249,33 @@ describe('sipd workers = 2', { timeout: 180000 }, () => {
     assert.equal(dump.aors.length, 0);
   });
 
+  test('cache.reload reaches every worker: an alias added to the database works for every Call-ID', async () => {
+    const target = await ua('carol', d.udp);
+    await d.rpc('ul.add', [`carol@${DOMAIN}`, target.contactUri]);
+    const store = await openStore(`sqlite:${join(d.dir, 'sipd.db')}`, { schema: 'require' });
+    try {
+      await store.aliases.add({ aliasUsername: '2000', aliasDomain: DOMAIN, username: 'carol', domain: DOMAIN });
+    } finally {
+      await store.close();
+    }
+    // Not in the workers' caches yet: unknown (so what follows shows the reload reached each worker).
+    const early = await Promise.all(Array.from({ length: 6 }, (_, i) => stranger(590 + i)));
+    const before = await Promise.all(early.map((c) => c.call(`sip:2000@${DOMAIN}`).final));
+    assert.ok(
+      before.every((r) => r.status === 404),
+      before.map((r) => r.status).join(),
+    );
+    await d.rpc('cache.reload');
+    const callers = await Promise.all(Array.from({ length: 20 }, (_, i) => stranger(600 + i)));
+    const finals = await Promise.all(callers.map((c) => c.call(`sip:2000@${DOMAIN}`).final));
+    assert.ok(
+      finals.every((r) => r.status === 200),
+      finals.map((r) => r.status).join(),
+    );
+    assert.equal(invitesByCall(target).size, 20);
+    await d.rpc('ul.rm', [`carol@${DOMAIN}`]);
+  });
+
   test('a killed worker is restarted (logged) and serves again with the registrations', async () => {
     const bob = await ua('bob', d.udp);
     bob.invitePolicy = { kind: 'answer' };
