@@ -10,4 +10,6 @@ export * from './tls.js';
 export * from './transport-layer.js';
 export * from './types.js';
 export * from './udp.js';
+export * from './ws.js';
+export * from './ws-connection.js';
 export * from './via-routing.js';

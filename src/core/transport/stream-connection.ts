@@ -35,8 +35,16 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 const LINGER_MS = 2000;
 let nextConnectionId = 1;
 
+/**
+ * A new connection id, unique across every stream transport of the process (TCP, TLS, WS, WSS):
+ * a registrar indexes bindings by connection id alone.
+ */
+export function newConnectionId(): number {
+  return nextConnectionId++;
+}
+
 export class StreamConnection implements FrameHandler {
-  readonly id = nextConnectionId++;
+  readonly id = newConnectionId();
   readonly framer: StreamFramer;
   source: MessageSource;
   /** "address port" keys under which the transport finds this connection for sending */

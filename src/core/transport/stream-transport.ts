@@ -74,6 +74,23 @@ export class ConnectionLedger {
     if (ip !== undefined) this.perIp.set(ip, this.fromIp(ip) + 1);
   }
 
+  /**
+   * Count an inbound connection from `ip` when it is under the caps (`maxTotal` in all,
+   * `maxPerIp` from one address, 0 = no limit); else count the refusal in `stats` and return false.
+   */
+  admit(ip: string, maxTotal: number, maxPerIp: number, stats: TransportStats): boolean {
+    if (this.total >= maxTotal) {
+      stats.refusedMax++;
+      return false;
+    }
+    if (maxPerIp > 0 && this.fromIp(ip) >= maxPerIp) {
+      stats.refusedPerIp++;
+      return false;
+    }
+    this.add(ip);
+    return true;
+  }
+
   remove(ip: string | undefined): void {
     this.total--;
     if (ip === undefined) return;
@@ -93,6 +110,28 @@ export const STREAM_DEFAULTS = {
   maxConnectionsPerIp: 512,
   maxPendingWrite: 1 << 20,
 };
+
+/**
+ * Bind a TCP-based server (net, tls, http, https) as `spec` says, IPv6 addresses IPv6-only;
+ * rejects with SIP_ERR_BAD_ADDRESS (the OS error as its cause).
+ */
+export function bindServer(server: Server, spec: ListenSpec): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) =>
+      reject(
+        new TransportError(
+          'SIP_ERR_BAD_ADDRESS',
+          `Cannot listen on ${spec.protocol.toLowerCase()} ${spec.host}:${spec.port}: ${err.message}`,
+          err,
+        ),
+      );
+    server.once('error', onError);
+    server.listen({ host: spec.host, port: spec.port, ipv6Only: spec.host.includes(':') }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
 
 const remoteKey = (address: string, port: number) => normalizeIp(address) + ' ' + port;
 
@@ -139,23 +178,9 @@ export abstract class StreamTransport implements StreamOwner {
     server.on('error', () => {});
   }
 
-  /** Bind `server` as `spec` says; rejects with SIP_ERR_BAD_ADDRESS (the OS error as its cause). */
+  /** Bind `server` as `spec` says (bindServer). */
   protected static bind(server: Server, spec: ListenSpec): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) =>
-        reject(
-          new TransportError(
-            'SIP_ERR_BAD_ADDRESS',
-            `Cannot listen on ${spec.protocol.toLowerCase()} ${spec.host}:${spec.port}: ${err.message}`,
-            err,
-          ),
-        );
-      server.once('error', onError);
-      server.listen({ host: spec.host, port: spec.port, ipv6Only: spec.host.includes(':') }, () => {
-        server.off('error', onError);
-        resolve();
-      });
-    });
+    return bindServer(server, spec);
   }
 
   /**
@@ -177,17 +202,11 @@ export abstract class StreamTransport implements StreamOwner {
    */
   protected admit(socket: Socket): boolean {
     const ip = normalizeIp(socket.remoteAddress ?? '');
-    if (this.ledger.total >= this.maxConnections || this.closed) {
-      this.stats.refusedMax++;
+    if (this.closed || !this.ledger.admit(ip, this.maxConnections, this.maxPerIp, this.stats)) {
+      if (this.closed) this.stats.refusedMax++;
       socket.destroy();
       return false;
     }
-    if (this.maxPerIp > 0 && this.ledger.fromIp(ip) >= this.maxPerIp) {
-      this.stats.refusedPerIp++;
-      socket.destroy();
-      return false;
-    }
-    this.ledger.add(ip);
     this.admitted.add(socket);
     socket.once('close', () => {
       this.ledger.remove(ip);
