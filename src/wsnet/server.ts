@@ -107,6 +107,8 @@ export async function startWsServer(
   });
   // Garbage instead of an HTTP request (or a header section that never ends): 400, closed.
   server.on('clientError', (_err: Error, socket: Duplex) => {
+    // A socket destroyed already (the upgrade deadline, a reset) was counted, or is nothing to count.
+    if (socket.destroyed) return;
     if (socket.writable) refuse(socket, { status: 400, reason: 'Bad Request' });
     else {
       hooks.failed();
