@@ -1,5 +1,7 @@
 export * from './address.js';
 export * from './cert-info.js';
+export * from './connection-table.js';
+export * from './connection-transport.js';
 export * from './errors.js';
 export * from './resolve.js';
 export * from './stream-framer.js';

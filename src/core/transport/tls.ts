@@ -32,7 +32,8 @@ import {
 } from 'node:tls';
 import type { ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
-import { StreamTransport, type StreamOptions } from './stream-transport.js';
+import type { StreamOptions } from './connection-transport.js';
+import { bindServer, StreamTransport } from './stream-transport.js';
 import type { TransportStats } from './types.js';
 
 /** PEM text or bytes. */
@@ -163,7 +164,7 @@ export class TlsTransport extends StreamTransport {
   static async listen(spec: ListenSpec, opts: TlsOptions): Promise<TlsTransport> {
     const credentials = new TlsServerCredentials(opts);
     const server = createServer({ ...credentials.serverOptions(), noDelay: true });
-    await StreamTransport.bind(server, spec);
+    await bindServer(server, spec);
     return new TlsTransport(server, spec, opts, credentials);
   }
 

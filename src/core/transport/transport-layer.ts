@@ -15,7 +15,7 @@ import { parseMessage } from '../message/parser.js';
 import { serialize } from '../message/serializer.js';
 import { ipFamily, parseListenSpec, type ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
-import { ConnectionLedger } from './stream-transport.js';
+import { ConnectionLedger } from './connection-transport.js';
 import { TcpTransport, type TcpOptions } from './tcp.js';
 import { TlsTransport, type TlsOptions } from './tls.js';
 import type {

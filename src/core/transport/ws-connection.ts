@@ -68,6 +68,7 @@ export class WsConnection {
   readonly id = newConnectionId();
   readonly source: MessageSource;
   readonly keys: string[] = [];
+  readonly aliases: string[] = [];
   /** false while an outbound connection's handshake runs */
   open: boolean;
   /** frames sent before the handshake finished */

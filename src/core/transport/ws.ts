@@ -19,19 +19,8 @@
  *   counted from the TCP connection, before the upgrade.
  */
 import { normalizeIp, type ListenSpec } from './address.js';
-import { defaultSentBy, dropSink } from './common.js';
-import { TransportError } from './errors.js';
+import { ConnectionTransport, STREAM_DEFAULTS, type StreamOptions } from './connection-transport.js';
 import type { TlsCredentials } from './tls.js';
-import { ConnectionLedger, STREAM_DEFAULTS, type StreamOptions } from './stream-transport.js';
-import {
-  DEFAULT_LIMITS,
-  newTransportStats,
-  type SendObserver,
-  type Transport,
-  type TransportLimits,
-  type TransportSink,
-  type TransportStats,
-} from './types.js';
 import { WS_CLOSE, WsConnection, type WsEndpoints, type WsOwner, type WsSocket } from './ws-connection.js';
 
 export interface WsOptions extends StreamOptions {
@@ -73,32 +62,14 @@ export interface WsBinding {
   close(): Promise<void>;
 }
 
-const remoteKey = (address: string, port: number) => normalizeIp(address) + ' ' + port;
 /** How long connections closed on shutdown get for their close frame before being destroyed. */
 const CLOSE_GRACE_MS = 500;
 
-export class WsTransport implements Transport, WsOwner {
-  readonly reliable = true;
-  readonly family: 4 | 6;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly sentBy: { host: string; port: number };
-  readonly stats: TransportStats = newTransportStats();
-  sink: TransportSink = dropSink;
-  readonly limits: TransportLimits;
-  readonly maxPendingWrite: number;
-  readonly idleTimeout: number;
-  readonly messageTimeout: number;
+export class WsTransport extends ConnectionTransport<WsConnection> implements WsOwner {
   readonly pingInterval: number;
-  private readonly maxConnections: number;
-  private readonly maxPerIp: number;
-  private readonly ledger: ConnectionLedger;
-  private readonly conns = new Map<number, WsConnection>();
-  private readonly byRemote = new Map<string, WsConnection>();
   private readonly timer: NodeJS.Timeout | undefined;
   /** ms between sweeps (pings, idle checks) */
   private readonly period: number;
-  private closed = false;
 
   constructor(
     readonly protocol: 'WS' | 'WSS',
@@ -106,19 +77,8 @@ export class WsTransport implements Transport, WsOwner {
     spec: ListenSpec,
     opts: WsOptions,
   ) {
-    const a = binding.address;
-    this.family = a.family;
-    this.localAddress = a.address;
-    this.localPort = a.port;
-    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.maxPendingWrite = opts.maxPendingWrite ?? WS_DEFAULTS.maxPendingWrite;
-    this.idleTimeout = opts.idleTimeout ?? WS_DEFAULTS.idleTimeout;
-    this.messageTimeout = opts.messageTimeout ?? WS_DEFAULTS.messageTimeout;
+    super(binding.address, spec, opts);
     this.pingInterval = opts.pingInterval ?? WS_DEFAULTS.pingInterval;
-    this.maxConnections = opts.maxConnections ?? WS_DEFAULTS.maxConnections;
-    this.maxPerIp = opts.maxConnectionsPerIp ?? WS_DEFAULTS.maxConnectionsPerIp;
-    this.ledger = opts.ledger ?? new ConnectionLedger();
-    this.sentBy = spec.advertise ?? defaultSentBy(this.localAddress, this.localPort, this.family);
     this.period = Math.min(this.pingInterval || Infinity, this.idleTimeout / 4 || Infinity);
     if (this.period !== Infinity) this.timer = setInterval(() => this.sweep(), this.period).unref();
   }
@@ -165,59 +125,12 @@ export class WsTransport implements Transport, WsOwner {
 
   // ---- Transport ------------------------------------------------------------------------------
 
-  /** @internal */
-  reportError(observer: SendObserver | undefined, err: TransportError): void {
-    this.stats.sendErrors++;
-    if (observer) queueMicrotask(() => observer.onSendError(err));
-  }
-
-  send(data: Buffer, address: string, port: number, connectionId: number | undefined, observer?: SendObserver): void {
-    if (this.closed) {
-      this.reportError(
-        observer,
-        new TransportError('SIP_ERR_TRANSPORT_CLOSED', `${this.protocol} transport is closed`),
-      );
-      return;
-    }
-    let c = connectionId !== undefined ? this.conns.get(connectionId) : undefined;
-    if (c === undefined || !c.usable) c = this.byRemote.get(remoteKey(address, port));
-    if (c === undefined || !c.usable) c = this.open(address, port);
-    if (c === undefined) {
-      // A browser cannot be dialled: once its connection is gone, it is unreachable until it
-      // connects and registers again (RFC 7118 §6: the client opens the connection).
-      this.reportError(
-        observer,
-        new TransportError('SIP_ERR_CONNECT', `no ${this.protocol} connection to ${address}:${port}`),
-      );
-      return;
-    }
-    c.write(data, observer);
-  }
-
-  hasConnection(id: number): boolean {
-    return this.conns.get(id)?.usable ?? false;
-  }
-
-  get connectionCount(): number {
-    return this.conns.size;
-  }
-
-  /** Ids of the open connections. */
-  connectionIds(): number[] {
-    return [...this.conns.keys()];
-  }
-
-  closeConnection(id: number): void {
+  override closeConnection(id: number): void {
     this.conns.get(id)?.socket.terminate();
   }
 
-  keepConnection(id: number, forMs: number): void {
-    const c = this.conns.get(id);
-    if (c !== undefined) c.keptUntil = Math.max(c.keptUntil, Date.now() + forMs);
-  }
-
   /** Close every connection with 1000 (RFC 6455 §7.4.1 normal closure), then stop listening. */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
@@ -231,15 +144,14 @@ export class WsTransport implements Transport, WsOwner {
   // ---- connections ----------------------------------------------------------------------------
 
   private adopt(c: WsConnection): WsConnection {
-    this.conns.set(c.id, c);
-    this.index(c, remoteKey(c.source.remoteAddress, c.source.remotePort));
+    this.conns.add(c, c.source.remoteAddress, c.source.remotePort);
     this.stats.connectionsOpened++;
     if (c.outbound) this.ledger.add(undefined);
     return c;
   }
 
   /** An outbound connection (sipd forwarding to a ws:/wss: next hop; siptest), or undefined without a dialler. */
-  private open(address: string, port: number): WsConnection | undefined {
+  protected override open(address: string, port: number): WsConnection | undefined {
     if (this.binding.dial === undefined) return undefined;
     const host = address.charCodeAt(0) === 0x5b ? address.slice(1, -1) : address;
     const wildcard = this.localAddress === '0.0.0.0' || this.localAddress === '::';
@@ -252,18 +164,10 @@ export class WsTransport implements Transport, WsOwner {
     return made;
   }
 
-  private index(c: WsConnection, key: string): void {
-    if (!this.byRemote.has(key)) {
-      this.byRemote.set(key, c);
-      c.keys.push(key);
-    }
-  }
-
   /** @internal WsOwner: the connection is gone. */
   forget(c: WsConnection): void {
-    if (!this.conns.delete(c.id)) return;
+    if (!this.conns.delete(c)) return;
     if (c.outbound) this.ledger.remove(undefined);
-    for (const k of c.keys) if (this.byRemote.get(k) === c) this.byRemote.delete(k);
     this.stats.connectionsClosed++;
   }
 
