@@ -7,38 +7,29 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { TlsOptions } from '../../../src/core/index.js';
 import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';
 import type { TestUA } from '../../helpers/test-ua.js';
-import { makePki, type TestPki } from '../../helpers/tls-certs.js';
+import { startSecureSipd } from '../../helpers/tls-certs.js';
 
 const USERS: Array<[string, string]> = ['alice', 'carol', 'dave', 'erin'].map((u) => [u, `${u}-pw`]);
 const BROWSER_HOST = 'k3j2h1df9a.invalid';
 
 describe('sipd over WebSocket', () => {
-  let pki: TestPki;
+  let sipd: Awaited<ReturnType<typeof startSecureSipd>>;
   let h: SipdHarness;
-  let uaTls: TlsOptions;
   const phones: Record<string, TestUA> = {};
 
   before(async () => {
-    pki = makePki();
-    const server = pki.server('sip.example.com');
-    const phone = pki.server('phone.example.com');
-    uaTls = { credentials: { cert: pki.read(phone.cert), key: pki.read(phone.key) } };
-    h = await SipdHarness.start({
+    sipd = await startSecureSipd({
       users: USERS,
       listen: ['udp:127.0.0.1:0', 'wss:127.0.0.1:0', 'udp:[::1]:0', 'ws:[::1]:0'],
-      config: [
-        '[timers]\nfr_ms = 1000\nfr_inv_ms = 1500\ndrain_ms = 300',
-        `[tls]\ncertificate = "${server.cert}"\nprivate_key = "${server.key}"`,
-        '[nat]\nfix_register = false',
-      ].join('\n\n'),
+      config: '[timers]\nfr_ms = 1000\nfr_inv_ms = 1500\ndrain_ms = 300\n\n[nat]\nfix_register = false',
     });
+    h = sipd.h;
     // alice is the browser: WSS, `.invalid` in Via and Contact, so only her connection leads to her.
     phones.alice = await h.ua('alice', 'alice-pw', {
       proxy: h.proxy('WSS'),
-      tls: uaTls,
+      tls: sipd.uaTls,
       viaHost: BROWSER_HOST,
       contactHostPort: BROWSER_HOST,
     });
@@ -48,10 +39,7 @@ describe('sipd over WebSocket', () => {
     for (const [u, p] of Object.entries(phones))
       assert.equal((await p.register({ expires: 600 })).status, 200, `${u} registers`);
   });
-  after(async () => {
-    await h.stop();
-    pki.cleanup();
-  });
+  after(() => sipd.stop());
 
   test('REGISTER over WSS with an .invalid Contact: stored with the connection it came over', async () => {
     const alice = phones.alice!;
