@@ -2,16 +2,20 @@
  * ws: and wss: listeners as operators configure them: `sipd check-config` names a wss: listener
  * without a certificate, a [websocket] path that is not a path and an allowed origin that is not
  * an origin (exit 2), and shows the listeners of a good file; `sipd start --listen ws:... --listen
- * wss:...` binds them and `sipd status` lists them with their real ports.
+ * wss:...` binds them and `sipd status` lists them with their real ports; the SIGHUP certificate
+ * reload swaps the certificates of tls: and wss: listeners and keeps a WSS connection.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { connect } from 'node:tls';
 import { ExitCode } from '../../../src/shared/exit-codes.js';
+import { waitFor } from '../../helpers/net.js';
+import { SipdHarness } from '../../helpers/sipd-harness.js';
 import { isolatedFlags, jsonOf, runSipd, tmpDirs } from '../../helpers/sipd.js';
 import { makePki, type TestPki } from '../../helpers/tls-certs.js';
-import { rawExchange } from '../../helpers/ws-peer.js';
+import { rawExchange, WsPeer } from '../../helpers/ws-peer.js';
 
 const newDir = tmpDirs();
 let pki: TestPki;
@@ -87,5 +91,42 @@ test('sipd start with ws: and wss: listeners: status lists them, plain HTTP gets
     assert.match(r.data, /^HTTP\/1\.1 426 /);
   } finally {
     await runSipd(['stop', '--run-dir', join(dir, 'run')], { dir, timeoutMs: 30000 });
+  }
+});
+
+test('certificate reload on a running sipd with tls: and wss:: both listeners swap, a WSS connection stays up', async () => {
+  const dir = newDir();
+  const first = pki.server('first.example.com');
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  writeFileSync(certFile, pki.read(first.cert));
+  writeFileSync(keyFile, pki.read(first.key));
+  const h = await SipdHarness.start({
+    listen: ['udp:127.0.0.1:0', 'tls:127.0.0.1:0', 'wss:127.0.0.1:0'],
+    config: `[tls]\ncertificate = "${certFile}"\nprivate_key = "${keyFile}"\n`,
+  });
+  try {
+    const subject = () =>
+      new Promise<string>((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port: h.portOf('wss'), rejectUnauthorized: false }, () => {
+          resolve(String(s.getPeerCertificate().subject.CN));
+          s.destroy();
+        });
+        s.once('error', reject);
+      });
+    const ws = await WsPeer.connect(`wss://127.0.0.1:${h.portOf('wss')}/`);
+    assert.equal(await subject(), 'first.example.com');
+    const next = pki.server('second.example.com');
+    writeFileSync(certFile, pki.read(next.cert));
+    writeFileSync(keyFile, pki.read(next.key));
+    assert.equal(h.server.sipTransport!.reloadCertificates!(), 2, 'the tls: and the wss: listener');
+    assert.equal(await subject(), 'second.example.com');
+    // The WebSocket opened before still carries SIP: a keep-alive ping frame is answered.
+    ws.send('\r\n\r\n');
+    await waitFor(() => ws.frames.includes('\r\n'), 3000, 'the pong frame');
+    assert.equal(ws.closeCode, undefined);
+    ws.close();
+  } finally {
+    await h.stop();
   }
 });
