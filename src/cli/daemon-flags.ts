@@ -23,7 +23,7 @@ export const daemonFlags = {
   ...locateFlags,
   listen: Flags.string({
     description:
-      'listen address, repeatable: udp:0.0.0.0:5060, tcp:[::1]:5070, tls:0.0.0.0:5061 (needs [tls] certificates; port 0 = any free port; ;advertise=HOST[:PORT] sets the Via sent-by)',
+      'listen address, repeatable: udp:0.0.0.0:5060, tcp:[::1]:5070, tls:0.0.0.0:5061, ws:0.0.0.0:8080, wss:0.0.0.0:8443 (tls: and wss: need [tls] certificates; port 0 = any free port; ;advertise=HOST[:PORT] sets the Via sent-by)',
     helpValue: 'PROTO:HOST:PORT',
     multiple: true,
     multipleNonGreedy: true,

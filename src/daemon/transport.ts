@@ -8,10 +8,17 @@
  * install their receiver on `layer.user` (the TransactionLayer puts itself there) and send
  * through it.
  */
-import { TlsTransport, TransportLayer, type TlsCredentials, type TransportError } from '../core/index.js';
+import { TlsTransport, TransportLayer, WsTransport, type TlsCredentials, type TransportError } from '../core/index.js';
+import { wsListeners } from '../wsnet/index.js';
 import { tlsOptionsOf, type TlsSection } from './config/tls-files.js';
 import type { SipdConfig } from './config/load.js';
-import { formatListen, toCoreListenSpec, type BoundAddress, type ListenSpec } from './config/listen.js';
+import {
+  formatListen,
+  needsCertificates,
+  toCoreListenSpec,
+  type BoundAddress,
+  type ListenSpec,
+} from './config/listen.js';
 import type { Logger } from './log.js';
 import type { StatsRegistry } from './stats.js';
 
@@ -25,7 +32,7 @@ export interface SipTransport {
   /** Closes every socket and connection. Idempotent. */
   close(): Promise<void>;
   /**
-   * Re-read the [tls] certificate files and swap them into the TLS listeners (SIGHUP): new
+   * Re-read the [tls] certificate files and swap them into the TLS and WSS listeners (SIGHUP): new
    * handshakes use them, established connections keep theirs. Returns the number of listeners
    * updated; throws (changing nothing) when a file is missing or a key does not match.
    */
@@ -91,12 +98,18 @@ export class CoreSipTransport implements SipTransport {
     // A large UDP receive buffer rides out event-loop pauses (GC, a busy host) under load without
     // dropping datagrams (the kernel caps it at net.core.rmem_max; Kamailio's maxbuffer does likewise).
     const tcp = ctx.config.tcp;
-    // Certificates are read only when a TLS listener needs them (loadConfig has checked them).
-    const wantsTls = ctx.config.listen.some((l) => l.proto === 'tls');
+    // Certificates are read only when a TLS or WSS listener needs them (loadConfig has checked them).
+    const wantsTls = ctx.config.listen.some(needsCertificates);
     const tls = wantsTls ? tlsOptionsOf(ctx.config.tls) : undefined;
     if (tls !== undefined) this.tls = { loadedMs: Date.now(), section: ctx.config.tls, credentials: tls.credentials };
+    const ws = ctx.config.websocket;
     this.layer = new TransportLayer({
       ...(tls !== undefined ? { tls } : {}),
+      listeners: wsListeners({
+        path: ws.path,
+        allowedOrigins: ws.allowed_origins,
+        pingInterval: ws.ping_interval * 1000,
+      }),
       limits: { maxMessageSize: ctx.config.limits.max_message_size },
       udp: { recvBufferSize: UDP_RECV_BUFFER },
       tcp: {
@@ -162,8 +175,12 @@ export class CoreSipTransport implements SipTransport {
     return { ...this.tls, listeners: this.tlsListeners().length };
   }
 
-  private tlsListeners(): TlsTransport[] {
-    return this.layer.transports.filter((t): t is TlsTransport => t instanceof TlsTransport);
+  /** The listeners with [tls] certificates: tls: and wss:. */
+  private tlsListeners(): Array<TlsTransport | WsTransport> {
+    return this.layer.transports.filter(
+      (t): t is TlsTransport | WsTransport =>
+        t instanceof TlsTransport || (t instanceof WsTransport && t.protocol === 'WSS'),
+    );
   }
 
   /** `net.*` gauges read from the transports' own counters at fetch time (nothing on the hot path). */
@@ -214,8 +231,18 @@ export class CoreSipTransport implements SipTransport {
     this.registerPerProtocol(g);
     g(
       'tls_handshake_failures',
-      sum((s) => s.stats.handshakeFailures),
+      sum((s) => (s.protocol === 'TLS' ? s.stats.handshakeFailures : 0)),
       'TLS connections closed for a failed handshake (garbage or plain text, an old version, a bad client certificate)',
+    );
+    g(
+      'ws_connections',
+      sum((s) => (s.protocol === 'WS' || s.protocol === 'WSS' ? s.connectionCount : 0)),
+      'open WebSocket connections (ws: and wss:; counted in net.tcp_connections too)',
+    );
+    g(
+      'ws_upgrade_failures',
+      sum((s) => (s.protocol === 'WS' || s.protocol === 'WSS' ? s.stats.handshakeFailures : 0)),
+      'WebSocket listener connections closed before the upgrade: plain HTTP (426/404), a foreign Origin (403), no sip subprotocol (400), garbage, a failed TLS handshake',
     );
     g(
       'tcp_cutoffs',

@@ -154,7 +154,7 @@ async function runOnce(
   extras: RunOnceExtras = {},
 ): Promise<RunResult> {
   const { main, ooc, aa, injection } = loaded;
-  if (o.transport === 'tcp' || o.transport === 'tls') {
+  if (o.transport !== 'udp') {
     const { runTcp } = await import('./transport/tcp-run.js');
     return runTcp(o, loaded, io, extras);
   }

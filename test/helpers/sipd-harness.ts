@@ -80,12 +80,18 @@ export class SipdHarness {
     return this.server.addresses.find((a) => a.proto === 'tls')!.port;
   }
 
-  /** Where a test UA sends: sipd's listener for a protocol. */
-  proxy<P extends 'UDP' | 'TCP' | 'TLS' = 'UDP'>(
+  /** The port of sipd's first listener for `proto` (udp, tcp, tls, ws, wss) on `host`'s family. */
+  portOf(proto: string, host = '127.0.0.1'): number {
+    const family = host.includes(':') ? 'IPv6' : 'IPv4';
+    return this.server.addresses.find((a) => a.proto === proto && a.family === family)!.port;
+  }
+
+  /** Where a test UA sends: sipd's listener for a protocol (on 127.0.0.1, or `host`: "::1"). */
+  proxy<P extends 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS' = 'UDP'>(
     protocol: P = 'UDP' as P,
+    host = '127.0.0.1',
   ): { host: string; port: number; protocol: P } {
-    const port = protocol === 'UDP' ? this.udpPort : protocol === 'TCP' ? this.tcpPort : this.tlsPort;
-    return { host: '127.0.0.1', port, protocol };
+    return { host, port: this.portOf(protocol.toLowerCase(), host), protocol };
   }
 
   /** A test UA of this sipd's domain (UDP unless said), closed by stop(). */

@@ -27,11 +27,12 @@ import {
   type Transport,
   resolveNextHop,
 } from '../../src/core/index.js';
+import { wsListeners } from '../../src/wsnet/index.js';
 
 export interface ProxyAddress {
   host: string;
   port: number;
-  protocol: 'UDP' | 'TCP' | 'TLS';
+  protocol: 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS';
 }
 
 export interface UaOptions {
@@ -44,8 +45,13 @@ export interface UaOptions {
   contactHostPort?: string;
   /** Retransmission T1 (ms) for our transactions. */
   t1?: number;
-  /** Certificates of our own TLS listener; required with proxy.protocol TLS. */
+  /** Certificates of our own TLS listener; required with proxy.protocol TLS and WSS. */
   tls?: TlsOptions;
+  /**
+   * The Via sent-by host of our requests instead of our address (a browser writes a made-up
+   * `xxxx.invalid` name in Via and Contact, RFC 7118 §5.2 and §5.4).
+   */
+  viaHost?: string;
 }
 
 /** How the UA answers an incoming INVITE. */
@@ -91,10 +97,13 @@ export class TestUA {
   }
 
   static async create(opts: UaOptions): Promise<TestUA> {
-    const layer = await TransportLayer.listen(
-      [`${opts.proxy.protocol.toLowerCase()}:127.0.0.1:0`],
-      opts.tls ? { tls: opts.tls } : {},
-    );
+    // Our listener: the proxy's protocol and address family; a WebSocket UA dials sipd through it.
+    const host = opts.proxy.host.includes(':') ? '[::1]' : '127.0.0.1';
+    const advertise = opts.viaHost ? `;advertise=${opts.viaHost}:5060` : '';
+    const layer = await TransportLayer.listen([`${opts.proxy.protocol.toLowerCase()}:${host}:0${advertise}`], {
+      ...(opts.tls ? { tls: opts.tls } : {}),
+      listeners: wsListeners(),
+    });
     const tl = new TransactionLayer({
       transport: layer,
       user: { onRequest: () => {} },
@@ -130,9 +139,12 @@ export class TestUA {
 
   /** Our Contact URI. */
   get contactUri(): string {
-    const hp = this.opts.contactHostPort ?? `127.0.0.1:${this.port}`;
+    const host = this.opts.proxy.host.includes(':') ? '[::1]' : '127.0.0.1';
+    const hp = this.opts.contactHostPort ?? `${host}:${this.port}`;
     const p = this.opts.proxy.protocol;
-    return `sip:${this.opts.user}@${hp}${p === 'UDP' ? '' : ';transport=' + p.toLowerCase()}`;
+    // RFC 7118 §5.2: "ws" is the URI transport of WS and WSS alike.
+    const t = p === 'WSS' ? 'ws' : p.toLowerCase();
+    return `sip:${this.opts.user}@${hp}${p === 'UDP' ? '' : ';transport=' + t}`;
   }
 
   // ---- what arrived -----------------------------------------------------------------------------

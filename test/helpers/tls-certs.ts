@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TlsOptions } from '../../src/core/index.js';
+import { SipdHarness, type SipdSetup } from './sipd-harness.js';
 
 export interface CertFiles {
   cert: string;
@@ -84,5 +86,30 @@ export function makePki(): TestPki {
     strayKey: newKey(dir, 'stray.key'),
     read: (f) => readFileSync(f, 'latin1'),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * sipd with a certificate of a fresh test PKI for `sip.example.com` (the [tls] section appended
+ * to `setup.config`), and the TLS options of a test phone with its own certificate: the start of
+ * every TLS and WSS test against sipd. `stop()` stops sipd and removes the PKI.
+ */
+export async function startSecureSipd(
+  setup: SipdSetup,
+): Promise<{ pki: TestPki; h: SipdHarness; uaTls: TlsOptions; stop(): Promise<void> }> {
+  const pki = makePki();
+  const server = pki.server('sip.example.com');
+  const phone = pki.server('phone.example.com');
+  const uaTls = { credentials: { cert: pki.read(phone.cert), key: pki.read(phone.key) } };
+  const tls = `[tls]\ncertificate = "${server.cert}"\nprivate_key = "${server.key}"\n`;
+  const h = await SipdHarness.start({ ...setup, config: `${setup.config ?? ''}\n\n${tls}` });
+  return {
+    pki,
+    h,
+    uaTls,
+    stop: async () => {
+      await h.stop();
+      pki.cleanup();
+    },
   };
 }

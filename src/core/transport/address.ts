@@ -7,7 +7,7 @@ import { TransportError } from './errors.js';
 
 /** A listen address: protocol, bare host (no brackets), port (0 = any free port). */
 export interface ListenSpec {
-  /** "UDP", "TCP" or "TLS" (upper-case Via token) */
+  /** "UDP", "TCP", "TLS", "WS" or "WSS" (upper-case Via token) */
   protocol: string;
   /** bare IP address to bind (0.0.0.0, ::, 127.0.0.1, ::1...) */
   host: string;
@@ -22,6 +22,9 @@ const DEFAULT_PORTS: Record<string, number> = { UDP: 5060, TCP: 5060, TLS: 5061,
 export function defaultPortFor(protocol: string): number {
   return DEFAULT_PORTS[protocol.toUpperCase()] ?? 5060;
 }
+
+/** Transports a listen spec may name. */
+const LISTEN_PROTOCOLS = new Set(['UDP', 'TCP', 'TLS', 'WS', 'WSS']);
 
 const badSpec = (s: string, why: string) =>
   new TransportError('SIP_ERR_BAD_ADDRESS', `Invalid listen address "${s}": ${why}`);
@@ -49,8 +52,9 @@ export function splitHostPort(s: string): { host: string; port: number | undefin
 }
 
 /**
- * Parse `proto:host[:port]` with proto udp, tcp or tls (case-insensitive), host an IPv4 address or
- * a bracketed IPv6 address; port defaults to the protocol's (5060, TLS 5061) and 0 picks a free port.
+ * Parse `proto:host[:port]` with proto udp, tcp, tls, ws or wss (case-insensitive), host an IPv4
+ * address or a bracketed IPv6 address; port defaults to the protocol's (5060, TLS 5061, WS 80, WSS
+ * 443) and 0 picks a free port.
  * Optionally `;advertise=host[:port]` names the Via sent-by to use (behind NAT, or a DNS name).
  */
 export function parseListenSpec(spec: string): ListenSpec {
@@ -58,8 +62,7 @@ export function parseListenSpec(spec: string): ListenSpec {
   const colon = main!.indexOf(':');
   if (colon <= 0) throw badSpec(spec, 'expected protocol:address[:port]');
   const protocol = main!.slice(0, colon).toUpperCase();
-  if (protocol !== 'UDP' && protocol !== 'TCP' && protocol !== 'TLS')
-    throw badSpec(spec, `unsupported protocol "${protocol.toLowerCase()}"`);
+  if (!LISTEN_PROTOCOLS.has(protocol)) throw badSpec(spec, `unsupported protocol "${protocol.toLowerCase()}"`);
   const rest = main!.slice(colon + 1);
   if (!rest.startsWith('[') && rest.split(':').length > 2) throw badSpec(spec, 'IPv6 addresses go in brackets');
   const { host, port } = splitHostPort(rest);

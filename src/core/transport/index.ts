@@ -1,5 +1,7 @@
 export * from './address.js';
 export * from './cert-info.js';
+export * from './connection-table.js';
+export * from './connection-transport.js';
 export * from './errors.js';
 export * from './resolve.js';
 export * from './stream-framer.js';
@@ -10,4 +12,6 @@ export * from './tls.js';
 export * from './transport-layer.js';
 export * from './types.js';
 export * from './udp.js';
+export * from './ws.js';
+export * from './ws-connection.js';
 export * from './via-routing.js';

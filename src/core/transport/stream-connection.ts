@@ -49,14 +49,18 @@ export function setConnectionIdSpace(first: number, step: number): void {
   connectionIdStep = step;
 }
 
-function takeConnectionId(): number {
+/**
+ * A new connection id, unique across every stream transport of the process (TCP, TLS, WS, WSS):
+ * a registrar indexes bindings by connection id alone. With workers, unique across processes too.
+ */
+export function newConnectionId(): number {
   const id = nextConnectionId;
   nextConnectionId += connectionIdStep;
   return id;
 }
 
 export class StreamConnection implements FrameHandler {
-  readonly id = takeConnectionId();
+  readonly id = newConnectionId();
   readonly framer: StreamFramer;
   source: MessageSource;
   /** "address port" keys under which the transport finds this connection for sending */

@@ -5,9 +5,8 @@
  */
 import { connect, createServer, type Socket } from 'node:net';
 import type { ListenSpec } from './address.js';
-import { STREAM_DEFAULTS, StreamTransport, type StreamOptions } from './stream-transport.js';
-
-export { ConnectionLedger } from './stream-transport.js';
+import { STREAM_DEFAULTS, type StreamOptions } from './connection-transport.js';
+import { bindServer, StreamTransport } from './stream-transport.js';
 
 export type TcpOptions = StreamOptions;
 
@@ -27,7 +26,7 @@ export class TcpTransport extends StreamTransport {
   /** Listen on a TCP port (port 0 picks a free port; see localPort). */
   static async listen(spec: ListenSpec, opts: TcpOptions = {}): Promise<TcpTransport> {
     const server = createServer({ noDelay: true });
-    await StreamTransport.bind(server, spec);
+    await bindServer(server, spec);
     return new TcpTransport(server, spec, opts);
   }
 

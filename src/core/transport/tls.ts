@@ -27,11 +27,14 @@ import {
   type SecureContextOptions,
   type SecureVersion,
   type Server,
+  type TlsOptions as TlsServerOptions,
   type TLSSocket,
 } from 'node:tls';
 import type { ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
-import { StreamTransport, type StreamOptions } from './stream-transport.js';
+import type { StreamOptions } from './connection-transport.js';
+import { bindServer, StreamTransport } from './stream-transport.js';
+import type { TransportStats } from './types.js';
 
 /** PEM text or bytes. */
 export type Pem = string | Buffer;
@@ -79,6 +82,54 @@ function buildContexts(c: TlsCredentials, minVersion: SecureVersion): Contexts {
   return { serverOptions, byName, client };
 }
 
+/**
+ * The certificates of one TLS server (a tls: listener, or the https server of a wss: one): the
+ * options to create it with (default certificate, SNI by name, client verification, handshake
+ * deadline), the client context for connections it opens, and the swap on reload.
+ */
+export class TlsServerCredentials {
+  private contexts: Contexts;
+  readonly minVersion: SecureVersion;
+
+  /** Throws SIP_ERR_BAD_ADDRESS when a certificate or key is unusable. */
+  constructor(private readonly opts: TlsOptions) {
+    this.minVersion = opts.minVersion ?? 'TLSv1.2';
+    try {
+      this.contexts = buildContexts(opts.credentials, this.minVersion);
+    } catch (e) {
+      throw new TransportError('SIP_ERR_BAD_ADDRESS', `TLS certificate or key unusable: ${(e as Error).message}`);
+    }
+  }
+
+  /** Options for tls.createServer / https.createServer. */
+  serverOptions(): TlsServerOptions {
+    const verify = this.opts.verifyClient ?? false;
+    return {
+      ...this.contexts.serverOptions,
+      requestCert: verify,
+      rejectUnauthorized: verify,
+      handshakeTimeout: this.opts.messageTimeout || NODE_HANDSHAKE_TIMEOUT,
+      // Reads the current contexts (swap replaces them).
+      SNICallback: (name, cb) => cb(null, contextForName(this.contexts.byName, name)),
+    };
+  }
+
+  /** The context of connections we open (our certificate offered as the client certificate). */
+  get client(): SecureContext {
+    return this.contexts.client;
+  }
+
+  /**
+   * Replace the certificates of `server` (SIGHUP): new handshakes use them, established
+   * connections keep theirs. Throws, changing nothing, when a certificate or key is unusable.
+   */
+  swap(server: Server, credentials: TlsCredentials): void {
+    const next = buildContexts(credentials, this.minVersion);
+    server.setSecureContext(next.serverOptions);
+    this.contexts = next;
+  }
+}
+
 /** The context for an SNI name: an exact entry, else `*.` + the name without its first label. */
 export function contextForName<T>(byName: ReadonlyMap<string, T>, serverName: string): T | undefined {
   const name = serverName.toLowerCase();
@@ -91,49 +142,30 @@ export function contextForName<T>(byName: ReadonlyMap<string, T>, serverName: st
 export class TlsTransport extends StreamTransport {
   readonly protocol = 'TLS';
   protected readonly connectEvent = 'secureConnect';
-  private contexts: Contexts;
   private readonly verifyServer: boolean;
-  private readonly minVersion: SecureVersion;
 
-  private constructor(server: Server, spec: ListenSpec, opts: TlsOptions, contexts: Contexts) {
+  private constructor(
+    server: Server,
+    spec: ListenSpec,
+    opts: TlsOptions,
+    private readonly credentials: TlsServerCredentials,
+  ) {
     super(server, spec, opts);
-    this.contexts = contexts;
     this.verifyServer = opts.verifyServer ?? false;
-    this.minVersion = opts.minVersion ?? 'TLSv1.2';
     // 'connection' is the TCP connection (before the handshake), 'secureConnection' its TLS socket.
     server.on('connection', (raw: Socket) => this.admit(raw));
     server.on('secureConnection', (s: TLSSocket) => this.accepted(s));
-    server.on('tlsClientError', (err: NodeJS.ErrnoException, s: TLSSocket) => {
-      if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') this.stats.slowCloses++;
-      else this.stats.handshakeFailures++;
-      // With a listener on this event Node leaves the socket open (a timed-out one forever).
-      s.destroy();
-    });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, s: TLSSocket) =>
+      countHandshakeFailure(this.stats, err, s),
+    );
   }
 
   /** Listen for TLS on a TCP port (port 0 picks a free port). Throws when the certificate or key is unusable. */
   static async listen(spec: ListenSpec, opts: TlsOptions): Promise<TlsTransport> {
-    const minVersion = opts.minVersion ?? 'TLSv1.2';
-    let contexts: Contexts;
-    try {
-      contexts = buildContexts(opts.credentials, minVersion);
-    } catch (e) {
-      throw new TransportError('SIP_ERR_BAD_ADDRESS', `TLS certificate or key unusable: ${(e as Error).message}`);
-    }
-    const verify = opts.verifyClient ?? false;
-    // The SNI callback reads the transport's current contexts (setCredentials replaces them).
-    const ref: { t?: TlsTransport } = {};
-    const server = createServer({
-      ...contexts.serverOptions,
-      requestCert: verify,
-      rejectUnauthorized: verify,
-      handshakeTimeout: opts.messageTimeout || NODE_HANDSHAKE_TIMEOUT,
-      SNICallback: (name, cb) => cb(null, ref.t && contextForName(ref.t.contexts.byName, name)),
-      noDelay: true,
-    });
-    await StreamTransport.bind(server, spec);
-    ref.t = new TlsTransport(server, spec, opts, contexts);
-    return ref.t;
+    const credentials = new TlsServerCredentials(opts);
+    const server = createServer({ ...credentials.serverOptions(), noDelay: true });
+    await bindServer(server, spec);
+    return new TlsTransport(server, spec, opts, credentials);
   }
 
   /**
@@ -141,9 +173,7 @@ export class TlsTransport extends StreamTransport {
    * theirs. Throws, changing nothing, when a certificate or key is unusable.
    */
   setCredentials(credentials: TlsCredentials): void {
-    const next = buildContexts(credentials, this.minVersion);
-    (this.server as Server).setSecureContext(next.serverOptions);
-    this.contexts = next;
+    this.credentials.swap(this.server as Server, credentials);
   }
 
   protected connectSocket(host: string, port: number, localAddress: string | undefined, serverName?: string): Socket {
@@ -156,9 +186,20 @@ export class TlsTransport extends StreamTransport {
       // resolved from, else the host when it is a name. Node checks the server's certificate
       // against it too (with verifyServer).
       servername: serverName ?? (isIP(host) === 0 ? host : undefined),
-      secureContext: this.contexts.client,
+      secureContext: this.credentials.client,
       rejectUnauthorized: this.verifyServer,
-      minVersion: this.minVersion,
+      minVersion: this.credentials.minVersion,
     });
   }
+}
+
+/**
+ * A TLS handshake that failed (garbage, plain text, an old version, a bad client certificate)
+ * or timed out, counted in `stats`; the socket is destroyed (with a listener on tlsClientError
+ * Node leaves it open, a timed-out one forever).
+ */
+export function countHandshakeFailure(stats: TransportStats, err: NodeJS.ErrnoException, s: Socket): void {
+  if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') stats.slowCloses++;
+  else stats.handshakeFailures++;
+  s.destroy();
 }

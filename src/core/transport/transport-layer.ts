@@ -15,7 +15,7 @@ import { parseMessage } from '../message/parser.js';
 import { serialize } from '../message/serializer.js';
 import { ipFamily, parseListenSpec, type ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
-import { ConnectionLedger } from './stream-transport.js';
+import { ConnectionLedger } from './connection-transport.js';
 import { TcpTransport, type TcpOptions } from './tcp.js';
 import { TlsTransport, type TlsOptions } from './tls.js';
 import type {
@@ -57,9 +57,18 @@ export interface TransportLayerOptions {
    * Stream limits for every TCP and TLS listener (TLS listeners take these, then `tls` on top).
    */
   tcp?: TcpOptions;
-  /** Certificates and TLS settings; required for a `tls:` listener. */
+  /** Certificates and TLS settings; required for a `tls:` (and a `wss:`) listener. */
   tls?: TlsOptions;
+  /**
+   * Listeners for protocols the core does not bind itself, by Via token: "WS" and "WSS" come
+   * from src/wsnet (the `ws` library stays out of the core). A factory gets the spec, the stream
+   * options every TCP/TLS listener gets (the shared ledger and limits), and `tls`.
+   */
+  listeners?: Partial<Record<string, ListenerFactory>>;
 }
+
+/** Makes a listener for a protocol bound outside the core (see TransportLayerOptions.listeners). */
+export type ListenerFactory = (spec: ListenSpec, stream: TcpOptions, tls: TlsOptions | undefined) => Promise<Transport>;
 
 const noUser: TransportLayerUser = { onMessage() {} };
 
@@ -110,7 +119,7 @@ export class TransportLayer implements TransportSink {
           ? await TcpTransport.listen(s, stream)
           : s.protocol === 'TLS'
             ? await TlsTransport.listen(s, this.tlsOptions(stream))
-            : undefined;
+            : await this.opts.listeners?.[s.protocol]?.(s, stream, this.opts.tls);
     if (t === undefined) throw new TransportError('SIP_ERR_BAD_ADDRESS', `Unsupported protocol ${s.protocol}`);
     return this.add(t);
   }

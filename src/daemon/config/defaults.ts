@@ -154,6 +154,19 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       /** Certificates per domain, chosen by the name the client asks for (SNI): [[tls.domain]] tables. */
       domain: [] as Array<{ server_name: string; certificate: string; private_key: string }>,
     },
+    /**
+     * SIP over WebSocket (RFC 7118; listen ws:... and wss:..., the transport of browser phones).
+     * wss: listeners use the [tls] certificates; the connection limits of [tcp] hold for WebSocket
+     * connections too (counted with TCP and TLS), tcp.message_timeout bounding the HTTP upgrade.
+     */
+    websocket: {
+      /** HTTP path of the upgrade; other paths get 404, plain HTTP requests 426 Upgrade Required. */
+      path: '/',
+      /** Origins allowed to connect ("https://phone.example.com"); empty: every origin; others get 403. */
+      allowed_origins: [] as string[],
+      /** Seconds between WebSocket pings; a peer that misses one pong is disconnected (0 = no pings). */
+      ping_interval: 30,
+    },
     proxy: {
       /** "proxy" relays requests; "redirect" answers 302 with the registered contacts. */
       mode: 'proxy',

@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { parseListenSpec, type ListenSpec as CoreListenSpec } from '../../core/index.js';
 
-export const SIP_PROTOCOLS = ['udp', 'tcp', 'tls'] as const;
+export const SIP_PROTOCOLS = ['udp', 'tcp', 'tls', 'ws', 'wss'] as const;
 export type SipProtocol = (typeof SIP_PROTOCOLS)[number];
 
 export interface ListenSpec {
@@ -53,7 +53,7 @@ export function parseListen(text: string): ListenSpec {
     const m = /^Invalid listen address ".*": (.*)$/.exec((e as Error).message);
     throw new Error(
       m
-        ? `${m[1]} (expected PROTO:ADDRESS:PORT such as udp:0.0.0.0:5060, tcp:[::1]:5070 or tls:0.0.0.0:5061)`
+        ? `${m[1]} (expected PROTO:ADDRESS:PORT such as udp:0.0.0.0:5060, tcp:[::1]:5070, tls:0.0.0.0:5061 or wss:0.0.0.0:8443)`
         : (e as Error).message,
     );
   }
@@ -80,6 +80,11 @@ export function formatListen(l: {
   const host = isIP(l.host) === 6 ? `[${l.host}]` : l.host;
   const adv = l.advertise ? `;advertise=${l.advertise.host}:${l.advertise.port}` : '';
   return `${l.proto}:${host}:${l.port}${adv}`;
+}
+
+/** Listeners that need the [tls] certificates. */
+export function needsCertificates(l: ListenSpec): boolean {
+  return l.proto === 'tls' || l.proto === 'wss';
 }
 
 /** Zero-config listeners: UDP and TCP on port 5060 on every IPv4 address, and on IPv6 if present. */

@@ -19,7 +19,7 @@ import {
   type RuntimePaths,
 } from '../../shared/paths.js';
 import { defaultFileConfig, type FileConfig } from './defaults.js';
-import { defaultListen, parseListen, type ListenSpec } from './listen.js';
+import { defaultListen, needsCertificates, parseListen, type ListenSpec } from './listen.js';
 import { readTlsCredentials, resolveTlsPaths, TlsConfigError } from './tls-files.js';
 import { configSchema, crossKeyProblems, type ConfigProblem, type ValidFileConfig } from './schema.js';
 import { editDistance } from '../../shared/edit-distance.js';
@@ -208,11 +208,11 @@ const ARTICLE: Record<string, string> = {
 };
 
 /**
- * With a tls: listener or a certificate configured, the certificate files must be readable and
+ * With a tls: or wss: listener or a certificate configured, the certificate files must be readable and
  * each key must match its certificate (reported as config problems, exit 2, before anything binds).
  */
 function checkTlsFiles(config: ReturnType<typeof resolveConfig>, usedFile: string | null): void {
-  if (!config.listen.some((l) => l.proto === 'tls') && config.tls.certificate === '') return;
+  if (!config.listen.some(needsCertificates) && config.tls.certificate === '') return;
   try {
     readTlsCredentials(config.tls);
   } catch (e) {

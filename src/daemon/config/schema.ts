@@ -156,6 +156,18 @@ export const configSchema = z.strictObject({
       }),
     ),
   }),
+  websocket: z.strictObject({
+    path: z
+      .string()
+      .regex(/^\/[\x21-\x7e]*$/, 'expected an absolute HTTP path such as "/" or "/ws" (no spaces, no query)')
+      .refine((p) => !p.includes('?') && !p.includes('#'), 'expected a path without a query or fragment'),
+    allowed_origins: z.array(
+      z
+        .string()
+        .regex(/^https?:\/\/[^/\s]+$/i, 'expected an origin: scheme://host[:port] such as "https://phone.example.com"'),
+    ),
+    ping_interval: seconds(0, 3600),
+  }),
   proxy: z.strictObject({
     mode: z.enum(['proxy', 'redirect']),
     record_route: z.boolean(),
@@ -223,7 +235,8 @@ export function crossKeyProblems(c: any): ConfigProblem[] {
     try {
       const l = parseListen(text);
       if (l.port === 0) return; // several ephemeral ports on one address are fine
-      key = `${l.proto}:${l.host}:${l.port}`;
+      // tcp, tls, ws and wss all bind a TCP port: two of them cannot share one.
+      key = `${l.proto === 'udp' ? 'udp' : 'tcp'}:${l.host}:${l.port}`;
     } catch {
       return;
     }

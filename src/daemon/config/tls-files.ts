@@ -77,8 +77,8 @@ export function readTlsCredentials(t: TlsSection): TlsCredentials {
     }
     return { cert, key: pem };
   };
-  if (t.certificate === '') problems.push({ key: 'tls.certificate', message: 'required by a tls: listener' });
-  if (t.private_key === '') problems.push({ key: 'tls.private_key', message: 'required by a tls: listener' });
+  if (t.certificate === '') problems.push({ key: 'tls.certificate', message: 'required by a tls: or wss: listener' });
+  if (t.private_key === '') problems.push({ key: 'tls.private_key', message: 'required by a tls: or wss: listener' });
   const main = problems.length === 0 ? pair('tls.', t.certificate, t.private_key) : undefined;
   const ca = t.ca_list === '' ? undefined : read('tls.ca_list', t.ca_list);
   if (t.verify_client && t.ca_list === '')

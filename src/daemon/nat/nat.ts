@@ -51,8 +51,25 @@ export function natReceived(req: SipRequest, source: MessageSource): string | un
       (!sameIp(bareHost(via.host), src) ||
         (via.port ?? (via.transport === 'TLS' ? 5061 : 5060)) !== source.remotePort));
   if (!natted) return undefined;
+  return sourceUri(source);
+}
+
+/** The source of a message as natReceived's URI form: "sip:203.0.113.7:5060;transport=udp". */
+export function sourceUri(source: MessageSource): string {
+  const src = source.remoteAddress;
   const ip = src.includes(':') ? `[${src}]` : src;
   return `sip:${ip}:${source.remotePort};transport=${source.protocol.toLowerCase()}`;
+}
+
+/**
+ * The `received` of a REGISTER: for a WebSocket client always its connection's source (RFC
+ * 7118 §5.4: a browser cannot be reached at its Contact, whose host is a made-up `.invalid`
+ * name; only the connection it opened leads to it, whatever fix_nated_register says); else the
+ * NAT test's answer when `fixNated`.
+ */
+export function registerReceived(req: SipRequest, source: MessageSource, fixNated: boolean): string | undefined {
+  if (source.protocol === 'WS' || source.protocol === 'WSS') return sourceUri(source);
+  return fixNated ? natReceived(req, source) : undefined;
 }
 
 /** A proxy branch for a binding: its Contact as Request-URI, sent to its real source if NAT'd. */

@@ -24,7 +24,7 @@ import type { RegistrarPolicy } from './register.js';
 import { contactsForReply, processRegister } from './register.js';
 import { LocationNotStored, type LocationService } from '../usrloc/location-service.js';
 import type { AuthGuard, AuthOutcome, SubscriberLookup } from '../auth/auth-guard.js';
-import { natReceived } from '../nat/nat.js';
+import { registerReceived } from '../nat/nat.js';
 
 /** The server transaction, as far as answering goes (a test harness gives its own). */
 type Replier = Pick<ServerTransaction, 'source' | 'state' | 'reply'>;
@@ -160,7 +160,7 @@ export class RegistrarHandler {
 
 function sourceInfo(req: SipRequest, source: MessageSource, fix: boolean) {
   return {
-    received: fix ? natReceived(req, source) : undefined,
+    received: registerReceived(req, source, fix),
     socket: `${source.protocol.toLowerCase()}:${source.localAddress}:${source.localPort}`,
     connectionId: source.connectionId ?? 0,
   };

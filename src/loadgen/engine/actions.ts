@@ -192,10 +192,11 @@ const setdest: Run<'setdest'> = (call, a) => {
   const portText = text(call, a.port);
   const proto = text(call, a.protocol).toUpperCase();
   if (!/^\d+(\.\d*)?$/.test(portText)) throw new SippError(`Invalid port for setdest: ${portText}`);
-  if (!['UDP', 'TCP', 'TLS', 'SCTP'].includes(proto))
+  if (!['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS'].includes(proto))
     throw new SippError(`Unknown transport for setdest: '${text(call, a.protocol)}'`);
   if (proto !== call.engine.transportName) throw new SippError('Can not switch protocols during setdest.');
-  if (proto === 'TCP') throw new SippError('setdest with TCP is not supported by siptest');
+  if (proto === 'TCP' || proto === 'WS' || proto === 'WSS')
+    throw new SippError(`setdest with ${proto} is not supported by siptest`);
   if (!/^[0-9.]+$|:/.test(host)) throw new SippError(`setdest needs an IP address in siptest (got '${host}')`);
   call.peer = { address: host, port: Math.trunc(Number(portText)) };
 };

@@ -9,6 +9,7 @@ import type { CallSteps } from './call-steps.js';
 import type { InjectionFile } from './injection.js';
 import type { Logs } from './logs.js';
 import type { CallSocket, Peer } from './types.js';
+import type { SipTransportName } from './types.js';
 
 export interface Addressing {
   local: { ip: string; ipEscaped: string; port: number; ipType: '4' | '6' };
@@ -38,7 +39,7 @@ export interface RuntimeOptions {
   injection: Map<string, InjectionFile>;
   logs: Logs;
   hooks: RuntimeHooks;
-  transportName: 'UDP' | 'TCP' | 'TLS';
+  transportName: SipTransportName;
   numbering?: Numbering;
   /** Receiving and actions (default: the scenario engine's). */
   callSteps?: CallSteps;

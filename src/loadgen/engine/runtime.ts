@@ -24,6 +24,7 @@ import { Scheduler } from './scheduler.js';
 import { RunTrace } from './trace.js';
 import type { CallSocket, Engine, Peer } from './types.js';
 import { statsShape, type Addressing, type RuntimeHooks, type RuntimeOptions } from './runtime-options.js';
+import type { SipTransportName } from './types.js';
 
 export class Runtime implements Engine {
   readonly opts: RunOptions;
@@ -33,7 +34,7 @@ export class Runtime implements Engine {
   readonly addressing: Addressing;
   readonly injection: Map<string, InjectionFile>;
   readonly logs: Logs;
-  readonly transportName: 'UDP' | 'TCP' | 'TLS';
+  readonly transportName: SipTransportName;
   readonly callSteps: CallSteps;
   private readonly hooks: RuntimeHooks;
   readonly scheduler = new Scheduler();

@@ -19,9 +19,12 @@ export interface Peer {
   port: number;
 }
 
+/** Via transport tokens of a run (-t u1/t1/l1/w1, -wss). */
+export type SipTransportName = 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS';
+
 /** A connection or socket a call sends on. */
 export interface CallSocket {
-  readonly transport: 'UDP' | 'TCP' | 'TLS';
+  readonly transport: SipTransportName;
   /** Local address and port (for [server_ip], [local_port] of per-call sockets). */
   readonly localAddress: string;
   readonly localPort: number;
@@ -44,7 +47,7 @@ export interface Engine {
   readonly local: { ip: string; ipEscaped: string; port: number; ipType: '4' | '6' };
   readonly remote: { host: string; ip: string; ipEscaped: string; port: number } | undefined;
   readonly media: { ip: string; ipType: '4' | '6'; port: number };
-  readonly transportName: 'UDP' | 'TCP' | 'TLS';
+  readonly transportName: SipTransportName;
   readonly globals: CallVariable[];
   /** -users mode: the [$user] variable tables. */
   readonly generator: CallGenerator;

@@ -50,6 +50,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     if (spec.kind === 'refused') throw usageError(`Option ${arg} is not supported by siptest: ${spec.refusal}.`);
     spec.apply?.(o, values, arg);
   }
+  if (o.secureWebSocket) {
+    if (o.transport !== 'ws') throw usageError('-wss makes a WebSocket run secure: use it with -t w1 or -t wn');
+    o.transport = 'wss';
+  }
   if (o.scenarioFile !== undefined && o.scenarioName !== undefined) throw usageError('Use either -sf or -sn, not both');
   if (o.oocScenarioFile !== undefined && o.oocScenarioName !== undefined)
     throw usageError('Use either -oocsf or -oocsn, not both');

@@ -2,7 +2,7 @@
  * Everything a siptest run is configured with, after the command line is parsed. Names follow
  * SIPp's options; times are milliseconds; defaults are SIPp 3.6.1's (include/sipp.hpp).
  */
-export type TransportName = 'udp' | 'tcp' | 'tls';
+export type TransportName = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 export interface LogFileOption {
   enabled: boolean;
@@ -114,6 +114,10 @@ export interface RunOptions {
   tlsCa?: string;
   /** -tls_version: 1.0 to 1.3 */
   tlsVersion?: string;
+  /** -wss: -t w1/wn over TLS (transport becomes "wss" once the command line is read) */
+  secureWebSocket?: boolean;
+  /** -ws_path: the HTTP path of WebSocket upgrades (-t w1/wn; default "/") */
+  wsPath?: string;
 }
 
 export function defaultRunOptions(): RunOptions {

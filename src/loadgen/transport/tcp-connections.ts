@@ -1,5 +1,5 @@
 /**
- * A TCP run's connections: those accepted on the listening socket, the client's one connection
+ * A stream run's connections (TCP, TLS, WebSocket): those accepted on the listening socket, the client's one connection
  * (-t t1) or its pool of ready per-call connections (-t tn, kept filled up to 16 in advance), and
  * what happens when one closes under running calls (they fail with FailedTcpClosed, as in SIPp).
  * Messages that arrive before the run exists are kept and replayed once it does.
@@ -9,32 +9,43 @@ import type { Runtime } from '../engine/runtime.js';
 import type { CallSocket, Peer } from '../engine/types.js';
 import type { RunOptions } from '../options/run-options.js';
 import { C } from '../stats/counters.js';
-import { connectTcp, TcpConn } from './tcp.js';
+import { connectTcp, type StreamConn } from './tcp.js';
 import { loadgenTls, type LoadgenTls } from './tls.js';
+import { connectWs } from './ws.js';
 
 export class TcpConnections {
-  readonly all = new Set<TcpConn>();
+  readonly all = new Set<StreamConn>();
   /** Messages received before `rt` was set. */
   readonly early: Array<[Buffer, Peer, CallSocket]> = [];
   rt: Runtime | undefined;
   server: Server | undefined;
-  private mainConn: TcpConn | undefined;
-  private readonly ready: TcpConn[] = [];
+  private mainConn: StreamConn | undefined;
+  private readonly ready: StreamConn[] = [];
   private filling = 0;
-  /** -t l1/ln: the TLS settings of every connection (SIPp's -tls_* options) */
+  /** -t l1/ln, -t w1/wn -wss: the TLS settings of every connection (SIPp's -tls_* options) */
   readonly secure: LoadgenTls | undefined;
+  /** -t w1/wn: WebSocket connections instead of TCP/TLS ones */
+  readonly webSocket: boolean;
 
   constructor(
     private readonly o: RunOptions,
     private destination?: Peer,
   ) {
-    this.secure = o.transport === 'tls' ? loadgenTls(o) : undefined;
+    this.secure = o.transport === 'tls' || o.transport === 'wss' ? loadgenTls(o) : undefined;
+    this.webSocket = o.transport === 'ws' || o.transport === 'wss';
+  }
+
+  /** Open one client connection to `dest`. */
+  private connect(dest: Peer, local: { port?: number | undefined }, perCall: boolean): Promise<StreamConn> {
+    return this.webSocket
+      ? connectWs(dest, {}, perCall, this.onMessage, this.o.wsPath ?? '/', this.secure)
+      : connectTcp(dest, local, perCall, this.onMessage, this.secure);
   }
 
   readonly onMessage = (buf: Buffer, from: Peer, s: CallSocket) =>
     this.rt ? this.rt.receive(buf, from, s) : this.early.push([buf, from, s]);
 
-  private readonly onClose = (conn: TcpConn) => {
+  private readonly onClose = (conn: StreamConn) => {
     this.all.delete(conn);
     const rt = this.rt;
     if (!rt || rt.done) return;
@@ -47,7 +58,7 @@ export class TcpConnections {
   };
 
   /** Counts `c` among the run's connections and fails its calls when it closes. */
-  track(c: TcpConn): TcpConn {
+  track<C extends StreamConn>(c: C): C {
     c.onClose = this.onClose;
     this.all.add(c);
     return c;
@@ -67,9 +78,7 @@ export class TcpConnections {
       return;
     }
     const local = { port: this.o.localPort ? listeningPort : undefined };
-    const main = await connectTcp(dest, local, false, this.onMessage, this.secure).catch(() =>
-      connectTcp(dest, {}, false, this.onMessage, this.secure),
-    );
+    const main = await this.connect(dest, local, false).catch(() => this.connect(dest, {}, false));
     this.mainConn = this.track(main);
     main.onClose = (c) => {
       this.onClose(c);
@@ -86,7 +95,7 @@ export class TcpConnections {
       this.destination
     ) {
       this.filling++;
-      connectTcp(this.destination, {}, true, this.onMessage, this.secure)
+      this.connect(this.destination, {}, true)
         .then((c) => this.ready.push(this.track(c)))
         .catch((e) => this.rt?.abortRun(e))
         .finally(() => this.filling--);

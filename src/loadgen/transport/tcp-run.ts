@@ -1,5 +1,5 @@
 /**
- * A run over TCP or TLS (-t l1/ln): the listening socket, the client connection(s)
+ * A run over TCP, TLS (-t l1/ln) or WebSocket (-t w1/wn, -wss): the listening socket, the client connection(s)
  * (tcp-connections.ts), and the Runtime over them.
  */
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { Reporting } from '../reporting.js';
 import { drive, type loadScenarios, type RunIo, type RunOnceExtras, type RunResult } from '../runner.js';
 import { listenTcp, TcpConn } from './tcp.js';
 import { TcpConnections } from './tcp-connections.js';
+import { listenWs } from './ws.js';
 
 export async function runTcp(
   o: RunOptions,
@@ -23,12 +24,15 @@ export async function runTcp(
   const conns = new TcpConnections(o);
   const provisional = await resolveAddressing(o, main.mode === 'client', 0);
   const family = provisional.local.ip.includes(':') ? '::' : '0.0.0.0';
-  conns.server = await listenTcp(
-    o.bindLocal ? provisional.local.ip : family,
-    o.localPort,
-    (sock) => conns.track(new TcpConn(sock, false, conns.onMessage)),
-    conns.secure,
-  );
+  const bindTo = o.bindLocal ? provisional.local.ip : family;
+  conns.server = conns.webSocket
+    ? await listenWs(bindTo, o.localPort, o.wsPath ?? '/', (c) => conns.track(c), conns.onMessage, conns.secure)
+    : await listenTcp(
+        bindTo,
+        o.localPort,
+        (sock) => conns.track(new TcpConn(sock, false, conns.onMessage)),
+        conns.secure,
+      );
   const port = (conns.server.address() as AddressInfo).port;
   const addressing = { ...provisional, local: { ...provisional.local, port } };
   conns.setDestination(addressing.destination);
@@ -52,7 +56,7 @@ export async function runTcp(
         onCycle: (now) => reporting.onCycle(now),
         rttSample: (stop, rtt, rtd) => reporting.rttSample(stop, rtt, rtd),
       },
-      transportName: conns.secure ? 'TLS' : 'TCP',
+      transportName: transportNameOf(o.transport),
       numbering: extras,
     });
     conns.rt = rt;
@@ -62,4 +66,9 @@ export async function runTcp(
     logs.closeAll();
     throw err;
   }
+}
+
+/** The Via token of a stream run. */
+function transportNameOf(t: RunOptions['transport']): 'TCP' | 'TLS' | 'WS' | 'WSS' {
+  return t === 'udp' ? 'TCP' : (t.toUpperCase() as 'TCP' | 'TLS' | 'WS' | 'WSS');
 }

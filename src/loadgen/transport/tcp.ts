@@ -11,15 +11,21 @@ import { DEFAULT_LIMITS, StreamFramer } from '../../core/index.js';
 import { SippError, SippExit } from '../errors.js';
 import type { CallSocket, Peer } from '../engine/types.js';
 
-export type StreamHandler = (buf: Buffer, from: Peer, conn: TcpConn) => void;
+export type StreamHandler = (buf: Buffer, from: Peer, conn: StreamConn) => void;
 
-export class TcpConn implements CallSocket {
+/** A connection of a stream run (TCP, TLS, WebSocket): a call socket that tells when it closes. */
+export interface StreamConn extends CallSocket {
+  readonly closed: boolean;
+  onClose?: (conn: StreamConn) => void;
+}
+
+export class TcpConn implements StreamConn {
   readonly transport: 'TCP' | 'TLS';
   localAddress: string;
   localPort: number;
   closed = false;
   private readonly framer: StreamFramer;
-  onClose?: (conn: TcpConn) => void;
+  onClose?: (conn: StreamConn) => void;
 
   constructor(
     readonly sock: Socket,

@@ -105,7 +105,7 @@ function reportSource(o: RunOptions, main: Scenario, stats: Stats): ReportSource
     startUs,
     generator: { rate: o.rate, openCallsAllowed: o.limit },
     quitting: 0,
-    transportName: o.transport === 'udp' ? 'UDP' : o.transport === 'tcp' ? 'TCP' : 'TLS',
+    transportName: o.transport.toUpperCase() as 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS',
     setRate: () => {},
     local: { port: o.localPort },
     remote: o.remoteHost

@@ -8,43 +8,36 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { isSipUri, type TlsOptions } from '../../../src/core/index.js';
+import { isSipUri } from '../../../src/core/index.js';
 import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';
 import type { TestUA } from '../../helpers/test-ua.js';
-import { makePki, type TestPki } from '../../helpers/tls-certs.js';
+import { startSecureSipd } from '../../helpers/tls-certs.js';
 
 const USERS: Array<[string, string]> = ['alice', 'bob', 'carol', 'dave'].map((u) => [u, `${u}-pw`]);
 
 describe('sipd over TLS', () => {
-  let pki: TestPki;
+  let sipd: Awaited<ReturnType<typeof startSecureSipd>>;
   let h: SipdHarness;
-  let uaTls: TlsOptions;
   const phones: Record<string, TestUA> = {};
 
   before(async () => {
-    pki = makePki();
-    const server = pki.server('sip.example.com');
-    const phone = pki.server('phone.example.com');
-    uaTls = { credentials: { cert: pki.read(phone.cert), key: pki.read(phone.key) } };
-    h = await SipdHarness.start({
+    sipd = await startSecureSipd({
       users: USERS,
       listen: ['udp:127.0.0.1:0', 'tcp:127.0.0.1:0', 'tls:127.0.0.1:0'],
-      config: `[timers]\nfr_ms = 1000\nfr_inv_ms = 1500\ndrain_ms = 300\n\n[tls]\ncertificate = "${server.cert}"\nprivate_key = "${server.key}"\n`,
+      config: '[timers]\nfr_ms = 1000\nfr_inv_ms = 1500\ndrain_ms = 300\n',
     });
+    h = sipd.h;
     for (const [u, proto] of [
       ['alice', 'TLS'],
       ['bob', 'TLS'],
       ['carol', 'UDP'],
       ['dave', 'UDP'],
     ] as const) {
-      phones[u] = await h.ua(u, `${u}-pw`, { proxy: h.proxy(proto), ...(proto === 'TLS' ? { tls: uaTls } : {}) });
+      phones[u] = await h.ua(u, `${u}-pw`, { proxy: h.proxy(proto), ...(proto === 'TLS' ? { tls: sipd.uaTls } : {}) });
       assert.equal((await phones[u].register({ expires: 600 })).status, 200, `${u} registers over ${proto}`);
     }
   });
-  after(async () => {
-    await h.stop();
-    pki.cleanup();
-  });
+  after(() => sipd.stop());
 
   test('REGISTER with digest over TLS; the binding is reached over its connection', async () => {
     const bob = phones.bob!;

@@ -52,7 +52,7 @@ describe('sipd check-config: [tls]', () => {
   test('a tls: listener without a certificate', async () => {
     const r = await checkConfig('');
     assert.equal(r.code, ExitCode.USAGE, r.stderr);
-    assert.match(r.stderr, /tls\.certificate: required by a tls: listener/);
+    assert.match(r.stderr, /tls\.certificate: required by a tls: or wss: listener/);
   });
 
   test('a good section passes; relative paths are relative to the config file', async () => {

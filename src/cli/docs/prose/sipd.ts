@@ -80,7 +80,7 @@ message_timeout = 20     # seconds for a whole message from its first byte, and 
 
 [tls]                    # SIP over TLS on listen = ["tls:0.0.0.0:5061"]; [tcp] limits apply too
 certificate = ""         # PEM certificate (chain), e.g. "/etc/sipkit/tls/cert.pem"; required
-                         # with a tls: listener; relative paths are relative to this file
+                         # with a tls: or wss: listener; relative paths are relative to this file
 private_key = ""         # its PEM key; check\-config refuses a key that does not match
 ca_list = ""             # PEM CAs for verify_client and verify_server
 verify_client = false    # ask clients for a certificate; refuse those ca_list does not verify
@@ -89,6 +89,15 @@ min_version = "TLSv1.2"  # or "TLSv1.3"
 domain = []              # per-domain certificates, chosen by the name the client asks (SNI):
                          # [[tls.domain]] tables of server_name = "sip.example.org" (or
                          # "*.example.org"), certificate = "...pem", private_key = "...key"
+
+[websocket]              # SIP over WebSocket (RFC 7118) on listen = ["wss:0.0.0.0:8443"] or
+                         # "ws:..."; wss: uses the [tls] certificates; [tcp] limits apply too
+path = "/"               # HTTP path of the upgrade; another path gets 404, a plain HTTP
+                         # request 426 Upgrade Required; the sip subprotocol is required (400)
+allowed_origins = []     # Origins allowed to connect, e.g. ["https://phone.example.com"];
+                         # others get 403; [] = every origin
+ping_interval = 30       # seconds between WebSocket pings; a peer that misses a pong is
+                         # disconnected; 0 = no pings
 
 [proxy]
 mode = "proxy"           # or "redirect" (302 with the registered contacts)
@@ -458,14 +467,22 @@ to its INVITE transaction as before.
 .TP
 .B Double Record-Route
 When a request changes transport or address family in sipd (a TCP phone calls a UDP phone, a UDP
-phone a TLS one), sipd inserts two Record-Route values, one for each side (transport=tcp or
-transport=tls on a stream side), both with the same mark. An in-dialog request
+phone a TLS one, a UDP phone a browser on WSS), sipd inserts two Record-Route values, one for
+each side (transport=tcp, tls, ws or wss on a stream side), both with the same mark. An in-dialog request
 from either side passes both (sipd removes two Route values) and each must verify.
 .TP
 .B sips: requests
-A request for a sips: URI (RFC 3261 \(sc26.2.2) leaves sipd over TLS only: when its target (a
-contact registered over UDP or TCP, a non-TLS next hop) cannot be reached over TLS, sipd answers
-480 instead of forwarding it over an insecure hop (RFC 5630).
+A request for a sips: URI (RFC 3261 \(sc26.2.2) leaves sipd over TLS or WSS only: when its target
+(a contact registered over UDP, TCP or WS, a non-TLS next hop) cannot be reached securely, sipd
+answers 480 instead of forwarding it over an insecure hop (RFC 5630).
+.TP
+.B WebSocket clients
+A browser phone (JsSIP, SIP.js) connects to a ws: or wss: listener with the sip subprotocol
+(RFC 7118) and writes a made-up host ending in .invalid in its Via and Contact. sipd records the
+connection as the contact's received address whatever nat.fix_register says, keeps the
+connection open while the registration lives, and reaches the browser over it, for new calls and
+in-dialog requests alike; once the browser's connection is gone it is unreachable until it
+registers again.
 .TP
 .B Initial requests
 (no To tag): Route values naming sipd are removed (a phone with sipd as outbound proxy); a Route
@@ -516,7 +533,10 @@ registrar.rejected_regs, auth.challenges, auth.successes, auth.failures, securit
 security.banned, security.rate_limited, security.relay_denied, net.messages_in, net.messages_out, net.bytes_in,
 net.bytes_out, net.parse_errors, net.keepalives, net.send_errors, net.tcp_connections (TCP and
 TLS connections open now), net.tls_handshake_failures (garbage or plain text on a TLS port, a
-version below tls.min_version, a client certificate that does not verify).
+version below tls.min_version, a client certificate that does not verify), net.ws_connections
+(WebSocket connections open now, counted in net.tcp_connections too), net.ws_upgrade_failures
+(connections to a ws: or wss: listener closed before the upgrade: plain HTTP answered 426 or 404,
+a foreign Origin 403, no sip subprotocol 400, garbage, a failed TLS handshake).
 With rtpengine configured: rtpengine.offers, rtpengine.answers, rtpengine.deletes,
 rtpengine.errors (timeouts, error replies, malformed datagrams), rtpengine.sessions (calls relayed
 now) and rtpengine.instances_up.
@@ -524,8 +544,11 @@ TCP connections refused or closed by sipd, by reason:
 net.tcp_refused_max (tcp.max_connections open), net.tcp_refused_per_ip
 (tcp.max_connections_per_ip open from that address), net.tcp_closed_idle (tcp.idle_timeout),
 net.tcp_closed_slow (tcp.message_timeout), net.tcp_closed_bad (an unparseable message: answered
-400 when it was a request, then closed), net.tcp_cutoffs (above limits.max_message_size or an
-endless header section).`;
+400 when it was a request, then closed; on WebSocket, a frame that is not SIP at all, closed
+with 1003), net.tcp_cutoffs (above limits.max_message_size or an endless header section; on
+WebSocket, a larger frame, closed with 1009). A WebSocket peer that misses a pong, or is idle for
+tcp.idle_timeout without a registration, counts in net.tcp_closed_idle; on shutdown WebSocket
+connections are closed with 1000.`;
 
 const workers = String.raw`With
 .B workers
@@ -569,7 +592,7 @@ exits once they have drained.
 .TP
 .B SIGHUP
 Reopen the log file (after logrotate renamed it), read the [tls] certificate files again (new
-TLS handshakes use the new certificates, established connections keep theirs; a missing file or a
+TLS and WSS handshakes use the new certificates, established connections keep theirs; a missing file or a
 key that does not match leaves the old certificates in use, logged as an error), and load the
 route file again, as
 .B sipctl reload

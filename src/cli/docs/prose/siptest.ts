@@ -9,6 +9,7 @@ export function siptestProse(): BinProse {
     description: [
       "`siptest` runs SIP call scenarios against a SIP server, in the manner of `sipp`: built-in client and server scenarios and scenario files in SIPp's XML language, at a given call rate, with statistics.",
       'Transports are chosen with `-t` as in SIPp: `u1`/`un` UDP (one socket, one per call), `t1`/`tn` TCP, `l1`/`ln` TLS. TLS uses `-tls_cert` and `-tls_key` (PEM; default `cacert.pem` and `cakey.pem` in the working directory) as the certificate of the listening socket and as the client certificate of the connections siptest opens; `-tls_ca` verifies the peer against those CAs (without it nothing is verified, as in SIPp); `-tls_version 1.2` or `1.3` pins the protocol version.',
+      'Beyond SIPp, `-t w1`/`wn` run over WebSocket (RFC 7118: the `sip` subprotocol, one SIP message per frame; one connection, one per call), the listening side accepting upgrades and answering on the connection a request came in on. `-wss` makes it secure WebSocket with the TLS options above; `-ws_path /sip` sets the HTTP path of the upgrade (default `/`). The `[transport]` keyword is then `WS` or `WSS`.',
       ...outputBlocks('siptest'),
     ],
     files: [],

@@ -8,19 +8,19 @@ export const transportOptions: OptionSpec[] = [
     name: 't',
     section: S.ip,
     arg: 'mode',
-    help: 'Transport: u1 UDP one socket (default), un UDP one socket per call, t1 TCP one socket, tn TCP one socket per call, l1 TLS one socket, ln TLS one socket per call.',
+    help: 'Transport: u1 UDP one socket (default), un UDP one socket per call, t1 TCP one socket, tn TCP one socket per call, l1 TLS one socket, ln TLS one socket per call, w1 WebSocket one connection, wn WebSocket one connection per call (RFC 7118; secure with -wss).',
     kind: 'custom',
     apply: (o, [v]) => {
       if (v!.length !== 2) throw usageError(`Invalid argument for -t param : '${v}'.\nUse 'siptest -h' for details`);
       const [t, n] = [v![0], v![1]];
       if (t === 's') throw usageError('-t s1/sn: SCTP is not supported by siptest');
       if (t === 'c') throw usageError('-t c1/cn: the compression plugin is not supported by siptest');
-      if (t !== 'u' && t !== 't' && t !== 'l')
+      if (t !== 'u' && t !== 't' && t !== 'l' && t !== 'w')
         throw usageError(`Invalid argument for -t param : '${v}'.\nUse 'siptest -h' for details`);
       if (n === 'i') throw usageError('-t ui (one UDP socket per injected IP address) is not supported by siptest');
       if (n !== '1' && n !== 'n')
         throw usageError(`Invalid argument for -t param : '${v}'.\nUse 'siptest -h' for details`);
-      o.transport = t === 'u' ? 'udp' : t === 't' ? 'tcp' : 'tls';
+      o.transport = t === 'u' ? 'udp' : t === 't' ? 'tcp' : t === 'l' ? 'tls' : 'ws';
       o.multiSocket = n === 'n';
     },
   }),
@@ -84,6 +84,13 @@ export const transportOptions: OptionSpec[] = [
   ),
   str(S.ip, 'tls_version', 'TLS version to use: 1.0, 1.1, 1.2 or 1.3 (default: 1.2 or higher).', (o, v) => {
     o.tlsVersion = v;
+  }),
+  flag(S.ip, 'wss', 'With -t w1/wn: secure WebSocket (WSS) with the -tls_* certificate, key, CA and version.', (o) => {
+    o.secureWebSocket = true;
+  }),
+  str(S.ip, 'ws_path', 'HTTP path of the WebSocket upgrade for -t w1/wn (default "/").', (o, v) => {
+    if (!v.startsWith('/')) throw usageError(`-ws_path: expected a path starting with '/', not '${v}'`);
+    o.wsPath = v;
   }),
   refuse(S.ip, 'tls_crl', 1, 'certificate revocation lists are not supported'),
   ...['multihome', 'heartbeat', 'assocmaxret', 'pathmaxret', 'pmtu', 'gracefulclose'].map((n) =>
