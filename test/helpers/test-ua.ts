@@ -328,16 +328,18 @@ export class TestUA {
     this.timers.add(t);
   }
 
-  /** Answer a call left ringing ({kind: 'ring'}) with `status`. */
-  answerPending(callId: string, status = 200): void {
+  /**
+   * Answer a call left ringing ({kind: 'ring'}) with `status`; a 2xx carries `sdp` (default: ours)
+   * and the INVITE's Record-Route set, which a UAS copies into the 2xx (RFC 3261 §12.1.1).
+   */
+  answerPending(callId: string, status = 200, sdp = this.sdp): void {
     const st = this.pending.get(callId);
     if (!st) throw new Error(`no ringing call ${callId}`);
     this.pending.delete(callId);
-    // A 2xx copies the Record-Route (RFC 3261 §12.1.1): the caller's ACK and BYE follow it.
     const rr = status < 300 ? st.request.getAll('record-route').map((v): [string, string] => ['Record-Route', v]) : [];
     st.reply(status, undefined, {
       headers: [...rr, ['Contact', `<${this.contactUri}>`]],
-      ...(status < 300 ? { body: this.sdp, contentType: 'application/sdp' } : {}),
+      ...(status < 300 ? { body: sdp, contentType: 'application/sdp' } : {}),
     });
   }
 
