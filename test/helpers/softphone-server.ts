@@ -50,8 +50,13 @@ export class SoftphoneServer {
     return new SoftphoneServer(server);
   }
 
+  /** The page's origin, as the browser sends it in the WebSocket upgrade's Origin header. */
+  get origin(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    return `${this.origin}/`;
   }
 
   close(): Promise<void> {
