@@ -26,6 +26,7 @@ interface PhoneApi {
   events: PhoneEvent[];
   register(a: RegisterArgs): Promise<{ status: number; reason: string }>;
   call(target: string): { callId: string };
+  answerCalls(on: boolean): void;
   hangup(): void;
   unregister(): Promise<{ status: number; reason: string }>;
   stop(): void;
@@ -46,6 +47,11 @@ export class Softphone {
     return this.page.page.evaluate((t) => window.phone.call(t), target);
   }
 
+  /** Answer incoming calls at once (or stop answering them). */
+  answerCalls(on = true): Promise<void> {
+    return this.page.page.evaluate((b) => window.phone.answerCalls(b), on);
+  }
+
   hangup(): Promise<void> {
     return this.page.page.evaluate(() => window.phone.hangup());
   }
@@ -62,13 +68,20 @@ export class Softphone {
     return this.page.page.evaluate(() => window.phone.events);
   }
 
-  /** The first event named one of `names` (waiting up to `ms` for it). */
-  async waitEvent(names: string[], ms = 10_000): Promise<PhoneEvent> {
-    await this.page.page.waitForFunction((n) => window.phone.events.some((e) => n.includes(e.name)), names, {
-      timeout: ms,
-      polling: 50,
-    });
-    return (await this.events()).find((e) => names.includes(e.name))!;
+  /** How many events so far: pass it to waitEvent to wait for a later one. */
+  async mark(): Promise<number> {
+    return (await this.events()).length;
+  }
+
+  /** The first event named one of `names` from index `after` on (waiting up to `ms` for it). */
+  async waitEvent(names: string[], opts: { after?: number; ms?: number } = {}): Promise<PhoneEvent> {
+    const after = opts.after ?? 0;
+    await this.page.page.waitForFunction(
+      ([n, a]) => window.phone.events.slice(a).some((e) => n.includes(e.name)),
+      [names, after] as const,
+      { timeout: opts.ms ?? 10_000, polling: 50 },
+    );
+    return (await this.events()).slice(after).find((e) => names.includes(e.name))!;
   }
 
   /**
@@ -85,4 +98,15 @@ export class Softphone {
         return `${f.dir === 'sent' ? '>' : '<'} ${what}`;
       });
   }
+}
+
+/** Whether `expected` occurs in `flow` in this order, other messages allowed in between. */
+export function inOrder(flow: string[], expected: string[]): boolean {
+  let at = 0;
+  for (const m of expected) {
+    const i = flow.indexOf(m, at);
+    if (i < 0) return false;
+    at = i + 1;
+  }
+  return true;
 }

@@ -18,11 +18,11 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import { chromiumSkip, HeadlessBrowser, spkiHash } from '../../helpers/browser.js';
 import { runBin } from '../../helpers/run-cli.js';
 import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';
-import { Softphone } from '../../helpers/softphone.js';
+import { inOrder, Softphone } from '../../helpers/softphone.js';
 import { SoftphoneServer } from '../../helpers/softphone-server.js';
 import { waitUntil, type TestUA } from '../../helpers/test-ua.js';
 import { makePki, type TestPki } from '../../helpers/tls-certs.js';
-import { webrtcAnswer } from '../../helpers/webrtc-sdp.js';
+import { webrtcAnswer, webrtcOffer } from '../../helpers/webrtc-sdp.js';
 
 const skip = chromiumSkip();
 
@@ -109,6 +109,7 @@ describe('a browser softphone (JsSIP in headless Chromium) over WSS', { skip, ti
   test('alice calls bob on UDP: double Record-Route, 200 and ACK; her BYE is answered 200 by bob', async (t) => {
     await explain(t, async () => {
       bob.invitePolicy = { kind: 'ring' };
+      const mark = await phone.mark();
       const { callId } = await phone.call(`sip:bob@${DOMAIN}`);
       const [invite] = await bob.waitForRequests('INVITE', 1, 20_000);
       assert.ok(callId.startsWith(invite!.callId()), `JsSIP's session id starts with the Call-ID ${invite!.callId()}`);
@@ -120,14 +121,14 @@ describe('a browser softphone (JsSIP in headless Chromium) over WSS', { skip, ti
       assert.match(rr[1]!, new RegExp(`^<sip:[^>]*127\\.0\\.0\\.1:${port('wss')};transport=ws;lr[;>]`));
 
       bob.answerPending(invite!.callId(), 200, webrtcAnswer(invite!.body.toString()));
-      assert.equal((await phone.waitEvent(['confirmed', 'failed'], 15_000)).name, 'confirmed');
+      assert.equal((await phone.waitEvent(['confirmed', 'failed'], { after: mark, ms: 15_000 })).name, 'confirmed');
       const [ack] = await bob.waitForRequests('ACK');
       assert.equal(ack!.callId(), invite!.callId(), 'the ACK for the 200 crossed from WSS to UDP');
 
       await phone.hangup();
       const [bye] = await bob.waitForRequests('BYE');
       assert.equal(bye!.callId(), invite!.callId());
-      assert.equal((await phone.waitEvent(['ended'])).cause, 'Terminated');
+      assert.equal((await phone.waitEvent(['ended'], { after: mark })).cause, 'Terminated');
       await waitUntil(() => phone.flow().includes('< 200 BYE'), 5000, "bob's 200 for the BYE at the browser");
       // The INVITE is challenged (407), ACKed, sent again with credentials; 100 and 180 precede the 200.
       assert.deepEqual(phone.flow().slice(4), [
@@ -142,6 +143,31 @@ describe('a browser softphone (JsSIP in headless Chromium) over WSS', { skip, ti
         '> BYE',
         '< 200 BYE',
       ]);
+    });
+  });
+
+  test('bob calls alice: the INVITE reaches the browser over its WebSocket; 200, ACK, and BYE from bob', async (t) => {
+    await explain(t, async () => {
+      const before = phone.flow().length;
+      const mark = await phone.mark();
+      await phone.answerCalls(true);
+      bob.sdp = webrtcOffer();
+      const call = bob.call('alice');
+      const res = await call.final;
+      assert.equal(res.status, 200, 'the browser answered');
+      // Nearest the caller first (the UDP side), then the WSS side.
+      const rr = res.getAll('record-route');
+      assert.equal(rr.length, 2, rr.join(' , '));
+      assert.match(rr[1]!, new RegExp(`^<sip:[^>]*127\\.0\\.0\\.1:${port('wss')};transport=ws;lr[;>]`));
+      await call.ack(res);
+      assert.equal((await phone.waitEvent(['confirmed', 'failed'], { after: mark })).name, 'confirmed');
+      assert.equal((await call.bye(res)).status, 200, "the browser's 200 for bob's BYE");
+      assert.equal((await phone.waitEvent(['ended'], { after: mark })).originator, 'remote');
+      const flow = phone.flow().slice(before);
+      // JsSIP may add provisional responses and retransmit its 200 until the ACK comes.
+      const expected = ['< INVITE', '> 200 INVITE', '< ACK', '< BYE', '> 200 BYE'];
+      assert.ok(inOrder(flow, expected), `${expected.join(' | ')} in ${flow.join(' | ')}`);
+      await phone.answerCalls(false);
     });
   });
 
