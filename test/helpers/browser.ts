@@ -148,7 +148,10 @@ export class HeadlessBrowser {
   /** Close the DevTools connection, end the process group by PID and remove the profile. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.race([this.browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+      // Bounded: a hung DevTools connection must not keep the test (or its exit) waiting.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.browser.close().catch(() => {}), new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
       await stopGroup(this.group, 3000);
       rmSync(this.profile, { recursive: true, force: true });
     })();
