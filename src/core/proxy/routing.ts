@@ -66,12 +66,16 @@ export function decrementMaxForwards(req: SipRequest): void {
  * `mark` is the dialog's signature (route-mark.ts), in the `sig` parameter. With `sips` on a TLS
  * interface the URI is a SIPS URI (§16.6 step 4: the dialog is for a sips: URI), which implies
  * TLS by itself: no `transport` parameter (RFC 5630 §3.1.3 deprecates `transport=tls`; it stays
- * on plain sip: URIs, the only way they can name TLS, as Kamailio's rr does).
+ * on plain sip: URIs, the only way they can name TLS, as Kamailio's rr does). WebSocket, secure or
+ * not, is `transport=ws` in a URI (RFC 7118 §5.2; "WSS" exists only as a Via token): JsSIP,
+ * Kamailio and Asterisk write it so, and a sips: URI is what says it is secure.
  */
 export function recordRouteUri(host: string, port: number, transport: string, mark?: string, sips = false): string {
-  const t = transport.toLowerCase();
+  const proto = transport.toLowerCase();
+  const t = proto === 'wss' ? 'ws' : proto;
   const sig = mark ? `;${ROUTE_MARK_PARAM}=${mark}` : '';
-  if (sips && t === 'tls') return `<sips:${host}:${port};lr${sig}>`;
+  if (sips && proto === 'tls') return `<sips:${host}:${port};lr${sig}>`;
+  if (sips && proto === 'wss') return `<sips:${host}:${port};transport=ws;lr${sig}>`;
   return `<sip:${host}:${port}${t === 'udp' ? '' : ';transport=' + t};lr${sig}>`;
 }
 

@@ -273,7 +273,9 @@ export class TransportLayer implements TransportSink {
 
   private pick(protocol: string, address: string): Transport {
     const fam = ipFamily(address);
-    const t = this.find(protocol, fam);
+    let t = this.find(protocol, fam);
+    // A URI's transport=ws names WS and WSS alike (RFC 7118 §5.2): a WSS listener serves it.
+    if (t === undefined && protocol.toUpperCase() === 'WS') t = this.find('WSS', fam);
     if (t === undefined || (fam !== 0 && t.family !== fam))
       throw new TransportError(
         'SIP_ERR_NO_TRANSPORT',

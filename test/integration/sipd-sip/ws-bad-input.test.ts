@@ -169,7 +169,7 @@ describe('bad input on WebSocket listeners', () => {
   test('relay hardening over WSS: an unsigned in-dialog Route and a pre-loaded Route to a foreign hop get 403', async () => {
     const p = await WsPeer.connect(url(), ['sip'], { origin: ORIGIN });
     try {
-      const ours = `<sip:127.0.0.1:${h.portOf('wss')};transport=wss;lr>`;
+      const ours = `<sip:127.0.0.1:${h.portOf('wss')};transport=ws;lr>`;
       const foreignRoute = `<sip:${FOREIGN}:${foreign.port};lr>`;
       for (const method of ['INVITE', 'MESSAGE']) {
         const a = request({

@@ -67,7 +67,7 @@ describe('sipd over WebSocket', () => {
     assert.equal(alice.layer.transports[0]!.connectionCount, 1, 'the INVITE came over the registration connection');
     const rr = res.recordRoutes().map((r) => r.uriText);
     assert.equal(rr.length, 2, rr.join(' , '));
-    assert.match(rr[0]!, new RegExp(`:${h.portOf('wss')};transport=wss;lr`));
+    assert.match(rr[0]!, new RegExp(`:${h.portOf('wss')};transport=ws;lr`));
     assert.match(rr[1]!, new RegExp(`:${h.udpPort};lr`));
     const acks = alice.requests('ACK').length;
     await call.ack(res);

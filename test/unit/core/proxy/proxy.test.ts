@@ -97,6 +97,11 @@ describe('route handling (RFC 3261 §16.4, §16.6)', () => {
     assert.equal(recordRouteUri('192.0.2.5', 5060, 'UDP'), '<sip:192.0.2.5:5060;lr>');
     assert.equal(recordRouteUri('[2001:db8::1]', 5070, 'TCP'), '<sip:[2001:db8::1]:5070;transport=tcp;lr>');
   });
+  test('WebSocket, secure or not, is transport=ws in the URI (RFC 7118 §5.2)', () => {
+    assert.equal(recordRouteUri('192.0.2.5', 80, 'WS'), '<sip:192.0.2.5:80;transport=ws;lr>');
+    assert.equal(recordRouteUri('192.0.2.5', 443, 'WSS', 'm1'), '<sip:192.0.2.5:443;transport=ws;lr;sig=m1>');
+    assert.equal(recordRouteUri('192.0.2.5', 443, 'WSS', 'm1', true), '<sips:192.0.2.5:443;transport=ws;lr;sig=m1>');
+  });
   test('a sips: dialog gets a sips: Record-Route on TLS only (RFC 3261 §16.6 step 4)', () => {
     assert.equal(recordRouteUri('192.0.2.5', 5061, 'TLS', 'm1', true), '<sips:192.0.2.5:5061;lr;sig=m1>');
     assert.equal(recordRouteUri('192.0.2.5', 5061, 'TLS', 'm1'), '<sip:192.0.2.5:5061;transport=tls;lr;sig=m1>');
