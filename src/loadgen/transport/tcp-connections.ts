@@ -21,6 +21,7 @@ export class TcpConnections {
   private mainConn: TcpConn | undefined;
   private readonly ready: TcpConn[] = [];
   private filling = 0;
+  private localAddress: string | undefined;
   /** -t l1/ln: the TLS settings of every connection (SIPp's -tls_* options) */
   readonly secure: LoadgenTls | undefined;
 
@@ -57,19 +58,31 @@ export class TcpConnections {
     this.destination = d;
   }
 
-  /** The client's connections: one bound to -p's port if it can be (-t t1), or the pool (-t tn). */
-  async connectClient(listeningPort: number): Promise<void> {
+  /** The address connections leave from (SIPp binds them to -i's address; undefined: any). */
+  setLocalAddress(address: string): void {
+    this.localAddress = address === '0.0.0.0' || address === '::' ? undefined : address;
+  }
+
+  /**
+   * The client's connections: one (-t t1) or the pool (-t tn). SIPp binds -t t1's connection to
+   * -p's port when -p is given, else to an ephemeral one, and -t tn's always to an ephemeral one.
+   * `fixedPort`: the attempt from -p's port, made before the listener takes that port; if it
+   * fails (the port is busy), the listener reports the bind error and the second call connects
+   * from an ephemeral port, as SIPp does when its bind fails.
+   */
+  async connectClient(port: number, fixedPort: boolean): Promise<void> {
     const dest = this.destination;
-    if (!dest) return;
+    if (!dest || this.mainConn) return;
     if (this.o.multiSocket) {
+      if (fixedPort) return;
       this.fill();
       for (let i = 0; i < 200 && this.ready.length < 4; i++) await new Promise((r) => setTimeout(r, 5));
       return;
     }
-    const local = { port: this.o.localPort ? listeningPort : undefined };
-    const main = await connectTcp(dest, local, false, this.onMessage, this.secure).catch(() =>
-      connectTcp(dest, {}, false, this.onMessage, this.secure),
-    );
+    const local = { address: this.localAddress, port: fixedPort ? port : undefined };
+    const attempt = connectTcp(dest, local, false, this.onMessage, this.secure);
+    const main = fixedPort ? await attempt.catch(() => undefined) : await attempt;
+    if (!main) return;
     this.mainConn = this.track(main);
     main.onClose = (c) => {
       this.onClose(c);
@@ -86,7 +99,7 @@ export class TcpConnections {
       this.destination
     ) {
       this.filling++;
-      connectTcp(this.destination, {}, true, this.onMessage, this.secure)
+      connectTcp(this.destination, { address: this.localAddress }, true, this.onMessage, this.secure)
         .then((c) => this.ready.push(this.track(c)))
         .catch((e) => this.rt?.abortRun(e))
         .finally(() => this.filling--);
