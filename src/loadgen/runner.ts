@@ -19,6 +19,7 @@ import { parseCommandLine } from './options/parse-args.js';
 import type { RunOptions } from './options/run-options.js';
 import { Reporting } from './reporting.js';
 import { builtinScenario } from './scenario/builtin.js';
+import { checkInjectedAuth } from './scenario/injected-auth.js';
 import { loadScenario, newLoadContext, type LoadContext } from './scenario/loader.js';
 import type { Scenario } from './scenario/model.js';
 import { decodeScenarioBytes } from './scenario/xml.js';
@@ -93,6 +94,7 @@ export function loadScenarios(o: RunOptions): {
   const main = load(o.scenarioFile, o.scenarioName);
   const ooc = o.oocScenarioFile || o.oocScenarioName ? load(o.oocScenarioFile, o.oocScenarioName) : undefined;
   const aa = loadScenario({ text: builtinScenario('ooc_dummy'), source: 'ooc_dummy', fileBase: 'ooc_dummy' }, ctx);
+  for (const s of ooc ? [main, ooc] : [main]) checkInjectedAuth(s, injection);
   return { main, ooc, aa, ctx, injection };
 }
 
