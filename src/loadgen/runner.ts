@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { SippError, SippExit, usageError } from './errors.js';
+import { SippError, SippExit, UnsupportedFeatures, usageError } from './errors.js';
 import { monoUs } from './engine/clock.js';
 import { applyKey, openControlSocket, startWatchdog } from './engine/control.js';
 import { InjectionFile } from './engine/injection.js';
@@ -101,7 +101,7 @@ export function loadScenarios(o: RunOptions): {
 export async function runSiptest(argv: readonly string[], io: RunIo): Promise<RunResult> {
   let json = false;
   try {
-    const parsed = parseCommandLine(argv);
+    const parsed = parseCommandLineListingAll(argv);
     if (parsed.kind === 'help') {
       io.stdout(parsed.topic === 'stat' ? helpStatText() : helpText());
       return { exitCode: SippExit.NO_CALLS, json };
@@ -127,6 +127,24 @@ export async function runSiptest(argv: readonly string[], io: RunIo): Promise<Ru
     const e = err instanceof SippError ? err : new SippError((err as Error)?.stack ?? String(err));
     reportError(io, e);
     return { exitCode: e.exitCode, json, error: e.where ? `${e.where}: ${e.message}` : e.message };
+  }
+}
+
+/**
+ * The command line; when it has options siptest cannot honour, the scenario's unsupported
+ * features are added to the same list (every one is reported at once, before any traffic).
+ */
+function parseCommandLineListingAll(argv: readonly string[]): ReturnType<typeof parseCommandLine> {
+  try {
+    return parseCommandLine(argv);
+  } catch (e) {
+    if (!(e instanceof UnsupportedFeatures) || !e.options) throw e;
+    try {
+      loadScenarios(e.options as RunOptions);
+    } catch (more) {
+      if (more instanceof UnsupportedFeatures) throw new UnsupportedFeatures([...e.items, ...more.items]);
+    }
+    throw e;
   }
 }
 
