@@ -26,7 +26,7 @@ import { decodeScenarioBytes } from './scenario/xml.js';
 import { buildSummary, type RunSummary } from './stats/summary.js';
 import { formatTime } from './stats/format.js';
 import type { UdpSocket } from './transport/udp.js';
-import { runWorkers } from './workers/main.js';
+import { versionText } from './version.js';
 
 export interface RunIo {
   stdout: (text: string) => void;
@@ -44,7 +44,7 @@ export interface RunResult {
   error?: string;
 }
 
-export const SIPTEST_VERSION = '0.1.0';
+export { SIPTEST_VERSION } from './version.js';
 
 /** Print a fatal error as SIPp does ("<time>: message"), with siptest's location and hint. */
 export function reportError(io: RunIo, err: SippError): void {
@@ -107,7 +107,7 @@ export async function runSiptest(argv: readonly string[], io: RunIo): Promise<Ru
       return { exitCode: SippExit.NO_CALLS, json };
     }
     if (parsed.kind === 'version') {
-      io.stdout(`\n siptest ${SIPTEST_VERSION} (SIPp 3.6.1 compatible).\n\n`);
+      io.stdout(versionText());
       return { exitCode: SippExit.NO_CALLS, json };
     }
     if (parsed.kind === 'dump') {
@@ -121,7 +121,10 @@ export async function runSiptest(argv: readonly string[], io: RunIo): Promise<Ru
       throw new SippError('SIPp cannot use out-of-call scenarios when running in server mode', SippExit.FATAL);
     if (o.background) return background(io);
     if (o.sleepMs) await new Promise((r) => setTimeout(r, o.sleepMs));
-    if (o.workers > 1) return await runWorkers(o, argv, io, loaded.main);
+    if (o.workers > 1) {
+      const { runWorkers } = await import('./workers/main.js');
+      return await runWorkers(o, argv, io, loaded.main);
+    }
     return await runOnce(o, loaded, io);
   } catch (err) {
     const e = err instanceof SippError ? err : new SippError((err as Error)?.stack ?? String(err));

@@ -3,7 +3,7 @@
  * CSeq, To tag) and kept as bytes for SIPp's text-level features ([last_*] headers exactly as
  * received, regexp actions, retransmission hashes).
  */
-import { parseMessage, SipRequest, type AnyMessage } from '../../core/index.js';
+import { parseMessage, SipRequest, type AnyMessage } from '../../core/message/index.js';
 
 const COMPACT: Record<string, string> = {
   'call-id:': 'i:',

@@ -9,6 +9,8 @@ export function siptestProse(): BinProse {
     description: [
       "`siptest` runs SIP call scenarios against a SIP server, in the manner of `sipp`: built-in client and server scenarios and scenario files in SIPp's XML language, at a given call rate, with statistics.",
       'Transports are chosen with `-t` as in SIPp: `u1`/`un` UDP (one socket, one per call), `t1`/`tn` TCP, `l1`/`ln` TLS. TLS uses `-tls_cert` and `-tls_key` (PEM; default `cacert.pem` and `cakey.pem` in the working directory) as the certificate of the listening socket and as the client certificate of the connections siptest opens; `-tls_ca` verifies the peer against those CAs (without it nothing is verified, as in SIPp); `-tls_version 1.2` or `1.3` pins the protocol version.',
+      "Sockets are bound as SIPp binds them: the main socket (a server's listening socket) on the `-i` address when one is given, else on every address (on the local IP with `-bind_local`); a TCP client's connection leaves from the `-i` address, from `-p`'s port with `-t t1` and from an ephemeral port with `-t tn`.",
+      'SIPp features siptest does not implement (SCTP, 3PCC twin mode, RTP media: `play_pcap_audio`, `rtp_stream`, `rtp_echo`; AKA authentication; `[tdmmap]`) are listed all at once, each with its option or its file and line, by `siptest scenario validate` and by a run, which then sends nothing and exits 1.',
       ...outputBlocks('siptest'),
     ],
     files: [],
