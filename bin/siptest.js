@@ -1,14 +1,38 @@
 #!/usr/bin/env node
 // SIPp's SIGUSR1 is a soft quit. Without a listener Node would start its inspector instead, so
-// listen before the (slow) imports; the runner takes over and honours what arrived meanwhile.
+// listen before the imports; the runner takes over and honours what arrived meanwhile.
 const early = [];
 const onEarly = (signal) => early.push(signal);
 process.on('SIGUSR1', onEarly);
 globalThis.siptestEarlySignals = { list: early, stop: () => process.off('SIGUSR1', onEarly) };
 
-const { launch } = await import('../dist/src/cli/launch.js');
-const { routeSiptestArgv } = await import('../dist/src/loadgen/cli-route.js');
+/**
+ * The runner as one file (`npm run build` bundles it: one module to load instead of a hundred),
+ * unless a later `tsc` made it stale; then the compiled modules themselves.
+ */
+async function siptestMain() {
+  const { statSync } = await import('node:fs');
+  const { URL } = await import('node:url');
+  const bundle = new URL('../dist/src/loadgen/main.bundle.js', import.meta.url);
+  try {
+    if (statSync(bundle).mtimeMs >= statSync(new URL('../dist/.tsbuildinfo', import.meta.url)).mtimeMs)
+      return bundle.href;
+  } catch {
+    /* no bundle (or no build info): the modules */
+  }
+  return '../dist/src/loadgen/main.js';
+}
 
-await launch('siptest', process.argv.slice(2), routeSiptestArgv);
+const { routeSiptestArgv } = await import('../dist/src/loadgen/cli-route.js');
+const args = routeSiptestArgv(process.argv.slice(2));
+if (args[0] === 'run' && args[1] === '--' && process.argv[2] !== 'run') {
+  // SIPp's command line: straight to the runner, without oclif (start-up time: scripts start a
+  // background UAS and send to it a second later).
+  const { main } = await import(await siptestMain());
+  process.exitCode = await main(args.slice(2));
+} else {
+  const { launch } = await import('../dist/src/cli/launch.js');
+  await launch('siptest', args);
+}
 // A finished run may leave nothing but closed sockets behind; exit with SIPp's code at once.
 process.exit(process.exitCode ?? 0);

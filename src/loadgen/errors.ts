@@ -43,3 +43,22 @@ export class SippError extends Error {
 export const usageError = (message: string, hint?: string) => new SippError(message, SippExit.FAILED, undefined, hint);
 export const scenarioError = (message: string, where?: string, hint?: string) =>
   new SippError(message, SippExit.FAILED, where, hint);
+
+/**
+ * SIPp features siptest does not implement, all of them at once (options and scenario elements,
+ * each "where: what"), found before any socket is opened: exit 1, nothing sent. `options` is the
+ * command line parsed so far, so that the scenario's features can be added to the list.
+ */
+export class UnsupportedFeatures extends SippError {
+  constructor(
+    readonly items: string[],
+    readonly options?: unknown,
+  ) {
+    super(
+      `not supported by siptest (nothing was sent):\n${items.map((i) => `  ${i}`).join('\n')}`,
+      SippExit.FAILED,
+      undefined,
+      'run this with SIPp, or remove these features (siptest scenario validate lists them)',
+    );
+  }
+}

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { SippError, SippExit, usageError } from './errors.js';
+import { SippError, SippExit, UnsupportedFeatures, usageError } from './errors.js';
 import { monoUs } from './engine/clock.js';
 import { applyKey, openControlSocket, startWatchdog } from './engine/control.js';
 import { InjectionFile } from './engine/injection.js';
@@ -19,13 +19,14 @@ import { parseCommandLine } from './options/parse-args.js';
 import type { RunOptions } from './options/run-options.js';
 import { Reporting } from './reporting.js';
 import { builtinScenario } from './scenario/builtin.js';
+import { checkInjectedAuth } from './scenario/injected-auth.js';
 import { loadScenario, newLoadContext, type LoadContext } from './scenario/loader.js';
 import type { Scenario } from './scenario/model.js';
 import { decodeScenarioBytes } from './scenario/xml.js';
 import { buildSummary, type RunSummary } from './stats/summary.js';
 import { formatTime } from './stats/format.js';
 import type { UdpSocket } from './transport/udp.js';
-import { runWorkers } from './workers/main.js';
+import { versionText } from './version.js';
 
 export interface RunIo {
   stdout: (text: string) => void;
@@ -43,7 +44,7 @@ export interface RunResult {
   error?: string;
 }
 
-export const SIPTEST_VERSION = '0.1.0';
+export { SIPTEST_VERSION } from './version.js';
 
 /** Print a fatal error as SIPp does ("<time>: message"), with siptest's location and hint. */
 export function reportError(io: RunIo, err: SippError): void {
@@ -93,19 +94,20 @@ export function loadScenarios(o: RunOptions): {
   const main = load(o.scenarioFile, o.scenarioName);
   const ooc = o.oocScenarioFile || o.oocScenarioName ? load(o.oocScenarioFile, o.oocScenarioName) : undefined;
   const aa = loadScenario({ text: builtinScenario('ooc_dummy'), source: 'ooc_dummy', fileBase: 'ooc_dummy' }, ctx);
+  for (const s of ooc ? [main, ooc] : [main]) checkInjectedAuth(s, injection);
   return { main, ooc, aa, ctx, injection };
 }
 
 export async function runSiptest(argv: readonly string[], io: RunIo): Promise<RunResult> {
   let json = false;
   try {
-    const parsed = parseCommandLine(argv);
+    const parsed = parseCommandLineListingAll(argv);
     if (parsed.kind === 'help') {
       io.stdout(parsed.topic === 'stat' ? helpStatText() : helpText());
       return { exitCode: SippExit.NO_CALLS, json };
     }
     if (parsed.kind === 'version') {
-      io.stdout(`\n siptest ${SIPTEST_VERSION} (SIPp 3.6.1 compatible).\n\n`);
+      io.stdout(versionText());
       return { exitCode: SippExit.NO_CALLS, json };
     }
     if (parsed.kind === 'dump') {
@@ -119,12 +121,33 @@ export async function runSiptest(argv: readonly string[], io: RunIo): Promise<Ru
       throw new SippError('SIPp cannot use out-of-call scenarios when running in server mode', SippExit.FATAL);
     if (o.background) return background(io);
     if (o.sleepMs) await new Promise((r) => setTimeout(r, o.sleepMs));
-    if (o.workers > 1) return await runWorkers(o, argv, io, loaded.main);
+    if (o.workers > 1) {
+      const { runWorkers } = await import('./workers/main.js');
+      return await runWorkers(o, argv, io, loaded.main);
+    }
     return await runOnce(o, loaded, io);
   } catch (err) {
     const e = err instanceof SippError ? err : new SippError((err as Error)?.stack ?? String(err));
     reportError(io, e);
     return { exitCode: e.exitCode, json, error: e.where ? `${e.where}: ${e.message}` : e.message };
+  }
+}
+
+/**
+ * The command line; when it has options siptest cannot honour, the scenario's unsupported
+ * features are added to the same list (every one is reported at once, before any traffic).
+ */
+function parseCommandLineListingAll(argv: readonly string[]): ReturnType<typeof parseCommandLine> {
+  try {
+    return parseCommandLine(argv);
+  } catch (e) {
+    if (!(e instanceof UnsupportedFeatures) || !e.options) throw e;
+    try {
+      loadScenarios(e.options as RunOptions);
+    } catch (more) {
+      if (more instanceof UnsupportedFeatures) throw new UnsupportedFeatures([...e.items, ...more.items]);
+    }
+    throw e;
   }
 }
 

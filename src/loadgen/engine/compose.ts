@@ -6,7 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { SippError } from '../errors.js';
-import type { AuthParams, Component, MessageTemplate, SimpleKeyword } from '../scenario/message-template.js';
+import {
+  authParams,
+  literalTemplate,
+  type AuthParams,
+  type Component,
+  type MessageTemplate,
+  type SimpleKeyword,
+} from '../scenario/message-template.js';
 import type { Call } from './call.js';
 import { createDigest } from './digest.js';
 import { KEYWORD_VALUES } from './keywords.js';
@@ -107,9 +114,22 @@ class MessageWriter {
     }
     if (line < 0) return;
     const v = file.field(line, c.field);
-    this.out += v;
-    if (v.includes('[authentication'))
-      throw new SippError('[authentication] inside an injection field is not supported by siptest');
+    const at = v.indexOf('[authentication');
+    if (at < 0) {
+      this.out += v;
+      return;
+    }
+    // SIPp (call::createSendingMessage) parses the keyword from the substituted field and puts the
+    // digest header where it stood, once the body is known; the rest of the field stays.
+    const end = v.indexOf(']', at);
+    if (end < 0) throw new SippError(`Unterminated [authentication keyword in an injection field: ${v}`);
+    if (this.authAt >= 0) throw new SippError('Only one [authentication] keyword is currently supported!');
+    const o = call.engine.opts;
+    const defaults = { authUser: o.authUser ?? o.service, authPassword: o.authPassword };
+    this.auth = authParams(v.slice(at, end), defaults, literalTemplate);
+    this.out += v.slice(0, at);
+    this.authAt = this.out.length;
+    this.out += v.slice(end + 1);
   }
 
   /** [file name=…]: the file's bytes. */

@@ -12,7 +12,7 @@ import {
   parseDigestAlgorithm,
   parseDigestCredentials,
   type DigestQop,
-} from '../../core/index.js';
+} from '../../core/auth/index.js';
 
 export interface DigestInput {
   user: string;

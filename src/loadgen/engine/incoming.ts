@@ -3,7 +3,7 @@
  * CSeq, To tag) and kept as bytes for SIPp's text-level features ([last_*] headers exactly as
  * received, regexp actions, retransmission hashes).
  */
-import { parseMessage, type AnyMessage } from '../../core/index.js';
+import { parseMessage, SipRequest, type AnyMessage } from '../../core/message/index.js';
 
 const COMPACT: Record<string, string> = {
   'call-id:': 'i:',
@@ -39,7 +39,7 @@ export class Incoming {
     try {
       return new Incoming(buf, parseMessage(buf, { datagram: true }));
     } catch {
-      return undefined;
+      return parseLooseRequest(buf);
     }
   }
 
@@ -110,6 +110,41 @@ export class Incoming {
     }
     return out;
   }
+}
+
+/** The longest method SIPp reads from a start line (its `request[65]` buffer, less than 64 octets). */
+const MAX_METHOD = 63;
+
+/**
+ * SIPp takes a request's method as the first word of its start line and ignores the rest
+ * (call::process_incoming), so it accepts "ACK  SIP/2.0", which it sends itself when [next_url]
+ * is empty (rrs="true" and a 2xx without Contact), and any other Request-URI. The core parser,
+ * shared with sipd, refuses such a line (RFC 3261 §25.1: Request-URI is mandatory), and must.
+ * siptest accepts what SIPp accepts, here only: the header fields are parsed under a stand-in
+ * start line, and the request keeps the Request-URI as received. Header faults still reject it.
+ */
+function parseLooseRequest(buf: Buffer): Incoming | undefined {
+  let start = 0;
+  while (start < buf.length && (buf[start] === 0x0d || buf[start] === 0x0a)) start++;
+  let eol = buf.indexOf(0x0a, start);
+  if (eol < 0) eol = buf.length;
+  const line = buf.toString('latin1', start, buf[eol - 1] === 0x0d ? eol - 1 : eol);
+  if (line.startsWith('SIP/2.0')) return undefined;
+  const sp = line.indexOf(' ');
+  if (sp <= 0 || sp > MAX_METHOD) return undefined;
+  const method = line.slice(0, sp);
+  const standIn = Buffer.concat([Buffer.from(`${method} sip:invalid SIP/2.0`, 'latin1'), buf.subarray(eol)]);
+  let parsed: AnyMessage;
+  try {
+    parsed = parseMessage(standIn, { datagram: true });
+  } catch {
+    return undefined;
+  }
+  const uri = line
+    .slice(sp + 1)
+    .replace(/ SIP\/\d+\.\d+$/i, '')
+    .trim();
+  return new Incoming(buf, new SipRequest(method, uri, parsed.headers, parsed.body, line));
 }
 
 /** SIPp's retransmission hash of a whole message ("full") or of its key headers ("loose"). */

@@ -95,6 +95,14 @@ export class InjectionFile {
     });
   }
 
+  /** Field `field` of every line of the file as written (printf files: before the %d expansion). */
+  *writtenFields(field: number): Generator<{ line: number; value: string }> {
+    for (const [line, text] of this.lines.entries()) {
+      const value = text.split(';')[field];
+      if (value !== undefined) yield { line, value };
+    }
+  }
+
   buildIndex(field: number): void {
     this.indexField = field;
     this.index = new Map();

@@ -80,10 +80,20 @@ export async function resolveAddressing(o: RunOptions, needRemote: boolean, boun
   };
 }
 
+/**
+ * The address SIPp's main socket and its TCP client connections bind to (open_connections): the
+ * -i address when one is given (or the local IP with -bind_local), else the wildcard. So a UAS
+ * started with -i listens on that address only, and a client's connections leave from it.
+ */
+export function bindAddress(o: RunOptions, localIp: string): string {
+  if (o.localIp !== undefined || o.bindLocal) return localIp;
+  return localIp.includes(':') ? '::' : '0.0.0.0';
+}
+
 /** Bind the main UDP socket: -p, else 5060..5119, else an ephemeral port. */
 export async function openMainUdp(o: RunOptions, localIp: string, onMessage: DatagramHandler): Promise<UdpSocket> {
   const family = localIp.includes(':') ? 6 : 4;
-  const address = o.bindLocal ? localIp : family === 6 ? '::' : '0.0.0.0';
+  const address = bindAddress(o, localIp);
   const bufferSize = o.bufferSize;
   if (o.localPort) return UdpSocket.open(family, address, o.localPort, onMessage, { perCall: false, bufferSize });
   for (let port = 5060; port < 5120; port++) {
@@ -123,8 +133,8 @@ export class UdpCallSocketPool {
     this.filling++;
     try {
       const family = this.localIp.includes(':') ? 6 : 4;
-      const address = this.o.bindLocal ? this.localIp : family === 6 ? '::' : '0.0.0.0';
-      const s = await UdpSocket.open(family, address, 0, this.onMessage, { perCall: true });
+      // SIPp binds per-call UDP sockets to the local IP even without -i (local_addr_storage).
+      const s = await UdpSocket.open(family, this.localIp, 0, this.onMessage, { perCall: true });
       const origClose = s.close.bind(s);
       s.close = () => {
         if (!s.closed) this.open--;

@@ -3,7 +3,7 @@
  * makes two passes: the first rejects unknown options and missing values and acts on -h, -v and
  * -sd at once (exit 99); the second applies the values. Order of options does not matter.
  */
-import { SippError, SippExit, usageError } from '../errors.js';
+import { SippError, SippExit, UnsupportedFeatures, usageError } from '../errors.js';
 import { findOption } from './option-table.js';
 import { defaultRunOptions, type RunOptions } from './run-options.js';
 
@@ -36,8 +36,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     if (spec.name === 'sd') return { kind: 'dump', name: argv[i + 1]! };
     i += spec.arity;
   }
-  // Pass 1: values.
+  // Pass 1: values. Options siptest cannot honour are all listed together at the end.
   const o = defaultRunOptions();
+  const refused: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const spec = findOption(arg);
@@ -47,13 +48,22 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     }
     const values = argv.slice(i + 1, i + 1 + spec.arity);
     i += spec.arity;
-    if (spec.kind === 'refused') throw usageError(`Option ${arg} is not supported by siptest: ${spec.refusal}.`);
-    spec.apply?.(o, values, arg);
+    if (spec.kind === 'refused') {
+      refused.push(`Option ${arg} is not supported by siptest: ${spec.refusal}.`);
+      continue;
+    }
+    try {
+      spec.apply?.(o, values, arg);
+    } catch (e) {
+      if (!(e instanceof SippError) || !e.message.includes('not supported by siptest')) throw e;
+      refused.push(e.message);
+    }
   }
   if (o.secureWebSocket) {
     if (o.transport !== 'ws') throw usageError('-wss makes a WebSocket run secure: use it with -t w1 or -t wn');
     o.transport = 'wss';
   }
+  if (refused.length) throw new UnsupportedFeatures(refused, o);
   if (o.scenarioFile !== undefined && o.scenarioName !== undefined) throw usageError('Use either -sf or -sn, not both');
   if (o.oocScenarioFile !== undefined && o.oocScenarioName !== undefined)
     throw usageError('Use either -oocsf or -oocsn, not both');

@@ -17,6 +17,7 @@ import { readCommon } from './read-common.js';
 import { readDeclaration } from './read-declarations.js';
 import { checkOptionalRecv, newMessage, readPause, readRecv, readSend } from './read-messages.js';
 import { finishScenario } from './scenario-checks.js';
+import { refuseUnsupported } from './unsupported.js';
 import { parseXml, type XmlElement } from './xml.js';
 
 export { DEFAULT_MESSAGES } from './default-messages.js';
@@ -24,6 +25,7 @@ export { newLoadContext, type LoadContext, type ScenarioInput } from './load-con
 
 export function loadScenario(input: ScenarioInput, ctx: LoadContext): Scenario {
   const doc = parseXml(input.text, input.source, input.encoding);
+  refuseUnsupported(doc.root, input.source);
   const st = new LoadState(input, ctx);
   const root = doc.root;
   st.encoding = doc.encoding;

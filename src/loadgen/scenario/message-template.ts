@@ -294,21 +294,8 @@ function compileKeyword(keyword: string, off: number, env: TemplateEnv, currentL
     return { k: 'fill', text, ref: env.variable(keywordParam(keyword, 'variable=')) };
   }
   if (keyword.startsWith('last_')) return { k: 'last', name: keyword.slice(5) };
-  if (keyword.startsWith('authentication')) {
-    const user = keywordParam(keyword, 'username=') || env.authUser;
-    const pass = keywordParam(keyword, 'password=') || env.authPassword;
-    const akaK = keywordParam(keyword, 'aka_K=') || pass.slice(0, 16);
-    return {
-      k: 'auth',
-      auth: {
-        user: compileTemplate(user, env, false),
-        pass: compileTemplate(pass, env, false),
-        akaK: compileTemplate(akaK, env, false),
-        akaOP: compileTemplate(keywordParam(keyword, 'aka_OP='), env, false),
-        akaAMF: compileTemplate(keywordParam(keyword, 'aka_AMF='), env, false),
-      },
-    };
-  }
+  if (keyword.startsWith('authentication'))
+    return { k: 'auth', auth: authParams(keyword, env, (text) => compileTemplate(text, env, false)) };
   const custom = env.keywords.get(keyword);
   if (custom !== undefined) return { k: 'lit', s: custom };
   throw scenarioError(
@@ -316,6 +303,34 @@ function compileKeyword(keyword: string, off: number, env: TemplateEnv, currentL
     env.whereOf?.(`[${keyword}`) ?? env.where,
     'check the spelling, or define it with -key ' + keyword + ' value',
   );
+}
+
+/**
+ * SIPp's parseAuthenticationKeyword: username= (default -au, else -s), password= (default -ap),
+ * aka_K= (default the password's first 16 characters), aka_OP=, aka_AMF=. `compile` turns each
+ * value into a template: keywords inside a scenario's [authentication], plain text inside an
+ * injected field's (SIPp substitutes the field first; its keyword is parsed from the result).
+ */
+export function authParams(
+  keyword: string,
+  defaults: { authUser: string; authPassword: string },
+  compile: (text: string) => MessageTemplate,
+): AuthParams {
+  const user = keywordParam(keyword, 'username=') || defaults.authUser;
+  const pass = keywordParam(keyword, 'password=') || defaults.authPassword;
+  const akaK = keywordParam(keyword, 'aka_K=') || pass.slice(0, 16);
+  return {
+    user: compile(user),
+    pass: compile(pass),
+    akaK: compile(akaK),
+    akaOP: compile(keywordParam(keyword, 'aka_OP=')),
+    akaAMF: compile(keywordParam(keyword, 'aka_AMF=')),
+  };
+}
+
+/** A template that is this text and nothing else (no keywords, no escapes). */
+export function literalTemplate(text: string): MessageTemplate {
+  return { components: [{ k: 'lit', s: text }], isResponse: false, isAck: false, isCancel: false, source: text };
 }
 
 /**

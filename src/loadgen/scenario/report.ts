@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { usageError } from '../errors.js';
 import { InjectionFile } from '../engine/injection.js';
+import { checkInjectedAuth } from './injected-auth.js';
 import { loadScenario, newLoadContext } from './loader.js';
 import { decodeScenarioBytes } from './xml.js';
 
@@ -39,6 +40,7 @@ export function validateScenarioFile(
   });
   const { text, encoding } = decodeScenarioBytes(bytes);
   const s = loadScenario({ text, source: file, fileBase: basename(file).replace(/\.xml$/, ''), encoding }, ctx);
+  checkInjectedAuth(s, new Map(files.map((f) => [f.name, f])));
   return {
     file,
     name: s.name,

@@ -3,7 +3,7 @@
  * call lengths, repartition buckets, user counters, per-message counts and received response
  * codes. Everything is cumulative; see counters.ts for how periodic values are derived.
  */
-import * as hdr from 'hdr-histogram-js';
+import * as hdr from './hdr.js';
 import { C, COUNTER_COUNT, MSG_FIELDS } from './counters.js';
 
 export interface StatsShape {

@@ -2,7 +2,7 @@
  * The machine-readable summary printed with --json: what SIPp's screens and CSV files say, plus
  * latency percentiles from HDR histograms (response times per RTD and call lengths).
  */
-import type { Histogram } from 'hdr-histogram-js';
+import type { Histogram } from './hdr.js';
 import type { Scenario } from '../scenario/model.js';
 import { C, FAILURE_COLUMNS, M } from './counters.js';
 import type { Stats } from './stats.js';

@@ -22,6 +22,7 @@ export class TcpConnections {
   private mainConn: StreamConn | undefined;
   private readonly ready: StreamConn[] = [];
   private filling = 0;
+  private localAddress: string | undefined;
   /** -t l1/ln, -t w1/wn -wss: the TLS settings of every connection (SIPp's -tls_* options) */
   readonly secure: LoadgenTls | undefined;
   /** -t w1/wn: WebSocket connections instead of TCP/TLS ones */
@@ -36,9 +37,20 @@ export class TcpConnections {
   }
 
   /** Open one client connection to `dest`. */
-  private connect(dest: Peer, local: { port?: number | undefined }, perCall: boolean): Promise<StreamConn> {
+  private connect(
+    dest: Peer,
+    local: { address?: string | undefined; port?: number | undefined },
+    perCall: boolean,
+  ): Promise<StreamConn> {
     return this.webSocket
-      ? connectWs(dest, {}, perCall, this.onMessage, this.o.wsPath ?? '/', this.secure)
+      ? connectWs(
+          dest,
+          local.address ? { address: local.address } : {},
+          perCall,
+          this.onMessage,
+          this.o.wsPath ?? '/',
+          this.secure,
+        )
       : connectTcp(dest, local, perCall, this.onMessage, this.secure);
   }
 
@@ -68,17 +80,31 @@ export class TcpConnections {
     this.destination = d;
   }
 
-  /** The client's connections: one bound to -p's port if it can be (-t t1), or the pool (-t tn). */
-  async connectClient(listeningPort: number): Promise<void> {
+  /** The address connections leave from (SIPp binds them to -i's address; undefined: any). */
+  setLocalAddress(address: string): void {
+    this.localAddress = address === '0.0.0.0' || address === '::' ? undefined : address;
+  }
+
+  /**
+   * The client's connections: one (-t t1) or the pool (-t tn). SIPp binds -t t1's connection to
+   * -p's port when -p is given, else to an ephemeral one, and -t tn's always to an ephemeral one.
+   * `fixedPort`: the attempt from -p's port, made before the listener takes that port; if it
+   * fails (the port is busy), the listener reports the bind error and the second call connects
+   * from an ephemeral port, as SIPp does when its bind fails.
+   */
+  async connectClient(port: number, fixedPort: boolean): Promise<void> {
     const dest = this.destination;
-    if (!dest) return;
+    if (!dest || this.mainConn) return;
     if (this.o.multiSocket) {
+      if (fixedPort) return;
       this.fill();
       for (let i = 0; i < 200 && this.ready.length < 4; i++) await new Promise((r) => setTimeout(r, 5));
       return;
     }
-    const local = { port: this.o.localPort ? listeningPort : undefined };
-    const main = await this.connect(dest, local, false).catch(() => this.connect(dest, {}, false));
+    const local = { address: this.localAddress, port: fixedPort ? port : undefined };
+    const attempt = this.connect(dest, local, false);
+    const main = fixedPort ? await attempt.catch(() => undefined) : await attempt;
+    if (!main) return;
     this.mainConn = this.track(main);
     main.onClose = (c) => {
       this.onClose(c);
@@ -95,7 +121,7 @@ export class TcpConnections {
       this.destination
     ) {
       this.filling++;
-      this.connect(this.destination, {}, true)
+      this.connect(this.destination, { address: this.localAddress }, true)
         .then((c) => this.ready.push(this.track(c)))
         .catch((e) => this.rt?.abortRun(e))
         .finally(() => this.filling--);

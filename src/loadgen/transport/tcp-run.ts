@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { Logs } from '../engine/logs.js';
 import { Runtime } from '../engine/runtime.js';
-import { resolveAddressing } from '../engine/setup.js';
+import { bindAddress, resolveAddressing } from '../engine/setup.js';
 import type { RunOptions } from '../options/run-options.js';
 import { Reporting } from '../reporting.js';
 import { drive, type loadScenarios, type RunIo, type RunOnceExtras, type RunResult } from '../runner.js';
@@ -23,21 +23,25 @@ export async function runTcp(
   const logs = new Logs(o, main.fileBase, extras.pid ?? process.pid);
   const conns = new TcpConnections(o);
   const provisional = await resolveAddressing(o, main.mode === 'client', 0);
-  const family = provisional.local.ip.includes(':') ? '::' : '0.0.0.0';
-  const bindTo = o.bindLocal ? provisional.local.ip : family;
-  conns.server = conns.webSocket
-    ? await listenWs(bindTo, o.localPort, o.wsPath ?? '/', (c) => conns.track(c), conns.onMessage, conns.secure)
-    : await listenTcp(
-        bindTo,
-        o.localPort,
-        (sock) => conns.track(new TcpConn(sock, false, conns.onMessage)),
-        conns.secure,
-      );
-  const port = (conns.server.address() as AddressInfo).port;
-  const addressing = { ...provisional, local: { ...provisional.local, port } };
-  conns.setDestination(addressing.destination);
+  const address = bindAddress(o, provisional.local.ip);
+  conns.setDestination(provisional.destination);
+  conns.setLocalAddress(address);
   try {
-    if (main.mode === 'client') await conns.connectClient(port);
+    // -t t1 -p: SIPp connects from -p's port before its main socket listens on it (Linux refuses
+    // to bind a port that has a listener, even with SO_REUSEADDR, but lets a listener join).
+    const client = main.mode === 'client';
+    if (client && o.localPort) await conns.connectClient(o.localPort, true);
+    conns.server = conns.webSocket
+      ? await listenWs(address, o.localPort, o.wsPath ?? '/', (c) => conns.track(c), conns.onMessage, conns.secure)
+      : await listenTcp(
+          address,
+          o.localPort,
+          (sock) => conns.track(new TcpConn(sock, false, conns.onMessage)),
+          conns.secure,
+        );
+    const port = (conns.server.address() as AddressInfo).port;
+    const addressing = { ...provisional, local: { ...provisional.local, port } };
+    if (client) await conns.connectClient(port, false);
     const reporting = new Reporting({
       tty: io.isTTY && !o.json && !extras.quiet,
       write: io.stdout,

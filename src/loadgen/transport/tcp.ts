@@ -7,7 +7,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 import type { LoadgenTls } from './tls.js';
-import { DEFAULT_LIMITS, StreamFramer } from '../../core/index.js';
+import { StreamFramer } from '../../core/transport/stream-framer.js';
+import { DEFAULT_LIMITS } from '../../core/transport/types.js';
 import { SippError, SippExit } from '../errors.js';
 import type { CallSocket, Peer } from '../engine/types.js';
 

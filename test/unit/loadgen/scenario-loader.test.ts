@@ -52,10 +52,13 @@ test('errors name the file and line before any traffic', () => {
   rejects(wrap(`${SEND}\n<recv response="200" next="nowhere"/>`), /The label 'nowhere' was not defined/, 'my.xml:8');
   rejects(wrap(`${SEND}\n<recv response="100" optional="true"/>\n${SEND}`), /without a mandatory message/, 'my.xml:9');
   rejects(wrap(`${SEND}\n<timewait milliseconds="10"/>\n${SEND}`), /can only be the last message/, 'my.xml:9');
-  rejects(
-    wrap(`${SEND}\n<recv response="200"><action><exec play_pcap_audio="x.pcap"/></action></recv>`),
-    /needs RTP media/,
-    'my.xml:8',
+  // Unsupported features are listed together, each with its file:line (unsupported.ts).
+  assert.throws(
+    () => load(wrap(`${SEND}\n<recv response="200"><action><exec play_pcap_audio="x.pcap"/></action></recv>`)),
+    (e: unknown) =>
+      e instanceof SippError &&
+      e.exitCode === 1 &&
+      /\n {2}my\.xml:8: <exec play_pcap_audio>: RTP media$/.test(e.message),
   );
   rejects('<scenario>\n<send>\n</scenario>', /Invalid XML/, 'my.xml:3');
   rejects(wrap('<recv request="INVITE" optional="maybe"/>'), /Could not understand optional value/, 'my.xml:3');
