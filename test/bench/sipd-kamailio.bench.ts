@@ -9,7 +9,8 @@
  *  - INVITE call setups per second through the stateful proxy with Record-Route (INVITE, 100,
  *    180, 200, ACK and BYE via the route set, pause, 200), to a sipp UAS registered as the callee;
  *  - server CPU (its whole process group, from /proc) per 1,000 calls at a fixed call rate that
- *    both hold;
+ *    both hold: by default (--fixed-rate=auto) half the lower of the servers' median call rates,
+ *    measured after the searches in a CPU phase of its own, A/B/A/B again;
  *  - INVITE→200 latency p50/p99 (sipp -trace_rtt) at half of each server's own highest clean
  *    call rate of that round;
  *  - the server's memory (lib/memory.ts: resident, shared pages counted once): idle after start,
@@ -46,7 +47,7 @@ import { KamailioServer, kamailioMemoryArgs } from './lib/kamailio.js';
 import { Callee, callStep, registerStep, type LoadContext, type StepResult } from './lib/loads.js';
 import { MemorySampler } from './lib/memory.js';
 import { findMaxCleanRate, niceRate, type SearchOptions, type SearchResult } from './lib/rate-finder.js';
-import { abReport, resultTable, type SessionFigures } from './lib/report.js';
+import { abReport, medianOf, resultTable, type SessionFigures } from './lib/report.js';
 import type { BenchServer, RunningServer } from './lib/server.js';
 import { SipdServer } from './lib/sipd.js';
 import { sippMissing } from './lib/sipp.js';
@@ -65,7 +66,8 @@ const out = (s: string) => process.stdout.write(s);
 interface Options {
   rounds: number;
   stepSeconds: number;
-  fixedRate: number;
+  /** calls/s of the CPU step; undefined: "auto", half the lowest median call rate of the servers */
+  fixedRate: number | undefined;
   fixedSeconds: number;
   subscribers: number;
   servers: string[];
@@ -113,7 +115,11 @@ function options(argv: string[]): Options {
   return {
     rounds: num('rounds', quick ? 1 : 3, 1),
     stepSeconds: num('step-seconds', quick ? 2 : 10, 0.5),
-    fixedRate: num('fixed-rate', quick ? 100 : 500, 1),
+    // auto (the default) needs the searches; --cpu-only and --quick take a number (default 500, 100).
+    fixedRate:
+      values['fixed-rate'] === 'auto' || (values['fixed-rate'] === undefined && !quick && !values['cpu-only'])
+        ? undefined
+        : num('fixed-rate', quick ? 100 : 500, 1),
     fixedSeconds: num('fixed-seconds', quick ? 2 : 10, 1),
     subscribers: num('subscribers', quick ? 1000 : 10000, 10),
     servers: String(values.servers ?? (before ? 'kamailio,before,sipd' : 'kamailio,sipd'))
@@ -274,14 +280,8 @@ async function measure(
         searchOptions('calls', hints.calls, opts),
         opts.verbose,
       );
-  out(`    CPU at ${opts.fixedRate} calls/s for ${opts.fixedSeconds} s:`);
-  const fixed = await callStep(ctx, opts.fixedRate, opts.fixedSeconds);
-  await settle(fixed, true);
-  const perK = fixed.successful > 0 ? (fixed.serverCpuMs / fixed.successful) * 1000 : null;
-  out(
-    ` ${fixed.clean ? 'clean' : `NOT clean (${fixed.reason})`}, ${fixed.serverCpuMs.toFixed(0)} ms CPU for ` +
-      `${fixed.successful} calls → ${perK === null ? '—' : perK.toFixed(1)} ms per 1,000 calls\n`,
-  );
+  const cpu = opts.fixedRate === undefined ? undefined : await cpuStep(ctx, opts.fixedRate, opts.fixedSeconds);
+  if (cpu) await settle(cpu.step, true);
   let p50Ms: number | null = null;
   let p99Ms: number | null = null;
   if (calls.best > 0) {
@@ -304,11 +304,70 @@ async function measure(
     registerCpuPct: reg.bestStep?.serverCpuPct,
     callsPerS: calls.best,
     callsCpuPct: calls.bestStep?.serverCpuPct,
-    cpuMsPer1000Calls: fixed.clean ? perK : null,
-    fixedRateClean: fixed.clean,
+    cpuMsPer1000Calls: cpu?.step.clean ? cpu.perK : null,
+    fixedRateClean: cpu?.step.clean ?? false,
     p50Ms,
     p99Ms,
   };
+}
+
+/** Server CPU per 1,000 calls at `rate` (null when no call succeeded), printed as it goes. */
+async function cpuStep(ctx: LoadContext, rate: number, seconds: number) {
+  out(`    CPU at ${rate} calls/s for ${seconds} s:`);
+  const step = await callStep(ctx, rate, seconds);
+  const perK = step.successful > 0 ? (step.serverCpuMs / step.successful) * 1000 : null;
+  out(
+    ` ${step.clean ? 'clean' : `NOT clean (${step.reason})`}, ${step.serverCpuMs.toFixed(0)} ms CPU for ` +
+      `${step.successful} calls → ${perK === null ? '—' : perK.toFixed(1)} ms per 1,000 calls ` +
+      `(load average ${loadAverage()})\n`,
+  );
+  return { step, perK };
+}
+
+/**
+ * The CPU phase of --fixed-rate=auto, after the searches: every server again, A/B/A/B, each
+ * started afresh for one step at the rate every server held (half the lowest median).
+ */
+async function cpuPhase(
+  servers: BenchServer[],
+  figures: SessionFigures[],
+  rate: number,
+  start: (server: BenchServer, dir: string) => Promise<RunningServer>,
+  callee: Subscriber,
+  tmp: string,
+  opts: Options,
+): Promise<void> {
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const server of servers) {
+      const f = figures.find((x) => x.server === server.name && x.round === round);
+      if (!f) continue;
+      out(`\n  ${server.name} round ${round}, CPU (load average ${loadAverage()})\n`);
+      const dir = join(tmp, `${server.name}-${round}-cpu`);
+      mkdirSync(dir, { recursive: true });
+      let running: RunningServer | undefined;
+      let uas: Callee | undefined;
+      try {
+        running = await start(server, dir);
+        const ctx: LoadContext = {
+          server: running,
+          domain: DOMAIN,
+          dir,
+          infCsv: '',
+          callee,
+          stepSeconds: opts.stepSeconds,
+        };
+        uas = await Callee.start(ctx);
+        const cpu = await cpuStep(ctx, rate, opts.fixedSeconds);
+        f.cpuMsPer1000Calls = cpu.step.clean ? cpu.perK : null;
+        f.fixedRateClean = cpu.step.clean;
+      } catch (e) {
+        out(`    ${server.name} CPU round ${round} aborted: ${(e as Error).message}\n`);
+      } finally {
+        await uas?.stop();
+        await running?.stop();
+      }
+    }
+  }
 }
 
 /** One line with a round's figures, for the log of the run. */
@@ -378,8 +437,22 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
       }
     }
 
+    let fixedRate = opts.fixedRate;
+    if (fixedRate === undefined) {
+      const medians = servers.map(
+        (s) => medianOf(figures.filter((f) => f.server === s.name).map((f) => f.callsPerS || null)).median,
+      );
+      const lowest = Math.min(...medians.map((m) => m ?? 0));
+      if (lowest > 0) {
+        fixedRate = niceRate(lowest / 2);
+        out(`\nCPU per 1,000 calls at ${fixedRate} calls/s (half the lowest median call rate), A/B/A/B:\n`);
+        const start = (server: BenchServer, dir: string) =>
+          server.start({ dir, domain: DOMAIN, baseDb, callee, loadSubscribers: subs });
+        await cpuPhase(servers, figures, fixedRate, start, callee, tmp, opts);
+      } else out('\nno CPU figures: some server had no clean call rate\n');
+    }
     out(
-      `\nsipd vs Kamailio (${opts.rounds} alternating rounds; medians and spreads; CPU at ${opts.fixedRate} ` +
+      `\nsipd vs Kamailio (${opts.rounds} alternating rounds; medians and spreads; CPU at ${fixedRate ?? '—'} ` +
         `calls/s; load average ${loadAverage()}):\n`,
     );
     out(
@@ -397,7 +470,7 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
     const unclean = figures.filter((f) => !f.fixedRateClean);
     for (const f of unclean) {
       out(
-        `note: ${f.server} round ${f.round} was not clean at ${opts.fixedRate} calls/s; its CPU figure is left out\n`,
+        `note: ${f.server} round ${f.round} was not clean at ${fixedRate ?? '—'} calls/s; its CPU figure is left out\n`,
       );
     }
   } finally {
