@@ -114,10 +114,12 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       /**
        * Overload control: when a UDP socket has stayed behind this many ms (datagrams left queued
        * after every read), new requests outside dialogs get a stateless 503 with Retry-After
-       * (overload_retry_after) until it catches up; 0 = off. Well under T1 (500 ms), so that
-       * what is queued is answered before phones retransmit it.
+       * (overload_retry_after) until it catches up; 0 = off. Off by default: on a host that
+       * gives sipd too little CPU its socket stays behind for seconds while it still completes
+       * nearly every call, and 300 or 1000 ms refused more calls than they saved (issue 14,
+       * `npm run bench -- sipd-overload`).
        */
-      overload_backlog_ms: 300,
+      overload_backlog_ms: 0,
       /** Seconds in the Retry-After of those 503s. */
       overload_retry_after: 5,
     },

@@ -40,13 +40,15 @@ test('a UDP backlog longer than the limit is overload', () => {
   assert.equal(g.overloaded(), false);
 });
 
-test('a limit of 0 turns the control off', () => {
-  const { g, tickAt, backlog } = guard(0);
+test('a limit of 0 turns the control off; stalls over 100 ms are still counted', () => {
+  const { g, stats, tickAt, backlog } = guard(0);
   backlog.ms = 10_000;
   tickAt(1000);
-  tickAt(5000);
+  tickAt(1010 + 90); // 90 ms late: not a stall
+  tickAt(1110 + 150); // 150 ms late
   assert.equal(g.enabled, false);
   assert.equal(g.overloaded(), false);
+  assert.equal(stats.counter('core', 'loop_stalls').value, 1);
 });
 
 test('loop_lag_ms is the worst delay of the last second', () => {
