@@ -10,7 +10,8 @@
  * UDP receive-buffer drops of the whole machine over the step (/proc/net/snmp RcvbufErrors; other
  * work on the machine may add some), and sipd's own overload statistics when it has them
  * (`sipctl stats`: core.overload_rejected, the 503s; core.loop_stalls, event-loop stalls longer
- * than limits.overload_delay_ms; core.loop_lag_ms, the worst loop delay of the last second).
+ * than limits.overload_backlog_ms; core.loop_lag_ms, the worst loop delay of the last second;
+ * tm.current, the transactions alive at the end of the step).
  *
  *   npm run bench -- sipd-overload [--max=CALLS_PER_S] [--levels=0.5,1,1.5] [--seconds=20]
  *                    [--rounds=1] [--before=DIR] [--probe] [--backlog-ms=N] [--verbose]
@@ -47,7 +48,7 @@ const DOMAIN = 'bench.sipkit.test';
 const out = (s: string) => process.stdout.write(s);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** sipd statistics shown per level, when the build has them (deltas over the step). */
-const SIPD_STATS = ['core.overload_rejected', 'core.loop_stalls', 'core.loop_lag_ms'];
+const SIPD_STATS = ['core.overload_rejected', 'core.loop_stalls', 'core.loop_lag_ms', 'tm.current'];
 
 interface Options {
   max: number | undefined;
@@ -193,8 +194,9 @@ async function level(
   const s1 = await sipdStats(runDir);
   const stats: Record<string, number> = {};
   for (const k of SIPD_STATS) {
-    // loop_lag_ms is a gauge (the worst delay of the last second): shown as is; counters as deltas.
-    if (k in s1) stats[k] = k.endsWith('_ms') ? s1[k]! : s1[k]! - (s0[k] ?? 0);
+    // Gauges (loop_lag_ms: the worst delay of the last second; tm.current: live transactions at
+    // the end of the step) as they are; counters as deltas over the step.
+    if (k in s1) stats[k] = k.endsWith('_ms') || k === 'tm.current' ? s1[k]! : s1[k]! - (s0[k] ?? 0);
   }
   const completedPerS = step.successful / step.wallS;
   return { server: name, round, level: lvl, rate, step, completedPerS, rcvbufErrors, stats, probe };
