@@ -1,39 +1,53 @@
 /**
  * sipd against Kamailio under the same sipp loads, in one run, alternating the servers
- * (A/B/A/B: Kamailio, sipd, Kamailio, sipd) so that the machine's drift hits both alike:
+ * (A/B/A/B: Kamailio, sipd, Kamailio, sipd, ...; each session starts its server afresh) so
+ * that the machine's drift hits both alike, and reporting every round, each server's median and
+ * spread, and sipd / Kamailio of the medians (issue 14: never the best round):
  *
  *  - REGISTER with digest per second: highest clean rate (401 + authenticated REGISTER per call,
  *    10,000 subscribers picked at random from the sipp injection CSV, bindings in memory);
  *  - INVITE call setups per second through the stateful proxy with Record-Route (INVITE, 100,
  *    180, 200, ACK and BYE via the route set, pause, 200), to a sipp UAS registered as the callee;
- *  - server CPU (its whole process group, from /proc) per 1,000 calls at a fixed call rate.
+ *  - server CPU (its whole process group, from /proc) per 1,000 calls at a fixed call rate that
+ *    both hold: by default (--fixed-rate=auto) half the lower of the servers' median call rates,
+ *    measured after the searches in a CPU phase of its own, A/B/A/B again;
+ *  - INVITE→200 latency p50/p99 (sipp -trace_rtt) at half of each server's own highest clean
+ *    call rate of that round;
+ *  - the server's memory (lib/memory.ts: resident, shared pages counted once): idle after start,
+ *    peak under load, and 10 s after the load stopped.
  *
- * Kamailio runs test/fixtures/bench/kamailio.cfg.tpl (children=2, usrloc db_mode 0, auth_db
- * over db_sqlite); sipd runs with test/fixtures/bench/sipd-bench.toml. Without sipd's commands
- * (`sipd run`, `sipctl add`) the sipd half is skipped with the reason, and Kamailio still runs.
+ * Kamailio runs as production runs it (lib/kamailio.ts): the TLSF allocator (-x tlsf -X tlsf),
+ * -m 512 -M 16, no memory debugging, 2 UDP children, test/fixtures/bench/kamailio.cfg.tpl (the
+ * features of sipd's default route: digest auth from the DB, usrloc in memory, Record-Route,
+ * stateful relay, the sanity checks sipd makes too); sipd runs with
+ * test/fixtures/bench/sipd-bench.toml (one process unless --workers). Steps last 10 s by default, long
+ * enough to see a stall. Without sipd's commands (`sipd run`, `sipctl add`) the sipd half is
+ * skipped with the reason, and Kamailio still runs.
  *
- *   npm run bench -- sipd-kamailio [--rounds=2] [--step-seconds=3] [--fixed-rate=300]
- *                    [--fixed-seconds=5] [--subscribers=10000] [--servers=kamailio,sipd]
- *                    [--before=DIR] [--cpu-only] [--workers=N] [--verbose] [--keep]
+ *   npm run bench -- sipd-kamailio [--rounds=3] [--step-seconds=10] [--fixed-rate=auto|N]
+ *                    [--fixed-seconds=10] [--subscribers=10000] [--servers=kamailio,sipd]
+ *                    [--before=DIR] [--cpu-only] [--quick] [--workers=N] [--verbose] [--keep]
  *
- * --cpu-only: only the CPU per 1,000 calls at the fixed rate (no highest-rate searches), for
- * tighter A/B figures in the same time (more rounds, longer --fixed-seconds).
+ * --quick: a smoke run for CI (1 round, 2 s steps, short searches, 1,000 subscribers): checks
+ * that everything runs and prints, measures nothing worth quoting.
+ * --cpu-only: only the CPU per 1,000 calls at the fixed rate (no highest-rate searches, no
+ * latency), for tighter A/B figures in the same time (more rounds, longer --fixed-seconds).
  * --before: the root of another build (default: SIPKIT_BENCH_BEFORE); its bin/sipd.js runs as the
  * server "before" beside this build's "sipd" (the default servers become kamailio,before,sipd),
- * and the report ends with sipd / before: every round, medians, spreads (lib/ab.ts). The order of
- * the servers is reversed every other round, so that no server always follows the same one.
+ * and the report ends with sipd / before: every round, medians, spreads (lib/ab.ts).
  * --workers=N: this build's sipd runs with `workers = N` ("before" keeps its default): with
  * --before=<this checkout> --servers=before,sipd it measures 1 worker against N, A/B.
  */
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { beforeRoot, loadAverage } from './lib/ab.js';
-import { KamailioServer } from './lib/kamailio.js';
+import { KamailioServer, kamailioMemoryArgs } from './lib/kamailio.js';
 import { Callee, callStep, registerStep, type LoadContext, type StepResult } from './lib/loads.js';
-import { findMaxCleanRate, type SearchOptions, type SearchResult } from './lib/rate-finder.js';
-import { abReport, resultTable, type SessionFigures } from './lib/report.js';
+import { MemorySampler } from './lib/memory.js';
+import { findMaxCleanRate, niceRate, type SearchOptions, type SearchResult } from './lib/rate-finder.js';
+import { abReport, medianOf, resultTable, type SessionFigures } from './lib/report.js';
 import type { BenchServer, RunningServer } from './lib/server.js';
 import { SipdServer } from './lib/sipd.js';
 import { sippMissing } from './lib/sipp.js';
@@ -52,7 +66,8 @@ const out = (s: string) => process.stdout.write(s);
 interface Options {
   rounds: number;
   stepSeconds: number;
-  fixedRate: number;
+  /** calls/s of the CPU step; undefined: "auto", half the lowest median call rate of the servers */
+  fixedRate: number | undefined;
   fixedSeconds: number;
   subscribers: number;
   servers: string[];
@@ -63,6 +78,10 @@ interface Options {
   cpuOnly: boolean;
   /** sipd's `workers` for this build ("sipd"); "before" runs its own default */
   workers: number;
+  /** CI smoke: everything runs, briefly */
+  quick: boolean;
+  /** seconds between the end of the load and the "after" memory sample */
+  afterSeconds: number;
 }
 
 function options(argv: string[]): Options {
@@ -81,8 +100,10 @@ function options(argv: string[]): Options {
       keep: { type: 'boolean' },
       'cpu-only': { type: 'boolean' },
       workers: { type: 'string' },
+      quick: { type: 'boolean' },
     },
   });
+  const quick = values.quick === true;
   const num = (k: string, d: number, min: number) => {
     const v = values[k];
     if (v === undefined || v === true) return d;
@@ -92,11 +113,15 @@ function options(argv: string[]): Options {
   };
   const before = beforeRoot(argv, 'bin/sipd.js');
   return {
-    rounds: num('rounds', 2, 1),
-    stepSeconds: num('step-seconds', 3, 0.5),
-    fixedRate: num('fixed-rate', 300, 1),
-    fixedSeconds: num('fixed-seconds', 5, 1),
-    subscribers: num('subscribers', 10000, 10),
+    rounds: num('rounds', quick ? 1 : 3, 1),
+    stepSeconds: num('step-seconds', quick ? 2 : 10, 0.5),
+    // auto (the default) needs the searches; --cpu-only and --quick take a number (default 500, 100).
+    fixedRate:
+      values['fixed-rate'] === 'auto' || (values['fixed-rate'] === undefined && !quick && !values['cpu-only'])
+        ? undefined
+        : num('fixed-rate', quick ? 100 : 500, 1),
+    fixedSeconds: num('fixed-seconds', quick ? 2 : 10, 1),
+    subscribers: num('subscribers', quick ? 1000 : 10000, 10),
     servers: String(values.servers ?? (before ? 'kamailio,before,sipd' : 'kamailio,sipd'))
       .split(',')
       .map((s) => s.trim())
@@ -106,6 +131,8 @@ function options(argv: string[]): Options {
     keep: values.keep === true,
     cpuOnly: values['cpu-only'] === true,
     workers: num('workers', 1, 1),
+    quick,
+    afterSeconds: quick ? 2 : 10,
   };
 }
 
@@ -145,17 +172,23 @@ interface Hints {
   calls?: number;
 }
 
-function searchOptions(kind: 'register' | 'calls', hint: number | undefined): SearchOptions {
+/**
+ * The search: doubling from a first guess in a server's first round, then from 0.8× its last
+ * result; bisecting to 10 %. The budget is counted in steps (a step plus its settling pause), so
+ * that longer steps do not cut the search short.
+ */
+function searchOptions(kind: 'register' | 'calls', hint: number | undefined, o: Options): SearchOptions {
   const first = hint === undefined || hint <= 0;
   const start = first ? (kind === 'register' ? 1000 : 500) : hint * 0.8;
+  const steps = o.quick ? 3 : first ? 8 : 6;
   return {
     start,
     growth: first ? 2 : 1.3,
     min: 20,
     max: 40000,
     precision: 0.1,
-    maxSteps: 10,
-    budgetMs: first ? 45000 : 30000,
+    maxSteps: steps,
+    budgetMs: steps * (o.stepSeconds + 1.5) * 1000,
   };
 }
 
@@ -181,68 +214,170 @@ async function session(
   }
   out(`    up on udp:127.0.0.1:${running.port} (${running.processes()} processes)\n`);
   const ctx: LoadContext = { server: running, domain: DOMAIN, dir, infCsv, callee, stepSeconds: opts.stepSeconds };
+  const memory = new MemorySampler(running.group.pgid);
   let callee_: Callee | undefined;
   try {
     callee_ = await Callee.start(ctx);
-    const uas = callee_;
-    const settle = async (s: StepResult, restartUas: boolean) => {
-      if (!s.clean && restartUas) await uas.restart();
-      await sleep(s.clean ? 500 : 2000);
-    };
-    const skipped = { best: 0, bestStep: undefined };
-    const reg = opts.cpuOnly
-      ? skipped
-      : await search(
-          'REGISTER/s',
-          async (rate) => {
-            const s = await registerStep(ctx, rate);
-            await settle(s, false);
-            return s;
-          },
-          searchOptions('register', hints.register),
-          opts.verbose,
-        );
-    // The REGISTER load may have overrun the server; the callee's binding must be there.
-    await uas.register();
-    const calls = opts.cpuOnly
-      ? skipped
-      : await search(
-          'calls/s',
-          async (rate) => {
-            const s = await callStep(ctx, rate);
-            await settle(s, true);
-            return s;
-          },
-          searchOptions('calls', hints.calls),
-          opts.verbose,
-        );
-    out(`    CPU at ${opts.fixedRate} calls/s for ${opts.fixedSeconds} s:`);
-    const fixed = await callStep(ctx, opts.fixedRate, opts.fixedSeconds);
-    const perK = fixed.successful > 0 ? (fixed.serverCpuMs / fixed.successful) * 1000 : null;
-    out(
-      ` ${fixed.clean ? 'clean' : `NOT clean (${fixed.reason})`}, ${fixed.serverCpuMs.toFixed(0)} ms CPU for ` +
-        `${fixed.successful} calls → ${perK === null ? '—' : perK.toFixed(1)} ms per 1,000 calls\n`,
-    );
-    hints.register = reg.best || hints.register;
-    hints.calls = calls.best || hints.calls;
-    return {
-      server: server.name,
-      round,
-      registerPerS: reg.best,
-      registerCpuPct: reg.bestStep?.serverCpuPct,
-      callsPerS: calls.best,
-      callsCpuPct: calls.bestStep?.serverCpuPct,
-      cpuMsPer1000Calls: fixed.clean ? perK : null,
-      fixedRateClean: fixed.clean,
-    };
+    await sleep(1000);
+    const memIdleMb = memory.sample();
+    memory.start();
+    const f = await measure(ctx, callee_, server.name, round, opts, hints);
+    memory.stop();
+    out(`    memory: idle ${memIdleMb.toFixed(0)} MB, peak ${memory.peakMb.toFixed(0)} MB, `);
+    await sleep(opts.afterSeconds * 1000);
+    const memAfterMb = memory.sample();
+    out(`${opts.afterSeconds} s after the load ${memAfterMb.toFixed(0)} MB\n`);
+    const figures = { ...f, memIdleMb, memPeakMb: memory.peakMb, memAfterMb };
+    out(`    ${roundLine(figures)} (load average ${loadAverage()})\n`);
+    return figures;
   } catch (e) {
     out(`\n    ${server.name} round ${round} aborted: ${(e as Error).message}\n`);
     return null;
   } finally {
+    memory.stop();
     await callee_?.stop();
     await running.stop();
-    out(`    (load average ${loadAverage()})\n`);
   }
+}
+
+/** The loads of one session: the two searches, the fixed rate, the latency at half the maximum. */
+async function measure(
+  ctx: LoadContext,
+  uas: Callee,
+  name: string,
+  round: number,
+  opts: Options,
+  hints: Hints,
+): Promise<SessionFigures> {
+  const settle = async (s: StepResult, restartUas: boolean) => {
+    if (!s.clean && restartUas) await uas.restart();
+    await sleep(s.clean ? 500 : 2000);
+  };
+  const skipped = { best: 0, bestStep: undefined };
+  const reg = opts.cpuOnly
+    ? skipped
+    : await search(
+        'REGISTER/s',
+        async (rate) => {
+          const s = await registerStep(ctx, rate);
+          await settle(s, false);
+          return s;
+        },
+        searchOptions('register', hints.register, opts),
+        opts.verbose,
+      );
+  // The REGISTER load may have overrun the server; the callee's binding must be there.
+  await uas.register();
+  const calls = opts.cpuOnly
+    ? skipped
+    : await search(
+        'calls/s',
+        async (rate) => {
+          const s = await callStep(ctx, rate);
+          await settle(s, true);
+          return s;
+        },
+        searchOptions('calls', hints.calls, opts),
+        opts.verbose,
+      );
+  const cpu = opts.fixedRate === undefined ? undefined : await cpuStep(ctx, opts.fixedRate, opts.fixedSeconds);
+  if (cpu) await settle(cpu.step, true);
+  let p50Ms: number | null = null;
+  let p99Ms: number | null = null;
+  if (calls.best > 0) {
+    const half = niceRate(calls.best / 2);
+    out(`    INVITE→200 at ${half} calls/s (half of ${calls.best}) for ${opts.stepSeconds} s:`);
+    const lat = await callStep(ctx, half, opts.stepSeconds, true);
+    const l = lat.latency;
+    if (l) ({ p50Ms, p99Ms } = l);
+    out(
+      ` ${lat.clean ? 'clean' : `NOT clean (${lat.reason})`}, ` +
+        (l ? `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms (${l.samples} calls)\n` : 'no response times\n'),
+    );
+  }
+  hints.register = reg.best || hints.register;
+  hints.calls = calls.best || hints.calls;
+  return {
+    server: name,
+    round,
+    registerPerS: reg.best,
+    registerCpuPct: reg.bestStep?.serverCpuPct,
+    callsPerS: calls.best,
+    callsCpuPct: calls.bestStep?.serverCpuPct,
+    cpuMsPer1000Calls: cpu?.step.clean ? cpu.perK : null,
+    fixedRateClean: cpu?.step.clean ?? false,
+    p50Ms,
+    p99Ms,
+  };
+}
+
+/** Server CPU per 1,000 calls at `rate` (null when no call succeeded), printed as it goes. */
+async function cpuStep(ctx: LoadContext, rate: number, seconds: number) {
+  out(`    CPU at ${rate} calls/s for ${seconds} s:`);
+  const step = await callStep(ctx, rate, seconds);
+  const perK = step.successful > 0 ? (step.serverCpuMs / step.successful) * 1000 : null;
+  out(
+    ` ${step.clean ? 'clean' : `NOT clean (${step.reason})`}, ${step.serverCpuMs.toFixed(0)} ms CPU for ` +
+      `${step.successful} calls → ${perK === null ? '—' : perK.toFixed(1)} ms per 1,000 calls ` +
+      `(load average ${loadAverage()})\n`,
+  );
+  return { step, perK };
+}
+
+/**
+ * The CPU phase of --fixed-rate=auto, after the searches: every server again, A/B/A/B, each
+ * started afresh for one step at the rate every server held (half the lowest median).
+ */
+async function cpuPhase(
+  servers: BenchServer[],
+  figures: SessionFigures[],
+  rate: number,
+  start: (server: BenchServer, dir: string) => Promise<RunningServer>,
+  callee: Subscriber,
+  tmp: string,
+  opts: Options,
+): Promise<void> {
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const server of servers) {
+      const f = figures.find((x) => x.server === server.name && x.round === round);
+      if (!f) continue;
+      out(`\n  ${server.name} round ${round}, CPU (load average ${loadAverage()})\n`);
+      const dir = join(tmp, `${server.name}-${round}-cpu`);
+      mkdirSync(dir, { recursive: true });
+      let running: RunningServer | undefined;
+      let uas: Callee | undefined;
+      try {
+        running = await start(server, dir);
+        const ctx: LoadContext = {
+          server: running,
+          domain: DOMAIN,
+          dir,
+          infCsv: '',
+          callee,
+          stepSeconds: opts.stepSeconds,
+        };
+        uas = await Callee.start(ctx);
+        const cpu = await cpuStep(ctx, rate, opts.fixedSeconds);
+        f.cpuMsPer1000Calls = cpu.step.clean ? cpu.perK : null;
+        f.fixedRateClean = cpu.step.clean;
+      } catch (e) {
+        out(`    ${server.name} CPU round ${round} aborted: ${(e as Error).message}\n`);
+      } finally {
+        await uas?.stop();
+        await running?.stop();
+      }
+    }
+  }
+}
+
+/** One line with a round's figures, for the log of the run. */
+function roundLine(f: SessionFigures): string {
+  const n = (v: number | null | undefined, d = 0) => (v === null || v === undefined ? '—' : v.toFixed(d));
+  return (
+    `${f.server} round ${f.round}: REGISTER ${f.registerPerS}/s, calls ${f.callsPerS}/s, ` +
+    `CPU ${n(f.cpuMsPer1000Calls, 1)} ms/1,000 calls, p50/p99 ${n(f.p50Ms)}/${n(f.p99Ms)} ms, ` +
+    `memory ${n(f.memIdleMb)}/${n(f.memPeakMb)}/${n(f.memAfterMb)} MB`
+  );
 }
 
 export default async function sipdVsKamailio(argv: string[]): Promise<void> {
@@ -286,20 +421,40 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
       `Servers: ${servers.map((s) => s.name).join(', ')}; ${opts.rounds} round(s) each, alternating; ` +
         `${subs.length.toLocaleString('en-US')} subscribers; steps of ${opts.stepSeconds} s; ` +
         `clean = exit 0, no failed call, retransmissions ≤ 0.5%, not behind schedule.\n` +
-        `Shared machine: figures drift between runs; compare within one run (the ratios).\n`,
+        `kamailio: children=2, ${kamailioMemoryArgs().join(' ')} (TLSF allocator, no memory debugging); ` +
+        `sipd: ${opts.workers === 1 ? 'one process' : `workers = ${opts.workers}`}.\n` +
+        `Shared machine (${cpus().length} cores, load average ${loadAverage()}): figures drift between runs; ` +
+        `compare within one run (the ratios of medians, read against the spreads).\n`,
     );
 
     const figures: SessionFigures[] = [];
     const hints = new Map<string, Hints>(servers.map((s) => [s.name, {}]));
     for (let round = 1; round <= opts.rounds; round++) {
-      for (const s of round % 2 === 1 ? servers : [...servers].reverse()) {
+      for (const s of servers) {
         const dir = join(tmp, `${s.name}-${round}`);
         const f = await session(s, round, dir, baseDb, infCsv, subs, callee, opts, hints.get(s.name)!);
         if (f) figures.push(f);
       }
     }
 
-    out(`\nsipd vs Kamailio (${opts.rounds} alternating rounds; best of rounds; CPU at ${opts.fixedRate} calls/s):\n`);
+    let fixedRate = opts.fixedRate;
+    if (fixedRate === undefined) {
+      const medians = servers.map(
+        (s) => medianOf(figures.filter((f) => f.server === s.name).map((f) => f.callsPerS || null)).median,
+      );
+      const lowest = Math.min(...medians.map((m) => m ?? 0));
+      if (lowest > 0) {
+        fixedRate = niceRate(lowest / 2);
+        out(`\nCPU per 1,000 calls at ${fixedRate} calls/s (half the lowest median call rate), A/B/A/B:\n`);
+        const start = (server: BenchServer, dir: string) =>
+          server.start({ dir, domain: DOMAIN, baseDb, callee, loadSubscribers: subs });
+        await cpuPhase(servers, figures, fixedRate, start, callee, tmp, opts);
+      } else out('\nno CPU figures: some server had no clean call rate\n');
+    }
+    out(
+      `\nsipd vs Kamailio (${opts.rounds} alternating rounds; medians and spreads; CPU at ${fixedRate ?? '—'} ` +
+        `calls/s; load average ${loadAverage()}):\n`,
+    );
     out(
       resultTable(
         figures,
@@ -315,7 +470,7 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
     const unclean = figures.filter((f) => !f.fixedRateClean);
     for (const f of unclean) {
       out(
-        `note: ${f.server} round ${f.round} was not clean at ${opts.fixedRate} calls/s; its CPU figure is left out\n`,
+        `note: ${f.server} round ${f.round} was not clean at ${fixedRate ?? '—'} calls/s; its CPU figure is left out\n`,
       );
     }
   } finally {

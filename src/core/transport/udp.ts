@@ -21,6 +21,12 @@ import {
   type TransportStats,
 } from './types.js';
 
+/**
+ * libuv reads at most this many datagrams from a socket per event-loop turn (uv__udp_recvmsg),
+ * then lets timers and other sockets run: a turn that reads this many has left more queued.
+ */
+export const UDP_READS_PER_TURN = 32;
+
 export interface UdpOptions {
   limits?: Partial<TransportLimits>;
   /** SO_RCVBUF in bytes (the OS default is small for a busy proxy). */
@@ -39,6 +45,11 @@ export class UdpTransport implements Transport {
   sink: TransportSink = dropSink;
   private readonly limits: TransportLimits;
   private closed = false;
+  /** Datagrams read in this event-loop turn (counted until the turn's check phase). */
+  private turnReads = 0;
+  private turnCheck = false;
+  /** performance.now() of the first of the consecutive turns that read a full batch. */
+  private fullSince: number | undefined;
 
   private constructor(
     private readonly socket: Socket,
@@ -82,8 +93,39 @@ export class UdpTransport implements Transport {
     });
   }
 
+  /**
+   * How long, in ms, the socket has had datagrams left queued after every read (each turn of the
+   * event loop read a full batch of UDP_READS_PER_TURN since then); 0 while it keeps up. The
+   * event loop's delay does not show this: libuv reads one batch per turn and runs the timers in
+   * between, so a server behind its socket still fires its timers on time. One setImmediate per
+   * turn with traffic, nothing per datagram.
+   */
+  backlogMs(now = performance.now()): number {
+    return this.fullSince === undefined ? 0 : now - this.fullSince;
+  }
+
+  /** The check phase of a turn that read datagrams (and of the turn after a full one). */
+  private readonly endTurn = (): void => {
+    const full = this.turnReads >= UDP_READS_PER_TURN;
+    this.turnReads = 0;
+    this.turnCheck = false;
+    if (!full) {
+      this.fullSince = undefined;
+      return;
+    }
+    this.fullSince ??= performance.now();
+    // The next turn may read nothing, and would then schedule no check of its own.
+    this.turnCheck = true;
+    setImmediate(this.endTurn);
+  };
+
   private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
     const stats = this.stats;
+    this.turnReads++;
+    if (!this.turnCheck) {
+      this.turnCheck = true;
+      setImmediate(this.endTurn);
+    }
     stats.bytesIn += msg.length;
     if (isKeepAlive(msg)) {
       stats.keepAlives++;

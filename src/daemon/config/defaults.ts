@@ -111,6 +111,17 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
     limits: {
       /** Largest SIP message accepted, bytes (header section + body); larger ones get 513. */
       max_message_size: 65535,
+      /**
+       * Overload control: when a UDP socket has stayed behind this many ms (datagrams left queued
+       * after every read), new requests outside dialogs get a stateless 503 with Retry-After
+       * (overload_retry_after) until it catches up; 0 = off. Off by default: on a host that
+       * gives sipd too little CPU its socket stays behind for seconds while it still completes
+       * nearly every call, and 300 or 1000 ms refused more calls than they saved (issue 14,
+       * `npm run bench -- sipd-overload`).
+       */
+      overload_backlog_ms: 0,
+      /** Seconds in the Retry-After of those 503s. */
+      overload_retry_after: 5,
     },
     /** TCP connections (Kamailio's tcp_* parameters); excess connections are closed at once, counted in net.tcp_*. */
     tcp: {

@@ -129,6 +129,8 @@ export const configSchema = z.strictObject({
   }),
   limits: z.strictObject({
     max_message_size: z.number().int().min(1024).max(65535),
+    overload_backlog_ms: z.number().int().min(0).max(60_000),
+    overload_retry_after: z.number().int().min(1).max(3600),
   }),
   tcp: z.strictObject({
     max_connections: z.number().int().min(1).max(1_000_000),

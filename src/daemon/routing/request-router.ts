@@ -13,7 +13,8 @@
  *
  * sipd's transaction user: every request and stray response the transaction layer hands up goes
  * through here:
- * 1. protection (ban list, per-source rate limit); 503 while draining;
+ * 1. protection (ban list, per-source rate limit); 503 while draining; a stateless 503 with
+ *    Retry-After for a new request outside a dialog while sipd is behind its input (overload.ts);
  * 2. ACK for a 2xx: statelessly along the dialog's signed route (§16.11); CANCEL cancels the
  *    matching INVITE's branches (§16.10);
  * 3. sanity (§16.3: 400, 416, 483, 420, 513; an OPTIONS for us with Max-Forwards 0 gets 200);
@@ -64,6 +65,8 @@ export interface RouterCounters {
   /** malformed responses (dropped) */
   badReplies: Counter;
   rateLimited: Counter;
+  /** new requests refused with 503 while overloaded */
+  overloadRejected: Counter;
   /** requests refused (403) or ACKs dropped because relaying them would serve a stranger */
   relayDenied: Counter;
   fwdRequests: Counter;
@@ -87,6 +90,10 @@ export interface RouterDeps {
   routeTimeout: number;
   /** false while sipd drains: new work gets 503 */
   accepting(): boolean;
+  /** true while sipd is behind its input (overload.ts): new requests outside dialogs get 503 */
+  overloaded?(): boolean;
+  /** Retry-After (s) of the overload 503 */
+  overloadRetryAfter?: number;
   /** Work in progress, for the graceful stop: +1 when a request's handling starts, -1 when it settles. */
   busy(delta: 1 | -1): void;
   onError(err: unknown, what: string): void;
@@ -113,6 +120,10 @@ export class RequestRouter implements TransactionLayerUser {
       this.ack(req, source);
       return;
     }
+    if (req.method !== 'CANCEL' && this.d.overloaded?.() && req.toTag() === undefined) {
+      this.shed(req, source);
+      return;
+    }
     const st = this.tl.createServerTransaction(req, source);
     this.d.counters.serverTransactions.inc();
     if (!this.d.accepting()) {
@@ -127,6 +138,20 @@ export class RequestRouter implements TransactionLayerUser {
     // §16.2: a stateful proxy answers an INVITE with 100 Trying (at once, as Kamailio's auto_inv_100).
     if (req.method === 'INVITE') st.reply(100);
     this.runRoute(req, st);
+  }
+
+  /**
+   * Overloaded: a new request outside a dialog gets 503 with Retry-After, statelessly (no
+   * transaction, no timers: as cheap as refusing can be; a retransmission is judged afresh, as
+   * by Kamailio's sl_send_reply). RFC 3261 §21.5.4: the client may retry after that time, and a
+   * proxy in front of sipd tries another server at once (RFC 3263 §4.3).
+   */
+  private shed(req: SipRequest, source: MessageSource): void {
+    this.d.counters.overloadRejected.inc();
+    const res = createResponse(req, 503, 'Service Unavailable', {
+      headers: [['Retry-After', String(this.d.overloadRetryAfter ?? 5)]],
+    });
+    this.tl.sendStatelessResponse(res, source);
   }
 
   /** §16.3 checks; an OPTIONS for us with Max-Forwards 0 is a keepalive, answered 200. */

@@ -8,7 +8,7 @@
  * drain: wait for pending transactions (new requests get 503 meanwhile)
  * close: stop timers, flush location writes, close the store
  */
-import { TransactionLayer, type ProxyContext, type ServerTransaction } from '../../core/index.js';
+import { TransactionLayer, UdpTransport, type ProxyContext, type ServerTransaction } from '../../core/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { AuthGuard } from '../auth/auth-guard.js';
 import type { SipdConfig } from '../config/load.js';
@@ -27,6 +27,7 @@ import { ConfigError } from '../config/load.js';
 import { defaultRoute } from './default-route.js';
 import { DialogGuard } from './dialog-guard.js';
 import { Myself } from './myself.js';
+import { OverloadGuard } from './overload.js';
 import { ProxyRelayer } from './proxy-relayer.js';
 import { RequestRouter } from './request-router.js';
 import { loadRouteFile } from './route-loader.js';
@@ -53,6 +54,9 @@ export class SipModule implements SipdModule {
   /** the route in force (sipd.conf `route`, else the default route); swapped whole on reload */
   route: Route = defaultRoute;
   private keepalive: NatKeepalive | undefined;
+  private overload: OverloadGuard | undefined;
+  /** the bound UDP listeners, whose backlog tells overload (known from ready() on) */
+  private udpListeners: UdpTransport[] = [];
   private media: MediaRelay | undefined;
   /** Requests being handled (registrar, lookups) and proxied requests without a final answer. */
   private inProgress = 0;
@@ -67,6 +71,12 @@ export class SipModule implements SipdModule {
     const auth = (this.auth = authGuardFor(c, directory, protection, stats, this.now));
     const contexts = new WeakMap<ServerTransaction, ProxyContext>();
     const counters = routerCounters(stats);
+    const overload = (this.overload = new OverloadGuard({
+      limitMs: c.limits.overload_backlog_ms,
+      backlogMs: () => udpBacklogMs(this.udpListeners),
+      stalls: stats.counter('core', 'loop_stalls'),
+      lag: stats.gauge('core', 'loop_lag_ms'),
+    }));
     const env = proxyEnvironment(c, stats, counters, log, {
       tl: () => this.tl!,
       busy: (delta) => {
@@ -101,6 +111,8 @@ export class SipModule implements SipdModule {
       ackMedia: media && ((ack) => ackMedia(media, ack)),
       routeTimeout: c.route_timeout_ms,
       accepting: () => ctx.server.accepting,
+      overloaded: () => overload.overloaded(),
+      overloadRetryAfter: c.limits.overload_retry_after,
       busy: env.busy!,
       onError: (err, what) => log.error({ err }, `${what} failed`),
       onRouteError: (err, route, req) =>
@@ -160,8 +172,10 @@ export class SipModule implements SipdModule {
   ready(ctx: ModuleContext): void {
     const layer = ctx.server.transportLayer;
     this.me = this.auth!.myself = new Myself(layer.transports, this.directory!.domains());
+    this.udpListeners = layer.transports.filter((t): t is UdpTransport => t instanceof UdpTransport);
     this.location!.startSweeping(1000);
     this.keepalive!.start();
+    this.overload!.start();
   }
 
   async drain(ctx: DrainContext): Promise<void> {
@@ -174,6 +188,7 @@ export class SipModule implements SipdModule {
   }
 
   async close(): Promise<void> {
+    this.overload?.stop();
     this.keepalive?.stop();
     this.media?.set.close();
     this.location?.stopSweeping();
@@ -185,4 +200,12 @@ export class SipModule implements SipdModule {
 
 export function sipModules(_config: SipdConfig): SipModule[] {
   return [new SipModule()];
+}
+
+/** The longest backlog of the UDP listeners (ms; 0 when every one keeps up); asked per new request. */
+function udpBacklogMs(listeners: readonly UdpTransport[]): number {
+  let worst = 0;
+  const now = performance.now();
+  for (const t of listeners) worst = Math.max(worst, t.backlogMs(now));
+  return worst;
 }

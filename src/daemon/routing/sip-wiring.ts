@@ -186,6 +186,7 @@ export function routerCounters(stats: StatsRegistry): RouterCounters {
     parseErrors: stats.counter('core', 'parse_errors'),
     badReplies: stats.counter('core', 'err_replies'),
     rateLimited: stats.counter('security', 'rate_limited'),
+    overloadRejected: stats.counter('core', 'overload_rejected'),
     relayDenied: stats.counter('security', 'relay_denied'),
     serverTransactions: stats.counter('tm', 'uas_transactions'),
     fwdRequests: stats.counter('core', 'fwd_requests'),

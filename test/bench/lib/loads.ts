@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path';
 import { fixturesDir } from '../../helpers/fixtures.js';
+import { readRtt, RTT_FREQ, type Latency } from './latency.js';
 import { freeUdpBlock } from './ports.js';
 import { groupCpuMs } from './procs.js';
 import type { StepOutcome } from './rate-finder.js';
@@ -45,6 +46,8 @@ export interface StepResult extends StepOutcome {
   /** The load generator's CPU over the step, in % of one core: the stepping sipp, and the UAS. */
   sippCpuPct: number;
   uasCpuPct?: number;
+  /** INVITE→200 of the step's calls, when it was asked for (callStep's `latency`). */
+  latency?: Latency | null;
 }
 
 export interface LoadContext {
@@ -124,6 +127,7 @@ async function sippStep(
   tailS: number,
   scenarioArgs: string[],
   limit: number,
+  latency = false,
 ): Promise<StepResult> {
   const ports = { base: await freeUdpBlock(SIPP_PORT_BLOCK) };
   const statFile = join(ctx.dir, `step-${++statSeq}.csv`);
@@ -137,13 +141,16 @@ async function sippStep(
   args.push('-r', String(rate), '-rp', '1000', '-m', String(calls), '-l', String(limit));
   args.push('-recv_timeout', String(RECV_TIMEOUT_MS), '-trace_stat', '-stf', statFile, '-fd', '1');
   args.push('-timeout', `${Math.ceil(calls / rate + tailS + 20)}s`);
+  if (latency) args.push('-trace_rtt', '-rtt_freq', String(RTT_FREQ));
   const cpu0 = ctx.server.cpuMs();
   const uas0 = ctx.uasCpuMs?.();
   const killAfterMs = (calls / rate + tailS + 30) * 1000;
   const r = await runSipp({ args, statFile, cwd: ctx.dir, killAfterMs, command: ctx.client?.command });
   const cpuMs = ctx.server.cpuMs() - cpu0;
   const uasMs = uas0 === undefined ? undefined : ctx.uasCpuMs!() - uas0;
-  return judge(rate, calls, tailS, r, cpuMs, uasMs, ctx.client ? 'stats' : 'wall');
+  const step = judge(rate, calls, tailS, r, cpuMs, uasMs, ctx.client ? 'stats' : 'wall');
+  if (latency) step.latency = readRtt(ctx.dir, r.pid);
+  return step;
 }
 
 /** Stands for the stepping sipp's own address in its arguments (known once its ports are). */
@@ -172,16 +179,26 @@ export function uacArgs(callee: string, domain: string): string[] {
   return ['-s', callee, '-key', 'domain', domain, '-d', String(CALL_PAUSE_MS), '-pause_msg_ign'];
 }
 
-/** One call step at `rate` calls/s for `seconds` (default ctx.stepSeconds). */
-export function callStep(ctx: LoadContext, rate: number, seconds = ctx.stepSeconds): Promise<StepResult> {
-  return callLoad(ctx, rate, Math.max(20, Math.round(rate * seconds)));
+/**
+ * One call step at `rate` calls/s for `seconds` (default ctx.stepSeconds). `latency`: also
+ * INVITE→200 percentiles (sipp -trace_rtt; the call count is then a multiple of its dump period).
+ */
+export function callStep(
+  ctx: LoadContext,
+  rate: number,
+  seconds = ctx.stepSeconds,
+  latency = false,
+): Promise<StepResult> {
+  let calls = Math.max(20, Math.round(rate * seconds));
+  if (latency) calls = Math.max(RTT_FREQ, Math.round(calls / RTT_FREQ) * RTT_FREQ);
+  return callLoad(ctx, rate, calls, latency);
 }
 
 /** Exactly `calls` calls at `rate` calls/s, judged like a step. */
-export function callLoad(ctx: LoadContext, rate: number, calls: number): Promise<StepResult> {
+export function callLoad(ctx: LoadContext, rate: number, calls: number, latency = false): Promise<StepResult> {
   const limit = Math.max(100, Math.round(rate * 2));
   const args = ['-sf', SCENARIOS.uac, ...uacArgs(ctx.callee.user, ctx.domain)];
-  return sippStep(ctx, rate, calls, CALL_PAUSE_MS / 1000 + 0.1, args, limit);
+  return sippStep(ctx, rate, calls, CALL_PAUSE_MS / 1000 + 0.1, args, limit, latency);
 }
 
 /** One REGISTER (401, then digest) of `sub` binding `contactAddr`; sipp's result as is. */

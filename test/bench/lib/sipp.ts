@@ -101,6 +101,8 @@ export interface SippRunResult {
    */
   cpuMs: number;
   stderr: string;
+  /** sipp's process id (names its -trace_rtt file). */
+  pid: number;
 }
 
 export interface SippRunOptions {
@@ -138,7 +140,7 @@ export async function runSipp(opts: SippRunOptions): Promise<SippRunResult> {
       stats = null;
     }
   }
-  return { code, signal, stats, wallMs, cpuMs, stderr: stderr.trim() };
+  return { code, signal, stats, wallMs, cpuMs, stderr: stderr.trim(), pid: g.pgid };
 }
 
 /** A sipp left running (the UAS of the call test). */

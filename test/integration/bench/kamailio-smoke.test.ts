@@ -1,7 +1,8 @@
 /**
  * Keeps the bench's Kamailio reference config honest: Kamailio started from
  * test/fixtures/bench/kamailio.cfg.tpl exactly as `npm run bench` starts it (2 UDP workers,
- * auth_db over a Kamailio-created SQLite file) must challenge and accept REGISTER with digest,
+ * auth_db over a Kamailio-created SQLite file, run as production runs it: the TLSF allocator,
+ * no memory debugging) must challenge and accept REGISTER with digest,
  * refuse a wrong password, proxy 5 record-routed calls from a sipp UAC to a registered sipp UAS,
  * answer 480/404/403 as the config says, and leave no process behind.
  *
@@ -9,11 +10,11 @@
  * installs both) their absence is a failure.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { KamailioServer, kamailioMissing } from '../../bench/lib/kamailio.js';
+import { KamailioServer, kamailioMissing, processArgs } from '../../bench/lib/kamailio.js';
 import { Callee, callLoad, registerOnce, type LoadContext } from '../../bench/lib/loads.js';
 import { groupAlive } from '../../bench/lib/procs.js';
 import { sipRequest } from '../../bench/lib/sip-probe.js';
@@ -65,6 +66,12 @@ async function smoke(dir: string, started: (pgid: number) => void): Promise<void
   try {
     // main + 2 UDP receivers + timers: more than the 2 workers alone.
     assert.ok(server.processes() >= 4, `expected Kamailio's workers, got ${server.processes()} processes`);
+    // The reference runs as production does (issue 14): TLSF for shared and private memory (the
+    // main process's own command line, as the kernel has it), no memory debugging in its config.
+    const argv = processArgs(server.group.pgid).join(' ');
+    assert.match(argv, / -x tlsf -X tlsf -m \d+ -M \d+/, `kamailio command line: ${argv}`);
+    const cfg = readFileSync(join(dir, 'kamailio.cfg'), 'utf8');
+    assert.doesNotMatch(cfg.replace(/^\s*#.*$/gm, ''), /memdbg|memlog|log_prefix/);
 
     const wrong = await registerOnce(ctx, { user: known.user, password: 'not-the-password' }, '127.0.0.1:9');
     assert.equal(wrong.code, 1, 'a REGISTER with a wrong password must fail (sipp exit 1)');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderKamailioConfig } from '../../bench/lib/kamailio.js';
+import { kamailioMemoryArgs, renderKamailioConfig } from '../../bench/lib/kamailio.js';
 
 const values = {
   port: 34567,
@@ -22,6 +22,19 @@ test('fills every placeholder of the bench Kamailio template', () => {
   assert.match(cfg, /"unix:\/tmp\/x\/kamailio_ctl"/);
   assert.match(cfg, /modparam\("usrloc", "db_mode", 0\)/);
   assert.doesNotMatch(cfg, /5060/);
+});
+
+test('Kamailio as production runs it: TLSF allocator, no memory debugging, no per-message log prefix', () => {
+  const cfg = renderKamailioConfig(values);
+  // Active lines only: the header comment may name what is left out.
+  const active = cfg
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n');
+  assert.doesNotMatch(active, /memdbg|memlog|log_prefix/);
+  assert.match(active, /^mem_summary=0$/m);
+  assert.match(active, /^debug=0$/m);
+  assert.deepEqual(kamailioMemoryArgs(), ['-x', 'tlsf', '-X', 'tlsf', '-m', '512', '-M', '16']);
 });
 
 test('an unknown placeholder is an error', () => {

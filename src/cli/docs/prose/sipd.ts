@@ -67,6 +67,10 @@ exempt = ["10.0.0.0/8"]  # [[]] addresses or CIDR prefixes never limited or bann
 [limits]
 max_message_size = 65535 # bytes; a larger request gets 513 (1024 to 65535); on TCP, a stream
                          # announcing more is answered 513 and closed
+overload_backlog_ms = 0  # ms a UDP socket may stay behind its input (datagrams left queued
+                         # after every read) before new requests outside dialogs get a stateless
+                         # 503 (in-dialog ones, ACK, CANCEL, replies pass); 0 = off (the default)
+overload_retry_after = 5 # seconds, the Retry-After of those 503s
 
 [tcp]                    # excess connections are closed at once, counted in net.tcp_*
 max_connections = 2048   # open connections in all (Kamailio tcp_max_connections)
@@ -527,7 +531,9 @@ sipd relays no in-dialog request.`;
 
 const statistics = String.raw`core.rcv_requests, core.rcv_requests_\fImethod\fR, core.rcv_replies, core.rcv_replies_\fIN\fRxx,
 core.fwd_requests, core.fwd_replies, core.drop_requests, core.drop_replies, core.err_requests,
-core.err_replies, core.parse_errors, tm.uas_transactions, tm.uac_transactions, tm.current,
+core.err_replies, core.parse_errors, core.overload_rejected (503s of limits.overload_backlog_ms),
+core.loop_stalls (event-loop delays longer than limits.overload_backlog_ms, or 100 ms when that is
+0), core.loop_lag_ms (the worst event-loop delay of the last second), tm.uas_transactions, tm.uac_transactions, tm.current,
 tm.timeouts, usrloc.registered_users, usrloc.registered_contacts, registrar.accepted_regs,
 registrar.rejected_regs, auth.challenges, auth.successes, auth.failures, security.bans,
 security.banned, security.rate_limited, security.relay_denied, net.messages_in, net.messages_out, net.bytes_in,
