@@ -78,7 +78,8 @@ export abstract class BaseCommand<T> extends Command {
     }
     const c = stderrColors();
     const lines = [`${c.red('Error:')} ${err.message}`];
-    for (const a of actionsOf(err)) lines.push(`  ${c.dim('→')} ${a}`);
+    // A StoreError's message already ends with its first action (src/store/errors.ts): say it once.
+    for (const a of actionsOf(err).filter((a) => !err.message.endsWith(a))) lines.push(`  ${c.dim('→')} ${a}`);
     if (code === ExitCode.INTERNAL && err.stack) lines.push(c.dim(err.stack));
     process.stderr.write(lines.join('\n') + '\n');
   }

@@ -4,7 +4,7 @@
  * (AVPs, stored contacts, and the live contacts of a running sipd through ul.rm).
  */
 import { CliError, notFound } from '../shared/errors.js';
-import type { Subscriber } from '../store/index.js';
+import { isStoreError, type Subscriber } from '../store/index.js';
 import type { UserRef } from './aor.js';
 import { isNotRunning, reloadSipd, rpc, withStore, type CtlContext, type ReloadOutcome } from './context.js';
 import { RpcCallError } from '../mgmt/client.js';
@@ -56,9 +56,12 @@ export async function addSubscriber(ctx: CtlContext, u: UserRef, password: strin
 /** kamctl passwd: recomputes every hash column; exit 3 for an unknown user. */
 export async function changePassword(ctx: CtlContext, u: UserRef, password: string): Promise<SubscriberWriteResult> {
   const s = await withStore(ctx, 'write', (store) =>
-    store.subscribers.setPassword(u.username, u.domain, password, {
-      storePlaintext: ctx.settings.storePlaintextPassword,
-    }),
+    store.subscribers
+      .setPassword(u.username, u.domain, password, { storePlaintext: ctx.settings.storePlaintextPassword })
+      // The same words and code as `show` and `rm` for the same missing user (not the store's own).
+      .catch((err: unknown) => {
+        throw isStoreError(err, 'DB_NOT_FOUND_ROW') ? noSubscriber(u) : err;
+      }),
   );
   return { subscriber: viewOf(s), ...(await reloadSipd(ctx, 'cache.reload')) };
 }

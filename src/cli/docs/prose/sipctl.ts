@@ -50,7 +50,10 @@ export function sipctlProse(): BinProse {
                 '`ping`',
                 'sends the OPTIONS itself and prints the reply code and the round-trip time; exit 0 on a 2xx reply, 1 on any other reply or none.',
               ],
-              ['`stop`', 'waits until sipd has exited.'],
+              [
+                '`stop`',
+                'waits until sipd has exited; a sipd that is not running is exit 0 (kamctl: 1), as for an LSB init script.',
+              ],
               ['`domain add|rm`', 'make a running sipd reload at once.'],
             ],
           },
