@@ -3,11 +3,11 @@ import { noReloadFlag, passwordStdinFlag } from '../../src/cli/flags.js';
 import { resolvePassword, warnPasswordArgument } from '../../src/cli/prompts.js';
 import { CtlCommand } from '../../src/cli/sipctl/ctl-command.js';
 import { domainFlag } from '../../src/cli/sipctl/flags.js';
-import { addSubscriber, type SubscriberWriteResult } from '../../src/ctl/subscribers.js';
+import { addSubscriber, type SubscriberAddResult } from '../../src/ctl/subscribers.js';
 
-export default class Add extends CtlCommand<SubscriberWriteResult> {
+export default class Add extends CtlCommand<SubscriberAddResult> {
   static override summary = 'Add a subscriber (kamctl add)';
-  static override description = `Stores ha1 = MD5(user:domain:password), ha1b = MD5(user@domain:domain:password) (the realm is the domain, as kamctl computes them) and, where the column exists, ha1_sha256. The plaintext password is stored only with STORE_PLAINTEXT_PW=1. The password comes from the argument (kamctl's habit; other local users see it in ps, and on a terminal a warning on stderr says so), from the first line of stdin with --password-stdin, or from a hidden prompt asked twice on a terminal; without a terminal a missing password is a usage error. Refused (exit 4) when the user exists or is an alias. A running sipd is told to reload (cache.reload). Works without sipd: the SQLite database is created on first use.`;
+  static override description = `Stores ha1 = MD5(user:domain:password), ha1b = MD5(user@domain:domain:password) (the realm is the domain, as kamctl computes them) and, where the column exists, ha1_sha256. The plaintext password is stored only with STORE_PLAINTEXT_PW=1. The password comes from the argument (kamctl's habit; other local users see it in ps, and on a terminal a warning on stderr says so), from the first line of stdin with --password-stdin, or from a hidden prompt asked twice on a terminal; without a terminal a missing password is a usage error. Refused (exit 4) when the user exists or is an alias. A running sipd is told to reload (cache.reload). Works without sipd: the SQLite database is created on first use. A domain sipd does not serve (a running sipd's domain list; else the domain table and sipd's configuration) gets a warning on stderr saying how to add it (JSON: result.warnings); the subscriber is added anyway.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> alice@example.com',
     'printf \'%s\\n\' "$PW" | <%= config.bin %> <%= command.id %> alice@example.com --password-stdin',
@@ -19,7 +19,7 @@ export default class Add extends CtlCommand<SubscriberWriteResult> {
   };
   static override flags = { domain: domainFlag, 'password-stdin': passwordStdinFlag, 'no-reload': noReloadFlag };
 
-  async run(): Promise<SubscriberWriteResult> {
+  async run(): Promise<SubscriberAddResult> {
     const { args, flags } = await this.parse(Add);
     const ctx = this.context(flags);
     const u = await this.user(ctx, args.user);
@@ -31,6 +31,7 @@ export default class Add extends CtlCommand<SubscriberWriteResult> {
     });
     const r = await addSubscriber(ctx, u, password);
     this.log(`added subscriber ${u.aor}`);
+    this.reportWarnings(r.warnings);
     this.reportReload(r);
     return r;
   }
