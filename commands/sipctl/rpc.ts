@@ -3,7 +3,7 @@ import { CtlCommand } from '../../src/cli/sipctl/ctl-command.js';
 import { rawCall, rpcParams } from '../../src/ctl/runtime.js';
 
 export default class Rpc extends CtlCommand<unknown> {
-  static override summary = 'Call a management method of sipd and print its result (kamctl rpc)';
+  static override summary = 'Call a management method of sipd and print its result (kamctl rpc, also as fifo)';
   static override description = `Parameters are typed as kamctl types them: one that reads as a number is sent as a number, the prefix s: forces a string (s:123) and i: an integer. --params-json sends a JSON array (positional) or object (named parameters) as is. The result is printed as JSON; with --json it is the result of the envelope. sipd's errors keep their exit codes (unknown method 2, not found 3, ...). \`sipctl rpc system.listMethods\` lists the methods, \`sipctl rpc system.methodHelp METHOD\` describes one.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> core.uptime',
@@ -11,6 +11,8 @@ export default class Rpc extends CtlCommand<unknown> {
     '<%= config.bin %> <%= command.id %> stats.fetch usrloc: --json',
     `<%= config.bin %> <%= command.id %> ul.add --params-json '{"aor":"alice@example.com","contact":"sip:alice@192.0.2.1","expires":60}'`,
   ];
+  // kamctl users type `kamctl fifo METHOD` (the FIFO's heir is the management socket).
+  static override aliases = ['fifo'];
   static override strict = false;
   static override args = {
     method: Args.string({ description: 'method name, e.g. core.uptime', required: true }),

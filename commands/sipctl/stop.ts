@@ -7,7 +7,7 @@ import { sipdTarget } from '../../src/cli/sipd-target.js';
 
 export default class Stop extends SipctlCommand<StopResult> {
   static override summary = 'Stop sipd gracefully and wait until it has exited (as sipd stop)';
-  static override description = `The same as \`sipd stop\`: SIGTERM, then wait for the process to be gone (kamctl stop does not wait). Not running is not an error (exit 0); a stale pid file is removed.`;
+  static override description = `The same as \`sipd stop\`: SIGTERM, then wait for the process to be gone (kamctl stop does not wait). Not running is not an error: exit 0 and result.wasRunning false, as an LSB init script's stop (kamctl exits 1 there); a stale pid file is removed.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --timeout 60 --force',

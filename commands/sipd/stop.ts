@@ -8,7 +8,8 @@ export default class Stop extends BaseCommand<StopResult> {
   static override summary = 'Stop sipd gracefully and wait until it has exited';
   static override description = `Sends SIGTERM: sipd stops accepting new work, lets pending transactions finish (up to
 timers.drain_ms), closes its sockets and exits. This command waits for the process to be gone.
-Not running is not an error (exit 0); a stale pid file is removed.`;
+Not running is not an error: exit 0 and result.wasRunning false, as an LSB init script's stop; a stale pid
+file is removed.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --timeout 60 --force',

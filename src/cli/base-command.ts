@@ -6,6 +6,7 @@
 import { Command, type Interfaces } from '@oclif/core';
 import { actionsOf, errorCodeOf, exitCodeOf } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
+import { surplusArgsOf, unexpectedArguments } from './unexpected-args.js';
 import { renderModeOf, renderShow, renderTable, stderrColors, type Column, type ShowEntries } from './output.js';
 
 export interface ErrorJson {
@@ -67,7 +68,9 @@ export abstract class BaseCommand<T> extends Command {
     };
   }
 
-  protected override async catch(err: Error & { exitCode?: number }): Promise<void> {
+  protected override async catch(caught: Error & { exitCode?: number }): Promise<void> {
+    const surplus = surplusArgsOf(caught);
+    const err = surplus ? unexpectedArguments(this.config.bin, this.id?.replaceAll(':', ' ') ?? '', surplus) : caught;
     const code = exitCodeOf(err);
     process.exitCode = code;
     // this.exit(n) throws an ExitError: the exit code is all it carries.
@@ -78,7 +81,8 @@ export abstract class BaseCommand<T> extends Command {
     }
     const c = stderrColors();
     const lines = [`${c.red('Error:')} ${err.message}`];
-    for (const a of actionsOf(err)) lines.push(`  ${c.dim('→')} ${a}`);
+    // A StoreError's message already ends with its first action (src/store/errors.ts): say it once.
+    for (const a of actionsOf(err).filter((a) => !err.message.endsWith(a))) lines.push(`  ${c.dim('→')} ${a}`);
     if (code === ExitCode.INTERNAL && err.stack) lines.push(c.dim(err.stack));
     process.stderr.write(lines.join('\n') + '\n');
   }

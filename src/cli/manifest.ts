@@ -6,7 +6,7 @@
  * own oclif root, so no bin can see another's (the pitfall of a root oclif.manifest.json).
  *   node dist/src/cli/manifest.js
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Config, type Interfaces } from '@oclif/core';
@@ -26,8 +26,11 @@ export async function buildManifest(bin: BinName): Promise<{ version: string; co
 export async function writeManifests(): Promise<string[]> {
   const written: string[] = [];
   for (const bin of BIN_NAMES) {
-    const manifest = await buildManifest(bin);
     const file = manifestPathFor(bin);
+    // oclif reads a manifest it finds in the root even when told to ignore it: without removing the
+    // old one first, a rebuild after `npx tsc` (no clean dist/) would write back the stale list.
+    rmSync(file, { force: true });
+    const manifest = await buildManifest(bin);
     mkdirSync(dirname(file), { recursive: true });
     // Write then rename: a bin starting meanwhile reads the old file or the new one, never half.
     writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(manifest, null, 2) + '\n');

@@ -30,6 +30,11 @@ export interface CtlContext {
   defaultDomain?: string;
   /** --no-reload: do not tell sipd to reload after a write. */
   noReload?: boolean;
+  /**
+   * The domains sipd's configuration makes it serve (the file's `domains`, else its zero-config
+   * ones), for when sipd is not running to say so itself; undefined when it cannot be read.
+   */
+  configuredDomains?: () => Promise<readonly string[]>;
 }
 
 /**

@@ -26,7 +26,13 @@ export interface TableDump {
   rows: Record<string, unknown>[];
 }
 
-export async function showTable(ctx: CtlContext, table: string): Promise<TableDump> {
+/** A row filter of `db smatch TABLE COLUMN VALUE` (kamctl's db smatch/nmatch). */
+export interface RowMatch {
+  column: string;
+  value: string;
+}
+
+export async function showTable(ctx: CtlContext, table: string, match?: RowMatch): Promise<TableDump> {
   if (!TABLE_NAMES.includes(table)) {
     throw notFound(`no table "${table}" in sipkit's schema`, 'NO_SUCH_TABLE', [`tables: ${TABLE_NAMES.join(', ')}`]);
   }
@@ -38,8 +44,14 @@ export async function showTable(ctx: CtlContext, table: string): Promise<TableDu
         'create the missing tables with: sipctl db init',
       ]);
     }
-    const dump = await s.schema.dump(table);
-    columns = dump.length > 0 ? Object.keys(dump[0]) : [...(await columnNames(s.driver, table))];
+    const present = [...(await columnNames(s.driver, table))];
+    if (match && !present.includes(match.column)) {
+      throw notFound(`no column "${match.column}" in table ${table}`, 'NO_SUCH_COLUMN', [
+        `columns: ${present.join(', ')}`,
+      ]);
+    }
+    const dump = await s.schema.dump(table, match);
+    columns = dump.length > 0 ? Object.keys(dump[0]) : present;
     return dump;
   });
   const redacted = rows.map((r) =>

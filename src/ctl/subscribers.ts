@@ -4,10 +4,11 @@
  * (AVPs, stored contacts, and the live contacts of a running sipd through ul.rm).
  */
 import { CliError, notFound } from '../shared/errors.js';
-import type { Subscriber } from '../store/index.js';
+import { isStoreError, type Subscriber } from '../store/index.js';
 import type { UserRef } from './aor.js';
 import { isNotRunning, reloadSipd, rpc, withStore, type CtlContext, type ReloadOutcome } from './context.js';
 import { RpcCallError } from '../mgmt/client.js';
+import { unservedDomainWarning } from './served-domains.js';
 import { RpcErrorCode } from '../mgmt/protocol.js';
 
 /** A subscriber as sipctl shows it: the hashes, never the plaintext password. */
@@ -39,6 +40,11 @@ export interface SubscriberWriteResult extends ReloadOutcome {
   subscriber: SubscriberView;
 }
 
+export interface SubscriberAddResult extends SubscriberWriteResult {
+  /** Things to fix that did not stop the add (a domain sipd does not serve). */
+  warnings: string[];
+}
+
 const noSubscriber = (u: UserRef) =>
   notFound(`no subscriber ${u.aor}`, 'NO_SUCH_SUBSCRIBER', [
     '`sipctl list` shows the subscribers',
@@ -46,19 +52,25 @@ const noSubscriber = (u: UserRef) =>
   ]);
 
 /** kamctl add: refused (exit 4) when the user exists or is an alias. */
-export async function addSubscriber(ctx: CtlContext, u: UserRef, password: string): Promise<SubscriberWriteResult> {
-  const s = await withStore(ctx, 'write', (store) =>
-    store.subscribers.add(u.username, u.domain, password, { storePlaintext: ctx.settings.storePlaintextPassword }),
-  );
-  return { subscriber: viewOf(s), ...(await reloadSipd(ctx, 'cache.reload')) };
+export async function addSubscriber(ctx: CtlContext, u: UserRef, password: string): Promise<SubscriberAddResult> {
+  const [s, warning] = await withStore(ctx, 'write', async (store) => {
+    const added = await store.subscribers.add(u.username, u.domain, password, {
+      storePlaintext: ctx.settings.storePlaintextPassword,
+    });
+    return [added, await unservedDomainWarning(ctx, store, u.domain)] as const;
+  });
+  return { subscriber: viewOf(s), ...(await reloadSipd(ctx, 'cache.reload')), warnings: warning ? [warning] : [] };
 }
 
 /** kamctl passwd: recomputes every hash column; exit 3 for an unknown user. */
 export async function changePassword(ctx: CtlContext, u: UserRef, password: string): Promise<SubscriberWriteResult> {
   const s = await withStore(ctx, 'write', (store) =>
-    store.subscribers.setPassword(u.username, u.domain, password, {
-      storePlaintext: ctx.settings.storePlaintextPassword,
-    }),
+    store.subscribers
+      .setPassword(u.username, u.domain, password, { storePlaintext: ctx.settings.storePlaintextPassword })
+      // The same words and code as `show` and `rm` for the same missing user (not the store's own).
+      .catch((err: unknown) => {
+        throw isStoreError(err, 'DB_NOT_FOUND_ROW') ? noSubscriber(u) : err;
+      }),
   );
   return { subscriber: viewOf(s), ...(await reloadSipd(ctx, 'cache.reload')) };
 }

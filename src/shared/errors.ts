@@ -53,7 +53,8 @@ export const storeErrorExitCodes: Readonly<Record<string, ExitCodeValue>> = {
   DB_PERMISSION: ExitCode.UNREACHABLE,
   DB_NOT_A_DATABASE: ExitCode.UNREACHABLE,
   DB_BUSY: ExitCode.UNREACHABLE,
-  DB_SCHEMA_MISSING: ExitCode.FAILED,
+  // No tables yet is like no database file yet (DB_NOT_FOUND): unusable until `sipctl db init`.
+  DB_SCHEMA_MISSING: ExitCode.UNREACHABLE,
   DB_SCHEMA_VERSION: ExitCode.FAILED,
   DB_CONFLICT: ExitCode.CONFLICT,
   DB_NOT_FOUND_ROW: ExitCode.NOT_FOUND,

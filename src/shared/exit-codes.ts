@@ -13,7 +13,7 @@ export const ExitCode = {
   NOT_FOUND: 3,
   /** The thing already exists or the change conflicts with existing data. */
   CONFLICT: 4,
-  /** sipd's management socket or the database cannot be reached, or access was denied. */
+  /** sipd's management socket or the database cannot be reached or used (no such database, no tables yet), or access was denied. */
   UNREACHABLE: 5,
   /** sipd is already running, or not running when it must be. */
   STATE: 6,
@@ -29,8 +29,14 @@ export const exitCodeDescriptions: ReadonlyArray<[ExitCodeValue, string]> = [
   [ExitCode.USAGE, 'usage error: unknown flag, missing or malformed argument, invalid configuration'],
   [ExitCode.NOT_FOUND, 'not found: no such subscriber, alias, contact, domain or table'],
   [ExitCode.CONFLICT, 'already exists, or the change conflicts with existing data'],
-  [ExitCode.UNREACHABLE, 'the management socket or the database cannot be reached, or access was denied'],
-  [ExitCode.STATE, 'wrong daemon state: already running, or not running'],
+  [
+    ExitCode.UNREACHABLE,
+    'the management socket or the database cannot be reached or used (no such database, or no tables yet: sipctl db init), or access was denied',
+  ],
+  [
+    ExitCode.STATE,
+    'wrong daemon state: start while it runs, status while it does not (stop of a stopped daemon is exit 0)',
+  ],
   [ExitCode.INTERNAL, 'internal error (a bug in sipkit)'],
 ];
 

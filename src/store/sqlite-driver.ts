@@ -134,6 +134,21 @@ export class SqliteDriver implements Driver {
     await this.all('SELECT 1');
   }
 
+  /**
+   * An online copy through SQLite's backup API (better-sqlite3 db.backup): consistent although
+   * sipd keeps writing, and complete without the -wal file a plain `cp` would miss. `dest` must
+   * exist (the caller creates it empty with the mode it wants); it is overwritten.
+   */
+  async backup(dest: string): Promise<{ pages: number }> {
+    while (this.gate) await this.gate;
+    try {
+      const r = await this.db.backup(dest);
+      return { pages: r.totalPages };
+    } catch (err) {
+      throw mapSqliteError(err, this.where);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

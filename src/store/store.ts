@@ -50,8 +50,11 @@ export interface SchemaOps {
   report(): Promise<SchemaReport>;
   /** Throws the StoreError explaining why the schema cannot be used, if it cannot. */
   check(): Promise<SchemaReport>;
-  /** Every row of one sipkit table (kamctl db show <table>); the name must be one of TABLE_NAMES. */
-  dump(table: string): Promise<Record<string, unknown>[]>;
+  /**
+   * Every row of one sipkit table (kamctl db show <table>), or those whose `column` equals `value`
+   * (db smatch); the name must be one of TABLE_NAMES, the column an SQL identifier.
+   */
+  dump(table: string, match?: { column: string; value: string }): Promise<Record<string, unknown>[]>;
 }
 
 export interface Store {
@@ -108,11 +111,16 @@ function makeStore(driver: Driver): Store {
       assertUsable(r);
       return r;
     },
-    dump: async (table) => {
+    dump: async (table, match) => {
       if (!TABLE_NAMES.includes(table)) {
         throw storeError('DB_BAD_INPUT', `Unknown table "${table}"`, [`Use one of: ${TABLE_NAMES.join(', ')}`]);
       }
-      return driver.all(`SELECT * FROM \`${table}\` ORDER BY 1`);
+      if (!match) return driver.all(`SELECT * FROM \`${table}\` ORDER BY 1`);
+      // The column is quoted as an identifier, so it must be one; the value is a parameter.
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(match.column)) {
+        throw storeError('DB_BAD_INPUT', `Invalid column name "${match.column}"`);
+      }
+      return driver.all(`SELECT * FROM \`${table}\` WHERE \`${match.column}\` = ? ORDER BY 1`, [match.value]);
     },
   };
   return {

@@ -76,14 +76,19 @@ const bench: Bench = async () => {
   }
   peer.close();
   const base = median(samples[0].wall);
+  const baseCpu = median(samples[0].cpu);
+  // Every command against `node -e 0` of the same rounds; CPU ratios drift less than wall ones.
   process.stdout.write(
-    `medians of ${rounds} interleaved rounds (ms)\n${'command'.padEnd(24)}  wall    cpu  wall/node\n`,
+    `medians of ${rounds} interleaved rounds (ms), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n${'command'.padEnd(24)}  wall    cpu  wall/node  cpu/node\n`,
   );
   cases.forEach(([name], k) => {
     const wall = median(samples[k].wall);
     const cpu = median(samples[k].cpu);
+    const cpuRatio = Number.isNaN(cpu) ? '-' : `${(cpu / baseCpu).toFixed(1)}x`;
     process.stdout.write(
-      `${name.padEnd(24)} ${wall.toFixed(0).padStart(5)}  ${cpu.toFixed(0).padStart(5)}  ${(wall / base).toFixed(1)}x\n`,
+      `${name.padEnd(24)} ${wall.toFixed(0).padStart(5)}  ${cpu.toFixed(0).padStart(5)}  ${`${(wall / base).toFixed(1)}x`.padStart(9)}  ${cpuRatio.padStart(8)}\n`,
     );
   });
   const [f, b] = [median(first), median(bare)];

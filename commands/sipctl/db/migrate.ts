@@ -12,11 +12,21 @@ export default class DbMigrate extends CtlCommand<MigrateResult> {
   async run(): Promise<MigrateResult> {
     const { flags } = await this.parse(DbMigrate);
     const r = await migrateDb(this.context(flags), { dryRun: flags['dry-run'] });
-    const verb = flags['dry-run'] ? 'would' : 'did';
+    const dry = flags['dry-run'];
     for (const s of r.steps) this.log(`${s.table}: ${s.from} → ${s.to} (${s.description})`);
-    for (const c of r.addedColumns) this.log(`column ${c} added${r.filledSha256 ? ` (${r.filledSha256} filled)` : ''}`);
-    if (r.steps.length === 0 && r.addedColumns.length === 0) this.log('nothing to migrate');
-    else this.log(`${verb} ${r.steps.length} step(s)`);
+    for (const c of r.addedColumns) {
+      this.log(`column ${c} ${dry ? 'to add' : 'added'}${r.filledSha256 ? ` (${r.filledSha256} filled)` : ''}`);
+    }
+    this.log(migrateSummary(r, dry));
     return r;
   }
+}
+
+/** One closing line that counts everything listed above it: table upgrades and added columns. */
+function migrateSummary(r: MigrateResult, dryRun: boolean): string {
+  const steps = r.steps.length;
+  const cols = r.addedColumns.length;
+  if (steps === 0 && cols === 0) return 'nothing to migrate';
+  const what = `${steps} table upgrade step(s) and ${cols} added column(s)`;
+  return dryRun ? `would do ${what}` : `did ${what}`;
 }

@@ -70,6 +70,11 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       max_contacts: 0,
       /** "reject" = 423 Interval Too Brief with Min-Expires (RFC 3261 §10.3 step 7); "clamp" = raise it. */
       min_expires_mode: 'reject',
+      /**
+       * Only with auth.register = false: true accepts a REGISTER for any user of a served domain
+       * (Kamailio's behaviour without auth); false answers 404 to users that are not subscribers.
+       */
+      accept_unknown: false,
     },
     usrloc: {
       /**

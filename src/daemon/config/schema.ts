@@ -98,6 +98,7 @@ export const configSchema = z.strictObject({
     max_expires: seconds(0, 2 ** 31 - 1),
     max_contacts: z.number().int().min(0).max(10000),
     min_expires_mode: z.enum(['reject', 'clamp']),
+    accept_unknown: z.boolean(),
   }),
   usrloc: z.strictObject({
     db_mode: z

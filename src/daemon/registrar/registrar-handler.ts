@@ -5,7 +5,8 @@
  *
  * REGISTER at the registrar (RFC 3261 §10.3, the RFC 3665 §2 flows): the domain must be ours,
  * the request authenticated (401), the authenticated user must own the address-of-record in To
- * (403), the AoR must be a subscriber (404); then processRegister() decides and the location
+ * (403), the AoR must be a subscriber (404; with auth off and registrar.accept_unknown, any user of
+ * a served domain is accepted, as by Kamailio); then processRegister() decides and the location
  * service stores; the 200 lists every current binding with its expiry.
  *
  * A 200 OK means durable: it is sent only once the location service has committed the change
@@ -42,6 +43,11 @@ export interface RegistrarOptions {
   authenticate: boolean;
   /** store the real source of NAT'd registrations (fix_nated_register) */
   fixNatedRegister: boolean;
+  /**
+   * registrar.accept_unknown: without authentication, accept a REGISTER for any user of a served
+   * domain, as Kamailio's save("location") does; off (default), a non-subscriber gets 404.
+   */
+  acceptUnknown?: boolean;
   now: () => number;
 }
 
@@ -76,6 +82,8 @@ export class RegistrarHandler {
       if (auth instanceof Promise) return auth.then((a) => this.authenticated(req, st, a, user, domain));
       return this.authenticated(req, st, auth, user, domain);
     }
+    // Kamailio's way (registrar.accept_unknown): any user of a served domain, no subscriber check.
+    if (this.opts.acceptUnknown) return this.save(req, st, `${user}@${domain}`);
     const known = this.directory.cached(user, domain);
     if (known !== undefined) return this.known(req, st, known !== null, user, domain);
     return this.directory.findSubscriber(user, domain).then((s) => this.known(req, st, s !== undefined, user, domain));

@@ -146,6 +146,7 @@ export function registrarFor(
       clampMinExpires: c.registrar.min_expires_mode === 'clamp',
       authenticate: c.auth.register,
       fixNatedRegister: c.nat.fix_register,
+      acceptUnknown: c.registrar.accept_unknown,
       now,
     },
   );

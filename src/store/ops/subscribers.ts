@@ -87,6 +87,70 @@ export class SubscriberOps {
     }
   }
 
+  /**
+   * Bulk add (sipctl add --from-file): every subscriber in ONE transaction, all or nothing. The
+   * first entry that cannot be added (bad input, already a subscriber or an alias, twice in the
+   * list) fails the whole call with a StoreError whose details carry its `index` in `entries`.
+   * Existing names are read once, and rows go in as multi-row INSERTs: 10,000 subscribers cost a
+   * few dozen statements, not 40,000.
+   */
+  async addMany(
+    entries: ReadonlyArray<{ username: string; domain: string; password: string }>,
+    opts: PasswordOptions = {},
+  ): Promise<number> {
+    const f = await this.ctx.facts();
+    const at = (index: number, err: unknown) => {
+      if (!(err instanceof StoreError)) return err;
+      return new StoreError(err.code, err.message, err.actions, { ...err.details, index }, { cause: err });
+    };
+    const rows = entries.map((e, i) => {
+      try {
+        this.checkKey(e.username, e.domain);
+        return [e.username, e.domain, ...Object.values(this.hashColumns(f, e.username, e.domain, e.password, opts))];
+      } catch (err) {
+        throw at(i, err);
+      }
+    });
+    const cols = ['username', 'domain', ...Object.keys(this.hashColumns(f, 'u', 'd', 'p', opts))];
+    return this.ctx.d.transaction(async (q) => {
+      const taken = new Map<string, string>();
+      for (const r of await q.all<{ username: string; domain: string }>(
+        'SELECT `username`, `domain` FROM `subscriber`',
+      ))
+        taken.set(`${r.username}@${r.domain}`, 'already a subscriber');
+      const target = q.dialect === 'mysql' ? "CONCAT(`username`, '@', `domain`)" : "`username` || '@' || `domain`";
+      for (const r of await q.all<{ u: string; d: string; t: string }>(
+        `SELECT \`alias_username\` AS u, \`alias_domain\` AS d, ${target} AS t FROM \`dbaliases\``,
+      ))
+        taken.set(`${r.u}@${r.d}`, `already an alias of ${r.t}`);
+      entries.forEach((e, i) => {
+        const key = aor(e.username, e.domain);
+        // Checked here to name the row; the UNIQUE account_idx stays the final word (a concurrent add).
+        const why = taken.get(key);
+        if (why) {
+          throw at(i, storeError('DB_CONFLICT', `${key} is ${why}`, [], { username: e.username, domain: e.domain }));
+        }
+        taken.set(key, 'listed twice');
+      });
+      const CHUNK = 500;
+      const tuple = `(${cols.map(() => '?').join(', ')})`;
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const part = rows.slice(i, i + CHUNK);
+        try {
+          await q.run(
+            `INSERT INTO \`subscriber\` (${cols.map((c) => '`' + c + '`').join(', ')}) VALUES ${part.map(() => tuple).join(', ')}`,
+            part.flat(),
+          );
+        } catch (err) {
+          // A duplicate only the database saw (a concurrent add): the index is that of the first
+          // row of the failed INSERT.
+          throw at(i, err);
+        }
+      }
+      return rows.length;
+    });
+  }
+
   /** kamctl passwd: recomputes ha1, ha1b and ha1_sha256 (and the plaintext column). */
   async setPassword(
     username: string,

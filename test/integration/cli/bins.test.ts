@@ -81,9 +81,12 @@ test('after npm run build each bin starts from its own manifest, not by importin
     return t.skip('the per-bin manifests are stale or absent: run `npm run build` to check them');
   }
   for (const bin of BINS) {
-    const r = await runBin(bin, ['--version'], { env: { ...env, DEBUG: 'oclif:config:sipkit' } });
+    const r = await runBin(bin, ['--help'], { env: { ...env, DEBUG: 'oclif:config:sipkit' } });
     assert.equal(r.status, 0, r.stderr);
     assert.ok(r.stderr.includes(`using manifest from ${manifestPathFor(bin)}`), `${bin}: ${r.stderr}`);
+    // `--version` alone does not even load oclif (src/cli/launch.ts): no oclif debug output at all.
+    const v = await runBin(bin, ['--version'], { env: { ...env, DEBUG: 'oclif:*' } });
+    assert.deepEqual([v.status, v.stderr], [0, ''], bin);
   }
   // The manifest is only an index: help still lists the commands, and they still run.
   const help = await runBin('sipctl', ['--help'], { env });

@@ -112,7 +112,7 @@ export function provisioningCases(t: () => ProvisioningTarget): void {
     const [row] = await rows('SELECT ha1, ha1b FROM subscriber WHERE username = ?', ['bob']);
     assert.equal(row.ha1, md5(`bob:${D}:new-bob`));
     assert.equal(row.ha1b, md5(`bob@${D}:${D}:new-bob`));
-    await box.fails(['passwd', `nobody@${D}`, 'x'], ExitCode.NOT_FOUND, { code: 'DB_NOT_FOUND_ROW' });
+    await box.fails(['passwd', `nobody@${D}`, 'x'], ExitCode.NOT_FOUND, { code: 'NO_SUCH_SUBSCRIBER' });
   });
 
   test('show and list: one record or all, {subscribers: [...]} without passwords; unknown is exit 3', async () => {

@@ -24,9 +24,10 @@ if (await mysqlAvailable('sipctl provisioning on MariaDB')) {
         DBRWUSER: a.user,
         DBRWPW: a.password,
       };
-      // A MySQL schema is never created behind the operator's back: before db init, writes fail.
+      // A MySQL schema is never created behind the operator's back: before db init, writes fail
+      // with exit 5, as for a database that does not exist (README "Exit codes").
       const early = await box.run(['add', 'x@example.com', 'pw', '--json']);
-      if (early.status !== 1 || early.json().error?.code !== 'DB_SCHEMA_MISSING') {
+      if (early.status !== 5 || early.json().error?.code !== 'DB_SCHEMA_MISSING') {
         throw new Error(`expected DB_SCHEMA_MISSING before db init, got ${early.status}: ${early.stdout}`);
       }
       await box.ok(['db', 'init']);

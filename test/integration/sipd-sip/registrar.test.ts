@@ -21,8 +21,8 @@ interface UlContact {
 }
 
 const uas: TestUA[] = [];
-async function ua(h: SipdHarness, user: string, password?: string): Promise<TestUA> {
-  const u = await TestUA.create({ user, password, domain: DOMAIN, proxy: h.proxy() });
+async function ua(h: SipdHarness, user: string, password?: string, domain = DOMAIN): Promise<TestUA> {
+  const u = await TestUA.create({ user, password, domain, proxy: h.proxy() });
   uas.push(u);
   return u;
 }
@@ -256,6 +256,31 @@ describe('registrar without authentication (auth.register = false, a lab setting
     assert.equal((await gus.register({ expires: 600 })).status, 200);
     const ghost = await ua(h, 'ghost');
     assert.equal((await ghost.register({ expires: 600 })).status, 404);
+  });
+});
+
+describe("registrar.accept_unknown = true without authentication (Kamailio's behaviour)", () => {
+  let h: SipdHarness;
+  before(async () => {
+    h = await SipdHarness.start({
+      users: [['gus', 'gus-pw']],
+      config: '[auth]\nregister = false\n[registrar]\naccept_unknown = true\n',
+    });
+  });
+  after(() => h.stop());
+
+  test('any user of a served domain registers (200, in ul.lookup); other domains still get 403', async () => {
+    const ghost = await ua(h, 'ghost');
+    const r = await ghost.register({ contacts: ['<sip:ghost@192.0.2.30:5060>'], expires: 600 });
+    assert.equal(r.status, 200);
+    assert.ok(bindings(r)['sip:ghost@192.0.2.30:5060'], 'the 200 lists the binding');
+    const look = await h.rpc<{ contacts: UlContact[] }>('ul.lookup', [`ghost@${DOMAIN}`]);
+    assert.deepEqual(
+      look.contacts.map((c) => c.address),
+      ['sip:ghost@192.0.2.30:5060'],
+    );
+    const stranger = await ua(h, 'ghost', undefined, 'elsewhere.example');
+    assert.equal((await stranger.register({ expires: 600 })).status, 403);
   });
 });
 

@@ -11,7 +11,10 @@ test('each bin manifest lists exactly the commands a scan finds, with paths from
   for (const bin of BIN_NAMES) {
     const scanned = await Config.load(loadOptionsFor(bin, { manifest: 'scan' }));
     const manifest = await buildManifest(bin);
-    assert.deepEqual(Object.keys(manifest.commands).sort(), scanned.commands.map((c) => c.id).sort(), bin);
+    // The manifest keys each command once; oclif lists its aliases (sipctl fifo = rpc) as commands too.
+    const aliases = new Set(scanned.commands.flatMap((c) => c.aliases));
+    const ids = scanned.commands.map((c) => c.id).filter((id) => !aliases.has(id));
+    assert.deepEqual(Object.keys(manifest.commands).sort(), ids.sort(), bin);
     for (const [id, c] of Object.entries(manifest.commands) as Array<
       [string, { relativePath: string[]; isESM: boolean }]
     >) {

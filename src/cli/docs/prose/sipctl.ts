@@ -50,8 +50,29 @@ export function sipctlProse(): BinProse {
                 '`ping`',
                 'sends the OPTIONS itself and prints the reply code and the round-trip time; exit 0 on a 2xx reply, 1 on any other reply or none.',
               ],
-              ['`stop`', 'waits until sipd has exited.'],
+              [
+                '`stop`',
+                'waits until sipd has exited; a sipd that is not running is exit 0 (kamctl: 1), as for an LSB init script.',
+              ],
               ['`domain add|rm`', 'make a running sipd reload at once.'],
+              ['`fifo`', 'is `rpc` (the management socket replaces the FIFO).'],
+              [
+                '`avp list|rm`',
+                'take the owner, attribute and value as arguments too (`sipctl avp rm alice@example.com callfwd`), besides `-u`, `-a` and `-v`.',
+              ],
+              [
+                '`db connect`',
+                'runs `sqlite3` or `mariadb`/`mysql` with the password in MYSQL_PWD (not in ps); `--print` or `--json` print the command instead.',
+              ],
+              ['`db smatch`', 'takes the value as a query parameter; `db nmatch` is the same command.'],
+              [
+                '`sets`, `setn`',
+                "are not provided: sipkit's subscriber table holds only the name, domain and password hashes, which `passwd` keeps consistent with each other. Per-user attributes are AVPs: `sipctl avp add alice@example.com ATTR 0 VALUE` (a string, as sets) or type 1 (a number, as setn).",
+              ],
+              [
+                '`rpid`',
+                "is not provided: Kamailio 5.x's subscriber table has no rpid column (kamctl's rpid fails on it too). Keep it as an AVP (`sipctl avp add alice@example.com rpid 0 '<sip:+4930123@example.com>'`) and set the header in a route (`ctx.setHeader`).",
+              ],
             ],
           },
         ],

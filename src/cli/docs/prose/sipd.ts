@@ -40,6 +40,8 @@ default_expires = 3600
 max_expires = 0          # 0 = no maximum
 max_contacts = 0         # per AoR; 0 = no limit
 min_expires_mode = "reject"   # "reject" (423 + Min-Expires) or "clamp"
+accept_unknown = false   # with auth.register = false: true = any user of a served domain may
+                         # register (Kamailio's way); false = 404 for users that are not subscribers
 
 [usrloc]
 db_mode = 1              # 1 = durable: 200 only after the commit; 0 = memory only (lost on restart)
