@@ -4,11 +4,14 @@
  * connection it registered on), a UDP caller reaches a TLS callee with a double Record-Route
  * (RFC 3261 §16.6 step 4, Kamailio's enable_double_rr) and the in-dialog ACK/BYE cross over it,
  * and a sips: request whose target is reachable over UDP only is refused with 480 instead of
- * leaving over a non-TLS hop (RFC 3261 §26.2.2, RFC 5630 §3.1.3).
+ * leaving over a non-TLS hop (RFC 3261 §26.2.2, RFC 5630 §3.1.3). The relay hardening holds over
+ * TLS as over UDP: an unsigned in-dialog Route and a pre-loaded Route to a foreign hop get 403 and
+ * nothing reaches the foreign listener.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isSipUri } from '../../../src/core/index.js';
+import { sleep, UdpPeer } from '../../helpers/net.js';
 import { DOMAIN, SipdHarness } from '../../helpers/sipd-harness.js';
 import type { TestUA } from '../../helpers/test-ua.js';
 import { startSecureSipd } from '../../helpers/tls-certs.js';
@@ -95,5 +98,38 @@ describe('sipd over TLS', () => {
     const toTls = await carol.call(`sips:bob@${DOMAIN}`).final;
     assert.equal(toTls.status, 486, 'the TLS phone got the sips: request');
     bob.invitePolicy = { kind: 'answer' };
+  });
+
+  test('relay hardening over TLS: an unsigned in-dialog Route and a pre-loaded Route to a foreign hop get 403', async () => {
+    const alice = phones.alice!;
+    const foreign = await UdpPeer.open('127.0.0.2');
+    try {
+      const ours = `<sip:127.0.0.1:${h.tlsPort};transport=tls;lr>`;
+      const foreignRoute = `<sip:127.0.0.2:${foreign.port};lr>`;
+      for (const method of ['INVITE', 'MESSAGE']) {
+        const inDialog = alice.build(method, {
+          uri: `sip:victim@127.0.0.2:${foreign.port}`,
+          to: `<sip:victim@127.0.0.2>;tag=x1`,
+          headers: [['Route', ours]],
+        });
+        const a = await alice.send(inDialog);
+        assert.equal(a.status, 403, `${method} in dialog, unsigned`);
+        assert.match(a.reason, /not signed/);
+        const preloaded = alice.build(method, {
+          uri: `sip:bob@${DOMAIN}`,
+          headers: [
+            ['Route', ours],
+            ['Route', foreignRoute],
+          ],
+        });
+        const b = await alice.send(preloaded);
+        assert.equal(b.status, 403, `${method} preloaded`);
+        assert.match(b.reason, /Preload Route denied/);
+      }
+      await sleep(200);
+      assert.equal(foreign.received.length, 0, 'nothing reached the foreign hop');
+    } finally {
+      await foreign.close();
+    }
   });
 });
