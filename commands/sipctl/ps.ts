@@ -13,13 +13,13 @@ function duration(ms: number): string {
 export default class Ps extends CtlCommand<PsResult> {
   static override summary =
     "List sipd's processes and listeners, and with --connections its open connections (kamctl ps)";
-  static override description = `sipd runs as one process. Then each SIP listener: transport, address, port, open connections, connections opened and closed since start, failed TLS handshakes, inbound connections refused at the [tcp] caps, messages in and out. With --connections, each open TCP/TLS connection: id, transport, remote and local address, who opened it (in: the peer), age, idle time, messages in and out, how long a registration keeps it open although idle (KEPT, "-" for none) and its RFC 5923 aliases. Needs a running sipd (exit 5). JSON: {processes: [{idx, pid, description}], listeners: [{proto, address, port, connections, opened, closed, handshake_failures, refused, messages_in, messages_out}], connections: [{id, proto, remote, local, inbound, age_ms, idle_ms, messages_in, messages_out, kept_ms, aliases}] (with --connections)}.`;
+  static override description = `sipd runs as one process. Then each SIP listener: transport, address, port, open connections, connections opened and closed since start, failed TLS handshakes, inbound connections refused at the [tcp] caps, messages in and out. With --connections, each open TCP, TLS, WS and WSS connection: id, transport, remote and local address, who opened it (in: the peer), age, idle time, messages in and out, how long a registration keeps it open although idle (KEPT, "-" for none) and its RFC 5923 aliases. Needs a running sipd (exit 5). JSON: {processes: [{idx, pid, description}], listeners: [{proto, address, port, connections, opened, closed, handshake_failures, refused, messages_in, messages_out}], connections: [{id, proto, remote, local, inbound, age_ms, idle_ms, messages_in, messages_out, kept_ms, aliases}] (with --connections)}.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --connections',
   ];
   static override flags = {
-    connections: Flags.boolean({ summary: 'list the open TCP/TLS connections too' }),
+    connections: Flags.boolean({ summary: 'list the open TCP, TLS, WS and WSS connections too' }),
   };
 
   async run(): Promise<PsResult> {

@@ -19,11 +19,14 @@
  * the production allocator (-x tlsf); sipd runs sipd-bench.toml with a [tls] section. Certificates
  * are made by openssl for the run.
  *
- *   npm run bench -- sipd-tls [--rounds=2] [--step-seconds=2] [--transports=udp,tls]
+ *   npm run bench -- sipd-tls [--rounds=2] [--step-seconds=2] [--transports=udp,tls,wss]
  *                    [--servers=kamailio,sipd] [--subscribers=2000] [--sockets=1] [--verbose]
  *
- * A transport is a row of TRANSPORTS (its listen address on each server and siptest's flags), so
- * WSS is one more row once siptest and both servers speak it.
+ * `--transports=udp,tls,wss` adds SIP over secure WebSocket (RFC 7118): sipd's wss: listener,
+ * Kamailio's websocket and xhttp modules upgrading on one more TLS listener, siptest `-t w1 -wss`
+ * (`-t wn` with --sockets). siptest verifies each server's certificate with the test CA.
+ *
+ * A transport is a row of TRANSPORTS (its listen address on each server and siptest's flags).
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -51,16 +54,30 @@ const SIPTEST = [process.execPath, join(repoRoot, 'bin', 'siptest.js')];
 const out = (s: string) => process.stdout.write(s);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** siptest's TLS files: its own certificate and key, and the test CA (-tls_ca: the server is verified). */
+interface ClientTls extends CertFiles {
+  ca: string;
+}
+
+/** siptest's -tls_* options. */
+const tlsArgs = (c: ClientTls) => ['-tls_cert', c.cert, '-tls_key', c.key, '-tls_ca', c.ca];
+
 /** What a transport needs: each server's listen address for it, and siptest's options. */
 interface TransportRow {
   /** sipd's --listen for `port`; Kamailio's listen= value. */
   sipdListen(port: number): string;
   kamailioListen(port: number): string;
-  /** siptest's transport options (certificates for TLS). */
-  siptestArgs(o: Options, cert: CertFiles): string[];
+  /** siptest's transport options (its client certificate, and the CA that verifies the server's). */
+  siptestArgs(o: Options, tls: ClientTls): string[];
   /** Whether the server gets a separate TCP port for it (UDP uses the server's own port). */
   stream: boolean;
+  /** Kamailio's WebSocket modules are needed (xhttp, websocket: the upgrade on a TLS listener). */
+  kamailioWebSocket?: boolean;
 }
+
+/** siptest's connection options: one persistent connection, or `--sockets` of them. */
+const connections = (o: Options, one: string, many: string) =>
+  o.sockets > 1 ? ['-t', many, '-max_socket', String(o.sockets)] : ['-t', one];
 
 const TRANSPORTS: Record<string, TransportRow> = {
   udp: {
@@ -72,16 +89,17 @@ const TRANSPORTS: Record<string, TransportRow> = {
   tls: {
     sipdListen: (p) => `tls:127.0.0.1:${p}`,
     kamailioListen: (p) => `tls:127.0.0.1:${p}`,
-    siptestArgs: (o, c) => [
-      '-t',
-      o.sockets > 1 ? 'ln' : 'l1',
-      ...(o.sockets > 1 ? ['-max_socket', String(o.sockets)] : []),
-      '-tls_cert',
-      c.cert,
-      '-tls_key',
-      c.key,
-    ],
+    siptestArgs: (o, c) => [...connections(o, 'l1', 'ln'), ...tlsArgs(c)],
     stream: true,
+  },
+  // RFC 7118 over TLS: sipd's wss: listener; Kamailio upgrades on a TLS listener (its websocket
+  // module, event_route[xhttp:request]), so its row is one more tls: listen.
+  wss: {
+    sipdListen: (p) => `wss:127.0.0.1:${p}`,
+    kamailioListen: (p) => `tls:127.0.0.1:${p}`,
+    siptestArgs: (o, c) => [...connections(o, 'w1', 'wn'), '-wss', ...tlsArgs(c)],
+    stream: true,
+    kamailioWebSocket: true,
   },
 };
 
@@ -147,8 +165,28 @@ function freeTcpPort(): Promise<number> {
   });
 }
 
-/** Kamailio's tls module and its tls.cfg (the test certificate; clients not asked for one). */
-function kamailioTlsEdit(listens: string[], cert: CertFiles) {
+/**
+ * WebSocket on Kamailio's TLS listeners (its websocket module documentation's configuration, as
+ * test/fixtures/browser/kamailio-wss.cfg.tpl): an HTTP request on a TLS connection goes to
+ * event_route[xhttp:request], which upgrades it; SIP over it then takes the request_route.
+ */
+const KAMAILIO_WS_MODULES = 'loadmodule "xhttp.so"\nloadmodule "websocket.so"';
+const KAMAILIO_WS_ROUTE = `
+event_route[xhttp:request] {
+	set_reply_close();
+	set_reply_no_connect();
+	if ($hdr(Upgrade) =~ "websocket" && $hdr(Connection) =~ "Upgrade" && $rm =~ "GET") {
+		if (ws_handle_handshake()) exit;
+	}
+	xhttp_reply("404", "Not Found", "", "");
+}
+`;
+
+/**
+ * Kamailio's tls module and its tls.cfg (the test certificate; clients not asked for one), with
+ * the WebSocket modules when `webSocket`.
+ */
+function kamailioTlsEdit(listens: string[], cert: CertFiles, webSocket: boolean) {
   return (cfg: string, dir: string): string => {
     const tlsCfg = join(dir, 'tls.cfg');
     const server = `method = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\nprivate_key = ${cert.key}\ncertificate = ${cert.cert}\n`;
@@ -158,10 +196,14 @@ function kamailioTlsEdit(listens: string[], cert: CertFiles) {
       `[server:default]\n${server}\n[client:default]\nverify_certificate = no\nrequire_certificate = no\n`,
     );
     const extra = listens.map((l) => `listen=${l}`).join('\n');
-    return cfg
-      .replace(/^disable_tcp=yes$/m, 'disable_tcp=no\nenable_tls=yes\ntcp_children=2\ntcp_connection_lifetime=3605')
+    const ws = webSocket ? `\n${KAMAILIO_WS_MODULES}` : '';
+    // The upgrade GET has no Content-Length: Kamailio must take it anyway (tcp_accept_no_cl).
+    const tcp = `disable_tcp=no\nenable_tls=yes\ntcp_children=2\ntcp_connection_lifetime=3605${webSocket ? '\ntcp_accept_no_cl=yes' : ''}`;
+    const edited = cfg
+      .replace(/^disable_tcp=yes$/m, tcp)
       .replace(/^(listen=.*)$/m, `$1\n${extra}`)
-      .replace(/^(loadmodule "ctl\.so")$/m, `$1\nloadmodule "tls.so"\nmodparam("tls", "config", "${tlsCfg}")`);
+      .replace(/^(loadmodule "ctl\.so")$/m, `$1\nloadmodule "tls.so"\nmodparam("tls", "config", "${tlsCfg}")${ws}`);
+    return webSocket ? edited + KAMAILIO_WS_ROUTE : edited;
   };
 }
 
@@ -188,7 +230,8 @@ async function startServer(
     server = new SipdServer({ listen, config: tls });
   } else {
     const listen = Object.entries(streamPorts).map(([t, p]) => TRANSPORTS[t]!.kamailioListen(p));
-    server = new KamailioServer({ children: 2, allocator: 'tlsf', edit: kamailioTlsEdit(listen, cert) });
+    const webSocket = o.transports.some((t) => TRANSPORTS[t]!.kamailioWebSocket === true);
+    server = new KamailioServer({ children: 2, allocator: 'tlsf', edit: kamailioTlsEdit(listen, cert, webSocket) });
   }
   const why = await server.unavailable();
   if (why) throw new Error(why);
@@ -217,13 +260,13 @@ async function measure(
   dir: string,
   infCsv: string,
   o: Options,
-  cert: CertFiles,
+  tls: ClientTls,
   hint: number | undefined,
 ): Promise<{ best: number; step?: StepResult }> {
   const client: LoadClient = {
     command: SIPTEST,
     port: s.ports[transport]!,
-    args: TRANSPORTS[transport]!.siptestArgs(o, cert),
+    args: TRANSPORTS[transport]!.siptestArgs(o, tls),
   };
   const ctx: LoadContext = {
     server: s.running,
@@ -335,7 +378,7 @@ export default async function sipdTls(argv: string[]): Promise<void> {
           const transports = round % 2 ? o.transports : [...o.transports].reverse();
           for (const t of transports) {
             const key = `${name}/${t}`;
-            const r = await measure(s, t, dir, infCsv, o, client, hints.get(key));
+            const r = await measure(s, t, dir, infCsv, o, { ...client, ca: pki.ca }, hints.get(key));
             if (r.best > 0) hints.set(key, r.best);
             figures.push({
               server: name,

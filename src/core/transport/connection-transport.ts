@@ -10,6 +10,8 @@ import { TransportError } from './errors.js';
 import {
   DEFAULT_LIMITS,
   newTransportStats,
+  type ConnectionInfo,
+  type MessageSource,
   type SendObserver,
   type Transport,
   type TransportLimits,
@@ -101,8 +103,15 @@ export interface BoundAddress {
   port: number;
 }
 
-/** A connection a ConnectionTransport can send on. */
+/** A connection a ConnectionTransport can send on and list (sipctl ps --connections). */
 export interface SendingConnection extends TableConnection {
+  readonly source: MessageSource;
+  readonly inbound: boolean;
+  readonly openedAt: number;
+  /** last traffic either way */
+  readonly lastActivity: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
   write(data: Buffer, observer: SendObserver | undefined): void;
 }
 
@@ -187,6 +196,27 @@ export abstract class ConnectionTransport<C extends SendingConnection> implement
   /** Ids of the open connections. */
   connectionIds(): number[] {
     return this.conns.ids();
+  }
+
+  /** The open connections, as management listings show them (core.connections). */
+  connections(): ConnectionInfo[] {
+    return [...this.conns.values()].map((c) => ({
+      id: c.id,
+      remoteAddress: c.source.remoteAddress,
+      remotePort: c.source.remotePort,
+      localAddress: c.source.localAddress,
+      localPort: c.source.localPort,
+      inbound: c.inbound,
+      openedAt: c.openedAt,
+      lastActivity: c.lastActivity,
+      messagesIn: c.messagesIn,
+      messagesOut: c.messagesOut,
+      keptUntil: c.keptUntil,
+      aliases: c.aliases.map((k) => {
+        const sp = k.lastIndexOf(' ');
+        return { address: k.slice(0, sp), port: Number(k.slice(sp + 1)) };
+      }),
+    }));
   }
 
   keepConnection(id: number, forMs: number): void {

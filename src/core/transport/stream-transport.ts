@@ -24,7 +24,6 @@ import { normalizeIp, type ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
 import { ConnectionTransport, type StreamOptions } from './connection-transport.js';
 import { StreamConnection, type StreamOwner } from './stream-connection.js';
-import type { ConnectionInfo } from './types.js';
 
 /**
  * Bind a TCP-based server (net, tls, http, https) as `spec` says, IPv6 addresses IPv6-only;
@@ -146,26 +145,6 @@ export abstract class StreamTransport extends ConnectionTransport<StreamConnecti
       this.conns.index(c, remote, c.source.remotePort);
     });
     return c;
-  }
-
-  connections(): ConnectionInfo[] {
-    return [...this.conns.values()].map((c) => ({
-      id: c.id,
-      remoteAddress: c.source.remoteAddress,
-      remotePort: c.source.remotePort,
-      localAddress: c.source.localAddress,
-      localPort: c.source.localPort,
-      inbound: c.inbound,
-      openedAt: c.openedAt,
-      lastActivity: c.lastActivity,
-      messagesIn: c.messagesIn,
-      messagesOut: c.messagesOut,
-      keptUntil: c.keptUntil,
-      aliases: c.aliases.map((k) => {
-        const sp = k.lastIndexOf(' ');
-        return { address: k.slice(0, sp), port: Number(k.slice(sp + 1)) };
-      }),
-    }));
   }
 
   override closeConnection(id: number): void {

@@ -73,8 +73,16 @@ export class WsConnection {
   open: boolean;
   /** frames sent before the handshake finished */
   private pending: Array<[Buffer, SendObserver | undefined]> = [];
-  /** Date.now() of the last SIP message or keep-alive received */
-  lastActivity = Date.now();
+  readonly openedAt = Date.now();
+  /**
+   * Date.now() of the last frame received: what the idle sweep looks at (a peer that only
+   * receives is still checked by ping/pong).
+   */
+  lastReceived = this.openedAt;
+  /** Date.now() of the last SIP message sent */
+  lastSent = this.openedAt;
+  messagesIn = 0;
+  messagesOut = 0;
   /** Date.now() until which an idle connection stays open (keepConnection) */
   keptUntil = 0;
   /** a pong (or any frame) arrived since the last ping */
@@ -106,12 +114,22 @@ export class WsConnection {
     return !this.closing;
   }
 
+  /** The peer connected to us (management listings). */
+  get inbound(): boolean {
+    return !this.outbound;
+  }
+
+  /** Last traffic either way (management listings; as StreamConnection.lastActivity). */
+  get lastActivity(): number {
+    return Math.max(this.lastReceived, this.lastSent);
+  }
+
   /** One data frame from the peer. */
   onFrame(data: Buffer): void {
     const t = this.transport;
     t.stats.bytesIn += data.length;
     this.alive = true;
-    this.lastActivity = Date.now();
+    this.lastReceived = Date.now();
     if (this.closing) return;
     if (data.length <= 4 && (data.toString('latin1') === PING || data.toString('latin1') === '\r\n')) {
       t.stats.keepAlives++;
@@ -119,6 +137,7 @@ export class WsConnection {
       return;
     }
     t.stats.messagesIn++;
+    this.messagesIn++;
     if (t.sink.receive(data, this.source)) return;
     if (SIP_START.test(data.subarray(0, 256).toString('latin1'))) return;
     t.stats.badCloses++;
@@ -180,6 +199,8 @@ export class WsConnection {
       return;
     }
     t.stats.messagesOut++;
+    this.messagesOut++;
+    this.lastSent = Date.now();
     t.stats.bytesOut += data.length;
     // RFC 7118 §5: text frames for UTF-8 messages (what browsers and Kamailio send), binary
     // frames for a message whose body is not UTF-8 (a text frame must be valid UTF-8, RFC 6455 §5.6).

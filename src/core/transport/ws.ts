@@ -176,7 +176,7 @@ export class WsTransport extends ConnectionTransport<WsConnection> implements Ws
     const now = Date.now();
     for (const c of this.conns.values()) {
       if (c.closing || !c.open) continue;
-      if (this.idleTimeout > 0 && now - c.lastActivity >= this.idleTimeout && c.keptUntil <= now) {
+      if (this.idleTimeout > 0 && now - c.lastReceived >= this.idleTimeout && c.keptUntil <= now) {
         this.stats.idleCloses++;
         c.close(WS_CLOSE.normal, 'idle');
         continue;

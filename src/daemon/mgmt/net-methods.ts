@@ -57,7 +57,7 @@ export function registerNetMethods(server: SipdServer): void {
   rpc.register({
     name: 'core.connections',
     module: 'core',
-    help: 'Open TCP/TLS connections: [{id, proto, remote, local, inbound, age_ms, idle_ms, messages_in, messages_out, kept_ms, aliases}]; kept_ms > 0 while a registration keeps it open.',
+    help: 'Open TCP, TLS, WS and WSS connections: [{id, proto, remote, local, inbound, age_ms, idle_ms, messages_in, messages_out, kept_ms, aliases}]; kept_ms > 0 while a registration keeps it open.',
     handler: (): ConnectionRow[] => {
       // Date.now(), not server.now(): the connections' times are the transport's wall clock.
       const now = Date.now();
