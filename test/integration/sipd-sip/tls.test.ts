@@ -115,8 +115,10 @@ describe('sipd over TLS', () => {
         const a = await alice.send(inDialog);
         assert.equal(a.status, 403, `${method} in dialog, unsigned`);
         assert.match(a.reason, /not signed/);
+        // A stranger's From: a local user's would be challenged first (407), and may then use a preloaded Route.
         const preloaded = alice.build(method, {
           uri: `sip:bob@${DOMAIN}`,
+          from: `<sip:mallory@evil.example>;tag=m-${method}`,
           headers: [
             ['Route', ours],
             ['Route', foreignRoute],
