@@ -11,9 +11,8 @@
  *   worker's (security.bans: every worker's bans), and the call fails if any worker's fails.
  */
 import { MethodRegistry, type MethodContext } from '../mgmt/registry.js';
-import { ctime } from '../mgmt/core-methods.js';
+import { uptimeResult, versionResult } from '../mgmt/core-methods.js';
 import { RpcError, RpcErrorCode, type RpcParams } from '../../mgmt/protocol.js';
-import { VERSION, versionLine } from '../version.js';
 import type { ClusterPrimary, WorkerSlot } from './primary.js';
 
 /** Answers of every worker made one: what is per worker (bans) is shown for all of them. */
@@ -89,29 +88,13 @@ export class PrimaryMethods extends MethodRegistry {
       name: 'core.version',
       module: 'core',
       help: 'Version of sipd: {version (a one-line description), release, node, platform, arch}.',
-      handler: () => ({
-        version: versionLine(),
-        release: VERSION,
-        node: process.version,
-        platform: process.platform,
-        arch: process.arch,
-      }),
+      handler: versionResult,
     });
     this.register({
       name: 'core.uptime',
       module: 'core',
       help: 'Start time and uptime of the primary: now, up_since (ctime), uptime (s), now_ms, started_ms, uptime_ms.',
-      handler: () => {
-        const now = p.now();
-        return {
-          now: ctime(now),
-          up_since: ctime(p.startedAt),
-          uptime: Math.floor((now - p.startedAt) / 1000),
-          now_ms: now,
-          started_ms: p.startedAt,
-          uptime_ms: now - p.startedAt,
-        };
-      },
+      handler: () => uptimeResult(p.now(), p.startedAt),
     });
     this.register({
       name: 'core.info',

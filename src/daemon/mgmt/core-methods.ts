@@ -12,6 +12,29 @@ import { VERSION, versionLine } from '../version.js';
 import { RpcError, RpcErrorCode, rpcInvalidParams } from '../../mgmt/protocol.js';
 import type { CoreInfoResult, UptimeResult } from '../../mgmt/results.js';
 
+/** core.version's answer (one sipd process, or the primary of workers). */
+export function versionResult() {
+  return {
+    version: versionLine(),
+    release: VERSION,
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+  };
+}
+
+/** core.uptime's answer: Kamailio's now, up_since (ctime) and uptime (s), plus the same in ms. */
+export function uptimeResult(now: number, started: number): UptimeResult {
+  return {
+    now: ctime(now),
+    up_since: ctime(started),
+    uptime: Math.floor((now - started) / 1000),
+    now_ms: now,
+    started_ms: started,
+    uptime_ms: now - started,
+  };
+}
+
 /** `Mon Mar  4 10:00:00 2024`, the C ctime() format Kamailio prints (local time). */
 export function ctime(ms: number): string {
   const d = new Date(ms);
@@ -37,31 +60,14 @@ function registerInfoMethods(server: SipdServer): void {
     name: 'core.version',
     module: 'core',
     help: 'Version of sipd: {version (a one-line description), release, node, platform, arch}.',
-    handler: () => ({
-      version: versionLine(),
-      release: VERSION,
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-    }),
+    handler: versionResult,
   });
 
   rpc.register({
     name: 'core.uptime',
     module: 'core',
     help: 'Start time and uptime: Kamailio fields now, up_since (ctime) and uptime (s), plus now_ms, started_ms, uptime_ms.',
-    handler: (): UptimeResult => {
-      const now = server.now();
-      const started = server.startedAt;
-      return {
-        now: ctime(now),
-        up_since: ctime(started),
-        uptime: Math.floor((now - started) / 1000),
-        now_ms: now,
-        started_ms: started,
-        uptime_ms: now - started,
-      };
-    },
+    handler: () => uptimeResult(server.now(), server.startedAt),
   });
 
   rpc.register({
