@@ -111,7 +111,8 @@ export class CoreSipTransport implements SipTransport {
         pingInterval: ws.ping_interval * 1000,
       }),
       limits: { maxMessageSize: ctx.config.limits.max_message_size },
-      udp: { recvBufferSize: UDP_RECV_BUFFER },
+      // The UDP backlog is read only by the overload control (limits.overload_backlog_ms > 0).
+      udp: { recvBufferSize: UDP_RECV_BUFFER, trackBacklog: ctx.config.limits.overload_backlog_ms > 0 },
       tcp: {
         maxConnections: tcp.max_connections,
         maxConnectionsPerIp: tcp.max_connections_per_ip,

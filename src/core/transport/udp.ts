@@ -32,6 +32,11 @@ export interface UdpOptions {
   /** SO_RCVBUF in bytes (the OS default is small for a busy proxy). */
   recvBufferSize?: number;
   sendBufferSize?: number;
+  /**
+   * Keep backlogMs() up to date (one setImmediate per event-loop turn with traffic). Off unless a
+   * user reads it (sipd's overload control), so the receive path does no work nobody reads.
+   */
+  trackBacklog?: boolean;
 }
 
 export class UdpTransport implements Transport {
@@ -55,6 +60,7 @@ export class UdpTransport implements Transport {
     private readonly socket: Socket,
     spec: ListenSpec,
     limits: TransportLimits,
+    private readonly trackBacklog: boolean,
   ) {
     const a = socket.address();
     this.family = a.family === 'IPv6' ? 6 : 4;
@@ -88,20 +94,30 @@ export class UdpTransport implements Transport {
       socket.once('error', onError);
       socket.bind(spec.port, spec.host, () => {
         socket.off('error', onError);
-        resolve(new UdpTransport(socket, spec, { ...DEFAULT_LIMITS, ...opts.limits }));
+        resolve(new UdpTransport(socket, spec, { ...DEFAULT_LIMITS, ...opts.limits }, opts.trackBacklog === true));
       });
     });
   }
 
   /**
    * How long, in ms, the socket has had datagrams left queued after every read (each turn of the
-   * event loop read a full batch of UDP_READS_PER_TURN since then); 0 while it keeps up. The
-   * event loop's delay does not show this: libuv reads one batch per turn and runs the timers in
-   * between, so a server behind its socket still fires its timers on time. One setImmediate per
-   * turn with traffic, nothing per datagram.
+   * event loop read a full batch of UDP_READS_PER_TURN since then); 0 while it keeps up, and
+   * always 0 unless the listener was opened with `trackBacklog`. The event loop's delay does not
+   * show this: libuv reads one batch per turn and runs the timers in between, so a server behind
+   * its socket still fires its timers on time. One setImmediate per turn with traffic, nothing per
+   * datagram.
    */
   backlogMs(now = performance.now()): number {
     return this.fullSince === undefined ? 0 : now - this.fullSince;
+  }
+
+  /** One datagram read in this turn; the turn's check phase looks at the count. */
+  private countRead(): void {
+    this.turnReads++;
+    if (!this.turnCheck) {
+      this.turnCheck = true;
+      setImmediate(this.endTurn);
+    }
   }
 
   /** The check phase of a turn that read datagrams (and of the turn after a full one). */
@@ -121,11 +137,7 @@ export class UdpTransport implements Transport {
 
   private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
     const stats = this.stats;
-    this.turnReads++;
-    if (!this.turnCheck) {
-      this.turnCheck = true;
-      setImmediate(this.endTurn);
-    }
+    if (this.trackBacklog) this.countRead();
     stats.bytesIn += msg.length;
     if (isKeepAlive(msg)) {
       stats.keepAlives++;

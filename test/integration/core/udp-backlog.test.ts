@@ -12,7 +12,7 @@ import { UdpPeer, sleep, waitFor } from '../../helpers/net.js';
 test('backlogMs: > 0 while a burst drains turn by turn, 0 once the socket is empty', async () => {
   const udp = await UdpTransport.listen(
     { protocol: 'UDP', host: '127.0.0.1', port: 0 },
-    { recvBufferSize: 4 * 1024 * 1024 },
+    { recvBufferSize: 4 * 1024 * 1024, trackBacklog: true },
   );
   const peer = await UdpPeer.open();
   try {
