@@ -15,7 +15,7 @@ import { KamailioWss, kamailioWssMissing } from '../../helpers/kamailio-wss.js';
 import { isCi } from '../../helpers/mysql.js';
 import { inOrder, Softphone } from '../../helpers/softphone.js';
 import { SoftphoneServer } from '../../helpers/softphone-server.js';
-import { TestUA } from '../../helpers/test-ua.js';
+import { TestUA, waitUntil } from '../../helpers/test-ua.js';
 import { makePki, type TestPki } from '../../helpers/tls-certs.js';
 import { webrtcAnswer, webrtcOffer } from '../../helpers/webrtc-sdp.js';
 
@@ -75,6 +75,8 @@ describe('browser softphone over WSS against Kamailio (reference)', { skip, time
       await phone.hangup();
       await bob.waitForRequests('BYE');
       await phone.waitEvent(['ended'], { after: mark });
+      // JsSIP reports 'ended' when it sends the BYE, not when the 200 comes back.
+      await waitUntil(() => phone.flow().includes('< 200 BYE'), 5000, "bob's 200 for the BYE at the browser");
       assert.deepEqual(phone.flow(), [
         '> REGISTER',
         '< 200 REGISTER',
