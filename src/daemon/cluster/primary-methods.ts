@@ -13,6 +13,7 @@
 import { MethodRegistry, type MethodContext } from '../mgmt/registry.js';
 import { uptimeResult, versionResult } from '../mgmt/core-methods.js';
 import { RpcError, RpcErrorCode, type RpcParams } from '../../mgmt/protocol.js';
+import type { ConnectionRow, ListenerRow } from '../../mgmt/results.js';
 import type { ClusterPrimary, WorkerSlot } from './primary.js';
 
 /** Answers of every worker made one: what is per worker (bans) is shown for all of them. */
@@ -24,11 +25,41 @@ const MERGE: Record<string, (results: unknown[]) => unknown> = {
       for (const b of r.bans) until.set(b.address, Math.max(until.get(b.address) ?? 0, b.until));
     return { bans: [...until].map(([address, u]) => ({ address, until: u })) };
   },
+  // Each worker counts what it read and wrote on the shared listeners: one row per listener, summed.
+  'core.listeners': (results) => sumListeners(results as ListenerRow[][]),
+  // A connection lives in the worker that accepted or opened it: every worker's, ordered by id.
+  'core.connections': (results) => (results as ConnectionRow[][]).flat().sort((a, b) => a.id - b.id),
   'security.unban': (results) => {
     const all = results as Array<{ address: string; unbanned: boolean }>;
     return { address: all[0]?.address, unbanned: all.some((r) => r.unbanned) };
   },
 };
+
+/** The listeners' rows of every worker as one row per listener, counters summed. */
+function sumListeners(perWorker: ListenerRow[][]): ListenerRow[] {
+  const rows = new Map<string, ListenerRow>();
+  for (const list of perWorker)
+    for (const r of list) {
+      const key = `${r.proto} ${r.address} ${r.port}`;
+      const sum = rows.get(key);
+      if (!sum) {
+        rows.set(key, { ...r });
+        continue;
+      }
+      for (const k of LISTENER_COUNTERS) sum[k] += r[k];
+    }
+  return [...rows.values()];
+}
+
+const LISTENER_COUNTERS = [
+  'connections',
+  'opened',
+  'closed',
+  'handshake_failures',
+  'refused',
+  'messages_in',
+  'messages_out',
+] as const satisfies ReadonlyArray<keyof ListenerRow>;
 
 /** Gauges every worker reports the same value of (replicated state): not summed. */
 const SHARED_GAUGES = new Set(['usrloc.registered_users', 'usrloc.registered_contacts']);
