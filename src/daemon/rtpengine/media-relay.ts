@@ -48,11 +48,22 @@ export interface SweepLimits {
 /** ng queries one sweep sends at most: a large table is checked over several sweeps. */
 const QUERIES_PER_SWEEP = 200;
 
-/** A late offer (an INVITE without SDP) whose 2xx offer awaits the caller's answer in the ACK. */
+/**
+ * A late offer (an INVITE without SDP): the callee offers in its 2xx, or in a reliable 1xx
+ * (RFC 3262 §5), and the caller answers in the ACK or the PRACK.
+ */
 interface LateOffer {
   readonly caller: MediaSide;
-  /** the To tag of each 2xx offer rtpengine took (one per answering branch) → its transport */
-  readonly calleeTags: Map<string, string>;
+  /** each answering branch's offer rtpengine took, by the branch's To tag */
+  readonly offers: Map<string, CalleeOffer>;
+}
+
+/** One branch's offer: what it sent, what rtpengine made of it, whether the caller answered. */
+interface CalleeOffer {
+  readonly transport: string;
+  readonly sdp: string;
+  readonly rewritten: string;
+  answered: boolean;
 }
 
 export class MediaRelay {
@@ -92,9 +103,12 @@ export class MediaRelay {
   }
 
   /**
-   * Late offer (RFC 3261 §13.2.1): the 2xx to an INVITE without SDP carries the callee's offer.
-   * rtpengine gets it with the tags swapped, as Kamailio sends an offer made in a reply: the
-   * callee's To tag is the offerer's. The caller's ACK answers it (ackAnswer).
+   * Late offer (RFC 3261 §13.2.1): the 2xx to an INVITE without SDP carries the callee's offer,
+   * or a reliable 1xx does (RFC 3262 §5). rtpengine gets it with the tags swapped, as Kamailio
+   * sends an offer made in a reply: the callee's To tag is the offerer's. The caller's ACK or
+   * PRACK answers it (answerLate). The same SDP again from the same branch (a retransmitted 1xx,
+   * or the 2xx repeating the 1xx's offer, RFC 3262 §5) gets the same rewritten SDP without
+   * asking rtpengine again.
    */
   async lateOffer(
     leg: MediaLeg & { toTag: string },
@@ -102,20 +116,27 @@ export class MediaRelay {
     callee: MediaSide,
     caller: MediaSide,
   ): Promise<string> {
+    const known = this.late.get(leg.callId)?.offers.get(leg.toTag);
+    if (known?.sdp === sdp) return known.rewritten;
     const swapped = { callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag };
-    const out = await this.offer(swapped, sdp, callee, caller.transport);
+    const rewritten = await this.offer(swapped, sdp, callee, caller.transport);
     let l = this.late.get(leg.callId);
-    if (!l) this.late.set(leg.callId, (l = { caller, calleeTags: new Map() }));
-    l.calleeTags.set(leg.toTag, callee.transport);
-    return out;
+    if (!l) this.late.set(leg.callId, (l = { caller, offers: new Map() }));
+    l.offers.set(leg.toTag, { transport: callee.transport, sdp, rewritten, answered: false });
+    return rewritten;
   }
 
-  /** The rewritten SDP of an ACK that answers a late offer; undefined when it answers none. */
-  ackAnswer(leg: MediaLeg, sdp: string): Promise<string> | undefined {
+  /**
+   * The rewritten SDP of an ACK or PRACK that answers a late offer of its branch (To tag);
+   * undefined when it answers none, or the offer was answered already (a PRACK answered it, and
+   * the ACK repeats nothing new).
+   */
+  answerLate(leg: MediaLeg, sdp: string): Promise<string> | undefined {
     const l = this.late.get(leg.callId);
-    const toward = leg.toTag ? l?.calleeTags.get(leg.toTag) : undefined;
-    if (!l || !leg.toTag || toward === undefined) return undefined;
-    return this.answer({ callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag }, sdp, l.caller, toward);
+    const o = leg.toTag ? l?.offers.get(leg.toTag) : undefined;
+    if (!l || !leg.toTag || !o || o.answered) return undefined;
+    o.answered = true;
+    return this.answer({ callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag }, sdp, l.caller, o.transport);
   }
 
   /** End the call's relay; a call rtpengine does not know is not an error (it may have timed out). */

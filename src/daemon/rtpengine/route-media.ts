@@ -6,8 +6,9 @@
  * ends with a final failure (busy, CANCEL's 487, timeouts, a failure hook's own answer). A
  * reliable 183's SDP (RFC 3262) is answered as any 1xx; an UPDATE or re-INVITE with SDP within
  * the dialog is offered again (default-route.ts). A BYE deletes through `delete()`. An INVITE
- * without SDP (late offer) is offered when its 2xx brings the callee's SDP and answered when the
- * caller's ACK brings its own: sipd's ack() (request-router.ts) calls ackMedia for that.
+ * without SDP (late offer) is offered when its 2xx or a reliable 1xx brings the callee's SDP and
+ * answered when the caller's ACK (sipd's ack() in request-router.ts calls ackMedia) or PRACK
+ * brings its own.
  */
 import { bareHost, sameIp, type MessageSource, type SipRequest, type SipResponse } from '../../core/index.js';
 import { bodyText } from '../routing/api/message-view.js';
@@ -59,6 +60,7 @@ export class RouteMedia implements MediaRelayOps {
    */
   offer(): Promise<boolean> {
     const r = this.relay;
+    if (r && this.req.method === 'PRACK' && !this.ctx.answered) return this.prackAnswer(r);
     if (!r || !OFFER_METHODS.has(this.req.method) || this.ctx.answered) return Promise.resolve(true);
     const sdp = this.ctx.msg.sdp;
     if (!sdp) return Promise.resolve(this.armLateOffer(r));
@@ -139,8 +141,19 @@ export class RouteMedia implements MediaRelayOps {
   }
 
   /**
-   * An INVITE without a body (late offer): the offer comes in the 2xx, the answer in the ACK
-   * (request-router's ack() calls ackMedia). A 1xx with SDP is not an offer here (no 100rel).
+   * A PRACK with SDP answers the late offer of its reliable 1xx (RFC 3262 §5): rtpengine's answer
+   * replaces it before sipd relays the PRACK.
+   */
+  private async prackAnswer(r: MediaRelay): Promise<boolean> {
+    await answerLateOffer(r, this.req);
+    return true;
+  }
+
+  /**
+   * An INVITE without a body (late offer): the offer comes in the 2xx or in a reliable 1xx
+   * (RFC 3262 §5), the answer in the ACK (request-router's ack() calls ackMedia) or in the PRACK
+   * (prackAnswer). An unreliable 1xx's SDP is only a preview of the 2xx's offer (RFC 6337 §3.1)
+   * and goes up as it came.
    */
   private armLateOffer(r: MediaRelay): boolean {
     if (this.req.method !== 'INVITE' || this.req.body.length > 0) return true;
@@ -149,7 +162,8 @@ export class RouteMedia implements MediaRelayOps {
     this.hooks = {
       onReply: (res, source) => {
         const toTag = res.toTag();
-        if (res.status < 200 || res.status >= 300 || !toTag || !isSdp(res)) return undefined;
+        if (res.status < 101 || res.status >= 300 || !toTag || !isSdp(res)) return undefined;
+        if (res.status < 200 && !isReliable(res)) return undefined;
         return r.lateOffer({ ...leg, toTag }, bodyText(res.body), calleeSide(res, source), caller).then(
           (sdp) => {
             res.body = sdp;
@@ -181,16 +195,27 @@ export class RouteMedia implements MediaRelayOps {
  * sipd forwards the ACK); undefined when the ACK answers no late offer.
  */
 export function ackMedia(relay: MediaRelay, ack: SipRequest): Promise<void> | undefined {
-  if (!isSdp(ack) || !relay.relaying(ack.callId())) return undefined;
-  const leg = { callId: ack.callId(), fromTag: ack.fromTag() ?? '', toTag: ack.toTag() };
-  return relay.ackAnswer(leg, bodyText(ack.body))?.then(
+  if (!relay.relaying(ack.callId())) return undefined;
+  return answerLateOffer(relay, ack);
+}
+
+/** An ACK's or PRACK's SDP answering a late offer, replaced by rtpengine's; undefined when none. */
+function answerLateOffer(relay: MediaRelay, req: SipRequest): Promise<void> | undefined {
+  if (!isSdp(req)) return undefined;
+  const leg = { callId: req.callId(), fromTag: req.fromTag() ?? '', toTag: req.toTag() };
+  return relay.answerLate(leg, bodyText(req.body))?.then(
     (sdp) => {
-      ack.body = sdp;
+      req.body = sdp;
     },
     () => {
-      // Logged by MediaRelay; the ACK goes on with the caller's SDP.
+      // Logged by MediaRelay; the request goes on with the caller's SDP.
     },
   );
+}
+
+/** A reliable provisional response (RFC 3262 §7.1: RSeq, and 100rel in Require). */
+function isReliable(res: SipResponse): boolean {
+  return res.get('rseq') !== undefined && /(^|,)\s*100rel\s*(,|$)/i.test(res.getAll('require').join(','));
 }
 
 function calleeSide(res: SipResponse, source: MessageSource | undefined): MediaSide {

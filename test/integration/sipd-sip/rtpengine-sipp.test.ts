@@ -95,4 +95,34 @@ describe('sipp with 100rel, PRACK and UPDATE through sipd and rtpengine', () => 
     assert.equal(now['rtpengine.sessions'], 0);
     assert.deepEqual(await rtp!.calls(), [], 'no session left after the BYEs');
   });
+
+  test("late offer with 100rel: the callee's offer in the reliable 183 and the caller's answer in the PRACK go through rtpengine (sipp exit 0)", async (t) => {
+    if (skipIfMissing(t)) return;
+    const uasBase = await freeUdpBlock(SIPP_PORT_BLOCK);
+    const uas = sipp(
+      uasBase,
+      ['-sf', scen('rtp-late-100rel-uas.xml'), '-s', 'bob', '-m', String(CALLS), '-timeout', '50s'],
+      false,
+    );
+    const reg = ['-sf', scen('register-au.xml'), '-s', 'bob', '-au', 'bob', '-ap', 'bob-pw'];
+    reg.push('-key', 'domain', DOMAIN, '-key', 'contact_addr', `127.0.0.1:${uasBase}`, '-m', '1', '-timeout', '15s');
+    const r1 = await sipp(await freeUdpBlock(SIPP_PORT_BLOCK), reg);
+    assert.equal(r1.code, 0, `register bob: sipp exit ${r1.code}: ${r1.stderr}`);
+    const before = await h!.stats('rtpengine:');
+    const uac = ['-sf', scen('rtp-late-100rel-uac.xml'), '-s', 'bob', '-key', 'domain', DOMAIN];
+    uac.push('-key', 'caller', 'caller', '-au', 'caller', '-ap', 'caller-pw');
+    uac.push('-m', String(CALLS), '-r', '2', '-l', '1', '-timeout', '45s');
+    const [u, s] = await Promise.all([sipp(await freeUdpBlock(SIPP_PORT_BLOCK), uac), uas]);
+    assert.equal(u.code, 0, `uac: sipp exit ${u.code}: ${errors()} ${u.stderr}`);
+    assert.equal(s.code, 0, `uas: sipp exit ${s.code}: ${errors()} ${s.stderr}`);
+    const now = await h!.stats('rtpengine:');
+    const d = (k: string) => now[`rtpengine.${k}`]! - before[`rtpengine.${k}`]!;
+    // per call: the 183's offer (a retransmitted 183 is offered again) and the PRACK's answer;
+    // the 200's repeated SDP is the 183's, rewritten without asking rtpengine again
+    assert.ok(d('offers') >= CALLS, `offers: ${d('offers')}`);
+    assert.equal(d('answers'), CALLS, 'the PRACKs');
+    assert.equal(d('errors'), 0);
+    assert.equal(now['rtpengine.sessions'], 0);
+    assert.deepEqual(await rtp!.calls(), [], 'no session left after the BYEs');
+  });
 });

@@ -204,8 +204,8 @@ export interface MediaRelayOps {
    * failure of a new call (busy, CANCEL, timeout) deletes the session. When rtpengine cannot take
    * a branch's offer the call is answered 503 ([rtpengine] on_failure = "503", the other
    * branches cancelled) or the branch goes with its own SDP ("relay"). An
-   * INVITE without a body (late offer): its 2xx's SDP is offered and the ACK's SDP answered,
-   * when they come. Without rtpengine or another method: nothing done. Resolves true (false is
+   * INVITE without a body (late offer): its 2xx's or reliable 1xx's SDP is offered and the
+   * ACK's or PRACK's SDP answered, when they come (call offer() before relaying the PRACK too). Without rtpengine or another method: nothing done. Resolves true (false is
    * kept for routes written against earlier versions: they stop when it is false). Call it right
    * before relay().
    */
