@@ -69,6 +69,12 @@ interface CalleeOffer {
 export class MediaRelay {
   /** Call-ID → its late offer; gone with the call's delete */
   private readonly late = new Map<string, LateOffer>();
+  /**
+   * Call-ID → the tags of the dialog whose media rtpengine relays (its first 2xx). A forked call
+   * can make more dialogs (2xx from two branches); the caller ends the others with a BYE, which
+   * must not delete the media of the one it keeps.
+   */
+  private readonly dialogs = new Map<string, readonly [string, string]>();
 
   constructor(
     readonly set: RtpengineSet,
@@ -139,12 +145,25 @@ export class MediaRelay {
     return this.answer({ callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag }, sdp, l.caller, o.transport);
   }
 
-  /** End the call's relay; a call rtpengine does not know is not an error (it may have timed out). */
+  /** The 2xx of this dialog (caller's and callee's tags) took the call's media: the first one does. */
+  confirmDialog(callId: string, callerTag: string, calleeTag: string): void {
+    if (!this.dialogs.has(callId)) this.dialogs.set(callId, [callerTag, calleeTag]);
+  }
+
+  /**
+   * End the call's relay; a call rtpengine does not know is not an error (it may have timed out).
+   * A BYE of another dialog than the one whose media rtpengine relays (a forked call's second
+   * 2xx, which went up with its own SDP) deletes nothing; the BYE of that one deletes the whole
+   * call, the legs other branches were offered included.
+   */
   async delete(leg: MediaLeg): Promise<void> {
+    const d = this.dialogs.get(leg.callId);
+    if (d && leg.fromTag && leg.toTag && !(d.includes(leg.fromTag) && d.includes(leg.toTag))) return;
+    this.dialogs.delete(leg.callId);
     this.late.delete(leg.callId);
     if (!this.set.has(leg.callId)) return;
     this.counters.deletes.inc();
-    const dict = { command: 'delete', ...legFields(leg) };
+    const dict = { command: 'delete', ...legFields(d ? { callId: leg.callId, fromTag: '' } : leg) };
     await this.run('delete', leg, () => this.set.forCall(leg.callId, dict, { end: true })).catch(() => undefined);
   }
 
@@ -191,6 +210,7 @@ export class MediaRelay {
       this.log.info({ callId }, 'rtpengine: the call timed out there; sipd lets go of it');
       this.set.forget(callId);
       this.late.delete(callId);
+      this.dialogs.delete(callId);
     }
   }
 

@@ -127,7 +127,7 @@ export class RouteMedia implements MediaRelayOps {
     // A 2xx answered: another branch's late 183 or 2xx must not take the caller's media (the
     // caller keeps the first 2xx, RFC 3261 §13.2.2.4, and sipd cancels the other branches).
     if (this.winner !== undefined && toTag !== this.winner) return undefined;
-    if (res.status >= 200) this.winner = toTag;
+    if (res.status >= 200) this.win(r, toTag);
     const callee = calleeSide(res, source);
     return r.answer({ ...this.leg(), toTag, viaBranch }, bodyText(res.body), callee, this.ctx.source.transport).then(
       (sdp) => {
@@ -164,6 +164,12 @@ export class RouteMedia implements MediaRelayOps {
         const toTag = res.toTag();
         if (res.status < 101 || res.status >= 300 || !toTag || !isSdp(res)) return undefined;
         if (res.status < 200 && !isReliable(res)) return undefined;
+        // A second branch's 2xx (forked, answered before sipd's CANCEL reached it) goes up with
+        // its own SDP: rtpengine relays one answer per caller tag, and an offer of this branch
+        // answered in its ACK would take the caller's media from the first 2xx, which the
+        // caller keeps (RFC 3261 §13.2.2.4; the other dialog it ends with a BYE).
+        if (this.winner !== undefined && toTag !== this.winner) return undefined;
+        if (res.status >= 200) this.win(r, toTag);
         return r.lateOffer({ ...leg, toTag }, bodyText(res.body), calleeSide(res, source), caller).then(
           (sdp) => {
             res.body = sdp;
@@ -178,6 +184,12 @@ export class RouteMedia implements MediaRelayOps {
       },
     };
     return true;
+  }
+
+  /** The first 2xx of a new call: its dialog keeps the media (a later BYE of another one deletes nothing). */
+  private win(r: MediaRelay, toTag: string): void {
+    this.winner = toTag;
+    if (!this.ctx.inDialog) r.confirmDialog(this.req.callId(), this.req.fromTag() ?? '', toTag);
   }
 
   private callerSide(): MediaSide {

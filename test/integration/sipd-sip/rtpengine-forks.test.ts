@@ -109,6 +109,64 @@ describe('sipd with rtpengine: forked calls and calls that never end', { skip },
     assert.equal(s['rtpengine.errors'], 0);
   });
 
+  for (const late of [true, false])
+    test(`${late ? 'a late offer' : 'an offer'} answered by two forked branches: the first 2xx keeps the media, the BYE of the second leaves it`, async () => {
+      const h = await sipd();
+      const alice = await phone(h, 'alice', '10.0.0.5:5060');
+      const answer = alice.ua.sdp;
+      // Late: an INVITE without SDP, each 200 brings an offer and each ACK the answer.
+      if (late) alice.ua.sdp = '';
+      const bob1 = await phone(h, 'bob', '192.168.1.21:5060');
+      const bob2 = await phone(h, 'bob', '192.168.1.22:5060');
+      for (const b of [bob1, bob2]) b.ua.invitePolicy = { kind: 'ring' };
+      const call = alice.ua.call('bob');
+      await waitFor(
+        () => bob1.ua.requests('INVITE').length > 0 && bob2.ua.requests('INVITE').length > 0,
+        5000,
+        'both ring',
+      );
+      // Both answer at once: the second 200 is on its way before sipd's CANCEL could stop it, and
+      // sipd forwards every 2xx (RFC 3261 §16.7 step 5).
+      bob1.ua.answerPending(call.callId, 200);
+      bob2.ua.answerPending(call.callId, 200);
+      const oks = () => call.finals.filter((r) => r.status === 200);
+      await waitFor(() => oks().length >= 2, 5000, 'both 200s at alice');
+      const [first, second] = oks();
+      // Whichever 200 sipd relayed first wins the media.
+      const [won, lost] = first!.get('contact')!.includes('192.168.1.21') ? [bob1, bob2] : [bob2, bob1];
+      const lostIp = lost === bob1 ? '192.168.1.21' : '192.168.1.22';
+      const offer = port(first!.body);
+      assert.match(
+        second!.body.toString(),
+        new RegExp(`c=IN IP4 ${lostIp.replace(/\./g, '\\.')}`),
+        "the second 200's own SDP",
+      );
+      await call.ack(first!, late ? answer : undefined);
+      await call.ack(second!, late ? answer : undefined);
+      await waitFor(() => won.ua.requests('ACK').length > 0 && lost.ua.requests('ACK').length > 0, 3000, 'both ACKs');
+      // Where the winner sends: the ACK's answer (late), or the INVITE's offer it got.
+      const ack = port(won.ua.requests(late ? 'ACK' : 'INVITE').at(-1)!.body);
+      if (late)
+        assert.match(
+          lost.ua.requests('ACK').at(-1)!.body.toString(),
+          /c=IN IP4 10\.0\.0\.5/,
+          "the second ACK's own SDP",
+        );
+      // alice keeps the first and hangs up on the second; RTP between alice and the first flows both ways.
+      assert.equal((await call.bye(second!)).status, 200);
+      await alice.rtp.send(offer, 5);
+      await won.rtp.send(ack, 5);
+      await waitFor(() => won.rtp.got.length >= 3 && alice.rtp.got.length >= 3, 3000, 'RTP alice <-> the first');
+      assert.equal(lost.rtp.got.length, 0, 'nothing for the phone hung up on');
+      assert.equal((await call.bye(first!)).status, 200);
+      assert.deepEqual(await rtp.calls(), [], 'no session after the BYEs');
+      const s = await h.stats('rtpengine:');
+      // late: the first 200's offer and its ACK's answer; else one offer per branch and the first 200's answer
+      assert.equal(s['rtpengine.offers'], late ? 1 : 2);
+      assert.equal(s['rtpengine.answers'], 1);
+      assert.equal(s['rtpengine.errors'], 0);
+    });
+
   test('a call whose BYE never comes is deleted after max_call_time', async () => {
     const h = await sipd('max_call_time = 2\ncheck_time = 1\n');
     const alice = await phone(h, 'alice', '10.0.0.5:5060');
