@@ -44,15 +44,29 @@ describe('bad input', () => {
     await h.stop();
   });
 
+  /**
+   * sipd's answer to `text`: the next message for its Call-ID (any next message when it has
+   * none). Matching matters under load: a late answer to an earlier message may still arrive.
+   */
   async function answer(text: string): Promise<SipResponse | undefined> {
     const from = peer.received.length;
+    const callId = /^Call-ID:[ \t]*(\S+)/im.exec(text)?.[1];
+    const mine = () =>
+      peer.received.slice(from).find((m) => {
+        if (callId === undefined) return true;
+        try {
+          return parseMessage(m.data).callId() === callId;
+        } catch {
+          return false;
+        }
+      });
     await peer.send(text, h.udpPort);
     try {
-      await waitFor(() => peer.received.length > from, 1000, 'an answer');
+      await waitFor(() => mine() !== undefined, 1000, 'an answer');
     } catch {
       return undefined;
     }
-    return parseMessage(peer.received[from]!.data) as SipResponse;
+    return parseMessage(mine()!.data) as SipResponse;
   }
 
   test('malformed requests get 400 (or 505) with a reason naming the problem', async () => {
