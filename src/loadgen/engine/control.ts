@@ -56,7 +56,8 @@ export function applyCommand(rt: Runtime, command: string): void {
   rt.kick();
 }
 
-export async function openControlSocket(rt: Runtime): Promise<Socket | undefined> {
+/** Open the control socket; keys go to `onKey` (applyKey plus the screens), commands to applyCommand. */
+export async function openControlSocket(rt: Runtime, onKey: (ch: string) => void): Promise<Socket | undefined> {
   const o = rt.opts;
   const ports = o.controlPort ? [o.controlPort] : Array.from({ length: 60 }, (_, i) => 8888 + i);
   for (const port of ports) {
@@ -69,7 +70,7 @@ export async function openControlSocket(rt: Runtime): Promise<Socket | undefined
       sock.on('message', (buf) => {
         const text = buf.toString('latin1');
         if (text.startsWith('c')) applyCommand(rt, text.slice(1));
-        else for (const ch of text.trim()) applyKey(rt, ch);
+        else for (const ch of text.trim()) onKey(ch);
       });
       sock.on('error', () => {});
       return sock;
