@@ -1,8 +1,9 @@
 /**
  * Remote control and watchdog (SIPp's setup_ctrl_socket and watchdog task). The control socket is
  * UDP on -ci/-cp (default: 8888, or the next free port up to 8947): a datagram "q" quits softly,
- * "Q" aborts the calls and quits, "p" pauses, "+ - * /" change the rate, and "c<command>" runs a
- * command such as "cset rate 100", "cset limit 50", "cset users 10", "cset rate-scale 5".
+ * "Q" aborts the calls and quits, "p" pauses, "+ - * /" change the rate, "1"–"9" and "s" choose and
+ * dump the screens (reporting.ts), and "c<command>" runs a command such as "cset rate 100",
+ * "cset limit 50", "cset users 10", "cset rate-scale 5".
  * The watchdog counts event-loop stalls longer than the minor and major thresholds and stops the
  * run after too many (exit 255), like SIPp's.
  */
