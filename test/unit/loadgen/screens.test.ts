@@ -182,6 +182,34 @@ test('variables screen: each action as SIPp 3.6.1 prints it, padded like its scr
   ]);
 });
 
+test('variables screen: where SIPp prints "(null)", 0 for a variable operand, and its "%-32.32s" fields', () => {
+  const actions = load(fixture('scenarios', 'screens-actions.xml').toString('latin1'));
+  const body = renderScreen({ kind: 'variables' }, state({}, actions)).slice(1, -1);
+  assert.deepEqual(body.slice(0, 18), [
+    'Action defined Per Message :',
+    '=> Message[2] (Receive Message) - [16] action(s) defined :',
+    '   --> action[0] = Type[3] - assign varId[a] 1.000000',
+    '   --> action[1] = Type[3] - assign varId[b] 0.000000',
+    '   --> action[2] = Type[1] - regexp[x(y)] where[Header-(null)] - checkIt[0] - c',
+    '   --> action[3] = Type[1] - regexp[q] where[Header-(null)] - checkIt[0] - chec',
+    '   --> action[4] = Type[22] - divide varId[(null)] varInId[a] <= 3.000000',
+    '   --> action[5] = Type[8] - jump varInId[(null)] 1.000000',
+    '   --> action[6] = Type[4] - sample varId[h] N(10.000,2.000)',
+    // Cut at 79 characters inside the padded "[%-32.32s]" (tmux showed it without the trailing blanks).
+    '   --> action[7] = Type[5] - string assign varId[i] [[$a]-[$b]'.padEnd(79),
+    '   --> action[8] = Type[23] - toDouble varId[j]',
+    '   --> action[9] = Type[25] - trim varId[i]',
+    '   --> action[10] = Type[16] - command[echo hello world from a very lon]',
+    '   --> action[11] = Type[14] - warning[w [$e][$f][$g][$h][$j]          ]',
+    '   --> action[12] = Type[6] - assign index[k]',
+    '   --> action[13] = Type[20] - multiply varId[k] 2.500000',
+    '   --> action[14] = Type[21] - divide varId[k] 0.000000',
+    '   --> action[15] = Type[19] - unknown action type ... ',
+  ]);
+  // 23 messages + 6 = 29 lines, the title and 19 lines before the padding: ceil((29 - 20) / 2) = 5 more.
+  assert.deepEqual(body.slice(18), ['', '', '', '', '', '']);
+});
+
 test('variables screen without actions, and with more action lines than SIPp pads for', () => {
   const plain = load(`<scenario name="p"><send><![CDATA[
     OPTIONS sip:x@[remote_ip] SIP/2.0
