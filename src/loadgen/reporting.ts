@@ -1,12 +1,15 @@
 /**
  * The periodic side of a run: statistics rows every -fd, per-message counts, error codes and
- * response-time samples, the live screen on a TTY every -f, the rate ramp (-rate_increase), and
- * the end-of-run rows and screens. SIPp writes the last statistics row twice (at the end of the
- * loop and at exit); so does siptest, for scripts that read the last line.
+ * response-time samples, the screen report every -f (drawn on a TTY; the periodic counters, the
+ * period and the scheduler's cycle count start again with or without one, as SIPp's screentask),
+ * the screen chosen with keys 1–9, the rate ramp (-rate_increase), and the end-of-run rows and
+ * screens. SIPp writes the last statistics row twice (at the end of the loop and at exit); so
+ * does siptest, for scripts that read the last line.
  */
 import { CsvFile, countsHeader, countsRow, statHeader, statRow } from './stats/csv.js';
 import { cppDouble, formatTime, msToHHMMSSus } from './stats/format.js';
-import { repartitionScreen, scenarioScreen, statsScreen, type ScreenState } from './stats/screen.js';
+import type { ScreenState } from './stats/screen.js';
+import { closingViews, dumpViews, renderScreen, SCENARIO_VIEW, viewForKey, type ScreenView } from './stats/screens.js';
 import { Snapshot } from './stats/stats.js';
 import { nowUs } from './engine/clock.js';
 import type { Runtime } from './engine/runtime.js';
@@ -17,12 +20,12 @@ export type ReportSource = Pick<
   'stats' | 'scenario' | 'opts' | 'now' | 'startUs' | 'quitting' | 'transportName' | 'setRate'
 > & {
   ids: { pid: number };
-  generator: { rate: number; openCallsAllowed: number };
+  generator: { rate: number; openCallsAllowed: number; paused?: boolean };
   local: { port: number };
   remote: { ip: string; port: number } | undefined;
   calls: { size: number };
   logs: { lastError: string };
-  scheduler: { lastWoken: number; runningCount: number };
+  scheduler: { lastWoken: number; runningCount: number; loops: number };
 };
 
 export interface ReportingOptions {
@@ -41,8 +44,11 @@ export class Reporting {
   private pd!: Snapshot;
   private lastDump = 0;
   private lastScreen = 0;
+  /** scheduler.loops at the last screen report. */
+  private loopsAtReport = 0;
   private lastRateIncrease = 0;
-  private periodCreated = 0;
+  /** The screen keys 1–9 chose. */
+  private view: ScreenView = SCENARIO_VIEW;
   rt!: ReportSource;
 
   constructor(private readonly r: ReportingOptions) {}
@@ -72,9 +78,10 @@ export class Reporting {
     const t = rt.now();
     this.lastDump = t;
     this.lastScreen = t;
+    this.loopsAtReport = rt.scheduler.loops;
     this.lastRateIncrease = t;
     this.dump();
-    if (this.r.tty) this.draw(false);
+    this.report();
   }
 
   rttSample(stopUs: number, rttUs: number, rtd: number): void {
@@ -125,7 +132,7 @@ export class Reporting {
   onCycle(now: number): void {
     const o = this.rt.opts;
     if ((this.stat || this.counts || this.codes) && now - this.lastDump >= o.dumpLogFreqMs) this.dump();
-    if (this.r.tty && o.reportFreqMs && now - this.lastScreen >= o.reportFreqMs) this.draw(false);
+    if (o.reportFreqMs && now - this.lastScreen >= o.reportFreqMs) this.report();
     const interval = o.rateIntervalMs || o.dumpLogFreqMs;
     if (o.rateIncrease && this.rt.quitting < 10 && now - this.lastRateIncrease >= interval) {
       let rate = this.rt.generator.rate + o.rateIncrease;
@@ -142,8 +149,7 @@ export class Reporting {
     const rt = this.rt;
     const o = rt.opts;
     const now = rt.now();
-    const created = rt.stats.totalCreated;
-    const state: ScreenState = {
+    return {
       scenario: rt.scenario,
       stats: rt.stats,
       mode: rt.scenario.mode,
@@ -158,7 +164,12 @@ export class Reporting {
       stopAfter: o.stopAfter,
       limit: rt.generator.openCallsAllowed,
       sinceReportMs: now - this.lastScreen,
-      periodCreated: created - this.periodCreated,
+      schedulingLoops: rt.scheduler.loops - this.loopsAtReport,
+      startUs: rt.startUs,
+      nowUs: nowUs(),
+      pd: this.pd,
+      // siptest plays no RTP from pcap files (media actions are refused at load).
+      rtp: { packets: 0, periodBytes: 0 },
       running: rt.scheduler.runningCount,
       paused: rt.calls.size,
       woken: rt.scheduler.lastWoken,
@@ -166,38 +177,55 @@ export class Reporting {
       lastError: rt.logs.lastError,
       last,
       quitting: rt.quitting > 0,
+      trafficPaused: rt.generator.paused ?? false,
       lossColumns: o.lostPercent > 0 || rt.scenario.messages.some((m) => m.lost >= 0),
     };
-    return state;
   }
 
-  /** The live screen (TTY): scenario screen, redrawn in place. */
-  draw(last: boolean): void {
-    const lines = scenarioScreen(this.screenState(last));
-    this.r.write('\x1b[H\x1b[2J' + lines.join('\n') + '\n');
-    this.lastScreen = this.rt.now();
-    this.periodCreated = this.rt.stats.totalCreated;
-    this.rt.scheduler.lastWoken = 0;
+  /** Screens as text; drawing the scenario screen zeroes "Woken up", as SIPp's does. */
+  private render(views: ScreenView[], last: boolean): string {
+    const s = this.screenState(last);
+    const text = views.map((v) => renderScreen(v, s).join('\n')).join('\n') + '\n';
+    if (views.some((v) => v.kind === 'scenario')) this.rt.scheduler.lastWoken = 0;
+    return text;
+  }
+
+  /** The screen report (SIPp's screentask::report): draw on a TTY, then start a new period. */
+  report(): void {
+    this.redraw();
     this.pd = new Snapshot(this.rt.stats, nowUs());
+    this.lastScreen = this.rt.now();
+    this.loopsAtReport = this.rt.scheduler.loops;
+  }
+
+  /** Draw the chosen screen in place (TTY only), without starting a new period. */
+  redraw(): void {
+    if (this.r.tty) this.r.write('\x1b[H\x1b[2J' + this.render([this.view], false));
+  }
+
+  /** A key (keyboard or control socket), after its effect on the run: 1–9 choose the screen; SIPp redraws. */
+  key(ch: string): void {
+    const view = viewForKey(ch);
+    if (view) this.view = view;
+    if (view || '+-*/pqQ'.includes(ch)) this.redraw();
   }
 
   /** Every screen, as SIPp writes them to the screen log. */
-  allScreens(last: boolean): string {
-    const s = this.screenState(last);
-    return (
-      [...scenarioScreen(s), ...statsScreen(s, this.rt.startUs, this.pd, nowUs()), ...repartitionScreen(s)].join('\n') +
-      '\n'
-    );
+  allScreens(): string {
+    return this.render(dumpViews(this.rt.scenario.rtdNames.length), false);
   }
 
-  /** The text printed at exit: the scenario screen, then the statistics screen. */
+  /** The text printed at exit: the screen shown, then the statistics screen. */
   closingScreens(): string {
-    const s = this.screenState(true);
-    return [...scenarioScreen(s), ...statsScreen(s, this.rt.startUs, this.pd, nowUs())].join('\n') + '\n';
+    return this.render(closingViews(this.view), true);
   }
 
-  /** End of run: the last rows (twice, like SIPp), then close the files. */
+  /**
+   * End of run: a last screen report (so the screens at exit show a period of 0 ms, as SIPp's),
+   * the last rows (twice, like SIPp), then close the files.
+   */
   finish(): void {
+    this.report();
     this.dump();
     this.dump();
     this.flushRtt();

@@ -254,7 +254,18 @@ export async function drive(
     rt.quitting += 10;
     rt.kick();
   };
-  const onUsr2 = () => rt.logs.screen.write(reporting.allScreens(false));
+  // SIGUSR2 dumps the screens, creating the screen log if -trace_screen did not.
+  const onUsr2 = () => {
+    rt.logs.screen.open();
+    rt.logs.screen.write(reporting.allScreens());
+  };
+  // A key from the keyboard or the control socket: its effect on the run, then on the screens;
+  // "s" dumps the screens when the screen log is open (SIPp's process_key).
+  const onKey = (ch: string) => {
+    applyKey(rt, ch);
+    if (ch === 's' && rt.logs.screen.enabled) rt.logs.screen.write(reporting.allScreens());
+    reporting.key(ch);
+  };
   const onTerm = () => rt.stopBySignal();
   if (!extras.quiet) {
     process.on('SIGUSR1', onUsr1);
@@ -267,9 +278,9 @@ export async function drive(
     process.on('SIGINT', onTerm);
     process.on('SIGTERM', onTerm);
   }
-  const control = extras.quiet ? undefined : await openControlSocket(rt);
+  const control = extras.quiet ? undefined : await openControlSocket(rt, onKey);
   const stopWatchdog = startWatchdog(rt);
-  const stdinKeys = !o.noStdin && io.isTTY && process.stdin.isTTY && !extras.quiet ? attachKeys(rt) : undefined;
+  const stdinKeys = !o.noStdin && io.isTTY && process.stdin.isTTY && !extras.quiet ? attachKeys(onKey) : undefined;
   let code = await rt.start();
   for (const t of timers) clearTimeout(t);
   process.off('SIGUSR1', onUsr1);
@@ -282,7 +293,8 @@ export async function drive(
   closeSockets();
   code = rt.exitCode(code);
   reporting.finish();
-  if (rt.logs.screen.enabled) rt.logs.screen.write(reporting.allScreens(true));
+  // The screens at exit go to the log with -trace_screen only (SIPp's useScreenf), not after a SIGUSR2.
+  if (o.screen.enabled) rt.logs.screen.write(reporting.allScreens());
   rt.logs.closeAll();
   const summary = buildSummary(rt.scenario, rt.stats, code, rt.now(), rt.fatal?.message);
   if (!extras.quiet) {
@@ -292,13 +304,13 @@ export async function drive(
   return { exitCode: code, summary, json: o.json };
 }
 
-/** SIPp's keys on a TTY: q soft quit (twice: abort), Q quit now, p pause, + - * / rate. */
-function attachKeys(rt: Runtime): () => void {
+/** SIPp's keys on a TTY: q soft quit (twice: abort), Q quit now, p pause, + - * / rate, 1–9 screens, s dump. */
+function attachKeys(onKey: (ch: string) => void): () => void {
   const stdin = process.stdin;
   stdin.setRawMode(true);
   stdin.resume();
   const onData = (d: Buffer) => {
-    for (const ch of d.toString('latin1')) applyKey(rt, ch === '\x03' ? 'Q' : ch);
+    for (const ch of d.toString('latin1')) onKey(ch === '\x03' ? 'Q' : ch);
   };
   stdin.on('data', onData);
   return () => {

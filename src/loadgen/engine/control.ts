@@ -1,8 +1,9 @@
 /**
  * Remote control and watchdog (SIPp's setup_ctrl_socket and watchdog task). The control socket is
  * UDP on -ci/-cp (default: 8888, or the next free port up to 8947): a datagram "q" quits softly,
- * "Q" aborts the calls and quits, "p" pauses, "+ - * /" change the rate, and "c<command>" runs a
- * command such as "cset rate 100", "cset limit 50", "cset users 10", "cset rate-scale 5".
+ * "Q" aborts the calls and quits, "p" pauses, "+ - * /" change the rate, "1"–"9" and "s" choose and
+ * dump the screens (reporting.ts), and "c<command>" runs a command such as "cset rate 100",
+ * "cset limit 50", "cset users 10", "cset rate-scale 5".
  * The watchdog counts event-loop stalls longer than the minor and major thresholds and stops the
  * run after too many (exit 255), like SIPp's.
  */
@@ -56,7 +57,8 @@ export function applyCommand(rt: Runtime, command: string): void {
   rt.kick();
 }
 
-export async function openControlSocket(rt: Runtime): Promise<Socket | undefined> {
+/** Open the control socket; keys go to `onKey` (applyKey plus the screens), commands to applyCommand. */
+export async function openControlSocket(rt: Runtime, onKey: (ch: string) => void): Promise<Socket | undefined> {
   const o = rt.opts;
   const ports = o.controlPort ? [o.controlPort] : Array.from({ length: 60 }, (_, i) => 8888 + i);
   for (const port of ports) {
@@ -69,7 +71,7 @@ export async function openControlSocket(rt: Runtime): Promise<Socket | undefined
       sock.on('message', (buf) => {
         const text = buf.toString('latin1');
         if (text.startsWith('c')) applyCommand(rt, text.slice(1));
-        else for (const ch of text.trim()) applyKey(rt, ch);
+        else for (const ch of text.trim()) onKey(ch);
       });
       sock.on('error', () => {});
       return sock;

@@ -12,9 +12,19 @@ export class LogFile {
   private fd: number | undefined;
   readonly path: string;
 
-  constructor(opt: LogFileOption, base: string, pid: number, kind: string) {
+  constructor(
+    private readonly opt: LogFileOption,
+    base: string,
+    pid: number,
+    kind: string,
+  ) {
     this.path = opt.name ?? `${base}_${pid}_${kind}.log`;
-    if (opt.enabled) this.fd = openSync(this.path, opt.overwrite ? 'w' : 'a');
+    if (opt.enabled) this.open();
+  }
+
+  /** Open the file if it is not open (SIGUSR2 creates the screen log without -trace_screen, as SIPp's). */
+  open(): void {
+    this.fd ??= openSync(this.path, this.opt.overwrite ? 'w' : 'a');
   }
 
   get enabled(): boolean {

@@ -295,6 +295,7 @@ export class Runtime implements Engine {
 
   private cycle(): void {
     if (this.done) return;
+    this.scheduler.loops++;
     try {
       const now = this.now();
       this.calls.expireDead(now);

@@ -31,6 +31,8 @@ export class Scheduler {
   private readonly heap: Entry[] = [];
   pausedCount = 0;
   lastWoken = 0;
+  /** Scheduling cycles run so far (SIPp's scheduling_loops, kept cumulative): the screen's resolution. */
+  loops = 0;
 
   setRunning(t: Task): void {
     const s = t.sched;

@@ -7,9 +7,15 @@
 export interface Distribution {
   sample(): number;
   quantile(p: number): number;
-  /** Short text for the scenario screen ("500ms", "uniform 10/20"...). */
+  /** Short text for the scenario screen ("500ms", "uniform 10/20"...): SIPp's timeDescr. */
   describe(): string;
+  /** The parameters as numbers, for the variables screen's <sample> line: SIPp's textDescr. */
+  text(): string;
 }
+
+/** C's "%lf" and "%.3lf". */
+const lf = (v: number) => v.toFixed(6);
+const lf3 = (v: number) => v.toFixed(3);
 
 /** SIPp's time_string(): a pretty-printed duration. */
 export function timeString(ms: number): string {
@@ -89,6 +95,7 @@ const fixed = (v: number, desc?: string): Distribution => ({
   sample: () => v,
   quantile: () => v,
   describe: () => desc ?? timeString(v),
+  text: () => lf(v),
 });
 
 export function makeDistribution(name: string, p: Record<string, number>): Distribution | undefined {
@@ -101,6 +108,7 @@ export function makeDistribution(name: string, p: Record<string, number>): Distr
         sample: () => min + (max - min) * Math.random(),
         quantile: (q) => min + (max - min) * q,
         describe: () => `${timeString(min)}/${timeString(max)}`,
+        text: () => `${lf(min)}/${lf(max)}`,
       };
     }
     case 'normal': {
@@ -109,6 +117,7 @@ export function makeDistribution(name: string, p: Record<string, number>): Distr
         sample: () => mean + stdev * gaussian(),
         quantile: (q) => mean + stdev * normInv(q),
         describe: () => `N(${timeString(mean)},${timeString(stdev)})`,
+        text: () => `N(${lf3(mean)},${lf3(stdev)})`,
       };
     }
     case 'lognormal': {
@@ -117,6 +126,7 @@ export function makeDistribution(name: string, p: Record<string, number>): Distr
         sample: () => Math.exp(mean + stdev * gaussian()),
         quantile: (q) => Math.exp(mean + stdev * normInv(q)),
         describe: () => `LN(${mean},${stdev})`,
+        text: () => `LN(${lf3(mean)},${lf3(stdev)})`,
       };
     }
     case 'exponential': {
@@ -125,29 +135,51 @@ export function makeDistribution(name: string, p: Record<string, number>): Distr
         sample: () => -mean * Math.log(1 - Math.random()),
         quantile: (q) => -mean * Math.log(1 - q),
         describe: () => `Exp(${timeString(mean)})`,
+        text: () => `Exp(${lf(mean)})`,
       };
     }
     case 'weibull': {
       const { lambda, k } = p as { lambda: number; k: number };
       const inv = (q: number) => lambda * Math.pow(-Math.log(1 - q), 1 / k);
-      return { sample: () => inv(Math.random()), quantile: inv, describe: () => `Wb(${lambda},${k})` };
+      return {
+        sample: () => inv(Math.random()),
+        quantile: inv,
+        describe: () => `Wb(${lambda},${k})`,
+        text: () => `Wb(${lf3(lambda)},${lf3(k)})`,
+      };
     }
     case 'pareto': {
       const { k, x_m } = p as { k: number; x_m: number };
       const inv = (q: number) => x_m * Math.pow(1 - q, -1 / k);
-      return { sample: () => inv(Math.random()), quantile: inv, describe: () => `P(${k},${x_m})` };
+      return {
+        sample: () => inv(Math.random()),
+        quantile: inv,
+        describe: () => `P(${k},${x_m})`,
+        text: () => `P(${lf3(k)},${lf3(x_m)})`,
+      };
     }
     case 'gpareto': {
       const { shape, scale, location } = p as { shape: number; scale: number; location: number };
       const inv = (q: number) =>
         shape === 0 ? location - scale * Math.log(1 - q) : location + (scale * (Math.pow(1 - q, -shape) - 1)) / shape;
-      return { sample: () => inv(Math.random()), quantile: inv, describe: () => `GP(${shape},${scale},${location})` };
+      return {
+        sample: () => inv(Math.random()),
+        quantile: inv,
+        describe: () => `GP(${shape},${scale},${location})`,
+        // SIPp's CGPareto::textDescr reads "P(", like the plain Pareto.
+        text: () => `P(${lf3(shape)},${lf3(scale)},${lf3(location)})`,
+      };
     }
     case 'gamma': {
       const { k, theta } = p as { k: number; theta: number };
       // Wilson–Hilferty approximation of the gamma quantile.
       const inv = (q: number) => k * theta * Math.pow(1 - 1 / (9 * k) + normInv(q) * Math.sqrt(1 / (9 * k)), 3);
-      return { sample: () => gammaSample(k, theta), quantile: inv, describe: () => `G(${k},${theta})` };
+      return {
+        sample: () => gammaSample(k, theta),
+        quantile: inv,
+        describe: () => `G(${k},${theta})`,
+        text: () => `G(${lf3(k)},${lf3(theta)})`,
+      };
     }
     case 'negbin': {
       const { n, p: prob } = p as { n: number; p: number };
@@ -157,6 +189,8 @@ export function makeDistribution(name: string, p: Record<string, number>): Distr
         sample: () => poisson(gammaSample(n, (1 - prob) / prob)),
         quantile: (q) => Math.max(0, mean + sd * normInv(q)),
         describe: () => `NB(${n},${prob})`,
+        // SIPp prints p first, then n.
+        text: () => `NB(${lf3(prob)},${lf3(n)})`,
       };
     }
     default:

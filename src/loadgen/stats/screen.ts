@@ -1,12 +1,11 @@
 /**
- * SIPp's text screens: the scenario screen (messages with Messages/Retrans/Timeout/Unexpected
- * counts), the statistics screen and the repartition screen. Shown live on a TTY, written to the
- * screen log with -trace_screen, and printed once at the end of a run.
+ * SIPp's screen 1, the scenario screen (ScreenPrinter::draw_scenario_screen in SIPp 3.6.1): the
+ * run's figures, then every message with its Messages/Retrans/Timeout/Unexpected counts; and the
+ * footer every screen ends with. screens.ts picks the screen; the others have their own files.
  */
 import { sprintf } from './sprintf.js';
 import type { Scenario, ScenarioMessage } from '../scenario/model.js';
 import { C, M } from './counters.js';
-import { formatTime, msToHHMMSSus } from './format.js';
 import type { Snapshot, Stats } from './stats.js';
 
 export interface ScreenState {
@@ -23,8 +22,16 @@ export interface ScreenState {
   transport: string;
   stopAfter: number;
   limit: number;
+  /** Since the last screen report (SIPp's ms_since_last_tick). */
   sinceReportMs: number;
-  periodCreated: number;
+  /** Scheduling cycles since the last screen report (SIPp's scheduling_loops). */
+  schedulingLoops: number;
+  /** Start of the run, now, and the counters at the last screen report (the "periodic" values), µs. */
+  startUs: number;
+  nowUs: number;
+  pd: Snapshot;
+  /** RTP sent from pcap files: packets in all, bytes since the last report. */
+  rtp: { packets: number; periodBytes: number };
   running: number;
   paused: number;
   woken: number;
@@ -32,12 +39,14 @@ export interface ScreenState {
   lastError: string;
   last: boolean;
   quitting: boolean;
+  /** Traffic paused with "p". */
+  trafficPaused: boolean;
   lossColumns: boolean;
 }
 
-export function scenarioScreen(s: ScreenState): string[] {
-  const lines = ['------------------------------ Scenario Screen -------- [1-9]: Change Screen --'];
-  lines.push(...runLines(s), ...callCountLines(s));
+/** The body of the scenario screen, after its title. */
+export function scenarioScreenBody(s: ScreenState): string[] {
+  const lines = [...runLines(s), ...callCountLines(s)];
   lines.push(
     s.lossColumns
       ? '                                 Messages  Retrans   Timeout   Unexp.    Lost'
@@ -48,7 +57,7 @@ export function scenarioScreen(s: ScreenState): string[] {
     lines.push(messageLine(s, m));
     if (m.crlf) lines.push('');
   }
-  return finishScreen(lines, s);
+  return lines;
 }
 
 /** The run's heading and figures: port, time, total calls, and (client) the rate or users and the remote host. */
@@ -95,16 +104,9 @@ function runLines(s: ScreenState): string[] {
 
 /** Calls created in the period, current and peak calls, the scheduler's lists, discarded messages, sockets. */
 function callCountLines(s: ScreenState): string[] {
-  const lines: string[] = [];
   const st = s.stats;
-  const total = st.totalCreated;
-  lines.push('');
   const since = s.sinceReportMs;
-  const left =
-    total < s.stopAfter
-      ? `${s.periodCreated} new calls during ${Math.floor(since / 1000)}.${sprintf('%03d', since % 1000)} s period`
-      : sprintf('Call limit %d hit, %0.1f s period ', s.stopAfter, since / 100);
-  lines.push(sprintf('  %-38s  %-37s', left, `${since} ms scheduler resolution`));
+  const lines = ['', periodLine(s)];
   const calls = s.mode === 'server' ? `${st.current} calls` : `${st.current} calls (limit ${s.limit})`;
   lines.push(sprintf('  %-38s  Peak was %d calls, after %d s', calls, st.peak, st.peakTime));
   lines.push(`  ${s.running} Running, ${s.paused} Paused, ${s.woken} Woken up`);
@@ -117,8 +119,26 @@ function callCountLines(s: ScreenState): string[] {
   lines.push(
     sprintf('  %-38s  %d/%d/%d %s errors (send/recv/cong)', `${s.openSockets} open sockets`, 0, 0, 0, s.transport),
   );
+  // SIPp built with pcap play (the Debian sip-tester is) always prints the RTP line; in a period of
+  // 0 ms (the screens at exit) it leaves the buffer as it was, repeating the open-sockets line.
+  const rtp = `${s.rtp.packets} Total RTP pckts sent `;
+  const rate = `${Math.floor(s.rtp.periodBytes / since)}.${sprintf('%03d', s.rtp.periodBytes % since)}`;
+  lines.push(since > 0 ? sprintf('  %-38s  %s last period RTP rate (kB/s)', rtp, rate) : lines[lines.length - 1]!);
   lines.push('');
   return lines;
+}
+
+/** New calls in the period (or the call limit reached) and the scheduler resolution: ms per scheduling cycle. */
+function periodLine(s: ScreenState): string {
+  const since = s.sinceReportMs;
+  const created = s.stats.totalCreated;
+  const periodCreated = created - s.pd.counters[C.IncomingCallCreated]! - s.pd.counters[C.OutgoingCallCreated]!;
+  const left =
+    created < s.stopAfter
+      ? `${periodCreated} new calls during ${Math.floor(since / 1000)}.${sprintf('%03d', since % 1000)} s period`
+      : sprintf('Call limit %d hit, %0.1f s period ', s.stopAfter, since / 100);
+  const resolution = `${Math.floor(since / Math.max(s.schedulingLoops, 1))} ms scheduler resolution`;
+  return sprintf('  %-38s  %-37s', left, resolution);
 }
 
 /** One line of the message table: what the message is, then its counters. */
@@ -151,95 +171,18 @@ function messageLine(s: ScreenState, m: ScenarioMessage): string {
   return line;
 }
 
-function finishScreen(lines: string[], s: ScreenState): string[] {
+/** The last-error line and the footer, after every screen. */
+export function finishScreen(lines: string[], s: ScreenState): string[] {
   if (!s.last && s.lastError) {
     const text = s.lastError.replace(/^([^:]*:){3}\s*/, '');
     lines.push(text.length > 60 ? `Last Error: ${text.slice(0, 60)}...` : `Last Error: ${text}`);
   }
   if (s.last) lines.push('------------------------------ Test Terminated --------------------------------');
   else if (s.quitting) lines.push('------- Waiting for active calls to end. Press [q] again to force exit. -------');
+  else if (s.trafficPaused)
+    lines.push('----------------- Traffic Paused - Press [p] again to resume ------------------');
   else if (s.mode === 'client')
     lines.push('------ [+|-|*|/]: Adjust rate ---- [q]: Soft exit ---- [p]: Pause traffic -----');
   else lines.push('------------------------------ SIPp Server Mode -------------------------------');
   return lines;
-}
-
-export function statsScreen(s: ScreenState, startUs: number, pd: Snapshot, nowUs: number): string[] {
-  const st = s.stats;
-  const c = st.counters;
-  const lines = ['----------------------------- Statistics Screen ------- [1-9]: Change Screen --'];
-  const txt = (a: string, b: string) => lines.push(sprintf('  %-22.22s | %-52.52s ', a, b));
-  const col = (a: string, b: string, d: string) => lines.push(sprintf('  %-22.22s | %-25.25s | %-24.24s ', a, b, d));
-  const two = (a: string, b: number, d: number) =>
-    lines.push(sprintf('  %-22.22s | %8d                  | %8d                 ', a, b, d));
-  const cross = () => lines.push('-------------------------+---------------------------+--------------------------');
-  txt('Start Time  ', formatTime(startUs));
-  txt('Last Reset Time', formatTime(pd.at));
-  txt('Current Time', formatTime(nowUs));
-  cross();
-  lines.push('  Counter Name           | Periodic value            | Cumulative value');
-  cross();
-  const globalMs = (nowUs - startUs) / 1000;
-  const localMs = (nowUs - pd.at) / 1000;
-  col('Elapsed Time', msToHHMMSSus(localMs), msToHHMMSSus(globalMs));
-  const created = st.totalCreated;
-  const createdP = created - pd.counters[C.IncomingCallCreated]! - pd.counters[C.OutgoingCallCreated]!;
-  const rate = (n: number, ms: number) => (ms >= 1 ? (1000 * n) / Math.trunc(ms) : 0);
-  lines.push(
-    sprintf(
-      '  %-22.22s | %8.3f cps              | %8.3f cps             ',
-      'Call Rate',
-      rate(createdP, localMs),
-      rate(created, globalMs),
-    ),
-  );
-  cross();
-  const p = (id: number) => c[id]! - pd.counters[id]!;
-  two('Incoming calls created', p(C.IncomingCallCreated), c[C.IncomingCallCreated]!);
-  two('Outgoing calls created', p(C.OutgoingCallCreated), c[C.OutgoingCallCreated]!);
-  lines.push(sprintf('  %-22.22s |                           | %8d                 ', 'Total Calls created', created));
-  lines.push(sprintf('  %-22.22s | %8d                  |                          ', 'Current Calls', st.current));
-  if (s.scenario.counterNames.length) cross();
-  s.scenario.counterNames.forEach((n, i) => two(`Counter ${n}`, st.generic[i]! - pd.generic[i]!, st.generic[i]!));
-  cross();
-  two('Successful call', p(C.SuccessfulCall), c[C.SuccessfulCall]!);
-  two('Failed call', p(C.FailedCall), c[C.FailedCall]!);
-  cross();
-  const mean = (sum: number, n: number) => (n ? sum / n : 0);
-  s.scenario.rtdNames.forEach((r, i) => {
-    const [n, sum] = [st.rtd[i * 3]!, st.rtd[i * 3 + 1]!];
-    col(
-      `Response Time ${r}`,
-      msToHHMMSSus(mean(sum - pd.rtd[i * 3 + 1]!, n - pd.rtd[i * 3]!)),
-      msToHHMMSSus(mean(sum, n)),
-    );
-  });
-  col(
-    'Call Length',
-    msToHHMMSSus(mean(p(C.CallLengthSum), p(C.CallLengthCount))),
-    msToHHMMSSus(mean(c[C.CallLengthSum]!, c[C.CallLengthCount]!)),
-  );
-  return finishScreen(lines, s);
-}
-
-export function repartitionScreen(s: ScreenState): string[] {
-  const lines = ['---------------------------- Repartition Screen ------- [1-9]: Change Screen --'];
-  const detail = (limits: number[] | undefined, buckets: Float64Array) => {
-    if (!limits) {
-      lines.push(sprintf('  %-77.77s', '  <No repartion defined>'));
-      return;
-    }
-    limits.forEach((l, i) =>
-      lines.push(sprintf('    %10d ms <= n < %10d ms : %10d', i === 0 ? 0 : limits[i - 1]!, l, buckets[i]!)),
-    );
-    lines.push(sprintf('    %14.14s n >= %10d ms : %10d', '', limits[limits.length - 1]!, buckets[limits.length]!));
-  };
-  if (s.scenario.rtdNames.length === 0) lines.push(sprintf('  %-77.77s', '  <No repartion defined>'));
-  else {
-    lines.push(sprintf('  %-77.77s', `Average Response Time Repartition ${s.scenario.rtdNames[0]}`));
-    detail(s.scenario.rtdRepartitions[0], s.stats.rtdBuckets[0]!);
-    lines.push(sprintf('  %-77.77s', 'Average Call Length Repartition'));
-    detail(s.scenario.callLengthRepartition, s.stats.callBuckets);
-  }
-  return finishScreen(lines, s);
 }

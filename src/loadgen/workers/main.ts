@@ -24,8 +24,16 @@ export interface WorkerData {
 }
 
 export type WorkerMessage =
-  | { type: 'stats'; data: StatsData }
-  | { type: 'done'; data: StatsData; code: number; error?: string; errorCode?: number; localPort: number }
+  | { type: 'stats'; data: StatsData; loops: number }
+  | {
+      type: 'done';
+      data: StatsData;
+      loops: number;
+      code: number;
+      error?: string;
+      errorCode?: number;
+      localPort: number;
+    }
   | { type: 'ready'; localPort: number };
 
 const TRACES: Array<[keyof RunOptions, string]> = [
@@ -52,6 +60,7 @@ export async function runWorkers(
   const n = o.workers;
   const stats = new Stats(statsShape(main));
   const latest: StatsData[] = [];
+  const loops: number[] = [];
   const outcome: Outcome = { stopNow: false };
   const source = reportSource(o, main, stats);
   const reporting = new Reporting({ tty: io.isTTY && !o.json, write: io.stdout, openSockets: () => n });
@@ -59,6 +68,7 @@ export async function runWorkers(
   const refresh = () => {
     stats.assignSum(latest.filter(Boolean), false);
     source.calls.size = stats.current;
+    source.scheduler.loops = Math.round(loops.reduce((a, b) => a + b, 0) / n);
   };
   const workers: Worker[] = [];
   const finished = Array.from({ length: n }, (_, index) => {
@@ -66,7 +76,7 @@ export async function runWorkers(
       workerData: { argv, index, count: n } satisfies WorkerData,
     });
     workers.push(w);
-    return workerDone(w, index, { source, stats, latest, outcome });
+    return workerDone(w, index, { source, stats, latest, loops, outcome });
   });
   const codes = await whileRunning(o, workers, finished, () => {
     refresh();
@@ -113,7 +123,8 @@ function reportSource(o: RunOptions, main: Scenario, stats: Stats): ReportSource
       : undefined,
     calls: { size: 0 },
     logs: { lastError: '' },
-    scheduler: { lastWoken: 0, runningCount: 0 },
+    // loops: the workers' mean count of scheduling cycles, for the screen's scheduler resolution.
+    scheduler: { lastWoken: 0, runningCount: 0, loops: 0 },
   };
 }
 
@@ -121,7 +132,7 @@ function reportSource(o: RunOptions, main: Scenario, stats: Stats): ReportSource
 function workerDone(
   w: Worker,
   index: number,
-  run: { source: ReportSource; stats: Stats; latest: StatsData[]; outcome: Outcome },
+  run: { source: ReportSource; stats: Stats; latest: StatsData[]; loops: number[]; outcome: Outcome },
 ): Promise<number> {
   const { outcome } = run;
   return new Promise<number>((resolve) => {
@@ -131,6 +142,7 @@ function workerDone(
         return;
       }
       run.latest[index] = m.data;
+      run.loops[index] = m.loops;
       run.stats.errorCodes.push(...m.data.errorCodes);
       if (m.type === 'done') {
         if (m.error && !outcome.fatal) outcome.fatal = { code: m.errorCode ?? SippExit.FATAL, message: m.error };

@@ -46,7 +46,7 @@ try {
       onRuntime: (r) => {
         rt = r;
         post({ type: 'ready', localPort: r.local.port });
-        timer = setInterval(() => post({ type: 'stats', data: r.stats.toData() }), 250);
+        timer = setInterval(() => post({ type: 'stats', data: r.stats.toData(), loops: r.scheduler.loops }), 250);
       },
     },
   );
@@ -54,6 +54,7 @@ try {
   post({
     type: 'done',
     data: rt!.stats.toData(),
+    loops: rt!.scheduler.loops,
     code: result.exitCode,
     localPort: rt!.local.port,
     error: rt?.fatal?.message,
@@ -78,6 +79,7 @@ try {
       rtdHist: [],
       callHist: '',
     },
+    loops: rt?.scheduler.loops ?? 0,
     code: e.exitCode,
     error: e.message,
     errorCode: e.exitCode,
