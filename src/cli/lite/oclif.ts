@@ -77,6 +77,7 @@ export interface LiteConfig {
   binAliases?: string[];
   theme?: undefined;
   scopedEnvVar(k: string): string | undefined;
+  scopedEnvVarKeys(k: string): string[];
 }
 
 const jsonFlag = boolean({ description: 'Format output as json.', helpGroup: 'GLOBAL' });
@@ -117,6 +118,9 @@ export abstract class Command {
     let err: unknown;
     let result: unknown;
     try {
+      // oclif's _run: its init() only sets an HTTP user agent global and warns about deprecated
+      // commands (the lite run leaves those to oclif).
+      for (const key of this.config.scopedEnvVarKeys('REDIRECTED')) delete process.env[key];
       result = await this.run();
     } catch (error) {
       if (error instanceof NotLite) return error;

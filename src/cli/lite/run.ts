@@ -19,7 +19,7 @@ export type Loaders = Record<string, readonly [string, Loader]>;
 /** oclif's Config.scopedEnvVarKeys / scopedEnvVar for a bin without aliases. */
 function liteConfig(bin: BinName): LiteConfig {
   const key = (k: string) => `${bin.replaceAll(/[/-]/g, '_')}_${k}`.toUpperCase();
-  return { bin, scopedEnvVar: (k) => process.env[key(k)] || undefined };
+  return { bin, scopedEnvVar: (k) => process.env[key(k)] || undefined, scopedEnvVarKeys: (k) => [key(k)] };
 }
 
 /** Where oclif looks for a user's theme.json (Config.configDir): a theme colours --json output. */
