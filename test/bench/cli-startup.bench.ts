@@ -127,12 +127,24 @@ const spread = (xs: number[], base: number[]) => {
   return r.length ? `${Math.min(...r).toFixed(1)}-${Math.max(...r).toFixed(1)}` : '-';
 };
 
+/**
+ * NODE_EXTRA_CA_CERTS makes every node process read and parse that bundle at start-up (tens of ms
+ * of CPU), `node -e 0` included: the ratios are then lower than on a machine without it. Said in
+ * the output so that figures from the two kinds of environment are not compared as equals.
+ */
+const caNote = () =>
+  process.env.NODE_EXTRA_CA_CERTS
+    ? `NODE_EXTRA_CA_CERTS is set: every node start here, node -e 0 included, loads ${process.env.NODE_EXTRA_CA_CERTS}\n`
+    : 'NODE_EXTRA_CA_CERTS is not set\n';
+
 const bench: Bench = async () => {
   const rounds = Number(process.env.SIPKIT_BENCH_ROUNDS ?? 11);
   const box = await sandbox();
   try {
     const cases = casesFor(box);
-    const env = box.fullEnv();
+    // This process's environment (as the other benches and the lead's runs) with the sandbox's
+    // directories and no user settings on top.
+    const env = { ...process.env, ...box.fullEnv() };
     const samples = cases.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
     const loadBefore = load();
     for (let i = 0; i < rounds; i++) {
@@ -147,6 +159,7 @@ const bench: Bench = async () => {
     process.stdout.write(
       `medians of ${rounds} interleaved rounds (ms); ratio = median of the command / median of node -e 0,\n` +
         `spread = per-round ratio min-max; load average ${loadBefore} before, ${load()} after\n` +
+        caNote() +
         `${'command'.padEnd(24)}  wall    cpu  wall/node  cpu/node  wall spread  cpu spread\n`,
     );
     cases.forEach((c, k) => {
