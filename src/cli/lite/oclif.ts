@@ -167,9 +167,19 @@ export abstract class Command {
     if (!this.jsonEnabled()) stderr(typeof message === 'string' ? message : inspect(message), ...args);
   }
 
-  /** oclif's colorizeJson without a theme (the lite run refuses one) is JSON.stringify(json, null, 2). */
+  /**
+   * oclif's colorizeJson without a theme (the lite run refuses one) is JSON.stringify(json, null, 2)
+   * for the plain objects commands return. A string (oclif parses it first) or a cycle (oclif
+   * prints "[Circular ~]") goes to oclif's own function.
+   */
   logJson(json: unknown): void {
-    stdout(JSON.stringify(json, null, 2));
+    let text: string | undefined;
+    try {
+      text = typeof json === 'string' ? undefined : JSON.stringify(json, null, 2);
+    } catch {
+      text = undefined;
+    }
+    stdout(text ?? realOclif().ux.colorizeJson(json as object, { pretty: true }));
   }
 
   warn(input: string | Error): string | Error {
