@@ -9,6 +9,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Interfaces } from '@oclif/core';
 import { PACKAGE_NAME, packageRoot, VERSION } from '../shared/package.js';
 
@@ -35,6 +36,21 @@ function readPjson(): PackageJson {
 /** The folder holding a bin's own oclif manifest; it is the bin's oclif root when the manifest is used. */
 export const binRootFor = (bin: BinName) => join(packageRoot, 'dist', 'oclif', bin);
 export const manifestPathFor = (bin: BinName) => join(binRootFor(bin), 'oclif.manifest.json');
+/** The esbuild bundle of a bin's commands and oclif (src/cli/bundle.ts), beside its manifest. */
+export const bundleDirFor = (bin: BinName) => join(binRootFor(bin), 'bundle');
+/** The bundle's entry; its chunks (one per command, and shared code) sit in chunks/ beside it. */
+export const bundlePathFor = (bin: BinName) => join(bundleDirFor(bin), 'main.js');
+/** The lite bundle (src/cli/lite/run.ts: the commands without oclif), and its entry. */
+export const liteDirFor = (bin: BinName) => join(binRootFor(bin), 'lite');
+export const litePathFor = (bin: BinName) => join(liteDirFor(bin), 'main.js');
+
+/**
+ * Commands left out of a bin's bundle, run from the compiled modules: `sipd run` is the daemon
+ * itself (it loads routing scripts next to its own modules and pino's transport workers by path,
+ * and start-up time is nothing against its run time), and `check-config` compiles routing scripts
+ * against the routing API's module path. Everything else of sipd and sipctl is in the bundle.
+ */
+export const UNBUNDLED: Record<BinName, readonly string[]> = { sipd: ['run', 'check-config'], sipctl: [], siptest: [] };
 
 /**
  * A manifest is used only when it is newer than the last compile and than package.json: tsc
@@ -45,18 +61,35 @@ export const manifestPathFor = (bin: BinName) => join(binRootFor(bin), 'oclif.ma
  */
 export function manifestIsFresh(
   bin: BinName,
-  files = {
-    manifest: manifestPathFor(bin),
-    newerThan: [join(packageRoot, 'dist', '.tsbuildinfo'), join(packageRoot, 'package.json')],
-  },
+  files = { manifest: manifestPathFor(bin), newerThan: buildInputs() },
 ): boolean {
+  return isNewer(files.manifest, files.newerThan);
+}
+
+/** What a manifest or a bundle must be newer than: the last compile and package.json. */
+const buildInputs = () => [join(packageRoot, 'dist', '.tsbuildinfo'), join(packageRoot, 'package.json')];
+
+/**
+ * A bundle is used under the same rule as a manifest, and only with a fresh manifest (the build
+ * writes the manifest first, then the bundle from it): a bundle older than the last `tsc` would
+ * run yesterday's commands.
+ */
+export function bundleIsFresh(
+  bin: BinName,
+  files = { manifest: manifestPathFor(bin), bundles: [bundlePathFor(bin), litePathFor(bin)], newerThan: buildInputs() },
+): boolean {
+  return isNewer(files.manifest, files.newerThan) && files.bundles.every((b) => isNewer(b, files.newerThan));
+}
+
+/** Whether `file` exists and no file of `inputs` that exists was modified after it. */
+function isNewer(file: string, inputs: string[]): boolean {
   let written: number;
   try {
-    written = statSync(files.manifest).mtimeMs;
+    written = statSync(file).mtimeMs;
   } catch {
     return false;
   }
-  return files.newerThan.every((f) => {
+  return inputs.every((f) => {
     try {
       return statSync(f).mtimeMs <= written;
     } catch {
@@ -70,8 +103,10 @@ export interface LoadFor {
    * 'auto' (default): use dist/oclif/<bin>/oclif.manifest.json when fresh, else scan the command
    * modules. 'scan': always scan, with the package root as oclif root (docs, fixtures).
    * 'write': scan with the bin's own root, to write its manifest (src/cli/manifest.ts).
+   * 'bundle': the bin's root and manifest, commands and hook taken from the bin's bundle (oclif's
+   * "explicit" discovery); only the bundle itself passes it (src/cli/bundle.ts).
    */
-  manifest?: 'auto' | 'scan' | 'write';
+  manifest?: 'auto' | 'scan' | 'write' | 'bundle';
 }
 
 /** The LoadOptions that make oclif see only `bin`'s commands. Used by the bins, docs and tests. */
@@ -79,10 +114,16 @@ export function loadOptionsFor(bin: BinName, how: LoadFor = {}): Interfaces.Load
   const pjson = readPjson();
   const own = pjson.oclif.bins[bin];
   const mode = how.manifest ?? 'auto';
-  const binRoot = mode === 'write' || (mode === 'auto' && manifestIsFresh(bin));
+  const binRoot = mode === 'write' || mode === 'bundle' || (mode === 'auto' && manifestIsFresh(bin));
   const root = binRoot ? binRootFor(bin) : packageRoot;
   // Paths in the oclif block are relative to the oclif root.
   const rel = (p: string) => `./${relative(root, join(packageRoot, p)).split(sep).join('/')}`;
+  // The bundle exports COMMANDS (id → class) and notFound; oclif imports it by path, which gives
+  // back the module already loaded (one URL, one instance), so nothing is loaded twice.
+  const bundle = { target: rel(relative(packageRoot, bundlePathFor(bin))) };
+  const commands =
+    mode === 'bundle' ? { ...bundle, strategy: 'explicit', identifier: 'COMMANDS' } : rel(`dist/commands/${bin}`);
+  const notFound = mode === 'bundle' ? { ...bundle, identifier: 'notFound' } : rel('dist/src/cli/hooks/not-found.js');
   return {
     root,
     ignoreManifest: !binRoot || mode === 'write',
@@ -92,10 +133,10 @@ export function loadOptionsFor(bin: BinName, how: LoadFor = {}): Interfaces.Load
         bin,
         description: own.description ?? pjson.description,
         dirname: 'sipkit',
-        commands: rel(`dist/commands/${bin}`),
+        commands,
         topicSeparator: (pjson.oclif.topicSeparator ?? ' ') as ' ',
         topics: own.topics ?? {},
-        hooks: { command_not_found: rel('dist/src/cli/hooks/not-found.js') },
+        hooks: { command_not_found: notFound },
         exitCodes: {
           default: 2,
           failedFlagParsing: 2,
@@ -128,6 +169,30 @@ export async function launch(bin: BinName, args: string[] = process.argv.slice(2
     process.stdout.write(`${versionLine()}\n`);
     return;
   }
+  const argv = route ? route(args) : args;
+  if (usesBundle(bin, argv)) {
+    // First the lite run (no oclif at all), which declines before doing anything when the output
+    // might differ from oclif's; then oclif from its bundle.
+    if (process.env.SIPKIT_LITE !== '0') {
+      const lite = (await import(pathToFileURL(litePathFor(bin)).href)) as { main(argv: string[]): Promise<string> };
+      if ((await lite.main(argv)) === 'done') return;
+    }
+    const bundle = (await import(pathToFileURL(bundlePathFor(bin)).href)) as { main(argv: string[]): Promise<void> };
+    await bundle.main(argv);
+    return;
+  }
   const { execute } = await import('@oclif/core');
-  await execute({ args: route ? route(args) : args, loadOptions: loadOptionsFor(bin) });
+  await execute({ args: argv, loadOptions: loadOptionsFor(bin) });
+}
+
+/**
+ * Whether this command line runs from the bin's bundles: fresh ones exist and the command (the
+ * first word) is not one of UNBUNDLED. SIPKIT_BUNDLE=0 turns bundles off, SIPKIT_LITE=0 the lite
+ * run only (tests compare the paths; test/integration/cli/bundle.test.ts).
+ */
+export function usesBundle(bin: BinName, argv: readonly string[]): boolean {
+  if (process.env.SIPKIT_BUNDLE === '0' || UNBUNDLED[bin] === undefined || bin === 'siptest') return false;
+  const first = argv[0];
+  if (first !== undefined && UNBUNDLED[bin].includes(first)) return false;
+  return bundleIsFresh(bin);
 }
