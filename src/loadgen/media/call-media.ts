@@ -1,8 +1,8 @@
 /**
  * One call's media (SIPp's play_args_a/v/i, media_thread and rtpstream_callinfo): the peer's
  * addresses from its SDP, the local ports the call's own SDP announced ([media_port] or
- * [auto_media_port] on an m=audio/video/image line), the pcap play in progress (one per call: a
- * new play cancels the previous one, as SIPp's media_thread) and the rtp_stream.
+ * [auto_media_port] on an m=audio/video/image line), the pcap or DTMF play in progress (one per
+ * call: a new play cancels the previous one, as SIPp's media_thread) and the rtp_stream.
  *
  * SIPp sends pcap packets from a raw socket with the announced port as source; siptest binds a
  * UDP socket to it (the run's audio or video socket when it is theirs, else one of the call's
@@ -11,6 +11,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { MediaSockets } from './media-sockets.js';
 import type { PcapFile, PcapPacket } from './pcap-file.js';
+import { dtmfCapture } from './dtmf.js';
 import { PcapPlay } from './pcap-play.js';
 import { RtpStream, type StreamSpec } from './rtp-stream.js';
 import { remoteMedia, type RemoteMedia } from './sdp.js';
@@ -24,6 +25,8 @@ export class CallMedia {
   private play: PcapPlay | undefined;
   private stream: RtpStream | undefined;
   private readonly own = new Map<number, Socket>();
+  /** The next play_dtmf sequence number (SIPp's play_args_a.last_seq_no, from 1200). */
+  private dtmfSeq = 1200;
 
   constructor(
     private readonly run: MediaSockets,
@@ -56,6 +59,13 @@ export class CallMedia {
     };
     this.play = new PcapPlay(pcap, sink);
     this.play.start();
+  }
+
+  /** <exec play_dtmf="digits[,ms]">: RFC 2833 events played as a capture on the audio stream. */
+  playDtmf(value: string): void {
+    const capture = dtmfCapture(value, this.dtmfSeq);
+    this.dtmfSeq = (this.dtmfSeq + capture.packets.length) & 0xffff;
+    this.playPcap('audio', capture);
   }
 
   /** <exec rtp_stream="file,loops,payload">. */

@@ -15,6 +15,8 @@ import type { XmlElement } from './xml.js';
 
 /** The media files of actions, read at load (a file's error names it). */
 export interface MediaFiles {
+  /** The scenario plays media without a file (play_dtmf). */
+  mark(): void;
   pcap(name: string): PcapFile;
   audio(name: string): Buffer;
   rtpPayload: number;
@@ -261,6 +263,10 @@ function parseExec(s: ActionSource): Action {
   for (const kind of ['audio', 'image', 'video'] as const) {
     const name = a.get(`play_pcap_${kind}`);
     if (name !== undefined) return { type: 'play_pcap', kind, pcap: mediaFile(s, () => s.env.media.pcap(name)) };
+  }
+  if (a.has('play_dtmf')) {
+    s.env.media.mark();
+    return { type: 'play_dtmf', message: s.template('play_dtmf', 'exec') };
   }
   const stream = a.get('rtp_stream');
   if (stream !== undefined) return parseRtpStream(s, stream);

@@ -56,6 +56,9 @@ export class LoadState {
     };
     this.ids = new ScenarioIds(this.s);
     this.media = {
+      mark: () => {
+        this.s.hasMedia = true;
+      },
       pcap: (name) => {
         this.s.hasMedia = true;
         return ctx.media.pcap(mediaPath(name, input.dir));

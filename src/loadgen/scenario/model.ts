@@ -35,6 +35,7 @@ export type Action =
   | { type: 'log' | 'warning' | 'error' | 'exec'; message: MessageTemplate }
   | { type: 'int_cmd'; cmd: 'stop_call' | 'stop_gracefully' | 'stop_now' }
   | { type: 'play_pcap'; kind: 'audio' | 'video' | 'image'; pcap: PcapFile }
+  | { type: 'play_dtmf'; message: MessageTemplate }
   | { type: 'rtp_stream'; spec: StreamSpec }
   | { type: 'rtp_stream_pause' | 'rtp_stream_resume' }
   | { type: 'rtp_echo'; value?: number; inVar?: VarRef }

@@ -6,15 +6,11 @@
 import { UnsupportedFeatures } from '../errors.js';
 import type { XmlElement } from './xml.js';
 
-/** <exec> media attributes siptest does not play (pcap play, rtp_stream and rtp_echo it does). */
-const MEDIA_EXEC = ['play_dtmf'];
-
 /** The features of one element, each with its line (a keyword's own line inside the CDATA). */
 function features(el: XmlElement): Array<[number, string]> {
   const out: Array<[number, string]> = [];
   const at = (what: string) => out.push([el.line, what]);
   if (el.name === 'sendCmd' || el.name === 'recvCmd') at(`<${el.name}>: 3PCC (twin SIPp commands)`);
-  if (el.name === 'exec') for (const a of MEDIA_EXEC) if (el.attrs.has(a)) at(`<exec ${a}>: RFC 2833 DTMF generation`);
   if (el.name === 'setdest' && /^\s*(tcp|sctp)\s*$/i.test(el.attrs.get('protocol') ?? ''))
     at(`<setdest protocol="${el.attrs.get('protocol')}">: moving a call to another connection`);
   const text = el.cdata ?? '';

@@ -13,7 +13,6 @@ const file = join(fixturesDir, 'scenarios', 'unsupported-features.xml');
 const SCENARIO_FEATURES = [
   `${file}:13: [tdmmap]: TDM circuit maps (-tdmmap)`,
   `${file}:23: [authentication aka_OP=]: AKA authentication (RFC 3310)`,
-  `${file}:29: <exec play_dtmf>: RFC 2833 DTMF generation`,
   `${file}:33: <sendCmd>: 3PCC (twin SIPp commands)`,
 ];
 
