@@ -11,6 +11,8 @@
  */
 
 export interface StreamSpec {
+  /** The file as the action names it. */
+  file: string;
   audio: Buffer;
   loops: number;
   payloadType: number;

@@ -300,7 +300,7 @@ function parseRtpStream(s: ActionSource, value: string): Action {
   const loopCount = loops !== undefined ? parseInt(loops, 10) || 0 : 1;
   return {
     type: 'rtp_stream',
-    spec: { audio, loops: loopCount, payloadType, msPerPacket, bytesPerPacket, ticksPerPacket },
+    spec: { file: file!, audio, loops: loopCount, payloadType, msPerPacket, bytesPerPacket, ticksPerPacket },
   };
 }
 

@@ -154,6 +154,7 @@ test('media actions load: the pcap next to the scenario, rtp_stream loops and pa
   assert.deepEqual(
     { ...stream.spec, audio: stream.spec.audio.length },
     {
+      file: join(dir, 'ok.wav'),
       audio: 800,
       loops: -1,
       payloadType: 0,
