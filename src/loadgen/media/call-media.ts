@@ -31,7 +31,9 @@ export class CallMedia {
   constructor(
     private readonly run: MediaSockets,
     private readonly warn: (text: string) => void,
-  ) {}
+  ) {
+    run.open.add(this);
+  }
 
   /** A received message with SDP: where the peer's media goes from now on. */
   updateRemote(text: string): void {
@@ -106,6 +108,7 @@ export class CallMedia {
 
   /** The call ended: stop playing and close the call's own sockets. */
   close(): void {
+    this.run.open.delete(this);
     this.play?.stop();
     this.stream?.stop();
     for (const s of new Set(this.own.values())) if (s !== this.run.audio) s.close();

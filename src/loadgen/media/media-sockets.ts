@@ -50,6 +50,8 @@ export class MediaSockets {
   readonly counters = new MediaCounters();
   /** <rtp_echo value="…"> (SIPp's global rtp_echo_state). */
   echoOn = true;
+  /** The calls' media still open: stopped when the run ends with calls left (stop_now, Q). */
+  readonly open = new Set<{ close(): void }>();
 
   private constructor(
     readonly ip: string,
@@ -97,6 +99,7 @@ export class MediaSockets {
   }
 
   close(): void {
+    for (const m of [...this.open]) m.close();
     this.audio.close();
     this.video.close();
   }

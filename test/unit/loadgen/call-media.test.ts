@@ -99,3 +99,38 @@ test('a pcap play leaves from the announced port, on a socket of the call closed
     await sink.close();
   }
 });
+
+test("closing the run's RTP sockets stops the streams of calls still open (stop_now, Q)", async () => {
+  const rtp = await MediaSockets.open({
+    ip: '127.0.0.1',
+    port: ((await freeUdpPort()) & ~1) - 64,
+    fixed: false,
+    maxPort: 65535,
+    echo: false,
+    echoBufSize: 2048,
+    bufferSize: 65535,
+  });
+  const sink = await RtpSink.open();
+  const media = new CallMedia(rtp, () => {});
+  media.updateRemote(`v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio ${sink.port} RTP/AVP 8\r\n`);
+  media.playStream({
+    file: 'x',
+    audio: Buffer.alloc(800, 1),
+    loops: -1,
+    payloadType: 8,
+    msPerPacket: 20,
+    bytesPerPacket: 160,
+    ticksPerPacket: 160,
+  });
+  try {
+    await sleep(150);
+    rtp.close();
+    const n = sink.got.length;
+    assert.ok(n >= 3, `${n} packets before the close`);
+    // Without the stop, the next tick would send on a closed socket (ERR_SOCKET_DGRAM_NOT_RUNNING).
+    await sleep(150);
+    assert.equal(sink.got.length, n);
+  } finally {
+    await sink.close();
+  }
+});
