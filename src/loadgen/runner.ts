@@ -5,15 +5,16 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { SippError, SippExit, UnsupportedFeatures, usageError } from './errors.js';
 import { monoUs } from './engine/clock.js';
 import { applyKey, openControlSocket, startWatchdog } from './engine/control.js';
 import { InjectionFile } from './engine/injection.js';
 import { Logs } from './engine/logs.js';
 import { Runtime } from './engine/runtime.js';
-import { openMainUdp, resolveAddressing, UdpCallSocketPool } from './engine/setup.js';
+import { openMainUdp, openMediaSockets, resolveAddressing, UdpCallSocketPool } from './engine/setup.js';
 import type { CallSocket, Peer } from './engine/types.js';
+import type { MediaSockets } from './media/media-sockets.js';
 import { helpStatText, helpText } from './options/help.js';
 import { parseCommandLine } from './options/parse-args.js';
 import type { RunOptions } from './options/run-options.js';
@@ -75,6 +76,7 @@ export function loadScenarios(o: RunOptions): {
     authUser: o.authUser ?? o.service,
     authPassword: o.authPassword,
     defaultPauseMs: o.durationMs,
+    rtpPayload: o.rtpPayload,
   });
   const load = (file: string | undefined, name: string | undefined): Scenario => {
     if (file !== undefined) {
@@ -86,7 +88,7 @@ export function loadScenarios(o: RunOptions): {
       }
       const { text, encoding } = decodeScenarioBytes(bytes);
       const base = basename(file).replace(/\.xml$/, '');
-      return loadScenario({ text, source: file, fileBase: base, encoding }, ctx);
+      return loadScenario({ text, source: file, fileBase: base, encoding, dir: dirname(file) }, ctx);
     }
     const n = name ?? 'uac';
     return loadScenario({ text: builtinScenario(n), source: `built-in scenario '${n}'`, fileBase: n }, ctx);
@@ -185,6 +187,7 @@ async function runOnce(
   let rt: Runtime | undefined;
   const sockets: UdpSocket[] = [];
   let pool: UdpCallSocketPool | undefined;
+  let rtp: MediaSockets | undefined;
   const reporting = new Reporting({
     tty: io.isTTY && !o.json && !extras.quiet,
     write: io.stdout,
@@ -199,6 +202,7 @@ async function runOnce(
     const mainSocket = await openMainUdp(o, provisional.local.ip, onMessage);
     sockets.push(mainSocket);
     const addressing = { ...provisional, local: { ...provisional.local, port: mainSocket.localPort } };
+    rtp = await openMediaSockets(o, [main, ooc], addressing);
     if (o.multiSocket && main.mode === 'client') {
       pool = new UdpCallSocketPool(o, addressing.local.ip, onMessage, Math.min(64, o.maxSocket));
       await pool.prefill();
@@ -218,14 +222,17 @@ async function runOnce(
       },
       transportName: 'UDP',
       numbering: extras,
+      rtp,
     });
     return await drive(rt, early, reporting, o, io, extras, () => {
       for (const s of sockets) s.close();
       pool?.closeAll();
+      rtp?.close();
     });
   } catch (err) {
     for (const s of sockets) s.close();
     pool?.closeAll();
+    rtp?.close();
     logs.closeAll();
     throw err;
   }
@@ -297,6 +304,7 @@ export async function drive(
   if (o.screen.enabled) rt.logs.screen.write(reporting.allScreens());
   rt.logs.closeAll();
   const summary = buildSummary(rt.scenario, rt.stats, code, rt.now(), rt.fatal?.message);
+  if (rt.rtp) summary.rtp = { port: rt.rtp.port, ...rt.rtp.counters };
   if (!extras.quiet) {
     if (!o.json) io.stdout(reporting.closingScreens());
     if (rt.fatal) reportError(io, rt.fatal);

@@ -265,6 +265,14 @@ const RUN: { [T in Action['type']]: Run<T> } = {
   },
   exec,
   int_cmd: intCmd,
+  play_pcap: (call, a) => call.media()?.playPcap(a.kind, a.pcap),
+  play_dtmf: (call, a) => call.media()?.playDtmf(text(call, a.message)),
+  rtp_stream: (call, a) => call.media()?.playStream(a.spec),
+  rtp_stream_pause: (call) => call.media()?.pauseStream(true),
+  rtp_stream_resume: (call) => call.media()?.pauseStream(false),
+  rtp_echo: (call, a) => {
+    if (call.engine.rtp) call.engine.rtp.echoOn = rhs(call, a) !== 0;
+  },
 };
 
 function executeAction(call: Call, inc: Incoming | undefined, a: Action): ActionResult {

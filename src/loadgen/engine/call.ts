@@ -6,6 +6,7 @@
  * Here: the call's state, moving on, and its end; what a run does at each kind of message is
  * call-run.ts's, sending call-send.ts's.
  */
+import { CallMedia } from '../media/call-media.js';
 import type { Scenario, ScenarioMessage } from '../scenario/model.js';
 import { newTable, type CallVariable, type VarRef } from '../scenario/variables.js';
 import { C } from '../stats/counters.js';
@@ -69,6 +70,8 @@ export class Call implements Task {
   sendTimeout = 0;
   timewait = false;
   deleted = false;
+  /** RTP of the call (pcap play, rtp_stream, the peer's SDP), once it has any. */
+  private mediaState: CallMedia | undefined;
   /** Text of the call's messages, for -trace_calldebug. */
   debug: string[] | undefined;
 
@@ -134,6 +137,13 @@ export class Call implements Task {
   localPort(): number {
     const e = this.engine;
     return e.opts.multiSocket && this.scenario.mode === 'client' && this.socket ? this.socket.localPort : e.local.port;
+  }
+
+  /** The call's media state (undefined when the run has no RTP sockets). */
+  media(): CallMedia | undefined {
+    const rtp = this.engine.rtp;
+    if (!rtp || this.deleted) return undefined;
+    return (this.mediaState ??= new CallMedia(rtp, (t) => this.engine.warning(t)));
   }
 
   callDebug(text: string): void {
@@ -245,6 +255,7 @@ export class Call implements Task {
       this.stats.current--;
     }
     if (this.socket?.perCall) this.socket.close();
+    this.mediaState?.close();
     if (this.userId) e.freeUser(this.userId);
     e.calls.remove(this.id, keepDead ? deadReason : undefined, this.initCall);
   }

@@ -17,6 +17,7 @@ import {
 import type { Call } from './call.js';
 import { createDigest } from './digest.js';
 import { KEYWORD_VALUES } from './keywords.js';
+import { lineMediaKind } from '../media/sdp.js';
 
 /**
  * `index` is the scenario index of the message (SIPp's P_index): -1 for default messages sent on
@@ -96,6 +97,13 @@ class MessageWriter {
     } else if (kw === 'routes') {
       if (this.call.dialogRouteSet !== undefined) this.out += 'Route: ' + this.call.dialogRouteSet;
       else this.suppressAtLineEnd();
+    } else if ((kw === 'media_port' || kw === 'auto_media_port') && this.call.engine.rtp) {
+      // SIPp (createSendingMessage, PCAPPLAY) notes the port as the call's source port for the
+      // media of the line it is on (audio, image or video): pcap play sends from it.
+      const port = KEYWORD_VALUES[kw](this.call, off, this.index) as number;
+      const kind = lineMediaKind(this.out);
+      if (kind) this.call.media()!.from[kind] = port;
+      this.out += port;
     } else this.out += KEYWORD_VALUES[kw](this.call, off, this.index);
   }
 

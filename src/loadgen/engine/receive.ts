@@ -55,6 +55,7 @@ export function processIncoming(call: Call, inc: Incoming): void {
   if (inc.msg.get('to') === undefined && !processUnexpected(call, inc)) return;
   const cookie = retransmissionCookie(call, inc);
   if (cookie === undefined) return;
+  if (call.scenario.hasMedia && !cur.ignoreSdp && carriesMedia(inc)) call.media()?.updateRemote(inc.text);
   let cseqMethod = '';
   let txn = '';
   if (inc.isResponse) {
@@ -69,6 +70,18 @@ export function processIncoming(call: Call, inc: Incoming): void {
   if (index === HANDLED) return;
   if (index < 0) notInScenario(call, inc);
   else accept(call, inc, index, cookie, cseqMethod);
+}
+
+/**
+ * Whether SIPp reads the peer's media address from this message: a response with a body, an
+ * INVITE, ACK or PRACK (PCAPPLAY, process_incoming), or any message with an SDP body (RTP_STREAM).
+ */
+function carriesMedia(inc: Incoming): boolean {
+  const m = inc.method;
+  if (!inc.isResponse && (m === 'INVITE' || m === 'ACK' || m === 'PRACK')) return true;
+  const at = inc.text.indexOf('\r\n\r\n');
+  if (at < 0 || at + 4 >= inc.text.length) return false;
+  return inc.isResponse || /^application\/sdp/i.test(inc.header('Content-Type:', true).trim());
 }
 
 /** The message was dealt with (a retransmission answered or ignored); nothing more to do. */

@@ -2,6 +2,7 @@
  * What a run (Runtime) is built from: options, scenarios, addresses, -inf files, log files, the
  * transport's callbacks and the call numbering; and the shape of a scenario's statistics.
  */
+import type { MediaSockets } from '../media/media-sockets.js';
 import type { RunOptions } from '../options/run-options.js';
 import type { Scenario } from '../scenario/model.js';
 import type { Numbering } from './call-ids.js';
@@ -41,6 +42,8 @@ export interface RuntimeOptions {
   hooks: RuntimeHooks;
   transportName: SipTransportName;
   numbering?: Numbering;
+  /** The RTP sockets (media scenarios, -rtp_echo). */
+  rtp?: MediaSockets;
   /** Receiving and actions (default: the scenario engine's). */
   callSteps?: CallSteps;
 }

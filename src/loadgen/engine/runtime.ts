@@ -7,6 +7,7 @@
  */
 import { SippError, SippExit, type SippExitCode } from '../errors.js';
 import type { RunOptions } from '../options/run-options.js';
+import type { MediaSockets } from '../media/media-sockets.js';
 import type { Scenario } from '../scenario/model.js';
 import { newTable, type CallVariable } from '../scenario/variables.js';
 import { C } from '../stats/counters.js';
@@ -36,6 +37,7 @@ export class Runtime implements Engine {
   readonly logs: Logs;
   readonly transportName: SipTransportName;
   readonly callSteps: CallSteps;
+  readonly rtp: MediaSockets | undefined;
   private readonly hooks: RuntimeHooks;
   readonly scheduler = new Scheduler();
   readonly stats: Stats;
@@ -68,6 +70,7 @@ export class Runtime implements Engine {
     this.hooks = o.hooks;
     this.transportName = o.transportName;
     this.callSteps = o.callSteps ?? scenarioSteps;
+    this.rtp = o.rtp;
     this.ids = new CallIds(o.opts, o.addressing.local.ip, o.numbering);
     this.trace = new RunTrace(o.logs, this.ids);
     this.calls = new CallTable(o.opts, () => this.now());

@@ -8,7 +8,9 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { SippError, SippExit } from '../errors.js';
+import { MediaSockets } from '../media/media-sockets.js';
 import type { RunOptions } from '../options/run-options.js';
+import type { Scenario } from '../scenario/model.js';
 import { splitHostPort } from '../options/values.js';
 import { UdpSocket, type DatagramHandler } from '../transport/udp.js';
 import type { Addressing } from './runtime-options.js';
@@ -162,4 +164,28 @@ export class UdpCallSocketPool {
     for (const s of this.ready) s.close();
     for (const s of this.shared) s.close();
   }
+}
+
+/**
+ * The run's RTP sockets when it needs them (a media action in a scenario, or -rtp_echo), bound
+ * as SIPp binds them; [media_port] then names the port actually bound. SIPp 3.6.1 binds them in
+ * every run; siptest only when something uses them, so signalling-only runs hold no media port.
+ */
+export async function openMediaSockets(
+  o: RunOptions,
+  scenarios: Array<Scenario | undefined>,
+  addressing: Addressing,
+): Promise<MediaSockets | undefined> {
+  if (!o.rtpEcho && !scenarios.some((s) => s?.hasMedia)) return undefined;
+  const rtp = await MediaSockets.open({
+    ip: addressing.media.ip,
+    port: o.mediaPort,
+    fixed: o.mediaPortSet,
+    maxPort: o.maxRtpPort,
+    echo: o.rtpEcho,
+    echoBufSize: o.mediaBufSize,
+    bufferSize: o.rtpBuffSize,
+  });
+  addressing.media.port = rtp.port;
+  return rtp;
 }

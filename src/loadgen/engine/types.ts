@@ -2,6 +2,7 @@
  * What a call needs from the run it belongs to (the engine), kept as an interface so the call
  * logic can be unit-tested without sockets.
  */
+import type { MediaSockets } from '../media/media-sockets.js';
 import type { RunOptions } from '../options/run-options.js';
 import type { Scenario } from '../scenario/model.js';
 import type { CallVariable } from '../scenario/variables.js';
@@ -47,6 +48,8 @@ export interface Engine {
   readonly local: { ip: string; ipEscaped: string; port: number; ipType: '4' | '6' };
   readonly remote: { host: string; ip: string; ipEscaped: string; port: number } | undefined;
   readonly media: { ip: string; ipType: '4' | '6'; port: number };
+  /** The run's RTP sockets, bound when the scenario plays media or -rtp_echo is on. */
+  readonly rtp: MediaSockets | undefined;
   readonly transportName: SipTransportName;
   readonly globals: CallVariable[];
   /** -users mode: the [$user] variable tables. */

@@ -30,7 +30,19 @@ export interface RunOptions {
   authPassword: string;
   authUri?: string;
   mediaIp?: string;
+  /** -mp (SIPp 3.6.1: the one port tried) or the default 6000 (then up to 100 even ports tried). */
   mediaPort: number;
+  mediaPortSet: boolean;
+  /** -max_rtp_port (SIPp 3.7): the highest port tried from -min_rtp_port (default 65535). */
+  maxRtpPort: number;
+  /** -rtp_echo: echo RTP received on the media ports to its sender. */
+  rtpEcho: boolean;
+  /** -mb: the largest echoed datagram (bytes beyond it are cut, as SIPp's recvfrom does). */
+  mediaBufSize: number;
+  /** -rtp_payload: payload type of <exec rtp_stream> without one (default 8, PCMA). */
+  rtpPayload: number;
+  /** -rtp_buffsize: the media sockets' send and receive buffer size. */
+  rtpBuffSize: number;
   rate: number;
   ratePeriodMs: number;
   rateScale: number;
@@ -131,6 +143,12 @@ export function defaultRunOptions(): RunOptions {
     service: 'service',
     authPassword: 'password',
     mediaPort: 6000,
+    mediaPortSet: false,
+    maxRtpPort: 65535,
+    rtpEcho: false,
+    mediaBufSize: 2048,
+    rtpPayload: 8,
+    rtpBuffSize: 65535,
     rate: 10,
     ratePeriodMs: 1000,
     rateScale: 1,

@@ -1,7 +1,11 @@
 /**
  * Parsing <action> children of <recv>, <nop> and <recvCmd> (SIPp's scenario::parseAction).
- * Media actions (pcap play, rtp_stream, rtp_echo) are refused at load: siptest sends no RTP yet.
+ * Media actions read their files here (pcap captures, rtp_stream audio), so that a missing or
+ * broken file stops the run before any traffic, as SIPp's prepare_pkts at load does.
  */
+import { AudioFileError } from '../media/audio-file.js';
+import { PcapError, type PcapFile } from '../media/pcap-file.js';
+import { PAYLOAD_TIMING } from '../media/rtp-stream.js';
 import { compileRegexp, type Attrs } from './attrs.js';
 import { DISTRIBUTION_PARAMS, makeDistribution, type Distribution } from './distribution.js';
 import { compileTemplate, type MessageTemplate, type TemplateEnv } from './message-template.js';
@@ -9,10 +13,20 @@ import type { Action, Comparator } from './model.js';
 import type { VarRef } from './variables.js';
 import type { XmlElement } from './xml.js';
 
+/** The media files of actions, read at load (a file's error names it). */
+export interface MediaFiles {
+  /** The scenario plays media without a file (play_dtmf). */
+  mark(): void;
+  pcap(name: string): PcapFile;
+  audio(name: string): Buffer;
+  rtpPayload: number;
+}
+
 export interface ActionEnv extends TemplateEnv {
   attrs(el: XmlElement): Attrs;
   /** Resolve a variable named by an attribute, counting the reference. */
   variable(name: string): VarRef;
+  media: MediaFiles;
 }
 
 const COMPARATORS = new Set([
@@ -246,22 +260,53 @@ function parseExec(s: ActionSource): Action {
       type: 'int_cmd',
       cmd: intCmd === 'stop_now' ? 'stop_now' : intCmd === 'stop_gracefully' ? 'stop_gracefully' : 'stop_call',
     };
-  const media = ['play_pcap_audio', 'play_pcap_video', 'play_pcap_image', 'play_dtmf', 'rtp_stream'].find((n) =>
-    a.has(n),
-  );
-  if (media)
-    throw a.fail(
-      `<exec ${media}> needs RTP media, which siptest does not support yet`,
-      'remove the media action (signalling still works), or run this scenario with SIPp',
-    );
+  for (const kind of ['audio', 'image', 'video'] as const) {
+    const name = a.get(`play_pcap_${kind}`);
+    if (name !== undefined) return { type: 'play_pcap', kind, pcap: mediaFile(s, () => s.env.media.pcap(name)) };
+  }
+  if (a.has('play_dtmf')) {
+    s.env.media.mark();
+    return { type: 'play_dtmf', message: s.template('play_dtmf', 'exec') };
+  }
+  const stream = a.get('rtp_stream');
+  if (stream !== undefined) return parseRtpStream(s, stream);
   throw a.fail('illegal <exec> in the scenario', 'use command="...", or int_cmd="stop_call|stop_gracefully|stop_now"');
 }
 
-function refuseRtpEcho(s: ActionSource): never {
-  throw s.a.fail(
-    '<rtp_echo> needs RTP media, which siptest does not support yet',
-    'remove the media action or run this scenario with SIPp',
-  );
+/** A media file read now; its error (missing, truncated, wrong format) is the scenario's, at this line. */
+function mediaFile<T>(s: ActionSource, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof PcapError || e instanceof AudioFileError) throw s.a.fail(e.message);
+    throw e;
+  }
+}
+
+/** rtp_stream="pause" | "resume" | "file[,loops[,payload]]" (SIPp's CAction::setRTPStreamActInfo). */
+function parseRtpStream(s: ActionSource, value: string): Action {
+  if (value === 'pause') return { type: 'rtp_stream_pause' };
+  if (value === 'resume') return { type: 'rtp_stream_resume' };
+  const [file, loops, payload] = value.split(',');
+  const payloadType = payload !== undefined ? parseInt(payload, 10) || 0 : s.env.media.rtpPayload;
+  const timing = PAYLOAD_TIMING[payloadType];
+  if (!timing)
+    throw s.a.fail(
+      `Unknown rtp payload type ${payloadType} - cannot set playback parameters`,
+      'use 0 (PCMU), 8 (PCMA), 9 (G.722), 18 (G.729) or 98 (iLBC)',
+    );
+  const audio = mediaFile(s, () => s.env.media.audio(file!));
+  const [msPerPacket, bytesPerPacket, ticksPerPacket] = timing;
+  const loopCount = loops !== undefined ? parseInt(loops, 10) || 0 : 1;
+  return {
+    type: 'rtp_stream',
+    spec: { file: file!, audio, loops: loopCount, payloadType, msPerPacket, bytesPerPacket, ticksPerPacket },
+  };
+}
+
+/** <rtp_echo value="…"/> or variable="…": echo on (non-zero) or off, for the whole run (SIPp). */
+function parseRtpEcho(s: ActionSource): Action {
+  return { type: 'rtp_echo', ...s.rhs('rtp_echo') };
 }
 
 /** The parser of each action element, by SIPp element name. */
@@ -292,7 +337,7 @@ const ACTION_PARSERS: Record<string, (s: ActionSource) => Action> = {
   closecon: parsePeer,
   verifyauth: parsePeer,
   exec: parseExec,
-  rtp_echo: refuseRtpEcho,
+  rtp_echo: parseRtpEcho,
 };
 
 export function parseActions(actionEl: XmlElement, env: ActionEnv): Action[] {

@@ -1,4 +1,5 @@
 /** What loading a scenario needs from the run: -key keywords, injection files, -au/-ap, -d, variable tables. */
+import { MediaCache } from './media-files.js';
 import { VariableAllocator } from './variables.js';
 
 export interface LoadContext {
@@ -12,6 +13,10 @@ export interface LoadContext {
   /** Shared by every scenario of a run (main, out-of-call, auto-answer). */
   globalVars: VariableAllocator;
   userVars: VariableAllocator;
+  /** pcap and audio files of media actions, read once. */
+  media: MediaCache;
+  /** -rtp_payload: the payload type of rtp_stream actions that give none. */
+  rtpPayload: number;
 }
 
 export function newLoadContext(partial: Partial<LoadContext> = {}): LoadContext {
@@ -22,6 +27,8 @@ export function newLoadContext(partial: Partial<LoadContext> = {}): LoadContext 
     authUser: 'service',
     authPassword: 'password',
     defaultPauseMs: 0,
+    media: new MediaCache(),
+    rtpPayload: 8,
     userVars: partial.userVars ?? new VariableAllocator(1, globalVars),
     ...partial,
     globalVars,
@@ -33,4 +40,6 @@ export interface ScenarioInput {
   source: string;
   fileBase: string;
   encoding?: 'utf8' | 'latin1';
+  /** The scenario file's directory, where its pcap files are looked for first (none: built-in). */
+  dir?: string;
 }

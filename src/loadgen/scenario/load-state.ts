@@ -6,7 +6,8 @@
  */
 import { scenarioError } from '../errors.js';
 import { Attrs } from './attrs.js';
-import type { ActionEnv } from './load-actions.js';
+import type { ActionEnv, MediaFiles } from './load-actions.js';
+import { mediaPath } from './media-files.js';
 import type { LoadContext, ScenarioInput } from './load-context.js';
 import { compileTemplate, type MessageTemplate, type TemplateEnv } from './message-template.js';
 import type { Scenario } from './model.js';
@@ -51,8 +52,23 @@ export class LoadState {
       defaultMessages: new Map(),
       mode: 'client',
       warnings: [],
+      hasMedia: false,
     };
     this.ids = new ScenarioIds(this.s);
+    this.media = {
+      mark: () => {
+        this.s.hasMedia = true;
+      },
+      pcap: (name) => {
+        this.s.hasMedia = true;
+        return ctx.media.pcap(mediaPath(name, input.dir));
+      },
+      audio: (name) => {
+        this.s.hasMedia = true;
+        return ctx.media.audio(name);
+      },
+      rtpPayload: ctx.rtpPayload,
+    };
   }
 
   attrs(el: XmlElement): Attrs {
@@ -70,6 +86,9 @@ export class LoadState {
     return this.callVars.find(name, true, this.currentLine)!;
   };
 
+  /** Media files of the scenario's actions, read now (errors before traffic); marks the scenario. */
+  readonly media: MediaFiles;
+
   where(): string {
     return `${this.input.source}:${this.currentLine}`;
   }
@@ -84,6 +103,7 @@ export class LoadState {
       authPassword: this.ctx.authPassword,
       where: `${this.input.source}:${line}`,
       attrs: (el) => this.attrs(el),
+      media: this.media,
     };
   }
 

@@ -2,6 +2,8 @@
  * The loaded scenario: SIPp's `scenario` and `message` classes as plain data. Indexes are SIPp's
  * (0-based message index; rtd/counter ids 1-based, 0 = none; -1 = no label/variable).
  */
+import type { PcapFile } from '../media/pcap-file.js';
+import type { StreamSpec } from '../media/rtp-stream.js';
 import type { Distribution } from './distribution.js';
 import type { MessageTemplate } from './message-template.js';
 import type { VariableAllocator, VarRef } from './variables.js';
@@ -32,6 +34,11 @@ export type Action =
     }
   | { type: 'log' | 'warning' | 'error' | 'exec'; message: MessageTemplate }
   | { type: 'int_cmd'; cmd: 'stop_call' | 'stop_gracefully' | 'stop_now' }
+  | { type: 'play_pcap'; kind: 'audio' | 'video' | 'image'; pcap: PcapFile }
+  | { type: 'play_dtmf'; message: MessageTemplate }
+  | { type: 'rtp_stream'; spec: StreamSpec }
+  | { type: 'rtp_stream_pause' | 'rtp_stream_resume' }
+  | { type: 'rtp_echo'; value?: number; inVar?: VarRef }
   | {
       type: 'assign' | 'add' | 'subtract' | 'multiply' | 'divide' | 'jump' | 'pauserestore';
       assignTo?: VarRef;
@@ -155,6 +162,8 @@ export interface Scenario {
   defaultMessages: Map<string, MessageTemplate>;
   /** client (first send), server (first recv); 3pcc modes are refused. */
   mode: 'client' | 'server';
-  /** Media features found (refused at load). */
+  /** Load-time warnings (unknown attributes). */
   warnings: string[];
+  /** A media action (pcap play, rtp_stream): the run binds RTP sockets, calls read the peer's SDP. */
+  hasMedia: boolean;
 }

@@ -2,7 +2,7 @@
  * `siptest scenario validate`: load a scenario file as a run would and describe it.
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { usageError } from '../errors.js';
 import { InjectionFile } from '../engine/injection.js';
 import { checkInjectedAuth } from './injected-auth.js';
@@ -39,7 +39,10 @@ export function validateScenarioFile(
     defaultInjectionFile: files[0]?.name,
   });
   const { text, encoding } = decodeScenarioBytes(bytes);
-  const s = loadScenario({ text, source: file, fileBase: basename(file).replace(/\.xml$/, ''), encoding }, ctx);
+  const s = loadScenario(
+    { text, source: file, fileBase: basename(file).replace(/\.xml$/, ''), encoding, dir: dirname(file) },
+    ctx,
+  );
   checkInjectedAuth(s, new Map(files.map((f) => [f.name, f])));
   return {
     file,

@@ -6,16 +6,11 @@
 import { UnsupportedFeatures } from '../errors.js';
 import type { XmlElement } from './xml.js';
 
-/** <exec> attributes that play media (RTP from pcap or audio files, DTMF). */
-const MEDIA_EXEC = ['play_pcap_audio', 'play_pcap_video', 'play_pcap_image', 'play_dtmf', 'rtp_stream'];
-
 /** The features of one element, each with its line (a keyword's own line inside the CDATA). */
 function features(el: XmlElement): Array<[number, string]> {
   const out: Array<[number, string]> = [];
   const at = (what: string) => out.push([el.line, what]);
   if (el.name === 'sendCmd' || el.name === 'recvCmd') at(`<${el.name}>: 3PCC (twin SIPp commands)`);
-  if (el.name === 'rtp_echo') at('<rtp_echo>: RTP media');
-  if (el.name === 'exec') for (const a of MEDIA_EXEC) if (el.attrs.has(a)) at(`<exec ${a}>: RTP media`);
   if (el.name === 'setdest' && /^\s*(tcp|sctp)\s*$/i.test(el.attrs.get('protocol') ?? ''))
     at(`<setdest protocol="${el.attrs.get('protocol')}">: moving a call to another connection`);
   const text = el.cdata ?? '';

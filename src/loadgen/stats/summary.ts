@@ -44,6 +44,16 @@ export interface RunSummary {
   messages: Array<Record<string, number | string>>;
   error?: string;
   workers?: number;
+  /** RTP (runs with media sockets): the audio port bound; packets and bytes received, echoed, sent. */
+  rtp?: {
+    port: number;
+    receivedPackets: number;
+    receivedBytes: number;
+    echoedPackets: number;
+    echoedBytes: number;
+    sentPackets: number;
+    sentBytes: number;
+  };
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000;

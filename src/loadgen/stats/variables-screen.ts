@@ -7,7 +7,7 @@ import type { Action, Comparator, ScenarioMessage } from '../scenario/model.js';
 import type { VarRef } from '../scenario/variables.js';
 import { sprintf } from './sprintf.js';
 
-/** SIPp's T_ActionType values (actions.hpp); the media ones are refused at load by siptest. */
+/** SIPp's T_ActionType values (actions.hpp, with PCAPPLAY and RTP_STREAM as Debian builds it). */
 const ACTION_TYPE: Record<Action['type'], number> = {
   ereg: 1,
   assign: 3,
@@ -36,7 +36,16 @@ const ACTION_TYPE: Record<Action['type'], number> = {
   verifyauth: 26,
   setdest: 27,
   closecon: 28,
+  play_pcap: 29,
+  play_dtmf: 32,
+  rtp_stream_pause: 33,
+  rtp_stream_resume: 34,
+  rtp_stream: 35,
+  rtp_echo: 36,
 };
+
+/** E_AT_PLAY_PCAP_AUDIO, _IMAGE, _VIDEO. */
+const PCAP_TYPE = { audio: 29, image: 30, video: 31 } as const;
 
 const COMPARATOR_TEXT: Record<Comparator, string> = {
   equal: '==',
@@ -100,6 +109,17 @@ export function actionInfo(a: Action): string {
       return `${t}divide varId[${name(a.assignTo)}] varInId[${a.inVar.name}] ${COMPARATOR_TEXT[a.compare]} ${lf(a.value)}`;
     case 'todouble':
       return `${t}toDouble varId[${a.assignTo.name}]`;
+    case 'play_pcap':
+      return `Type[${PCAP_TYPE[a.kind]}] - file[${a.pcap.path}]`;
+    case 'play_dtmf':
+      return `${t}play DTMF digits [${a.message.source}]`;
+    case 'rtp_stream': {
+      const s = a.spec;
+      return `${t}rtp_stream playfile file ${s.file} loop=${s.loops} payload ${s.payloadType} bytes per packet=${s.bytesPerPacket} ms per packet=${s.msPerPacket} ticks per packet=${s.ticksPerPacket}`;
+    }
+    case 'rtp_stream_pause':
+    case 'rtp_stream_resume':
+      return `${t}rtp_stream ${a.type === 'rtp_stream_pause' ? 'pause' : 'resume'}`;
     default:
       return `${t}unknown action type ... `;
   }

@@ -5,7 +5,8 @@
 import type { AddressInfo } from 'node:net';
 import { Logs } from '../engine/logs.js';
 import { Runtime } from '../engine/runtime.js';
-import { bindAddress, resolveAddressing } from '../engine/setup.js';
+import { bindAddress, openMediaSockets, resolveAddressing } from '../engine/setup.js';
+import type { MediaSockets } from '../media/media-sockets.js';
 import type { RunOptions } from '../options/run-options.js';
 import { Reporting } from '../reporting.js';
 import { drive, type loadScenarios, type RunIo, type RunOnceExtras, type RunResult } from '../runner.js';
@@ -26,6 +27,7 @@ export async function runTcp(
   const address = bindAddress(o, provisional.local.ip);
   conns.setDestination(provisional.destination);
   conns.setLocalAddress(address);
+  let rtp: MediaSockets | undefined;
   try {
     // -t t1 -p: SIPp connects from -p's port before its main socket listens on it (Linux refuses
     // to bind a port that has a listener, even with SO_REUSEADDR, but lets a listener join).
@@ -41,6 +43,7 @@ export async function runTcp(
         );
     const port = (conns.server.address() as AddressInfo).port;
     const addressing = { ...provisional, local: { ...provisional.local, port } };
+    rtp = await openMediaSockets(o, [main, ooc], addressing);
     if (client) await conns.connectClient(port, false);
     const reporting = new Reporting({
       tty: io.isTTY && !o.json && !extras.quiet,
@@ -62,11 +65,16 @@ export async function runTcp(
       },
       transportName: transportNameOf(o.transport),
       numbering: extras,
+      rtp,
     });
     conns.rt = rt;
-    return await drive(rt, conns.early, reporting, o, io, extras, () => conns.closeAll());
+    return await drive(rt, conns.early, reporting, o, io, extras, () => {
+      conns.closeAll();
+      rtp?.close();
+    });
   } catch (err) {
     conns.closeAll();
+    rtp?.close();
     logs.closeAll();
     throw err;
   }

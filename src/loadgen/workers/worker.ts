@@ -32,6 +32,8 @@ try {
   if (o.limitSet && o.users < 0) o.limit = Math.max(1, share(o.limit));
   if (o.users >= 0) o.users = o.limit = share(o.users);
   if (o.localPort) o.localPort += index;
+  // Each worker binds its own RTP pair (audio, video = + 2): the next free multiple of 4 up.
+  o.mediaPort += 4 * index;
   o.globalTimeoutMs = 0;
   const loaded = loadScenarios(o);
   let timer: NodeJS.Timeout | undefined;

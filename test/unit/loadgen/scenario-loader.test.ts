@@ -54,11 +54,16 @@ test('errors name the file and line before any traffic', () => {
   rejects(wrap(`${SEND}\n<timewait milliseconds="10"/>\n${SEND}`), /can only be the last message/, 'my.xml:9');
   // Unsupported features are listed together, each with its file:line (unsupported.ts).
   assert.throws(
-    () => load(wrap(`${SEND}\n<recv response="200"><action><exec play_pcap_audio="x.pcap"/></action></recv>`)),
+    () => load(wrap(`${SEND}\n<recv response="200"><action><sendCmd/></action></recv>`)),
     (e: unknown) =>
       e instanceof SippError &&
       e.exitCode === 1 &&
-      /\n {2}my\.xml:8: <exec play_pcap_audio>: RTP media$/.test(e.message),
+      /\n {2}my\.xml:8: <sendCmd>: 3PCC \(twin SIPp commands\)$/.test(e.message),
+  );
+  rejects(
+    wrap(`${SEND}\n<recv response="200"><action><exec play_pcap_audio="no-such.pcap"/></action></recv>`),
+    /Can't open PCAP file 'no-such\.pcap'/,
+    'my.xml:8',
   );
   rejects('<scenario>\n<send>\n</scenario>', /Invalid XML/, 'my.xml:3');
   rejects(wrap('<recv request="INVITE" optional="maybe"/>'), /Could not understand optional value/, 'my.xml:3');

@@ -1,4 +1,4 @@
-/** Call behaviour, injection file and RTP options (RTP media refused). */
+/** Call behaviour, injection file and RTP options (SIPp 3.6.1's, with 3.7's RTP port range). */
 import { usageError } from '../../errors.js';
 import { splitHostPort } from '../values.js';
 import { S, opt, flag, int, str, timeMs, refuse, type OptionSpec } from './spec.js';
@@ -99,12 +99,38 @@ export const callOptions: OptionSpec[] = [
   str(S.rtp, 'mi', 'Media IP address for [media_ip] (default: the local IP).', (o, v) => {
     o.mediaIp = splitHostPort(v).host;
   }),
-  refuse(S.rtp, 'rtp_echo', 0, 'RTP media is not supported yet'),
-  refuse(S.rtp, 'mb', 1, 'RTP media is not supported yet'),
-  int(S.rtp, 'mp', 'Media port for [media_port] (default 6000). siptest sends no RTP.', (o, v) => {
-    o.mediaPort = v;
-  }),
-  ...['rtp_payload', 'rtp_threadtasks', 'rtp_buffsize'].map((n) =>
-    refuse(S.rtp, n, 1, 'RTP media is not supported yet'),
+  flag(
+    S.rtp,
+    'rtp_echo',
+    'Echo RTP/UDP packets received on the -mp port to their sender; packets on that port + 2 too (video).',
+    (o) => {
+      o.rtpEcho = true;
+    },
   ),
+  int(S.rtp, 'mb', 'RTP echo buffer size: longer datagrams are cut (default 2048).', (o, v) => {
+    o.mediaBufSize = v;
+  }),
+  int(
+    S.rtp,
+    'mp',
+    'Local RTP port (audio; video is +2, RTCP +1 left free), [media_port]. Default 6000, then the next even port.',
+    (o, v) => {
+      o.mediaPort = v;
+      o.mediaPortSet = true;
+    },
+  ),
+  int(S.rtp, 'min_rtp_port', 'Lowest RTP port tried (SIPp 3.7), up to -max_rtp_port, even ports.', (o, v) => {
+    o.mediaPort = v;
+    o.mediaPortSet = false;
+  }),
+  int(S.rtp, 'max_rtp_port', 'Highest RTP port tried from -min_rtp_port (SIPp 3.7; default 65535).', (o, v) => {
+    o.maxRtpPort = v;
+  }),
+  int(S.rtp, 'rtp_payload', 'RTP payload type of <exec rtp_stream> without one (default 8).', (o, v) => {
+    o.rtpPayload = v;
+  }),
+  int(S.rtp, 'rtp_threadtasks', 'Accepted for SIPp compatibility: siptest plays every stream on one thread.', () => {}),
+  int(S.rtp, 'rtp_buffsize', 'Send and receive buffer size of the RTP sockets (default 65535).', (o, v) => {
+    o.rtpBuffSize = v;
+  }),
 ];
