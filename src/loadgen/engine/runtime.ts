@@ -54,6 +54,8 @@ export class Runtime implements Engine {
   readonly startUs = nowUs();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires (clock ms). */
+  private timerAt = 0;
   private immediate: NodeJS.Immediate | undefined;
   private finish!: (code: SippExitCode) => void;
 
@@ -287,11 +289,19 @@ export class Runtime implements Engine {
   /** Make sure a cycle runs soon. */
   kick(): void {
     if (this.immediate || this.done) return;
-    this.immediate = setImmediate(() => {
-      this.immediate = undefined;
-      this.cycle();
-    });
+    this.immediate = setImmediate(this.onImmediate);
   }
+
+  // One closure each for the run, not one per kick or timer (several per call at high rates).
+  private readonly onImmediate = () => {
+    this.immediate = undefined;
+    this.cycle();
+  };
+
+  private readonly onTimer = () => {
+    this.timer = undefined;
+    this.cycle();
+  };
 
   private cycle(): void {
     if (this.done) return;
@@ -337,11 +347,16 @@ export class Runtime implements Engine {
     if (gen !== undefined && (next === undefined || gen < next)) next = gen;
     const delay =
       next === undefined ? 50 : Math.min(50, Math.max(0, Math.ceil(next - now), this.opts.timerResolutionMs - 1));
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.cycle();
-    }, delay);
+    // Node fires a timer of 0 ms after 1 ms. A timer already armed for that time or earlier is
+    // kept: re-arming one at every cycle (each datagram makes one) costs more than the spare
+    // cycle an early timer may run (SIPp's loop also wakes up with nothing to do at times).
+    const at = now + Math.max(1, delay);
+    if (this.timer) {
+      if (this.timerAt <= at) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, delay);
   }
 
   /** Q / quitting > 11: abort every call (BYE/CANCEL as needed). */
