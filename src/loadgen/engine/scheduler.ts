@@ -28,6 +28,7 @@ interface Entry {
 
 export class Scheduler {
   private runQueue: Task[] = [];
+  private spare: Task[] = [];
   private readonly heap: Entry[] = [];
   pausedCount = 0;
   lastWoken = 0;
@@ -76,10 +77,16 @@ export class Scheduler {
     return woken;
   }
 
-  /** Take the tasks to run this cycle (those added meanwhile run next cycle). */
+  /**
+   * Take the tasks to run this cycle (those added meanwhile run next cycle). Two arrays take turns
+   * (a new one per cycle was garbage at every datagram): the one returned is valid until the next
+   * call, and requeue() empties it.
+   */
   takeRunQueue(): Task[] {
     const q = this.runQueue;
-    this.runQueue = [];
+    this.runQueue = this.spare;
+    this.runQueue.length = 0;
+    this.spare = q;
     return q;
   }
 
@@ -87,6 +94,7 @@ export class Scheduler {
   requeue(tasks: Task[], from: number): void {
     for (let i = from; i < tasks.length; i++)
       if (tasks[i]!.sched.running && !tasks[i]!.sched.dead) this.runQueue.push(tasks[i]!);
+    tasks.length = 0;
   }
 
   /** Earliest valid wake time, or undefined. */
