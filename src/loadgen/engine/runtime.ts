@@ -193,7 +193,20 @@ export class Runtime implements Engine {
     }
     if (!call.peer) call.peer = from;
     call.receive(inc);
-    this.kick();
+    this.runReceived(call);
+  }
+
+  /**
+   * SIPp's process_incoming moves on with call::next(), which runs the call at once: the answer to
+   * a message leaves while handling it, not one loop turn later (a cycle per datagram cost more
+   * than the call's own work). Bounded like a cycle's turn; what is left runs in the next cycle,
+   * which also runs when the call ended (the run may be over, or -users opens the next call).
+   */
+  private runReceived(call: Call): void {
+    let steps = 0;
+    while (call.sched.running && !call.sched.dead && steps++ < 16 && !this.done) call.run();
+    if (!call.sched.running) this.scheduler.forgetIfLast(call);
+    if (this.scheduler.runningCount > 0 || call.deleted || this.quitting) this.kick();
   }
 
   /** A message for no known call starts one: the main scenario (server), -oocsn or -aa. */

@@ -52,6 +52,15 @@ export class Scheduler {
     if (at > 0) this.push({ at, task: t, epoch: s.epoch });
   }
 
+  /**
+   * A task that was set running and then ran and paused (or ended) before the cycle: its entry,
+   * the last of the run queue, would only be skipped there. Keeps runningCount exact.
+   */
+  forgetIfLast(t: Task): void {
+    const q = this.runQueue;
+    if (q.length > 0 && q[q.length - 1] === t && !t.sched.running) q.pop();
+  }
+
   /** Forget a task (ended call). */
   remove(t: Task): void {
     t.sched.dead = true;
