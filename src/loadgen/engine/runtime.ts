@@ -207,6 +207,8 @@ export class Runtime implements Engine {
     while (call.sched.running && !call.sched.dead && steps++ < 16 && !this.done) call.run();
     if (!call.sched.running) this.scheduler.forgetIfLast(call);
     if (this.scheduler.runningCount > 0 || call.deleted || this.quitting) this.kick();
+    // Handled without a cycle, as in one turn of SIPp's loop (its scheduling_loops counts them).
+    else this.scheduler.loops++;
   }
 
   /** A message for no known call starts one: the main scenario (server), -oocsn or -aa. */
