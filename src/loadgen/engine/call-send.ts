@@ -24,7 +24,9 @@ export function sendRaw(call: Call, buf: Buffer, index: number): boolean {
     return true;
   }
   if (!call.socket || !call.peer) throw new SippError(`Call ${call.id} has no socket or destination`);
-  call.callDebug(`Sending message for call ${call.id} (index ${index}):\n${buf.toString('latin1')}\n\n`);
+  // The text is built only when -trace_calldebug keeps it (a copy of every message otherwise).
+  if (call.debug)
+    call.callDebug(`Sending message for call ${call.id} (index ${index}):\n${buf.toString('latin1')}\n\n`);
   if (!call.socket.send(buf, call.peer)) {
     call.count(C.FailedCall);
     call.count(C.FailedCannotSendMessage);

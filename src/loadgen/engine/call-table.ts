@@ -17,6 +17,8 @@ export class CallTable {
   private readonly dead = new Map<string, DeadCall>();
   /** Dead Call-IDs in the order they expire (re-queued when a message kept them longer). */
   private readonly deadQueue: Array<[string, number]> = [];
+  /** Entries of deadQueue before this index are spent. */
+  private deadHead = 0;
 
   constructor(
     private readonly opts: RunOptions,
@@ -58,7 +60,7 @@ export class CallTable {
 
   expireDead(now: number): void {
     const q = this.deadQueue;
-    let i = 0;
+    let i = this.deadHead;
     while (i < q.length && q[i]![1] <= now) {
       const [id] = q[i]!;
       const d = this.dead.get(id);
@@ -66,6 +68,12 @@ export class CallTable {
       else if (d) q.push([id, d.expires]);
       i++;
     }
-    if (i > 0) q.splice(0, i);
+    // Dropping the expired head at every cycle would copy the whole queue (-deadcall_wait × rate
+    // entries) each time: only once half of it is spent.
+    if (i > 1024 && i * 2 > q.length) {
+      q.splice(0, i);
+      i = 0;
+    }
+    this.deadHead = i;
   }
 }

@@ -25,6 +25,10 @@ export interface TxnState {
   txnResp: number;
 }
 
+/** Shared by calls whose scenario has no transactions or RTDs, never written to (length 0). */
+const NONE: never[] = [];
+const NO_LINES: ReadonlyMap<string, number> = new Map();
+
 /** A reason a call ends: success, or a failure counter (undefined = failed, no specific reason). */
 export type EndReason = 'success' | number | undefined;
 
@@ -64,7 +68,7 @@ export class Call implements Task {
   readonly startTimeRtd: number[];
   readonly rtdDone: boolean[];
   lastActionResult = ActionResult.NoError;
-  readonly lineNumbers: Map<string, number> | undefined;
+  readonly lineNumbers: ReadonlyMap<string, number> | undefined;
   peerTag: string | undefined;
   recvTimeout = 0;
   sendTimeout = 0;
@@ -92,16 +96,19 @@ export class Call implements Task {
     this.cseq = engine.opts.baseCseq;
     this.vars = newTable(scenario.callVars.size);
     this.userVars = userId ? engine.generator.userTable(userId) : newTable(scenario.userVars.size);
-    this.txns = scenario.transactions.map(() => ({ ackIndex: 0, txnResp: 0 }));
-    const now = monoNow();
-    this.startTimeRtd = scenario.rtdNames.map(() => now);
-    this.rtdDone = scenario.rtdNames.map(() => false);
+    this.txns = scenario.transactions.length ? scenario.transactions.map(() => ({ ackIndex: 0, txnResp: 0 })) : NONE;
+    const rtds = scenario.rtdNames.length;
+    this.startTimeRtd = rtds ? new Array<number>(rtds).fill(monoNow()) : NONE;
+    this.rtdDone = rtds ? new Array<boolean>(rtds).fill(false) : NONE;
     if (!opts.automatic) {
-      this.lineNumbers = new Map();
-      for (const [name, f] of engine.injection) this.lineNumbers.set(name, f.nextLine(userId));
+      // Without -inf files every call shares one empty table (a Map per call costs at high rates).
+      if (engine.injection.size) {
+        const lines = new Map<string, number>();
+        for (const [name, f] of engine.injection) lines.set(name, f.nextLine(userId));
+        this.lineNumbers = lines;
+      } else this.lineNumbers = NO_LINES;
     }
-    if (engine.trace.callDebugOn) this.debug = [];
-    this.callDebug(`Starting call ${id}\n`);
+    if (engine.trace.callDebugOn) this.debug = [`Starting call ${id}\n`];
   }
 
   readonly initCall: boolean;

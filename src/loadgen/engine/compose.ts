@@ -25,8 +25,65 @@ import { lineMediaKind } from '../media/sdp.js';
  */
 export function compose(call: Call, t: MessageTemplate, index: number): string {
   const w = new MessageWriter(call, index);
-  for (const c of t.components) w.add(c);
+  const components = runComponents(call, t);
+  for (let i = 0; i < components.length; i++) w.add(components[i]!);
   return w.finish(t);
+}
+
+/**
+ * Keywords whose value is the same for every call of a run: addresses, ports, transport, [pid],
+ * [service], the version. (Not [users]: the control socket and keys change it while running.)
+ */
+const RUN_CONSTANT = new Set<SimpleKeyword>([
+  'remote_ip',
+  'remote_host',
+  'remote_port',
+  'local_ip',
+  'local_ip_type',
+  'transport',
+  'media_ip',
+  'media_ip_type',
+  'media_port',
+  'rtpstream_audio_port',
+  'rtpstream_video_port',
+  'pid',
+  'service',
+  'sipp_version',
+]);
+
+interface RunTemplate {
+  engine: Call['engine'];
+  components: Component[];
+}
+const runTemplates = new WeakMap<MessageTemplate, RunTemplate>();
+
+/**
+ * The template with the run's constant keywords filled in once and merged with the literals around
+ * them, so that a message is built from a few chunks rather than one per keyword. [local_port] is
+ * constant unless each call of a client has its own socket (-t un). A value that is empty or starts
+ * with a blank stays a keyword: a literal after a keyword that produced nothing at the end of a
+ * line loses its leading blanks (see MessageWriter), which must not reach into the value.
+ */
+function runComponents(call: Call, t: MessageTemplate): Component[] {
+  const e = call.engine;
+  const cached = runTemplates.get(t);
+  if (cached && cached.engine === e) return cached.components;
+  const perCallPort = e.opts.multiSocket && call.scenario.mode === 'client';
+  const out: Component[] = [];
+  for (const c of t.components) {
+    let lit: string | undefined;
+    if (c.k === 'lit') lit = c.s;
+    else if (c.k === 'kw' && (RUN_CONSTANT.has(c.kw) || (c.kw === 'local_port' && !perCallPort))) {
+      const v = String(KEYWORD_VALUES[c.kw as keyof typeof KEYWORD_VALUES](call, c.off, -1));
+      if (v !== '' && !/^\s/.test(v)) lit = v;
+    }
+    const prev = out[out.length - 1];
+    if (lit === undefined) out.push(c);
+    else if (prev?.k === 'lit') out[out.length - 1] = { k: 'lit', s: prev.s + lit };
+    else out.push({ k: 'lit', s: lit });
+  }
+  runTemplates.set(t, { engine: e, components: out });
+  return out;
 }
 
 /** The text of one message as its components are filled in; [len] and the digest come last. */

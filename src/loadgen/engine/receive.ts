@@ -40,7 +40,8 @@ export function matchesScenario(call: Call, index: number, inc: Incoming, cseqMe
 
 export function processIncoming(call: Call, inc: Incoming): void {
   const e = call.engine;
-  call.callDebug(`Processing ${inc.buf.length} byte incoming message for call-ID ${call.id}:\n${inc.text}\n\n`);
+  if (call.debug)
+    call.callDebug(`Processing ${inc.buf.length} byte incoming message for call-ID ${call.id}:\n${inc.text}\n\n`);
   call.setRunning();
   const cur = call.messages[call.msgIndex]!;
   if (cur.kind === 'pause' && e.opts.pauseMsgIgnore) return;

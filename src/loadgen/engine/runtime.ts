@@ -56,6 +56,8 @@ export class Runtime implements Engine {
   readonly startUs = nowUs();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires (clock ms). */
+  private timerAt = 0;
   private immediate: NodeJS.Immediate | undefined;
   private finish!: (code: SippExitCode) => void;
 
@@ -194,7 +196,22 @@ export class Runtime implements Engine {
     }
     if (!call.peer) call.peer = from;
     call.receive(inc);
-    this.kick();
+    this.runReceived(call);
+  }
+
+  /**
+   * SIPp's process_incoming moves on with call::next(), which runs the call at once: the answer to
+   * a message leaves while handling it, not one loop turn later (a cycle per datagram cost more
+   * than the call's own work). Bounded like a cycle's turn; what is left runs in the next cycle,
+   * which also runs when the call ended (the run may be over, or -users opens the next call).
+   */
+  private runReceived(call: Call): void {
+    let steps = 0;
+    while (call.sched.running && !call.sched.dead && steps++ < 16 && !this.done) call.run();
+    if (!call.sched.running) this.scheduler.forgetIfLast(call);
+    if (this.scheduler.runningCount > 0 || call.deleted || this.quitting) this.kick();
+    // Handled without a cycle, as in one turn of SIPp's loop (its scheduling_loops counts them).
+    else this.scheduler.loops++;
   }
 
   /** A message for no known call starts one: the main scenario (server), -oocsn or -aa. */
@@ -290,11 +307,19 @@ export class Runtime implements Engine {
   /** Make sure a cycle runs soon. */
   kick(): void {
     if (this.immediate || this.done) return;
-    this.immediate = setImmediate(() => {
-      this.immediate = undefined;
-      this.cycle();
-    });
+    this.immediate = setImmediate(this.onImmediate);
   }
+
+  // One closure each for the run, not one per kick or timer (several per call at high rates).
+  private readonly onImmediate = () => {
+    this.immediate = undefined;
+    this.cycle();
+  };
+
+  private readonly onTimer = () => {
+    this.timer = undefined;
+    this.cycle();
+  };
 
   private cycle(): void {
     if (this.done) return;
@@ -340,11 +365,16 @@ export class Runtime implements Engine {
     if (gen !== undefined && (next === undefined || gen < next)) next = gen;
     const delay =
       next === undefined ? 50 : Math.min(50, Math.max(0, Math.ceil(next - now), this.opts.timerResolutionMs - 1));
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.cycle();
-    }, delay);
+    // Node fires a timer of 0 ms after 1 ms. A timer already armed for that time or earlier is
+    // kept: re-arming one at every cycle (each datagram makes one) costs more than the spare
+    // cycle an early timer may run (SIPp's loop also wakes up with nothing to do at times).
+    const at = now + Math.max(1, delay);
+    if (this.timer) {
+      if (this.timerAt <= at) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, delay);
   }
 
   /** Q / quitting > 11: abort every call (BYE/CANCEL as needed). */

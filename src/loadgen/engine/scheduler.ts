@@ -28,6 +28,7 @@ interface Entry {
 
 export class Scheduler {
   private runQueue: Task[] = [];
+  private spare: Task[] = [];
   private readonly heap: Entry[] = [];
   pausedCount = 0;
   lastWoken = 0;
@@ -49,6 +50,15 @@ export class Scheduler {
     s.epoch++;
     const at = t.wake();
     if (at > 0) this.push({ at, task: t, epoch: s.epoch });
+  }
+
+  /**
+   * A task that was set running and then ran and paused (or ended) before the cycle: its entry,
+   * the last of the run queue, would only be skipped there. Keeps runningCount exact.
+   */
+  forgetIfLast(t: Task): void {
+    const q = this.runQueue;
+    if (q.length > 0 && q[q.length - 1] === t && !t.sched.running) q.pop();
   }
 
   /** Forget a task (ended call). */
@@ -76,10 +86,16 @@ export class Scheduler {
     return woken;
   }
 
-  /** Take the tasks to run this cycle (those added meanwhile run next cycle). */
+  /**
+   * Take the tasks to run this cycle (those added meanwhile run next cycle). Two arrays take turns
+   * (a new one per cycle was garbage at every datagram): the one returned is valid until the next
+   * call, and requeue() empties it.
+   */
   takeRunQueue(): Task[] {
     const q = this.runQueue;
-    this.runQueue = [];
+    this.runQueue = this.spare;
+    this.runQueue.length = 0;
+    this.spare = q;
     return q;
   }
 
@@ -87,6 +103,7 @@ export class Scheduler {
   requeue(tasks: Task[], from: number): void {
     for (let i = from; i < tasks.length; i++)
       if (tasks[i]!.sched.running && !tasks[i]!.sched.dead) this.runQueue.push(tasks[i]!);
+    tasks.length = 0;
   }
 
   /** Earliest valid wake time, or undefined. */

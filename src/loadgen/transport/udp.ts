@@ -73,7 +73,8 @@ export class UdpSocket implements CallSocket {
         }
       }
     }
-    sock.on('message', (buf, rinfo) => onMessage(buf, { address: rinfo.address, port: rinfo.port }, s));
+    // rinfo (address, port, family, size) is a Peer already: no copy per datagram.
+    sock.on('message', (buf, rinfo) => onMessage(buf, rinfo, s));
     sock.on('error', () => {
       s.sendErrors++;
     });

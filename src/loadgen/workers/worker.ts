@@ -48,7 +48,7 @@ try {
       onRuntime: (r) => {
         rt = r;
         post({ type: 'ready', localPort: r.local.port });
-        timer = setInterval(() => post({ type: 'stats', data: r.stats.toData(), loops: r.scheduler.loops }), 250);
+        timer = setInterval(() => post({ type: 'stats', data: r.stats.toData(false), loops: r.scheduler.loops }), 250);
       },
     },
   );
@@ -78,8 +78,6 @@ try {
       messages: [],
       codes: [],
       errorCodes: [],
-      rtdHist: [],
-      callHist: '',
     },
     loops: rt?.scheduler.loops ?? 0,
     code: e.exitCode,
