@@ -7,7 +7,13 @@
  * Bounded: each step sends rate × 2 s worth of calls, a step gets one retry, and a client leaves
  * the ladder at its first unclean step.
  *
- *   npm run bench -- siptest [--before=DIR] [--rounds=3]
+ *   npm run bench -- siptest [--before=DIR] [--rounds=3] [--cpu-rate=1000] [--cpu-only]
+ *
+ * Then CPU per call at a rate both hold (--cpu-rate, 1000/s): sipp, siptest and siptest
+ * `-workers 2`, each run twice per round with 2 s and 8 s worth of calls, the clients alternating
+ * round by round. The difference of the two runs' CPU over the difference of their calls is the
+ * cost of one more call; what is left of the short run is the fixed cost of a run (start-up,
+ * compiling, the last screen). Every round, the medians, spreads and siptest/sipp ratios are printed.
  *
  * --before: the root of another build (default: SIPKIT_BENCH_BEFORE). Its bin/siptest.js and this
  * one's are then compared instead, in alternating rounds (lib/siptest-ab.ts).
@@ -15,7 +21,7 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { sippPath, siptestBin } from '../helpers/procs.js';
-import { beforeRoot } from './lib/ab.js';
+import { beforeRoot, loadAverage, median, spreadPct } from './lib/ab.js';
 import { siptestAb } from './lib/siptest-ab.js';
 import { step, type Client } from './lib/siptest-step.js';
 
@@ -65,6 +71,72 @@ async function againstSipp(sipp: string): Promise<void> {
     process.stdout.write('ratio siptest/sipp: inconclusive (a client had no clean step: the machine is too busy)\n');
 }
 
+/** The two call counts of a CPU-per-call measurement, as seconds of calls at the rate. */
+const SHORT_S = 2;
+const LONG_S = 8;
+
+interface CpuRound {
+  client: string;
+  /** CPU µs of one more call */
+  perCallUs: number;
+  /** CPU ms of a run's fixed part (start-up, warm-up, final screen) */
+  fixedMs: number;
+}
+
+/** One client's CPU per call in one round: a short and a long run at `rate`; null when one was not clean. */
+async function cpuRound(sipp: string, client: Client, extra: string[], rate: number): Promise<CpuRound | null> {
+  const short = await step(sipp, client, rate, SHORT_S, extra);
+  const long = await step(sipp, client, rate, LONG_S, extra);
+  const name = `${client.name}${extra.length ? ` ${extra.join(' ')}` : ''}`;
+  const show = (s: typeof short) => (s.clean ? `${s.cpuMs} ms` : `not clean (${s.reason})`);
+  process.stdout.write(
+    `  ${name.padEnd(20)} ${short.successful} calls: ${show(short)}; ${long.successful} calls: ${show(long)}\n`,
+  );
+  if (!short.clean || !long.clean) return null;
+  const perCallUs = ((long.cpuMs - short.cpuMs) / (long.successful - short.successful)) * 1000;
+  return { client: name, perCallUs, fixedMs: short.cpuMs - (perCallUs * short.successful) / 1000 };
+}
+
+async function cpuPerCall(sipp: string, rate: number, rounds: number): Promise<void> {
+  process.stdout.write(
+    `\nCPU per call at ${rate} calls/s, uac → sipp uas (client CPU, user + system, threads included); ` +
+      `${SHORT_S} s and ${LONG_S} s of calls per client and round, clients alternating.\n`,
+  );
+  const clients: Array<[Client, string[]]> = [
+    [{ name: 'sipp', bin: sipp, node: false }, []],
+    [{ name: 'siptest', bin: siptestBin, node: true }, []],
+    [{ name: 'siptest', bin: siptestBin, node: true }, ['-workers', '2']],
+  ];
+  const all: CpuRound[] = [];
+  for (let n = 1; n <= rounds; n++) {
+    process.stdout.write(`round ${n} (load average ${loadAverage()})\n`);
+    for (const [client, extra] of n % 2 ? clients : [...clients].reverse()) {
+      const r = await cpuRound(sipp, client, extra, rate);
+      if (r) all.push(r);
+    }
+  }
+  process.stdout.write(`(load average ${loadAverage()})\n`);
+  const med = new Map<string, number>();
+  for (const name of ['sipp', 'siptest', 'siptest -workers 2']) {
+    const mine = all.filter((r) => r.client === name);
+    if (mine.length === 0) {
+      process.stdout.write(`  ${name.padEnd(20)} no clean round\n`);
+      continue;
+    }
+    const per = mine.map((r) => r.perCallUs);
+    const fixed = mine.map((r) => r.fixedMs);
+    med.set(name, median(per));
+    process.stdout.write(
+      `  ${name.padEnd(20)} per call: median ${median(per).toFixed(0)} µs (rounds ${per.map((x) => x.toFixed(0)).join(', ')}; ` +
+        `spread ${spreadPct(per).toFixed(0)}%); fixed per run: median ${median(fixed).toFixed(0)} ms\n`,
+    );
+  }
+  const sippUs = med.get('sipp');
+  for (const name of ['siptest', 'siptest -workers 2'])
+    if (sippUs && med.has(name))
+      process.stdout.write(`  ${name}/sipp CPU per call: ${(med.get(name)! / sippUs).toFixed(2)}× (goal ≤ 1.0×)\n`);
+}
+
 export default async function siptestBench(argv: string[]): Promise<void> {
   const sipp = sippPath();
   if (!sipp) {
@@ -73,9 +145,18 @@ export default async function siptestBench(argv: string[]): Promise<void> {
     return;
   }
   const before = beforeRoot(argv, 'bin/siptest.js');
-  if (!before) return againstSipp(sipp);
-  const { values } = parseArgs({ args: argv, strict: false, options: { rounds: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    strict: false,
+    options: { rounds: { type: 'string' }, 'cpu-rate': { type: 'string' }, 'cpu-only': { type: 'boolean' } },
+  });
   const rounds = Number(values.rounds ?? 3);
   if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error('--rounds must be an integer >= 1');
+  const cpuRate = Number(values['cpu-rate'] ?? 1000);
+  if (!(Number.isInteger(cpuRate) && cpuRate >= 10)) throw new Error('--cpu-rate must be an integer >= 10');
+  if (!before) {
+    if (values['cpu-only'] !== true) await againstSipp(sipp);
+    return cpuPerCall(sipp, cpuRate, rounds);
+  }
   await siptestAb(sipp, before, rounds);
 }

@@ -2,13 +2,11 @@
  * One step of the siptest bench: a fresh `sipp -sn uas` on a random port, one client running the
  * built-in uac scenario against it at a fixed rate for a fixed number of calls, and the client's
  * own statistics screen read back. A step is clean when the client exits 0, every call succeeded
- * and the achieved rate (cumulative "Call Rate") is at least 90% of the target. A node client
- * (siptest, of this build or another) also reports its CPU time (cpu-at-exit.ts).
+ * and the achieved rate (cumulative "Call Rate") is at least 90% of the target. Every client's
+ * CPU time (user + system, its threads and children included) is read by the shell that starts
+ * it (`times`), so sipp and siptest are measured alike.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freeUdpPort } from '../../helpers/procs.js';
 
@@ -28,28 +26,40 @@ export interface Step {
   successful: number;
   code: number | null;
   seconds: number;
-  /** The client's CPU ms (user + system) over its whole run; NaN for sipp. */
+  /** The client's CPU ms (user + system) over its whole run. */
   cpuMs: number;
 }
 
-const CPU_PRELOAD = new URL('./cpu-at-exit.js', import.meta.url).href;
-
+/**
+ * Runs `cmd args` under bash, which prints its children's CPU times (`times`) on stderr after the
+ * client exits; the client's own stderr is dropped.
+ */
 function runChild(
   cmd: string,
   args: string[],
   timeoutMs: number,
   env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string }> {
+): Promise<{ code: number | null; stdout: string; cpuMs: number }> {
+  const script = '"$@" 2>/dev/null; code=$?; times >&2; exit $code';
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], env });
+    const child = spawn('bash', ['-c', script, 'bench', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout });
+      resolve({ code, stdout, cpuMs: childrenCpuMs(stderr) });
     });
   });
+}
+
+/** bash `times`: the second line is the children's "user system", as "0m1.234s 0m0.567s". */
+export function childrenCpuMs(times: string): number {
+  const line = times.trim().split('\n').at(-1) ?? '';
+  const parts = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60_000 + Number(m[2]) * 1000);
+  return parts.length === 2 ? Math.round(parts[0]! + parts[1]!) : NaN;
 }
 
 /** Cumulative value of a row of the statistics screen ("  Call Rate | p | c"). */
@@ -59,37 +69,31 @@ function cumulative(screen: string, row: string): number {
   return parseFloat(cells[2] ?? 'NaN');
 }
 
-function clientCommand(client: Client, args: string[], cpuFile: string) {
-  if (!client.node) return { cmd: client.bin, args, env: process.env };
-  const env = { ...process.env, SIPKIT_BENCH_CPU_FILE: cpuFile };
-  return { cmd: process.execPath, args: ['--import', CPU_PRELOAD, client.bin, ...args], env };
-}
-
-function readCpu(file: string): number {
-  try {
-    return Number(readFileSync(file, 'utf8'));
-  } catch {
-    return NaN;
-  }
+function clientCommand(client: Client, args: string[]) {
+  if (!client.node) return { cmd: client.bin, args };
+  return { cmd: process.execPath, args: [client.bin, ...args] };
 }
 
 /** `client` → a fresh sipp uas, `rate` calls/s for `seconds` worth of calls. */
-export async function step(sipp: string, client: Client, rate: number, seconds: number): Promise<Step> {
+export async function step(
+  sipp: string,
+  client: Client,
+  rate: number,
+  seconds: number,
+  extraArgs: string[] = [],
+): Promise<Step> {
   const [sp, cp] = [await freeUdpPort(), await freeUdpPort()];
   const server = spawn(sipp, ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(sp), '-nostdin'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 300));
   const calls = Math.round(rate * seconds);
   // A short -recv_timeout turns stuck calls into failed calls instead of a hang.
   const args = [`127.0.0.1:${sp}`, '-sn', 'uac', '-i', '127.0.0.1', '-p', String(cp), '-r', String(rate)];
-  args.push('-m', String(calls), '-nostdin', '-recv_timeout', '4000');
-  const tmp = mkdtempSync(join(tmpdir(), 'sipkit-bench-siptest-'));
-  const cpuFile = join(tmp, 'cpu-ms');
-  const c = clientCommand(client, args, cpuFile);
+  args.push('-m', String(calls), '-nostdin', '-recv_timeout', '4000', ...extraArgs);
+  const c = clientCommand(client, args);
   const t0 = performance.now();
-  const r = await runChild(c.cmd, c.args, 30_000, c.env);
+  const r = await runChild(c.cmd, c.args, 30_000 + seconds * 2000, process.env);
   const wall = (performance.now() - t0) / 1000;
-  const cpuMs = client.node ? readCpu(cpuFile) : NaN;
-  rmSync(tmp, { recursive: true, force: true });
+  const cpuMs = r.cpuMs;
   server.kill('SIGTERM');
   await new Promise((res) => server.once('close', res));
   const achieved = cumulative(r.stdout, 'Call Rate');
