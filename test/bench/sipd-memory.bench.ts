@@ -141,10 +141,11 @@ async function sipdFigures(dir: string): Promise<Partial<Reading>> {
 async function kamailioContacts(dir: string): Promise<number | undefined> {
   const r = await runCommand(
     'kamcmd',
-    ['-s', `unix:${join(dir, 'kamailio_ctl')}`, 'stats.get_statistics', 'usrloc:registered_contacts'],
+    ['-s', `unix:${join(dir, 'kamailio_ctl')}`, 'stats.get_statistics', 'usrloc:location_contacts'],
     { timeoutMs: 5000 },
   ).catch(() => null);
-  const m = r ? /registered_contacts\s*=\s*(\d+)/.exec(r.stdout) : null;
+  // Kamailio 5.x: "usrloc:location_contacts = N" (the contacts of the `location` table).
+  const m = r ? /location_contacts\s*=\s*(\d+)/.exec(r.stdout) : null;
   return m ? Number(m[1]) : undefined;
 }
 
