@@ -139,12 +139,10 @@ async function sipdFigures(dir: string): Promise<Partial<Reading>> {
 
 /** Kamailio's registered contacts (kamcmd over the bench's ctl socket), if it answers. */
 async function kamailioContacts(dir: string): Promise<number | undefined> {
-  const r = await runCommand(
-    'kamcmd',
-    ['-s', `unix:${join(dir, 'kamailio_ctl')}`, 'stats.get_statistics', 'usrloc:location_contacts'],
-    { timeoutMs: 5000 },
-  ).catch(() => null);
-  // Kamailio 5.x: "usrloc:location_contacts = N" (the contacts of the `location` table).
+  const r = await runCommand('kamcmd', ['-s', `unix:${join(dir, 'kamailio_ctl')}`, 'stats.get_statistics', 'usrloc:'], {
+    timeoutMs: 5000,
+  }).catch(() => null);
+  // The usrloc group; Kamailio 5.x has "usrloc:location_contacts = N" (the `location` table) in it.
   const m = r ? /location_contacts\s*=\s*(\d+)/.exec(r.stdout) : null;
   return m ? Number(m[1]) : undefined;
 }
