@@ -112,9 +112,14 @@ export interface RunningSipd {
 
 /**
  * `sipd run` with `configText` as its config file, in `dir`, on an ephemeral UDP port of
- * 127.0.0.1; resolves once it logged "sipd started".
+ * 127.0.0.1 (node run with `nodeFlags`); resolves once it logged "sipd started".
  */
-export async function runSipdWith(dir: string, configText: string, readyMs = 20000): Promise<RunningSipd> {
+export async function runSipdWith(
+  dir: string,
+  configText: string,
+  readyMs = 20000,
+  nodeFlags: readonly string[] = [],
+): Promise<RunningSipd> {
   const conf = join(dir, 'sipd.conf');
   writeFileSync(conf, configText);
   const child = spawnSipd(
@@ -130,6 +135,7 @@ export async function runSipdWith(dir: string, configText: string, readyMs = 200
       'udp:127.0.0.1:0',
     ],
     dir,
+    nodeFlags,
   );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {

@@ -80,9 +80,16 @@ export function jsonOf<T = Record<string, unknown>>(r: BinResult): { status: num
   }
 }
 
-/** Spawns a long-running bin (e.g. `sipd run`) with piped output. */
-export function spawnSipd(args: string[], dir: string): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [SIPD, ...args], { env: binEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns a long-running bin (e.g. `sipd run`) with piped output; `nodeFlags` go to node (--expose-gc). */
+export function spawnSipd(
+  args: string[],
+  dir: string,
+  nodeFlags: readonly string[] = [],
+): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [...nodeFlags, SIPD, ...args], {
+    env: binEnv(dir),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
   child.stderr?.on('data', (d) => (out += d));

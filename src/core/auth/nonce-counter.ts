@@ -14,6 +14,8 @@
  * nc: replay detection is per server instance, validity needs no shared state.
  */
 
+import { ownString } from '../message/own-string.js';
+
 interface Entry {
   nc: number;
   createdAt: number;
@@ -52,7 +54,8 @@ export class NonceCounter {
     }
     if (createdAt <= this.evictedUpTo) return 'evicted';
     if (nc < 1) return 'replay';
-    this.entries.set(nonce, { nc, createdAt, expiresAt });
+    // Kept up to the nonce's lifetime: its own copy, not a view into the request (own-string.ts).
+    this.entries.set(ownString(nonce), { nc, createdAt, expiresAt });
     while (this.entries.size > this.maxEntries) {
       const [k, old] = this.entries.entries().next().value as [string, Entry];
       this.entries.delete(k);

@@ -10,6 +10,7 @@
  * see nonce-counter.ts.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { StringTable } from '../message/own-string.js';
 
 const TIME_BYTES = 6;
 const RANDOM_BYTES = 9;
@@ -75,6 +76,8 @@ export class NonceFactory {
    */
   private readonly issued = new Map<string, string>();
   private readonly maxIssued: number;
+  /** The realms of `issued`, a few strings shared by every nonce. */
+  private readonly realms = new StringTable(256);
 
   constructor(opts: NonceOptions) {
     this.keys = [opts.secret, ...(opts.previousSecrets ?? [])].map(toKey);
@@ -104,7 +107,9 @@ export class NonceFactory {
           this.issued.delete(k);
         }
       }
-      this.issued.set(nonce, realm);
+      // The realm is often cut from the request (its domain): one shared copy, not a view that
+      // would keep each challenged request's text alive for the nonce's lifetime.
+      this.issued.set(nonce, this.realms.intern(realm));
     }
     return nonce;
   }

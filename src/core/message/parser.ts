@@ -24,6 +24,8 @@ export interface ParseOptions {
 }
 
 const CRLF_CRLF_TAIL = Buffer.from('\n\r\n', 'latin1');
+/** The body of every message without one (shared; a zero-length Buffer). */
+const NO_BODY = Buffer.alloc(0);
 const LF_LF = Buffer.from('\n\n', 'latin1');
 
 const startLineError = (why: string) => new SipParseError('SIP_ERR_START_LINE', `Malformed start line: ${why}`);
@@ -127,7 +129,10 @@ export function parseMessage(buf: Buffer, opts: ParseOptions = {}): AnyMessage {
       });
     bodyEnd = bodyStart + contentLength;
   }
-  const body = buf.subarray(Math.min(bodyStart, buf.length), bodyEnd);
+  // No body (REGISTER, ACK, BYE, most replies): no view into the datagram either, so that a
+  // message kept for a transaction's 32 s (Timer J) does not keep the received bytes alive too.
+  const from = Math.min(bodyStart, buf.length);
+  const body = bodyEnd > from ? buf.subarray(from, bodyEnd) : NO_BODY;
 
   const msg = parseStartLine(startLine, headers, body);
   msg.contentLengthConflict = clConflict;

@@ -12,6 +12,7 @@
  */
 import { MethodRegistry, type MethodContext } from '../mgmt/registry.js';
 import { uptimeResult, versionResult } from '../mgmt/core-methods.js';
+import { CORE_MEMORY_HELP, memoryRow, type MemoryRow } from '../mgmt/memory-methods.js';
 import { RpcError, RpcErrorCode, type RpcParams } from '../../mgmt/protocol.js';
 import type { ConnectionRow, ListenerRow } from '../../mgmt/results.js';
 import type { ClusterPrimary, WorkerSlot } from './primary.js';
@@ -105,6 +106,21 @@ export class PrimaryMethods extends MethodRegistry {
           DSC: `sipd worker ${s.index} (sip)${s.ready ? '' : ' restarting'}`,
         })),
       ],
+    });
+    this.register({
+      name: 'core.memory',
+      module: 'core',
+      help: CORE_MEMORY_HELP,
+      params: [{ name: 'gc', type: 'boolean', optional: true }],
+      // The primary's row, then each worker's (its own core.memory answers one row), numbered as in core.ps.
+      handler: async (params) => {
+        const slots = this.primary.liveSlots();
+        const rows = await Promise.all(slots.map((s) => this.primary.call(s, 'core.memory', params)));
+        return [
+          { IDX: 0, ...memoryRow(params.gc === true) },
+          ...rows.map((r, i) => ({ ...(r as MemoryRow[])[0]!, IDX: slots[i]!.index + 1 })),
+        ];
+      },
     });
     this.register({
       name: 'core.shutdown',

@@ -10,6 +10,7 @@
  * once (another node, or a write without reload), with a short negative cache so that scanners
  * trying random user names cannot turn every request into a query.
  */
+import { ownString, StringTable } from '../../core/index.js';
 import type { Store, Subscriber } from '../../store/index.js';
 
 export interface DirectoryCounts {
@@ -55,7 +56,13 @@ export class Directory {
 
   async loadSubscribers(): Promise<void> {
     const m = new Map<string, Subscriber>();
-    for (const s of await this.store.subscribers.list()) m.set(key(s.username, s.domain), s);
+    // The database hands every row its own copy of the domain; 100,000 subscribers of a few
+    // domains keep a few strings instead.
+    const domains = new StringTable(1024);
+    for (const s of await this.store.subscribers.list()) {
+      s.domain = domains.intern(s.domain);
+      m.set(key(s.username, s.domain), s);
+    }
     this.subscribers = m;
     this.misses.clear();
   }
@@ -136,12 +143,13 @@ export class Directory {
     if (missedAt !== undefined && this.now() - missedAt < this.negativeTtl) return undefined;
     const row = await this.store.subscribers.get(user, domain.toLowerCase());
     if (row) {
-      this.subscribers.set(k, row);
+      this.subscribers.set(ownString(k), row);
       this.misses.delete(k);
       return row;
     }
     if (this.misses.size > 100_000) this.misses.clear();
-    this.misses.set(k, this.now());
+    // Kept for negativeTtl: its own string, not a view into the request (core's own-string.ts).
+    this.misses.set(ownString(k), this.now());
     return undefined;
   }
 

@@ -6,6 +6,7 @@
 import { formatListen } from '../config/listen.js';
 import { LOG_LEVELS, type LogLevel } from '../config/defaults.js';
 import type { SipdServer } from '../server.js';
+import { CORE_MEMORY_HELP, memoryRow } from './memory-methods.js';
 import { registerNetMethods } from './net-methods.js';
 import { UnknownStatError } from '../stats.js';
 import { VERSION, versionLine } from '../version.js';
@@ -53,7 +54,7 @@ export function registerCoreMethods(server: SipdServer): void {
   registerNetMethods(server);
 }
 
-/** core.version, core.uptime, core.ps, core.sockets_list, core.info: what sipd is and where. */
+/** core.version, core.uptime, core.ps, core.memory, core.sockets_list, core.info: what sipd is and where. */
 function registerInfoMethods(server: SipdServer): void {
   const rpc = server.rpc;
   rpc.register({
@@ -77,6 +78,14 @@ function registerInfoMethods(server: SipdServer): void {
     handler: () => [
       { IDX: 0, PID: process.pid, DSC: `sipd main process (${server.moduleNames().join(', ') || 'core'})` },
     ],
+  });
+
+  rpc.register({
+    name: 'core.memory',
+    module: 'core',
+    help: CORE_MEMORY_HELP,
+    params: [{ name: 'gc', type: 'boolean', optional: true }],
+    handler: (p) => [{ IDX: 0, ...memoryRow(p.gc === true) }],
   });
 
   rpc.register({

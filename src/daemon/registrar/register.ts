@@ -7,9 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import {
   isSipUri,
+  ownString,
   parseUri,
   sipUriEquals,
   SipParseError,
+  StringTable,
   unquote,
   type NameAddr,
   type SipRequest,
@@ -192,20 +194,31 @@ interface BindingFields {
   existing: Binding | undefined;
 }
 
+/**
+ * Values many bindings share: user agents (one kind of phone), Path (one edge proxy), the
+ * listening socket. A binding lives for up to an hour; 100,000 of them hold one copy of each.
+ */
+const shared = new StringTable();
+
+/**
+ * A binding outlives its REGISTER by up to an hour, so every string it keeps is its own (a value
+ * cut from the request would keep the whole request text alive: message/own-string.ts).
+ */
 function bindingFor(c: NameAddr, f: BindingFields): Binding {
+  const old = f.existing;
   return {
-    aor: f.aor,
-    contact: c.uriText,
+    aor: f.aor, // the location's own key (registrar-handler.ts)
+    contact: old && old.contact === c.uriText ? old.contact : ownString(c.uriText),
     expires: f.now + f.expires * 1000,
     q: f.q,
-    callId: f.callId,
+    callId: old && old.callId === f.callId ? old.callId : ownString(f.callId),
     cseq: f.cseq,
     received: f.source.received,
-    path: f.path,
-    userAgent: f.userAgent,
-    instance: instanceOf(c),
+    path: shared.intern(f.path),
+    userAgent: shared.intern(f.userAgent),
+    instance: ownString(instanceOf(c)),
     regId: regIdOf(c),
-    socket: f.source.socket,
+    socket: shared.intern(f.source.socket),
     ruid: f.existing?.ruid ?? randomUUID(),
     lastModified: f.now,
     connectionId: f.source.connectionId,

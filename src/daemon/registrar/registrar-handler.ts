@@ -16,6 +16,7 @@
 import {
   isSipUri,
   keepConnectionOf,
+  ownString,
   unescape,
   type MessageSource,
   type ServerTransaction,
@@ -126,17 +127,13 @@ export class RegistrarHandler {
     return this.save(req, st, `${user}@${domain}`);
   }
 
-  private save(req: SipRequest, st: Replier, aor: string): void | Promise<void> {
+  private save(req: SipRequest, st: Replier, name: string): void | Promise<void> {
     const now = this.opts.now();
+    // The AoR keys the location for as long as it has bindings: the stored key, or a string of its own.
+    const current = this.location.current(name);
+    const aor = current[0]?.aor ?? ownString(name);
     const policy = this.opts.clampMinExpires ? this.clampPolicy : this.opts.policy;
-    const out = processRegister(
-      req,
-      aor,
-      this.location.current(aor),
-      policy,
-      sourceInfo(req, st.source, this.opts.fixNatedRegister),
-      now,
-    );
+    const out = processRegister(req, aor, current, policy, sourceInfo(req, st.source, this.opts.fixNatedRegister), now);
     if (!out.ok) return this.reject(st, out.status, out.reason, out.headers);
     if (this.opts.clampMinExpires) clampToMinimum(out.bindings, this.opts.policy.minExpires, now);
     const headers: Array<[string, string]> = contactsForReply(out.bindings, now).map((c) => ['Contact', c]);

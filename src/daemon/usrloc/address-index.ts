@@ -5,26 +5,40 @@
  * our users (request-router.ts partyOfOurs). Counted, since several bindings may share an address
  * (a phone with several lines, an office behind one NAT).
  */
-import { bareHost, defaultPort, isSipUri, normalizeIp, parseUri, type MessageSource } from '../../core/index.js';
+import {
+  bareHost,
+  defaultPort,
+  isSipUri,
+  normalizeIp,
+  parseUri,
+  StringTable,
+  type MessageSource,
+} from '../../core/index.js';
 import type { Binding } from '../registrar/binding.js';
 
 export class AddressIndex {
   private readonly counts = new Map<string, number>();
-  /** The keys each indexed binding added (adding or removing a binding twice changes nothing). */
-  private readonly indexed = new Map<Binding, string[]>();
+  /**
+   * The keys each indexed binding added (adding or removing a binding twice changes nothing): one
+   * key (the usual binding: its Contact's address) as the string itself, several as an array.
+   */
+  private readonly indexed = new Map<Binding, string | string[]>();
+
+  /** The key strings, shared by every binding at one address (not one copy per binding). */
+  private readonly keyStrings = new StringTable();
 
   add(b: Binding): void {
     if (this.indexed.has(b)) return;
-    const keys = keysOf(b);
-    this.indexed.set(b, keys);
+    const keys = keysOf(b).map((k) => this.keyStrings.intern(k));
+    this.indexed.set(b, keys.length === 1 ? keys[0]! : keys);
     for (const k of keys) this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
   }
 
   remove(b: Binding): void {
-    const keys = this.indexed.get(b);
-    if (keys === undefined) return;
+    const indexed = this.indexed.get(b);
+    if (indexed === undefined) return;
     this.indexed.delete(b);
-    for (const k of keys) {
+    for (const k of typeof indexed === 'string' ? [indexed] : indexed) {
       const n = (this.counts.get(k) ?? 0) - 1;
       if (n > 0) this.counts.set(k, n);
       else this.counts.delete(k);

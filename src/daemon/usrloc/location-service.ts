@@ -83,6 +83,13 @@ interface Batch {
 
 const aorOf = (w: LocationWrite): string => (w.kind === 'deleteAor' ? w.aor : w.binding.aor);
 
+/**
+ * A list kept for as long as the AoR is registered, without spare room: an array that grew by
+ * push() has room for 17 elements (V8 grows by half + 16), 64 bytes more per AoR than one binding
+ * needs; slice() allocates exactly the length.
+ */
+const exact = (list: Binding[]): Binding[] => list.slice();
+
 export class LocationService {
   private readonly byAor = new Map<string, Binding[]>();
   /** Contact URI text → binding, for routing in-dialog requests to NAT'd user agents. */
@@ -177,7 +184,7 @@ export class LocationService {
         this.events.onRemoved?.(b, 'expired');
       }
       if (keep.length === 0) this.byAor.delete(aor);
-      else this.byAor.set(aor, keep);
+      else this.byAor.set(aor, exact(keep));
     }
     return removed;
   }
@@ -207,7 +214,7 @@ export class LocationService {
     this.snapshot(aor);
     this.dropReplaced(this.byAor.get(aor), bindings);
     if (bindings.length === 0) this.byAor.delete(aor);
-    else this.byAor.set(aor, bindings);
+    else this.byAor.set(aor, exact(bindings));
     for (const b of removed) this.unindex(b);
     for (const b of bindings) this.index(b);
     for (const b of removed) this.write({ kind: 'delete', binding: b });
@@ -224,7 +231,7 @@ export class LocationService {
     const list = (old ?? []).filter((x) => x.contact !== b.contact);
     list.push(b);
     this.dropReplaced(old, list);
-    this.byAor.set(b.aor, list);
+    this.byAor.set(b.aor, exact(list));
     this.index(b);
     this.write({ kind: 'upsert', binding: b });
     return this.committed(b.aor);
@@ -252,7 +259,7 @@ export class LocationService {
     const b = list[idx]!;
     const rest = list.filter((x) => x !== b);
     if (rest.length === 0) this.byAor.delete(aor);
-    else this.byAor.set(aor, rest);
+    else this.byAor.set(aor, exact(rest));
     this.unindex(b);
     this.write({ kind: 'delete', binding: b });
     await this.committed(aor);
@@ -281,7 +288,7 @@ export class LocationService {
         this.index(b);
       }
       if (rest.length === 0) this.byAor.delete(b.aor);
-      else this.byAor.set(b.aor, rest);
+      else this.byAor.set(b.aor, exact(rest));
     }
   }
 

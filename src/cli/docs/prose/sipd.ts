@@ -404,6 +404,11 @@ Methods:
 (Kamailio's now, up_since, uptime plus millisecond fields),
 .B core.ps
 (rows {IDX, PID, DSC}),
+.B core.memory
+.RI [ gc ]
+(rows {IDX, PID, rss, heap_total, heap_used, external, array_buffers, gc} in bytes, one per
+process; with gc true a full garbage collection runs first when sipd runs under
+.BR "node --expose-gc" ),
 .BR core.info ,
 .BR core.sockets_list ,
 .B core.log_level
