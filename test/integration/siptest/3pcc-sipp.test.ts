@@ -15,73 +15,15 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { sleep, UdpPeer, waitFor } from '../../helpers/net.js';
 import { waitBound } from '../../helpers/proc-net.js';
-import { freeUdpPort, requireSipp, runProc, siptest, siptestBin, type ProcResult } from '../../helpers/procs.js';
+import { freeUdpPort, requireSipp, siptestBin } from '../../helpers/procs.js';
+import { twinRunner, type TwinTool } from '../../helpers/twin-sipp.js';
 
 const { sipp, skip } = requireSipp();
 const dir = mkdtempSync(join(tmpdir(), 'siptest-3pcc-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const common = ['-i', '127.0.0.1', '-nostdin'];
-const CALLS = 5;
-
-type Tool = 'sipp' | 'siptest';
-const run = (tool: Tool, args: string[]): Promise<ProcResult> =>
-  tool === 'sipp'
-    ? runProc(sipp!, [...args, ...common], { cwd: dir, timeoutMs: 60000 })
-    : siptest([...args, ...common, '--json'], { cwd: dir, timeoutMs: 60000 });
-
-/** Created, successful and failed calls from either tool's final output. */
-export function counts(tool: Tool, r: ProcResult): { created: number; successful: number; failed: number } {
-  if (tool === 'siptest') {
-    const c = JSON.parse(r.stdout).result.calls;
-    return { created: c.created, successful: c.successful, failed: c.failed };
-  }
-  const last = (name: string) => {
-    const all = [...r.stdout.matchAll(new RegExp(`${name}\\s*\\|[^|]*\\|\\s*(\\d+)`, 'g'))];
-    return Number(all[all.length - 1]![1]);
-  };
-  return { created: last('Total Calls created'), successful: last('Successful call'), failed: last('Failed call') };
-}
-
-/**
- * The quartet; `tools` says which of A, B, C-B and C-A is siptest. Controller B may see its last
- * call aborted when controller A ends first (SIPp: quitting += 20 aborts without counting a
- * failure), so it needs every call created and none failed.
- */
-export async function quartet(tools: { a: Tool; b: Tool; cb: Tool; ca: Tool }): Promise<void> {
-  const [pa, pb, pcb, pca, twin] = await Promise.all([1, 2, 3, 4, 5].map(() => freeUdpPort()));
-  const m = ['-m', String(CALLS)];
-  const a = run(tools.a, ['-sn', '3pcc-A', '-p', String(pa), ...m]);
-  const b = run(tools.b, ['-sn', '3pcc-B', '-p', String(pb), ...m]);
-  await waitBound('udp', pa);
-  await waitBound('udp', pb);
-  const cbArgs = [`127.0.0.1:${pb}`, '-sn', '3pcc-C-B', '-3pcc', `127.0.0.1:${twin}`, '-p', String(pcb), ...m];
-  const cb = run(tools.cb, cbArgs);
-  // /proc, not a probe connection: controller B takes the first connection as its twin.
-  await waitBound('tcp', twin!);
-  const caArgs = [`127.0.0.1:${pa}`, '-sn', '3pcc-C-A', '-3pcc', `127.0.0.1:${twin}`, '-p', String(pca), '-r', '5'];
-  const ca = await run(tools.ca, [...caArgs, ...m]);
-  const [ra, rb, rcb] = await Promise.all([a, b, cb]);
-  const show = (r: ProcResult) => r.stdout.slice(-3000) + r.stderr.slice(-2000);
-  for (const [name, r] of [
-    ['C-A', ca],
-    ['C-B', rcb],
-    ['A', ra],
-    ['B', rb],
-  ] as const)
-    assert.equal(r.code, 0, `${name}: ${show(r)}`);
-  assert.deepEqual(counts(tools.ca, ca), { created: CALLS, successful: CALLS, failed: 0 });
-  assert.deepEqual(counts(tools.a, ra), { created: CALLS, successful: CALLS, failed: 0 });
-  assert.deepEqual(counts(tools.b, rb), { created: CALLS, successful: CALLS, failed: 0 });
-  const c = counts(tools.cb, rcb);
-  assert.equal(c.created, CALLS, show(rcb));
-  assert.equal(c.failed, 0, show(rcb));
-  assert.ok(c.successful >= CALLS - 1, show(rcb));
-  if (tools.ca === 'siptest') {
-    const msgs = JSON.parse(ca.stdout).result.messages;
-    assert.deepEqual(msgs[5], { index: 5, sendCmd: '', sent: CALLS });
-    assert.deepEqual(msgs[6], { index: 6, recvCmd: '', received: CALLS, timeouts: 0 });
-  }
-}
+const { run, quartet } = twinRunner(sipp, dir, common);
+type Tool = TwinTool;
 
 test('siptest controller A (3pcc-C-A) with sipp as its twin and sipp UASes', { skip }, () =>
   quartet({ a: 'sipp', b: 'sipp', cb: 'sipp', ca: 'siptest' }),
