@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,3 +104,56 @@ test('controller B whose twin connects and leaves: both tools stop with the same
   }
   assert.deepEqual(codes, [0, 0]);
 });
+
+/**
+ * Plays controller B by hand for a controller A of either tool (A's UAS is sipp 3pcc-A): takes
+ * the first command off the wire, then leaves. Controller A's call then waits for a command that
+ * never comes, until -recv_timeout fails it.
+ */
+async function commandFromControllerA(tool: Tool): Promise<{ wire: Buffer; code: number | null }> {
+  const chunks: Buffer[] = [];
+  let got: () => void = () => {};
+  const first = new Promise<void>((r) => (got = r));
+  const server = createServer((sock) => {
+    sock.on('data', (d: Buffer) => {
+      chunks.push(d);
+      if (d.includes(0x1b)) {
+        got();
+        sock.end();
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const twin = (server.address() as AddressInfo).port;
+  try {
+    const [pa, pca] = [await freeUdpPort(), await freeUdpPort()];
+    const a = run('sipp', ['-sn', '3pcc-A', '-p', String(pa), '-m', '1']);
+    await waitBound('udp', pa);
+    const caArgs = [`127.0.0.1:${pa}`, '-sn', '3pcc-C-A', '-3pcc', `127.0.0.1:${twin}`, '-p', String(pca)];
+    const ca = run(tool, [...caArgs, '-m', '1', '-recv_timeout', '1000']);
+    await first;
+    const r = await ca;
+    await a;
+    return { wire: Buffer.concat(chunks), code: r.code };
+  } finally {
+    server.close();
+  }
+}
+
+test(
+  "controller A: the command it sends is sipp's, byte for byte but the Call-ID, ESC-terminated",
+  { skip },
+  async () => {
+    const theirs = await commandFromControllerA('sipp');
+    const ours = await commandFromControllerA('siptest');
+    for (const c of [theirs, ours]) {
+      assert.equal(c.wire.indexOf(0x1b), c.wire.length - 1, c.wire.toString('latin1'));
+      assert.match(c.wire.toString('latin1'), /^Call-ID: [^\r\n]+\r\nContent-Type: application\/sdp\r\n/);
+    }
+    const afterCallId = (b: Buffer) => b.toString('latin1').replace(/^Call-ID: [^\r\n]+/, '');
+    assert.equal(afterCallId(ours.wire), afterCallId(theirs.wire));
+    // The call timed out waiting for the twin's command: a failed call, exit 1, in both.
+    assert.equal(theirs.code, 1);
+    assert.equal(ours.code, theirs.code);
+  },
+);
