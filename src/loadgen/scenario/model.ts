@@ -166,6 +166,12 @@ export interface Scenario {
   /** client (first send or sendCmd), server (first recv or recvCmd): SIPp's creationMode. */
   mode: 'client' | 'server';
   /**
+   * SIPp's sendMode: the first <send> or <recv>, twin commands skipped. A 3PCC controller B
+   * receives a command first (mode server) but sends SIP first, so it opens the TCP client
+   * connection (tcp_multiplex) as a client does.
+   */
+  sendMode: 'client' | 'server';
+  /**
    * Which twin command comes first (SIPp's computeSippMode): a sendCmd first makes controller A
    * (or master), a recvCmd first controller B (or slave); 'none' without commands.
    */

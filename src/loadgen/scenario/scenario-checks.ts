@@ -46,6 +46,9 @@ export function finishScenario(st: LoadState): void {
   if (s.messages.length === 0)
     throw scenarioError('Did not find any messages inside of scenario!', src, 'add <send>/<recv> elements');
   s.mode = computeMode(s, src);
+  const firstSip = s.messages.find((m) => m.kind === 'send' || m.kind === 'recv');
+  if (!firstSip) throw scenarioError('Unable to determine send mode of the tool (server, client)', src);
+  s.sendMode = firstSip.kind === 'recv' ? 'server' : 'client';
   const firstCmd = s.messages.find((m) => m.kind === 'sendCmd' || m.kind === 'recvCmd');
   s.commands = !firstCmd ? 'none' : firstCmd.kind === 'sendCmd' ? 'send-first' : 'recv-first';
   for (const [id, text] of Object.entries(DEFAULT_MESSAGES))

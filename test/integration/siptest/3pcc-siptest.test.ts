@@ -31,12 +31,16 @@ test(
   { skip },
   async () => {
     const CALLS = 4;
-    const [pm, p1, p2, u1, u2, s1, s2, sm] = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(() => freeUdpPort()));
+    const ports = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9].map(() => freeUdpPort()));
+    const [pm, p1, p2, u1, u2, u3, s1, s2, sm] = ports;
     const cfg = join(dir, 'slaves.cfg');
     writeFileSync(cfg, `m;127.0.0.1:${pm}\ns1;127.0.0.1:${p1}\ns2;127.0.0.1:${p2}\n`);
+    // The master's own calls go to a third UAS: they share their Call-ID with the slaves' calls.
     const uas1 = run('sipp', ['-sn', 'uas', '-p', String(u1), '-m', String(CALLS)]);
+    const uas3 = run('sipp', ['-sn', 'uas', '-p', String(u3), '-m', String(CALLS)]);
     const uas2 = run('sipp', ['-sn', 'uas', '-p', String(u2), '-m', String(CALLS)]);
     await waitBound('udp', u1!);
+    await waitBound('udp', u3!);
     await waitBound('udp', u2!);
     const slave = (tool: TwinTool, name: string, uas: number, port: number) =>
       run(
@@ -53,32 +57,32 @@ test(
     const slave2 = slave('sipp', 's2', u2!, s2!);
     await waitBound('tcp', p1!);
     await waitBound('tcp', p2!);
-    // The master's remote host is not used (it sends no SIP) but SIPp requires one in client mode.
-    const masterArgs = [`127.0.0.1:${u1}`, '-sf', join(scenarios, 'master.xml'), '-master', 'm', '-slave_cfg', cfg];
+    const masterArgs = [`127.0.0.1:${u3}`, '-sf', join(scenarios, 'master.xml'), '-master', 'm', '-slave_cfg', cfg];
     const master = await run('siptest', [...masterArgs, '-p', String(sm), '-m', String(CALLS), '-r', '4']);
-    const [r1, r2, ru1, ru2] = await Promise.all([slave1, slave2, uas1, uas2]);
+    const [r1, r2, ru1, ru2, ru3] = await Promise.all([slave1, slave2, uas1, uas2, uas3]);
     for (const [name, r] of [
       ['master', master],
       ['s1', r1],
-      ['s2', r2],
       ['uas1', ru1],
       ['uas2', ru2],
+      ['uas3', ru3],
     ] as const)
       assert.equal(r.code, 0, `${name}: ${show(r)}`);
+    // sipp 3.6.1 as a slave sometimes dies on an assertion (socket.cpp pollset_process) while it
+    // closes its twin sockets at the end; its work shows in uas2's and the master's counts.
+    if (r2.code !== 0) assert.match(r2.stdout + r2.stderr, /pollset_process.*Assertion `sock' failed/);
     // The master's recvCmd actions check that each slave answered with the leg it was given.
     assert.deepEqual(counts('siptest', master), { created: CALLS, successful: CALLS, failed: 0 });
     const msgs = JSON.parse(master.stdout).result.messages;
     assert.deepEqual(
-      msgs.map((m: { sent?: number; received?: number }) => m.sent ?? m.received),
-      [4, 4, 4, 4],
+      msgs.slice(0, 4).map((m: { sent?: number; received?: number }) => m.sent ?? m.received),
+      [CALLS, CALLS, CALLS, CALLS],
     );
     assert.deepEqual([msgs[0].sendCmd, msgs[1].recvCmd, msgs[2].sendCmd, msgs[3].recvCmd], ['s1', 's1', 's2', 's2']);
-    for (const [tool, r] of [
-      ['siptest', r1],
-      ['sipp', r2],
-    ] as const)
-      assert.deepEqual(counts(tool, r), { created: CALLS, successful: CALLS, failed: 0 }, show(r));
-    for (const r of [ru1, ru2]) assert.deepEqual(counts('sipp', r), { created: CALLS, successful: CALLS, failed: 0 });
+    assert.deepEqual(counts('siptest', r1), { created: CALLS, successful: CALLS, failed: 0 }, show(r1));
+    if (r2.code === 0) assert.deepEqual(counts('sipp', r2), { created: CALLS, successful: CALLS, failed: 0 });
+    for (const r of [ru1, ru2, ru3])
+      assert.deepEqual(counts('sipp', r), { created: CALLS, successful: CALLS, failed: 0 });
   },
 );
 

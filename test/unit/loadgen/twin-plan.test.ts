@@ -23,6 +23,7 @@ const opts = (...argv: string[]) => {
   return (p as { options: RunOptions }).options;
 };
 const wrap = (body: string) => `<?xml version="1.0"?>\n<scenario name="t">\n${body}\n</scenario>\n`;
+const SEND = '<send><![CDATA[\nOPTIONS sip:x SIP/2.0\nCall-ID: [call_id]\nContent-Length: 0\n]]></send>';
 const CMD = (attrs = '') => `<sendCmd ${attrs}><![CDATA[\nCall-ID: [call_id]\nFrom: m\n]]></sendCmd>`;
 const fails = (f: () => unknown, re: RegExp) =>
   assert.throws(f, (e: unknown) => e instanceof SippError && e.exitCode === 255 && re.test(e.message));
@@ -37,6 +38,7 @@ test('the built-in 3PCC scenarios: controller A sends first, controller B receiv
   );
   const cb = load(builtinScenario('3pcc-C-B'));
   assert.equal(cb.mode, 'server');
+  assert.equal(cb.sendMode, 'client');
   assert.equal(cb.commands, 'recv-first');
   assert.equal(load(builtinScenario('3pcc-A')).commands, 'none');
   const a = planTwin(opts('-3pcc', '127.0.0.1:7000'), ca)!;
@@ -66,7 +68,7 @@ test("SIPp's errors when the command line and the scenario disagree", () => {
   fails(() => planTwin(opts('-slave', 's1', '-slave_cfg', cfg), ca), /master scenario but -master option not set/);
   fails(() => planTwin(opts('-master', 'm', '-slave_cfg', cfg), cb), /slave scenario but -slave option not set/);
   fails(() => planTwin(opts('-master', 'm', '-slave_cfg', cfg), ca), /You must specify a 'dest' for sendCmd/);
-  const m = load(wrap(`${CMD('dest="s9"')}<recvCmd src="s1"/>`));
+  const m = load(wrap(`${CMD('dest="s9"')}<recvCmd src="s1"/>${SEND}`));
   fails(() => planTwin(opts('-master', 'm', '-slave_cfg', cfg), m), /get_peer_addr: Peer s9 not found/);
   fails(() => planTwin(opts('-master', 'm', '-slave_cfg', join(dir, 'none')), m), /Can not open slave_cfg file/);
 });
@@ -74,7 +76,7 @@ test("SIPp's errors when the command line and the scenario disagree", () => {
 test('extended 3PCC: the master listens on its own address and connects to the peers it names', () => {
   const cfg = join(dir, 'cfg2');
   writeFileSync(cfg, 'm;127.0.0.1:7001\ns1;127.0.0.1:7002\ns2;[::1]:7003\n');
-  const m = load(wrap(`${CMD('dest="s1"')}<recvCmd src="s1"/>${CMD('dest="s2"')}<recvCmd src="s2"/>`));
+  const m = load(wrap(`${CMD('dest="s1"')}<recvCmd src="s1"/>${CMD('dest="s2"')}<recvCmd src="s2"/>${SEND}`));
   assert.equal(m.messages[0]!.cmdDest, 's1');
   assert.equal(m.messages[1]!.cmdSrc, 's1');
   const plan = planTwin(opts('-master', 'm', '-slave_cfg', cfg), m)!;
@@ -82,7 +84,7 @@ test('extended 3PCC: the master listens on its own address and connects to the p
   assert.deepEqual(plan.listen, { host: '127.0.0.1', port: 7001 });
   assert.deepEqual([...plan.peers.keys()], ['s1', 's2']);
   assert.deepEqual(plan.peers.get('s2'), { host: '::1', port: 7003 });
-  const slave = load(wrap(`<recvCmd src="m"/>${CMD('dest="m"')}`));
+  const slave = load(wrap(`<recvCmd src="m"/>${SEND}${CMD('dest="m"')}`));
   const sp = planTwin(opts('-slave', 's2', '-slave_cfg', cfg), slave)!;
   assert.equal(sp.role, 'slave');
   assert.equal(sp.createsCalls, true);
@@ -98,7 +100,8 @@ test('-slave_cfg lines and addresses as SIPp reads them', () => {
   assert.deepEqual(parseTwinAddress('[::1]:9'), { host: '::1', port: 9 });
 });
 
-test('<sendCmd> needs its CDATA; <recvCmd> optional values as on <recv>', () => {
+test('<sendCmd> needs its CDATA; <recvCmd> optional values as on <recv>; SIP is needed too', () => {
+  assert.throws(() => load(wrap(CMD())), /Unable to determine send mode of the tool/);
   assert.throws(() => load(wrap('<sendCmd/>')), /No CDATA in 'sendCmd' section/);
   assert.throws(() => load(wrap('<recvCmd optional="maybe"/>')), /Could not understand optional value/);
 });
