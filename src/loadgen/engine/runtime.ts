@@ -277,7 +277,7 @@ export class Runtime implements Engine {
       call = this.newTwinCall(callId);
     }
     receiveCommand(call, text);
-    this.kick();
+    this.runReceived(call);
   }
 
   /**
