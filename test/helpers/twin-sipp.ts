@@ -1,7 +1,7 @@
 /**
  * Running SIPp's 3PCC quartet (3pcc-A and 3pcc-B answer, 3pcc-C-B listens on the twin address,
- * 3pcc-C-A starts last and connects) with any mix of sipp and siptest, on 127.0.0.1 with random
- * high ports, and reading either tool's final call counts.
+ * 3pcc-C-A starts last and connects) with any mix of sipp and siptest, over UDP or TCP, on
+ * 127.0.0.1 with random high ports, and reading either tool's final call counts.
  */
 import assert from 'node:assert/strict';
 import { waitBound } from './proc-net.js';
@@ -21,14 +21,18 @@ export function twinRunner(sipp: string | undefined, dir: string, common: string
    * last call aborted when controller A ends first (SIPp: quitting += 20 aborts without counting
    * a failure), so it needs every call created and none failed.
    */
-  async function quartet(tools: { a: TwinTool; b: TwinTool; cb: TwinTool; ca: TwinTool }): Promise<void> {
+  async function quartet(
+    tools: { a: TwinTool; b: TwinTool; cb: TwinTool; ca: TwinTool },
+    transport: 'u1' | 't1' = 'u1',
+  ): Promise<void> {
     const CALLS = QUARTET_CALLS;
+    const sip = transport === 't1' ? 'tcp' : 'udp';
     const [pa, pb, pcb, pca, twin] = await Promise.all([1, 2, 3, 4, 5].map(() => freeUdpPort()));
-    const m = ['-m', String(CALLS)];
+    const m = ['-m', String(CALLS), '-t', transport];
     const a = run(tools.a, ['-sn', '3pcc-A', '-p', String(pa), ...m]);
     const b = run(tools.b, ['-sn', '3pcc-B', '-p', String(pb), ...m]);
-    await waitBound('udp', pa!);
-    await waitBound('udp', pb!);
+    await waitBound(sip, pa!);
+    await waitBound(sip, pb!);
     const cbArgs = [`127.0.0.1:${pb}`, '-sn', '3pcc-C-B', '-3pcc', `127.0.0.1:${twin}`, '-p', String(pcb), ...m];
     const cb = run(tools.cb, cbArgs);
     // /proc, not a probe connection: controller B takes the first connection as its twin.

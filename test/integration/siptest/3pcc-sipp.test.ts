@@ -33,6 +33,12 @@ test('sipp controller A with siptest as its twin (3pcc-C-B) and siptest UASes', 
   quartet({ a: 'siptest', b: 'siptest', cb: 'siptest', ca: 'sipp' }),
 );
 
+test(
+  'over TCP (-t t1): sipp controller A, siptest controller B (it connects to B as a client does) and UASes',
+  { skip },
+  () => quartet({ a: 'siptest', b: 'siptest', cb: 'siptest', ca: 'sipp' }, 't1'),
+);
+
 /** Plays controller A by hand: connects to controller B's twin address. */
 async function rawTwin(port: number): Promise<Socket> {
   const sock = connect(port, '127.0.0.1');
