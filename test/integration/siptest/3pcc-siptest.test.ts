@@ -129,3 +129,17 @@ for (const twinTool of ['sipp', 'siptest'] as const) {
     },
   );
 }
+
+test("3PCC mistakes stop the run before any traffic, with SIPp's message and exit code", async () => {
+  const noTwin = await run('siptest', ['127.0.0.1:9', '-sn', '3pcc-C-A', '-m', '1']);
+  assert.equal(noTwin.code, 255, show(noTwin));
+  assert.match(noTwin.stderr, /sendCmd message found in scenario but no twin sipp address has been passed/);
+  const workers = await run('siptest', ['127.0.0.1:9', '-sn', '3pcc-C-A', '-3pcc', '127.0.0.1:9', '-workers', '2']);
+  assert.equal(workers.code, 1, show(workers));
+  assert.match(workers.stderr, /-workers cannot be used with 3PCC/);
+  // Controller A's twin is not there: SIPp's "Unable to connect a twin sipp socket", exit 255.
+  const closed = await freeUdpPort();
+  const refused = await run('siptest', ['127.0.0.1:9', '-sn', '3pcc-C-A', '-3pcc', `127.0.0.1:${closed}`, '-m', '1']);
+  assert.equal(refused.code, 255, show(refused));
+  assert.match(refused.stderr, /Unable to connect a twin sipp socket/);
+});
