@@ -26,6 +26,8 @@ export type ReportSource = Pick<
   calls: { size: number };
   logs: { lastError: string };
   scheduler: { lastWoken: number; runningCount: number; loops: number };
+  /** 3PCC runs: the role's screen line. */
+  twinRole?: { banner: string };
 };
 
 export interface ReportingOptions {
@@ -153,6 +155,7 @@ export class Reporting {
       scenario: rt.scenario,
       stats: rt.stats,
       mode: rt.scenario.mode,
+      twinBanner: rt.twinRole?.banner,
       rate: rt.generator.rate,
       ratePeriodMs: o.ratePeriodMs,
       durationMs: o.durationMs,

@@ -28,6 +28,8 @@ import { buildSummary, type RunSummary } from './stats/summary.js';
 import { formatTime } from './stats/format.js';
 import type { UdpSocket } from './transport/udp.js';
 import { versionText } from './version.js';
+import { attachTwin } from './twin/attach.js';
+import { planTwin, type TwinPlan } from './twin/plan.js';
 
 export interface RunIo {
   stdout: (text: string) => void;
@@ -121,13 +123,18 @@ export async function runSiptest(argv: readonly string[], io: RunIo): Promise<Ru
     const loaded = loadScenarios(o);
     if (loaded.ooc && loaded.main.mode === 'server')
       throw new SippError('SIPp cannot use out-of-call scenarios when running in server mode', SippExit.FATAL);
+    const twinPlan = planTwin(o, loaded.main);
+    if (twinPlan && o.workers > 1)
+      throw usageError(
+        '-workers cannot be used with 3PCC (-3pcc, -master, -slave): the twin channel is one connection',
+      );
     if (o.background) return background(io);
     if (o.sleepMs) await new Promise((r) => setTimeout(r, o.sleepMs));
     if (o.workers > 1) {
       const { runWorkers } = await import('./workers/main.js');
       return await runWorkers(o, argv, io, loaded.main);
     }
-    return await runOnce(o, loaded, io);
+    return await runOnce(o, loaded, io, { twinPlan });
   } catch (err) {
     const e = err instanceof SippError ? err : new SippError((err as Error)?.stack ?? String(err));
     reportError(io, e);
@@ -170,6 +177,8 @@ export interface RunOnceExtras {
   callNumberStep?: number;
   quiet?: boolean;
   onRuntime?: (rt: Runtime) => void;
+  /** 3PCC: the twin channel to open before the first call. */
+  twinPlan?: TwinPlan;
 }
 
 async function runOnce(
@@ -252,6 +261,7 @@ export async function drive(
   closeSockets: () => void,
 ): Promise<RunResult> {
   extras.onRuntime?.(rt);
+  const twin = extras.twinPlan ? await attachTwin(rt, extras.twinPlan) : undefined;
   for (const [b, f, c] of early.splice(0)) rt.receive(b, f, c);
   reporting.startMono = monoUs();
   reporting.attach(rt);
@@ -297,6 +307,7 @@ export async function drive(
   stdinKeys?.();
   control?.close();
   stopWatchdog();
+  twin?.close();
   closeSockets();
   code = rt.exitCode(code);
   reporting.finish();

@@ -1,6 +1,6 @@
 /**
  * What a call does when the scheduler runs it (SIPp's call::run): the message at its index decides
- * — a <pause>, a <nop>, a <send>, or waiting at a <recv> — after UDP retransmission of the last
+ * — a <pause>, a <nop>, a <send>, a <sendCmd>, or waiting at a <recv> or <recvCmd> — after UDP retransmission of the last
  * message sent and the timers. Statistics bookkeeping of a message (counter, rtd) is here too, as
  * receive.ts does it on the same terms for a <recv>.
  */
@@ -8,6 +8,7 @@ import { SippError } from '../errors.js';
 import type { ScenarioMessage } from '../scenario/model.js';
 import { C, M } from '../stats/counters.js';
 import type { Call } from './call.js';
+import { sendCommand } from './call-commands.js';
 import { sendRaw, sendScene } from './call-send.js';
 import { monoUs as monoNow } from './clock.js';
 
@@ -38,7 +39,8 @@ export function runCall(call: Call): void {
   if (cur.pause || cur.pauseVariable) startPause(call, cur);
   else if (cur.kind === 'nop') nop(call, cur);
   else if (cur.kind === 'send') sendMessage(call, cur);
-  else if (cur.kind === 'recv') waitForMessage(call, cur);
+  else if (cur.kind === 'recv' || cur.kind === 'recvCmd') waitForMessage(call, cur);
+  else if (cur.kind === 'sendCmd') sendCommand(call, cur);
 }
 
 /**

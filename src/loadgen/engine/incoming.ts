@@ -43,6 +43,24 @@ export class Incoming {
     }
   }
 
+  /**
+   * A received 3PCC command as the actions of a <recvCmd> see it: its text is searched (ereg),
+   * it is not SIP (no start line), so its fields are parsed under a stand-in request line when
+   * they parse at all.
+   */
+  static command(text: string): Incoming {
+    const buf = Buffer.from(text, 'latin1');
+    const standIn = (t: string) =>
+      parseMessage(Buffer.from(`CMD sip:invalid SIP/2.0\r\n${t}`, 'latin1'), { datagram: true });
+    let msg: AnyMessage;
+    try {
+      msg = standIn(text.includes('\r\n\r\n') ? text : `${text}\r\n\r\n`);
+    } catch {
+      msg = standIn('\r\n');
+    }
+    return new Incoming(buf, msg);
+  }
+
   /** The whole message as a latin1 string (one char per byte). */
   get text(): string {
     return (this._text ??= this.buf.toString('latin1'));

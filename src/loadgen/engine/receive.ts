@@ -14,6 +14,7 @@ import { doBookkeeping } from './call-run.js';
 import { sendDefault, sendRaw, sendScene } from './call-send.js';
 import { messageHash, type Incoming } from './incoming.js';
 import { executeActions } from './actions.js';
+import { abortTwinCall } from './call-commands.js';
 import { compose } from './compose.js';
 
 /** SIPp's matches_scenario for message `index`. */
@@ -325,7 +326,7 @@ function autoRespond(call: Call, inc: Incoming, mode: AutoMode): void {
     if (behaviors & 2) {
       e.warning(`Aborting call on an unexpected ${mode.toUpperCase()} for call: ${call.id}`);
       if (behaviors & 1) sendDefault(call, '200');
-      if (call.deleted) return;
+      if (call.deleted || !abortTwinCall(call)) return;
       call.count(C.FailedCall);
       call.count(C.FailedUnexpectedMessage);
       call.destroy(undefined, false);
@@ -337,6 +338,7 @@ function autoRespond(call: Call, inc: Incoming, mode: AutoMode): void {
     if (behaviors & 4) {
       e.warning(`Automatic response mode for an unexpected PING for call: ${call.id}`);
       sendDefault(call, '200');
+      if (call.deleted || !abortTwinCall(call)) return;
       e.stats.add(C.AutoAnswered);
       call.destroy(undefined, false);
     } else e.warning(`Do not answer on an unexpected PING for call: ${call.id}`);
@@ -364,6 +366,8 @@ export function processUnexpected(call: Call, inc: Incoming): boolean {
         : `while expecting '${cur.recvResponse}' `;
   else if (cur.kind === 'send') desc += 'while sending ';
   else if (cur.kind === 'pause') desc += 'while pausing ';
+  else if (cur.kind === 'sendCmd') desc += 'while sending command ';
+  else if (cur.kind === 'recvCmd') desc += 'while expecting command ';
   else desc += `while in message type ${cur.kind} `;
   desc += `(index ${call.msgIndex})`;
   e.warning(`${desc}, received '${inc.text}'`);
@@ -372,6 +376,7 @@ export function processUnexpected(call: Call, inc: Incoming): boolean {
   );
   if (inc.code) e.stats.errorCodes.push(inc.code);
   if (!abort) return false;
+  if (!abortTwinCall(call)) return false;
   call.lastRecv = inc;
   call.count(C.FailedCall);
   call.count(C.FailedUnexpectedMessage);

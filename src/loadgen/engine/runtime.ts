@@ -23,7 +23,21 @@ import type { InjectionFile } from './injection.js';
 import type { Logs } from './logs.js';
 import { Scheduler } from './scheduler.js';
 import { RunTrace } from './trace.js';
-import type { CallSocket, Engine, Peer } from './types.js';
+import type { CallSocket, Engine, Peer, TwinChannel } from './types.js';
+import { receiveCommand } from './call-commands.js';
+import { commandCallId } from '../twin/command-text.js';
+
+/** What a 3PCC role changes in the run (SIPp's thirdPartyMode tests in socket.cpp). */
+export interface TwinRoleRules {
+  /** Unknown Call-IDs, from the twin or from SIP, start calls (B, passive A, passive master, slave). */
+  createsCalls: boolean;
+  /** The twin closing forces the end (quitting += 20); else the run stops softly (quitting = 1). */
+  forceQuitOnClose: boolean;
+  /** SIPp's warning when the twin ends, if any. */
+  closeWarning?: string;
+  /** The screen's bottom line for the role (SIPp's screen.cpp). */
+  banner: string;
+}
 import { statsShape, type Addressing, type RuntimeHooks, type RuntimeOptions } from './runtime-options.js';
 import type { SipTransportName } from './types.js';
 
@@ -47,6 +61,9 @@ export class Runtime implements Engine {
   readonly ids: CallIds;
   readonly trace: RunTrace;
   private readonly otherStats = new Map<Scenario, Stats>();
+  /** 3PCC: the twin channel, and the role's rules (runner.ts sets them before the start). */
+  twin: TwinChannel | undefined;
+  twinRole: TwinRoleRules | undefined;
   quitting = 0;
   timeoutExit = false;
   stoppedNow = false;
@@ -191,7 +208,7 @@ export class Runtime implements Engine {
         );
         return;
       }
-      call = this.newCallFor(inc, callId, from, socket);
+      call = this.twinRole?.createsCalls ? this.newTwinCall(callId) : this.newCallFor(inc, callId, from, socket);
       if (!call) return;
     }
     if (!call.peer) call.peer = from;
@@ -227,6 +244,65 @@ export class Runtime implements Engine {
     const call = new Call(this, scenario, callId, n, 0, { socket, peer, automatic, stats });
     this.calls.add(callId, call);
     return call;
+  }
+
+  // ---- 3PCC ---------------------------------------------------------------------------------
+
+  /** A command arrived from a twin (SIPp's process_message for a control socket). */
+  receiveCommand(text: string): void {
+    if (this.done) return;
+    try {
+      this.receiveCommandUnsafe(text);
+    } catch (err) {
+      this.abortRun(err);
+    }
+  }
+
+  private receiveCommandUnsafe(text: string): void {
+    const callId = this.ids.trim(commandCallId(text));
+    if (callId === '') {
+      this.warning('SIP message without Call-ID discarded');
+      return;
+    }
+    this.trace.message(`----------------------------------------------- \nTCP control message received:\n\n${text}\n`);
+    let call = this.calls.get(callId);
+    if (!call) {
+      // SIPp's deadcall only traces a command for a call that has ended.
+      if (this.calls.touchDead(callId)) return;
+      if (!this.twinRole?.createsCalls) {
+        this.stats.add(C.OutOfCallMsgs);
+        this.warning(`Discarding message which can't be mapped to a known SIPp call:\n${text}`);
+        return;
+      }
+      call = this.newTwinCall(callId);
+    }
+    receiveCommand(call, text);
+    this.runReceived(call);
+  }
+
+  /**
+   * A call started by a message with an unknown Call-ID in the B, passive and slave roles: SIPp
+   * counts it as outgoing and sends to the remote host (or -rsa), whatever the message came on.
+   */
+  private newTwinCall(callId: string): Call {
+    this.stats.callCreated(false, this.now());
+    const n = this.ids.takeNumber();
+    const call = new Call(this, this.scenario, callId, n, 0, {
+      socket: this.socketForCall(),
+      peer: this.destination,
+      stats: this.stats,
+    });
+    this.calls.add(callId, call);
+    return call;
+  }
+
+  /** A twin connection closed (SIPp's read_error on a control socket). */
+  twinClosed(): void {
+    if (this.done || !this.twinRole) return;
+    if (this.twinRole.closeWarning) this.warning(this.twinRole.closeWarning);
+    if (this.twinRole.forceQuitOnClose) this.quitting += 20;
+    else this.quitting = Math.max(this.quitting, 1);
+    this.kick();
   }
 
   /** The scenario for a new incoming call, or undefined when the message is discarded (counted). */

@@ -35,6 +35,16 @@ export interface CallSocket {
   close(): void;
 }
 
+/** 3PCC: the channel to the twin SIPp instance(s) (twin/link.ts). */
+export interface TwinChannel {
+  /** Send one command (extended 3PCC: to the peer `dest`); false when there is no channel. */
+  send(text: string, dest?: string): boolean;
+  /** Extended 3PCC (-slave_cfg) rather than -3pcc. */
+  readonly extended: boolean;
+  /** -3pcc: the twin is connected (SIPp's twinSippSocket is set). */
+  readonly twinUp: boolean;
+}
+
 export interface Engine {
   readonly opts: RunOptions;
   readonly scheduler: Scheduler;
@@ -70,6 +80,8 @@ export interface Engine {
   stopGracefully(): void;
   stopNow(): void;
   readonly scenario: Scenario;
+  /** 3PCC runs only. */
+  readonly twin?: TwinChannel;
   /** Start an RTT sample in the -trace_rtt file. */
   rttSample(stopUs: number, rttUs: number, rtd: number): void;
 }

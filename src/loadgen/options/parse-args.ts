@@ -64,6 +64,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     o.transport = 'wss';
   }
   if (refused.length) throw new UnsupportedFeatures(refused, o);
+  if ((o.slaveCfgFile !== undefined) !== (o.masterName !== undefined || o.slaveName !== undefined))
+    throw new SippError('-slave_cfg option must be used with -slave or -master option', SippExit.FATAL);
   if (o.scenarioFile !== undefined && o.scenarioName !== undefined) throw usageError('Use either -sf or -sn, not both');
   if (o.oocScenarioFile !== undefined && o.oocScenarioName !== undefined)
     throw usageError('Use either -oocsf or -oocsn, not both');

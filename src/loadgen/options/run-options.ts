@@ -130,6 +130,13 @@ export interface RunOptions {
   secureWebSocket?: boolean;
   /** -ws_path: the HTTP path of WebSocket upgrades (-t w1/wn; default "/") */
   wsPath?: string;
+  /** -3pcc host[:port]: the twin's command channel (SIPp's default port 6060) */
+  twinAddress?: string;
+  /** -master / -slave: this instance's name in the -slave_cfg file (extended 3PCC) */
+  masterName?: string;
+  slaveName?: string;
+  /** -slave_cfg: the file of `name;host:port` lines (extended 3PCC) */
+  slaveCfgFile?: string;
 }
 
 export function defaultRunOptions(): RunOptions {

@@ -59,5 +59,7 @@ export const KNOWN: Record<string, Set<string>> = {
     'p',
   ]),
   nop: new Set([...COMMON_ATTRS, ...BRANCH_ATTRS]),
+  sendCmd: new Set([...COMMON_ATTRS, ...BRANCH_ATTRS, 'dest']),
+  recvCmd: new Set([...COMMON_ATTRS, ...BRANCH_ATTRS, 'optional', 'src']),
 };
 KNOWN.timewait = KNOWN.pause!;

@@ -51,6 +51,8 @@ export class LoadState {
       unexpectedJump: -1,
       defaultMessages: new Map(),
       mode: 'client',
+      sendMode: 'client',
+      commands: 'none',
       warnings: [],
       hasMedia: false,
     };

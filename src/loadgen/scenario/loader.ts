@@ -16,6 +16,7 @@ import type { Scenario } from './model.js';
 import { readCommon } from './read-common.js';
 import { readDeclaration } from './read-declarations.js';
 import { checkOptionalRecv, newMessage, readPause, readRecv, readSend } from './read-messages.js';
+import { readRecvCmd, readSendCmd } from './read-commands.js';
 import { finishScenario } from './scenario-checks.js';
 import { refuseUnsupported } from './unsupported.js';
 import { parseXml, type XmlElement } from './xml.js';
@@ -69,12 +70,13 @@ function readMessage(st: LoadState, m: Scenario['messages'][number], el: XmlElem
       m.kind = 'nop';
       return;
     case 'sendCmd':
+      return readSendCmd(st, m, el, a);
     case 'recvCmd':
-      throw a.fail(`<${el.name}> (3PCC twin commands) is not supported by siptest`, 'run 3PCC scenarios with SIPp');
+      return readRecvCmd(st, m, a);
     default:
       throw a.fail(
         `Unknown element '${el.name}' in xml scenario file`,
-        'elements are send, recv, pause, nop, label, timewait, init and the statistics elements',
+        'elements are send, recv, pause, nop, sendCmd, recvCmd, label, timewait, init and the statistics elements',
       );
   }
 }

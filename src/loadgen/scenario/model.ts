@@ -106,8 +106,11 @@ export interface ScenarioMessage {
   pause?: Distribution;
   pauseVariable?: VarRef;
   timewait: boolean;
-  // <sendCmd>
+  // <sendCmd> / <recvCmd> (twin-SIPp 3PCC)
   cmd?: MessageTemplate;
+  /** Extended 3PCC: the -slave_cfg name a sendCmd goes to (dest=) / a recvCmd must come from (src=). */
+  cmdDest?: string;
+  cmdSrc?: string;
   // common
   startRtd: number;
   stopRtd: number;
@@ -160,8 +163,19 @@ export interface Scenario {
   retaddr?: VarRef;
   pausedaddr?: VarRef;
   defaultMessages: Map<string, MessageTemplate>;
-  /** client (first send), server (first recv); 3pcc modes are refused. */
+  /** client (first send or sendCmd), server (first recv or recvCmd): SIPp's creationMode. */
   mode: 'client' | 'server';
+  /**
+   * SIPp's sendMode: the first <send> or <recv>, twin commands skipped. A 3PCC controller B
+   * receives a command first (mode server) but sends SIP first, so it opens the TCP client
+   * connection (tcp_multiplex) as a client does.
+   */
+  sendMode: 'client' | 'server';
+  /**
+   * Which twin command comes first (SIPp's computeSippMode): a sendCmd first makes controller A
+   * (or master), a recvCmd first controller B (or slave); 'none' without commands.
+   */
+  commands: 'none' | 'send-first' | 'recv-first';
   /** Load-time warnings (unknown attributes). */
   warnings: string[];
   /** A media action (pcap play, rtp_stream): the run binds RTP sockets, calls read the peer's SDP. */

@@ -5,7 +5,7 @@
  * element was one of these.
  */
 import type { Attrs } from './attrs.js';
-import { DEFAULT_MESSAGES } from './default-messages.js';
+import { DEFAULT_MESSAGES, NOT_SIP } from './default-messages.js';
 import type { LoadState } from './load-state.js';
 import { cleanCdata } from './message-template.js';
 import { readCommon } from './read-common.js';
@@ -31,10 +31,11 @@ export function readDeclaration(st: LoadState, el: XmlElement, a: Attrs): boolea
       return true;
     case 'DefaultMessage': {
       const id = a.string('id', 'DefaultMessage');
-      if (!(id in DEFAULT_MESSAGES) && id !== '3pcc_abort')
-        throw a.fail(`Unknown default message: ${id}`, 'use ack, ack2, bye, cancel or 200');
+      if (!(id in DEFAULT_MESSAGES))
+        throw a.fail(`Unknown default message: ${id}`, 'use ack, ack2, bye, cancel, 200 or 3pcc_abort');
       if (el.cdata === undefined) throw a.fail("No CDATA in 'DefaultMessage' section of xml scenario file");
-      s.defaultMessages.set(id, st.template(cleanCdata(el.cdata, false), el.cdataLine ?? el.line, true));
+      const sanity = !NOT_SIP.has(id);
+      s.defaultMessages.set(id, st.template(cleanCdata(el.cdata, false), el.cdataLine ?? el.line, sanity));
       return true;
     }
     case 'label': {

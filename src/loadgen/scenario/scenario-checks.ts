@@ -5,7 +5,7 @@
  * messages not overridden are compiled.
  */
 import { scenarioError } from '../errors.js';
-import { DEFAULT_MESSAGES } from './default-messages.js';
+import { DEFAULT_MESSAGES, NOT_SIP } from './default-messages.js';
 import type { LoadState } from './load-state.js';
 import { compileTemplate, type TemplateEnv } from './message-template.js';
 import type { Scenario, ScenarioMessage } from './model.js';
@@ -46,15 +46,21 @@ export function finishScenario(st: LoadState): void {
   if (s.messages.length === 0)
     throw scenarioError('Did not find any messages inside of scenario!', src, 'add <send>/<recv> elements');
   s.mode = computeMode(s, src);
+  const firstSip = s.messages.find((m) => m.kind === 'send' || m.kind === 'recv');
+  if (!firstSip) throw scenarioError('Unable to determine send mode of the tool (server, client)', src);
+  s.sendMode = firstSip.kind === 'recv' ? 'server' : 'client';
+  const firstCmd = s.messages.find((m) => m.kind === 'sendCmd' || m.kind === 'recvCmd');
+  s.commands = !firstCmd ? 'none' : firstCmd.kind === 'sendCmd' ? 'send-first' : 'recv-first';
   for (const [id, text] of Object.entries(DEFAULT_MESSAGES))
-    if (!s.defaultMessages.has(id)) s.defaultMessages.set(id, compileTemplate(text, st.env(0) as TemplateEnv, true));
+    if (!s.defaultMessages.has(id))
+      s.defaultMessages.set(id, compileTemplate(text, st.env(0) as TemplateEnv, !NOT_SIP.has(id)));
 }
 
 function computeMode(s: Scenario, src: string): 'client' | 'server' {
   for (const m of s.messages) {
     if (m.kind === 'pause' || m.kind === 'nop') continue;
-    if (m.kind === 'send') return 'client';
-    if (m.kind === 'recv') return 'server';
+    if (m.kind === 'send' || m.kind === 'sendCmd') return 'client';
+    if (m.kind === 'recv' || m.kind === 'recvCmd') return 'server';
   }
   throw scenarioError('Unable to determine creation mode of the tool (server, client)', src);
 }

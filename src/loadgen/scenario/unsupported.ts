@@ -10,7 +10,6 @@ import type { XmlElement } from './xml.js';
 function features(el: XmlElement): Array<[number, string]> {
   const out: Array<[number, string]> = [];
   const at = (what: string) => out.push([el.line, what]);
-  if (el.name === 'sendCmd' || el.name === 'recvCmd') at(`<${el.name}>: 3PCC (twin SIPp commands)`);
   if (el.name === 'setdest' && /^\s*(tcp|sctp)\s*$/i.test(el.attrs.get('protocol') ?? ''))
     at(`<setdest protocol="${el.attrs.get('protocol')}">: moving a call to another connection`);
   const text = el.cdata ?? '';

@@ -168,7 +168,9 @@ export function countsHeader(s: Scenario, d: string, lossColumns: boolean): stri
       const p = `${i}_${m.recvResponse || m.recvRequest}_`;
       out += `${p}Recv${d}${p}Retrans${d}${p}Timeout${d}${p}Unexp${d}`;
       if (lossColumns) out += `${p}Lost${d}`;
-    } else out += `${i}_Pause_Sessions${d}${i}_Pause_Unexp${d}`;
+    } else if (m.kind === 'recvCmd') out += `${i}_RecvCmd${d}${i}_RecvCmd_Timeout${d}`;
+    else if (m.kind === 'sendCmd') out += `${i}_SendCmd${d}`;
+    else out += `${i}_Pause_Sessions${d}${i}_Pause_Unexp${d}`;
   });
   return out;
 }
@@ -192,7 +194,9 @@ export function countsRow(
     } else if (m.recvResponse || m.recvRequest !== undefined) {
       out += v(i, M.Recv) + v(i, M.RecvRetrans) + v(i, M.Timeout) + v(i, M.Unexp);
       if (lossColumns) out += v(i, M.Lost);
-    } else out += v(i, M.Sessions) + v(i, M.Unexp);
+    } else if (m.kind === 'recvCmd') out += v(i, M.Recv) + v(i, M.Timeout);
+    else if (m.kind === 'sendCmd') out += v(i, M.Sent);
+    else out += v(i, M.Sessions) + v(i, M.Unexp);
   });
   return out;
 }

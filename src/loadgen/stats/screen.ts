@@ -12,6 +12,8 @@ export interface ScreenState {
   scenario: Scenario;
   stats: Stats;
   mode: 'client' | 'server';
+  /** 3PCC: SIPp's bottom line for the role ("3PCC Mode - Controller A side"...). */
+  twinBanner?: string;
   rate: number;
   ratePeriodMs: number;
   durationMs: number;
@@ -167,6 +169,10 @@ function messageLine(s: ScreenState, m: ScenarioMessage): string {
       ? sprintf('  [%9s] Pause%*s', desc, Math.max(0, 23 - len), '')
       : sprintf('       Pause [%9s]%*s', desc, Math.max(0, 18 - len), '');
     line = sprintf('%s%-9d                     %-9d', lb, v(M.Sessions), v(M.Unexp));
+  } else if (m.kind === 'recvCmd') {
+    line = sprintf('    [ Received Command ]         %-9d %-9s %-9s %-9s', v(M.Recv), '', '', '');
+  } else if (m.kind === 'sendCmd') {
+    line = sprintf('        [ Sent Command ]         %-9d %-9s           %-9s', v(M.Sent), '', '');
   } else line = m.display ? ` ${m.display}` : '              [ NOP ]              ';
   return line;
 }
@@ -181,6 +187,7 @@ export function finishScreen(lines: string[], s: ScreenState): string[] {
   else if (s.quitting) lines.push('------- Waiting for active calls to end. Press [q] again to force exit. -------');
   else if (s.trafficPaused)
     lines.push('----------------- Traffic Paused - Press [p] again to resume ------------------');
+  else if (s.twinBanner) lines.push(s.twinBanner);
   else if (s.mode === 'client')
     lines.push('------ [+|-|*|/]: Adjust rate ---- [q]: Soft exit ---- [p]: Pause traffic -----');
   else lines.push('------------------------------ SIPp Server Mode -------------------------------');

@@ -103,6 +103,9 @@ export function buildSummary(s: Scenario, st: Stats, exitCode: number, elapsedMs
         sessions: v(M.Sessions),
         unexpected: v(M.Unexp),
       };
+    if (m.kind === 'sendCmd') return { index: m.index, sendCmd: m.cmdDest ?? '', sent: v(M.Sent) };
+    if (m.kind === 'recvCmd')
+      return { index: m.index, recvCmd: m.cmdSrc ?? '', received: v(M.Recv), timeouts: v(M.Timeout) };
     return { index: m.index, nop: m.display ?? '' };
   });
   const created = c[C.IncomingCallCreated]! + c[C.OutgoingCallCreated]!;

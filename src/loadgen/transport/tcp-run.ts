@@ -31,7 +31,8 @@ export async function runTcp(
   try {
     // -t t1 -p: SIPp connects from -p's port before its main socket listens on it (Linux refuses
     // to bind a port that has a listener, even with SO_REUSEADDR, but lets a listener join).
-    const client = main.mode === 'client';
+    // SIPp connects tcp_multiplex when sendMode is not server (3PCC controller B included).
+    const client = main.sendMode === 'client';
     if (client && o.localPort) await conns.connectClient(o.localPort, true);
     conns.server = conns.webSocket
       ? await listenWs(address, o.localPort, o.wsPath ?? '/', (c) => conns.track(c), conns.onMessage, conns.secure)

@@ -92,8 +92,21 @@ test('unknown options are rejected by name with exit 1, as SIPp', () => {
 });
 
 test('options siptest cannot honour are refused by name, not ignored', () => {
-  fails(['h', '-3pcc', '127.0.0.1:9000'], /-3pcc is not supported by siptest/);
   fails(['h', '-tls_crl', 'x.crl'], /-tls_crl is not supported/);
+});
+
+test("3PCC options and SIPp's checks of their combinations (ERROR: exit 255)", () => {
+  assert.equal(run(['h', '-3pcc', '127.0.0.1:9000']).twinAddress, '127.0.0.1:9000');
+  const ext = run(['h', '-slave', 's1', '-slave_cfg', 'cfg']);
+  assert.equal(ext.slaveName, 's1');
+  assert.equal(ext.slaveCfgFile, 'cfg');
+  assert.equal(run(['h', '-master', 'm', '-slave_cfg', 'cfg']).masterName, 'm');
+  fails(['h', '-master', 'm', '-3pcc', '127.0.0.1:9'], /-3PCC option is not compatible with -master and -slave/, 255);
+  fails(['h', '-3pcc', '127.0.0.1:9', '-slave', 's'], /not compatible with -3PCC option/, 255);
+  fails(['h', '-3pcc', '127.0.0.1:9', '-slave_cfg', 'c'], /-slave_cfg and -3pcc options are not compatible/, 255);
+  fails(['h', '-master', 'm', '-slave', 's', '-slave_cfg', 'c'], /-slave and -master options are not compatible/, 255);
+  fails(['h', '-slave_cfg', 'c'], /-slave_cfg option must be used with -slave or -master option/, 255);
+  fails(['h', '-master', 'm'], /-slave_cfg option must be used with -slave or -master option/, 255);
 });
 
 test('-h, -h stat, -v, -sd act at once (exit 99 in the runner)', () => {

@@ -54,11 +54,11 @@ test('errors name the file and line before any traffic', () => {
   rejects(wrap(`${SEND}\n<timewait milliseconds="10"/>\n${SEND}`), /can only be the last message/, 'my.xml:9');
   // Unsupported features are listed together, each with its file:line (unsupported.ts).
   assert.throws(
-    () => load(wrap(`${SEND}\n<recv response="200"><action><sendCmd/></action></recv>`)),
+    () => load(wrap(`${SEND}\n<send><![CDATA[\nOPTIONS sip:x SIP/2.0\nX: [tdmmap]\n]]></send>`)),
     (e: unknown) =>
       e instanceof SippError &&
       e.exitCode === 1 &&
-      /\n {2}my\.xml:8: <sendCmd>: 3PCC \(twin SIPp commands\)$/.test(e.message),
+      /\n {2}my\.xml:10: \[tdmmap\]: TDM circuit maps \(-tdmmap\)$/.test(e.message),
   );
   rejects(
     wrap(`${SEND}\n<recv response="200"><action><exec play_pcap_audio="no-such.pcap"/></action></recv>`),
