@@ -1,11 +1,13 @@
 /**
  * The SipdTarget that ctl's daemon control works on, built from sipd's command-line overrides
  * with sipd's own config loader: the CLI is where the configuration meets the controller, so ctl
- * never imports the daemon.
+ * never imports the daemon. Only start validates the configuration (load.ts, with its schema,
+ * imported then): stop and status only locate the run dir, and start up faster without it.
  */
 import { resolve } from 'node:path';
 import type { SipdTarget, StartPlan } from '../ctl/daemon-control.js';
-import { loadConfig, locateRuntime, runtimePathsOf, type LoadConfigOptions } from '../daemon/config/load.js';
+import type { LoadConfigOptions } from '../daemon/config/load.js';
+import { locateRuntime } from '../daemon/config/locate.js';
 
 export function sipdTarget(opts: LoadConfigOptions = {}): SipdTarget {
   return {
@@ -15,7 +17,8 @@ export function sipdTarget(opts: LoadConfigOptions = {}): SipdTarget {
 }
 
 /** Loads (and so validates) the config, and names it to `sipd run` by the same overrides. */
-function startPlan(opts: LoadConfigOptions): StartPlan {
+async function startPlan(opts: LoadConfigOptions): Promise<StartPlan> {
+  const { loadConfig, runtimePathsOf } = await import('../daemon/config/load.js');
   const cwd = opts.cwd ?? process.cwd();
   const config = loadConfig(opts);
   const runArgs: string[] = [];

@@ -30,7 +30,7 @@ export interface SipdTarget {
    * For start: validates the configuration (throwing its error, so an invalid config fails before
    * anything is spawned) and returns its paths and the `sipd run` arguments that select it.
    */
-  prepareStart(): StartPlan;
+  prepareStart(): Promise<StartPlan>;
 }
 
 export interface StartPlan {
@@ -56,7 +56,7 @@ export interface StartResult {
 }
 
 export async function startDaemon(target: SipdTarget, opts: StartOptions = {}): Promise<StartResult> {
-  const { paths, runArgs } = target.prepareStart(); // an invalid config fails here, with exit 2
+  const { paths, runArgs } = await target.prepareStart(); // an invalid config fails here, with exit 2
   const st = inspectPidFile(paths.pidFile);
   if (st.kind === 'running') throw alreadyRunning(st.pid, paths.pidFile);
 

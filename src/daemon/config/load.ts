@@ -329,41 +329,5 @@ export function runtimePathsOf(c: SipdConfig): RuntimePaths {
   };
 }
 
-/**
- * The run-time paths from the same sources as loadConfig, but tolerant: a config file that has
- * become invalid since sipd started must not stop `sipd stop` or `sipd status` from finding it.
- * Invalid values fall back to the defaults.
- */
-export function locateRuntime(opts: LoadConfigOptions = {}): RuntimePaths {
-  try {
-    return runtimePathsOf(loadConfig(opts));
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-  }
-  const paths = opts.paths ?? defaultPaths();
-  const cwd = opts.cwd ?? process.cwd();
-  const file = opts.configFile !== undefined ? resolve(cwd, opts.configFile) : paths.configFile;
-  let raw: Record<string, unknown> = {};
-  try {
-    raw = { ...parseToml(readFileSync(file, 'utf8')) } as Record<string, unknown>;
-  } catch {
-    // Unreadable or not TOML: defaults and flags only.
-  }
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const section = (k: string) => (raw[k] && typeof raw[k] === 'object' ? (raw[k] as Record<string, unknown>) : {});
-  const runDir =
-    opts.runDir !== undefined
-      ? resolve(cwd, opts.runDir)
-      : str(raw.run_dir)
-        ? resolve(dirname(file), str(raw.run_dir) as string)
-        : paths.runDir;
-  const sock = str(section('mgmt').socket);
-  const log = str(section('logging').file);
-  return {
-    runDir,
-    pidFile: pidFileIn(runDir),
-    socket: sock ? resolve(runDir, sock) : socketIn(runDir),
-    logFile: log ? resolve(runDir, log) : logFileIn(runDir),
-    configFile: existsSync(file) ? file : null,
-  };
-}
+// The run-time paths for stop and status, without validating (and without loading zod).
+export { locateRuntime } from './locate.js';
