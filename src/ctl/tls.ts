@@ -26,7 +26,7 @@ export function isExpiring(row: TlsCertificateRow, days: number): boolean {
  */
 export async function tlsCertificates(
   ctx: CtlContext,
-  fromConfig: () => TlsListResult,
+  fromConfig: () => TlsListResult | Promise<TlsListResult>,
   thresholdDays: number,
 ): Promise<TlsReport> {
   let r: TlsListResult;
@@ -34,7 +34,7 @@ export async function tlsCertificates(
     r = await rpc<TlsListResult>(ctx, 'tls.list');
   } catch (e) {
     if (!isNotRunning(e)) throw e;
-    r = fromConfig();
+    r = await fromConfig();
   }
   const expiring = r.certificates.filter((c) => isExpiring(c, thresholdDays)).map((c) => c.name);
   return { ...r, threshold_days: thresholdDays, expiring };
