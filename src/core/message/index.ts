@@ -5,3 +5,4 @@ export * from './serializer.js';
 export * from './split.js';
 export * from './validate.js';
 export * from './sdp.js';
+export * from './detach.js';
