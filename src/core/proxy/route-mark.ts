@@ -34,8 +34,7 @@ const MARK_RE = /^[lo][A-Za-z0-9_-]+$/;
 export type MarkScope = 'open' | 'local';
 const LETTER: Record<MarkScope, string> = { open: 'o', local: 'l' };
 /** Domain separation: a MAC made for something else with the same key (a nonce) is not a mark. */
-const LABEL = Buffer.from('sipkit record-route mark v1\0', 'latin1');
-const SEP = Buffer.from([0]);
+const LABEL = 'sipkit record-route mark v1\0';
 
 /** The identifiers of a dialog that a mark covers. */
 export interface DialogIds {
@@ -108,12 +107,11 @@ export class RouteMarks {
   }
 
   private mac(letter: string, callId: string, tag: string): Buffer {
+    // One update of LABEL | letter | Call-ID | 0x00 | tag: the label and the letter are ASCII, so
+    // their UTF-8 is their bytes. (Five updates cost five crossings into C++ per mark; every
+    // in-dialog request checks two.)
     return createHmac('sha256', this.key)
-      .update(LABEL)
-      .update(letter, 'latin1')
-      .update(callId, 'utf8')
-      .update(SEP)
-      .update(tag, 'utf8')
+      .update(LABEL + letter + callId + '\0' + tag, 'utf8')
       .digest()
       .subarray(0, MAC_BYTES);
   }
