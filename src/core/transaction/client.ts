@@ -135,7 +135,7 @@ export class ClientTransaction extends Transaction {
           // §17.1.1.3: the transaction itself ACKs a non-2xx final, then waits Timer D.
           this.state = 'Completed';
           this.cancelUser = undefined;
-          this.ackBytes = serialize(createAck(this.request, res));
+          this.ackBytes = serialize(createAck(this.request, res), true); // kept for Timer D
           this.send(this.ackBytes);
           this.linger(this.reliable ? 0 : this.core.settings.D);
           this.up(res, source);

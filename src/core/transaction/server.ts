@@ -169,7 +169,8 @@ export class ServerTransaction extends Transaction {
       this.onSendError(e as TransportError);
       return;
     }
-    this.bytes = serialize(res);
+    // A final response's bytes are kept until the transaction ends (up to 64·T1).
+    this.bytes = serialize(res, res.status >= 200);
     this.send(this.bytes);
   }
 
