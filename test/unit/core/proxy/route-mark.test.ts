@@ -93,6 +93,22 @@ describe('signed Record-Route marks', () => {
     assert.equal(marks.mark(utf8), reference('o', utf8.callId, utf8.fromTag), 'UTF-8 Call-ID and tag');
   });
 
+  test('recently made MACs are reused without changing any answer, also once the oldest have been forgotten', () => {
+    const m = new RouteMarks(SECRET);
+    const first = m.mark(dialog);
+    // More dialogs than RouteMarks remembers: the first one's MAC is made again when asked for.
+    for (let i = 0; i < 5000; i++) m.mark({ callId: `c${i}@192.0.2.1`, fromTag: `t${i}`, scope: 'open' });
+    assert.equal(m.verify(first, dialog.callId, ['caller-tag', 'callee-tag']), 'local');
+    assert.equal(m.mark(dialog), first);
+    assert.equal(
+      m.verify(first, dialog.callId, ['callee-tag']),
+      undefined,
+      'a remembered MAC of another tag is not taken',
+    );
+    assert.equal(m.verify(first, 'other@192.0.2.1', ['caller-tag']), undefined, 'another Call-ID');
+    assert.equal(m.verify(m.mark({ ...dialog, scope: 'open' }), dialog.callId, ['caller-tag']), 'open');
+  });
+
   test('stateless branches: a function of the incoming branch and Call-ID, verifiable only with the key', () => {
     const marks = new RouteMarks('k1');
     const b = marks.statelessBranch('z9hG4bKabc', 'call-1');
