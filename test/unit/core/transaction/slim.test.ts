@@ -3,8 +3,8 @@
  * UDP after its final response (RFC 6026 Accepted, Timer J), and a busy proxy holds tens of
  * thousands of them. While they linger they must hold no message: neither the parsed requests
  * and responses (WeakRefs to them are cleared by a garbage collection) nor the text they were
- * parsed from (a heap snapshot holds no string with the messages' Call-ID, which only the
- * messages' text contains). A transaction key, a To tag or a branch's Request-URI cut from a
+ * parsed from (a heap snapshot holds no string with the marker in their Subject header, which only
+ * the messages' text contains). A transaction key, a To tag or a branch's Request-URI cut from a
  * message would otherwise keep its whole text alive (V8 keeps substrings as slices).
  * Retransmissions are still answered from the kept bytes.
  */
@@ -35,14 +35,15 @@ const tick = () => new Promise((r) => setImmediate(r));
 const startLine = (b: Buffer) => b.subarray(0, b.indexOf('\r\n')).toString('latin1');
 
 /**
- * A Call-ID that exists as a whole only in the messages (and while they are built): the test
- * keeps its two halves, so that the search does not find the test's own copy.
+ * A marker that exists as a whole only in the messages' Subject (and while they are built): the
+ * test keeps its two halves, so that the search does not find the test's own copy. (Not the
+ * Call-ID: the route marks remember recent Call-IDs and tags on purpose, route-mark.ts.)
  */
 type Id = readonly [string, string];
-const newId = (): Id => [`slim-${randomBytes(8).toString('hex')}`, '@example.com'];
+const newId = (): Id => [`slim-${randomBytes(8).toString('hex')}`, '-subject-marker'];
 const whole = (id: Id) => id[0] + id[1];
 
-/** Whether any live string contains the Call-ID (V8 records each string's first 1,024 characters). */
+/** Whether any live string contains the marker (V8 records each string's first 1,024 characters). */
 async function heapHasId(id: Id): Promise<boolean> {
   let text = '';
   for await (const chunk of getHeapSnapshot()) text += String(chunk);
@@ -52,16 +53,18 @@ async function heapHasId(id: Id): Promise<boolean> {
 /** The bytes of a request from upstream, to the callee's URI as the Request-URI (as in a dialog). */
 function upstreamBytes(method: string, id: Id): Buffer {
   const branch = `z9hG4bK${method}-${id[0]}`;
-  const req = peerRequest(method, { callId: whole(id), branch, cseq: method === 'INVITE' ? 1 : 2 });
+  const req = peerRequest(method, { branch, cseq: method === 'INVITE' ? 1 : 2 });
   req.uri = `sip:bob@${CALLEE.address}:${CALLEE.port};transport=udp`;
+  req.set('subject', whole(id));
   return serialize(req);
 }
 
 /** The callee answers the request the proxy sent it with `status` (a 180 first for an INVITE). */
-function calleeAnswers(s: Stack, method: string, status: number): void {
+function calleeAnswers(s: Stack, method: string, id: Id, status: number): void {
   const sent = s.mem.sent.find((m) => m.address === CALLEE.address && startLine(m.data).startsWith(method))!;
   const req = parseMessage(sent.data) as SipRequest;
-  const reply = (st: number) => serialize(createResponse(req, st, undefined, { toTag: 'callee-tag-long-enough' }));
+  const reply = (st: number) =>
+    serialize(createResponse(req, st, undefined, { toTag: 'callee-tag-long-enough' }).set('subject', whole(id)));
   if (method === 'INVITE') s.mem.inject(reply(180), CALLEE.address, CALLEE.port);
   s.mem.inject(reply(status), CALLEE.address, CALLEE.port);
 }
@@ -89,7 +92,7 @@ async function relayed(s: Stack, method: string, id: Id, status: number): Promis
   const toCallee = () => s.mem.sent.some((m) => m.address === CALLEE.address && startLine(m.data).startsWith(method));
   for (let i = 0; i < 10 && !toCallee(); i++) await tick();
   assert.ok(toCallee(), `${method} relayed to the callee`);
-  calleeAnswers(s, method, status);
+  calleeAnswers(s, method, id, status);
   s.tu.requests.length = 0;
   s.tu.sources.length = 0;
   s.tu.handler = undefined;
@@ -119,7 +122,7 @@ describe('completed transactions keep no message (issue 14)', () => {
       [true, true],
       'the requests from upstream are collectable',
     );
-    assert.equal(await heapHasId(id), false, 'no string holds the messages (their Call-ID)');
+    assert.equal(await heapHasId(id), false, 'no string holds the messages (their Subject)');
 
     // A retransmitted BYE from upstream gets the same 200, byte for byte, from the kept bytes.
     s.mem.inject(upstreamBytes('BYE', id), UPSTREAM, 5060);
@@ -139,14 +142,15 @@ describe('completed transactions keep no message (issue 14)', () => {
       onTransportError() {},
     };
     const inviteText = (() => {
-      const req = peerRequest('INVITE', { callId: whole(id) });
+      const req = peerRequest('INVITE').set('subject', whole(id));
       req.removeFirst('via');
       req.prepend('via', 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKslim-client-1');
       const tx = s.txl.sendRequest(req, CALLEE, user);
       assert.equal(tx.state, 'Calling');
       return s.mem.sent[0]!.data;
     })();
-    const ok = serialize(createResponse(parseMessage(inviteText) as SipRequest, 200, undefined, { toTag: 't1' }));
+    const invite = () => parseMessage(inviteText) as SipRequest;
+    const ok = serialize(createResponse(invite(), 200, undefined, { toTag: 't1' }).set('subject', whole(id)));
     s.mem.inject(ok, CALLEE.address, CALLEE.port);
     s.mem.inject(ok, CALLEE.address, CALLEE.port);
     assert.equal(seen.length, 2, 'each 2xx goes up');
