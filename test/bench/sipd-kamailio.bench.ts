@@ -26,12 +26,17 @@
  *
  *   npm run bench -- sipd-kamailio [--rounds=3] [--step-seconds=10] [--fixed-rate=auto|N]
  *                    [--fixed-seconds=10] [--subscribers=10000] [--servers=kamailio,sipd]
- *                    [--before=DIR] [--cpu-only] [--quick] [--workers=N] [--verbose] [--keep]
+ *                    [--before=DIR] [--cpu-only] [--warmup-seconds=0] [--quick] [--workers=N]
+ *                    [--verbose] [--keep]
  *
  * --quick: a smoke run for CI (1 round, 2 s steps, short searches, 1,000 subscribers): checks
  * that everything runs and prints, measures nothing worth quoting.
  * --cpu-only: only the CPU per 1,000 calls at the fixed rate (no highest-rate searches, no
  * latency), for tighter A/B figures in the same time (more rounds, longer --fixed-seconds).
+ * --warmup-seconds=N: before each CPU step, N seconds of the same call load on the same server,
+ * not measured: a fresh node process spends its first seconds compiling (JIT) and growing its
+ * heap, which Kamailio does not; with a warm-up the step shows the steady state a long-running
+ * server has (and the warm-up's lingering transactions are still there, as in production).
  * --before: the root of another build (default: SIPKIT_BENCH_BEFORE); its bin/sipd.js runs as the
  * server "before" beside this build's "sipd" (the default servers become kamailio,before,sipd),
  * and the report ends with sipd / before: every round, medians, spreads (lib/ab.ts).
@@ -74,6 +79,8 @@ interface Options {
   before: string | undefined;
   verbose: boolean;
   keep: boolean;
+  /** unmeasured seconds of the fixed-rate load before each CPU step (0: none) */
+  warmupSeconds: number;
   /** only the CPU per 1,000 calls at the fixed rate (no highest-rate searches) */
   cpuOnly: boolean;
   /** sipd's `workers` for this build ("sipd"); "before" runs its own default */
@@ -94,6 +101,7 @@ function options(argv: string[]): Options {
       'step-seconds': { type: 'string' },
       'fixed-rate': { type: 'string' },
       'fixed-seconds': { type: 'string' },
+      'warmup-seconds': { type: 'string' },
       subscribers: { type: 'string' },
       servers: { type: 'string' },
       verbose: { type: 'boolean' },
@@ -121,6 +129,7 @@ function options(argv: string[]): Options {
         ? undefined
         : num('fixed-rate', quick ? 100 : 500, 1),
     fixedSeconds: num('fixed-seconds', quick ? 2 : 10, 1),
+    warmupSeconds: num('warmup-seconds', 0, 0),
     subscribers: num('subscribers', quick ? 1000 : 10000, 10),
     servers: String(values.servers ?? (before ? 'kamailio,before,sipd' : 'kamailio,sipd'))
       .split(',')
@@ -280,7 +289,7 @@ async function measure(
         searchOptions('calls', hints.calls, opts),
         opts.verbose,
       );
-  const cpu = opts.fixedRate === undefined ? undefined : await cpuStep(ctx, opts.fixedRate, opts.fixedSeconds);
+  const cpu = opts.fixedRate === undefined ? undefined : await cpuStep(ctx, opts.fixedRate, opts);
   if (cpu) await settle(cpu.step, true);
   let p50Ms: number | null = null;
   let p99Ms: number | null = null;
@@ -311,8 +320,18 @@ async function measure(
   };
 }
 
-/** Server CPU per 1,000 calls at `rate` (null when no call succeeded), printed as it goes. */
-async function cpuStep(ctx: LoadContext, rate: number, seconds: number) {
+/**
+ * Server CPU per 1,000 calls at `rate` (null when no call succeeded), printed as it goes; after
+ * the --warmup-seconds load when there is one.
+ */
+async function cpuStep(ctx: LoadContext, rate: number, opts: Options) {
+  const seconds = opts.fixedSeconds;
+  if (opts.warmupSeconds > 0) {
+    out(`    warm-up at ${rate} calls/s for ${opts.warmupSeconds} s:`);
+    const w = await callStep(ctx, rate, opts.warmupSeconds);
+    out(` ${w.clean ? 'clean' : `NOT clean (${w.reason})`}, ${w.successful} calls (not measured)\n`);
+    await sleep(1000);
+  }
   out(`    CPU at ${rate} calls/s for ${seconds} s:`);
   const step = await callStep(ctx, rate, seconds);
   const perK = step.successful > 0 ? (step.serverCpuMs / step.successful) * 1000 : null;
@@ -357,7 +376,7 @@ async function cpuPhase(
           stepSeconds: opts.stepSeconds,
         };
         uas = await Callee.start(ctx);
-        const cpu = await cpuStep(ctx, rate, opts.fixedSeconds);
+        const cpu = await cpuStep(ctx, rate, opts);
         f.cpuMsPer1000Calls = cpu.step.clean ? cpu.perK : null;
         f.fixedRateClean = cpu.step.clean;
       } catch (e) {

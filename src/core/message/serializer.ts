@@ -13,12 +13,17 @@ export function serializeHead(msg: SipMessage): string {
   return out + '\r\n';
 }
 
-/** The whole message as bytes. */
-export function serialize(msg: SipMessage): Buffer {
+/**
+ * The whole message as bytes. `kept`: bytes held for long (a transaction's final response or
+ * ACK, resent for up to 64·T1) get memory of their own; others are a slice of Node's shared
+ * 8 KB pool, which stays allocated as long as any slice of it is alive: a few kept responses
+ * would pin every pool their neighbours (long gone) were cut from.
+ */
+export function serialize(msg: SipMessage, kept = false): Buffer {
   const head = serializeHead(msg);
   const body = msg.body;
   const headLen = head.length;
-  const out = Buffer.allocUnsafe(headLen + body.length);
+  const out = kept ? Buffer.allocUnsafeSlow(headLen + body.length) : Buffer.allocUnsafe(headLen + body.length);
   out.write(head, 0, headLen, 'latin1');
   if (body.length > 0) body.copy(out, headLen);
   return out;

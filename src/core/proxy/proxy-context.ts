@@ -13,6 +13,7 @@
 import type { Timer, TimerTarget } from '../timers/timer-queue.js';
 import { isSipUri, type SipUri } from '../grammar/uri.js';
 import { createResponse } from '../message/builders.js';
+import { ownString } from '../message/own-string.js';
 import { newBranch } from '../message/ids.js';
 import { SipResponse, type SipRequest } from '../message/message.js';
 import type { ClientTransaction } from '../transaction/client.js';
@@ -80,6 +81,7 @@ export interface ProxyEnvironment {
 interface Branch {
   /** index in branches (the fr timer's kind) */
   index: number;
+  /** where the branch went; only its URI once the messages are released */
   target: BranchTarget;
   /** the fr timer, while armed */
   fr: Timer | undefined;
@@ -165,6 +167,8 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     for (const b of this.branches) {
       b.request = undefined;
       b.final = ANSWERED;
+      // An in-dialog branch's URI is cut from the request's text: keep a copy, not the text.
+      b.target = { uri: ownString(b.target.uri) };
     }
   }
 

@@ -22,6 +22,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SipUri } from '../grammar/uri.js';
+import { ownString } from '../message/own-string.js';
 
 /** The Record-Route URI parameter that carries the mark. */
 export const ROUTE_MARK_PARAM = 'sig';
@@ -34,8 +35,7 @@ const MARK_RE = /^[lo][A-Za-z0-9_-]+$/;
 export type MarkScope = 'open' | 'local';
 const LETTER: Record<MarkScope, string> = { open: 'o', local: 'l' };
 /** Domain separation: a MAC made for something else with the same key (a nonce) is not a mark. */
-const LABEL = Buffer.from('sipkit record-route mark v1\0', 'latin1');
-const SEP = Buffer.from([0]);
+const LABEL = 'sipkit record-route mark v1\0';
 
 /** The identifiers of a dialog that a mark covers. */
 export interface DialogIds {
@@ -51,8 +51,13 @@ export interface MarkedDialog extends DialogIds {
 /** The magic cookie (§8.1.1.7) and a marker of sipd's stateless branches. */
 export const STATELESS_PREFIX = 'z9hG4bKsl-';
 
+/** How many recent MACs RouteMarks keeps (oldest out first): a few seconds of calls at 300/s. */
+const RECENT_MACS = 4096;
+
 export class RouteMarks {
   private readonly key: Buffer;
+  /** recent MACs by their input (letter | Call-ID | 0x00 | tag); never handed out to be changed */
+  private readonly recent = new Map<string, Buffer>();
 
   constructor(secret: string | Uint8Array) {
     this.key = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
@@ -107,14 +112,23 @@ export class RouteMarks {
     return given.length === MAC_BYTES && timingSafeEqual(given, this.mac('b', callId, incomingBranch));
   }
 
+  /**
+   * The MAC of letter | Call-ID | 0x00 | tag, from the recent ones when it was made lately: a
+   * call's INVITE makes its mark, and its ACK and BYE check the same Call-ID and tags again (five
+   * HMACs per call, ~7 % of sipd's CPU at 300 calls/s, most of it OpenSSL's set-up per HMAC).
+   */
   private mac(letter: string, callId: string, tag: string): Buffer {
-    return createHmac('sha256', this.key)
-      .update(LABEL)
-      .update(letter, 'latin1')
-      .update(callId, 'utf8')
-      .update(SEP)
-      .update(tag, 'utf8')
+    const input = letter + callId + '\0' + tag;
+    let mac = this.recent.get(input);
+    if (mac !== undefined) return mac;
+    // One update of LABEL | input: the label and the letter are ASCII, so their UTF-8 is their bytes.
+    mac = createHmac('sha256', this.key)
+      .update(LABEL + input, 'utf8')
       .digest()
       .subarray(0, MAC_BYTES);
+    if (this.recent.size >= RECENT_MACS) this.recent.delete(this.recent.keys().next().value!);
+    // The Call-ID is cut from a message: the key must not keep the message's text alive.
+    this.recent.set(ownString(input), mac);
+    return mac;
   }
 }

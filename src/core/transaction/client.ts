@@ -39,7 +39,8 @@ export class ClientTransaction extends Transaction {
   cancelTransaction: ClientTransaction | undefined;
   /** The source of the last response passed to the TU. */
   lastSource: MessageSource | undefined;
-  private readonly bytes: Buffer;
+  /** The request's bytes, resent by Timers A and E; dropped with the request after the final response. */
+  private bytes: Buffer | undefined;
   private ackBytes: Buffer | undefined;
   private readonly timerC: number;
   private cancelUser: ClientTransactionUser | undefined;
@@ -69,7 +70,7 @@ export class ClientTransaction extends Transaction {
       queueMicrotask(() => this.onSendError(e as TransportError));
       return;
     }
-    this.send(this.bytes);
+    this.send(this.bytes!);
     if (!this.target.transport.reliable) this.startRt(TimerKind.Retransmit, T1);
     this.startTo(TimerKind.Timeout, 64 * T1);
   }
@@ -80,11 +81,11 @@ export class ClientTransaction extends Transaction {
       if (this.kind === 'ict') {
         // Timer A (§17.1.1.2): resend and double, only while Calling.
         if (this.state !== 'Calling') return;
-        this.send(this.bytes);
+        this.send(this.bytes!);
         this.startRt(TimerKind.Retransmit, 2 * this.rt!.interval);
       } else if (this.state === 'Trying' || this.state === 'Proceeding') {
         // Timer E (§17.1.2.2): doubling up to T2 while Trying, T2 in Proceeding.
-        this.send(this.bytes);
+        this.send(this.bytes!);
         this.startRt(TimerKind.Retransmit, this.state === 'Trying' ? Math.min(2 * this.rt!.interval, s.T2) : s.T2);
       }
     } else if (kind === TimerKind.Timeout) {
@@ -134,7 +135,7 @@ export class ClientTransaction extends Transaction {
           // §17.1.1.3: the transaction itself ACKs a non-2xx final, then waits Timer D.
           this.state = 'Completed';
           this.cancelUser = undefined;
-          this.ackBytes = serialize(createAck(this.request, res));
+          this.ackBytes = serialize(createAck(this.request, res), true); // kept for Timer D
           this.send(this.ackBytes);
           this.linger(this.reliable ? 0 : this.core.settings.D);
           this.up(res, source);
@@ -145,7 +146,9 @@ export class ClientTransaction extends Transaction {
         if (status >= 300 && this.ackBytes) this.send(this.ackBytes);
         break;
       case 'Accepted':
-        if (status >= 200 && status < 300) this.up(res, source);
+        if (status < 200 || status >= 300) break;
+        this.up(res, source); // a retransmitted or forked 2xx: the TU acknowledges it
+        this.lastResponse = undefined; // kept by nobody while the transaction lingers
         break;
     }
   }
@@ -163,9 +166,14 @@ export class ClientTransaction extends Transaction {
     this.release();
   }
 
-  /** After the final response: the transaction lingers (Timer D/K/M) with bytes only. */
+  /**
+   * After the final response the transaction lingers (Timer D/K/M) only to absorb retransmitted
+   * finals (and pass an INVITE's 2xx up): it keeps no message, not even the request's bytes (no
+   * state it lingers in resends them), only an ACK's bytes after a non-2xx.
+   */
   private release(): void {
     this.lastResponse = undefined;
+    this.bytes = undefined;
     this.releaseRequest();
   }
 

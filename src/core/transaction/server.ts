@@ -27,7 +27,10 @@ export class ServerTransaction extends Transaction {
   user: ServerTransactionUser = noUser;
   /** The last provisional response sent (after a final one only its bytes are kept, for retransmission). */
   lastResponse: SipResponse | undefined;
-  /** The To tag of the final response (RFC 2543 ACK matching, §17.2.3). */
+  /**
+   * The To tag of the final response, kept for RFC 2543 ACK matching (§17.2.3) only: an RFC 3261
+   * transaction matches by branch, and a proxied response's tag would keep its text alive.
+   */
   responseToTag: string | undefined;
   /** @internal whether the key is an RFC 2543 fallback key */
   readonly legacy: boolean;
@@ -86,7 +89,7 @@ export class ServerTransaction extends Transaction {
       this.transmit(res);
       return true;
     }
-    this.responseToTag = toTagOf(res);
+    if (this.legacy) this.responseToTag = toTagOf(res);
     if (this.kind === 'nist') {
       this.state = 'Completed';
       this.transmit(res);
@@ -166,7 +169,8 @@ export class ServerTransaction extends Transaction {
       this.onSendError(e as TransportError);
       return;
     }
-    this.bytes = serialize(res);
+    // A final response's bytes are kept until the transaction ends (up to 64·T1).
+    this.bytes = serialize(res, res.status >= 200);
     this.send(this.bytes);
   }
 

@@ -11,6 +11,7 @@
  */
 import type { SipParseError } from '../errors.js';
 import { viaBranch } from '../grammar/via.js';
+import { ownString } from '../message/own-string.js';
 import type { AnyMessage, SipRequest, SipResponse } from '../message/message.js';
 import { systemClock, type Clock } from '../timers/clock.js';
 import { TimerQueue } from '../timers/timer-queue.js';
@@ -173,10 +174,12 @@ export class TransactionLayer implements TransportLayerUser, TransactionCore {
     const branch = viaBranch(via);
     let tx: ServerTransaction;
     if (isRfc3261Branch(branch)) {
-      tx = new ServerTransaction(this, serverKey(via, branch, req.method), req, source, false);
+      // The key lives as long as the transaction (up to 64·T1 after the final response): it must
+      // not keep the request's text alive through the branch it was cut from (own-string.ts).
+      tx = new ServerTransaction(this, ownString(serverKey(via, branch, req.method)), req, source, false);
       this.servers.set(tx.key, tx);
     } else {
-      tx = new ServerTransaction(this, legacyKey(req, via), req, source, true);
+      tx = new ServerTransaction(this, ownString(legacyKey(req, via)), req, source, true);
       const list = this.legacy.get(tx.key);
       if (list === undefined) this.legacy.set(tx.key, [tx]);
       else list.push(tx);
@@ -209,7 +212,7 @@ export class TransactionLayer implements TransportLayerUser, TransactionCore {
     if (req.cseq().method !== req.method) throw new TypeError('CSeq method differs from the request method');
     const key = clientKey(branch, req.method);
     if (this.clients.has(key)) throw new TypeError(`a client transaction with branch ${branch} exists`);
-    const tx = new ClientTransaction(this, key, req, user, opts);
+    const tx = new ClientTransaction(this, ownString(key), req, user, opts);
     this.clients.set(key, tx);
     tx.start(dest);
     return tx;

@@ -3,6 +3,7 @@
  * every state needs at most (a retransmission timer: A, E, G or the 100-Trying delay; and a
  * timeout timer: B, F, H, or a clean-up timer D, I, J, K, L, M), and termination.
  */
+import { ownString } from '../message/own-string.js';
 import type { SipRequest } from '../message/message.js';
 import type { Timer, TimerQueue, TimerTarget } from '../timers/timer-queue.js';
 import type { TransportError } from '../transport/errors.js';
@@ -61,7 +62,7 @@ export abstract class Transaction implements TimerTarget, SendObserver {
     request: SipRequest,
   ) {
     this._request = request;
-    this.method = request.method;
+    this.method = ownString(request.method);
   }
 
   /**
@@ -122,6 +123,12 @@ export abstract class Transaction implements TimerTarget, SendObserver {
     return this.core.timers.timer(this, kind);
   }
 
+  /** Stop the retransmission timer and let go of it: a lingering transaction keeps one timer. */
+  protected dropRt(): void {
+    this.rt?.stop();
+    this.rt = undefined;
+  }
+
   protected stopTimers(): void {
     this.rt?.stop();
     this.to?.stop();
@@ -132,7 +139,7 @@ export abstract class Transaction implements TimerTarget, SendObserver {
    * transports terminates now.
    */
   protected linger(ms: number): void {
-    this.rt?.stop();
+    this.dropRt();
     if (ms <= 0) this.terminate();
     else this.startTo(TimerKind.Cleanup, ms);
   }

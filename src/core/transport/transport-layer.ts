@@ -10,6 +10,7 @@
  * siptest uses it directly; sipd puts the TransactionLayer on top of it.
  */
 import { SipParseError } from '../errors.js';
+import { ownString } from '../message/own-string.js';
 import type { AnyMessage, SipRequest, SipResponse } from '../message/message.js';
 import { parseMessage } from '../message/parser.js';
 import { serialize } from '../message/serializer.js';
@@ -222,7 +223,9 @@ export class TransportLayer implements TransportSink {
   /** Resolve a request destination to a transport (throws TransportError SIP_ERR_NO_TRANSPORT). */
   targetForRequest(dest: Destination): SendTarget {
     const transport = dest.transport ?? this.pick(dest.protocol ?? 'UDP', dest.address);
-    const t = { transport, address: dest.address, port: dest.port, connectionId: dest.connectionId };
+    // A client transaction keeps its target until it ends: not a slice of a message's text.
+    const address = ownString(dest.address);
+    const t = { transport, address, port: dest.port, connectionId: dest.connectionId };
     return dest.serverName === undefined ? t : { ...t, serverName: dest.serverName };
   }
 
@@ -243,7 +246,8 @@ export class TransportLayer implements TransportSink {
       t !== undefined && t.protocol === r.protocol && (fam === 0 || t.family === fam)
         ? t
         : this.pick(r.protocol, r.address);
-    return { transport, address: r.address, port: r.port, connectionId: r.connectionId };
+    // A server transaction keeps its target until it ends: not a slice of the request's Via.
+    return { transport, address: ownString(r.address), port: r.port, connectionId: r.connectionId };
   }
 
   /** Send bytes to a resolved target; failures go to `observer`. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import {
   parseUri,
@@ -72,6 +73,40 @@ describe('signed Record-Route marks', () => {
 
   test('an empty secret is refused', () => {
     assert.throws(() => new RouteMarks(''), RangeError);
+  });
+
+  test('a mark is the documented HMAC: dialogs marked by another release or cluster node still verify', () => {
+    // mark = scope letter | base64url(HMAC-SHA-256(key, LABEL | scope | Call-ID | 0x00 | tag)[0..11])
+    const reference = (letter: string, callId: string, tag: string) =>
+      letter +
+      createHmac('sha256', Buffer.from(SECRET, 'utf8'))
+        .update(Buffer.from('sipkit record-route mark v1\0', 'latin1'))
+        .update(letter, 'latin1')
+        .update(callId, 'utf8')
+        .update(Buffer.from([0]))
+        .update(tag, 'utf8')
+        .digest()
+        .subarray(0, 12)
+        .toString('base64url');
+    assert.equal(marks.mark(dialog), reference('l', dialog.callId, 'caller-tag'));
+    const utf8 = { callId: 'ça-1@192.0.2.1', fromTag: 'tág', scope: 'open' } as const;
+    assert.equal(marks.mark(utf8), reference('o', utf8.callId, utf8.fromTag), 'UTF-8 Call-ID and tag');
+  });
+
+  test('recently made MACs are reused without changing any answer, also once the oldest have been forgotten', () => {
+    const m = new RouteMarks(SECRET);
+    const first = m.mark(dialog);
+    // More dialogs than RouteMarks remembers: the first one's MAC is made again when asked for.
+    for (let i = 0; i < 5000; i++) m.mark({ callId: `c${i}@192.0.2.1`, fromTag: `t${i}`, scope: 'open' });
+    assert.equal(m.verify(first, dialog.callId, ['caller-tag', 'callee-tag']), 'local');
+    assert.equal(m.mark(dialog), first);
+    assert.equal(
+      m.verify(first, dialog.callId, ['callee-tag']),
+      undefined,
+      'a remembered MAC of another tag is not taken',
+    );
+    assert.equal(m.verify(first, 'other@192.0.2.1', ['caller-tag']), undefined, 'another Call-ID');
+    assert.equal(m.verify(m.mark({ ...dialog, scope: 'open' }), dialog.callId, ['caller-tag']), 'open');
   });
 
   test('stateless branches: a function of the incoming branch and Call-ID, verifiable only with the key', () => {
