@@ -67,7 +67,7 @@ export function manifestIsFresh(
 }
 
 /** What a manifest or a bundle must be newer than: the last compile and package.json. */
-const buildInputs = () => [join(packageRoot, 'dist', '.tsbuildinfo'), join(packageRoot, 'package.json')];
+export const buildInputs = () => [join(packageRoot, 'dist', '.tsbuildinfo'), join(packageRoot, 'package.json')];
 
 /**
  * A bundle is used under the same rule as a manifest, and only with a fresh manifest (the build
@@ -82,7 +82,7 @@ export function bundleIsFresh(
 }
 
 /** Whether `file` exists and no file of `inputs` that exists was modified after it. */
-function isNewer(file: string, inputs: string[]): boolean {
+export function isNewer(file: string, inputs: string[]): boolean {
   let written: number;
   try {
     written = statSync(file).mtimeMs;
@@ -170,6 +170,12 @@ export async function launch(bin: BinName, args: string[] = process.argv.slice(2
     return;
   }
   const argv = route ? route(args) : args;
+  // `... --help` in a script or a pipe: the screen oclif printed at build time (help-cache.ts).
+  const help = argv.at(-1) === '--help' ? (await import('./help-cache.js')).cachedHelp(bin, argv) : undefined;
+  if (help !== undefined) {
+    process.stdout.write(help);
+    return;
+  }
   if (usesBundle(bin, argv)) {
     // First the lite run (no oclif at all), which declines before doing anything when the output
     // might differ from oclif's; then oclif from its bundle.

@@ -7,10 +7,8 @@
  * or DEBUG output, and a command line the lite parser handles (src/cli/lite/parse.ts). Anything
  * else returns 'oclif' before the command ran, and launch.ts hands the command line to oclif.
  */
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { BinName } from '../launch.js';
+import { notPlainBecause } from '../plain-output.js';
 import { realOclif, type Command, type LiteConfig } from './oclif.js';
 
 type Loader = () => Promise<{ default: unknown }>;
@@ -22,21 +20,10 @@ function liteConfig(bin: BinName): LiteConfig {
   return { bin, scopedEnvVar: (k) => process.env[key(k)] || undefined, scopedEnvVarKeys: (k) => [key(k)] };
 }
 
-/** Where oclif looks for a user's theme.json (Config.configDir): a theme colours --json output. */
-function themeFile(bin: BinName): string {
-  const dir =
-    process.env[`${bin.toUpperCase()}_CONFIG_DIR`] ||
-    join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'sipkit');
-  return join(dir, 'theme.json');
-}
-
 /** Why this process is not for the lite run, or undefined when it is. */
 export function notLiteBecause(bin: BinName, argv: readonly string[]): string | undefined {
-  if (process.stdout.isTTY || process.stderr.isTTY) return 'a terminal';
   if (argv.some((a) => a === '--help' || a === '--version' || a === '--')) return 'help, version or --';
-  if (process.env.DEBUG) return 'DEBUG';
-  if (process.env[`${bin.toUpperCase()}_DISABLE_THEME`] === undefined && existsSync(themeFile(bin))) return 'a theme';
-  return undefined;
+  return notPlainBecause(bin);
 }
 
 /** The one command the leading words of argv name (id or alias), and how many words that took. */

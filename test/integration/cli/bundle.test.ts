@@ -37,9 +37,15 @@ before(async () => {
 after(() => box.cleanup());
 
 /** `node --import record-modules.mjs bin/<bin>.js ...args` in the box, the given way. */
-function run(bin: 'sipctl' | 'sipd', args: string[], mode: Mode, input = ''): Promise<Run> {
+function run(
+  bin: 'sipctl' | 'sipd',
+  args: string[],
+  mode: Mode,
+  input = '',
+  extraEnv: Record<string, string> = {},
+): Promise<Run> {
   const record = join(box.dir, `modules-${process.hrtime.bigint()}.txt`);
-  const env = { ...box.fullEnv(), ...MODES[mode], SIPKIT_RECORD_MODULES: record };
+  const env = { ...box.fullEnv(), ...MODES[mode], ...extraEnv, SIPKIT_RECORD_MODULES: record };
   const child = spawn(process.execPath, ['--import', RECORD, join('bin', `${bin}.js`), ...args], {
     cwd: repoRoot,
     env,
@@ -82,7 +88,10 @@ test("a script's sipctl call runs without oclif; help and SIPKIT_* switches pick
   assert.ok(loaded(runs.modules, '/dist/commands/sipctl/config.js'), 'SIPKIT_BUNDLE=0: compiled modules');
   assert.ok(loaded(runs.modules, '@oclif/core'), 'SIPKIT_BUNDLE=0: oclif from node_modules');
   const help = await run('sipctl', ['show', '--help'], 'lite');
-  assert.ok(loaded(help, '/dist/oclif/sipctl/bundle/main.js'), '--help: oclif from its bundle');
+  assert.ok(!loaded(help, '@oclif/core') && !loaded(help, '/oclif/sipctl/bundle/'), '--help: written at build time');
+  const live = await run('sipctl', ['show', '--help'], 'lite', '', { SIPKIT_HELP_CACHE: '0' });
+  assert.ok(loaded(live, '/dist/oclif/sipctl/bundle/main.js'), 'SIPKIT_HELP_CACHE=0: oclif from its bundle');
+  assert.equal(help.stdout, live.stdout);
 });
 
 test('sipctl prints the same every way: results, tables, errors, unknown flags and commands', async () => {
