@@ -23,6 +23,13 @@ async function siptestMain() {
   return '../dist/src/loadgen/main.js';
 }
 
+if (process.argv.length === 3 && process.argv[2] === '-v') {
+  // `siptest -v` alone, as scripts probe for it: SIPp's answer (exit 99) from the one small module
+  // that holds the text, without loading the runner's bundle.
+  const { versionText } = await import('../dist/src/loadgen/version.js');
+  process.stdout.write(versionText());
+  process.exit(99);
+}
 const { routeSiptestArgv } = await import('../dist/src/loadgen/cli-route.js');
 const args = routeSiptestArgv(process.argv.slice(2));
 if (args[0] === 'run' && args[1] === '--' && process.argv[2] !== 'run') {
