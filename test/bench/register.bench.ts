@@ -16,21 +16,15 @@
  * --before: the root of another build (its bin/sipd.js runs as "before"; default: the
  * SIPKIT_BENCH_BEFORE environment variable). Without one, only this build is measured.
  */
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerStep, type LoadContext } from './lib/loads.js';
 import { findMaxCleanRate, type SearchOptions } from './lib/rate-finder.js';
 import { SipdServer } from './lib/sipd.js';
 import { sippMissing } from './lib/sipp.js';
-import {
-  benchSubscribers,
-  createKamailioDb,
-  insertSubscribers,
-  writeInfCsv,
-  type Subscriber,
-} from './lib/subscribers.js';
+import { benchTmpDir, type Subscriber, subscriberFixture } from './lib/subscribers.js';
 
 const DOMAIN = 'bench.sipkit.test';
 const out = (s: string) => process.stdout.write(s);
@@ -186,17 +180,10 @@ export default async function registerBench(argv: string[]): Promise<void> {
     }
   }
   if (!o.before) out('No --before build given (or SIPKIT_BENCH_BEFORE): measuring this build only.\n');
-  const tmp = mkdtempSync(join(tmpdir(), 'sipkit-bench-reg-'));
-  const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
-  process.once('exit', removeTmp);
+  const run = benchTmpDir('sipkit-bench-reg-');
+  const tmp = run.dir;
   try {
-    const subs = benchSubscribers(o.subscribers);
-    const callee: Subscriber = { user: 'callee', password: 'callee-secret' };
-    const db = join(tmp, 'subscribers.sqlite');
-    createKamailioDb(db);
-    insertSubscribers(db, DOMAIN, subs);
-    const csv = join(tmp, 'subscribers.csv');
-    writeInfCsv(csv, subs);
+    const { subs, callee, db, csv } = subscriberFixture(tmp, DOMAIN, o.subscribers);
     out(
       `REGISTER with digest, ${subs.length.toLocaleString('en-US')} subscribers, SQLite; ` +
         `${servers.map((s) => s.name).join('/')} alternating, ${o.rounds} round(s); steps of ${o.stepSeconds} s.\n`,
@@ -258,7 +245,6 @@ export default async function registerBench(argv: string[]): Promise<void> {
     const ca = cpuMed.get('after');
     if (cb && ca) out(`  CPU per REGISTER after / before = ${((ca / cb) * 100).toFixed(0)}% (medians)\n`);
   } finally {
-    process.removeListener('exit', removeTmp);
-    removeTmp();
+    run.remove();
   }
 }

@@ -43,8 +43,8 @@
  * --workers=N: this build's sipd runs with `workers = N` ("before" keeps its default): with
  * --before=<this checkout> --servers=before,sipd it measures 1 worker against N, A/B.
  */
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { beforeRoot, loadAverage } from './lib/ab.js';
@@ -56,13 +56,7 @@ import { abReport, medianOf, resultTable, type SessionFigures } from './lib/repo
 import type { BenchServer, RunningServer } from './lib/server.js';
 import { SipdServer } from './lib/sipd.js';
 import { sippMissing } from './lib/sipp.js';
-import {
-  benchSubscribers,
-  createKamailioDb,
-  insertSubscribers,
-  writeInfCsv,
-  type Subscriber,
-} from './lib/subscribers.js';
+import { benchTmpDir, type Subscriber, subscriberFixture } from './lib/subscribers.js';
 
 const DOMAIN = 'bench.sipkit.test';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -422,20 +416,10 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
     return;
   }
 
-  const tmp = mkdtempSync(join(tmpdir(), 'sipkit-bench-'));
-  // Also on Ctrl-C (lib/procs.ts exits the process after killing the servers): no temp dir left.
-  const removeTmp = () => {
-    if (!opts.keep) rmSync(tmp, { recursive: true, force: true });
-  };
-  process.once('exit', removeTmp);
+  const run = benchTmpDir('sipkit-bench-', opts.keep);
+  const tmp = run.dir;
   try {
-    const subs = benchSubscribers(opts.subscribers);
-    const callee: Subscriber = { user: 'callee', password: 'callee-secret' };
-    const baseDb = join(tmp, 'subscribers.sqlite');
-    createKamailioDb(baseDb);
-    insertSubscribers(baseDb, DOMAIN, subs);
-    const infCsv = join(tmp, 'subscribers.csv');
-    writeInfCsv(infCsv, subs);
+    const { subs, callee, db: baseDb, csv: infCsv } = subscriberFixture(tmp, DOMAIN, opts.subscribers);
     out(
       `Servers: ${servers.map((s) => s.name).join(', ')}; ${opts.rounds} round(s) each, alternating; ` +
         `${subs.length.toLocaleString('en-US')} subscribers; steps of ${opts.stepSeconds} s; ` +
@@ -493,8 +477,7 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
       );
     }
   } finally {
-    process.removeListener('exit', removeTmp);
-    removeTmp();
+    run.remove();
     if (opts.keep) out(`kept ${tmp}\n`);
   }
 }

@@ -23,8 +23,7 @@
  *
  * --before: another build's root (its bin/sipd.js runs as "before", alternating with this one).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mgmtCall } from '../../src/mgmt/client.js';
@@ -38,13 +37,7 @@ import { runCommand } from './lib/procs.js';
 import type { BenchServer, RunningServer } from './lib/server.js';
 import { SipdServer } from './lib/sipd.js';
 import { commonArgs, runSipp, SIPP_PORT_BLOCK, sippMissing } from './lib/sipp.js';
-import {
-  benchSubscribers,
-  createKamailioDb,
-  insertSubscribers,
-  writeInfCsv,
-  type Subscriber,
-} from './lib/subscribers.js';
+import { benchTmpDir, type Subscriber, subscriberFixture } from './lib/subscribers.js';
 
 const DOMAIN = 'bench.sipkit.test';
 const SCENARIO = join(fixturesDir, 'bench', 'register-expires.xml');
@@ -296,17 +289,10 @@ export default async function sipdMemoryBench(argv: string[]): Promise<void> {
     else usable.push(s);
   }
   if (!usable.some((s) => s instanceof SipdServer)) return;
-  const tmp = mkdtempSync(join(tmpdir(), 'sipkit-bench-mem-'));
-  const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
-  process.once('exit', removeTmp);
+  const run = benchTmpDir('sipkit-bench-mem-');
+  const tmp = run.dir;
   try {
-    const subs = benchSubscribers(o.contacts);
-    const callee: Subscriber = { user: 'callee', password: 'callee-secret' };
-    const db = join(tmp, 'subscribers.sqlite');
-    createKamailioDb(db);
-    insertSubscribers(db, DOMAIN, subs);
-    const csv = join(tmp, 'subscribers.csv');
-    writeInfCsv(csv, subs, 'SEQUENTIAL');
+    const { subs, callee, db, csv } = subscriberFixture(tmp, DOMAIN, o.contacts, 'SEQUENTIAL');
     out(
       `${o.contacts.toLocaleString('en-US')} subscribers, each REGISTERs once with digest at ${o.regRate}/s; ` +
         (o.calls ? `calls at ${o.callRate}/s for ${o.callSeconds} s; ` : '') +
@@ -325,7 +311,6 @@ export default async function sipdMemoryBench(argv: string[]): Promise<void> {
       usable.map((s) => s.name),
     );
   } finally {
-    process.removeListener('exit', removeTmp);
-    removeTmp();
+    run.remove();
   }
 }

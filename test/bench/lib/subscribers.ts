@@ -9,7 +9,9 @@
  * store over better-sqlite3) and neither pays a network round trip the other does not; the
  * bench also needs no database server, and no cleanup beyond a temp dir.
  */
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { computeHa1, computeHa1b } from '../../../src/core/auth/ha1.js';
 import { kamailioSchemaSql, kamailioScriptsMissing } from '../../helpers/kamailio.js';
@@ -82,4 +84,49 @@ export function subscriberRow(path: string, user: string, domain: string): { ha1
   } finally {
     db.close();
   }
+}
+
+/** What a bench's servers and sipps share: its subscribers, their database and -inf file, the callee. */
+export interface SubscriberFixture {
+  subs: Subscriber[];
+  callee: Subscriber;
+  /** Kamailio-shaped SQLite file with every subscriber (sipd's database, Kamailio's auth_db) */
+  db: string;
+  /** sipp -inf CSV of the subscribers */
+  csv: string;
+}
+
+/** `count` subscribers of `domain` in dir/subscribers.sqlite and dir/subscribers.csv, and the callee. */
+export function subscriberFixture(
+  dir: string,
+  domain: string,
+  count: number,
+  order: 'RANDOM' | 'SEQUENTIAL' = 'RANDOM',
+): SubscriberFixture {
+  const subs = benchSubscribers(count);
+  const db = join(dir, 'subscribers.sqlite');
+  createKamailioDb(db);
+  insertSubscribers(db, domain, subs);
+  const csv = join(dir, 'subscribers.csv');
+  writeInfCsv(csv, subs, order);
+  return { subs, callee: { user: 'callee', password: 'callee-secret' }, db, csv };
+}
+
+/**
+ * A bench run's temporary folder, removed by remove() and at exit (also on Ctrl-C: lib/procs.ts
+ * exits the process after killing the servers), unless `keep`.
+ */
+export function benchTmpDir(prefix: string, keep = false): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const drop = () => {
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', drop);
+  return {
+    dir,
+    remove: () => {
+      process.removeListener('exit', drop);
+      drop();
+    },
+  };
 }
