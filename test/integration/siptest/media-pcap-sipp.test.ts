@@ -5,13 +5,13 @@
  * and siptest's echo of SIPp's own uac_pcap.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fixturesDir } from '../../helpers/fixtures.js';
 import { frame, LINK, pcapFile, rtpPacket, type Record } from '../../helpers/pcap-writer.js';
 import { freeUdpPort, requireSipp, runProc, siptest } from '../../helpers/procs.js';
+import { mediaPort, mediaScenario, uacMediaScenario } from '../../helpers/media-scenario.js';
 import { RtpSink } from '../../helpers/rtp-sink.js';
 
 const { sipp, skip } = requireSipp();
@@ -19,22 +19,6 @@ const dir = mkdtempSync(join(tmpdir(), 'siptest-media-pcap-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const common = ['-i', '127.0.0.1', '-nostdin'];
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const media = (name: string) => join(fixturesDir, 'scenarios', 'media', name);
-
-/** A UAC scenario file in `dir` with `steps` in place of MEDIA. */
-function uacScenario(name: string, steps: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, readFileSync(media('uac-media.xml'), 'latin1').replace(/^ *MEDIA$/m, steps), 'latin1');
-  return path;
-}
-
-/** Even ports for -mp: the port and port + 2 free a moment ago. */
-async function mediaPort(): Promise<number> {
-  for (;;) {
-    const p = (await freeUdpPort()) & ~1;
-    if (p > 1024 && p + 2 < 65535) return p;
-  }
-}
 
 test(
   'siptest play_pcap_audio → sipp UAS: every captured packet arrives as captured, ports shifted, paced',
@@ -61,7 +45,8 @@ test(
       });
     }
     writeFileSync(join(dir, 'two-ports.pcap'), pcapFile(LINK.sll, records));
-    const scenario = uacScenario(
+    const scenario = uacMediaScenario(
+      dir,
       'uac-pcap2.xml',
       '<nop><action><exec play_pcap_audio="two-ports.pcap"/></action></nop>\n  <pause milliseconds="1600"/>',
     );
@@ -70,7 +55,18 @@ test(
     const [sp, cp, mp] = [await freeUdpPort(), await freeUdpPort(), await mediaPort()];
     const server = runProc(
       sipp!,
-      ['-sf', media('uas-rtp-sink.xml'), '-p', String(sp), '-m', '1', '-key', 'rtp_sink', String(sink.port), ...common],
+      [
+        '-sf',
+        mediaScenario('uas-rtp-sink.xml'),
+        '-p',
+        String(sp),
+        '-m',
+        '1',
+        '-key',
+        'rtp_sink',
+        String(sink.port),
+        ...common,
+      ],
       { cwd: dir, timeoutMs: 30000 },
     );
     await delay(300);
@@ -206,7 +202,8 @@ test(
   'play_dtmf="1#9,100": the RFC 2833 packets siptest sends are byte for byte those sipp sends, at the same times',
   { skip: skip ?? (process.getuid?.() === 0 ? undefined : 'sipp plays DTMF from a raw socket: needs root') },
   async () => {
-    const scenario = uacScenario(
+    const scenario = uacMediaScenario(
+      dir,
       'uac-dtmf.xml',
       '<nop><action><exec play_dtmf="1#9,100"/></action></nop>\n  <pause milliseconds="1600"/>',
     );
@@ -218,7 +215,7 @@ test(
         sipp!,
         [
           '-sf',
-          media('uas-rtp-sink.xml'),
+          mediaScenario('uas-rtp-sink.xml'),
           '-p',
           String(sp),
           '-m',

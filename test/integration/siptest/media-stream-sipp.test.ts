@@ -6,14 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fixturesDir } from '../../helpers/fixtures.js';
 import { waitFor } from '../../helpers/net.js';
 import { alawTone, wavFile } from '../../helpers/pcap-writer.js';
 import { freeUdpPort, requireSipp, runProc, siptest } from '../../helpers/procs.js';
+import { mediaPort, mediaScenario, uacMediaScenario } from '../../helpers/media-scenario.js';
 import { RtpSink } from '../../helpers/rtp-sink.js';
 
 const { sipp, skip } = requireSipp();
@@ -21,27 +21,24 @@ const dir = mkdtempSync(join(tmpdir(), 'siptest-media-stream-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const common = ['-i', '127.0.0.1', '-nostdin'];
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const media = (name: string) => join(fixturesDir, 'scenarios', 'media', name);
-
-function uacScenario(name: string, steps: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, readFileSync(media('uac-media.xml'), 'latin1').replace(/^ *MEDIA$/m, steps), 'latin1');
-  return path;
-}
-
-async function mediaPort(): Promise<number> {
-  for (;;) {
-    const p = (await freeUdpPort()) & ~1;
-    if (p > 1024 && p + 2 < 65535) return p;
-  }
-}
 
 /** Run `scenario` against sipp's RTP-sink UAS; resolves with siptest's JSON result. */
 async function callSink(scenario: string, sink: RtpSink, extra: string[] = []) {
   const [sp, cp, mp] = [await freeUdpPort(), await freeUdpPort(), await mediaPort()];
   const server = runProc(
     sipp!,
-    ['-sf', media('uas-rtp-sink.xml'), '-p', String(sp), '-m', '1', '-key', 'rtp_sink', String(sink.port), ...common],
+    [
+      '-sf',
+      mediaScenario('uas-rtp-sink.xml'),
+      '-p',
+      String(sp),
+      '-m',
+      '1',
+      '-key',
+      'rtp_sink',
+      String(sink.port),
+      ...common,
+    ],
     { cwd: dir, timeoutMs: 30000 },
   );
   await delay(300);
@@ -61,7 +58,8 @@ test(
   async () => {
     const audio = alawTone(8000); // 1 s
     writeFileSync(join(dir, 'tone.wav'), wavFile(audio));
-    const scenario = uacScenario(
+    const scenario = uacMediaScenario(
+      dir,
       'uac-stream.xml',
       `<nop><action><exec rtp_stream="${join(dir, 'tone.wav')},2,8"/></action></nop>\n  <pause milliseconds="2600"/>`,
     );
@@ -101,7 +99,8 @@ test(
   { skip },
   async () => {
     writeFileSync(join(dir, 'short.alaw'), alawTone(800)); // 100 ms, raw A-law
-    const scenario = uacScenario(
+    const scenario = uacMediaScenario(
+      dir,
       'uac-stream-pause.xml',
       [
         `<nop><action><exec rtp_stream="${join(dir, 'short.alaw')},-1"/></action></nop>`,
