@@ -67,26 +67,31 @@ describe('sipp with 100rel, PRACK and UPDATE through sipd and rtpengine', () => 
       .map((f) => readFileSync(join(dir, f), 'utf8').slice(-1500))
       .join('\n');
 
-  test('the reliable 183, the early UPDATE and the re-INVITE: every SDP the far end gets points at rtpengine (sipp exit 0)', async (t) => {
-    if (skipIfMissing(t)) return;
+  /**
+   * bob's UAS (`uasScenario`) registered through sipd, then CALLS calls from the caller's
+   * `uacScenario`; both sipps must exit 0. Resolves with sipd's rtpengine statistics after, and
+   * the change of one since before the calls.
+   */
+  async function callsThrough(uasScenario: string, uacScenario: string) {
     const uasBase = await freeUdpBlock(SIPP_PORT_BLOCK);
-    const uas = sipp(
-      uasBase,
-      ['-sf', scen('rtp-100rel-uas.xml'), '-s', 'bob', '-m', String(CALLS), '-timeout', '50s'],
-      false,
-    );
+    const uas = sipp(uasBase, ['-sf', scen(uasScenario), '-s', 'bob', '-m', String(CALLS), '-timeout', '50s'], false);
     const reg = ['-sf', scen('register-au.xml'), '-s', 'bob', '-au', 'bob', '-ap', 'bob-pw'];
     reg.push('-key', 'domain', DOMAIN, '-key', 'contact_addr', `127.0.0.1:${uasBase}`, '-m', '1', '-timeout', '15s');
     const r1 = await sipp(await freeUdpBlock(SIPP_PORT_BLOCK), reg);
     assert.equal(r1.code, 0, `register bob: sipp exit ${r1.code}: ${r1.stderr}`);
     const before = await h!.stats('rtpengine:');
-    const uac = ['-sf', scen('rtp-100rel-uac.xml'), '-s', 'bob', '-key', 'domain', DOMAIN, '-key', 'caller', 'caller'];
+    const uac = ['-sf', scen(uacScenario), '-s', 'bob', '-key', 'domain', DOMAIN, '-key', 'caller', 'caller'];
     uac.push('-au', 'caller', '-ap', 'caller-pw', '-m', String(CALLS), '-r', '2', '-l', '1', '-timeout', '45s');
     const [u, s] = await Promise.all([sipp(await freeUdpBlock(SIPP_PORT_BLOCK), uac), uas]);
     assert.equal(u.code, 0, `uac: sipp exit ${u.code}: ${errors()} ${u.stderr}`);
     assert.equal(s.code, 0, `uas: sipp exit ${s.code}: ${errors()} ${s.stderr}`);
     const now = await h!.stats('rtpengine:');
-    const d = (k: string) => now[`rtpengine.${k}`]! - before[`rtpengine.${k}`]!;
+    return { now, d: (k: string) => now[`rtpengine.${k}`]! - before[`rtpengine.${k}`]! };
+  }
+
+  test('the reliable 183, the early UPDATE and the re-INVITE: every SDP the far end gets points at rtpengine (sipp exit 0)', async (t) => {
+    if (skipIfMissing(t)) return;
+    const { now, d } = await callsThrough('rtp-100rel-uas.xml', 'rtp-100rel-uac.xml');
     assert.equal(d('offers'), 3 * CALLS, 'per call: the INVITE, the UPDATE and the re-INVITE');
     // per call: the 183, the UPDATE's 200, the re-INVITE's 200 (the INVITE's 200 has no SDP)
     // (a retransmitted reliable 183 is answered again, as Kamailio's rtpengine_manage does)
@@ -98,27 +103,9 @@ describe('sipp with 100rel, PRACK and UPDATE through sipd and rtpengine', () => 
 
   test("late offer with 100rel: the callee's offer in the reliable 183 and the caller's answer in the PRACK go through rtpengine (sipp exit 0)", async (t) => {
     if (skipIfMissing(t)) return;
-    const uasBase = await freeUdpBlock(SIPP_PORT_BLOCK);
-    const uas = sipp(
-      uasBase,
-      ['-sf', scen('rtp-late-100rel-uas.xml'), '-s', 'bob', '-m', String(CALLS), '-timeout', '50s'],
-      false,
-    );
-    const reg = ['-sf', scen('register-au.xml'), '-s', 'bob', '-au', 'bob', '-ap', 'bob-pw'];
-    reg.push('-key', 'domain', DOMAIN, '-key', 'contact_addr', `127.0.0.1:${uasBase}`, '-m', '1', '-timeout', '15s');
-    const r1 = await sipp(await freeUdpBlock(SIPP_PORT_BLOCK), reg);
-    assert.equal(r1.code, 0, `register bob: sipp exit ${r1.code}: ${r1.stderr}`);
-    const before = await h!.stats('rtpengine:');
-    const uac = ['-sf', scen('rtp-late-100rel-uac.xml'), '-s', 'bob', '-key', 'domain', DOMAIN];
-    uac.push('-key', 'caller', 'caller', '-au', 'caller', '-ap', 'caller-pw');
-    uac.push('-m', String(CALLS), '-r', '2', '-l', '1', '-timeout', '45s');
-    const [u, s] = await Promise.all([sipp(await freeUdpBlock(SIPP_PORT_BLOCK), uac), uas]);
-    assert.equal(u.code, 0, `uac: sipp exit ${u.code}: ${errors()} ${u.stderr}`);
-    assert.equal(s.code, 0, `uas: sipp exit ${s.code}: ${errors()} ${s.stderr}`);
-    const now = await h!.stats('rtpengine:');
-    const d = (k: string) => now[`rtpengine.${k}`]! - before[`rtpengine.${k}`]!;
-    // per call: the 183's offer (a retransmitted 183 is offered again) and the PRACK's answer;
-    // the 200's repeated SDP is the 183's, rewritten without asking rtpengine again
+    const { now, d } = await callsThrough('rtp-late-100rel-uas.xml', 'rtp-late-100rel-uac.xml');
+    // per call: the 183's offer and the PRACK's answer; a retransmitted 183, and the 200 repeating
+    // its SDP, get the 183's rewritten SDP without asking rtpengine again
     assert.ok(d('offers') >= CALLS, `offers: ${d('offers')}`);
     assert.equal(d('answers'), CALLS, 'the PRACKs');
     assert.equal(d('errors'), 0);
