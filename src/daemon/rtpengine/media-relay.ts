@@ -124,8 +124,7 @@ export class MediaRelay {
   ): Promise<string> {
     const known = this.late.get(leg.callId)?.offers.get(leg.toTag);
     if (known?.sdp === sdp) return known.rewritten;
-    const swapped = { callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag };
-    const rewritten = await this.offer(swapped, sdp, callee, caller.transport);
+    const rewritten = await this.offer(swapped(leg), sdp, callee, caller.transport);
     let l = this.late.get(leg.callId);
     if (!l) this.late.set(leg.callId, (l = { caller, offers: new Map() }));
     l.offers.set(leg.toTag, { transport: callee.transport, sdp, rewritten, answered: false });
@@ -142,7 +141,7 @@ export class MediaRelay {
     const o = leg.toTag ? l?.offers.get(leg.toTag) : undefined;
     if (!l || !leg.toTag || !o || o.answered) return undefined;
     o.answered = true;
-    return this.answer({ callId: leg.callId, fromTag: leg.toTag, toTag: leg.fromTag }, sdp, l.caller, o.transport);
+    return this.answer(swapped(leg), sdp, l.caller, o.transport);
   }
 
   /** The 2xx of this dialog (caller's and callee's tags) took the call's media: the first one does. */
@@ -234,6 +233,11 @@ export class MediaRelay {
     this.log.error({ callId: leg.callId }, `rtpengine ${what}: reply without sdp`);
     throw new Error(`rtpengine ${what}: reply without sdp`);
   }
+}
+
+/** A late offer's leg as rtpengine gets it: the callee, who offers, is the "from" side. */
+function swapped(leg: MediaLeg): MediaLeg {
+  return { callId: leg.callId, fromTag: leg.toTag ?? '', toTag: leg.fromTag };
 }
 
 function legFields(leg: MediaLeg): NgDict {
