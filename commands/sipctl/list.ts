@@ -6,7 +6,7 @@ import { listSubscribers, type SubscriberView } from '../../src/ctl/subscribers.
 
 export default class List extends CtlCommand<{ subscribers: SubscriberView[] }> {
   static override summary = 'List the subscribers';
-  static override description = `Every subscriber, ordered by domain and user, or only those of one domain. The JSON result is {subscribers: [...]}, the same shape as show.`;
+  static override description = `Every subscriber, ordered by domain and user, or only those of one domain; the HA1 column only with --show-secrets. The JSON result is {subscribers: [...]}, the same shape as show.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --domain example.com --json',
@@ -19,7 +19,7 @@ export default class List extends CtlCommand<{ subscribers: SubscriberView[] }> 
     const { flags } = await this.parse(List);
     const ctx = this.context({ ...flags, domain: undefined });
     const subscribers = await listSubscribers(ctx, flags.domain ? { domain: parseDomain(flags.domain) } : {});
-    this.printTable(subscribers, subscriberColumns);
+    this.printTable(subscribers, subscriberColumns(this.argv.includes('--show-secrets')));
     return { subscribers };
   }
 }

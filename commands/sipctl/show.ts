@@ -7,7 +7,7 @@ import { listSubscribers, showSubscriber, type SubscriberView } from '../../src/
 
 export default class Show extends CtlCommand<{ subscribers: SubscriberView[] }> {
   static override summary = 'Show a subscriber, or all of them (kamctl show)';
-  static override description = `With a user: its row (the hashes; the plaintext password is never printed, only whether it is stored), exit 3 when it does not exist. Under --json the hashes (ha1, ha1b, ha1Sha256) are left out unless --show-secrets is given. Without: every subscriber, as \`sipctl list\`. The JSON result is always {subscribers: [...]}.`;
+  static override description = `With a user: its row, exit 3 when it does not exist; the plaintext password is never printed, only whether it is stored, and the hashes (ha1, ha1b, ha1_sha256: password equivalents) only with --show-secrets, in both output modes. Without: every subscriber, as \`sipctl list\`. The JSON result is always {subscribers: [...]}.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> alice@example.com',
     '<%= config.bin %> <%= command.id %> --json',
@@ -20,11 +20,11 @@ export default class Show extends CtlCommand<{ subscribers: SubscriberView[] }> 
     const ctx = this.context(flags);
     if (args.user === undefined) {
       const subscribers = await listSubscribers(ctx);
-      this.printTable(subscribers, subscriberColumns);
+      this.printTable(subscribers, subscriberColumns(this.argv.includes('--show-secrets')));
       return { subscribers };
     }
     const s = await showSubscriber(ctx, parseUser(args.user, ctx.defaultDomain));
-    this.printShow(subscriberEntries(s));
+    this.printShow(subscriberEntries(s, this.argv.includes('--show-secrets')));
     return { subscribers: [s] };
   }
 }

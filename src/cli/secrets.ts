@@ -1,5 +1,6 @@
 /**
- * Password equivalents kept out of sipctl's --json output unless --show-secrets is given. A HA1
+ * Password equivalents kept out of sipctl's output (--json, and the human views of show and db
+ * show) unless --show-secrets is given. A HA1
  * answers any digest challenge of its realm as well as the password does (RFC 7616 §5.4), so a
  * JSON document that lands in a log, a ticket or a CI artefact must not carry one by default.
  */

@@ -6,20 +6,27 @@ import type { UlContact } from '../../ctl/ul.js';
 import type { Avp, DomainRow } from '../../store/index.js';
 import type { Column } from '../output.js';
 
-export const subscriberColumns: Column<SubscriberView>[] = [
+/** sipctl list / show: the HA1 column only with --show-secrets (a password equivalent). */
+export const subscriberColumns = (showSecrets: boolean): Column<SubscriberView>[] => [
   { header: 'USER', get: 'aor', style: (t, _r, c) => c.cyan(t) },
-  { header: 'HA1', get: 'ha1' },
+  ...(showSecrets ? [{ header: 'HA1', get: 'ha1' } as const] : []),
   { header: 'PLAINTEXT', get: (s) => (s.plaintextStored ? 'stored' : 'no') },
 ];
 
 /** kamctl show <user>: every column but the plaintext password. */
-export const subscriberEntries = (s: SubscriberView): Array<[string, unknown]> => [
+/**
+ * A subscriber's row for `sipctl show USER`. A HA1 is a password equivalent (it answers any digest
+ * challenge of its realm), so the hashes are printed only with --show-secrets, as under --json.
+ */
+export const subscriberEntries = (s: SubscriberView, showSecrets = false): Array<[string, unknown]> => [
   ['user', s.aor],
   ['username', s.username],
   ['domain', s.domain],
-  ['ha1', s.ha1],
-  ['ha1b', s.ha1b],
-  ['ha1_sha256', s.ha1Sha256 ?? '(no column)'],
+  ...(['ha1', 'ha1b', 'ha1_sha256'] as const).map((name): [string, unknown] => {
+    const value = name === 'ha1' ? s.ha1 : name === 'ha1b' ? s.ha1b : s.ha1Sha256;
+    if (value === undefined || value === null) return [name, '(no column)'];
+    return [name, showSecrets ? value : '(hidden: --show-secrets prints it)'];
+  }),
   ['plaintext password', s.plaintextStored ? 'stored (STORE_PLAINTEXT_PW=1)' : 'not stored'],
 ];
 

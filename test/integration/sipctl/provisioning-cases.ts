@@ -129,11 +129,14 @@ export function provisioningCases(t: () => ProvisioningTarget): void {
       only.subscribers.map((s) => s.aor),
       ['dave@other.org'],
     );
-    const table = await box.ok(['show']);
+    const plain = await box.ok(['show']);
+    assert.match(plain.stdout, /^USER\s+PLAINTEXT$/m, 'no HA1 column without --show-secrets');
+    assert.match(plain.stdout, new RegExp(`^alice@${D}\\s+no$`, 'm'));
+    const table = await box.ok(['show', '--show-secrets']);
     assert.match(table.stdout, /^USER\s+HA1\s+PLAINTEXT$/m);
     assert.match(table.stdout, new RegExp(`^alice@${D}\\s+${md5(`alice:${D}:alice-pw`)}\\s+no$`, 'm'));
     assert.match(table.stdout, new RegExp(`^erin@${D}\\s+\\S+\\s+stored$`, 'm'));
-    const record = await box.ok(['show', 'alice', '--domain', D]);
+    const record = await box.ok(['show', 'alice', '--domain', D, '--show-secrets']);
     assert.match(record.stdout, /^ha1b:\s+[0-9a-f]{32}$/m);
     await box.fails(['show', `nobody@${D}`], ExitCode.NOT_FOUND, { code: 'NO_SUCH_SUBSCRIBER' });
   });

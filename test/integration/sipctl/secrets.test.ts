@@ -77,9 +77,17 @@ describe('--json output without secrets', () => {
     assert.ok(dump.rows.some((r) => r.ha1 === aliceHashes[0]));
   });
 
-  test('the human output of show is unchanged (the hashes, as kamctl prints them)', async () => {
-    const r = await box.ok(['show', `alice@${D}`]);
-    assert.match(r.stdout, new RegExp(`^ha1:\\s+${aliceHashes[0]}$`, 'm'));
+  test('human output of show and db show: no hash unless --show-secrets', async () => {
+    for (const args of [['show', `alice@${D}`], ['db', 'show', 'subscriber'], ['show'], ['list']]) {
+      const r = await box.ok(args);
+      for (const h of aliceHashes) assert.ok(!r.stdout.includes(h), `sipctl ${args.join(' ')} shows a hash`);
+    }
+    const hidden = await box.ok(['show', `alice@${D}`]);
+    assert.match(hidden.stdout, /^ha1:\s+\(hidden: --show-secrets prints it\)$/m);
+    const shown = await box.ok(['show', `alice@${D}`, '--show-secrets']);
+    assert.match(shown.stdout, new RegExp(`^ha1:\\s+${aliceHashes[0]}$`, 'm'));
+    const table = await box.ok(['db', 'show', 'subscriber', '--show-secrets']);
+    assert.ok(table.stdout.includes(aliceHashes[0]), 'db show --show-secrets: the hashes');
   });
 });
 
