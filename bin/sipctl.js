@@ -1,4 +1,3 @@
 #!/usr/bin/env node
-import { launch } from '../dist/src/cli/launch.js';
-
-await launch('sipctl');
+'use strict';
+require('./fast.js').runBin('sipctl');

@@ -16,26 +16,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { binRootFor, buildInputs, isNewer, manifestPathFor, packageRoot, type BinName } from './launch.js';
-import { notPlainBecause } from './plain-output.js';
+import { manifestPathFor, packageRoot, type BinName } from './launch.js';
+import { helpCachePathFor } from './help-text.js';
 
-export const helpCachePathFor = (bin: BinName) => join(binRootFor(bin), 'help.json');
-
-/** The help text for `argv` (words, then `--help` last) from the cache, or undefined. */
-export function cachedHelp(bin: BinName, argv: readonly string[]): string | undefined {
-  if (argv.at(-1) !== '--help' || process.env.SIPKIT_HELP_CACHE === '0') return undefined;
-  const words = argv.slice(0, -1);
-  if (words.some((w) => w.startsWith('-'))) return undefined;
-  if (process.env.OCLIF_COLUMNS || process.env.FORCE_COLOR || notPlainBecause(bin)) return undefined;
-  const file = helpCachePathFor(bin);
-  if (!isNewer(file, buildInputs())) return undefined;
-  try {
-    const texts = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-    return Object.hasOwn(texts, words.join(' ')) ? texts[words.join(' ')] : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { cachedHelp, helpCachePathFor } from './help-text.js';
 
 /** The command lines a bin's help is written for: the bin, each topic and each command. */
 function helpKeys(bin: BinName): string[] {

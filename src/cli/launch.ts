@@ -40,9 +40,10 @@ export const manifestPathFor = (bin: BinName) => join(binRootFor(bin), 'oclif.ma
 export const bundleDirFor = (bin: BinName) => join(binRootFor(bin), 'bundle');
 /** The bundle's entry; its chunks (one per command, and shared code) sit in chunks/ beside it. */
 export const bundlePathFor = (bin: BinName) => join(bundleDirFor(bin), 'main.js');
-/** The lite bundle (src/cli/lite/run.ts: the commands without oclif), and its entry. */
+/** The lite run's bundles (src/cli/lite/run.ts: the commands without oclif), one per command in cmd/. */
 export const liteDirFor = (bin: BinName) => join(binRootFor(bin), 'lite');
-export const litePathFor = (bin: BinName) => join(liteDirFor(bin), 'main.js');
+/** The fast launcher (src/cli/fast-launch.ts), bundled as CommonJS with the lite commands' table. */
+export const launcherPathFor = (bin: BinName) => join(binRootFor(bin), 'launch.cjs');
 
 /**
  * Commands left out of a bin's bundle, run from the compiled modules: `sipd run` is the daemon
@@ -76,7 +77,11 @@ export const buildInputs = () => [join(packageRoot, 'dist', '.tsbuildinfo'), joi
  */
 export function bundleIsFresh(
   bin: BinName,
-  files = { manifest: manifestPathFor(bin), bundles: [bundlePathFor(bin), litePathFor(bin)], newerThan: buildInputs() },
+  files = {
+    manifest: manifestPathFor(bin),
+    bundles: [bundlePathFor(bin), launcherPathFor(bin)],
+    newerThan: buildInputs(),
+  },
 ): boolean {
   return isNewer(files.manifest, files.newerThan) && files.bundles.every((b) => isNewer(b, files.newerThan));
 }
@@ -160,7 +165,10 @@ export type ArgvRoute = (args: string[]) => string[];
 export const versionLine = () =>
   `${PACKAGE_NAME}/${VERSION} ${process.platform}-${process.arch} node-${process.version}`;
 
-/** Entry point of bin/<bin>.js. */
+/**
+ * Entry point of bin/<bin>.js, after the fast launcher (fast-launch.ts) left the command line to
+ * oclif, or when there is none (no build yet, or a stale one).
+ */
 export async function launch(bin: BinName, args: string[] = process.argv.slice(2), route?: ArgvRoute): Promise<void> {
   // `--version` alone, as scripts and package managers call it: the answer without importing
   // oclif, whose import alone costs about three times a bare `node -e 0` (npm run bench --
@@ -171,18 +179,12 @@ export async function launch(bin: BinName, args: string[] = process.argv.slice(2
   }
   const argv = route ? route(args) : args;
   // `... --help` in a script or a pipe: the screen oclif printed at build time (help-cache.ts).
-  const help = argv.at(-1) === '--help' ? (await import('./help-cache.js')).cachedHelp(bin, argv) : undefined;
+  const help = argv.at(-1) === '--help' ? (await import('./help-text.js')).cachedHelp(bin, argv) : undefined;
   if (help !== undefined) {
     process.stdout.write(help);
     return;
   }
   if (usesBundle(bin, argv)) {
-    // First the lite run (no oclif at all), which declines before doing anything when the output
-    // might differ from oclif's; then oclif from its bundle.
-    if (process.env.SIPKIT_LITE !== '0') {
-      const lite = (await import(pathToFileURL(litePathFor(bin)).href)) as { main(argv: string[]): Promise<string> };
-      if ((await lite.main(argv)) === 'done') return;
-    }
     const bundle = (await import(pathToFileURL(bundlePathFor(bin)).href)) as { main(argv: string[]): Promise<void> };
     await bundle.main(argv);
     return;

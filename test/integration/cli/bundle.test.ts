@@ -81,7 +81,13 @@ async function sameEveryWay(bin: 'sipctl' | 'sipd', args: string[], input?: stri
 test("a script's sipctl call runs without oclif; help and SIPKIT_* switches pick the other paths", async () => {
   const runs = await sameEveryWay('sipctl', ['config', '--json']);
   assert.equal(runs.lite.status, 0);
-  assert.ok(loaded(runs.lite, '/dist/oclif/sipctl/lite/main.js'), 'lite bundle');
+  assert.ok(loaded(runs.lite, '/dist/oclif/sipctl/launch.cjs'), 'the fast launcher');
+  assert.ok(loaded(runs.lite, '/dist/oclif/sipctl/lite/cmd/config.cjs'), "the command's lite bundle");
+  // No other command's bundle, and no ES module of the package past the bin: CommonJS all along.
+  assert.ok(
+    !runs.lite.modules.some((m) => m.includes('/lite/cmd/') && !m.endsWith('/config.cjs') && !m.endsWith('/zod.cjs')),
+  );
+  assert.ok(!runs.lite.modules.some((m) => m.startsWith('file://') && m.includes('/dist/')), 'no ES module of dist');
   assert.ok(!loaded(runs.lite, '@oclif/core') && !loaded(runs.lite, '/oclif/sipctl/bundle/'), 'no oclif');
   assert.ok(loaded(runs['oclif bundle'], '/dist/oclif/sipctl/bundle/main.js'), 'SIPKIT_LITE=0: oclif bundle');
   assert.ok(!loaded(runs['oclif bundle'], '/oclif/sipctl/lite/'), 'SIPKIT_LITE=0: no lite bundle');
@@ -152,5 +158,8 @@ test('sipd status, stop and help print the same every way', async () => {
   const help = await sameEveryWay('sipd', ['--help']);
   assert.equal(help.lite.status, 0);
   const status = await run('sipd', ['status', ...idle], 'lite');
-  assert.ok(loaded(status, '/dist/oclif/sipd/lite/main.js') && !loaded(status, '@oclif/core'), 'sipd status: lite');
+  assert.ok(
+    loaded(status, '/dist/oclif/sipd/lite/cmd/status.cjs') && !loaded(status, '@oclif/core'),
+    'sipd status: lite',
+  );
 });
