@@ -66,12 +66,23 @@ export class Incoming {
     return (this._text ??= this.buf.toString('latin1'));
   }
 
-  /** Method named in CSeq ("" when absent). */
+  /** Method named in CSeq ("" when absent): the value after its first word and the blanks after it. */
   get cseqMethod(): string {
     const v = this.msg.get('cseq');
     if (!v) return '';
-    const m = /^\s*\S+\s+(.*)$/.exec(v);
-    return m ? m[1]! : '';
+    // As /^\s*\S+\s+(.*)$/ without a match array per message; a line break in the value
+    // (which `.` does not cross) leaves it to the expression.
+    if (v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
+      const m = /^\s*\S+\s+(.*)$/.exec(v);
+      return m ? m[1]! : '';
+    }
+    let i = 0;
+    while (i < v.length && isSpace(v.charCodeAt(i))) i++;
+    const word = i;
+    while (i < v.length && !isSpace(v.charCodeAt(i))) i++;
+    if (i === word || i === v.length) return '';
+    while (i < v.length && isSpace(v.charCodeAt(i))) i++;
+    return v.slice(i);
   }
 
   get cseqNumber(): number {
@@ -79,21 +90,43 @@ export class Incoming {
     return v ? parseInt(v, 10) || 0 : 0;
   }
 
-  /** The tag of the To header (SIPp's get_peer_tag), or undefined. */
+  /**
+   * The tag of the To header (SIPp's get_peer_tag), or undefined: the first
+   * /;\s*tag\s*=\s*([^;\s,]+)/i after the URI's closing '>', scanned without a match array.
+   */
   get toTag(): string | undefined {
     const to = this.msg.get('to');
     if (to === undefined) return undefined;
     const gt = to.indexOf('>');
-    const m = /;\s*tag\s*=\s*([^;\s,]+)/i.exec(gt >= 0 ? to.slice(gt) : to);
-    return m ? m[1] : undefined;
+    for (let semi = to.indexOf(';', gt >= 0 ? gt : 0); semi >= 0; semi = to.indexOf(';', semi + 1)) {
+      let i = skipSpace(to, semi + 1);
+      if (
+        i + 3 > to.length ||
+        (to.charCodeAt(i) | 0x20) !== 0x74 ||
+        (to.charCodeAt(i + 1) | 0x20) !== 0x61 ||
+        (to.charCodeAt(i + 2) | 0x20) !== 0x67
+      )
+        continue;
+      i = skipSpace(to, i + 3);
+      if (to.charCodeAt(i) !== 0x3d) continue;
+      i = skipSpace(to, i + 1);
+      let end = i;
+      while (end < to.length && !endsTagOrBranch(to.charCodeAt(end))) end++;
+      if (end > i) return to.slice(i, end);
+    }
+    return undefined;
   }
 
-  /** Branch of the top Via (SIPp's extract_transaction). */
+  /** Branch of the top Via (SIPp's extract_transaction): after the first ";branch=", up to ; , or a blank. */
   get topBranch(): string {
     const via = this.msg.get('via');
     if (!via) return '';
-    const m = /;branch=([^;,\s]*)/.exec(via);
-    return m ? m[1]! : '';
+    const at = via.indexOf(';branch=');
+    if (at < 0) return '';
+    const start = at + 8;
+    let end = start;
+    while (end < via.length && !endsTagOrBranch(via.charCodeAt(end))) end++;
+    return via.slice(start, end);
   }
 
   /**
@@ -128,6 +161,21 @@ export class Incoming {
     }
     return out;
   }
+}
+
+/** JavaScript's \s within latin1: HT, LF, VT, FF, CR, SP and NBSP. */
+function isSpace(c: number): boolean {
+  return (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0;
+}
+
+function skipSpace(s: string, i: number): number {
+  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** [;,\s]: the end of a To tag or a Via branch. */
+function endsTagOrBranch(c: number): boolean {
+  return c === 0x3b || c === 0x2c || isSpace(c);
 }
 
 /** The longest method SIPp reads from a start line (its `request[65]` buffer, less than 64 octets). */
