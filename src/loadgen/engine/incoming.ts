@@ -1,9 +1,12 @@
 /**
- * A received message as the scenario engine sees it: parsed by the core (start line, Call-ID,
- * CSeq, To tag) and kept as bytes for SIPp's text-level features ([last_*] headers exactly as
- * received, regexp actions, retransmission hashes).
+ * A received message as the scenario engine sees it: its start line, Call-ID, CSeq, To and Via
+ * (read by plain-scan.ts, or by the core parser when the message is not written the plain way),
+ * the core's parse of the whole message when something asks for other fields, and the bytes for
+ * SIPp's text-level features ([last_*] headers exactly as received, regexp actions,
+ * retransmission hashes).
  */
 import { parseMessage, SipRequest, type AnyMessage } from '../../core/message/index.js';
+import { scanPlain, type PlainScan } from './plain-scan.js';
 
 const COMPACT: Record<string, string> = {
   'call-id:': 'i:',
@@ -18,24 +21,53 @@ const COMPACT: Record<string, string> = {
 
 export class Incoming {
   private _text: string | undefined;
+  private _msg: AnyMessage | undefined;
   readonly isResponse: boolean;
   readonly code: number;
   /** Request method ("" for responses). */
   readonly method: string;
   readonly callId: string;
+  /** The first To, CSeq and Via values (as the core's get() gives them), undefined when absent. */
+  readonly to: string | undefined;
+  readonly cseq: string | undefined;
+  readonly via: string | undefined;
 
+  /** From the core's parse (`msg`), or from a plain scan whose bytes the core parses on demand. */
   constructor(
     readonly buf: Buffer,
-    readonly msg: AnyMessage,
+    from: AnyMessage | PlainScan,
   ) {
-    this.isResponse = !msg.isRequest;
-    this.code = msg.isRequest ? 0 : msg.status;
-    this.method = msg.isRequest ? msg.method : '';
-    this.callId = msg.get('call-id') ?? '';
+    if ('headers' in from) {
+      const msg = from;
+      this._msg = msg;
+      this.isResponse = !msg.isRequest;
+      this.code = msg.isRequest ? 0 : msg.status;
+      this.method = msg.isRequest ? msg.method : '';
+      this.callId = msg.get('call-id') ?? '';
+      this.to = msg.get('to');
+      this.cseq = msg.get('cseq');
+      this.via = msg.get('via');
+    } else {
+      this.isResponse = !from.isRequest;
+      this.code = from.code;
+      this.method = from.method;
+      this.callId = from.callId ?? '';
+      this.to = from.to;
+      this.cseq = from.cseq;
+      this.via = from.via;
+    }
+  }
+
+  /** The core parser's view of the whole message ([last_*] headers, route sets, challenges). */
+  get msg(): AnyMessage {
+    // A plain scan only accepts what the core parser accepts (plain-scan.ts).
+    return (this._msg ??= parseMessage(this.buf, { datagram: true }));
   }
 
   /** Parse bytes; undefined when they are not a SIP message. */
   static parse(buf: Buffer): Incoming | undefined {
+    const plain = scanPlain(buf);
+    if (plain) return new Incoming(buf, plain);
     try {
       return new Incoming(buf, parseMessage(buf, { datagram: true }));
     } catch {
@@ -68,7 +100,7 @@ export class Incoming {
 
   /** Method named in CSeq ("" when absent): the value after its first word and the blanks after it. */
   get cseqMethod(): string {
-    const v = this.msg.get('cseq');
+    const v = this.cseq;
     if (!v) return '';
     // As /^\s*\S+\s+(.*)$/ without a match array per message; a line break in the value
     // (which `.` does not cross) leaves it to the expression.
@@ -86,7 +118,7 @@ export class Incoming {
   }
 
   get cseqNumber(): number {
-    const v = this.msg.get('cseq');
+    const v = this.cseq;
     return v ? parseInt(v, 10) || 0 : 0;
   }
 
@@ -95,7 +127,7 @@ export class Incoming {
    * /;\s*tag\s*=\s*([^;\s,]+)/i after the URI's closing '>', scanned without a match array.
    */
   get toTag(): string | undefined {
-    const to = this.msg.get('to');
+    const to = this.to;
     if (to === undefined) return undefined;
     const gt = to.indexOf('>');
     for (let semi = to.indexOf(';', gt >= 0 ? gt : 0); semi >= 0; semi = to.indexOf(';', semi + 1)) {
@@ -119,7 +151,7 @@ export class Incoming {
 
   /** Branch of the top Via (SIPp's extract_transaction): after the first ";branch=", up to ; , or a blank. */
   get topBranch(): string {
-    const via = this.msg.get('via');
+    const via = this.via;
     if (!via) return '';
     const at = via.indexOf(';branch=');
     if (at < 0) return '';
