@@ -222,8 +222,8 @@ export class Runtime implements Engine {
    * than the call's own work). Bounded like a cycle's turn; what is left runs in the next cycle,
    * which also runs when an ended call changes what the loop does next: the run may be over
    * (quitting), or -users opens the next call. In rate mode the generator keeps its own timer, so
-   * an ended call needs no cycle of its own (one more loop turn per call: about a tenth of the
-   * run's CPU at 1,000 calls/s).
+   * an ended call needs no cycle of its own (it cost a loop turn per call: 5,000 calls at 1,000/s
+   * polled 8,392 times with it, 4,968 without).
    */
   private runReceived(call: Call): void {
     let steps = 0;
