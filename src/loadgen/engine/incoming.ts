@@ -1,9 +1,12 @@
 /**
- * A received message as the scenario engine sees it: parsed by the core (start line, Call-ID,
- * CSeq, To tag) and kept as bytes for SIPp's text-level features ([last_*] headers exactly as
- * received, regexp actions, retransmission hashes).
+ * A received message as the scenario engine sees it: its start line, Call-ID, CSeq, To and Via
+ * (read by plain-scan.ts, or by the core parser when the message is not written the plain way),
+ * the core's parse of the whole message when something asks for other fields, and the bytes for
+ * SIPp's text-level features ([last_*] headers exactly as received, regexp actions,
+ * retransmission hashes).
  */
 import { parseMessage, SipRequest, type AnyMessage } from '../../core/message/index.js';
+import { scanPlain, type PlainScan } from './plain-scan.js';
 
 const COMPACT: Record<string, string> = {
   'call-id:': 'i:',
@@ -18,24 +21,53 @@ const COMPACT: Record<string, string> = {
 
 export class Incoming {
   private _text: string | undefined;
+  private _msg: AnyMessage | undefined;
   readonly isResponse: boolean;
   readonly code: number;
   /** Request method ("" for responses). */
   readonly method: string;
   readonly callId: string;
+  /** The first To, CSeq and Via values (as the core's get() gives them), undefined when absent. */
+  readonly to: string | undefined;
+  readonly cseq: string | undefined;
+  readonly via: string | undefined;
 
+  /** From the core's parse (`msg`), or from a plain scan whose bytes the core parses on demand. */
   constructor(
     readonly buf: Buffer,
-    readonly msg: AnyMessage,
+    from: AnyMessage | PlainScan,
   ) {
-    this.isResponse = !msg.isRequest;
-    this.code = msg.isRequest ? 0 : msg.status;
-    this.method = msg.isRequest ? msg.method : '';
-    this.callId = msg.get('call-id') ?? '';
+    if ('headers' in from) {
+      const msg = from;
+      this._msg = msg;
+      this.isResponse = !msg.isRequest;
+      this.code = msg.isRequest ? 0 : msg.status;
+      this.method = msg.isRequest ? msg.method : '';
+      this.callId = msg.get('call-id') ?? '';
+      this.to = msg.get('to');
+      this.cseq = msg.get('cseq');
+      this.via = msg.get('via');
+    } else {
+      this.isResponse = !from.isRequest;
+      this.code = from.code;
+      this.method = from.method;
+      this.callId = from.callId ?? '';
+      this.to = from.to;
+      this.cseq = from.cseq;
+      this.via = from.via;
+    }
+  }
+
+  /** The core parser's view of the whole message ([last_*] headers, route sets, challenges). */
+  get msg(): AnyMessage {
+    // A plain scan only accepts what the core parser accepts (plain-scan.ts).
+    return (this._msg ??= parseMessage(this.buf, { datagram: true }));
   }
 
   /** Parse bytes; undefined when they are not a SIP message. */
   static parse(buf: Buffer): Incoming | undefined {
+    const plain = scanPlain(buf);
+    if (plain) return new Incoming(buf, plain);
     try {
       return new Incoming(buf, parseMessage(buf, { datagram: true }));
     } catch {
@@ -66,34 +98,67 @@ export class Incoming {
     return (this._text ??= this.buf.toString('latin1'));
   }
 
-  /** Method named in CSeq ("" when absent). */
+  /** Method named in CSeq ("" when absent): the value after its first word and the blanks after it. */
   get cseqMethod(): string {
-    const v = this.msg.get('cseq');
+    const v = this.cseq;
     if (!v) return '';
-    const m = /^\s*\S+\s+(.*)$/.exec(v);
-    return m ? m[1]! : '';
+    // As /^\s*\S+\s+(.*)$/ without a match array per message; a line break in the value
+    // (which `.` does not cross) leaves it to the expression.
+    if (v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
+      const m = /^\s*\S+\s+(.*)$/.exec(v);
+      return m ? m[1]! : '';
+    }
+    let i = 0;
+    while (i < v.length && isSpace(v.charCodeAt(i))) i++;
+    const word = i;
+    while (i < v.length && !isSpace(v.charCodeAt(i))) i++;
+    if (i === word || i === v.length) return '';
+    while (i < v.length && isSpace(v.charCodeAt(i))) i++;
+    return v.slice(i);
   }
 
   get cseqNumber(): number {
-    const v = this.msg.get('cseq');
+    const v = this.cseq;
     return v ? parseInt(v, 10) || 0 : 0;
   }
 
-  /** The tag of the To header (SIPp's get_peer_tag), or undefined. */
+  /**
+   * The tag of the To header (SIPp's get_peer_tag), or undefined: the first
+   * /;\s*tag\s*=\s*([^;\s,]+)/i after the URI's closing '>', scanned without a match array.
+   */
   get toTag(): string | undefined {
-    const to = this.msg.get('to');
+    const to = this.to;
     if (to === undefined) return undefined;
     const gt = to.indexOf('>');
-    const m = /;\s*tag\s*=\s*([^;\s,]+)/i.exec(gt >= 0 ? to.slice(gt) : to);
-    return m ? m[1] : undefined;
+    for (let semi = to.indexOf(';', gt >= 0 ? gt : 0); semi >= 0; semi = to.indexOf(';', semi + 1)) {
+      let i = skipSpace(to, semi + 1);
+      if (
+        i + 3 > to.length ||
+        (to.charCodeAt(i) | 0x20) !== 0x74 ||
+        (to.charCodeAt(i + 1) | 0x20) !== 0x61 ||
+        (to.charCodeAt(i + 2) | 0x20) !== 0x67
+      )
+        continue;
+      i = skipSpace(to, i + 3);
+      if (to.charCodeAt(i) !== 0x3d) continue;
+      i = skipSpace(to, i + 1);
+      let end = i;
+      while (end < to.length && !endsTagOrBranch(to.charCodeAt(end))) end++;
+      if (end > i) return to.slice(i, end);
+    }
+    return undefined;
   }
 
-  /** Branch of the top Via (SIPp's extract_transaction). */
+  /** Branch of the top Via (SIPp's extract_transaction): after the first ";branch=", up to ; , or a blank. */
   get topBranch(): string {
-    const via = this.msg.get('via');
+    const via = this.via;
     if (!via) return '';
-    const m = /;branch=([^;,\s]*)/.exec(via);
-    return m ? m[1]! : '';
+    const at = via.indexOf(';branch=');
+    if (at < 0) return '';
+    const start = at + 8;
+    let end = start;
+    while (end < via.length && !endsTagOrBranch(via.charCodeAt(end))) end++;
+    return via.slice(start, end);
   }
 
   /**
@@ -128,6 +193,21 @@ export class Incoming {
     }
     return out;
   }
+}
+
+/** JavaScript's \s within latin1: HT, LF, VT, FF, CR, SP and NBSP. */
+function isSpace(c: number): boolean {
+  return (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0;
+}
+
+function skipSpace(s: string, i: number): number {
+  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** [;,\s]: the end of a To tag or a Via branch. */
+function endsTagOrBranch(c: number): boolean {
+  return c === 0x3b || c === 0x2c || isSpace(c);
 }
 
 /** The longest method SIPp reads from a start line (its `request[65]` buffer, less than 64 octets). */

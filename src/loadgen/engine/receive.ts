@@ -54,7 +54,7 @@ export function processIncoming(call: Call, inc: Incoming): void {
     call.run();
     return;
   }
-  if (inc.msg.get('to') === undefined && !processUnexpected(call, inc)) return;
+  if (inc.to === undefined && !processUnexpected(call, inc)) return;
   const cookie = retransmissionCookie(call, inc);
   if (cookie === undefined) return;
   if (call.scenario.hasMedia && !cur.ignoreSdp && carriesMedia(inc)) call.media()?.updateRemote(inc.text);

@@ -220,13 +220,17 @@ export class Runtime implements Engine {
    * SIPp's process_incoming moves on with call::next(), which runs the call at once: the answer to
    * a message leaves while handling it, not one loop turn later (a cycle per datagram cost more
    * than the call's own work). Bounded like a cycle's turn; what is left runs in the next cycle,
-   * which also runs when the call ended (the run may be over, or -users opens the next call).
+   * which also runs when an ended call changes what the loop does next: the run may be over
+   * (quitting), or -users opens the next call. In rate mode the generator keeps its own timer, so
+   * an ended call needs no cycle of its own (it cost a loop turn per call: 5,000 calls at 1,000/s
+   * polled 8,392 times with it, 4,968 without).
    */
   private runReceived(call: Call): void {
     let steps = 0;
     while (call.sched.running && !call.sched.dead && steps++ < 16 && !this.done) call.run();
     if (!call.sched.running) this.scheduler.forgetIfLast(call);
-    if (this.scheduler.runningCount > 0 || call.deleted || this.quitting) this.kick();
+    const ended = call.deleted && this.opts.users >= 0;
+    if (this.scheduler.runningCount > 0 || ended || this.quitting) this.kick();
     // Handled without a cycle, as in one turn of SIPp's loop (its scheduling_loops counts them).
     else this.scheduler.loops++;
   }

@@ -41,3 +41,39 @@ test('header faults, bad responses and non-SIP text are still refused', () => {
   assert.equal(Incoming.parse(Buffer.from('hello', 'latin1')), undefined);
   assert.equal(Incoming.parse(bytes(`${'A'.repeat(64)}  SIP/2.0`)), undefined);
 });
+
+test('To tag, Via branch and CSeq method are read as SIPp reads them (the expressions they replace)', () => {
+  const tagRe = /;\s*tag\s*=\s*([^;\s,]+)/i;
+  const branchRe = /;branch=([^;,\s]*)/;
+  const methodRe = /^\s*\S+\s+(.*)$/;
+  const tos = [
+    '<sip:b@y>;tag=2',
+    '<sip:b@y;tag=uri>;TAG = 7a;x',
+    '<sip:b@y> ; Tag=\t9 ,x',
+    'sip:b@y;tag=;tag=5',
+    '<sip:b@y>;tagx=1;tag=2',
+    '<sip:b@y>;tag',
+    '<sip:b@y>;tag=,;tag=3',
+    'b <sip:b@y>',
+    'sip:b@y;ta;tag=\xa0z',
+  ];
+  const vias = [
+    'SIP/2.0/UDP h;branch=z9hG4bK-1;rport',
+    'SIP/2.0/UDP h;branch=',
+    'SIP/2.0/UDP h; branch=a',
+    'SIP/2.0/UDP h;branch=a b,c',
+  ];
+  const cseqs = ['1 INVITE', '2   BYE', '3', '4\tACK x', '\xa05 OPTIONS'];
+  for (const to of tos)
+    for (const via of vias)
+      for (const cseq of cseqs) {
+        const headers = `Via: ${via}\nFrom: <sip:a@x>;tag=1\nTo: ${to}\nCall-ID: c\nCSeq: ${cseq}\nContent-Length: 0\n\n`;
+        const inc = Incoming.parse(Buffer.from(crlf(`SIP/2.0 200 OK\n${headers}`), 'latin1'));
+        assert.ok(inc);
+        const toValue = inc.msg.get('to')!;
+        const gt = toValue.indexOf('>');
+        assert.equal(inc.toTag, tagRe.exec(gt >= 0 ? toValue.slice(gt) : toValue)?.[1], `To: ${to}`);
+        assert.equal(inc.topBranch, branchRe.exec(inc.msg.get('via')!)?.[1] ?? '', `Via: ${via}`);
+        assert.equal(inc.cseqMethod, methodRe.exec(inc.msg.get('cseq')!)?.[1] ?? '', `CSeq: ${cseq}`);
+      }
+});
