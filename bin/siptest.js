@@ -14,17 +14,19 @@ const { pathToFileURL } = require('node:url');
 const dist = join(__dirname, '..', 'dist');
 
 /**
- * The runner as one file (`npm run build` bundles it: one module to load instead of a hundred),
- * unless a later `tsc` made it stale; then the compiled modules themselves.
+ * The runner and the argv routing as one CommonJS file (`npm run build` bundles them,
+ * src/loadgen/bin-entry.ts: one file to require instead of a hundred ES modules), unless a later
+ * `tsc` made it stale; then the compiled modules themselves.
  */
-function siptestMain() {
-  const bundle = join(dist, 'src', 'loadgen', 'main.bundle.js');
+async function siptestModules() {
+  const bundle = join(dist, 'src', 'loadgen', 'main.bundle.cjs');
   try {
-    if (statSync(bundle).mtimeMs >= statSync(join(dist, '.tsbuildinfo')).mtimeMs) return pathToFileURL(bundle).href;
-  } catch {
+    if (statSync(bundle).mtimeMs >= statSync(join(dist, '.tsbuildinfo')).mtimeMs) return require(bundle);
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
     /* no bundle (or no build info): the modules */
   }
-  return '../dist/src/loadgen/main.js';
+  return import(pathToFileURL(join(dist, 'src', 'loadgen', 'bin-entry.js')).href);
 }
 
 async function main() {
@@ -35,12 +37,11 @@ async function main() {
     process.stdout.write(versionText());
     process.exit(99);
   }
-  const { routeSiptestArgv } = await import('../dist/src/loadgen/cli-route.js');
+  const { routeSiptestArgv, main: run } = await siptestModules();
   const args = routeSiptestArgv(process.argv.slice(2));
   if (args[0] === 'run' && args[1] === '--' && process.argv[2] !== 'run') {
     // SIPp's command line: straight to the runner, without oclif (start-up time: scripts start a
     // background UAS and send to it a second later).
-    const { main: run } = await import(siptestMain());
     process.exitCode = await run(args.slice(2));
   } else {
     const { launch } = await import('../dist/src/cli/launch.js');

@@ -100,9 +100,9 @@ export async function runWorkers(
  * missing or older than the last `tsc`.
  */
 function workerScript(): URL {
-  // This module is dist/src/loadgen/workers/main.js, or part of dist/src/loadgen/main.bundle.js.
+  // This module is dist/src/loadgen/workers/main.js, or part of dist/src/loadgen/main.bundle.cjs.
   const here = import.meta.url;
-  const dir = here.endsWith('/main.bundle.js') ? new URL('./workers/', here) : new URL('./', here);
+  const dir = here.endsWith('/main.bundle.cjs') ? new URL('./workers/', here) : new URL('./', here);
   const bundle = new URL('./worker.bundle.js', dir);
   try {
     if (statSync(bundle).mtimeMs >= statSync(new URL('../../../.tsbuildinfo', dir)).mtimeMs) return bundle;
