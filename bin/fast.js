@@ -1,4 +1,5 @@
 'use strict';
+const { requireCached } = require('./load.js');
 // Runs a bin: first its fast launcher, dist/oclif/<bin>/launch.cjs (src/cli/fast-launch.ts, one
 // CommonJS bundle written by `npm run build`), which answers what needs no oclif; the rest, or
 // everything without a build, goes to launch.ts. The bins are CommonJS (bin/package.json) so that
@@ -13,7 +14,7 @@ async function fastLauncher(bin) {
     if (err?.code === 'MODULE_NOT_FOUND' && String(err.message).includes('launch.cjs')) return 'oclif';
     throw err;
   }
-  return launcher.launch(process.argv.slice(2));
+  return launcher.launch(process.argv.slice(2), requireCached);
 }
 
 /** bin/sipd.js and bin/sipctl.js. */

@@ -10,6 +10,7 @@ globalThis.siptestEarlySignals = { list: early, stop: () => process.off('SIGUSR1
 const { statSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
+const { requireCached } = require('./load.js');
 
 const dist = join(__dirname, '..', 'dist');
 
@@ -21,12 +22,12 @@ const dist = join(__dirname, '..', 'dist');
 async function siptestModules() {
   const bundle = join(dist, 'src', 'loadgen', 'main.bundle.cjs');
   try {
-    if (statSync(bundle).mtimeMs >= statSync(join(dist, '.tsbuildinfo')).mtimeMs) return require(bundle);
+    if (statSync(bundle).mtimeMs >= statSync(join(dist, '.tsbuildinfo')).mtimeMs) return requireCached(bundle);
   } catch (err) {
     if (err.code !== 'ENOENT') throw err;
     /* no bundle (or no build info): the modules */
   }
-  return import(pathToFileURL(join(dist, 'src', 'loadgen', 'bin-entry.js')).href);
+  return { exports: await import(pathToFileURL(join(dist, 'src', 'loadgen', 'bin-entry.js')).href), done() {} };
 }
 
 async function main() {
@@ -37,7 +38,8 @@ async function main() {
     process.stdout.write(versionText());
     process.exit(99);
   }
-  const { routeSiptestArgv, main: run } = await siptestModules();
+  const modules = await siptestModules();
+  const { routeSiptestArgv, main: run } = modules.exports;
   const args = routeSiptestArgv(process.argv.slice(2));
   if (args[0] === 'run' && args[1] === '--' && process.argv[2] !== 'run') {
     // SIPp's command line: straight to the runner, without oclif (start-up time: scripts start a
@@ -47,6 +49,7 @@ async function main() {
     const { launch } = await import('../dist/src/cli/launch.js');
     await launch('siptest', args);
   }
+  modules.done();
   // A finished run may leave nothing but closed sockets behind; exit with SIPp's code at once.
   process.exit(process.exitCode ?? 0);
 }

@@ -95,7 +95,7 @@ export function launcherSource(bin: BinName): string {
     HEAD(bin, 'fast launcher'),
     `import { fastLaunch } from '${spec('dist/src/cli/fast-launch.js')}';`,
     `const FILES = ${JSON.stringify(files)};`,
-    `export const launch = (argv) => fastLaunch('${bin}', argv, FILES);`,
+    `export const launch = (argv, load) => fastLaunch('${bin}', argv, FILES, load);`,
     '',
   ].join('\n');
 }

@@ -20,6 +20,12 @@ interface LiteCommand {
   main(argv: string[], id: string, words: number): Promise<'done' | 'oclif'>;
 }
 
+/**
+ * How the bin loads a bundle (bin/load.js: require() with V8's code cache): its exports, and
+ * done() to call when the command finished (writes the cache the run produced).
+ */
+export type BundleLoader = (file: string) => { exports: unknown; done(): void };
+
 /** A bin's lite commands: name (id or alias) → [id, file in lite/cmd/]. */
 export type LiteFiles = Readonly<Record<string, readonly [id: string, file: string]>>;
 
@@ -30,6 +36,7 @@ export async function fastLaunch(
   bin: BinName,
   args: string[] = process.argv.slice(2),
   files: LiteFiles = {},
+  load: BundleLoader = (file) => ({ exports: requireHere(file), done: () => {} }),
 ): Promise<'done' | 'oclif'> {
   if (args.length === 1 && args[0] === '--version') {
     process.stdout.write(`${versionLine()}\n`);
@@ -46,6 +53,8 @@ export async function fastLaunch(
   const named = commandOf(args, files);
   if (!named || UNBUNDLED[bin].includes(args[0]!)) return 'oclif';
   const [id, file] = files[named.name]!;
-  const command = requireHere(join(liteDirFor(bin), 'cmd', file)) as LiteCommand;
-  return command.main(args, id, named.words);
+  const bundle = load(join(liteDirFor(bin), 'cmd', file));
+  const outcome = await (bundle.exports as LiteCommand).main(args, id, named.words);
+  bundle.done();
+  return outcome;
 }
