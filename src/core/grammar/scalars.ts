@@ -125,7 +125,8 @@ export function parseMediaType(value: string, header = 'content-type'): MediaTyp
   const subtype = value.slice(start, i);
   if (!isToken(type) || !subtype) throw bad(header, 'invalid media type');
   const params: Params = new Map();
-  i = parseParams(value, i, params, headerTitle(header));
+  // The title is for error messages only: the usual header's is a constant, not a regex per message.
+  i = parseParams(value, i, params, header === 'content-type' ? 'Content-Type' : headerTitle(header));
   if (i !== value.length) throw bad(header, 'unexpected characters');
   return { type: type.toLowerCase(), subtype: subtype.toLowerCase(), params };
 }
