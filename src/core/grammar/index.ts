@@ -1,5 +1,6 @@
 export * from './chars.js';
 export * from './name-addr.js';
+export * from './param-list.js';
 export * from './params.js';
 export * from './scalars.js';
 export * from './uri.js';

@@ -7,6 +7,7 @@
  * - In an addr-spec without brackets, ";" starts the header's parameters and the URI may not
  *   contain ",", "?" or ";" of its own (RFC 4475 §3.1.2.13).
  */
+import { ParamList } from './param-list.js';
 import { SipParseError } from '../errors.js';
 import { isWs, TOKEN } from './chars.js';
 import { parseParams, skipQuoted, skipWs, unquote, type Params } from './params.js';
@@ -101,7 +102,7 @@ export function parseNameAddr(s: string, header: string): NameAddr {
   // The URI itself is parsed lazily (NameAddr.uri); what decides the split between URI and
   // header parameters is checked here. In an addr-spec, "?" cannot appear (§20.10).
   if (!angle && uriText.indexOf('?') >= 0) throw bad('a URI with "?" must be enclosed in <>');
-  const params: Params = new Map();
+  const params: Params = new ParamList();
   i = parseParams(s, i, params, header);
   if (i !== n) throw bad(`unexpected "${s[i]}"`);
   return new NameAddr(displayName, uriText, params, header);

@@ -4,6 +4,7 @@
  * Content-Type, and token lists (Require, Supported, Allow...). Each throws SipParseError naming
  * the header when the value is out of grammar or out of range (RFC 4475 §3.1.2.4/.5).
  */
+import { ParamList } from './param-list.js';
 import { SipParseError } from '../errors.js';
 import { allOf, isToken, isWs, TOKEN, trimWs, WORD } from './chars.js';
 import { parseParams, skipWs, type Params } from './params.js';
@@ -77,7 +78,7 @@ export function parseRetryAfter(value: string): RetryAfter {
   const m = /^\s*(\d+)\s*(\([^)]*\))?\s*(;.*)?$/s.exec(value);
   if (!m) throw bad('retry-after', 'invalid value');
   const seconds = parseUInt(m[1]!, 'retry-after');
-  const params: Params = new Map();
+  const params: Params = new ParamList();
   if (m[3]) parseParams(m[3], 0, params, 'Retry-After');
   return { seconds, comment: m[2], params };
 }
@@ -124,8 +125,9 @@ export function parseMediaType(value: string, header = 'content-type'): MediaTyp
   while (i < value.length && value.charCodeAt(i) < 256 && TOKEN[value.charCodeAt(i)] === 1) i++;
   const subtype = value.slice(start, i);
   if (!isToken(type) || !subtype) throw bad(header, 'invalid media type');
-  const params: Params = new Map();
-  i = parseParams(value, i, params, headerTitle(header));
+  const params: Params = new ParamList();
+  // The title is for error messages only: the usual header's is a constant, not a regex per message.
+  i = parseParams(value, i, params, header === 'content-type' ? 'Content-Type' : headerTitle(header));
   if (i !== value.length) throw bad(header, 'unexpected characters');
   return { type: type.toLowerCase(), subtype: subtype.toLowerCase(), params };
 }

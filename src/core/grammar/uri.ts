@@ -3,6 +3,7 @@
  * any other scheme, absoluteURI (RFC 2396) kept as text. Components are kept as written (still
  * %-escaped); comparison (§19.1.4) unescapes.
  */
+import { ParamList } from './param-list.js';
 import { isIPv6 } from 'node:net';
 import { SipParseError } from '../errors.js';
 import {
@@ -112,7 +113,7 @@ function parseSipUri(s: string, colon: number, scheme: 'sip' | 'sips'): SipUri {
     while (i < end && DIGIT[s.charCodeAt(i)] === 1) i++;
     port = parsePort(s, pStart, i);
   }
-  const params: Params = new Map();
+  const params: Params = new ParamList();
   while (i < end && s.charCodeAt(i) === 0x3b /* ; */) {
     const nStart = ++i;
     while (i < end && s.charCodeAt(i) !== 0x3b && s.charCodeAt(i) !== 0x3f && s.charCodeAt(i) !== 0x3d) i++;
@@ -228,7 +229,7 @@ function parseTelUri(s: string, colon: number): TelUri {
   const semi = s.indexOf(';', colon);
   const number = s.slice(colon + 1, semi < 0 ? s.length : semi);
   if (!/^\+?[0-9A-Fa-f*#\-.()pPwW]+$/.test(number)) throw uriError(`invalid telephone number in "${s}"`);
-  const params: Params = new Map();
+  const params: Params = new ParamList();
   if (semi >= 0) {
     for (const p of s.slice(semi + 1).split(';')) {
       const eq = p.indexOf('=');
@@ -272,7 +273,7 @@ export function defaultPort(u: SipUri): number {
 
 /** A deep copy that can be modified without touching the original. */
 export function cloneSipUri(u: SipUri): SipUri {
-  return { ...u, params: new Map(u.params) };
+  return { ...u, params: new ParamList(u.params) };
 }
 
 // Parameters that, when present in only one of two URIs, make them differ (§19.1.4).

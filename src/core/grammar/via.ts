@@ -3,6 +3,7 @@
  * around "/" (RFC 4475 §3.1.1.1). `received` may be IPv4 or IPv6, with or without brackets
  * (RFC 5118 §4.5); `rport` may be empty (RFC 3581).
  */
+import { ParamList } from './param-list.js';
 import { isIPv6 } from 'node:net';
 import { SipParseError } from '../errors.js';
 import { DIGIT, HOST, isWs, TOKEN } from './chars.js';
@@ -99,7 +100,7 @@ export function parseVia(s: string): Via {
       port = p;
     }
   }
-  const params: Params = new Map();
+  const params: Params = new ParamList();
   i = parseParams(s, i, params, 'Via');
   if (i !== s.length) throw bad(`unexpected "${s[i]}"`);
   checkViaParams(params);

@@ -25,17 +25,23 @@ import { splitList } from './split.js';
 
 /** Headers that must appear exactly once in every message (RFC 3261 §8.1.1, §20). */
 const REQUIRED_SINGLE = ['call-id', 'cseq', 'from', 'to'];
-/** Headers that may appear at most once. */
-const AT_MOST_ONCE = new Set([
-  ...REQUIRED_SINGLE,
-  'max-forwards',
-  'content-length',
-  'content-type',
-  'expires',
-  'min-expires',
-  'date',
-  'retry-after',
-]);
+/**
+ * Headers that may appear at most once, each with its bit: the count per message is a bit mask,
+ * not a Set per message (§16.3 runs on every request a proxy receives).
+ */
+const AT_MOST_ONCE = new Map<string, number>(
+  [
+    ...REQUIRED_SINGLE,
+    'max-forwards',
+    'content-length',
+    'content-type',
+    'expires',
+    'min-expires',
+    'date',
+    'retry-after',
+  ].map((h, i) => [h, 1 << i]),
+);
+const REQUIRED_BITS = REQUIRED_SINGLE.reduce((m, h) => m | AT_MOST_ONCE.get(h)!, 0);
 const TOKEN_LISTS = new Set(['require', 'proxy-require', 'supported', 'unsupported', 'allow']);
 const NAME_ADDR_LISTS: Record<string, string> = {
   'reply-to': 'Reply-To',
@@ -50,21 +56,23 @@ const duplicate = (h: string) =>
 export function validateMessage(msg: AnyMessage): void {
   // One pass over the fields for the single-instance rules; the other known headers are parsed
   // after the ones every message has, so that a fault there is the one reported first.
-  const seen = new Set<string>();
-  const others: HeaderField[] = [];
+  let seen = 0;
   let vias = 0;
-  for (const h of msg.headers) {
-    const name = h.name;
-    if (AT_MOST_ONCE.has(name)) {
-      if (seen.has(name)) throw duplicate(name);
-      seen.add(name);
+  const headers = msg.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i]!.name;
+    const bit = AT_MOST_ONCE.get(name);
+    if (bit !== undefined) {
+      if ((seen & bit) !== 0) throw duplicate(name);
+      seen |= bit;
     }
     if (name === 'via') vias++;
-    else others.push(h);
   }
-  for (const h of REQUIRED_SINGLE)
-    if (!seen.has(h))
-      throw new SipParseError('SIP_ERR_MISSING_HEADER', `Missing ${displayName(h)} header`, { header: h });
+  if ((seen & REQUIRED_BITS) !== REQUIRED_BITS) {
+    for (const h of REQUIRED_SINGLE)
+      if ((seen & AT_MOST_ONCE.get(h)!) === 0)
+        throw new SipParseError('SIP_ERR_MISSING_HEADER', `Missing ${displayName(h)} header`, { header: h });
+  }
   if (vias === 0) throw new SipParseError('SIP_ERR_MISSING_HEADER', 'Missing Via header', { header: 'via' });
   if (msg.contentLengthConflict) throw duplicate('content-length');
 
@@ -79,7 +87,7 @@ export function validateMessage(msg: AnyMessage): void {
   if (contacts !== '*') for (const c of contacts) void c.uri;
   for (const r of msg.routes()) void r.uri;
   for (const r of msg.recordRoutes()) void r.uri;
-  for (const h of others) checkOther(h);
+  for (let i = 0; i < headers.length; i++) if (headers[i]!.name !== 'via') checkOther(headers[i]!);
 
   if (msg.isRequest) {
     const uri = msg.requestUri();

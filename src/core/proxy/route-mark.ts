@@ -85,8 +85,19 @@ export class RouteMarks {
     const given = Buffer.from(mark.slice(1), 'base64url');
     if (given.length !== MAC_BYTES) return undefined;
     let ok = false;
-    // Every candidate is checked (no early exit): the time taken does not tell which tag matched.
-    for (const tag of tags) if (tag !== undefined && timingSafeEqual(given, this.mac(letter, callId, tag))) ok = true;
+    // A recent MAC that matches settles it: an ACK or BYE names the dialog's initial From tag
+    // (whose MAC the INVITE's mark left in `recent`) and the callee's tag, whose MAC nobody needs.
+    // What this tells by its timing (that the MAC is in `recent`), the cache told already.
+    for (const tag of tags) {
+      if (tag === undefined) continue;
+      const mac = this.recent.get(letter + callId + '\0' + tag);
+      if (mac !== undefined && timingSafeEqual(given, mac)) ok = true;
+    }
+    // Otherwise every candidate is computed and checked (no early exit): the time taken does
+    // not tell which tag matched.
+    if (!ok) {
+      for (const tag of tags) if (tag !== undefined && timingSafeEqual(given, this.mac(letter, callId, tag))) ok = true;
+    }
     if (!ok) return undefined;
     return letter === LETTER.open ? 'open' : 'local';
   }

@@ -167,18 +167,22 @@ export class TransactionLayer implements TransportLayerUser, TransactionCore {
    */
   createServerTransaction(req: SipRequest, source: MessageSource, user?: ServerTransactionUser): ServerTransaction {
     if (req.method === 'ACK') throw new TypeError('an ACK does not create a server transaction (RFC 3261 §17)');
-    const existing = this.findServerTransaction(req);
-    if (existing !== undefined) return existing;
     const via = req.topVia();
     if (via === undefined) throw new TypeError('request has no Via');
     const branch = viaBranch(via);
     let tx: ServerTransaction;
     if (isRfc3261Branch(branch)) {
+      // findServerTransaction() for this case, with the key made once for the lookup and the table.
+      const key = serverKey(via, branch, req.method);
+      const existing = this.servers.get(key);
+      if (existing !== undefined) return existing;
       // The key lives as long as the transaction (up to 64·T1 after the final response): it must
       // not keep the request's text alive through the branch it was cut from (own-string.ts).
-      tx = new ServerTransaction(this, ownString(serverKey(via, branch, req.method)), req, source, false);
+      tx = new ServerTransaction(this, ownString(key), req, source, false);
       this.servers.set(tx.key, tx);
     } else {
+      const existing = this.findServerTransaction(req);
+      if (existing !== undefined) return existing;
       tx = new ServerTransaction(this, ownString(legacyKey(req, via)), req, source, true);
       const list = this.legacy.get(tx.key);
       if (list === undefined) this.legacy.set(tx.key, [tx]);

@@ -4,6 +4,7 @@
  * - where to send a response, RFC 3261 §18.2.2 with RFC 3581 §4;
  * - what a message must carry before the transaction layer can route it.
  */
+import { ParamList } from '../grammar/param-list.js';
 import { SipParseError } from '../errors.js';
 import { bareHost } from '../grammar/uri.js';
 import type { Via } from '../grammar/via.js';
@@ -48,7 +49,7 @@ export function stampReceived(req: SipRequest, source: MessageSource): boolean {
   const wantRport = rport === null;
   const wantReceived = wantRport || !sameIp(bareHost(via.host), source.remoteAddress);
   if (!wantRport && !wantReceived) return false;
-  const params = new Map(via.params);
+  const params = new ParamList(via.params);
   if (wantRport) params.set('rport', String(source.remotePort));
   if (wantReceived) params.set('received', normalizeIp(source.remoteAddress));
   req.setTopVia({ ...via, params });

@@ -8,7 +8,14 @@
  * drain: wait for pending transactions (new requests get 503 meanwhile)
  * close: stop timers, flush location writes, close the store
  */
-import { TransactionLayer, UdpTransport, type ProxyContext, type ServerTransaction } from '../../core/index.js';
+import {
+  systemClock,
+  TimerQueue,
+  TransactionLayer,
+  UdpTransport,
+  type ProxyContext,
+  type ServerTransaction,
+} from '../../core/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { AuthGuard } from '../auth/auth-guard.js';
 import type { SipdConfig } from '../config/load.js';
@@ -41,6 +48,9 @@ import {
   registrarFor,
   routerCounters,
 } from './sip-wiring.js';
+
+/** sipd's timer grid (timer-queue.ts coalesceMs): protocol timers fire at most this late. */
+const TIMER_COALESCE_MS = 5;
 
 export class SipModule implements SipdModule {
   readonly name = 'sip';
@@ -122,6 +132,9 @@ export class SipModule implements SipdModule {
       transport: ctx.server.transportLayer,
       user: this.router,
       settings: { T1: c.timers.t1_ms, T2: c.timers.t2_ms, T4: c.timers.t4_ms },
+      // Timers due within 5 ms share one wake-up (timer-queue.ts): at 300 calls/s that is
+      // ~200 Node timers a second instead of one per protocol timer.
+      timers: new TimerQueue(systemClock, { coalesceMs: TIMER_COALESCE_MS }),
     });
     registerStats(stats, this.tl, location, protection);
     registerSipMethods(ctx.rpc, location, directory, protection, this.now);

@@ -177,3 +177,55 @@ describe('TimerQueue on the system clock', () => {
     assert.equal(nodeTimers() - before, 0);
   });
 });
+
+describe('TimerQueue with coalesceMs', () => {
+  test('timers due within one grid step share one wake-up, fired at the grid point, never early', () => {
+    const clock = new FakeClock();
+    const q = new TimerQueue(clock, { coalesceMs: 5 });
+    const log = new Log(clock);
+    q.timer(log, 1).start(101);
+    q.timer(log, 2).start(102);
+    q.timer(log, 3).start(104);
+    q.timer(log, 4).start(106);
+    // One wake-up for all of them, at 105 (the grid point after 101).
+    assert.equal(clock.pendingWakeups, 1);
+    clock.advance(104);
+    assert.deepEqual(log.fired, []);
+    clock.advance(1);
+    assert.deepEqual(log.fired, [
+      [1, 105],
+      [2, 105],
+      [3, 105],
+    ]);
+    // The next wake-up is the grid point after 106.
+    clock.advance(4);
+    assert.deepEqual(log.fired.length, 3);
+    clock.advance(1);
+    assert.deepEqual(log.fired[3], [4, 110]);
+  });
+
+  test('an earlier deadline on another grid point moves the wake-up; one on the same does not', () => {
+    const clock = new FakeClock();
+    const q = new TimerQueue(clock, { coalesceMs: 10 });
+    const log = new Log(clock);
+    q.timer(log, 1).start(58);
+    q.timer(log, 2).start(52);
+    assert.equal(clock.pendingWakeups, 1);
+    q.timer(log, 3).start(41);
+    assert.equal(clock.pendingWakeups, 1);
+    clock.advance(49);
+    assert.deepEqual(log.fired, []);
+    clock.advance(1);
+    assert.deepEqual(log.fired, [[3, 50]]);
+    clock.advance(10);
+    assert.deepEqual(log.fired, [
+      [3, 50],
+      [2, 60],
+      [1, 60],
+    ]);
+  });
+
+  test('rejects a negative grid', () => {
+    assert.throws(() => new TimerQueue(new FakeClock(), { coalesceMs: -1 }), RangeError);
+  });
+});
