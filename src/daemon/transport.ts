@@ -84,8 +84,16 @@ function errnoOf(err: Error): string | undefined {
   return ((err as TransportError).cause as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Bytes asked for each UDP listener's receive buffer. */
-const UDP_RECV_BUFFER = 4 * 1024 * 1024;
+/**
+ * Bytes asked for each UDP listener's receive buffer (Linux doubles it and charges ~1,280 bytes
+ * of it per REGISTER-sized datagram on loopback). The kernel's queue is the one queue sipd cannot
+ * see, so it is kept short: 512 KiB holds ~800 datagrams, ~160 ms of sipd's highest rate, enough
+ * for a GC pause; 4 MiB held ~6,500, over a second (several under a CPU-starved host), so under
+ * overload every request sipd read was older than the clients' T1 (500 ms) and had been
+ * retransmitted: the REGISTER spiral of issue 14. Past it the kernel drops what sipd could not
+ * have answered in time anyway, at no cost to sipd.
+ */
+const UDP_RECV_BUFFER = 512 * 1024;
 
 /** The core transport layer behind the SipTransport seam. */
 export class CoreSipTransport implements SipTransport {

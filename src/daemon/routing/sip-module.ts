@@ -111,7 +111,7 @@ export class SipModule implements SipdModule {
       ackMedia: media && ((ack) => ackMedia(media, ack)),
       routeTimeout: c.route_timeout_ms,
       accepting: () => ctx.server.accepting,
-      overloaded: () => overload.overloaded(),
+      overloaded: (answersChallenge) => overload.overloaded(answersChallenge),
       overloadRetryAfter: c.limits.overload_retry_after,
       busy: env.busy!,
       onError: (err, what) => log.error({ err }, `${what} failed`),
