@@ -84,8 +84,22 @@ function errnoOf(err: Error): string | undefined {
   return ((err as TransportError).cause as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Bytes asked for each UDP listener's receive buffer. */
-const UDP_RECV_BUFFER = 4 * 1024 * 1024;
+/**
+ * Bytes asked for each UDP listener's receive buffer (Linux doubles it and charges ~1,280 bytes
+ * of it per REGISTER-sized datagram on loopback). The kernel's queue is the one queue sipd cannot
+ * see, so it is kept short: 512 KiB holds ~800 datagrams, ~160 ms of sipd's highest rate, enough
+ * for a GC pause; 4 MiB held ~6,500, over a second (several under a CPU-starved host), so under
+ * overload every request sipd read was older than the clients' T1 (500 ms) and had been
+ * retransmitted: the REGISTER spiral of issue 14. Past it the kernel drops what sipd could not
+ * have answered in time anyway, at no cost to sipd.
+ */
+const UDP_RECV_BUFFER = 512 * 1024;
+/**
+ * With overload control off (limits.overload_backlog_ms = 0) the buffer stays as large as before
+ * issue 14: nothing else then bounds a burst, and the operator chose to queue rather than refuse
+ * (a 12,000-REGISTER burst at 2,500/s on a busy host lost requests for good in a 512 KiB one).
+ */
+const UDP_RECV_BUFFER_UNCONTROLLED = 4 * 1024 * 1024;
 
 /** The core transport layer behind the SipTransport seam. */
 export class CoreSipTransport implements SipTransport {
@@ -103,6 +117,7 @@ export class CoreSipTransport implements SipTransport {
     const tls = wantsTls ? tlsOptionsOf(ctx.config.tls) : undefined;
     if (tls !== undefined) this.tls = { loadedMs: Date.now(), section: ctx.config.tls, credentials: tls.credentials };
     const ws = ctx.config.websocket;
+    const overloadControl = ctx.config.limits.overload_backlog_ms > 0;
     this.layer = new TransportLayer({
       ...(tls !== undefined ? { tls } : {}),
       listeners: wsListeners({
@@ -111,8 +126,11 @@ export class CoreSipTransport implements SipTransport {
         pingInterval: ws.ping_interval * 1000,
       }),
       limits: { maxMessageSize: ctx.config.limits.max_message_size },
-      // The UDP backlog is read only by the overload control (limits.overload_backlog_ms > 0).
-      udp: { recvBufferSize: UDP_RECV_BUFFER, trackBacklog: ctx.config.limits.overload_backlog_ms > 0 },
+      // The UDP backlog is read only by the overload control, which also wants a short kernel queue.
+      udp: {
+        recvBufferSize: overloadControl ? UDP_RECV_BUFFER : UDP_RECV_BUFFER_UNCONTROLLED,
+        trackBacklog: overloadControl,
+      },
       tcp: {
         maxConnections: tcp.max_connections,
         maxConnectionsPerIp: tcp.max_connections_per_ip,

@@ -43,6 +43,12 @@ const DOMAIN = 'bench.sipkit.test';
 const SCENARIO = join(fixturesDir, 'bench', 'register-expires.xml');
 /** sipd's UDP REGISTER transactions stay this long after their 200 (Timer J, RFC 3261 §17.2.2) + 3 s. */
 const TRANSACTIONS_GONE_MS = 35_000;
+/**
+ * Overload control off: this bench measures what every contact costs, so every REGISTER is to be
+ * stored; on a busy host sipd would otherwise refuse part of the load with 503 (issue 14), and the
+ * builds would hold different numbers of contacts.
+ */
+const ALL_STORED = '[limits]\noverload_backlog_ms = 0';
 const out = (s: string) => process.stdout.write(s);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -278,8 +284,10 @@ export default async function sipdMemoryBench(argv: string[]): Promise<void> {
     return;
   }
   const servers: BenchServer[] = [
-    ...(o.before ? [new SipdServer({ name: 'before', bin: join(o.before, 'bin', 'sipd.js') })] : []),
-    new SipdServer({ name: o.before ? 'after' : 'sipd' }),
+    ...(o.before
+      ? [new SipdServer({ name: 'before', bin: join(o.before, 'bin', 'sipd.js'), config: ALL_STORED })]
+      : []),
+    new SipdServer({ name: o.before ? 'after' : 'sipd', config: ALL_STORED }),
   ];
   if (o.kamailio) servers.push(new KamailioServer());
   const usable: BenchServer[] = [];

@@ -14,8 +14,11 @@
  * tm.current, the transactions alive at the end of the step).
  *
  *   npm run bench -- sipd-overload [--max=CALLS_PER_S] [--levels=0.5,1,1.5] [--seconds=20]
- *                    [--rounds=1] [--before=DIR] [--probe] [--backlog-ms=N] [--verbose]
+ *                    [--rounds=1] [--before=DIR] [--probe] [--backlog-ms=N] [--load=register] [--verbose]
  *
+ * --load=register: the sipd-kamailio bench's digest REGISTER (REGISTER, 401, REGISTER with
+ * credentials, 200; one sipp "call") from 10,000 subscribers instead of calls: the load that
+ * spiralled in issue 14. *
  * --max: the 1× rate; without it, the highest clean call rate of the first server (10 s steps).
  * --before: the root of another build; its sipd runs as "before", alternating with this build's
  * (A/B per round), both at the same offered rates.
@@ -30,7 +33,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { beforeRoot, loadAverage } from './lib/ab.js';
-import { Callee, callStep, type LoadContext, type StepResult } from './lib/loads.js';
+import { Callee, callStep, registerStep, type LoadContext, type StepResult } from './lib/loads.js';
 import { runCommand } from './lib/procs.js';
 import { findMaxCleanRate, niceRate } from './lib/rate-finder.js';
 import type { RunningServer } from './lib/server.js';
@@ -59,6 +62,8 @@ interface Options {
   probe: boolean;
   /** limits.overload_backlog_ms for this build's sipd (default: its built-in default) */
   backlogMs: number | undefined;
+  /** calls (INVITE through the proxy) or register (REGISTER with digest, the registrar's load) */
+  load: 'calls' | 'register';
   verbose: boolean;
 }
 
@@ -74,6 +79,7 @@ function options(argv: string[]): Options {
       rounds: { type: 'string' },
       probe: { type: 'boolean' },
       'backlog-ms': { type: 'string' },
+      load: { type: 'string' },
       verbose: { type: 'boolean' },
     },
   });
@@ -93,6 +99,7 @@ function options(argv: string[]): Options {
     before: beforeRoot(argv, 'bin/sipd.js'),
     probe: values.probe === true,
     backlogMs: values['backlog-ms'] === undefined ? undefined : Number(values['backlog-ms']),
+    load: values.load === 'register' ? 'register' : 'calls',
     verbose: values.verbose === true,
   };
 }
@@ -175,7 +182,13 @@ interface LevelFigure {
   probe: ProbeSummary | null;
 }
 
+/** One step of the chosen load at `rate` per second for `seconds`. */
+function loadStep(load: Options['load'], ctx: LoadContext, rate: number, seconds: number): Promise<StepResult> {
+  return load === 'register' ? registerStep({ ...ctx, stepSeconds: seconds }, rate) : callStep(ctx, rate, seconds);
+}
+
 async function level(
+  load: Options['load'],
   ctx: LoadContext,
   runDir: string,
   name: string,
@@ -188,7 +201,7 @@ async function level(
   const log = join(ctx.dir, 'sipd.log');
   const log0 = sizeOf(log);
   const drops0 = udpRcvbufErrors();
-  const step = await callStep(ctx, rate, seconds);
+  const step = await loadStep(load, ctx, rate, seconds);
   const rcvbufErrors = udpRcvbufErrors() - drops0;
   const probe = summarizeProbe(logFrom(log, log0));
   const s1 = await sipdStats(runDir);
@@ -244,7 +257,8 @@ export default async function sipdOverload(argv: string[]): Promise<void> {
     }
   }
   const tmp = mkdtempSync(join(tmpdir(), 'sipkit-overload-'));
-  const subs = benchSubscribers(100);
+  // REGISTER load: many AoRs, as the sipd-kamailio bench's (each call registers one of them).
+  const subs = benchSubscribers(opts.load === 'register' ? 10000 : 100);
   const callee: Subscriber = { user: 'callee', password: 'callee-secret' };
   const baseDb = join(tmp, 'subscribers.sqlite');
   createKamailioDb(baseDb);
@@ -277,7 +291,7 @@ export default async function sipdOverload(argv: string[]): Promise<void> {
             out('    highest clean call rate (10 s steps):');
             const r = await findMaxCleanRate(
               async (rate) => {
-                const s = await callStep(ctx, rate);
+                const s = await loadStep(opts.load, ctx, rate, 10);
                 out(` ${rate}${s.clean ? '✓' : '✗'}`);
                 if (!s.clean) await uas.restart();
                 await sleep(s.clean ? 500 : 3000);
@@ -290,7 +304,7 @@ export default async function sipdOverload(argv: string[]): Promise<void> {
           }
           for (const lvl of opts.levels) {
             const rate = niceRate(max * lvl);
-            const f = await level(ctx, join(dir, 'sipd-run'), server.name, round, lvl, rate, opts.seconds);
+            const f = await level(opts.load, ctx, join(dir, 'sipd-run'), server.name, round, lvl, rate, opts.seconds);
             figures.push(f);
             out(`    ${levelLine(f)} (load average ${loadAverage()})\n`);
             // A fresh UAS and a pause: the next level starts from a quiet server.

@@ -117,14 +117,14 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       /** Largest SIP message accepted, bytes (header section + body); larger ones get 513. */
       max_message_size: 65535,
       /**
-       * Overload control: when a UDP socket has stayed behind this many ms (datagrams left queued
-       * after every read), new requests outside dialogs get a stateless 503 with Retry-After
-       * (overload_retry_after) until it catches up; 0 = off. Off by default: on a host that
-       * gives sipd too little CPU its socket stays behind for seconds while it still completes
-       * nearly every call, and 300 or 1000 ms refused more calls than they saved (issue 14,
-       * `npm run bench -- sipd-overload`).
+       * Overload control: while a UDP socket stays behind longer than this many ms (datagrams
+       * left queued after every read), a shrinking share of new requests outside dialogs gets a
+       * stateless 503 with Retry-After (overload_retry_after); the share grows back once it
+       * catches up (never below a fifth); requests answering a challenge always pass. 0 = off.
+       * 200 ms keeps what sipd admits younger than the clients' T1 (500 ms): no retransmission
+       * spiral (issue 14, routing/overload.ts, `npm run bench -- sipd-overload --load=register`).
        */
-      overload_backlog_ms: 0,
+      overload_backlog_ms: 200,
       /** Seconds in the Retry-After of those 503s. */
       overload_retry_after: 5,
     },

@@ -90,8 +90,11 @@ export interface RouterDeps {
   routeTimeout: number;
   /** false while sipd drains: new work gets 503 */
   accepting(): boolean;
-  /** true while sipd is behind its input (overload.ts): new requests outside dialogs get 503 */
-  overloaded?(): boolean;
+  /**
+   * true when this new request outside a dialog is to get 503 because sipd is behind its input
+   * (overload.ts); `answersChallenge` (credentials in the request) is asked only while sipd sheds.
+   */
+  overloaded?(answersChallenge: () => boolean): boolean;
   /** Retry-After (s) of the overload 503 */
   overloadRetryAfter?: number;
   /** Work in progress, for the graceful stop: +1 when a request's handling starts, -1 when it settles. */
@@ -99,6 +102,11 @@ export interface RouterDeps {
   onError(err: unknown, what: string): void;
   /** the route threw, or ended (or timed out) without answering the request */
   onRouteError(err: unknown, route: Route, req: SipRequest): void;
+}
+
+/** Whether a request carries digest credentials (RFC 3261 §22.2, §22.3): it answers our 401/407. */
+function answersChallenge(req: SipRequest): boolean {
+  return req.has('authorization') || req.has('proxy-authorization');
 }
 
 export class RequestRouter implements TransactionLayerUser {
@@ -120,7 +128,7 @@ export class RequestRouter implements TransactionLayerUser {
       this.ack(req, source);
       return;
     }
-    if (req.method !== 'CANCEL' && this.d.overloaded?.() && req.toTag() === undefined) {
+    if (req.method !== 'CANCEL' && req.toTag() === undefined && this.refusesNew(req)) {
       this.shed(req, source);
       return;
     }
@@ -138,6 +146,11 @@ export class RequestRouter implements TransactionLayerUser {
     // §16.2: a stateful proxy answers an INVITE with 100 Trying (at once, as Kamailio's auto_inv_100).
     if (req.method === 'INVITE') st.reply(100);
     this.runRoute(req, st);
+  }
+
+  /** Overloaded for this new request (its headers are looked at only while sipd sheds). */
+  private refusesNew(req: SipRequest): boolean {
+    return this.d.overloaded?.(() => answersChallenge(req)) === true;
   }
 
   /**

@@ -35,6 +35,7 @@ import { defaultRoute } from './default-route.js';
 import { DialogGuard } from './dialog-guard.js';
 import { Myself } from './myself.js';
 import { OverloadGuard } from './overload.js';
+import { IdleCompaction } from '../lifecycle/idle-compaction.js';
 import { ProxyRelayer } from './proxy-relayer.js';
 import { RequestRouter } from './request-router.js';
 import { loadRouteFile } from './route-loader.js';
@@ -65,6 +66,8 @@ export class SipModule implements SipdModule {
   route: Route = defaultRoute;
   private keepalive: NatKeepalive | undefined;
   private overload: OverloadGuard | undefined;
+  /** gives memory back to the system once a burst is over (lifecycle/idle-compaction.ts) */
+  private compaction: IdleCompaction | undefined;
   /** the bound UDP listeners, whose backlog tells overload (known from ready() on) */
   private udpListeners: UdpTransport[] = [];
   private media: MediaRelay | undefined;
@@ -121,7 +124,7 @@ export class SipModule implements SipdModule {
       ackMedia: media && ((ack) => ackMedia(media, ack)),
       routeTimeout: c.route_timeout_ms,
       accepting: () => ctx.server.accepting,
-      overloaded: () => overload.overloaded(),
+      overloaded: (answersChallenge) => overload.overloaded(answersChallenge),
       overloadRetryAfter: c.limits.overload_retry_after,
       busy: env.busy!,
       onError: (err, what) => log.error({ err }, `${what} failed`),
@@ -189,6 +192,12 @@ export class SipModule implements SipdModule {
     this.location!.startSweeping(1000);
     this.keepalive!.start();
     this.overload!.start();
+    const tl = this.tl!;
+    this.compaction = new IdleCompaction({
+      messagesIn: () => layer.transports.reduce((n, t) => n + t.stats.messagesIn, 0),
+      transactions: () => tl.stats.clientTransactions + tl.stats.serverTransactions,
+    });
+    this.compaction.start();
   }
 
   async drain(ctx: DrainContext): Promise<void> {
@@ -202,6 +211,7 @@ export class SipModule implements SipdModule {
 
   async close(): Promise<void> {
     this.overload?.stop();
+    this.compaction?.stop();
     this.keepalive?.stop();
     this.media?.set.close();
     this.location?.stopSweeping();

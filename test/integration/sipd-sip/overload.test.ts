@@ -1,8 +1,8 @@
 /**
  * Overload control on real sockets (issue 14, limits.overload_backlog_ms): while sipd's UDP
- * socket stays behind for longer than the limit, a new request outside a dialog gets a stateless
- * 503 with the configured Retry-After, while an in-dialog request is still handled; once sipd has
- * caught up, new requests are served again. The backlog is made the way a flood makes it: a
+ * socket stays behind for longer than the limit, a share of the new requests outside a dialog
+ * gets a stateless 503 with the configured Retry-After, while an in-dialog request is still
+ * handled; once sipd has caught up, new requests are served again. The backlog is made the way a flood makes it: a
  * burst of requests queued in the kernel's socket buffer while the event loop is blocked (sipd
  * runs in this process), then read 32 a turn.
  */
@@ -19,7 +19,7 @@ let seq = 0;
 before(async () => {
   h = await SipdHarness.start({
     users: [['bob', 'bob-pw']],
-    config: '[limits]\noverload_backlog_ms = 30\noverload_retry_after = 7\n[timers]\ndrain_ms = 200\n',
+    config: '[limits]\noverload_backlog_ms = 10\noverload_retry_after = 7\n[timers]\ndrain_ms = 200\n',
   });
   peer = await UdpPeer.open();
 });
@@ -59,7 +59,8 @@ async function answer(callId: string): Promise<SipResponse> {
 }
 
 test('behind its socket: 503 with Retry-After to new requests, an in-dialog BYE still handled, then served again', async () => {
-  const burst = Array.from({ length: 1500 }, () => request('OPTIONS'));
+  // Fewer than sipd's short receive buffer holds (~800 such datagrams): none is dropped by the kernel.
+  const burst = Array.from({ length: 600 }, () => request('OPTIONS'));
   const invite = request('INVITE');
   const bye = request('BYE', { toTag: 'dialog-tag' });
   for (const r of [...burst, invite, bye]) await peer.send(r.text, h.udpPort);

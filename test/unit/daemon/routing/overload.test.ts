@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OverloadGuard } from '../../../../src/daemon/routing/overload.js';
+import { MIN_SHARE, OverloadGuard } from '../../../../src/daemon/routing/overload.js';
 import { StatsRegistry } from '../../../../src/daemon/stats.js';
 
 function guard(delayMs: number, backlog = { ms: 0 }) {
@@ -30,19 +30,61 @@ test('a loop stall is counted, but is not overload by itself', () => {
   assert.equal(g.overloaded(), false);
 });
 
-test('a UDP backlog longer than the limit is overload', () => {
-  const { g, backlog } = guard(200);
+/** How many of `n` new requests without credentials the guard admits now. */
+function admittedOf(g: OverloadGuard, n: number): number {
+  let ok = 0;
+  for (let i = 0; i < n; i++) if (!g.overloaded()) ok++;
+  return ok;
+}
+
+test('a UDP backlog longer than the limit shrinks the share of new requests admitted, evenly spread', () => {
+  const { g, backlog } = guard(100);
+  backlog.ms = 90; // behind, under the limit: every request admitted
+  g.adjust();
+  assert.equal(admittedOf(g, 100), 100);
   backlog.ms = 150;
-  assert.equal(g.overloaded(), false);
-  backlog.ms = 201;
-  assert.equal(g.overloaded(), true);
+  g.adjust(); // one tick over the limit: 90 % admitted
+  assert.equal(g.admitted, 0.9);
+  const share = admittedOf(g, 100);
+  assert.ok(share >= 89 && share <= 91, `${share} of 100 admitted`);
+  for (let i = 0; i < 12; i++) g.adjust(); // 130 ms behind: about a quarter
+  assert.ok(g.admitted < 0.26 && g.admitted > 0.24, String(g.admitted));
+  const ok = admittedOf(g, 1000);
+  assert.ok(ok >= 240 && ok <= 260, `${ok} of 1000 admitted`);
+});
+
+test('the share grows back while the socket keeps up, and holds while it is behind under the limit', () => {
+  const { g, backlog } = guard(100);
+  backlog.ms = 500;
+  for (let i = 0; i < 30; i++) g.adjust();
+  const low = g.admitted;
+  backlog.ms = 50; // still behind, under the limit: neither more nor less
+  g.adjust();
+  assert.equal(g.admitted, low);
   backlog.ms = 0;
-  assert.equal(g.overloaded(), false);
+  for (let i = 0; i < 20; i++) g.adjust(); // 200 ms caught up: all again
+  assert.equal(g.admitted, 1);
+  assert.equal(admittedOf(g, 50), 50);
+});
+
+test('a request answering a challenge is never refused; the share stops at MIN_SHARE', () => {
+  const { g, backlog } = guard(100);
+  let asked = 0;
+  const credentials = () => (asked++, true);
+  assert.equal(g.overloaded(credentials), false);
+  assert.equal(asked, 0, 'the request is not looked at while sipd admits everything');
+  backlog.ms = 10_000;
+  for (let i = 0; i < 100; i++) g.adjust();
+  assert.equal(g.admitted, MIN_SHARE);
+  assert.equal(g.overloaded(credentials), false);
+  assert.equal(asked, 1);
+  assert.equal(admittedOf(g, 100), 100 * MIN_SHARE);
 });
 
 test('a limit of 0 turns the control off; stalls over 100 ms are still counted', () => {
   const { g, stats, tickAt, backlog } = guard(0);
   backlog.ms = 10_000;
+  g.adjust();
   tickAt(1000);
   tickAt(1010 + 90); // 90 ms late: not a stall
   tickAt(1110 + 150); // 150 ms late

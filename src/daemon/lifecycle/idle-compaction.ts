@@ -1,0 +1,101 @@
+/**
+ * Memory back after a burst (issue 14: "RSS returns to within 1.5x of its idle value after load
+ * stops"). V8 keeps the pages a burst made it grow into: after a REGISTER burst sipd's heap stayed
+ * at 351 MB for ~150 MB of live objects, and V8's own memory reducer did not run while sipd was
+ * quiet (it waits for allocation to slow after a major GC, which a quiet server may never do).
+ * So sipd asks for a full, compacting collection itself once its traffic has gone quiet after a
+ * burst, and once more when the transactions of that burst have gone (they linger Timer J/K/D,
+ * up to 32 s on UDP, RFC 3261 §17.2.2), which frees the rest. A quiet server has no datagrams to
+ * delay: the pause (tens of ms for 100,000 contacts) costs nothing then, and is never taken while
+ * traffic flows.
+ *
+ * The collector is reached without --expose-gc on the command line (sipd is started by a shim):
+ * the flag is set for a moment to get a `gc` function from a fresh context, then cleared so that
+ * no other code (user routes) sees one.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+export interface IdleCompactionOptions {
+  /** Messages received so far, all listeners. */
+  messagesIn: () => number;
+  /** Transactions alive now. */
+  transactions: () => number;
+  /** A full garbage collection (default: V8's, see fullGc). */
+  gc?: () => void;
+  /** How often traffic is looked at, ms (default 5000). */
+  intervalMs?: number;
+  now?: () => number;
+}
+
+/** Traffic below this many messages/s is quiet (a phone's re-REGISTER every hour is ~0.0006/s). */
+export const QUIET_PER_S = 100;
+/** A burst is traffic above this many messages/s: less does not grow the heap worth a collection. */
+export const BURST_PER_S = 500;
+/** Transactions that must have gone since the last compaction for another one to be worth it. */
+const GONE_TRANSACTIONS = 1000;
+/** At most one compaction this often. */
+const MIN_GAP_MS = 20_000;
+
+let gcFn: (() => void) | undefined;
+
+/** V8's full collection, got once (see the file comment). */
+export function fullGc(): void {
+  if (!gcFn) {
+    setFlagsFromString('--expose-gc');
+    gcFn = runInNewContext('gc') as () => void;
+    setFlagsFromString('--no-expose-gc');
+  }
+  gcFn();
+}
+
+export class IdleCompaction {
+  private timer: NodeJS.Timeout | undefined;
+  private lastMessages = 0;
+  private lastCheck = 0;
+  /** a burst was seen since the last compaction */
+  private burst = false;
+  private transactionsAtLast = 0;
+  private lastCompaction = -Infinity;
+  /** Compactions done (for tests and statistics). */
+  compactions = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly o: IdleCompactionOptions) {
+    this.now = o.now ?? (() => performance.now());
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.lastMessages = this.o.messagesIn();
+    this.lastCheck = this.now();
+    this.timer = setInterval(() => this.check(), this.o.intervalMs ?? 5000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One look at the traffic since the last one; compacts when quiet after a burst, or when a burst's transactions have gone. */
+  check(): void {
+    const now = this.now();
+    const messages = this.o.messagesIn();
+    const seconds = Math.max(0.001, (now - this.lastCheck) / 1000);
+    const rate = (messages - this.lastMessages) / seconds;
+    this.lastMessages = messages;
+    this.lastCheck = now;
+    if (rate >= BURST_PER_S) this.burst = true;
+    if (rate >= QUIET_PER_S) return;
+    const transactions = this.o.transactions();
+    const gone = this.transactionsAtLast - transactions;
+    const worth = this.burst || (gone >= GONE_TRANSACTIONS && transactions < this.transactionsAtLast / 2);
+    if (!worth || now - this.lastCompaction < MIN_GAP_MS) return;
+    (this.o.gc ?? fullGc)();
+    this.compactions++;
+    this.burst = false;
+    this.transactionsAtLast = transactions;
+    this.lastCompaction = now;
+  }
+}
