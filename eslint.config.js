@@ -58,7 +58,7 @@ function layerRules(layer) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'man/**'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'test/fixtures/**', 'man/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,13 +3,15 @@
  * (CR/LF/SP padding, or a STUN message as RFC 5626 §3.5.2 clients send) are counted and dropped;
  * oversize datagrams are reported as framing errors (513).
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import cluster from 'node:cluster';
+import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { SipParseError } from '../errors.js';
 import { defaultSentBy, dropSink } from './common.js';
 import { normalizeIp, type ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
+import { NativeUdpSocket, nativeUdpBatch } from './native-udp.js';
 import {
   DEFAULT_LIMITS,
   newTransportStats,
@@ -55,9 +57,13 @@ export class UdpTransport implements Transport {
   private turnCheck = false;
   /** performance.now() of the first of the consecutive turns that read a full batch. */
   private fullSince: number | undefined;
+  /** Datagrams one turn of the event loop reads at most: a turn that read this many left more. */
+  private readonly readsPerTurn: number;
+  /** Set when the socket is the batched one of native-udp.ts (else `socket` is dgram's). */
+  private readonly native: NativeUdpSocket | undefined;
 
   private constructor(
-    private readonly socket: Socket,
+    private readonly socket: Socket | NativeUdpSocket,
     spec: ListenSpec,
     limits: TransportLimits,
     private readonly trackBacklog: boolean,
@@ -68,15 +74,50 @@ export class UdpTransport implements Transport {
     this.localPort = a.port;
     this.limits = limits;
     this.sentBy = spec.advertise ?? defaultSentBy(this.localAddress, this.localPort, this.family);
-    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    const onMessage = (msg: Buffer, rinfo: { address: string; port: number }) => this.onDatagram(msg, rinfo);
     // Unconnected UDP sockets report send failures to the send callback; anything else is logged
     // by nobody on purpose: a SIP server keeps serving.
-    socket.on('error', () => {});
+    if (socket instanceof NativeUdpSocket) {
+      this.native = socket;
+      this.readsPerTurn = nativeUdpBatch();
+      socket.on('message', onMessage).on('error', () => {});
+    } else {
+      this.readsPerTurn = UDP_READS_PER_TURN;
+      socket.on('message', onMessage).on('error', () => {});
+    }
   }
 
-  /** Bind a UDP socket (port 0 picks a free port; see localPort). */
+  /** Whether this listener reads and sends through the batched addon (native-udp.ts). */
+  get batched(): boolean {
+    return this.native !== undefined;
+  }
+
+  /**
+   * Bind a UDP socket (port 0 picks a free port; see localPort): the batched addon when it is
+   * there, node:dgram otherwise. A cluster worker (sipd `workers = N`) always takes dgram: its
+   * bind goes through the primary, which hands every worker the same socket.
+   */
   static listen(spec: ListenSpec, opts: UdpOptions = {}): Promise<UdpTransport> {
     const v6 = spec.host.includes(':');
+    const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    if (!cluster.isWorker) {
+      let native: NativeUdpSocket | null;
+      try {
+        native = NativeUdpSocket.bind({
+          host: spec.host,
+          port: spec.port,
+          ipv6Only: v6,
+          recvBufferSize: opts.recvBufferSize,
+          sendBufferSize: opts.sendBufferSize,
+        });
+      } catch (err) {
+        const e = err as Error;
+        return Promise.reject(
+          new TransportError('SIP_ERR_BAD_ADDRESS', `Cannot bind udp ${spec.host}:${spec.port}: ${e.message}`, e),
+        );
+      }
+      if (native) return Promise.resolve(new UdpTransport(native, spec, limits, opts.trackBacklog === true));
+    }
     const socket = createSocket({
       type: v6 ? 'udp6' : 'udp4',
       ipv6Only: v6,
@@ -94,14 +135,14 @@ export class UdpTransport implements Transport {
       socket.once('error', onError);
       socket.bind(spec.port, spec.host, () => {
         socket.off('error', onError);
-        resolve(new UdpTransport(socket, spec, { ...DEFAULT_LIMITS, ...opts.limits }, opts.trackBacklog === true));
+        resolve(new UdpTransport(socket, spec, limits, opts.trackBacklog === true));
       });
     });
   }
 
   /**
    * How long, in ms, the socket has had datagrams left queued after every read (each turn of the
-   * event loop read a full batch of UDP_READS_PER_TURN since then); 0 while it keeps up, and
+   * event loop read a full batch, UDP_READS_PER_TURN with dgram or the addon's batch, since then); 0 while it keeps up, and
    * always 0 unless the listener was opened with `trackBacklog`. The event loop's delay does not
    * show this: libuv reads one batch per turn and runs the timers in between, so a server behind
    * its socket still fires its timers on time. One setImmediate per turn with traffic, nothing per
@@ -122,7 +163,7 @@ export class UdpTransport implements Transport {
 
   /** The check phase of a turn that read datagrams (and of the turn after a full one). */
   private readonly endTurn = (): void => {
-    const full = this.turnReads >= UDP_READS_PER_TURN;
+    const full = this.turnReads >= this.readsPerTurn;
     this.turnReads = 0;
     this.turnCheck = false;
     if (!full) {
@@ -135,7 +176,7 @@ export class UdpTransport implements Transport {
     setImmediate(this.endTurn);
   };
 
-  private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+  private onDatagram(msg: Buffer, rinfo: { address: string; port: number }): void {
     const stats = this.stats;
     if (this.trackBacklog) this.countRead();
     stats.bytesIn += msg.length;
@@ -172,12 +213,14 @@ export class UdpTransport implements Transport {
     const host = address.charCodeAt(0) === 0x5b ? address.slice(1, -1) : address;
     this.stats.messagesOut++;
     this.stats.bytesOut += data.length;
+    const native = this.native;
+    const socket = native ?? (this.socket as Socket);
     if (!observer) {
       // Nobody to tell about a failure: no callback, which spares node a nextTick per datagram.
-      this.socket.send(data, port, host);
+      socket.send(data, port, host);
       return;
     }
-    this.socket.send(data, port, host, (err) => {
+    socket.send(data, port, host, (err: Error | null) => {
       if (!err) return;
       this.stats.sendErrors++;
       observer.onSendError(

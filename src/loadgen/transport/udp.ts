@@ -5,6 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
+import { NativeUdpSocket } from '../../core/transport/native-udp.js';
 import { SippError, SippExit } from '../errors.js';
 import type { CallSocket, Peer } from '../engine/types.js';
 
@@ -29,9 +30,14 @@ export class UdpSocket implements CallSocket {
   sendErrors = 0;
 
   private constructor(
-    readonly sock: Socket,
+    readonly sock: Socket | NativeUdpSocket,
     readonly perCall: boolean,
   ) {}
+
+  /** Whether this socket reads and sends through the batched addon (core native-udp.ts). */
+  get batched(): boolean {
+    return this.sock instanceof NativeUdpSocket;
+  }
 
   static async open(
     family: 4 | 6,
@@ -40,22 +46,28 @@ export class UdpSocket implements CallSocket {
     onMessage: DatagramHandler,
     opts: { perCall: boolean; bufferSize?: number },
   ): Promise<UdpSocket> {
-    const sock = createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: ipLookup });
-    const s = new UdpSocket(sock, opts.perCall);
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => reject(err);
-      sock.once('error', onError);
-      sock.bind({ port, address, exclusive: true }, () => {
-        sock.off('error', onError);
-        resolve();
-      });
-    }).catch((err: NodeJS.ErrnoException) => {
-      sock.close();
+    const bindError = (err: NodeJS.ErrnoException) => {
       const errno = err.code === 'EADDRINUSE' ? 98 : err.code === 'EADDRNOTAVAIL' ? 99 : err.code === 'EACCES' ? 13 : 0;
-      throw new SippError(
+      return new SippError(
         `Unable to bind UDP socket to ${address}:${port}, errno = ${errno} (${err.message})`,
         err.code === 'EADDRINUSE' ? SippExit.BIND : SippExit.FATAL,
       );
+    };
+    // The shared socket (-t u1) carries every call: it takes the batched addon when there is one.
+    // Per-call sockets (-t un) carry a few datagrams each and stay on dgram.
+    let native: NativeUdpSocket | null = null;
+    if (!opts.perCall) {
+      try {
+        native = NativeUdpSocket.bind({ host: address, port });
+      } catch (err) {
+        throw bindError(err as NodeJS.ErrnoException);
+      }
+    }
+    const sock = native ?? createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: ipLookup });
+    const s = new UdpSocket(sock, opts.perCall);
+    if (!native) await bindDgram(sock as Socket, address, port).catch((err: NodeJS.ErrnoException) => {
+      sock.close();
+      throw bindError(err);
     });
     const a = sock.address();
     s.localAddress = a.address;
@@ -74,10 +86,11 @@ export class UdpSocket implements CallSocket {
       }
     }
     // rinfo (address, port, family, size) is a Peer already: no copy per datagram.
-    sock.on('message', (buf, rinfo) => onMessage(buf, rinfo, s));
-    sock.on('error', () => {
+    const onError = () => {
       s.sendErrors++;
-    });
+    };
+    if (native) native.on('message', (buf, rinfo) => onMessage(buf, rinfo, s)).on('error', onError);
+    else (sock as Socket).on('message', (buf, rinfo) => onMessage(buf, rinfo, s)).on('error', onError);
     return s;
   }
 
@@ -92,4 +105,15 @@ export class UdpSocket implements CallSocket {
     this.closed = true;
     this.sock.close();
   }
+}
+
+function bindDgram(sock: Socket, address: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => reject(err);
+      sock.once('error', onError);
+      sock.bind({ port, address, exclusive: true }, () => {
+        sock.off('error', onError);
+        resolve();
+      });
+  });
 }
