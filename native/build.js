@@ -35,9 +35,11 @@ if (!gyp) skip('node-gyp not found');
 // Headers installed with node (/usr/include/node) spare node-gyp a download.
 const args = [gyp, 'rebuild'];
 const prefix = dirname(dirname(process.execPath));
-if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include/node/node_api.h'))) args.push(`--nodedir=${prefix}`);
+if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include/node/node_api.h')))
+  args.push(`--nodedir=${prefix}`);
 const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 120_000 });
 if (r.status !== 0) {
-  const last = `${r.stderr ?? ''}${r.error?.message ?? ''}`.trim().split('\n').filter(Boolean).pop() ?? `exit ${r.status}`;
+  const last =
+    `${r.stderr ?? ''}${r.error?.message ?? ''}`.trim().split('\n').filter(Boolean).pop() ?? `exit ${r.status}`;
   skip(`node-gyp failed: ${last}`);
 }

@@ -124,7 +124,16 @@ export function nativeUdpBatch(): number {
 
 // Shared by every socket of this thread: the addon fills recvMeta just before it calls onBatch,
 // and reads the send area only during send(); neither is kept across a JS call.
-let shared: { recvMeta: Uint32Array; recvBytes: Uint8Array; sendArea: Buffer; sendMeta: Uint32Array; sendBytes: Uint8Array; status: Int32Array } | undefined;
+let shared:
+  | {
+      recvMeta: Uint32Array;
+      recvBytes: Uint8Array;
+      sendArea: Buffer;
+      sendMeta: Uint32Array;
+      sendBytes: Uint8Array;
+      status: Int32Array;
+    }
+  | undefined;
 
 function sharedArrays(batch: number): NonNullable<typeof shared> {
   if (shared) return shared;
@@ -410,5 +419,11 @@ export class NativeUdpSocket {
 /** An error shaped like dgram's (`send EPERM 10.0.0.1:5060`, code, errno, syscall). */
 function sendError(errno: number, host: string, port: number): Error {
   const code = getSystemErrorName(-errno);
-  return Object.assign(new Error(`send ${code} ${host}:${port}`), { code, errno: -errno, syscall: 'send', address: host, port });
+  return Object.assign(new Error(`send ${code} ${host}:${port}`), {
+    code,
+    errno: -errno,
+    syscall: 'send',
+    address: host,
+    port,
+  });
 }

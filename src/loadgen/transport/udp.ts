@@ -65,10 +65,11 @@ export class UdpSocket implements CallSocket {
     }
     const sock = native ?? createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: ipLookup });
     const s = new UdpSocket(sock, opts.perCall);
-    if (!native) await bindDgram(sock as Socket, address, port).catch((err: NodeJS.ErrnoException) => {
-      sock.close();
-      throw bindError(err);
-    });
+    if (!native)
+      await bindDgram(sock as Socket, address, port).catch((err: NodeJS.ErrnoException) => {
+        sock.close();
+        throw bindError(err);
+      });
     const a = sock.address();
     s.localAddress = a.address;
     s.localPort = a.port;
@@ -109,11 +110,11 @@ export class UdpSocket implements CallSocket {
 
 function bindDgram(sock: Socket, address: string, port: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => reject(err);
-      sock.once('error', onError);
-      sock.bind({ port, address, exclusive: true }, () => {
-        sock.off('error', onError);
-        resolve();
-      });
+    const onError = (err: NodeJS.ErrnoException) => reject(err);
+    sock.once('error', onError);
+    sock.bind({ port, address, exclusive: true }, () => {
+      sock.off('error', onError);
+      resolve();
+    });
   });
 }

@@ -25,25 +25,29 @@ function bind(host = '127.0.0.1', opts: { recvBufferSize?: number; sendBufferSiz
   return s;
 }
 
-test('receive: a burst queued while the loop is blocked arrives whole, in order, with its source', { skip }, async () => {
-  const rx = bind('127.0.0.1', { recvBufferSize: 4 << 20 });
-  const peer = await UdpPeer.open();
-  const got: Array<{ n: number; address: string; port: number; family: string; size: number }> = [];
-  rx.on('message', (msg, r) => got.push({ n: Number(msg.toString('latin1')), ...r }));
-  try {
-    const burst = nativeUdpBatch() * 10 + 7; // ten full batches and a partial one
-    await Promise.all(Array.from({ length: burst }, (_, i) => peer.send(numbered(i), rx.address().port)));
-    await waitFor(() => got.length === burst, 5000, 'the whole burst');
-    assert.deepEqual(
-      got.map((g) => g.n),
-      Array.from({ length: burst }, (_, i) => i),
-    );
-    assert.deepEqual(got[0], { n: 0, address: '127.0.0.1', port: peer.port, family: 'IPv4', size: 8 });
-  } finally {
-    rx.close();
-    await peer.close();
-  }
-});
+test(
+  'receive: a burst queued while the loop is blocked arrives whole, in order, with its source',
+  { skip },
+  async () => {
+    const rx = bind('127.0.0.1', { recvBufferSize: 4 << 20 });
+    const peer = await UdpPeer.open();
+    const got: Array<{ n: number; address: string; port: number; family: string; size: number }> = [];
+    rx.on('message', (msg, r) => got.push({ n: Number(msg.toString('latin1')), ...r }));
+    try {
+      const burst = nativeUdpBatch() * 10 + 7; // ten full batches and a partial one
+      await Promise.all(Array.from({ length: burst }, (_, i) => peer.send(numbered(i), rx.address().port)));
+      await waitFor(() => got.length === burst, 5000, 'the whole burst');
+      assert.deepEqual(
+        got.map((g) => g.n),
+        Array.from({ length: burst }, (_, i) => i),
+      );
+      assert.deepEqual(got[0], { n: 0, address: '127.0.0.1', port: peer.port, family: 'IPv4', size: 8 });
+    } finally {
+      rx.close();
+      await peer.close();
+    }
+  },
+);
 
 test('send: a burst larger than a batch and than SO_SNDBUF arrives complete and in order', { skip }, async () => {
   const tx = bind('127.0.0.1', { sendBufferSize: 16 << 10 });
@@ -99,29 +103,35 @@ test('IPv6: both ways over ::1, and an IPv4 peer on a dual-stack socket', { skip
   }
 });
 
-test('a failed destination is reported to its own callback; the others of the batch still leave', { skip }, async () => {
-  const tx = bind();
-  const peer = await UdpPeer.open();
-  const results: string[] = [];
-  try {
-    tx.send(Buffer.from('one'), peer.port, '127.0.0.1', (e) => results.push(`one ${e?.message}`));
-    // No SO_BROADCAST: the kernel refuses this one (EACCES), as it would for dgram.
-    tx.send(Buffer.from('bcast'), peer.port, '255.255.255.255', (e) => results.push(`bcast ${(e as NodeJS.ErrnoException).code}`));
-    tx.send(Buffer.from('two'), peer.port, '127.0.0.1');
-    await waitFor(() => peer.received.length === 2 && results.length === 1, 3000, 'two datagrams and one error');
-    assert.deepEqual(peer.texts(), ['one', 'two']);
-    assert.deepEqual(results, ['bcast EACCES']);
-    // Without a callback a failure is an 'error' event, as in dgram.
-    const errors: string[] = [];
-    tx.on('error', (e) => errors.push((e as NodeJS.ErrnoException).code!));
-    tx.send(Buffer.from('x'), peer.port, '255.255.255.255');
-    await waitFor(() => errors.length === 1, 3000, 'the error event');
-    assert.deepEqual(errors, ['EACCES']);
-  } finally {
-    tx.close();
-    await peer.close();
-  }
-});
+test(
+  'a failed destination is reported to its own callback; the others of the batch still leave',
+  { skip },
+  async () => {
+    const tx = bind();
+    const peer = await UdpPeer.open();
+    const results: string[] = [];
+    try {
+      tx.send(Buffer.from('one'), peer.port, '127.0.0.1', (e) => results.push(`one ${e?.message}`));
+      // No SO_BROADCAST: the kernel refuses this one (EACCES), as it would for dgram.
+      tx.send(Buffer.from('bcast'), peer.port, '255.255.255.255', (e) =>
+        results.push(`bcast ${(e as NodeJS.ErrnoException).code}`),
+      );
+      tx.send(Buffer.from('two'), peer.port, '127.0.0.1');
+      await waitFor(() => peer.received.length === 2 && results.length === 1, 3000, 'two datagrams and one error');
+      assert.deepEqual(peer.texts(), ['one', 'two']);
+      assert.deepEqual(results, ['bcast EACCES']);
+      // Without a callback a failure is an 'error' event, as in dgram.
+      const errors: string[] = [];
+      tx.on('error', (e) => errors.push((e as NodeJS.ErrnoException).code!));
+      tx.send(Buffer.from('x'), peer.port, '255.255.255.255');
+      await waitFor(() => errors.length === 1, 3000, 'the error event');
+      assert.deepEqual(errors, ['EACCES']);
+    } finally {
+      tx.close();
+      await peer.close();
+    }
+  },
+);
 
 test('close: the queued sends leave first, nothing is delivered afterwards, later sends fail', { skip }, async () => {
   const tx = bind();
@@ -186,7 +196,10 @@ function childRoundTrip(env: Record<string, string>): string {
 }
 
 test('fallback: without the addon (missing file) or with SIPKIT_NATIVE_UDP=0, UDP runs on dgram', () => {
-  assert.equal(childRoundTrip({ SIPKIT_NATIVE_UDP: '1', SIPKIT_NATIVE_UDP_PATH: '/nonexistent/udp_batch.node' }), 'false echo OPTIONS');
+  assert.equal(
+    childRoundTrip({ SIPKIT_NATIVE_UDP: '1', SIPKIT_NATIVE_UDP_PATH: '/nonexistent/udp_batch.node' }),
+    'false echo OPTIONS',
+  );
   assert.equal(childRoundTrip({ SIPKIT_NATIVE_UDP: '0' }), 'false echo OPTIONS');
 });
 
