@@ -39,7 +39,8 @@ if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include/node/nod
   args.push(`--nodedir=${prefix}`);
 const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 120_000 });
 if (r.status !== 0) {
-  const last =
-    `${r.stderr ?? ''}${r.error?.message ?? ''}`.trim().split('\n').filter(Boolean).pop() ?? `exit ${r.status}`;
-  skip(`node-gyp failed: ${last}`);
+  // The first line that names the failure (a missing compiler shows as a Python traceback).
+  const lines = `${r.stderr ?? ''}${r.error?.message ?? ''}`.split('\n').map((l) => l.trim());
+  const why = lines.find((l) => /error/i.test(l) && !/^gyp ERR! not ok/.test(l)) ?? `exit ${r.status}`;
+  skip(`node-gyp failed: ${why.slice(0, 200)}`);
 }
