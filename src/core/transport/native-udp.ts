@@ -161,6 +161,8 @@ export class NativeUdpSocket {
   /** The socket buffer is full: wait for the addon's onWritable before sending more. */
   private blocked = false;
   private flushQueued = false;
+  /** In onBatch: sends wait for the end of the batch (flushed there, no setImmediate). */
+  private inBatch = false;
   // The send queue, as parallel arrays from `head` (no object per datagram).
   private qBuf: Buffer[] = [];
   private qPort: number[] = [];
@@ -266,7 +268,7 @@ export class NativeUdpSocket {
     this.qCb.push(cb);
     if (this.blocked) return;
     if (this.qBuf.length - this.head >= this.batch) this.flush();
-    else if (!this.flushQueued) {
+    else if (!this.flushQueued && !this.inBatch) {
       this.flushQueued = true;
       setImmediate(this.flushTurn);
     }
@@ -356,6 +358,18 @@ export class NativeUdpSocket {
   /** One batch from the addon: datagram i is bytes [offset, offset+length) of buf (slot i of recvMeta). */
   private readonly onBatch = (buf: Buffer, count: number): void => {
     const meta = this.arrays.recvMeta;
+    // Answers sent while handling the batch leave right after it, in one sendmmsg, rather than
+    // in a setImmediate of their own (a server's answers are most of its sends).
+    this.inBatch = true;
+    try {
+      this.dispatch(buf, count, meta);
+    } finally {
+      this.inBatch = false;
+    }
+    if (this.head < this.qBuf.length) this.flush();
+  };
+
+  private dispatch(buf: Buffer, count: number, meta: Uint32Array): void {
     for (let i = 0; i < count && !this.closed; i++) {
       const m = i * META;
       const off = meta[m]!;
@@ -369,7 +383,7 @@ export class NativeUdpSocket {
         size: len,
       });
     }
-  };
+  }
 
   private v4Name(key: number, m: number): string {
     let name = this.v4Names.get(key);
