@@ -142,11 +142,11 @@ export class UdpTransport implements Transport {
 
   /**
    * How long, in ms, the socket has had datagrams left queued after every read (each turn of the
-   * event loop read a full batch, UDP_READS_PER_TURN with dgram or the addon's batch, since then); 0 while it keeps up, and
-   * always 0 unless the listener was opened with `trackBacklog`. The event loop's delay does not
-   * show this: libuv reads one batch per turn and runs the timers in between, so a server behind
-   * its socket still fires its timers on time. One setImmediate per turn with traffic, nothing per
-   * datagram.
+   * event loop read a full batch since then: UDP_READS_PER_TURN with dgram, the addon's batch of
+   * 64 with native-udp.ts); 0 while it keeps up, and always 0 unless the listener was opened
+   * with `trackBacklog`. The event loop's delay does not show this: libuv reads one batch per
+   * turn and runs the timers in between, so a server behind its socket still fires its timers on
+   * time. One setImmediate per turn with traffic, nothing per datagram.
    */
   backlogMs(now = performance.now()): number {
     return this.fullSince === undefined ? 0 : now - this.fullSince;
