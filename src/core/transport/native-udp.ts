@@ -152,6 +152,18 @@ function sharedArrays(batch: number): NonNullable<typeof shared> {
 
 type SendCallback = (err: Error | null) => void;
 
+/**
+ * Open sockets of this thread. A send waits for the end of its turn of the event loop, so a
+ * process that sends its last answer and calls process.exit() in the same turn (siptest after its
+ * last call) would lose it; dgram sends at once. The 'exit' event still runs synchronous code:
+ * send what is queued there.
+ */
+const open = new Set<NativeUdpSocket>();
+let exitHook = false;
+function flushAtExit(): void {
+  for (const s of open) s.flushNow();
+}
+
 export class NativeUdpSocket {
   private readonly b: Binding;
   private readonly handle: object;
@@ -210,7 +222,18 @@ export class NativeUdpSocket {
     const host = opts.host.charCodeAt(0) === 0x5b ? opts.host.slice(1, -1) : opts.host;
     const addr = b.pton(host);
     if (!addr) return null;
-    return new NativeUdpSocket(b, opts, addr);
+    const s = new NativeUdpSocket(b, opts, addr);
+    open.add(s);
+    if (!exitHook) {
+      exitHook = true;
+      process.on('exit', flushAtExit);
+    }
+    return s;
+  }
+
+  /** Send what is queued now (process exit). */
+  flushNow(): void {
+    this.flush();
   }
 
   on(event: 'message', fn: (msg: Buffer, rinfo: NativeRemoteInfo) => void): this;
@@ -425,6 +448,7 @@ export class NativeUdpSocket {
     this.qCb = [];
     this.head = 0;
     this.closed = true;
+    open.delete(this);
     this.b.close(this.handle);
     if (cb) setImmediate(cb);
   }

@@ -206,3 +206,22 @@ test('fallback: without the addon (missing file) or with SIPKIT_NATIVE_UDP=0, UD
 test('the same round trip goes through the addon when it is there', { skip }, () => {
   assert.equal(childRoundTrip({ SIPKIT_NATIVE_UDP: '1', SIPKIT_NATIVE_UDP_PATH: '' }), 'true echo OPTIONS');
 });
+
+test('process.exit() right after a send: the datagram still leaves (dgram sends at once too)', { skip }, async () => {
+  const peer = await UdpPeer.open();
+  try {
+    const mod = fileURLToPath(new URL('../../../src/core/transport/native-udp.js', import.meta.url));
+    const script = `
+      const { NativeUdpSocket } = await import(${JSON.stringify(mod)});
+      const s = NativeUdpSocket.bind({ host: '127.0.0.1', port: 0 });
+      s.send(Buffer.from('last words'), ${peer.port}, '127.0.0.1');
+      process.exit(0);
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 0, r.stderr);
+    await waitFor(() => peer.received.length === 1, 3000, 'the datagram sent before exit');
+    assert.deepEqual(peer.texts(), ['last words']);
+  } finally {
+    await peer.close();
+  }
+});
