@@ -119,11 +119,7 @@ static void release(sock_t *s) {
   napi_async_destroy(env, s->async);
 }
 
-static void on_poll_closed(uv_handle_t *h) {
-  sock_t *s = h->data;
-  close(s->fd);
-  free(s);
-}
+static void on_poll_closed(uv_handle_t *h) { free(h->data); }
 
 /* Stop polling and close the fd (after libuv has released the poll handle). Idempotent. */
 static void shut(sock_t *s) {
@@ -132,6 +128,10 @@ static void shut(sock_t *s) {
   uv_poll_stop(&s->poll);
   release(s);
   uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+  /* uv_close has stopped the poll and removed the fd from epoll already; close the fd now, not in
+     the close callback at the end of the loop turn: a server restarted on the same port (close,
+     then bind again from a setImmediate) would find it still in use (EADDRINUSE). */
+  close(s->fd);
 }
 
 /* The environment is going away (process exit, worker thread end) with the socket still open. */

@@ -225,3 +225,12 @@ test('process.exit() right after a send: the datagram still leaves (dgram sends 
     await peer.close();
   }
 });
+
+test('close frees the port at once: a restart binds it again from the close callback', { skip }, async () => {
+  const a = bind();
+  const port = a.address().port;
+  await new Promise<void>((r) => a.close(r));
+  const again = NativeUdpSocket.bind({ host: '127.0.0.1', port });
+  assert.equal(again?.address().port, port);
+  again!.close();
+});
