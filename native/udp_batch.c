@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <node_api.h>
 #include <stdint.h>
@@ -257,18 +258,17 @@ static sock_t *get_sock(napi_env env, napi_value v) {
   return s;
 }
 
-/* open(family, addrBytes, port, ipv6Only, rcvbuf, sndbuf, reusePort, onBatch, onWritable,
-        recvMeta, sendArea, sendMeta, sendStatus) -> handle */
-static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value a[13];
+/* bindFd(family, addrBytes, port, ipv6Only, rcvbuf, sndbuf, reusePort) -> fd of a bound socket,
+   not yet polled: open() serves it here, or a multi-process sipd's primary hands it to its workers
+   (each worker's open() polls the same socket, as Kamailio's UDP children share one). */
+static napi_value js_bind_fd(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7], result;
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc < 13) {
-    napi_throw_type_error(env, NULL, "open: 13 arguments expected");
+  if (argc < 7) {
+    napi_throw_type_error(env, NULL, "bindFd: 7 arguments expected");
     return NULL;
   }
-  instance_t *inst;
-  CHECK(napi_get_instance_data(env, (void **)&inst));
   int32_t family, port, rcvbuf, sndbuf;
   bool v6only, reuse;
   CHECK(napi_get_value_int32(env, a[0], &family));
@@ -279,18 +279,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_int32(env, a[4], &rcvbuf));
   CHECK(napi_get_value_int32(env, a[5], &sndbuf));
   CHECK(napi_get_value_bool(env, a[6], &reuse));
-  size_t rm_len = 0, sa_len = 0, sm_len = 0, ss_len = 0;
-  uint32_t *rm = typed_data(env, a[9], &rm_len);
-  char *sa = typed_data(env, a[10], &sa_len);
-  uint32_t *sm = typed_data(env, a[11], &sm_len);
-  int32_t *ss = typed_data(env, a[12], &ss_len);
-  if (!addr || addr_len < (family == 6 ? 16u : 4u) || !rm || rm_len < BATCH * META_WORDS * 4 || !sa || !sm ||
-      sm_len < BATCH * META_WORDS * 4 || !ss || ss_len < BATCH * 4) {
-    napi_throw_type_error(env, NULL, "open: bad address or shared arrays");
+  if (!addr || addr_len < (family == 6 ? 16u : 4u)) {
+    napi_throw_type_error(env, NULL, "bindFd: bad address");
     return NULL;
   }
-  if (!inst->area && !(inst->area = malloc((size_t)BATCH * SLOT))) return throw_errno(env, ENOMEM, "malloc");
-
   int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, errno, "socket");
   int one = 1, zero = 0;
@@ -306,16 +298,61 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, e, "bind");
   }
+  CHECK(napi_create_int32(env, fd, &result));
+  return result;
+
+fail_opt: {
+  int e = errno;
+  close(fd);
+  return throw_errno(env, e, "setsockopt");
+}
+}
+
+/* open(fd, onBatch, onWritable, recvMeta, sendArea, sendMeta, sendStatus) -> handle: serves a bound
+   UDP socket (from bindFd, here or in the process that passed it down). The handle owns the fd:
+   close() closes it. The fd is made non-blocking here: an inherited one may not be. */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 7) {
+    napi_throw_type_error(env, NULL, "open: 7 arguments expected");
+    return NULL;
+  }
+  instance_t *inst;
+  CHECK(napi_get_instance_data(env, (void **)&inst));
+  int32_t fd;
+  CHECK(napi_get_value_int32(env, a[0], &fd));
+  size_t rm_len = 0, sa_len = 0, sm_len = 0, ss_len = 0;
+  uint32_t *rm = typed_data(env, a[3], &rm_len);
+  char *sa = typed_data(env, a[4], &sa_len);
+  uint32_t *sm = typed_data(env, a[5], &sm_len);
+  int32_t *ss = typed_data(env, a[6], &ss_len);
+  if (!rm || rm_len < BATCH * META_WORDS * 4 || !sa || !sm || sm_len < BATCH * META_WORDS * 4 || !ss ||
+      ss_len < BATCH * 4) {
+    napi_throw_type_error(env, NULL, "open: bad shared arrays");
+    return NULL;
+  }
+  /* Only a UDP socket: an fd number that names something else (a stale or wrong inheritance)
+     must fail here, not be read from as if it were one. */
+  struct sockaddr_storage local;
+  socklen_t ll = sizeof local;
+  int type = 0;
+  socklen_t tl = sizeof type;
+  if (getsockname(fd, (struct sockaddr *)&local, &ll) < 0) return throw_errno(env, errno, "getsockname");
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0) return throw_errno(env, errno, "getsockopt");
+  if (type != SOCK_DGRAM || (local.ss_family != AF_INET && local.ss_family != AF_INET6))
+    return throw_errno(env, ENOTSOCK, "open");
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return throw_errno(env, errno, "fcntl");
+  if (!inst->area && !(inst->area = malloc((size_t)BATCH * SLOT))) return throw_errno(env, ENOMEM, "malloc");
 
   sock_t *s = calloc(1, sizeof *s);
-  if (!s) {
-    close(fd);
-    return throw_errno(env, ENOMEM, "calloc");
-  }
+  if (!s) return throw_errno(env, ENOMEM, "calloc");
   s->env = env;
   s->inst = inst;
   s->fd = fd;
-  s->family = family;
+  s->family = local.ss_family == AF_INET6 ? 6 : 4;
   s->recv_meta = rm;
   s->send_area = sa;
   s->send_area_len = sa_len;
@@ -324,7 +361,6 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   uv_loop_t *loop;
   napi_value resource, name;
   if (napi_get_uv_event_loop(env, (struct uv_loop_s **)&loop) != napi_ok || uv_poll_init(loop, &s->poll, fd) != 0) {
-    close(fd);
     free(s);
     napi_throw_error(env, "ERR_NATIVE_UDP", "uv_poll_init failed");
     return NULL;
@@ -334,23 +370,17 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "SIPKIT_UDP", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, resource, name, &s->async);
   napi_create_reference(env, resource, 1, &s->resource);
-  napi_create_reference(env, a[7], 1, &s->on_batch);
-  napi_create_reference(env, a[8], 1, &s->on_writable);
-  napi_create_reference(env, a[9], 1, &s->recv_meta_ref);
-  napi_create_reference(env, a[10], 1, &s->send_area_ref);
-  napi_create_reference(env, a[11], 1, &s->send_meta_ref);
-  napi_create_reference(env, a[12], 1, &s->send_status_ref);
+  napi_create_reference(env, a[1], 1, &s->on_batch);
+  napi_create_reference(env, a[2], 1, &s->on_writable);
+  napi_create_reference(env, a[3], 1, &s->recv_meta_ref);
+  napi_create_reference(env, a[4], 1, &s->send_area_ref);
+  napi_create_reference(env, a[5], 1, &s->send_meta_ref);
+  napi_create_reference(env, a[6], 1, &s->send_status_ref);
   napi_add_env_cleanup_hook(env, cleanup_hook, s);
   update_poll(s);
   napi_value handle;
   CHECK(napi_create_external(env, s, NULL, NULL, &handle));
   return handle;
-
-fail_opt: {
-  int e = errno;
-  close(fd);
-  return throw_errno(env, e, "setsockopt");
-}
 }
 
 /* send(handle, count) -> slots done; status[i] = 0 (sent) or errno (failed, skipped). */
@@ -504,6 +534,7 @@ static napi_value init(napi_env env, napi_value exports) {
   instance_t *inst = calloc(1, sizeof *inst);
   if (!inst || napi_set_instance_data(env, inst, free_instance, NULL) != napi_ok) return NULL;
   napi_property_descriptor props[] = {
+      {"bindFd", NULL, js_bind_fd, NULL, NULL, NULL, napi_default, NULL},
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},

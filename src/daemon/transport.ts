@@ -107,7 +107,11 @@ export class CoreSipTransport implements SipTransport {
   private closing?: Promise<void>;
   private tls?: Omit<LoadedTls, 'listeners'>;
 
-  constructor(private readonly ctx: TransportContext) {
+  constructor(
+    private readonly ctx: TransportContext,
+    /** UDP sockets bound by a parent process, by listener text (sipd's workers: shared-udp.ts). */
+    private readonly inheritedUdp: ReadonlyMap<string, number> = new Map(),
+  ) {
     // limits.max_message_size: larger datagrams, and stream messages announcing more, get 513.
     // A large UDP receive buffer rides out event-loop pauses (GC, a busy host) under load without
     // dropping datagrams (the kernel caps it at net.core.rmem_max; Kamailio's maxbuffer does likewise).
@@ -145,7 +149,8 @@ export class CoreSipTransport implements SipTransport {
     try {
       for (const spec of specs) {
         try {
-          const t = await this.layer.listen(toCoreListenSpec(spec));
+          const fd = spec.proto === 'udp' ? this.inheritedUdp.get(formatListen(spec)) : undefined;
+          const t = await this.layer.listen({ ...toCoreListenSpec(spec), fd });
           bound.push({
             proto: spec.proto,
             host: t.localAddress,

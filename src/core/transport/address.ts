@@ -14,6 +14,11 @@ export interface ListenSpec {
   port: number;
   /** sent-by to advertise in Via instead of the bound address (e.g. a public address or a name) */
   advertise?: { host: string; port: number } | undefined;
+  /**
+   * UDP only: serve this already-bound socket (a file descriptor a parent process bound and passed
+   * down: sipd's workers) instead of binding one; needs the batched addon (native-udp.ts).
+   */
+  fd?: number | undefined;
 }
 
 const DEFAULT_PORTS: Record<string, number> = { UDP: 5060, TCP: 5060, TLS: 5061, WS: 80, WSS: 443 };

@@ -14,7 +14,7 @@
  * missing one to check the fallback).
  */
 import { lookup } from 'node:dns';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ import { getSystemErrorName } from 'node:util';
 
 interface Binding {
   BATCH: number;
-  open(
+  bindFd(
     family: number,
     addr: Uint8Array,
     port: number,
@@ -30,6 +30,9 @@ interface Binding {
     recvBufferSize: number,
     sendBufferSize: number,
     reusePort: boolean,
+  ): number;
+  open(
+    fd: number,
     onBatch: (buf: Buffer, count: number) => void,
     onWritable: () => void,
     recvMeta: Uint32Array,
@@ -153,6 +156,28 @@ function sharedArrays(batch: number): NonNullable<typeof shared> {
 type SendCallback = (err: Error | null) => void;
 
 /**
+ * Bind a UDP socket through the addon without serving it yet: its fd, for NativeUdpSocket.adopt()
+ * in this process or in a child that inherits it. Null when the addon is unavailable or the host
+ * is not an IP address. Throws bind errors (err.code EADDRINUSE, EADDRNOTAVAIL, EACCES...).
+ */
+export function bindUdpFd(opts: NativeBindOptions): number | null {
+  const b = loadNativeUdp();
+  if (!b) return null;
+  const host = opts.host.charCodeAt(0) === 0x5b ? opts.host.slice(1, -1) : opts.host;
+  const addr = b.pton(host);
+  if (!addr) return null;
+  return b.bindFd(
+    addr.length === 16 ? 6 : 4,
+    addr,
+    opts.port,
+    opts.ipv6Only === true,
+    opts.recvBufferSize ?? 0,
+    opts.sendBufferSize ?? 0,
+    opts.reusePort === true,
+  );
+}
+
+/**
  * Open sockets of this thread. A send waits for the end of its turn of the event loop, so a
  * process that sends its last answer and calls process.exit() in the same turn (siptest after its
  * last call) would lose it; dgram sends at once. The 'exit' event still runs synchronous code:
@@ -189,27 +214,13 @@ export class NativeUdpSocket {
   private errorListener: (err: Error) => void = () => {};
   readonly family: 4 | 6;
 
-  private constructor(b: Binding, opts: NativeBindOptions, addr: Uint8Array) {
+  private constructor(b: Binding, fd: number) {
     this.b = b;
     this.batch = b.BATCH;
     this.arrays = sharedArrays(b.BATCH);
-    this.family = addr.length === 16 ? 6 : 4;
     const a = this.arrays;
-    this.handle = b.open(
-      this.family,
-      addr,
-      opts.port,
-      opts.ipv6Only === true,
-      opts.recvBufferSize ?? 0,
-      opts.sendBufferSize ?? 0,
-      opts.reusePort === true,
-      this.onBatch,
-      this.onWritable,
-      a.recvMeta,
-      a.sendArea,
-      a.sendMeta,
-      a.status,
-    );
+    this.handle = b.open(fd, this.onBatch, this.onWritable, a.recvMeta, a.sendArea, a.sendMeta, a.status);
+    this.family = b.address(this.handle)[0] === 6 ? 6 : 4;
   }
 
   /**
@@ -217,12 +228,25 @@ export class NativeUdpSocket {
    * node:dgram then). Throws bind errors (err.code EADDRINUSE, EADDRNOTAVAIL, EACCES...).
    */
   static bind(opts: NativeBindOptions): NativeUdpSocket | null {
+    const fd = bindUdpFd(opts);
+    return fd === null ? null : NativeUdpSocket.adopt(fd);
+  }
+
+  /**
+   * Serve a UDP socket bound elsewhere: bindUdpFd() here, or in the process that passed the fd down
+   * (sipd's primary to its workers). The socket then owns the fd. Throws when the addon is
+   * unavailable or the fd is not a bound UDP socket.
+   */
+  static adopt(fd: number): NativeUdpSocket {
     const b = loadNativeUdp();
-    if (!b) return null;
-    const host = opts.host.charCodeAt(0) === 0x5b ? opts.host.slice(1, -1) : opts.host;
-    const addr = b.pton(host);
-    if (!addr) return null;
-    const s = new NativeUdpSocket(b, opts, addr);
+    if (!b) throw Object.assign(new Error('the batched UDP addon is not available'), { code: 'ERR_NATIVE_UDP' });
+    let s: NativeUdpSocket;
+    try {
+      s = new NativeUdpSocket(b, fd);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
     open.add(s);
     if (!exitHook) {
       exitHook = true;

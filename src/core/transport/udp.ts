@@ -94,12 +94,14 @@ export class UdpTransport implements Transport {
 
   /**
    * Bind a UDP socket (port 0 picks a free port; see localPort): the batched addon when it is
-   * there, node:dgram otherwise. A cluster worker (sipd `workers = N`) always takes dgram: its
-   * bind goes through the primary, which hands every worker the same socket.
+   * there, node:dgram otherwise. An inherited socket (spec.fd: sipd's workers, whose primary
+   * bound it) is served through the addon. Any other bind in a cluster worker takes dgram: it goes
+   * through the primary, which hands every worker the same socket.
    */
   static listen(spec: ListenSpec, opts: UdpOptions = {}): Promise<UdpTransport> {
     const v6 = spec.host.includes(':');
     const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    if (spec.fd !== undefined) return UdpTransport.adopt(spec, opts, limits);
     if (!cluster.isWorker) {
       let native: NativeUdpSocket | null;
       try {
@@ -138,6 +140,19 @@ export class UdpTransport implements Transport {
         resolve(new UdpTransport(socket, spec, limits, opts.trackBacklog === true));
       });
     });
+  }
+  /** Serve an inherited, already-bound socket (spec.fd) through the addon. */
+  private static adopt(spec: ListenSpec, opts: UdpOptions, limits: TransportLimits): Promise<UdpTransport> {
+    try {
+      const native = NativeUdpSocket.adopt(spec.fd!);
+      if (opts.recvBufferSize) native.setRecvBufferSize(opts.recvBufferSize);
+      if (opts.sendBufferSize) native.setSendBufferSize(opts.sendBufferSize);
+      return Promise.resolve(new UdpTransport(native, spec, limits, opts.trackBacklog === true));
+    } catch (err) {
+      const e = err as Error;
+      const where = `udp ${spec.host}:${spec.port} (inherited fd ${spec.fd})`;
+      return Promise.reject(new TransportError('SIP_ERR_BAD_ADDRESS', `Cannot serve ${where}: ${e.message}`, e));
+    }
   }
 
   /**

@@ -19,6 +19,7 @@ import { MgmtServer } from '../mgmt/socket-server.js';
 import { routeMarkSecret } from '../routing/route-secret.js';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './messages.js';
 import { PrimaryMethods } from './primary-methods.js';
+import { SharedUdpSockets } from './shared-udp.js';
 import { TOKEN_BYTES } from './peer-channel.js';
 
 /** A worker that has not answered a management call or a replicated change by then is skipped. */
@@ -62,6 +63,8 @@ export class ClusterPrimary {
   private nextCall = 1;
   private readonly calls = new Map<number, PendingCall>();
   private readonly methods: PrimaryMethods;
+  /** The UDP listeners, bound here and served by every worker (shared-udp.ts). */
+  private udp?: SharedUdpSockets;
 
   constructor(
     readonly config: SipdConfig,
@@ -104,6 +107,9 @@ export class ClusterPrimary {
         'SQLite has one writer at a time: the workers wait for each other to commit registrations ' +
           '(a synchronous wait that stalls SIP); with several workers use MySQL/MariaDB or usrloc.db_mode = 0',
       );
+    // Bound before any fork: a port in use fails the start here, with the listener named.
+    this.udp = SharedUdpSockets.bind(this.config.listen);
+    cluster.setupPrimary({ stdio: this.udp.stdio() });
     cluster.on('exit', (w, code, signal) => this.onExit(w, code, signal));
     try {
       const first = await Promise.all(this.slots.map((s) => this.fork(s)));
@@ -134,6 +140,7 @@ export class ClusterPrimary {
       [WORKER_ENV.count]: String(this.slots.length),
       [WORKER_ENV.generation]: String(slot.generation),
       [WORKER_ENV.token]: this.token.toString('hex'),
+      ...this.udp?.env(),
     });
     slot.worker = worker;
     slot.pid = worker.process.pid ?? 0;
@@ -336,6 +343,7 @@ export class ClusterPrimary {
     for (const c of this.calls.values()) clearTimeout(c.timer);
     for (const c of this.own.values()) clearTimeout(c.timer);
     await this.mgmt?.close();
+    this.udp?.close();
     this.log.info('sipd stopped');
     this.resolveStopped();
   }

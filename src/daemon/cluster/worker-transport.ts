@@ -22,10 +22,11 @@
  *   worker sends to that contact is handed to worker 1, which writes it on the connection.
  *   Responses arriving on a connection go to the worker named by their branch, as on UDP.
  *
- * With a newer Node (dgram `reusePort`, 22.12/23.1) each worker could bind its own socket and
- * the kernel would keep a peer's datagrams on one worker by source hash; the Call-ID hand-over
- * would still be needed (a call's two parties hash to different workers), so this design does not
- * depend on it.
+ * UDP listeners are bound once by the primary and every worker reads the same socket through the
+ * batched addon (shared-udp.ts; node:cluster's shared dgram socket without the addon). Per-worker
+ * SO_REUSEPORT sockets were not taken: the kernel would keep each sender address:port on one
+ * worker (a trunk or load generator would use one worker), and the Call-ID hand-over would still
+ * be needed, since a call's two parties hash to different workers.
  */
 import {
   setBranchMarker,
@@ -40,6 +41,7 @@ import type { BoundAddress, ListenSpec } from '../config/listen.js';
 import { CoreSipTransport, type SipTransport, type TransportContext } from '../transport.js';
 import { branchMarker, ownerOf } from './message-owner.js';
 import { PeerChannel, type PeerFrame } from './peer-channel.js';
+import { inheritedUdpFds } from './shared-udp.js';
 
 /** Most workers (connection ids encode the worker as `id % MAX_WORKERS`). */
 export const MAX_WORKERS = 64;
@@ -76,7 +78,7 @@ export class WorkerSipTransport implements SipTransport {
     // Process-wide settings of the core, made once in a worker process before any traffic.
     setBranchMarker(branchMarker(id.index));
     setConnectionIdSpace(id.generation * GENERATION_SPAN + MAX_WORKERS + id.index, MAX_WORKERS);
-    this.inner = new CoreSipTransport(ctx);
+    this.inner = new CoreSipTransport(ctx, inheritedUdpFds());
     this.layer = this.inner.layer;
   }
 

@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { fstatSync, openSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { NativeUdpSocket, loadNativeUdp, nativeUdpBatch } from '../../../src/core/transport/native-udp.js';
+import { NativeUdpSocket, bindUdpFd, loadNativeUdp, nativeUdpBatch } from '../../../src/core/transport/native-udp.js';
 import { UdpTransport } from '../../../src/core/index.js';
 import { UdpPeer, sleep, waitFor } from '../../helpers/net.js';
 
@@ -164,6 +165,32 @@ test('bind errors carry the errno code (EADDRINUSE), as dgram reports them', { s
     a.close();
   }
 });
+
+test(
+  'an inherited socket (ListenSpec.fd) is served through the addon; an fd that is no UDP socket is refused',
+  { skip },
+  async () => {
+    const fd = bindUdpFd({ host: '127.0.0.1', port: 0 })!;
+    const udp = await UdpTransport.listen({ protocol: 'UDP', host: '127.0.0.1', port: 0, fd });
+    const peer = await UdpPeer.open();
+    try {
+      assert.equal(udp.batched, true);
+      assert.notEqual(udp.localPort, 0);
+      const got = new Promise<string>(
+        (r) => (udp.sink = { receive: (m) => (r(m.toString()), true), framingError() {} }),
+      );
+      await peer.send(Buffer.from('OPTIONS'), udp.localPort);
+      assert.equal(await got, 'OPTIONS');
+    } finally {
+      await udp.close();
+      await peer.close();
+    }
+    // A file: refused with the reason, never read as a datagram socket.
+    const file = openSync(fileURLToPath(import.meta.url), 'r');
+    await assert.rejects(UdpTransport.listen({ protocol: 'UDP', host: '127.0.0.1', port: 5060, fd: file }), /ENOTSOCK/);
+    assert.throws(() => fstatSync(file), { code: 'EBADF' }, 'the refused fd is closed (the transport owned it)');
+  },
+);
 
 test('the core UDP transport takes the addon by default when it is built', { skip }, async () => {
   const udp = await UdpTransport.listen({ protocol: 'UDP', host: '127.0.0.1', port: 0 });

@@ -8,10 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mgmtCall } from '../../../src/mgmt/client.js';
+import { ExitCode } from '../../../src/shared/exit-codes.js';
 import { openStore } from '../../../src/store/index.js';
 import { alive, isolatedFlags, jsonOf, runSipd, tmpDirs, type StartJson, until } from '../../helpers/sipd.js';
 import { sleep, TestUA, waitUntil, type ProxyAddress } from '../../helpers/test-ua.js';
@@ -87,6 +88,29 @@ function invitesByCall(ua: TestUA): Map<string, Set<string>> {
   return out;
 }
 
+/** Inodes of the UDP sockets bound to a local port (/proc/net/udp: local address in hex, inode in column 10). */
+function udpInodes(port: number): string[] {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[1]?.endsWith(hex))
+    .map((f) => f[9]!);
+}
+
+/** The socket inodes a process has open. */
+function socketFds(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      return m ? [m[1]!] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 const oneEach = (m: Map<string, Set<string>>) => [...m.values()].every((b) => b.size === 1);
 
 const workerPids = async (d: Sipd) =>
@@ -119,6 +143,39 @@ describe('sipd workers = 2', { timeout: 180000 }, () => {
     const info = await d.rpc<{ pid: number; workers: number }>('core.info');
     assert.equal(info.pid, d.pid);
     assert.equal(info.workers, 2);
+  });
+
+  test('the UDP listener is one socket, bound by the primary and read by both workers through the batched addon', async () => {
+    const inodes = udpInodes(d.udp.port);
+    assert.equal(inodes.length, 1, 'one socket on the port, not one per worker');
+    const workers = await workerPids(d);
+    for (const pid of [d.pid, ...workers.map((w) => w.PID)])
+      assert.ok(socketFds(pid).includes(inodes[0]!), `process ${pid} holds the listener's socket`);
+    for (const w of workers) assert.match(readFileSync(`/proc/${w.PID}/maps`, 'utf8'), /udp_batch\.node/);
+    // Both workers read it: with 60 INVITEs from other sources, some Call-IDs were read by the
+    // worker that does not own them and handed over (message-owner.ts).
+    const bob = await ua('bob', d.udp);
+    bob.invitePolicy = { kind: 'answer' };
+    assert.equal((await bob.register({ expires: 600 })).status, 200);
+    const callers = await Promise.all(Array.from({ length: 60 }, (_, i) => stranger(600 + i)));
+    const finals = await Promise.all(callers.map((c) => c.call(`sip:bob@${DOMAIN}`).final));
+    assert.ok(
+      finals.every((r) => r.status === 200),
+      finals.map((r) => r.status).join(),
+    );
+    assert.ok((await d.stats('cluster.handed_over'))['cluster.handed_over']! > 0);
+    await bob.register({ expires: 0 });
+  });
+
+  test('a second sipd on the UDP port of a running one fails: address already in use (no shared port)', async () => {
+    const dir = newDir();
+    writeFileSync(join(dir, 'sipd.conf'), `domains = ["${DOMAIN}"]\nworkers = 2\n`);
+    const flags = ['--config', join(dir, 'sipd.conf'), '--run-dir', join(dir, 'run'), '--data-dir', join(dir, 'data')];
+    const r = await runSipd(['start', ...flags, '--listen', `udp:127.0.0.1:${d.udp.port}`, '--json'], { dir });
+    assert.equal(r.code, ExitCode.FAILED, r.stdout + r.stderr);
+    const e = JSON.parse(r.stdout) as { error: { message: string } };
+    assert.match(e.error.message, new RegExp(`cannot listen on udp:127.0.0.1:${d.udp.port}: address already in use`));
+    assert.equal(udpInodes(d.udp.port).length, 1);
   });
 
   test('REGISTER, then at once INVITEs from 50 source ports: every worker finds the contact', async () => {
