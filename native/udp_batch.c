@@ -19,6 +19,9 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <node_api.h>
@@ -522,6 +525,21 @@ static napi_value js_ntop(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* trimMemory() -> whether the C heap was asked to give memory back. Not UDP, but this is sipkit's
+   one addon: glibc's malloc keeps the pages a burst of native allocations (Buffers, SQLite,
+   TLS) grew its arenas into until malloc_trim; sipd calls it with its idle compaction. */
+static napi_value js_trim_memory(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+#ifdef __GLIBC__
+  malloc_trim(0);
+  napi_get_boolean(env, true, &out);
+#else
+  napi_get_boolean(env, false, &out);
+#endif
+  return out;
+}
+
 static void free_instance(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
@@ -542,6 +560,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setBufferSize", NULL, js_set_buffer_size, NULL, NULL, NULL, napi_default, NULL},
       {"pton", NULL, js_pton, NULL, NULL, NULL, napi_default, NULL},
       {"ntop", NULL, js_ntop, NULL, NULL, NULL, napi_default, NULL},
+      {"trimMemory", NULL, js_trim_memory, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value batch;
   napi_create_int32(env, BATCH, &batch);

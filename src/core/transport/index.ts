@@ -11,7 +11,7 @@ export * from './tcp.js';
 export * from './tls.js';
 export * from './transport-layer.js';
 export * from './types.js';
-export { bindUdpFd, NativeUdpSocket, type NativeBindOptions } from './native-udp.js';
+export { bindUdpFd, NativeUdpSocket, trimNativeMemory, type NativeBindOptions } from './native-udp.js';
 export * from './udp.js';
 export * from './ws.js';
 export * from './ws-connection.js';

@@ -46,6 +46,7 @@ interface Binding {
   setBufferSize(handle: object, which: 0 | 1, size: number): void;
   pton(address: string): Buffer | null;
   ntop(bytes: Uint8Array): string;
+  trimMemory(): boolean;
 }
 
 export interface NativeRemoteInfo {
@@ -123,6 +124,15 @@ function findAddon(from: string): string | undefined {
 /** Datagrams read per readable event (and sent per sendmmsg); 0 without the addon. */
 export function nativeUdpBatch(): number {
   return loadNativeUdp()?.BATCH ?? 0;
+}
+
+/**
+ * Ask the C heap (glibc's malloc) to give back the free memory a burst grew it into; false when
+ * the addon is unavailable or the C library has no such call. A pause of a few ms: call it when
+ * quiet (sipd's idle compaction does).
+ */
+export function trimNativeMemory(): boolean {
+  return loadNativeUdp()?.trimMemory() ?? false;
 }
 
 // Shared by every socket of this thread: the addon fills recvMeta just before it calls onBatch,

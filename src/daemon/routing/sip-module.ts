@@ -193,9 +193,10 @@ export class SipModule implements SipdModule {
     this.keepalive!.start();
     this.overload!.start();
     const tl = this.tl!;
+    const location = this.location!;
     this.compaction = new IdleCompaction({
       messagesIn: () => layer.transports.reduce((n, t) => n + t.stats.messagesIn, 0),
-      transactions: () => tl.stats.clientTransactions + tl.stats.serverTransactions,
+      live: () => tl.stats.clientTransactions + tl.stats.serverTransactions + location.indexedContacts,
     });
     this.compaction.start();
   }

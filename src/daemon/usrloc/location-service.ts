@@ -299,6 +299,11 @@ export class LocationService {
     return out;
   }
 
+  /** Bindings in memory (expired ones until the sweep drops them): a cheap count for memory upkeep. */
+  get indexedContacts(): number {
+    return this.byContact.size;
+  }
+
   /** The live binding whose Contact is exactly this URI text (in-dialog requests to a registered UA). */
   findContact(contact: string): Binding | undefined {
     const b = this.byContact.get(contact);

@@ -579,6 +579,10 @@ Via branch carries the worker's number (z9hG4bKw\fIN\fRx...), while the Via addr
 shared public one. A TCP or TLS connection stays in the worker that accepted it; a request for a
 phone registered over it is written on it by that worker.
 .PP
+The primary binds each UDP listener once; every worker reads that one socket (through the batched
+UDP addon where it is built, else node:cluster's shared handle), so whichever worker is free reads
+the next datagrams, and another server cannot bind the port while sipd runs.
+.PP
 Every worker holds the whole location. A change (REGISTER, ul.add, ul.rm, expiry) is written to
 the database and applied by every other worker before it is acknowledged, so a request sent after
 a 200 OK finds the binding in any worker. Provisioning caches, the route and the log level are
