@@ -19,13 +19,13 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
+import { packageRoot } from '../shared/package.js';
 import {
   binRootFor,
   bundleDirFor,
   launcherPathFor,
   liteDirFor,
   manifestPathFor,
-  packageRoot,
   UNBUNDLED,
   type BinName,
 } from './launch.js';

@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { cachedHelp } from './help-text.js';
-import { bundleIsFresh, liteDirFor, UNBUNDLED, versionLine, type BinName } from './launch.js';
+import { bundleIsFresh, liteDirFor, versionLine, type BinName } from './launch.js';
 import { commandOf, notLiteBecause } from './lite/dispatch.js';
 
 /** A lite command's bundle: its main() runs it (lite/run.ts) and says 'done' or 'oclif'. */
@@ -50,8 +50,10 @@ export async function fastLaunch(
     return 'done';
   }
   if (process.env.SIPKIT_LITE === '0' || notLiteBecause(bin, args)) return 'oclif';
+  // `files` lists only bundled commands (bundle.ts leaves UNBUNDLED out of the lite table), so a
+  // line naming `sipd run` or `check-config` finds nothing here and goes to launch.ts.
   const named = commandOf(args, files);
-  if (!named || UNBUNDLED[bin].includes(args[0]!)) return 'oclif';
+  if (!named) return 'oclif';
   const [id, file] = files[named.name]!;
   const bundle = load(join(liteDirFor(bin), 'cmd', file));
   const outcome = await (bundle.exports as LiteCommand).main(args, id, named.words);

@@ -16,18 +16,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { manifestPathFor, packageRoot, type BinName } from './launch.js';
+import { packageRoot } from '../shared/package.js';
+import { manifestPathFor, oclifBlock, type BinName } from './launch.js';
 import { helpCachePathFor } from './help-text.js';
-
-export { cachedHelp, helpCachePathFor } from './help-text.js';
 
 /** The command lines a bin's help is written for: the bin, each topic and each command. */
 function helpKeys(bin: BinName): string[] {
   const manifest = JSON.parse(readFileSync(manifestPathFor(bin), 'utf8')) as { commands: Record<string, unknown> };
-  const pjson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
-    oclif: { bins: Record<string, { topics?: Record<string, unknown> }> };
-  };
-  const topics = Object.keys(pjson.oclif.bins[bin]?.topics ?? {});
+  const topics = Object.keys(oclifBlock.bins[bin].topics ?? {});
   return ['', ...topics, ...Object.keys(manifest.commands).map((id) => id.replaceAll(':', ' '))];
 }
 

@@ -7,31 +7,21 @@
  * folder becomes the bin's oclif root: start-up then reads one JSON file instead of importing every
  * command module (see src/cli/manifest.ts). A manifest older than the last compile is ignored.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Interfaces } from '@oclif/core';
-import { PACKAGE_NAME, packageRoot, VERSION } from '../shared/package.js';
+import { PACKAGE_NAME, packageJson, packageRoot, VERSION } from '../shared/package.js';
 
 export type BinName = 'sipd' | 'sipctl' | 'siptest';
 
-export { packageRoot };
-
-interface PackageJson {
-  name: string;
-  version: string;
-  oclif: {
-    topicSeparator?: string;
-    bins: Record<BinName, { description?: string; topics?: Record<string, { description: string }> }>;
-  };
-  [key: string]: unknown;
+/** package.json's oclif block: the bins' descriptions and topics (each bin's own block is made here). */
+interface OclifBlock {
+  topicSeparator?: string;
+  bins: Record<BinName, { description?: string; topics?: Record<string, { description: string }> }>;
 }
 
-let cachedPjson: PackageJson | undefined;
-function readPjson(): PackageJson {
-  cachedPjson ??= JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as PackageJson;
-  return cachedPjson;
-}
+export const oclifBlock = packageJson.oclif as OclifBlock;
 
 /** The folder holding a bin's own oclif manifest; it is the bin's oclif root when the manifest is used. */
 export const binRootFor = (bin: BinName) => join(packageRoot, 'dist', 'oclif', bin);
@@ -116,8 +106,7 @@ export interface LoadFor {
 
 /** The LoadOptions that make oclif see only `bin`'s commands. Used by the bins, docs and tests. */
 export function loadOptionsFor(bin: BinName, how: LoadFor = {}): Interfaces.LoadOptions {
-  const pjson = readPjson();
-  const own = pjson.oclif.bins[bin];
+  const own = oclifBlock.bins[bin];
   const mode = how.manifest ?? 'auto';
   const binRoot = mode === 'write' || mode === 'bundle' || (mode === 'auto' && manifestIsFresh(bin));
   const root = binRoot ? binRootFor(bin) : packageRoot;
@@ -133,13 +122,13 @@ export function loadOptionsFor(bin: BinName, how: LoadFor = {}): Interfaces.Load
     root,
     ignoreManifest: !binRoot || mode === 'write',
     pjson: {
-      ...pjson,
+      ...packageJson,
       oclif: {
         bin,
-        description: own.description ?? pjson.description,
+        description: own.description ?? packageJson.description,
         dirname: 'sipkit',
         commands,
-        topicSeparator: (pjson.oclif.topicSeparator ?? ' ') as ' ',
+        topicSeparator: (oclifBlock.topicSeparator ?? ' ') as ' ',
         topics: own.topics ?? {},
         hooks: { command_not_found: notFound },
         exitCodes: {

@@ -46,6 +46,14 @@ export class Reporting {
   private pd!: Snapshot;
   private lastDump = 0;
   private lastScreen = 0;
+  /**
+   * Set by finish(): the clock every later screen shows (the screen log and the screens printed at
+   * exit). SIPp draws with clock_tick, which only its scheduler loop advances; its last report
+   * sets clock_tick and last_report_time to one reading, and the loop never runs again, so those
+   * screens always show a 0 ms period. A live clock here would show 0 or 1+ ms depending on how
+   * long the files took to close (a different scenario screen under load).
+   */
+  private stoppedAt?: number;
   /** scheduler.loops at the last screen report. */
   private loopsAtReport = 0;
   private lastRateIncrease = 0;
@@ -78,6 +86,7 @@ export class Reporting {
       this.rtt.line(`Date_ms${o.statDelimiter}response_time_ms${o.statDelimiter}rtd_no`);
     }
     const t = rt.now();
+    this.stoppedAt = undefined;
     this.lastDump = t;
     this.lastScreen = t;
     this.loopsAtReport = rt.scheduler.loops;
@@ -150,7 +159,7 @@ export class Reporting {
   screenState(last: boolean): ScreenState {
     const rt = this.rt;
     const o = rt.opts;
-    const now = rt.now();
+    const now = this.stoppedAt ?? rt.now();
     return {
       scenario: rt.scenario,
       stats: rt.stats,
@@ -224,11 +233,13 @@ export class Reporting {
   }
 
   /**
-   * End of run: a last screen report (so the screens at exit show a period of 0 ms, as SIPp's),
-   * the last rows (twice, like SIPp), then close the files.
+   * End of run: a last screen report, whose time the screens after it keep (the screen log and the
+   * screens at exit then show a period of 0 ms, as SIPp's), the last rows (twice, like SIPp), then
+   * close the files.
    */
   finish(): void {
     this.report();
+    this.stoppedAt = this.lastScreen;
     this.dump();
     this.dump();
     this.flushRtt();

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { Config } from '@oclif/core';
-import { loadOptionsFor, packageRoot, type BinName } from '../launch.js';
+import { packageRoot } from '../../shared/package.js';
+import { loadOptionsFor, type BinName } from '../launch.js';
 import { renderManPage, type BinProse } from './man-page.js';
 import { sipctlProse } from './prose/sipctl.js';
 import { sipdProse } from './prose/sipd.js';

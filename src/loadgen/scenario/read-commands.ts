@@ -8,8 +8,8 @@
 import type { Attrs } from './attrs.js';
 import type { LoadState } from './load-state.js';
 import { cleanCdata } from './message-template.js';
-import { OPTIONAL_FALSE, OPTIONAL_GLOBAL, OPTIONAL_TRUE, type ScenarioMessage } from './model.js';
-import { checkOptionalRecv } from './read-messages.js';
+import type { ScenarioMessage } from './model.js';
+import { checkOptionalRecv, readRecvOptional } from './read-messages.js';
 import type { XmlElement } from './xml.js';
 
 export function readSendCmd(st: LoadState, m: ScenarioMessage, el: XmlElement, a: Attrs): void {
@@ -25,12 +25,6 @@ export function readSendCmd(st: LoadState, m: ScenarioMessage, el: XmlElement, a
 
 export function readRecvCmd(st: LoadState, m: ScenarioMessage, a: Attrs): void {
   m.kind = 'recvCmd';
-  // SIPp reads it with xp_get_optional("optional", "recv"): the same values as on <recv>.
-  const opt = a.get('optional');
-  if (opt === undefined || opt === 'false') m.optional = OPTIONAL_FALSE;
-  else if (opt === 'true') m.optional = OPTIONAL_TRUE;
-  else if (opt === 'global') m.optional = OPTIONAL_GLOBAL;
-  else throw a.fail(`Could not understand optional value for recv: ${opt}`, 'use true, false or global');
-  st.lastRecvOptional = m.optional !== OPTIONAL_FALSE;
+  readRecvOptional(st, m, a);
   m.cmdSrc = a.get('src');
 }

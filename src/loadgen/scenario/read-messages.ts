@@ -54,6 +54,20 @@ export function checkOptionalRecv(st: LoadState, elem: string, a: Attrs): void {
   st.lastRecvOptional = false;
 }
 
+/**
+ * optional= on <recv> and <recvCmd> (SIPp reads both with xp_get_optional("optional", "recv")):
+ * false (the default), true or global; remembers whether this receive was optional for
+ * checkOptionalRecv.
+ */
+export function readRecvOptional(st: LoadState, m: ScenarioMessage, a: Attrs): void {
+  const opt = a.get('optional');
+  if (opt === undefined || opt === 'false') m.optional = OPTIONAL_FALSE;
+  else if (opt === 'true') m.optional = OPTIONAL_TRUE;
+  else if (opt === 'global') m.optional = OPTIONAL_GLOBAL;
+  else throw a.fail(`Could not understand optional value for recv: ${opt}`, 'use true, false or global');
+  st.lastRecvOptional = m.optional !== OPTIONAL_FALSE;
+}
+
 export function readSend(st: LoadState, m: ScenarioMessage, el: XmlElement, a: Attrs): void {
   checkOptionalRecv(st, 'send', a);
   m.kind = 'send';
@@ -95,12 +109,7 @@ export function readRecv(st: LoadState, m: ScenarioMessage, a: Attrs): void {
   }
   if (response === undefined && request === undefined)
     st.s.warnings.push(`${a.where}: <recv> without request or response never matches`);
-  const opt = a.get('optional');
-  if (opt === undefined || opt === 'false') m.optional = OPTIONAL_FALSE;
-  else if (opt === 'true') m.optional = OPTIONAL_TRUE;
-  else if (opt === 'global') m.optional = OPTIONAL_GLOBAL;
-  else throw a.fail(`Could not understand optional value for recv: ${opt}`, 'use true, false or global');
-  st.lastRecvOptional = m.optional !== OPTIONAL_FALSE;
+  readRecvOptional(st, m, a);
   m.advanceState = a.bool('advance_state', 'recv', true);
   if (!m.advanceState && m.optional === OPTIONAL_FALSE)
     throw a.fail(`advance_state is allowed only for optional messages (index = ${m.index})`);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { frame, LINK, pcapFile, rtpPacket, type Record } from '../../helpers/pcap-writer.js';
 import { freeUdpPort, requireSipp, runProc, siptest } from '../../helpers/procs.js';
-import { mediaPort, mediaScenario, uacMediaScenario } from '../../helpers/media-scenario.js';
+import { mediaPort, sippRtpSink, uacMediaScenario } from '../../helpers/media-scenario.js';
 import { RtpSink } from '../../helpers/rtp-sink.js';
 
 const { sipp, skip } = requireSipp();
@@ -52,24 +52,8 @@ test(
     );
     // The second captured port lands on the SDP port + 2: a second sink there.
     const [sink, sink2] = await RtpSink.pair();
-    const [sp, cp, mp] = [await freeUdpPort(), await freeUdpPort(), await mediaPort()];
-    const server = runProc(
-      sipp!,
-      [
-        '-sf',
-        mediaScenario('uas-rtp-sink.xml'),
-        '-p',
-        String(sp),
-        '-m',
-        '1',
-        '-key',
-        'rtp_sink',
-        String(sink.port),
-        ...common,
-      ],
-      { cwd: dir, timeoutMs: 30000 },
-    );
-    await delay(300);
+    const [cp, mp] = [await freeUdpPort(), await mediaPort()];
+    const { port: sp, run: server } = await sippRtpSink(sipp!, sink.port, dir, common);
     const r = await siptest(
       [`127.0.0.1:${sp}`, '-sf', scenario, '-p', String(cp), '-mp', String(mp), '-m', '1', '--json', ...common],
       {
@@ -210,24 +194,8 @@ test(
     const received: Array<{ data: Buffer[]; times: number[] }> = [];
     for (const caller of ['sipp', 'siptest'] as const) {
       const sink = await RtpSink.open();
-      const [sp, cp, mp] = [await freeUdpPort(), await freeUdpPort(), await mediaPort()];
-      const server = runProc(
-        sipp!,
-        [
-          '-sf',
-          mediaScenario('uas-rtp-sink.xml'),
-          '-p',
-          String(sp),
-          '-m',
-          '1',
-          '-key',
-          'rtp_sink',
-          String(sink.port),
-          ...common,
-        ],
-        { cwd: dir, timeoutMs: 30000 },
-      );
-      await delay(300);
+      const [cp, mp] = [await freeUdpPort(), await mediaPort()];
+      const { port: sp, run: server } = await sippRtpSink(sipp!, sink.port, dir, common);
       const args = [`127.0.0.1:${sp}`, '-sf', scenario, '-p', String(cp), '-mp', String(mp), '-m', '1', ...common];
       const c =
         caller === 'sipp'

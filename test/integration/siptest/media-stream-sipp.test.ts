@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { waitFor } from '../../helpers/net.js';
 import { alawTone, wavFile } from '../../helpers/pcap-writer.js';
-import { freeUdpPort, requireSipp, runProc, siptest } from '../../helpers/procs.js';
-import { mediaPort, mediaScenario, uacMediaScenario } from '../../helpers/media-scenario.js';
+import { freeUdpPort, requireSipp, siptest } from '../../helpers/procs.js';
+import { mediaPort, sippRtpSink, uacMediaScenario } from '../../helpers/media-scenario.js';
 import { RtpSink } from '../../helpers/rtp-sink.js';
 
 const { sipp, skip } = requireSipp();
@@ -24,24 +24,8 @@ const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Run `scenario` against sipp's RTP-sink UAS; resolves with siptest's JSON result. */
 async function callSink(scenario: string, sink: RtpSink, extra: string[] = []) {
-  const [sp, cp, mp] = [await freeUdpPort(), await freeUdpPort(), await mediaPort()];
-  const server = runProc(
-    sipp!,
-    [
-      '-sf',
-      mediaScenario('uas-rtp-sink.xml'),
-      '-p',
-      String(sp),
-      '-m',
-      '1',
-      '-key',
-      'rtp_sink',
-      String(sink.port),
-      ...common,
-    ],
-    { cwd: dir, timeoutMs: 30000 },
-  );
-  await delay(300);
+  const [cp, mp] = [await freeUdpPort(), await mediaPort()];
+  const { port: sp, run: server } = await sippRtpSink(sipp!, sink.port, dir, common);
   const r = await siptest(
     [`127.0.0.1:${sp}`, '-sf', scenario, '-p', String(cp), '-mp', String(mp), '-m', '1', '--json', ...extra, ...common],
     { cwd: dir, timeoutMs: 30000 },

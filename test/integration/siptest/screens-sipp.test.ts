@@ -33,9 +33,16 @@ function lastScreen(text: string): string[] | undefined {
   return end < 0 ? undefined : lines.slice(start, end + 1);
 }
 
+/**
+ * A screen without its "Last Error" line: that line tells what went wrong last in that process's
+ * run, e.g. SIPp's own "Overload warning: the minor watchdog timer 500ms has been tripped" when a
+ * loaded machine starves it for half a second, not what the screen shows.
+ */
+const withoutLastError = (lines: string[]) => lines.filter((l) => !l.startsWith('Last Error:'));
+
 /** The structure of a screen: numbers, dates and column widths aside; no "Last Error" line. */
 const shape = (lines: string[]) =>
-  lines.filter((l) => !l.startsWith('Last Error:')).map((l) => l.replace(/\d+/g, 'N').replace(/\s+/g, ' ').trim());
+  withoutLastError(lines).map((l) => l.replace(/\d+/g, 'N').replace(/\s+/g, ' ').trim());
 
 /** Wait until the terminal shows a complete screen titled `title`; returns it (bounded). */
 async function screenTitled(pty: Pty, title: string, ms = 10_000): Promise<string[]> {
@@ -87,10 +94,10 @@ test('keys 1–9: siptest shows the screens SIPp 3.6.1 shows, and the same ones 
       assert.deepEqual(shape(mine!), shape(theirs!), `screen ${key}:\nsiptest:\n${mine!.join('\n')}`);
     }
     const [theirs, mine] = await both('4', 'Variables');
-    assert.deepEqual(mine, theirs);
+    assert.deepEqual(withoutLastError(mine!), withoutLastError(theirs!));
     // 5 needs -tdmmap in SIPp: the variables screen stays.
     const [still] = await Promise.all([both('5', 'Variables'), new Promise((r) => setTimeout(r, 500))]);
-    assert.deepEqual(still[1], theirs);
+    assert.deepEqual(withoutLastError(still[1]!), withoutLastError(theirs!));
     // "3" then "q": the screen at exit is the repartition screen, then the statistics screen.
     await both('3', 'Repartition');
     await Promise.all(ptys.map((p) => p.press('q')));

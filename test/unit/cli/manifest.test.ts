@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Config } from '@oclif/core';
-import { binRootFor, loadOptionsFor, manifestIsFresh, packageRoot } from '../../../src/cli/launch.js';
+import { binRootFor, loadOptionsFor, manifestIsFresh } from '../../../src/cli/launch.js';
+import { packageRoot } from '../../../src/shared/package.js';
 import { BIN_NAMES, buildManifest } from '../../../src/cli/manifest.js';
 
 test('each bin manifest lists exactly the commands a scan finds, with paths from the bin root', async () => {
