@@ -5,8 +5,9 @@
  * Crypto-random and fast: random bytes come from a pool refilled 4 KiB at a time, and each byte
  * picks one of 64 token characters (6 bits per character, no modulo bias).
  */
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { MAGIC_COOKIE } from '../grammar/via.js';
+import type { SipRequest } from './message.js';
 
 // 64 characters legal in a token (and in a Call-ID word): letters, digits, "-" and ".".
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.';
@@ -52,4 +53,17 @@ export function newTag(): string {
 export function newCallId(host?: string): string {
   const id = randomToken(20);
   return host ? `${id}@${host}` : id;
+}
+
+/**
+ * The To tag a stateless UAS gives its answer to `req` (RFC 3261 §8.2.7: "To header tags MUST be
+ * generated for responses in a stateless manner - in a manner that will generate the same tag for
+ * the same request consistently"): a digest of what every copy of a request shares and two
+ * different requests do not (the top Via branch, Call-ID, From tag and CSeq), 64 bits as 16 hex
+ * characters.
+ */
+export function statelessTag(req: SipRequest): string {
+  const via = req.topVia();
+  const key = `${via?.params.get('branch') ?? ''}\n${req.callId()}\n${req.fromTag() ?? ''}\n${req.get('cseq') ?? ''}`;
+  return createHash('md5').update(key, 'latin1').digest('hex').slice(0, 16);
 }

@@ -9,7 +9,7 @@
  *   NIST: Trying --1xx--> Proceeding --final--> Completed --J--> Terminated
  */
 import { createResponse, type ResponseOptions } from '../message/builders.js';
-import { newTag } from '../message/ids.js';
+import { newTag, statelessTag } from '../message/ids.js';
 import type { SipRequest, SipResponse } from '../message/message.js';
 import { serialize } from '../message/serializer.js';
 import type { TransportError } from '../transport/errors.js';
@@ -61,6 +61,32 @@ export class ServerTransaction extends Transaction {
   reply(status: number, reason?: string, opts: ResponseOptions = {}): SipResponse {
     const res = createResponse(this.request, status, reason, { ...opts, toTag: opts.toTag ?? this.localTag });
     this.respond(res);
+    return res;
+  }
+
+  /**
+   * Answer as a stateless UAS would (RFC 3261 §8.2.7) and end the transaction at once: the final
+   * response goes out once and is never retransmitted, a retransmission of the request makes a
+   * new transaction and gets a new answer, and an ACK for it finds no transaction (a stray ACK,
+   * which a stateless UAS ignores). §8.2.7: "The stateless UAS role is needed primarily to handle
+   * unauthenticated requests for which a challenge response is issued. If unauthenticated
+   * requests were handled statefully, then malicious floods of unauthenticated requests could
+   * create massive amounts of transaction state" (§26.1.5): a 401/407 kept for Timer J or H is
+   * 32 s of state per unauthenticated request. The To tag is a function of the request (§8.2.7),
+   * so every copy of a request gets the same one. Only a final response in Trying or Proceeding;
+   * otherwise nothing is sent and undefined is returned.
+   */
+  replyStateless(status: number, reason?: string, opts: ResponseOptions = {}): SipResponse | undefined {
+    if (status < 200 || (this.state !== 'Trying' && this.state !== 'Proceeding')) return undefined;
+    const res = createResponse(this.request, status, reason, {
+      ...opts,
+      toTag: opts.toTag ?? statelessTag(this.request),
+    });
+    this.rt?.stop();
+    this.state = 'Completed';
+    this.transmit(res);
+    this.bytes = undefined;
+    this.terminate();
     return res;
   }
 

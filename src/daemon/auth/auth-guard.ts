@@ -31,7 +31,7 @@ import type { Myself } from '../routing/myself.js';
 import type { Protection } from '../routing/protection.js';
 
 /** The server transaction, as far as answering goes (a test harness gives its own). */
-type Replier = Pick<ServerTransaction, 'source' | 'state' | 'reply'>;
+type Replier = Pick<ServerTransaction, 'source' | 'state' | 'reply' | 'replyStateless'>;
 
 /** What authentication reads from the directory (the test harness gives an in-memory one). */
 export type SubscriberLookup = Pick<Directory, 'cached' | 'findSubscriber' | 'isLocalDomain'>;
@@ -140,7 +140,9 @@ export class AuthGuard {
     const name = www ? 'WWW-Authenticate' : 'Proxy-Authenticate';
     const headers = this.digest.challenge({ realm, stale }).map((v): [string, string] => [name, v]);
     this.counters.challenges.inc();
-    st.reply(www ? 401 : 407, undefined, { headers });
+    // Statelessly (RFC 3261 §8.2.7, §26.1.5), as Kamailio's auth_challenge answers without a
+    // transaction: a flood of unauthenticated requests must not leave 32 s of state each.
+    st.replyStateless(www ? 401 : 407, undefined, { headers });
   }
 }
 

@@ -29,7 +29,7 @@ import type { AuthGuard, AuthOutcome, SubscriberLookup } from '../auth/auth-guar
 import { registerReceived } from '../nat/nat.js';
 
 /** The server transaction, as far as answering goes (a test harness gives its own). */
-type Replier = Pick<ServerTransaction, 'source' | 'state' | 'reply'>;
+type Replier = Pick<ServerTransaction, 'source' | 'state' | 'reply' | 'replyStateless'>;
 
 export interface RegistrarCounters {
   accepted: { inc(): void };

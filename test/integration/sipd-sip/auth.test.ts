@@ -169,3 +169,77 @@ describe('protection: per-source rate limit', () => {
     }
   });
 });
+
+describe('challenges are stateless (RFC 3261 §8.2.7, §26.1.5)', () => {
+  let h: SipdHarness;
+  let peer: UdpPeer;
+  before(async () => {
+    h = await SipdHarness.start({ users: [['alice', 'alice-pw']], config: '[timers]\ndrain_ms = 500\n' });
+    peer = await UdpPeer.open();
+    // 200 answers arrive in batches (sipd sends a turn's answers with one sendmmsg).
+    peer.socket.setRecvBufferSize(4 << 20);
+  });
+  after(async () => {
+    await peer.close();
+    await h.stop();
+  });
+
+  const request = (method: string, i: number, extra: string[] = []) =>
+    [
+      `${method} sip:${method === 'REGISTER' ? DOMAIN : `bob@${DOMAIN}`} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bKsl${method}${i}`,
+      'Max-Forwards: 70',
+      `From: <sip:alice@${DOMAIN}>;tag=sl${i}`,
+      `To: <sip:${method === 'REGISTER' ? 'alice' : 'bob'}@${DOMAIN}>`,
+      `Call-ID: stateless-${method}-${i}`,
+      `CSeq: 1 ${method}`,
+      `Contact: <sip:alice@127.0.0.1:${peer.port}>`,
+      ...extra,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+  const toTagOf = (text: string) => /^To:.*;tag=([^;\r\n]+)/im.exec(text)?.[1];
+
+  test('a flood of unauthenticated REGISTERs leaves no transaction behind; a copy of one gets the same To tag', async () => {
+    const before = (await h.stats('tm.current'))['tm.current']!;
+    for (let i = 0; i < 200; i++) await peer.send(request('REGISTER', i), h.udpPort);
+    await waitFor(
+      () => peer.texts().filter((t) => t.startsWith('SIP/2.0 401 ')).length === 200,
+      5000,
+      '200 challenges',
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}: ${peer.texts().length} answers, ${peer.texts().slice(0, 2).join('|')}`);
+    });
+    // A stateful 401 would stay Completed for Timer J (32 s on UDP) per request.
+    assert.equal((await h.stats('tm.current'))['tm.current'], before);
+    // A retransmitted REGISTER is answered afresh (no transaction absorbs it), with the same To tag.
+    const first = peer.texts().find((t) => t.includes('Call-ID: stateless-REGISTER-7'))!;
+    peer.received.length = 0;
+    await peer.send(request('REGISTER', 7), h.udpPort);
+    await waitFor(() => peer.received.length === 1, 3000, 'the copy answered');
+    assert.match(peer.texts()[0]!, /^SIP\/2\.0 401 /);
+    assert.ok(toTagOf(first));
+    assert.equal(toTagOf(peer.texts()[0]!), toTagOf(first));
+  });
+
+  test('a 407 to an INVITE is sent once, not retransmitted; its ACK is absorbed and nothing is relayed', async () => {
+    peer.received.length = 0;
+    await peer.send(request('INVITE', 1, ['Content-Type: application/sdp']), h.udpPort);
+    await waitFor(() => peer.texts().some((t) => t.startsWith('SIP/2.0 407 ')), 3000, 'the 407');
+    const tag = toTagOf(peer.texts().find((t) => t.startsWith('SIP/2.0 407 '))!);
+    // No ACK yet: a stateful 407 would be retransmitted after T1 (500 ms), 1 s, 2 s (Timer G).
+    await sleep(1700);
+    assert.equal(peer.texts().filter((t) => t.startsWith('SIP/2.0 407 ')).length, 1);
+    const ack = request('INVITE', 1)
+      .replace(/^INVITE /, 'ACK ')
+      .replace('CSeq: 1 INVITE', 'CSeq: 1 ACK');
+    await peer.send(ack.replace(/^(To: .*)$/m, `$1;tag=${tag}`), h.udpPort);
+    await sleep(300);
+    assert.deepEqual(
+      peer.texts().map((t) => t.split('\r\n')[0]),
+      ['SIP/2.0 100 Trying', 'SIP/2.0 407 Proxy Authentication Required'],
+    );
+    assert.equal((await h.stats('tm.current'))['tm.current'], 0);
+  });
+});

@@ -106,8 +106,10 @@ describe('sipd proxy: calls between registered user agents', () => {
     const now = await h.stats();
     const d = (k: string) => now[k]! - before[k]!;
     assert.equal(d('core.rcv_requests_invite'), 2);
-    // The ACK for the 407 is absorbed by sipd's INVITE transaction; the end-to-end ACK is routed.
-    assert.equal(d('core.rcv_requests_ack'), 1);
+    // The 407 was stateless (RFC 3261 §8.2.7): its ACK finds no transaction and is dropped; the
+    // end-to-end ACK is routed.
+    assert.equal(d('core.rcv_requests_ack'), 2);
+    assert.equal(d('core.drop_requests'), 1);
     assert.equal(d('core.rcv_requests_bye'), 1);
     assert.ok(d('core.rcv_replies_2xx') >= 2, 'the 200s to INVITE and BYE');
     assert.ok(d('core.rcv_replies_1xx') >= 1);

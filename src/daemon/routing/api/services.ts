@@ -20,7 +20,7 @@ import type { Myself } from '../myself.js';
 import type { MaybePromise, RouteSettings } from './route.js';
 
 /** The server transaction, as far as a route's answers go (a test harness gives its own). */
-export type Answerer = Pick<ServerTransaction, 'source' | 'state' | 'reply'>;
+export type Answerer = Pick<ServerTransaction, 'source' | 'state' | 'reply' | 'replyStateless'>;
 
 /** Subscribers, aliases, groups, preferences and domains (the directory caches). */
 export interface DirectoryView {

@@ -6,6 +6,7 @@
 import {
   createResponse,
   newTag,
+  statelessTag,
   type MessageSource,
   type ResponseOptions,
   type SipRequest,
@@ -30,6 +31,18 @@ export class RecordingAnswerer implements Answerer {
   reply(status: number, reason?: string, opts: ResponseOptions = {}): SipResponse {
     const res = createResponse(this.request, status, reason, { ...opts, toTag: opts.toTag ?? this.localTag });
     this.respond(res);
+    return res;
+  }
+
+  /** As ServerTransaction.replyStateless: a final answer that ends the transaction at once. */
+  replyStateless(status: number, reason?: string, opts: ResponseOptions = {}): SipResponse | undefined {
+    if (status < 200 || (this.state !== 'Trying' && this.state !== 'Proceeding')) return undefined;
+    const res = createResponse(this.request, status, reason, {
+      ...opts,
+      toTag: opts.toTag ?? statelessTag(this.request),
+    });
+    this.responses.push(res);
+    this.state = 'Terminated';
     return res;
   }
 
