@@ -35,6 +35,12 @@
  * behind the work they repeat. 100 ms refused registrations at a third of sipd's capacity on a
  * busy host (a 250 ms stall of the process left that much queued). The kernel's queue is kept
  * short too (daemon/transport.ts UDP_RECV_BUFFER).
+ *
+ * The probe is a 10 ms timer while traffic flows, and a 100 ms one while sipd is idle (no message
+ * received for a whole tick, nothing queued, every request admitted): an idle sipd woke 100 times
+ * a second for it, 24 ms of CPU a second (2.4 % of a core) doing nothing, where Kamailio sleeps.
+ * The first new request wakes the fast probe at once (overloaded() is asked for each); while idle,
+ * a stall shows in the statistics 0 to 100 ms shorter than it was.
  */
 import type { Counter, Gauge } from '../stats.js';
 
@@ -48,6 +54,11 @@ export interface OverloadOptions {
   /** Set to the worst event-loop delay of the last second. */
   lag?: Gauge;
   now?: () => number;
+  /**
+   * Messages received so far (all listeners): a tick that sees no new one, with nothing queued and
+   * every request admitted, slows the probe to IDLE_TICK_MS. Without it the probe stays at TICK_MS.
+   */
+  activity?: () => number;
 }
 
 /**
@@ -64,14 +75,20 @@ const ADMIT_STEP = 0.05;
  */
 export const MIN_SHARE = 0.2;
 
-/** How often the event loop's delay is sampled and the admitted share adjusted (100 timers/s: cheap). */
-const TICK_MS = 10;
+/** How often the event loop's delay is sampled and the admitted share adjusted while traffic flows. */
+export const TICK_MS = 10;
+/** The probe's period while sipd is idle (10 timers/s instead of 100). */
+export const IDLE_TICK_MS = 100;
 /** A loop delay counted as a stall when the control is off (limitMs 0). */
 const STALL_MS = 100;
 
 export class OverloadGuard {
   private timer: NodeJS.Timeout | undefined;
   private expected = 0;
+  /** The period of the pending tick (TICK_MS, or IDLE_TICK_MS while idle). */
+  private period = TICK_MS;
+  /** activity() at the last tick */
+  private lastActivity = -1;
   private windowStart = 0;
   private windowMax = 0;
   private readonly now: () => number;
@@ -94,6 +111,7 @@ export class OverloadGuard {
    * refused; the others are admitted at the current share.
    */
   overloaded(answersChallenge: () => boolean = () => false): boolean {
+    if (this.period !== TICK_MS && this.timer) this.wake();
     if (!this.enabled || this.admitShare >= 1) return false;
     if (answersChallenge()) return false;
     this.credit += this.admitShare;
@@ -125,6 +143,7 @@ export class OverloadGuard {
   start(): void {
     if (this.timer) return;
     this.expected = 0;
+    this.period = TICK_MS;
     this.tick();
   }
 
@@ -138,7 +157,7 @@ export class OverloadGuard {
    * stalled (statistics); then the admitted share is adjusted for the time since the last tick.
    * The first tick only starts the clock.
    */
-  readonly sample = (now: number): void => {
+  readonly sample = (now: number, next: number = TICK_MS): void => {
     if (this.expected === 0) {
       this.windowStart = now;
     } else {
@@ -151,14 +170,38 @@ export class OverloadGuard {
         this.windowStart = now;
       }
     }
-    const elapsed = this.expected === 0 ? TICK_MS : now - (this.expected - TICK_MS);
-    this.expected = now + TICK_MS;
+    const elapsed = this.expected === 0 ? TICK_MS : now - (this.expected - this.period);
+    this.expected = now + next;
+    this.period = next;
     this.adjust(elapsed);
   };
 
+  /** The next tick's period: IDLE_TICK_MS when nothing arrived since the last tick and nothing is behind. */
+  private nextPeriod(): number {
+    const activity = this.o.activity;
+    if (!activity) return TICK_MS;
+    const seen = activity();
+    const quiet = seen === this.lastActivity;
+    this.lastActivity = seen;
+    return quiet && this.admitShare >= 1 && this.o.backlogMs() === 0 ? IDLE_TICK_MS : TICK_MS;
+  }
+
   private readonly tick = (): void => {
-    this.sample(this.now());
-    this.timer = setTimeout(this.tick, TICK_MS);
+    const next = this.nextPeriod();
+    this.sample(this.now(), next);
+    this.timer = setTimeout(this.tick, next);
     this.timer.unref();
   };
+
+  /**
+   * A new request while the probe is idle: back to TICK_MS now (a tick at once, then every
+   * TICK_MS), so that a burst after a quiet spell is watched as closely as steady traffic.
+   */
+  private wake(): void {
+    clearTimeout(this.timer);
+    this.lastActivity = -1;
+    this.sample(this.now(), TICK_MS);
+    this.timer = setTimeout(this.tick, TICK_MS);
+    this.timer.unref();
+  }
 }

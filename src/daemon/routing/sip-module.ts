@@ -89,6 +89,8 @@ export class SipModule implements SipdModule {
       backlogMs: () => udpBacklogMs(this.udpListeners),
       stalls: stats.counter('core', 'loop_stalls'),
       lag: stats.gauge('core', 'loop_lag_ms'),
+      // Idle (nothing received for a tick): the probe slows down (overload.ts IDLE_TICK_MS).
+      activity: () => messagesIn(ctx.server.transportLayer.transports),
     }));
     const env = proxyEnvironment(c, stats, counters, log, {
       tl: () => this.tl!,
@@ -224,6 +226,13 @@ export class SipModule implements SipdModule {
 
 export function sipModules(_config: SipdConfig): SipModule[] {
   return [new SipModule()];
+}
+
+/** Messages received so far by every listener. */
+function messagesIn(transports: readonly { stats: { messagesIn: number } }[]): number {
+  let n = 0;
+  for (const t of transports) n += t.stats.messagesIn;
+  return n;
 }
 
 /** The longest backlog of the UDP listeners (ms; 0 when every one keeps up); asked per new request. */

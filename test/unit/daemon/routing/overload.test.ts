@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MIN_SHARE, OverloadGuard } from '../../../../src/daemon/routing/overload.js';
+import { IDLE_TICK_MS, MIN_SHARE, OverloadGuard, TICK_MS } from '../../../../src/daemon/routing/overload.js';
 import { StatsRegistry } from '../../../../src/daemon/stats.js';
 
 function guard(delayMs: number, backlog = { ms: 0 }) {
@@ -102,4 +102,66 @@ test('loop_lag_ms is the worst delay of the last second', () => {
   assert.equal(lag.get(), 40);
   for (let i = 0; i < 100; i++) tickAt((t += 10));
   assert.equal(lag.get(), 0);
+});
+
+test('the probe slows to IDLE_TICK_MS while nothing arrives, and a new request wakes it at once', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let now = 1000;
+  let received = 0;
+  const ticks: number[] = [];
+  const g = new OverloadGuard({
+    limitMs: 200,
+    backlogMs: () => 0,
+    activity: () => received,
+    now: () => (ticks.push(now), now),
+  });
+  const advance = (ms: number) => {
+    for (let i = 0; i < ms; i++) {
+      now += 1;
+      t.mock.timers.tick(1);
+    }
+  };
+  try {
+    g.start();
+    received++;
+    advance(100); // traffic in the first tick, then none: 10 ms, then IDLE_TICK_MS
+    const idleStart = ticks.length;
+    advance(1000);
+    assert.equal(ticks.length - idleStart, 1000 / IDLE_TICK_MS);
+    // A new request: a tick at once (the lag clock restarts), then TICK_MS while traffic flows.
+    assert.equal(g.overloaded(), false);
+    assert.equal(ticks.length - idleStart, 1000 / IDLE_TICK_MS + 1);
+    const busyStart = ticks.length;
+    for (let i = 0; i < 10; i++) {
+      received++;
+      advance(TICK_MS);
+    }
+    assert.equal(ticks.length - busyStart, 10);
+  } finally {
+    g.stop();
+  }
+});
+
+test('the probe stays at TICK_MS while requests are refused, even with no new message', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let now = 1000;
+  const backlog = { ms: 1000 };
+  let ticks = 0;
+  const g = new OverloadGuard({
+    limitMs: 100,
+    backlogMs: () => backlog.ms,
+    activity: () => 0,
+    now: () => (ticks++, now),
+  });
+  try {
+    g.start();
+    for (let i = 0; i < 200; i++) {
+      now += 1;
+      t.mock.timers.tick(1);
+    }
+    assert.ok(g.admitted < 1);
+    assert.equal(ticks, 1 + 200 / TICK_MS);
+  } finally {
+    g.stop();
+  }
 });
