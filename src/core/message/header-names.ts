@@ -166,7 +166,18 @@ export function canonicalName(raw: string): string {
 
 /** The spelling we use when writing a header: `call-id` → `Call-ID`, `max-forwards` → `Max-Forwards`. */
 export function displayName(name: string): string {
-  const lower = canonicalName(name);
+  // Every field sipd adds or changes (Via, Record-Route, the To tag of each response...) is
+  // written with it: one Map lookup, not a keyed load plus a string built char by char.
+  const hit = displayed.get(name);
+  if (hit !== undefined) return hit;
+  const out = spell(canonicalName(name));
+  if (displayed.size < SEEN_MAX) displayed.set(name, out);
+  return out;
+}
+
+const displayed = new Map<string, string>();
+
+function spell(lower: string): string {
   const special = DISPLAY[lower];
   if (special) return special;
   let out = '';

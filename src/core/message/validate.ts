@@ -42,13 +42,32 @@ const AT_MOST_ONCE = new Map<string, number>(
   ].map((h, i) => [h, 1 << i]),
 );
 const REQUIRED_BITS = REQUIRED_SINGLE.reduce((m, h) => m | AT_MOST_ONCE.get(h)!, 0);
-const TOKEN_LISTS = new Set(['require', 'proxy-require', 'supported', 'unsupported', 'allow']);
+const TOKEN_LISTS = ['require', 'proxy-require', 'supported', 'unsupported', 'allow'];
 const NAME_ADDR_LISTS: Record<string, string> = {
   'reply-to': 'Reply-To',
   path: 'Path',
   'service-route': 'Service-Route',
   'p-asserted-identity': 'P-Asserted-Identity',
 };
+/**
+ * The grammar check of each other header we know, by name: one Map lookup per field (every
+ * field of every request passes here, §16.3), where a switch, a Set and an object lookup were.
+ */
+const OTHER_CHECKS = new Map<string, (h: HeaderField) => void>([
+  ['min-expires', (h) => void parseUInt(h.value, 'min-expires')],
+  ['content-type', (h) => void parseMediaType(h.value)],
+  ['date', (h) => void parseDate(h.value)],
+  ['retry-after', (h) => void parseRetryAfter(h.value)],
+  ['warning', (h) => splitList(h.value).forEach((w) => void parseWarning(w))],
+  ...TOKEN_LISTS.map((name): [string, (h: HeaderField) => void] => [
+    name,
+    (h) => void parseTokenList(splitList(h.value), name),
+  ]),
+  ...Object.entries(NAME_ADDR_LISTS).map(([name, display]): [string, (h: HeaderField) => void] => [
+    name,
+    (h) => splitList(h.value).forEach((e) => void parseNameAddr(e, display).uri),
+  ]),
+]);
 
 const duplicate = (h: string) =>
   new SipParseError('SIP_ERR_DUPLICATE_HEADER', `Multiple ${displayName(h)} headers`, { header: h });
@@ -102,28 +121,8 @@ export function validateMessage(msg: AnyMessage): void {
 
 /** The grammar of the other headers we know (unknown ones are accepted as they are). */
 function checkOther(h: HeaderField): void {
-  const name = h.name;
-  switch (name) {
-    case 'min-expires':
-      parseUInt(h.value, 'min-expires');
-      break;
-    case 'content-type':
-      parseMediaType(h.value);
-      break;
-    case 'date':
-      parseDate(h.value);
-      break;
-    case 'retry-after':
-      parseRetryAfter(h.value);
-      break;
-    case 'warning':
-      for (const w of splitList(h.value)) parseWarning(w);
-      break;
-    default:
-      if (TOKEN_LISTS.has(name)) parseTokenList(splitList(h.value), name);
-      else if (NAME_ADDR_LISTS[name] !== undefined)
-        for (const e of splitList(h.value)) void parseNameAddr(e, NAME_ADDR_LISTS[name]).uri;
-  }
+  const check = OTHER_CHECKS.get(h.name);
+  if (check !== undefined) check(h);
 }
 
 /** validateMessage() as a result instead of an exception. */
