@@ -10,7 +10,7 @@
 import { ParamList } from './param-list.js';
 import { SipParseError } from '../errors.js';
 import { isWs, TOKEN } from './chars.js';
-import { parseParams, skipQuoted, skipWs, unquote, type Params } from './params.js';
+import { formatParams, parseParams, skipQuoted, skipWs, unquote, type Params } from './params.js';
 import { formatUri, parseUri, type Uri } from './uri.js';
 
 /**
@@ -117,6 +117,6 @@ export function displayText(na: NameAddr): string | undefined {
 export function formatNameAddr(na: { displayName?: string | undefined; uri: Uri | string; params?: Params }): string {
   let out = na.displayName ? na.displayName + ' ' : '';
   out += '<' + (typeof na.uri === 'string' ? na.uri : formatUri(na.uri)) + '>';
-  if (na.params) for (const [k, v] of na.params) out += v === null ? ';' + k : ';' + k + '=' + v;
+  if (na.params) out += formatParams(na.params);
   return out;
 }

@@ -11,7 +11,24 @@ export class ParamList implements Map<string, string | null> {
   private readonly kv: Array<string | null> = [];
 
   constructor(entries?: Iterable<readonly [string, string | null]> | null) {
-    if (entries) for (const [k, v] of entries) this.set(k, v);
+    // A copy of another list (stampReceived, cloneSipUri): its array, not an iterator per entry.
+    if (entries instanceof ParamList) this.kv = entries.kv.slice();
+    else if (entries) for (const [k, v] of entries) this.set(k, v);
+  }
+
+  /**
+   * `;name=value;flag...` as written back into a header: an index loop, where `for...of` over the
+   * list took a generator and an entry array per parameter (every Via, Record-Route and URI
+   * sipd writes goes through here).
+   */
+  format(): string {
+    const kv = this.kv;
+    let out = '';
+    for (let i = 0; i < kv.length; i += 2) {
+      const v = kv[i + 1];
+      out += v === null ? ';' + kv[i] : ';' + kv[i] + '=' + v;
+    }
+    return out;
   }
 
   get size(): number {

@@ -6,6 +6,7 @@
  */
 import { SipParseError } from '../errors.js';
 import { isWs, TOKEN } from './chars.js';
+import { ParamList } from './param-list.js';
 
 export type Params = Map<string, string | null>;
 
@@ -91,6 +92,7 @@ export function parseParams(s: string, i: number, into: Params, header: string):
 
 /** Write params back: `;name=value;flag`. */
 export function formatParams(params: Params): string {
+  if (params instanceof ParamList) return params.format();
   let out = '';
   for (const [k, v] of params) out += v === null ? `;${k}` : `;${k}=${v}`;
   return out;

@@ -20,7 +20,7 @@ import {
   URIC,
   USER,
 } from './chars.js';
-import type { Params } from './params.js';
+import { formatParams, type Params } from './params.js';
 
 export interface SipUri {
   scheme: 'sip' | 'sips';
@@ -248,14 +248,14 @@ export function formatUri(u: Uri): string {
     if (u.user !== undefined) out += u.user + (u.password !== undefined ? ':' + u.password : '') + '@';
     out += u.host;
     if (u.port !== undefined) out += ':' + u.port;
-    for (const [k, v] of u.params) out += v === null ? ';' + k : ';' + k + '=' + v;
+    out += formatParams(u.params);
     if (u.headers !== undefined) out += '?' + u.headers;
     return out;
   }
   if (u.scheme === 'tel') {
     const t = u as TelUri;
     let out = 'tel:' + t.number;
-    for (const [k, v] of t.params) out += v === null ? ';' + k : ';' + k + '=' + v;
+    out += formatParams(t.params);
     return out;
   }
   return u.scheme + ':' + (u as OtherUri).rest;

@@ -7,7 +7,7 @@ import { ParamList } from './param-list.js';
 import { isIPv6 } from 'node:net';
 import { SipParseError } from '../errors.js';
 import { DIGIT, HOST, isWs, TOKEN } from './chars.js';
-import { parseParams, skipWs, type Params } from './params.js';
+import { formatParams, parseParams, skipWs, type Params } from './params.js';
 import { isIPv4Literal, scanHostname } from './uri.js';
 
 export interface Via {
@@ -145,6 +145,5 @@ export function viaSentBy(v: Via): string {
 export function formatVia(v: Via): string {
   let out = `SIP/2.0/${v.transport} ${v.host}`;
   if (v.port !== undefined) out += ':' + v.port;
-  for (const [k, val] of v.params) out += val === null ? ';' + k : ';' + k + '=' + val;
-  return out;
+  return out + formatParams(v.params);
 }
