@@ -78,6 +78,14 @@ export class ListenError extends Error {
   }
 }
 
+/** Address errors that skip an optional listener (the zero-config IPv6 ones) on a host without that family. */
+const SKIP_OPTIONAL = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
+
+/** Whether `err`, binding `spec`, means skipping it rather than failing the start. */
+export function skipsOptional(spec: ListenSpec, err: Error): boolean {
+  return spec.optional === true && SKIP_OPTIONAL.has(errnoOf(err) ?? '');
+}
+
 function errnoOf(err: Error): string | undefined {
   const own = (err as NodeJS.ErrnoException).code;
   if (own && !own.startsWith('SIP_ERR')) return own;
@@ -158,9 +166,9 @@ export class CoreSipTransport implements SipTransport {
             family: t.family === 6 ? 'IPv6' : 'IPv4',
           });
         } catch (e) {
-          const errno = errnoOf(e as Error);
-          if (spec.optional && ['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT'].includes(errno ?? '')) {
-            this.ctx.log.warn({ listen: formatListen(spec), code: errno }, 'skipping optional listener (no IPv6?)');
+          if (skipsOptional(spec, e as Error)) {
+            const code = errnoOf(e as Error);
+            this.ctx.log.warn({ listen: formatListen(spec), code }, 'skipping optional listener (no IPv6?)');
             continue;
           }
           throw new ListenError(formatListen(spec), e as Error);

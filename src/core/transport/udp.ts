@@ -141,6 +141,7 @@ export class UdpTransport implements Transport {
       });
     });
   }
+
   /** Serve an inherited, already-bound socket (spec.fd) through the addon. */
   private static adopt(spec: ListenSpec, opts: UdpOptions, limits: TransportLimits): Promise<UdpTransport> {
     try {

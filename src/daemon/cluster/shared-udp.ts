@@ -21,16 +21,13 @@ import { closeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { bindUdpFd } from '../../core/index.js';
 import { formatListen, type ListenSpec } from '../config/listen.js';
-import { ListenError } from '../transport.js';
+import { ListenError, skipsOptional } from '../transport.js';
 
 /** Listener text (formatListen) → fd in the worker, as JSON. */
 export const UDP_FDS_ENV = 'SIPKIT_WORKER_UDP_FDS';
 
 /** The first fd number after stdin, stdout, stderr and the cluster's IPC channel. */
 const FIRST_CHILD_FD = 4;
-
-/** Address errors that skip an optional listener (the zero-config IPv6 ones), as a worker would. */
-const SKIP_OPTIONAL = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
 
 export class SharedUdpSockets {
   private constructor(
@@ -53,7 +50,8 @@ export class SharedUdpSockets {
         try {
           fd = bindUdpFd({ host: spec.host, port: spec.port, ipv6Only: isIP(spec.host) === 6 });
         } catch (e) {
-          if (spec.optional && SKIP_OPTIONAL.has((e as NodeJS.ErrnoException).code ?? '')) continue;
+          // Skipped as a worker's listen would skip it (the zero-config IPv6 listeners).
+          if (skipsOptional(spec, e as Error)) continue;
           throw new ListenError(formatListen(spec), e as Error);
         }
         if (fd === null) continue;
