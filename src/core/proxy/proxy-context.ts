@@ -95,7 +95,7 @@ interface Branch {
 const ANSWERED = new SipResponse(200, 'OK');
 
 export class ProxyContext implements ClientTransactionUser, TimerTarget {
-  private readonly branches: Branch[] = [];
+  private branches: Branch[] = [];
   private forwarded2xx = false;
   private answered = false;
   private _cancelled = false;
@@ -133,8 +133,8 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   onFinal: ((status: number) => void) | undefined;
   /** responses held behind an asynchronous reply hook, in arrival order */
   private replyWork: Promise<void> | undefined;
-  /** Per-context fr_timer and Timer C, ms (the environment's when unset). */
-  timers: { fr?: number; timerC?: number } = {};
+  /** Per-context fr_timer and Timer C, ms (the environment's when unset; no object per context by default: it would be kept for 32 s while the context lingers). */
+  timers: { fr?: number; timerC?: number } | undefined;
   /**
    * The caller authenticated as one of our users: its dialogs' marks are `open` (route-mark.ts).
    * Otherwise only branches to a foreign target (chosen by sipd, e.g. call forwarding) are.
@@ -170,6 +170,8 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
       // An in-dialog branch's URI is cut from the request's text: keep a copy, not the text.
       b.target = { uri: ownString(b.target.uri) };
     }
+    // push() left room for 16 more branches: a lingering context keeps an array of its length.
+    this.branches = this.branches.slice();
   }
 
   /** The Request-URIs of the branches so far, in the order they were started. */
@@ -263,10 +265,10 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
       // Step 8: our Via, with a new branch.
       req.prepend('via', viaFor(target.transport, branch));
       b.request = req;
-      const timerC = req.method === 'INVITE' ? (this.timers.timerC ?? this.env.timerC) : 0;
+      const timerC = req.method === 'INVITE' ? (this.timers?.timerC ?? this.env.timerC) : 0;
       b.tx = this.env.tl.sendRequest(req, { ...dest, transport: target.transport }, this, { timerC });
       this.env.count?.('fwd_request');
-      const fr = this.timers.fr ?? this.env.frTimer ?? 0;
+      const fr = this.timers?.fr ?? this.env.frTimer ?? 0;
       if (fr > 0 && !b.final) {
         b.fr = this.env.tl.timers.timer(this, b.index);
         b.fr.start(fr);

@@ -149,6 +149,7 @@ export class ClientTransaction extends Transaction {
         if (status < 200 || status >= 300) break;
         this.up(res, source); // a retransmitted or forked 2xx: the TU acknowledges it
         this.lastResponse = undefined; // kept by nobody while the transaction lingers
+        this.lastSource = undefined;
         break;
     }
   }
@@ -173,6 +174,7 @@ export class ClientTransaction extends Transaction {
    */
   private release(): void {
     this.lastResponse = undefined;
+    this.lastSource = undefined; // read by the TU during onResponse only
     this.bytes = undefined;
     this.releaseRequest();
   }

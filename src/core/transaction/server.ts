@@ -124,6 +124,9 @@ export class ServerTransaction extends Transaction {
       // RFC 6026 §8.7: Accepted absorbs INVITE retransmissions and passes ACKs up for Timer L.
       this.state = 'Accepted';
       this.transmit(res);
+      // Accepted resends nothing (retransmitted INVITEs are absorbed; the 2xx is retransmitted by
+      // the TU, or by the UAS behind a proxy): its bytes would only be kept for 64·T1.
+      this.bytes = undefined;
       if (this.state === 'Accepted') this.linger(64 * s.T1);
     } else {
       this.state = 'Completed';
