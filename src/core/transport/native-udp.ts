@@ -210,13 +210,16 @@ export class NativeUdpSocket {
   private flushQueued = false;
   /** In onBatch: sends wait for the end of the batch (flushed there, no setImmediate). */
   private inBatch = false;
-  // The send queue, as parallel arrays from `head` (no object per datagram).
-  private qBuf: Buffer[] = [];
+  // The send queue, as parallel arrays: slots [head, tail) are queued (no object per datagram).
+  // Emptied by moving the indices back to 0, not by `length = 0`: that frees the arrays' backing
+  // stores, and every turn's first sends then grew them again (a runtime call per array and turn).
+  private qBuf: Array<Buffer | undefined> = [];
   private qPort: number[] = [];
   private qAddr: Uint8Array[] = [];
   private qHost: string[] = [];
   private qCb: Array<SendCallback | undefined> = [];
   private head = 0;
+  private tail = 0;
   private readonly v4Names = new Map<number, string>();
   private readonly v6Names = new Map<string, string>();
   private readonly destinations = new Map<string, Uint8Array | null>();
@@ -318,13 +321,14 @@ export class NativeUdpSocket {
       this.report(cb, sendError(addr.length === 0 ? 22 : 90, host, port));
       return;
     }
-    this.qBuf.push(buf);
-    this.qPort.push(port);
-    this.qAddr.push(addr);
-    this.qHost.push(host);
-    this.qCb.push(cb);
+    const t = this.tail++;
+    this.qBuf[t] = buf;
+    this.qPort[t] = port;
+    this.qAddr[t] = addr;
+    this.qHost[t] = host;
+    this.qCb[t] = cb;
     if (this.blocked) return;
-    if (this.qBuf.length - this.head >= this.batch) this.flush();
+    if (this.tail - this.head >= this.batch) this.flush();
     else if (!this.flushQueued && !this.inBatch) {
       this.flushQueued = true;
       setImmediate(this.flushTurn);
@@ -357,11 +361,11 @@ export class NativeUdpSocket {
   /** Pack queued datagrams into the shared area and send them, a batch per sendmmsg. */
   private flush(): void {
     const { sendArea, sendMeta, sendBytes, status } = this.arrays;
-    while (!this.closed && !this.blocked && this.head < this.qBuf.length) {
+    while (!this.closed && !this.blocked && this.head < this.tail) {
       const start = this.head;
       let n = 0;
       let off = 0;
-      while (n < this.batch && start + n < this.qBuf.length) {
+      while (n < this.batch && start + n < this.tail) {
         const buf = this.qBuf[start + n]!;
         if (off + buf.length > SEND_AREA) break;
         buf.copy(sendArea, off);
@@ -379,23 +383,25 @@ export class NativeUdpSocket {
       for (let i = 0; i < done; i++) {
         const k = start + i;
         if (status[i] !== 0) this.report(this.qCb[k], sendError(status[i]!, this.qHost[k]!, this.qPort[k]!));
-        this.qBuf[k] = undefined as unknown as Buffer; // let the datagram go now
+        this.qBuf[k] = undefined; // let the datagram go now
         this.qCb[k] = undefined;
       }
       this.head += done;
       // The socket buffer is full: the addon polls for writability and calls onWritable.
       if (done < n) this.blocked = true;
     }
-    if (this.head === this.qBuf.length) {
+    if (this.head === this.tail) {
+      this.head = this.tail = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.tail) {
+      // Blocked with most of the queue sent: move what is left to the front.
+      const left = this.tail - this.head;
+      this.qBuf.copyWithin(0, this.head, this.tail).fill(undefined, left, this.tail);
+      this.qPort.copyWithin(0, this.head, this.tail);
+      this.qAddr.copyWithin(0, this.head, this.tail);
+      this.qHost.copyWithin(0, this.head, this.tail);
+      this.qCb.copyWithin(0, this.head, this.tail).fill(undefined, left, this.tail);
       this.head = 0;
-      this.qBuf.length = this.qPort.length = this.qAddr.length = this.qHost.length = this.qCb.length = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.qBuf.length) {
-      this.qBuf.splice(0, this.head);
-      this.qPort.splice(0, this.head);
-      this.qAddr.splice(0, this.head);
-      this.qHost.splice(0, this.head);
-      this.qCb.splice(0, this.head);
-      this.head = 0;
+      this.tail = left;
     }
   }
 
@@ -423,7 +429,7 @@ export class NativeUdpSocket {
     } finally {
       this.inBatch = false;
     }
-    if (this.head < this.qBuf.length) this.flush();
+    if (this.head < this.tail) this.flush();
   };
 
   private dispatch(buf: Buffer, count: number, meta: Uint32Array): void {
@@ -474,13 +480,13 @@ export class NativeUdpSocket {
   close(cb?: () => void): void {
     if (this.closed) return;
     this.flush();
-    for (let k = this.head; k < this.qBuf.length; k++) {
+    for (let k = this.head; k < this.tail; k++) {
       const done = this.qCb[k];
       if (done) process.nextTick(done, sendError(125, this.qHost[k]!, this.qPort[k]!)); // ECANCELED
     }
     this.qBuf = [];
     this.qCb = [];
-    this.head = 0;
+    this.head = this.tail = 0;
     this.closed = true;
     open.delete(this);
     this.b.close(this.handle);
