@@ -53,7 +53,12 @@ export class CallIds {
       }
       this.parts = parts;
     }
-    return this.parts.join(String(n));
+    const parts = this.parts;
+    // The default format has one %u: two concatenations instead of a join (a builtin call per call).
+    if (parts.length === 2) return parts[0]! + n + parts[1]!;
+    let id = parts[0]!;
+    for (let i = 1; i < parts.length; i++) id += n + parts[i]!;
+    return id;
   }
 
   /** [dynamic_id]: -dynamicStart, stepping by -dynamicStep, wrapping after -dynamicMax. */

@@ -16,7 +16,7 @@ import {
 } from '../scenario/message-template.js';
 import type { Call } from './call.js';
 import { createDigest } from './digest.js';
-import { KEYWORD_VALUES } from './keywords.js';
+import { KEYWORD_VALUES, type KeywordValue } from './keywords.js';
 import { lineMediaKind } from '../media/sdp.js';
 
 /**
@@ -51,9 +51,16 @@ const RUN_CONSTANT = new Set<SimpleKeyword>([
   'sipp_version',
 ]);
 
+/**
+ * A component of a run's template: a template's own, or a simple keyword with its value function
+ * looked up once ("val"; by name per message, the lookup in KEYWORD_VALUES was a megamorphic
+ * keyed load per keyword).
+ */
+type RunComponent = Component | { k: 'val'; fn: KeywordValue; off: number };
+
 interface RunTemplate {
   engine: Call['engine'];
-  components: Component[];
+  components: RunComponent[];
 }
 const runTemplates = new WeakMap<MessageTemplate, RunTemplate>();
 
@@ -64,12 +71,12 @@ const runTemplates = new WeakMap<MessageTemplate, RunTemplate>();
  * with a blank stays a keyword: a literal after a keyword that produced nothing at the end of a
  * line loses its leading blanks (see MessageWriter), which must not reach into the value.
  */
-function runComponents(call: Call, t: MessageTemplate): Component[] {
+function runComponents(call: Call, t: MessageTemplate): RunComponent[] {
   const e = call.engine;
   const cached = runTemplates.get(t);
   if (cached && cached.engine === e) return cached.components;
   const perCallPort = e.opts.multiSocket && call.scenario.mode === 'client';
-  const out: Component[] = [];
+  const out: RunComponent[] = [];
   for (const c of t.components) {
     let lit: string | undefined;
     if (c.k === 'lit') lit = c.s;
@@ -78,12 +85,22 @@ function runComponents(call: Call, t: MessageTemplate): Component[] {
       if (v !== '' && !/^\s/.test(v)) lit = v;
     }
     const prev = out[out.length - 1];
-    if (lit === undefined) out.push(c);
+    if (lit === undefined) out.push(valueComponent(c, e.rtp !== undefined));
     else if (prev?.k === 'lit') out[out.length - 1] = { k: 'lit', s: prev.s + lit };
     else out.push({ k: 'lit', s: lit });
   }
   runTemplates.set(t, { engine: e, components: out });
   return out;
+}
+
+/**
+ * A simple keyword as a "val" component, unless MessageWriter.keyword() treats it apart: [len],
+ * [routes], and the media ports when the run has RTP sockets.
+ */
+function valueComponent(c: Component, rtp: boolean): RunComponent {
+  if (c.k !== 'kw' || c.kw === 'len' || c.kw === 'routes') return c;
+  if (rtp && (c.kw === 'media_port' || c.kw === 'auto_media_port')) return c;
+  return { k: 'val', fn: KEYWORD_VALUES[c.kw], off: c.off };
 }
 
 /** The text of one message as its components are filled in; [len] and the digest come last. */
@@ -101,9 +118,12 @@ class MessageWriter {
     private readonly index: number,
   ) {}
 
-  add(c: Component): void {
+  add(c: RunComponent): void {
     const call = this.call;
     switch (c.k) {
+      case 'val':
+        this.out += c.fn(call, c.off, this.index);
+        break;
       case 'lit':
         if (this.suppress) {
           this.out += c.s.replace(/^\s+/, '');

@@ -20,7 +20,7 @@ function httpDate(d: Date): string {
  * `off` is the keyword's offset ([cseq+1]); `index` the message's scenario index (-1: a default
  * message sent on abort, -2: keyword text in an action).
  */
-type KeywordValue = (call: Call, off: number, index: number) => string | number;
+export type KeywordValue = (call: Call, off: number, index: number) => string | number;
 
 export const KEYWORD_VALUES: Record<Exclude<SimpleKeyword, 'len' | 'routes'>, KeywordValue> = {
   // addresses and ports
