@@ -15,9 +15,14 @@ export interface DeadCall {
 export class CallTable {
   private readonly live = new Map<string, Call>();
   private readonly dead = new Map<string, DeadCall>();
-  /** Dead Call-IDs in the order they expire (re-queued when a message kept them longer). */
-  private readonly deadQueue: Array<[string, number]> = [];
-  /** Entries of deadQueue before this index are spent. */
+  /**
+   * Dead Call-IDs in the order they expire (re-queued when a message kept them longer), with their
+   * expiry times at the same index: two arrays rather than a pair per ended call, which lives for
+   * -deadcall_wait (33 s) and so reached the old generation.
+   */
+  private readonly deadIds: string[] = [];
+  private readonly deadExpires: number[] = [];
+  /** Entries of the queue before this index are spent. */
   private deadHead = 0;
 
   constructor(
@@ -47,7 +52,8 @@ export class CallTable {
     if (deadReason !== undefined && this.opts.deadcallWaitMs > 0 && !initCall) {
       const expires = this.now() + this.opts.deadcallWaitMs;
       this.dead.set(callId, { reason: deadReason, expires });
-      this.deadQueue.push([callId, expires]);
+      this.deadIds.push(callId);
+      this.deadExpires.push(expires);
     }
   }
 
@@ -59,19 +65,24 @@ export class CallTable {
   }
 
   expireDead(now: number): void {
-    const q = this.deadQueue;
+    const ids = this.deadIds;
+    const at = this.deadExpires;
     let i = this.deadHead;
-    while (i < q.length && q[i]![1] <= now) {
-      const [id] = q[i]!;
+    while (i < ids.length && at[i]! <= now) {
+      const id = ids[i]!;
       const d = this.dead.get(id);
       if (d && d.expires <= now) this.dead.delete(id);
-      else if (d) q.push([id, d.expires]);
+      else if (d) {
+        ids.push(id);
+        at.push(d.expires);
+      }
       i++;
     }
     // Dropping the expired head at every cycle would copy the whole queue (-deadcall_wait × rate
     // entries) each time: only once half of it is spent.
-    if (i > 1024 && i * 2 > q.length) {
-      q.splice(0, i);
+    if (i > 1024 && i * 2 > ids.length) {
+      ids.splice(0, i);
+      at.splice(0, i);
       i = 0;
     }
     this.deadHead = i;

@@ -32,6 +32,23 @@ const NO_LINES: ReadonlyMap<string, number> = new Map();
 /** A reason a call ends: success, or a failure counter (undefined = failed, no specific reason). */
 export type EndReason = 'success' | number | undefined;
 
+/**
+ * A call's RTD start times (all "now") and done flags, filled by a loop: Array.prototype.fill is a
+ * runtime builtin, and new Array(n) alone leaves a holey array (SIPp's per-call rtd arrays).
+ */
+function rtdStarts(n: number): number[] {
+  const now = monoNow();
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(now);
+  return a;
+}
+
+function rtdFlags(n: number): boolean[] {
+  const a: boolean[] = [];
+  for (let i = 0; i < n; i++) a.push(false);
+  return a;
+}
+
 export class Call implements Task {
   readonly sched = newTaskState();
   readonly messages: ScenarioMessage[];
@@ -94,12 +111,16 @@ export class Call implements Task {
     this.peer = opts.peer;
     this.startTime = engine.now();
     this.cseq = engine.opts.baseCseq;
-    this.vars = newTable(scenario.callVars.size);
-    this.userVars = userId ? engine.generator.userTable(userId) : newTable(scenario.userVars.size);
+    this.vars = scenario.callVars.size ? newTable(scenario.callVars.size) : NONE;
+    this.userVars = userId
+      ? engine.generator.userTable(userId)
+      : scenario.userVars.size
+        ? newTable(scenario.userVars.size)
+        : NONE;
     this.txns = scenario.transactions.length ? scenario.transactions.map(() => ({ ackIndex: 0, txnResp: 0 })) : NONE;
     const rtds = scenario.rtdNames.length;
-    this.startTimeRtd = rtds ? new Array<number>(rtds).fill(monoNow()) : NONE;
-    this.rtdDone = rtds ? new Array<boolean>(rtds).fill(false) : NONE;
+    this.startTimeRtd = rtds ? rtdStarts(rtds) : NONE;
+    this.rtdDone = rtds ? rtdFlags(rtds) : NONE;
     if (!opts.automatic) {
       // Without -inf files every call shares one empty table (a Map per call costs at high rates).
       if (engine.injection.size) {
