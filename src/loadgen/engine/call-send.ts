@@ -5,7 +5,7 @@
 import { SippError } from '../errors.js';
 import { C, M } from '../stats/counters.js';
 import type { Call } from './call.js';
-import { compose } from './compose.js';
+import { composeBytes } from './compose.js';
 
 /** -lost or the message's lost=: this send is dropped on purpose. */
 function lost(call: Call, index: number): boolean {
@@ -41,8 +41,7 @@ export function sendRaw(call: Call, buf: Buffer, index: number): boolean {
 export function sendDefault(call: Call, id: string): void {
   const t = call.scenario.defaultMessages.get(id)!;
   const lastRecvIsError = (call.lastRecv?.code ?? 0) >= 400;
-  const text = compose(call, t, id === 'ack' && lastRecvIsError ? -2 : -1);
-  if (sendRaw(call, Buffer.from(text, 'latin1'), -1)) return;
+  if (sendRaw(call, composeBytes(call, t, id === 'ack' && lastRecvIsError ? -2 : -1), -1)) return;
   // SIPp's sendBuffer: with -sendbuffer_warn the failure is fatal, else a warning.
   if (call.engine.opts.sendBufferWarn) throw new SippError('Error sending raw message');
   call.engine.warning('Error sending raw message');
@@ -51,8 +50,7 @@ export function sendDefault(call: Call, id: string): void {
 /** Build and send scenario message `index`; undefined when the call died. */
 export function sendScene(call: Call, index: number): Buffer | undefined {
   const m = call.messages[index]!;
-  const text = compose(call, m.send!, index);
-  const buf = Buffer.from(text, 'latin1');
+  const buf = composeBytes(call, m.send!, index);
   if (m.send!.isAck) {
     call.callEstablished = true;
     call.ackIsPending = false;

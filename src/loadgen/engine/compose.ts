@@ -24,10 +24,19 @@ import { lineMediaKind } from '../media/sdp.js';
  * abort, -2 for keyword text in actions.
  */
 export function compose(call: Call, t: MessageTemplate, index: number): string {
+  return write(call, t, index).finish(t);
+}
+
+/** compose() as the bytes sent (latin1: one byte per character). */
+export function composeBytes(call: Call, t: MessageTemplate, index: number): Buffer {
+  return write(call, t, index).finishBytes(t);
+}
+
+function write(call: Call, t: MessageTemplate, index: number): MessageWriter {
   const w = new MessageWriter(call, index);
   const components = runComponents(call, t);
   for (let i = 0; i < components.length; i++) w.add(components[i]!);
-  return w.finish(t);
+  return w;
 }
 
 /**
@@ -227,6 +236,22 @@ class MessageWriter {
     }
   }
 
+  /**
+   * finish() as bytes. Without [authentication], the text goes into the buffer as it was written
+   * and [len]'s five blanks are overwritten there: finish() would flatten the text to find the
+   * body and slice it around [len], and Buffer.from() copy the result once more. Positions in the
+   * buffer are those in the text (latin1 writes one byte per character).
+   */
+  finishBytes(t: MessageTemplate): Buffer {
+    if (this.authAt >= 0) return Buffer.from(this.finish(t), 'latin1');
+    const buf = Buffer.from(this.out, 'latin1');
+    if (this.lenAt < 0) return buf;
+    const v = lengthValue(buf.indexOf(CRLF2), buf.length, this.lenOff);
+    if (v.length !== 5) return Buffer.from(this.finish(t), 'latin1');
+    buf.write(v, this.lenAt, 'latin1');
+    return buf;
+  }
+
   /** Fill in [len] and the digest header of [authentication], which both need the body. */
   finish(t: MessageTemplate): string {
     let out = this.out;
@@ -236,9 +261,7 @@ class MessageWriter {
     if (lenAt >= 0) {
       if (authAt > bodyAt && bodyAt >= 0)
         throw new SippError('The authentication keyword should appear in the message header, not the body!');
-      const bodyLen = bodyAt >= 0 ? out.length - bodyAt - 4 : 0;
-      const v = bodyAt >= 0 && bodyLen > 0 && bodyLen < 100000 ? String(bodyLen + this.lenOff).padStart(5) : '    0';
-      out = out.slice(0, lenAt) + v + out.slice(lenAt + 5);
+      out = out.slice(0, lenAt) + lengthValue(bodyAt, out.length, this.lenOff) + out.slice(lenAt + 5);
     }
     if (authAt >= 0 && auth)
       out =
@@ -247,6 +270,14 @@ class MessageWriter {
         out.slice(authAt);
     return out;
   }
+}
+
+const CRLF2 = Buffer.from('\r\n\r\n', 'latin1');
+
+/** [len]'s text ("%5u"): the body's length (plus [len+N]'s offset); a message without body has "    0". */
+function lengthValue(bodyAt: number, total: number, off: number): string {
+  const bodyLen = bodyAt >= 0 ? total - bodyAt - 4 : 0;
+  return bodyAt >= 0 && bodyLen > 0 && bodyLen < 100000 ? String(bodyLen + off).padStart(5) : '    0';
 }
 
 function authorization(call: Call, t: MessageTemplate, a: AuthParams, body: string): string {

@@ -15,7 +15,7 @@ import { sendDefault, sendRaw, sendScene } from './call-send.js';
 import { messageHash, type Incoming } from './incoming.js';
 import { executeActions } from './actions.js';
 import { abortTwinCall } from './call-commands.js';
-import { compose } from './compose.js';
+import { composeBytes } from './compose.js';
 
 /** SIPp's matches_scenario for message `index`. */
 export function matchesScenario(call: Call, index: number, inc: Incoming, cseqMethod: string, txn: string): boolean {
@@ -147,7 +147,7 @@ function oldTransaction(call: Call, inc: Incoming, m: ScenarioMessage, txn: stri
   if (inc.code >= 100 && inc.code <= 199) return true;
   if (t.ackIndex) {
     const ack = call.messages[t.ackIndex]!;
-    sendRaw(call, Buffer.from(composeFor(call, ack, t.ackIndex), 'latin1'), -1);
+    sendRaw(call, composeFor(call, ack, t.ackIndex), -1);
     return true;
   }
   if (t.txnResp !== messageHash(inc, e.opts.rtcheck === 'loose')) return false;
@@ -161,7 +161,7 @@ function oldTransaction(call: Call, inc: Incoming, m: ScenarioMessage, txn: stri
 function oldInviteResponse(call: Call, inc: Incoming, index: number, cseqMethod: string): boolean {
   const after = call.messages[index + 1];
   if (!inc.code || !'INVITE'.startsWith(cseqMethod) || after?.kind !== 'send' || !after.send!.isAck) return false;
-  sendRaw(call, Buffer.from(composeFor(call, after, index + 1), 'latin1'), -1);
+  sendRaw(call, composeFor(call, after, index + 1), -1);
   return true;
 }
 
@@ -263,7 +263,7 @@ function updateDialog(call: Call, inc: Incoming, m: ScenarioMessage, index: numb
   }
 }
 
-const composeFor = (call: Call, m: ScenarioMessage, index: number) => compose(call, m.send!, index);
+const composeFor = (call: Call, m: ScenarioMessage, index: number) => composeBytes(call, m.send!, index);
 
 function lostOnReceive(call: Call, m: ScenarioMessage): boolean {
   const percent = m.lost >= 0 ? m.lost : call.engine.opts.lostPercent;
