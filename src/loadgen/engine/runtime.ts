@@ -409,7 +409,7 @@ export class Runtime implements Engine {
       this.calls.expireDead(now);
       this.scheduler.expire(now);
       const tasks = this.scheduler.takeRunQueue();
-      const max = Math.min(tasks.length, this.opts.maxSchedLoops);
+      const max = Math.min(this.scheduler.taken, this.opts.maxSchedLoops);
       for (let i = 0; i < max; i++) {
         const t = tasks[i]!;
         let steps = 0;

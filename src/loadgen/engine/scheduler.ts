@@ -42,8 +42,14 @@ function detach(s: TaskState): void {
 }
 
 export class Scheduler {
-  private runQueue: Task[] = [];
-  private spare: Task[] = [];
+  // The run queue is runQueue[0, runN). Its arrays are emptied by clearing slots, not by
+  // `length = 0`: that dropped their backing stores, and each cycle's first setRunning() grew one
+  // again (a runtime call per array and cycle, a few per call at high rates).
+  private runQueue: Array<Task | undefined> = [];
+  private runN = 0;
+  private spare: Array<Task | undefined> = [];
+  /** How many tasks the last takeRunQueue() returned (until requeue()). */
+  taken = 0;
   private readonly heap: Entry[] = [];
   pausedCount = 0;
   lastWoken = 0;
@@ -56,7 +62,7 @@ export class Scheduler {
     s.running = true;
     s.epoch++;
     detach(s);
-    this.runQueue.push(t);
+    this.runQueue[this.runN++] = t;
   }
 
   setPaused(t: Task): void {
@@ -74,8 +80,7 @@ export class Scheduler {
    * the last of the run queue, would only be skipped there. Keeps runningCount exact.
    */
   forgetIfLast(t: Task): void {
-    const q = this.runQueue;
-    if (q.length > 0 && q[q.length - 1] === t && !t.sched.running) q.pop();
+    if (this.runN > 0 && this.runQueue[this.runN - 1] === t && !t.sched.running) this.runQueue[--this.runN] = undefined;
   }
 
   /** Forget a task (ended call). */
@@ -87,7 +92,7 @@ export class Scheduler {
   }
 
   get runningCount(): number {
-    return this.runQueue.length;
+    return this.runN;
   }
 
   /** Move paused tasks whose time has come to the run queue. */
@@ -107,23 +112,27 @@ export class Scheduler {
   }
 
   /**
-   * Take the tasks to run this cycle (those added meanwhile run next cycle). Two arrays take turns
-   * (a new one per cycle was garbage at every datagram): the one returned is valid until the next
-   * call, and requeue() empties it.
+   * Take the tasks to run this cycle (those added meanwhile run next cycle): the first `taken`
+   * slots of the array returned. Two arrays take turns (a new one per cycle was garbage at every
+   * datagram): the one returned is valid until the next call, and requeue() empties it.
    */
-  takeRunQueue(): Task[] {
+  takeRunQueue(): Array<Task | undefined> {
     const q = this.runQueue;
+    this.taken = this.runN;
     this.runQueue = this.spare;
-    this.runQueue.length = 0;
+    this.runN = 0;
     this.spare = q;
     return q;
   }
 
-  /** Put back tasks not run this cycle. */
-  requeue(tasks: Task[], from: number): void {
-    for (let i = from; i < tasks.length; i++)
-      if (tasks[i]!.sched.running && !tasks[i]!.sched.dead) this.runQueue.push(tasks[i]!);
-    tasks.length = 0;
+  /** Put back tasks not run this cycle; the slots let go of their tasks (ended calls). */
+  requeue(q: Array<Task | undefined>, from: number): void {
+    for (let i = from; i < this.taken; i++) {
+      const t = q[i]!;
+      if (t.sched.running && !t.sched.dead) this.runQueue[this.runN++] = t;
+    }
+    for (let i = 0; i < this.taken; i++) q[i] = undefined;
+    this.taken = 0;
   }
 
   /** Earliest valid wake time, or undefined. */
