@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ownString, parseMessageText, StringTable } from '../../../../src/core/index.js';
+import { randomUUID } from 'node:crypto';
+import { compactString, ownString, parseMessageText, StringTable } from '../../../../src/core/index.js';
 
 test('ownString: the same characters, for short, long, non-latin1 and absent values', () => {
   const text = 'REGISTER sip:example.com SIP/2.0\r\nCall-ID: a84b4c76e66710@pc33.atlanta.com\r\n';
@@ -10,6 +11,20 @@ test('ownString: the same characters, for short, long, non-latin1 and absent val
   assert.equal(ownString(''), '');
   assert.equal(ownString('Ünïcødé ☎ user agent 1.0'), 'Ünïcødé ☎ user agent 1.0');
   assert.equal(ownString(undefined), undefined);
+});
+
+test('compactString: the same characters, for views, concatenations, non-latin1, lone surrogates and absent values', () => {
+  const text = 'REGISTER sip:example.com SIP/2.0\r\nCall-ID: a84b4c76e66710@pc33.atlanta.com\r\n';
+  assert.equal(compactString(text.slice(43, 73)), 'a84b4c76e66710@pc33.atlanta.co');
+  const uuid = randomUUID();
+  assert.equal(compactString(uuid), uuid);
+  assert.equal(compactString('short'), 'short');
+  assert.equal(compactString(''), '');
+  assert.equal(compactString('latin1 ÿ é long enough'), 'latin1 ÿ é long enough');
+  assert.equal(compactString('Ünïcødé ☎ user agent 1.0'), 'Ünïcødé ☎ user agent 1.0');
+  const lone = 'a lone surrogate \ud800 in the middle';
+  assert.equal(compactString(lone), lone);
+  assert.equal(compactString(undefined), undefined);
 });
 
 test('StringTable: equal values come back equal, and the table never holds more than its bound', () => {
