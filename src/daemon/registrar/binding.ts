@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { compactString } from '../../core/index.js';
+
 /**
  * A registration binding (RFC 3261 §10): one Contact of an address-of-record, with what the
  * registrar must remember about it. The field set follows Kamailio's `location` table so that
@@ -35,4 +38,12 @@ export interface Binding {
 /** Seconds until expiry, rounded up, or undefined for a permanent binding. */
 export function secondsLeft(b: Binding, now: number): number | undefined {
   return b.expires === 0 ? undefined : Math.max(0, Math.ceil((b.expires - now) / 1000));
+}
+
+/**
+ * A fresh ruid (a UUID). Kept for the binding's life, so flat: randomUUID()'s own result is a
+ * chain of ~15 concatenations, ~480 bytes of heap instead of 56 (core's compactString()).
+ */
+export function newRuid(): string {
+  return compactString(randomUUID());
 }

@@ -4,10 +4,9 @@
  * the error response. Authentication (steps 3–4) and finding the AoR (step 5) happen before;
  * storing the result atomically happens after (step 7's all-or-nothing rule).
  */
-import { randomUUID } from 'node:crypto';
 import {
+  compactString,
   isSipUri,
-  ownString,
   parseUri,
   sipUriEquals,
   SipParseError,
@@ -17,7 +16,7 @@ import {
   type SipRequest,
   type SipUri,
 } from '../../core/index.js';
-import type { Binding } from './binding.js';
+import { newRuid, type Binding } from './binding.js';
 
 export interface RegistrarPolicy {
   /** seconds; used when neither the contact nor the request says (Kamailio default_expires 3600) */
@@ -202,24 +201,25 @@ const shared = new StringTable();
 
 /**
  * A binding outlives its REGISTER by up to an hour, so every string it keeps is its own (a value
- * cut from the request would keep the whole request text alive: message/own-string.ts).
+ * cut from the request would keep the whole request text alive: message/own-string.ts), and flat
+ * (compactString: no view header, 32 bytes less per string on 64-bit V8).
  */
 function bindingFor(c: NameAddr, f: BindingFields): Binding {
   const old = f.existing;
   return {
     aor: f.aor, // the location's own key (registrar-handler.ts)
-    contact: old && old.contact === c.uriText ? old.contact : ownString(c.uriText),
+    contact: old && old.contact === c.uriText ? old.contact : compactString(c.uriText),
     expires: f.now + f.expires * 1000,
     q: f.q,
-    callId: old && old.callId === f.callId ? old.callId : ownString(f.callId),
+    callId: old && old.callId === f.callId ? old.callId : compactString(f.callId),
     cseq: f.cseq,
     received: f.source.received,
     path: shared.intern(f.path),
     userAgent: shared.intern(f.userAgent),
-    instance: ownString(instanceOf(c)),
+    instance: compactString(instanceOf(c)),
     regId: regIdOf(c),
     socket: shared.intern(f.source.socket),
-    ruid: f.existing?.ruid ?? randomUUID(),
+    ruid: f.existing?.ruid ?? newRuid(),
     lastModified: f.now,
     connectionId: f.source.connectionId,
   };

@@ -14,9 +14,9 @@
  * (RFC 3261 §21.5.1, §20.33): the UA tries again later instead of believing it is reachable.
  */
 import {
+  compactString,
   isSipUri,
   keepConnectionOf,
-  ownString,
   unescape,
   type MessageSource,
   type ServerTransaction,
@@ -131,7 +131,7 @@ export class RegistrarHandler {
     const now = this.opts.now();
     // The AoR keys the location for as long as it has bindings: the stored key, or a string of its own.
     const current = this.location.current(name);
-    const aor = current[0]?.aor ?? ownString(name);
+    const aor = current[0]?.aor ?? compactString(name);
     const policy = this.opts.clampMinExpires ? this.clampPolicy : this.opts.policy;
     const out = processRegister(req, aor, current, policy, sourceInfo(req, st.source, this.opts.fixNatedRegister), now);
     if (!out.ok) return this.reject(st, out.status, out.reason, out.headers);

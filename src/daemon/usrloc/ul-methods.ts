@@ -5,11 +5,11 @@
  * served by flat objects). A change is answered only once the location store committed it.
  */
 import { randomUUID } from 'node:crypto';
-import { isSipUri, parseUri } from '../../core/index.js';
+import { compactString, isSipUri, parseUri } from '../../core/index.js';
 import { RpcError, RpcErrorCode } from '../../mgmt/protocol.js';
 import type { ContactInfo } from '../../mgmt/results.js';
 import type { MethodRegistry } from '../mgmt/registry.js';
-import { secondsLeft, type Binding } from '../registrar/binding.js';
+import { newRuid, secondsLeft, type Binding } from '../registrar/binding.js';
 import { LocationNotStored, type LocationService } from './location-service.js';
 
 export function contactInfo(b: Binding, now: number): ContactInfo {
@@ -162,7 +162,7 @@ function manualBinding(
     contact,
     expires: expires === 0 ? 0 : now + expires * 1000,
     q,
-    callId: existing?.callId ?? `sipctl-${randomUUID()}`,
+    callId: existing?.callId ?? compactString(`sipctl-${randomUUID()}`),
     cseq: (existing?.cseq ?? 0) + 1,
     received: undefined,
     path: undefined,
@@ -170,7 +170,7 @@ function manualBinding(
     instance: undefined,
     regId: 0,
     socket: undefined,
-    ruid: existing?.ruid ?? randomUUID(),
+    ruid: existing?.ruid ?? newRuid(),
     lastModified: now,
     connectionId: 0,
   };
