@@ -66,6 +66,47 @@ describe('NonceCounter', () => {
     assert.equal(c.size, 2, 'the cap keeps the newest two (f, e)');
     assert.throws(() => new NonceCounter(0), RangeError);
   });
+
+  test('answers as a plain per-nonce record would, through growth, wrap-around and shrinking', () => {
+    // The counter keeps its times in a ring beside the Map; this model keeps one record per nonce.
+    const cap = 300;
+    const c = new NonceCounter(cap);
+    const model = new Map<string, { nc: number; createdAt: number; expiresAt: number }>();
+    let evictedUpTo = -Infinity;
+    const modelUse = (nonce: string, nc: number, createdAt: number, expiresAt: number, now: number) => {
+      for (const [k, e] of model) {
+        if (e.expiresAt >= now) break;
+        model.delete(k);
+      }
+      const e = model.get(nonce);
+      if (e) return nc <= e.nc ? 'replay' : ((e.nc = nc), 'ok');
+      if (createdAt <= evictedUpTo) return 'evicted';
+      if (nc < 1) return 'replay';
+      model.set(nonce, { nc, createdAt, expiresAt });
+      while (model.size > cap) {
+        const [k, old] = model.entries().next().value as [string, { createdAt: number }];
+        model.delete(k);
+        evictedUpTo = Math.max(evictedUpTo, old.createdAt);
+      }
+      return 'ok';
+    };
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    let now = 0;
+    // Bursts (the ring grows to hold `cap`), then quiet spells (it shrinks as nonces expire).
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 2000; i++) {
+        now += rand(3);
+        const created = now - rand(50);
+        const nonce = `n${round}-${rand(400)}-${created}`;
+        const nc = rand(4);
+        assert.equal(c.use(nonce, nc, created, created + 1000, now), modelUse(nonce, nc, created, created + 1000, now));
+      }
+      now += 2000;
+      assert.equal(c.use('quiet', 1, now, now + 1000, now), modelUse('quiet', 1, now, now + 1000, now));
+      assert.equal(c.size, model.size);
+    }
+  });
 });
 
 describe('digestEquals', () => {
