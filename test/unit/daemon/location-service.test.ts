@@ -237,6 +237,42 @@ test('expiry sweeps are written behind, with the next batch', async () => {
   assert.deepEqual(contacts(ls), ['sip:b@h'], 'permanent bindings never expire');
 });
 
+test('the sweep removes each binding when its time comes, however the earliest expiry moved', async () => {
+  // The sweep skips its walk until the earliest expiry it knows of: that bound must follow
+  // bindings added with an earlier expiry, refreshed shorter, and put back after a failed batch.
+  let now = 0;
+  const db = new MemoryPersistence();
+  const ls = new LocationService(db, () => now);
+  const sweepAt = (t: number) => ((now = t), ls.sweep());
+  const long = binding({ aor: 'a@h', contact: 'sip:a@h', expires: 100_000 });
+  await ls.apply('a@h', [long], [long], []);
+  assert.equal(sweepAt(1_000), 0);
+  const short = binding({ aor: 'b@h', contact: 'sip:b@h', expires: 5_000 });
+  await ls.apply('b@h', [short], [short], []);
+  assert.equal(sweepAt(4_000), 0);
+  assert.equal(sweepAt(5_000), 1, 'the later binding with the earlier expiry');
+  // Refreshed shorter (a new binding object for the same contact).
+  const shorter = { ...long, expires: 20_000 };
+  await ls.apply('a@h', [shorter], [shorter], []);
+  assert.equal(sweepAt(19_000), 0);
+  assert.equal(sweepAt(20_000), 1);
+  // A batch that fails puts the AoR back as it was, bindings and their expiries.
+  const c = binding({ aor: 'c@h', contact: 'sip:c@h', expires: 30_000 });
+  await ls.apply('c@h', [c], [c], []);
+  assert.equal(sweepAt(21_000), 0);
+  db.hold();
+  db.failOnce = true;
+  const c2 = { ...c, expires: 90_000 };
+  const failing = ls.apply('c@h', [c2], [c2], []);
+  await new Promise((r) => setTimeout(r, 20)); // the batch is being written
+  assert.equal(sweepAt(22_000), 0, 'meanwhile the earliest expiry is c2 (90 s)');
+  db.release();
+  await assert.rejects(failing, LocationNotStored);
+  assert.equal(sweepAt(29_000), 0);
+  assert.equal(sweepAt(30_000), 1, 'the restored binding expires at its own time');
+  assert.equal(ls.counts().contacts, 0);
+});
+
 test('a restart loads the durable copy, dropping what expired meanwhile', async () => {
   const db = new MemoryPersistence();
   const keep = binding({ contact: 'sip:keep@h', expires: 50_000 });
