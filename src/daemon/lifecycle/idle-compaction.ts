@@ -29,7 +29,7 @@ export interface IdleCompactionOptions {
   live: () => number;
   /** A full garbage collection (default: V8's, see fullGc). */
   gc?: () => void;
-  /** How often traffic is looked at, ms (default 5000). */
+  /** How often traffic is looked at, ms (default 250). */
   intervalMs?: number;
   now?: () => number;
 }
@@ -38,8 +38,12 @@ export interface IdleCompactionOptions {
 export const QUIET_PER_S = 100;
 /** A burst is traffic above this many messages/s: less does not grow the heap worth a collection. */
 export const BURST_PER_S = 500;
+/** The message rate is taken over this long (a second's spike is no burst). */
+const RATE_WINDOW_MS = 5000;
 /** Live objects (transactions, registrations) that must have gone since the last compaction for another one to be worth it. */
 const GONE_ITEMS = 1000;
+/** Fewer than this many went since the last look: what was going has gone. */
+const SETTLED_ITEMS = 100;
 /** At most one compaction this often. */
 const MIN_GAP_MS = 20_000;
 
@@ -70,13 +74,25 @@ export function fullGc(): void {
   trimNativeMemory();
 }
 
+/**
+ * When to compact. Looked at four times a second (a few counters). A compaction is worth it when
+ * the traffic is quiet and either a burst was seen since the last one, or much of what was alive
+ * then (or came since) has gone and has stopped going. The objects a burst leaves do not go at
+ * once: its transactions end Timer J (32 s) after their own requests, spread as the burst was,
+ * and compacting while they are still ending leaves the rest as garbage until the next compaction
+ * (30 MB after 100,000 REGISTERs); so the count must have settled, i.e. not fallen since the
+ * last look, and the compaction comes within half a second of the last one going.
+ */
 export class IdleCompaction {
   private timer: NodeJS.Timeout | undefined;
-  private lastMessages = 0;
-  private lastCheck = 0;
+  /** (time, messages) of the recent looks, oldest first, covering RATE_WINDOW_MS */
+  private samples: Array<[number, number]> = [];
   /** a burst was seen since the last compaction */
   private burst = false;
-  private liveAtLast = 0;
+  /** the most objects alive at a look since the last compaction */
+  private peak = 0;
+  /** objects alive at the last look */
+  private liveAtLook = 0;
   private lastCompaction = -Infinity;
   /** Compactions done (for tests and statistics). */
   compactions = 0;
@@ -88,9 +104,8 @@ export class IdleCompaction {
 
   start(): void {
     if (this.timer) return;
-    this.lastMessages = this.o.messagesIn();
-    this.lastCheck = this.now();
-    this.timer = setInterval(() => this.check(), this.o.intervalMs ?? 5000);
+    this.samples = [[this.now(), this.o.messagesIn()]];
+    this.timer = setInterval(() => this.check(), this.o.intervalMs ?? 250);
     this.timer.unref();
   }
 
@@ -99,24 +114,32 @@ export class IdleCompaction {
     this.timer = undefined;
   }
 
-  /** One look at the traffic since the last one; compacts when quiet after a burst, or when many live objects have gone. */
+  /** One look at the traffic and the live objects; compacts when that is worth it (see the class). */
   check(): void {
     const now = this.now();
-    const messages = this.o.messagesIn();
-    const seconds = Math.max(0.001, (now - this.lastCheck) / 1000);
-    const rate = (messages - this.lastMessages) / seconds;
-    this.lastMessages = messages;
-    this.lastCheck = now;
+    const rate = this.rate(now, this.o.messagesIn());
+    const live = this.o.live();
+    const settled = this.liveAtLook - live < SETTLED_ITEMS;
+    this.liveAtLook = live;
+    if (live > this.peak) this.peak = live;
     if (rate >= BURST_PER_S) this.burst = true;
     if (rate >= QUIET_PER_S) return;
-    const live = this.o.live();
-    const gone = this.liveAtLast - live;
-    const worth = this.burst || (gone >= GONE_ITEMS && live < this.liveAtLast / 2);
+    const gone = this.peak - live;
+    const worth = this.burst || (gone >= GONE_ITEMS && gone * 4 >= this.peak && settled);
     if (!worth || now - this.lastCompaction < MIN_GAP_MS) return;
     (this.o.gc ?? fullGc)();
     this.compactions++;
     this.burst = false;
-    this.liveAtLast = live;
+    this.peak = live;
     this.lastCompaction = now;
+  }
+
+  /** Messages per second over the last RATE_WINDOW_MS (or since the last look, if longer ago). */
+  private rate(now: number, messages: number): number {
+    const samples = this.samples;
+    samples.push([now, messages]);
+    while (samples.length > 2 && now - samples[1]![0] >= RATE_WINDOW_MS) samples.shift();
+    const [t0, m0] = samples[0]!;
+    return (messages - m0) / Math.max(0.001, (now - t0) / 1000);
   }
 }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { IdleCompaction } from '../../../../src/daemon/lifecycle/idle-compaction.js';
 
-/** A compaction driven by hand: every check() is 5 s after the last one. */
+/** A compaction driven by hand: each look is `ms` (default 5 s) after the last one. */
 function rig() {
   const s = { now: 0, messages: 0, transactions: 0, gcs: 0 };
   const c = new IdleCompaction({
@@ -15,13 +15,14 @@ function rig() {
   });
   c.start();
   c.stop(); // checks are made by hand
-  const after5s = (messagesPerS: number, transactions: number) => {
-    s.now += 5000;
-    s.messages += messagesPerS * 5;
+  const after = (ms: number, messagesPerS: number, transactions: number) => {
+    s.now += ms;
+    s.messages += (messagesPerS * ms) / 1000;
     s.transactions = transactions;
     c.check();
   };
-  return { s, after5s };
+  const after5s = (messagesPerS: number, transactions: number) => after(5000, messagesPerS, transactions);
+  return { s, after, after5s };
 }
 
 test('no collection while traffic flows, one when it goes quiet after a burst', () => {
@@ -90,5 +91,23 @@ test('a collection when a burst of registrations has expired (no traffic at all)
   for (let i = 0; i < 12; i++) after5s(0, 100_000); // an hour's registrations stay: nothing to do
   assert.equal(s.gcs, 1);
   after5s(0, 0); // they expired
+  after5s(0, 0); // and nothing more is going
   assert.equal(s.gcs, 2);
+});
+
+test('after a burst, the second collection waits until its transactions have all ended', () => {
+  // Looks every second. 50 s of REGISTERs at 4,000 messages/s; 100,000 bindings
+  // stay, and 128,000 transactions (32 s of them) end over the 32 s after the burst.
+  const { s, after } = rig();
+  for (let t = 0; t < 50; t++) after(1000, 4000, Math.min(t * 2000, 100_000) + Math.min(t * 4000, 128_000));
+  assert.equal(s.gcs, 0, 'never during the burst');
+  const gcAt: number[] = [];
+  for (let t = 1; t <= 60; t++) {
+    const lingering = Math.max(0, 128_000 - t * 4000);
+    after(1000, 5, 100_000 + lingering);
+    if (s.gcs > gcAt.length) gcAt.push(t);
+  }
+  assert.equal(gcAt[0]! <= 7, true, `the first collection once quiet (at ${gcAt[0]} s)`);
+  // The last transactions end at 32 s: the second collection comes then, not while they are ending.
+  assert.deepEqual(gcAt.slice(1), [33], `collections at ${gcAt.join(', ')} s`);
 });
