@@ -114,6 +114,15 @@ export class IdleCompaction {
     this.timer = undefined;
   }
 
+  /**
+   * Something allocated much and left most of it as garbage, as a burst does: compact at the next
+   * quiet look. sipd's start is such a case: loading 100,000 subscribers leaves the heap grown
+   * (and the young generation at its full 32 MB) until the first burst would have compacted it.
+   */
+  compactWhenQuiet(): void {
+    this.burst = true;
+  }
+
   /** One look at the traffic and the live objects; compacts when that is worth it (see the class). */
   check(): void {
     const now = this.now();

@@ -201,6 +201,8 @@ export class SipModule implements SipdModule {
       live: () => tl.stats.clientTransactions + tl.stats.serverTransactions + location.indexedContacts,
     });
     this.compaction.start();
+    // The directory and location loads were a burst of allocation of their own.
+    this.compaction.compactWhenQuiet();
   }
 
   async drain(ctx: DrainContext): Promise<void> {

@@ -22,7 +22,7 @@ function rig() {
     c.check();
   };
   const after5s = (messagesPerS: number, transactions: number) => after(5000, messagesPerS, transactions);
-  return { s, after, after5s };
+  return { s, c, after, after5s };
 }
 
 test('no collection while traffic flows, one when it goes quiet after a burst', () => {
@@ -110,4 +110,15 @@ test('after a burst, the second collection waits until its transactions have all
   assert.equal(gcAt[0]! <= 7, true, `the first collection once quiet (at ${gcAt[0]} s)`);
   // The last transactions end at 32 s: the second collection comes then, not while they are ending.
   assert.deepEqual(gcAt.slice(1), [33], `collections at ${gcAt.join(', ')} s`);
+});
+
+test('compactWhenQuiet (sipd after loading its tables): one collection at the first quiet look', () => {
+  const { s, c, after } = rig();
+  c.compactWhenQuiet();
+  for (let i = 0; i < 10; i++) after(1000, 300, 50); // traffic from the start: not while it flows
+  assert.equal(s.gcs, 0);
+  for (let i = 0; i < 6; i++) after(1000, 10, 50);
+  assert.equal(s.gcs, 1);
+  for (let i = 0; i < 60; i++) after(1000, 10, 50);
+  assert.equal(s.gcs, 1, 'once');
 });
