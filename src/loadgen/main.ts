@@ -6,7 +6,7 @@
  * (commands/siptest/run.ts), which serves `siptest run -- ...` through oclif.
  */
 import { parseCommandLine } from './options/parse-args.js';
-import type { RunIo } from './runner.js';
+import type { RunIo } from './run-io.js';
 import { versionText } from './version.js';
 
 const NO_CALLS = 99;

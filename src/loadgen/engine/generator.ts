@@ -30,9 +30,16 @@ export class CallGenerator {
     this.setRate(opts.rate);
   }
 
-  /** The run starts: the rate counts from now. */
-  start(): void {
-    this.lastRateChange = this.now();
+  /**
+   * The run starts: the rate counts from now, or from `since` (clock ms), when SIPp would have set
+   * it (sipp.cpp calls set_rate before open_connections, so the first period runs while the
+   * sockets open). A set-up longer than one period gives one call at once, not the calls of the
+   * periods it took: counting from no earlier than one period ago.
+   */
+  start(since?: number): void {
+    const now = this.now();
+    if (since === undefined || this.rate <= 0) this.lastRateChange = now;
+    else this.lastRateChange = Math.min(now, Math.max(since, now - Math.ceil(this.opts.ratePeriodMs / this.rate)));
   }
 
   /** SIPp's -l default: 3 × rate × max(call length, 1 s) / rate period. */

@@ -361,8 +361,11 @@ export class Runtime implements Engine {
 
   // ---- the loop ----------------------------------------------------------------------------
 
-  /** Run the scenario `init` section, then start the loop. Resolves with the exit code. */
-  start(): Promise<SippExitCode> {
+  /**
+   * Run the scenario `init` section, then start the loop. Resolves with the exit code.
+   * `rateSince`: the clock time (ms) the call rate counts from, when earlier than now.
+   */
+  start(rateSince?: number): Promise<SippExitCode> {
     return new Promise((resolve) => {
       this.finish = resolve;
       this.running = true;
@@ -379,7 +382,7 @@ export class Runtime implements Engine {
         this.abortRun(err);
         return;
       }
-      this.generator.start();
+      this.generator.start(rateSince);
       this.kick();
     });
   }

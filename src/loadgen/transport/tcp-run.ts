@@ -9,7 +9,9 @@ import { bindAddress, openMediaSockets, resolveAddressing } from '../engine/setu
 import type { MediaSockets } from '../media/media-sockets.js';
 import type { RunOptions } from '../options/run-options.js';
 import { Reporting } from '../reporting.js';
-import { drive, type loadScenarios, type RunIo, type RunOnceExtras, type RunResult } from '../runner.js';
+import type { RunIo, RunResult } from '../run-io.js';
+import { drive, type RunOnceExtras } from '../run-once.js';
+import type { loadScenarios } from '../runner.js';
 import { listenTcp, TcpConn } from './tcp.js';
 import { TcpConnections } from './tcp-connections.js';
 import { listenWs } from './ws.js';

@@ -6,7 +6,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SippError } from '../errors.js';
 import type { Runtime } from '../engine/runtime.js';
 import { parseCommandLine } from '../options/parse-args.js';
-import { loadScenarios, runOnce } from '../runner.js';
+import { runOnce } from '../run-once.js';
+import { loadScenarios } from '../runner.js';
 import type { WorkerData, WorkerMessage } from './main.js';
 
 const { argv, index, count } = workerData as WorkerData;
