@@ -4,7 +4,7 @@
  * 3 × rate × call length), pause ('p'), and -users mode with its pool of free users and their
  * [$user] variable tables.
  */
-import { performance } from 'node:perf_hooks';
+import { monoUs } from './clock.js';
 import type { RunOptions } from '../options/run-options.js';
 import type { Scenario } from '../scenario/model.js';
 import { newTable, type CallVariable } from '../scenario/variables.js';
@@ -104,9 +104,9 @@ export class CallGenerator {
     if (toOpen <= 0) return; // most cycles (one per datagram): no clock read
     // Like SIPp, spend at most about a millisecond opening calls per cycle: after a stall the
     // backlog is spread over the next cycles instead of leaving in one burst.
-    const budgetEnd = performance.now() + 1;
+    const budgetEnd = monoUs() + 1000;
     for (let i = 0; i < toOpen; i++) {
-      if (((i & 15) === 15 && performance.now() > budgetEnd) || !open()) {
+      if (((i & 15) === 15 && monoUs() > budgetEnd) || !open()) {
         if (!usersMode) this.callsSince -= toOpen - i;
         break;
       }
