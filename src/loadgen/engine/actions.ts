@@ -2,7 +2,8 @@
  * Running a message's <action>s (SIPp's call::executeAction). A failed check (ereg check_it,
  * test, strcmp) stops the remaining actions and marks the call failed with its reason.
  */
-import { spawn } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
+import { createRequire } from 'node:module';
 import { SippError } from '../errors.js';
 import type { MessageTemplate } from '../scenario/message-template.js';
 import type { Action, ScenarioMessage } from '../scenario/model.js';
@@ -212,6 +213,18 @@ const verifyauth: Run<'verifyauth'> = (call, a, inc) => {
   }
   call.getVar(a.assignTo).setBool(ok);
 };
+
+/**
+ * node:child_process, required at the first <exec command>: it and the modules it needs are
+ * compiled at every start, and most runs never exec (issue 15: a run's first message sooner).
+ */
+let childProcess: typeof ChildProcess | undefined;
+const spawn = (command: string, args: readonly string[], options: ChildProcess.SpawnOptions) =>
+  (childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof ChildProcess).spawn(
+    command,
+    args,
+    options,
+  );
 
 /** <exec command>: detached, like SIPp's double fork + system(): the call does not wait for it. */
 const exec: Run<'exec'> = (call, a) => {
