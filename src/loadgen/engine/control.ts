@@ -7,7 +7,8 @@
  * The watchdog counts event-loop stalls longer than the minor and major thresholds and stops the
  * run after too many (exit 255), like SIPp's.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
+import { NativeUdpSocket } from '../../core/transport/native-udp.js';
 import { SippError } from '../errors.js';
 import { C } from '../stats/counters.js';
 import type { Runtime } from './runtime.js';
@@ -57,26 +58,23 @@ export function applyCommand(rt: Runtime, command: string): void {
   rt.kick();
 }
 
+/** The control socket: datagrams in, close at the end of the run. */
+export interface ControlSocket {
+  close(): void;
+}
+
 /** Open the control socket; keys go to `onKey` (applyKey plus the screens), commands to applyCommand. */
-export async function openControlSocket(rt: Runtime, onKey: (ch: string) => void): Promise<Socket | undefined> {
+export async function openControlSocket(rt: Runtime, onKey: (ch: string) => void): Promise<ControlSocket | undefined> {
   const o = rt.opts;
   const ports = o.controlPort ? [o.controlPort] : Array.from({ length: 60 }, (_, i) => 8888 + i);
+  const onDatagram = (buf: Buffer) => {
+    const text = buf.toString('latin1');
+    if (text.startsWith('c')) applyCommand(rt, text.slice(1));
+    else for (const ch of text.trim()) onKey(ch);
+  };
   for (const port of ports) {
-    const sock = createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      sock.once('error', () => resolve(false));
-      sock.bind(port, o.controlIp ?? '0.0.0.0', () => resolve(true));
-    });
-    if (ok) {
-      sock.on('message', (buf) => {
-        const text = buf.toString('latin1');
-        if (text.startsWith('c')) applyCommand(rt, text.slice(1));
-        else for (const ch of text.trim()) onKey(ch);
-      });
-      sock.on('error', () => {});
-      return sock;
-    }
-    sock.close();
+    const sock = await bindControl(o.controlIp ?? '0.0.0.0', port, onDatagram);
+    if (sock) return sock;
   }
   if (o.controlPort) throw new SippError(`Unable to bind remote control socket to UDP port ${o.controlPort}`);
   rt.warning('Unable to bind remote control socket (tried UDP ports 8888-8947)');
@@ -118,4 +116,42 @@ export function startWatchdog(rt: Runtime): () => void {
   }, o.watchdogIntervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Bind the control socket to ip:port; undefined when that fails (the port is taken). An IPv4
+ * address goes through the batched UDP addon when it is there: node:dgram's bind() loads
+ * node:cluster (five more modules compiled at every start, before the first call; issue 15).
+ * Otherwise, and for anything the addon does not take, a dgram socket as before.
+ */
+async function bindControl(
+  ip: string,
+  port: number,
+  onDatagram: (buf: Buffer) => void,
+): Promise<ControlSocket | undefined> {
+  if (!ip.includes(':')) {
+    let native: NativeUdpSocket | null;
+    try {
+      native = NativeUdpSocket.bind({ host: ip, port });
+    } catch {
+      return undefined; // EADDRINUSE and the like: as dgram's 'error' below
+    }
+    if (native) {
+      // The datagram's bytes are valid during the callback only: onDatagram copies them to a string.
+      native.on('message', (buf) => onDatagram(buf)).on('error', () => {});
+      return native;
+    }
+  }
+  const sock = createSocket('udp4');
+  const ok = await new Promise<boolean>((resolve) => {
+    sock.once('error', () => resolve(false));
+    sock.bind(port, ip, () => resolve(true));
+  });
+  if (!ok) {
+    sock.close();
+    return undefined;
+  }
+  sock.on('message', onDatagram);
+  sock.on('error', () => {});
+  return sock;
 }
