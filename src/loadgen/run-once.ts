@@ -1,9 +1,9 @@
 /**
  * The engine's half of a run: sockets, the Runtime, and driving it to the end (SIPp's
  * open_connections, setup_ctrl_socket and traffic_thread). runner.ts loads this module only once
- * the options and the scenario are known, after the moment the call rate counts from (SIPp's
- * set_rate comes before open_connections): so loading the engine, opening the sockets and building
- * the run overlap the first period of the rate instead of delaying the first call (issue 15).
+ * the options and the scenario are known; the call rate counts from earlier (the process start,
+ * see runSiptest), so loading the engine, opening the sockets and building the run overlap the
+ * first period of the rate instead of delaying the first call (issue 15).
  */
 import { monoUs } from './engine/clock.js';
 import { applyKey, openControlSocket, startWatchdog } from './engine/control.js';

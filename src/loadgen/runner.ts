@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { SippError, SippExit, UnsupportedFeatures, usageError } from './errors.js';
-import { clockMs } from './engine/clock.js';
+import { clockMs, processStartMs } from './engine/clock.js';
 import { InjectionFile } from './engine/injection.js';
 import { helpStatText, helpText } from './options/help.js';
 import { parseCommandLine } from './options/parse-args.js';
@@ -105,9 +105,11 @@ export async function runSiptest(argv: readonly string[], io: RunIo): Promise<Ru
       const { runWorkers } = await import('./workers/main.js');
       return await runWorkers(o, argv, io, loaded.main);
     }
-    // SIPp sets the call rate here, before it opens its sockets (sipp.cpp: set_rate, then
-    // open_connections): the engine loads and the sockets open during the rate's first period.
-    const rateSince = clockMs();
+    // The call rate counts from the start of the process. SIPp sets it after its options, -sleep
+    // and scenario, before its sockets (sipp.cpp: set_rate, then open_connections), a few ms
+    // into its run; Node's start and siptest's loading take longer, and the first call would
+    // wait for them and a whole period more. With -sleep, from its end, as in SIPp.
+    const rateSince = o.sleepMs ? clockMs() : processStartMs();
     const { runOnce } = await import('./run-once.js');
     return await runOnce(o, loaded, io, { twinPlan, rateSince });
   } catch (err) {

@@ -31,10 +31,10 @@ export class CallGenerator {
   }
 
   /**
-   * The run starts: the rate counts from now, or from `since` (clock ms), when SIPp would have set
-   * it (sipp.cpp calls set_rate before open_connections, so the first period runs while the
-   * sockets open). A set-up longer than one period gives one call at once, not the calls of the
-   * periods it took: counting from no earlier than one period ago.
+   * The run starts: the rate counts from now, or from the earlier `since` (clock ms; SIPp sets
+   * the rate before it opens its sockets, so its first period runs while they open). A set-up
+   * longer than one period gives one call at once, not the calls of the periods it took:
+   * counting from no earlier than one period ago.
    */
   start(since?: number): void {
     const now = this.now();

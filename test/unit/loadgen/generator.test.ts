@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { clockMs, processStartMs } from '../../../src/loadgen/engine/clock.js';
 import { CallGenerator } from '../../../src/loadgen/engine/generator.js';
 import { builtinScenario } from '../../../src/loadgen/scenario/builtin.js';
 import { loadScenario, newLoadContext } from '../../../src/loadgen/scenario/loader.js';
@@ -69,4 +70,10 @@ test('rate 0: start() with an earlier time opens nothing', () => {
   clock.now = 1500;
   gen.start(1000);
   assert.equal(openAt(5000), 0);
+});
+
+test('processStartMs: the process start on the clock the rate counts with', () => {
+  const sinceStart = clockMs() - processStartMs();
+  assert.ok(Math.abs(sinceStart - process.uptime() * 1000) <= 2, `${sinceStart} ms vs uptime ${process.uptime()} s`);
+  assert.ok(processStartMs() < clockMs());
 });
