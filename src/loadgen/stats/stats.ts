@@ -59,9 +59,12 @@ export class Stats {
   readonly codes = new Map<number, number>();
   /** Codes of unexpected responses since the last error_codes row. */
   errorCodes: number[] = [];
-  /** Response times in µs, per RTD, and call lengths in µs. */
-  readonly rtdHist: hdr.Histogram[];
-  readonly callHist: hdr.Histogram;
+  /**
+   * Response times in µs, per RTD, and call lengths in µs. Built at their first use (a call's
+   * first response time, at the earliest): hdr-histogram-js is loaded and compiled then, not
+   * before a run's first message (issue 15).
+   */
+  private hists?: { rtd: hdr.Histogram[]; call: hdr.Histogram };
 
   constructor(readonly shape: StatsShape) {
     this.rtd = new Float64Array(shape.rtdCount * 3);
@@ -69,8 +72,18 @@ export class Stats {
     this.callBuckets = new Float64Array(shape.callLengthRepartition ? shape.callLengthRepartition.length + 1 : 0);
     this.generic = new Float64Array(shape.counterCount);
     this.messages = new Float64Array(shape.messageCount * MSG_FIELDS);
-    this.rtdHist = Array.from({ length: shape.rtdCount }, newHist);
-    this.callHist = newHist();
+  }
+
+  get rtdHist(): readonly hdr.Histogram[] {
+    return (this.hists ??= this.newHists()).rtd;
+  }
+
+  get callHist(): hdr.Histogram {
+    return (this.hists ??= this.newHists()).call;
+  }
+
+  private newHists() {
+    return { rtd: Array.from({ length: this.shape.rtdCount }, newHist), call: newHist() };
   }
 
   add(id: number, n = 1): void {
