@@ -3,7 +3,9 @@
  * socket is opened; then run-once.ts (loaded only then) sets up addresses and sockets, runs, and
  * writes the final statistics and screens (or the --json summary). Returns SIPp's exit code.
  */
+import type * as ChildProcess from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
 import { SippError, SippExit, UnsupportedFeatures, usageError } from './errors.js';
 import { clockMs, processStartMs } from './engine/clock.js';
@@ -99,7 +101,7 @@ export async function runSiptest(argv: readonly string[], io: RunIo): Promise<Ru
       throw usageError(
         '-workers cannot be used with 3PCC (-3pcc, -master, -slave): the twin channel is one connection',
       );
-    if (o.background) return await background(io);
+    if (o.background) return background(io);
     if (o.sleepMs) await new Promise((r) => setTimeout(r, o.sleepMs));
     if (o.workers > 1) {
       const { runWorkers } = await import('./workers/main.js');
@@ -137,8 +139,10 @@ function parseCommandLineListingAll(argv: readonly string[]): ReturnType<typeof 
   }
 }
 
-async function background(io: RunIo): Promise<RunResult> {
-  const { spawn } = await import('node:child_process'); // -bg only: not loaded before a run's first call
+function background(io: RunIo): RunResult {
+  // -bg only: required here, not loaded at every start. (require, not import(): in the bin's
+  // bundle, compiled through vm.Script, a dynamic import() of a builtin has no loader.)
+  const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof ChildProcess;
   const args = io.argv.filter((a) => a !== '-bg' && a !== '--bg');
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], {
     detached: true,

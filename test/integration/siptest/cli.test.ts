@@ -33,3 +33,15 @@ test('scenario dump and validate; a bad option exits 1 naming it', async () => {
   assert.equal(json.code, 1);
   assert.equal(JSON.parse(json.stdout).status, 1);
 });
+
+test('-bg starts the run in a detached child and answers with its PID (exit 99)', async () => {
+  const r = await siptest(['127.0.0.1:9', '-sn', 'uac', '-m', '1', '-nostdin', '-timeout', '2', '-bg']);
+  const pid = Number(/^Background mode - PID=\[(\d+)\]\n$/.exec(r.stdout)?.[1]);
+  assert.equal(r.code, 99, r.stderr);
+  assert.ok(pid > 0, r.stdout);
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone (its -timeout) */
+  }
+});
