@@ -35,9 +35,10 @@ const CONTACT_ADDR = '192.0.2.10:5060';
 /** REGISTERs per second sipp sends (a 2-core machine shared with other tests holds it). */
 const RATE = 2_500;
 /**
- * Live heap per binding, bytes. Measured 735 at 20,000 bindings and 752 at 12,000 (binding, its
- * strings, the AoR, contact and address indexes, plus ~100 of JIT code the load left); with
- * bindings holding views into their REGISTER's text (as before), 1,109 at 12,000.
+ * Live heap per binding, bytes. Measured 678 at 12,000 (binding, its strings as flat copies, the
+ * AoR, contact and address indexes, plus ~100 of JIT code the load left); 735–752 when the strings
+ * were sliced views of copies and the ruid a chain of cons strings; with bindings holding views
+ * into their REGISTER's text, 1,109.
  */
 const PER_CONTACT_MAX = 950;
 /** Heap that may stay after every binding is gone: JIT code and feedback of the REGISTER path. */
