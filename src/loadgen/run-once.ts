@@ -10,7 +10,8 @@ import { applyKey, openControlSocket, startWatchdog } from './engine/control.js'
 import { Logs } from './engine/logs.js';
 import { Runtime } from './engine/runtime.js';
 import { openMainUdp, openMediaSockets, resolveAddressing, UdpCallSocketPool } from './engine/setup.js';
-import type { CallSocket, Peer } from './engine/types.js';
+import type { Addressing, RuntimeHooks } from './engine/runtime-options.js';
+import type { CallSocket, Peer, SipTransportName } from './engine/types.js';
 import type { MediaSockets } from './media/media-sockets.js';
 import type { RunOptions } from './options/run-options.js';
 import { Reporting } from './reporting.js';
@@ -39,7 +40,7 @@ export async function runOnce(
   io: RunIo,
   extras: RunOnceExtras = {},
 ): Promise<RunResult> {
-  const { main, ooc, aa, injection } = loaded;
+  const { main, ooc } = loaded;
   if (o.transport !== 'udp') {
     const { runTcp } = await import('./transport/tcp-run.js');
     return runTcp(o, loaded, io, extras);
@@ -68,23 +69,8 @@ export async function runOnce(
       pool = new UdpCallSocketPool(o, addressing.local.ip, onMessage, Math.min(64, o.maxSocket));
       await pool.prefill();
     }
-    rt = new Runtime({
-      opts: o,
-      scenario: main,
-      oocScenario: ooc,
-      aaScenario: o.autoAnswer ? aa : undefined,
-      addressing,
-      injection,
-      logs,
-      hooks: {
-        socketForCall: () => (pool ? pool.take() : mainSocket),
-        onCycle: (now) => reporting.onCycle(now),
-        rttSample: (stop, rtt, rtd) => reporting.rttSample(stop, rtt, rtd),
-      },
-      transportName: 'UDP',
-      numbering: extras,
-      rtp,
-    });
+    const socketForCall = () => (pool ? pool.take() : mainSocket);
+    rt = newRuntime(o, loaded, { addressing, logs, reporting, extras, rtp }, socketForCall, 'UDP');
     return await drive(rt, early, reporting, o, io, extras, () => {
       for (const s of sockets) s.close();
       pool?.closeAll();
@@ -103,6 +89,43 @@ export async function runOnce(
  * Start the run (messages that arrived before the runtime existed are handed over, statistics
  * start) and drive it to the end: timers, signals, keys; then final rows, screens and the exit code.
  */
+/** What a run's Runtime is built from besides the options, the scenarios and the transport. */
+export interface RunParts {
+  addressing: Addressing;
+  logs: Logs;
+  reporting: Reporting;
+  extras: RunOnceExtras;
+  rtp: MediaSockets | undefined;
+}
+
+/** The Runtime of a run whose calls go over `transportName`, each on the socket `socketForCall` gives. */
+export function newRuntime(
+  o: RunOptions,
+  loaded: ReturnType<typeof loadScenarios>,
+  parts: RunParts,
+  socketForCall: RuntimeHooks['socketForCall'],
+  transportName: SipTransportName,
+): Runtime {
+  const { reporting } = parts;
+  return new Runtime({
+    opts: o,
+    scenario: loaded.main,
+    oocScenario: loaded.ooc,
+    aaScenario: o.autoAnswer ? loaded.aa : undefined,
+    addressing: parts.addressing,
+    injection: loaded.injection,
+    logs: parts.logs,
+    hooks: {
+      socketForCall,
+      onCycle: (now) => reporting.onCycle(now),
+      rttSample: (stop, rtt, rtd) => reporting.rttSample(stop, rtt, rtd),
+    },
+    transportName,
+    numbering: parts.extras,
+    rtp: parts.rtp,
+  });
+}
+
 export async function drive(
   rt: Runtime,
   early: Array<[Buffer, Peer, CallSocket]>,

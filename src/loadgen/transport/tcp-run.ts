@@ -4,13 +4,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Logs } from '../engine/logs.js';
-import { Runtime } from '../engine/runtime.js';
 import { bindAddress, openMediaSockets, resolveAddressing } from '../engine/setup.js';
 import type { MediaSockets } from '../media/media-sockets.js';
 import type { RunOptions } from '../options/run-options.js';
 import { Reporting } from '../reporting.js';
 import type { RunIo, RunResult } from '../run-io.js';
-import { drive, type RunOnceExtras } from '../run-once.js';
+import { drive, newRuntime, type RunOnceExtras } from '../run-once.js';
 import type { loadScenarios } from '../runner.js';
 import { listenTcp, TcpConn } from './tcp.js';
 import { TcpConnections } from './tcp-connections.js';
@@ -22,7 +21,7 @@ export async function runTcp(
   io: RunIo,
   extras: RunOnceExtras,
 ): Promise<RunResult> {
-  const { main, ooc, aa, injection } = loaded;
+  const { main, ooc } = loaded;
   const logs = new Logs(o, main.fileBase, extras.pid ?? process.pid);
   const conns = new TcpConnections(o);
   const provisional = await resolveAddressing(o, main.mode === 'client', 0);
@@ -53,23 +52,8 @@ export async function runTcp(
       write: io.stdout,
       openSockets: () => conns.all.size + 1,
     });
-    const rt = new Runtime({
-      opts: o,
-      scenario: main,
-      oocScenario: ooc,
-      aaScenario: o.autoAnswer ? aa : undefined,
-      addressing,
-      injection,
-      logs,
-      hooks: {
-        socketForCall: () => conns.socketForCall(),
-        onCycle: (now) => reporting.onCycle(now),
-        rttSample: (stop, rtt, rtd) => reporting.rttSample(stop, rtt, rtd),
-      },
-      transportName: transportNameOf(o.transport),
-      numbering: extras,
-      rtp,
-    });
+    const parts = { addressing, logs, reporting, extras, rtp };
+    const rt = newRuntime(o, loaded, parts, () => conns.socketForCall(), transportNameOf(o.transport));
     conns.rt = rt;
     return await drive(rt, conns.early, reporting, o, io, extras, () => {
       conns.closeAll();
