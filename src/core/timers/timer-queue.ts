@@ -11,6 +11,7 @@
  * object itself) and a numeric kind; when it fires the queue calls `target.onTimer(kind)`.
  */
 import { systemClock, type Clock, type WakeHandle } from './clock.js';
+import { DelayLine } from './delay-line.js';
 
 /** Receives the expiry of its timers. `kind` tells which one (e.g. Timer A vs Timer B). */
 export interface TimerTarget {
@@ -76,6 +77,8 @@ export class TimerQueue {
   private firing = false;
   private readonly coalesceMs: number;
   private readonly onWake = (): void => this.fire();
+  /** one-shot timers of a constant delay, by delay and kind (see `after`) */
+  private readonly lines = new Map<number, DelayLine>();
 
   constructor(clock: Clock = systemClock, opts: TimerQueueOptions = {}) {
     this.clock = clock;
@@ -89,9 +92,25 @@ export class TimerQueue {
     return new Timer(this, target, kind);
   }
 
-  /** Number of armed timers. */
+  /**
+   * Call `target.onTimer(kind)` once, `delayMs` from now, without a Timer object: the entry waits
+   * in a FIFO of that delay (delay-line.ts), cheaper to keep than a Timer when thousands of
+   * targets wait for the same constant delay (transactions' clean-up timers, issue 14). It cannot
+   * be stopped: the target must ignore a call its state no longer expects. Delays are whole ms.
+   */
+  after(delayMs: number, target: TimerTarget, kind: number): void {
+    const delay = Math.max(0, Math.ceil(delayMs));
+    const key = delay * 64 + kind;
+    let line = this.lines.get(key);
+    if (line === undefined) this.lines.set(key, (line = new DelayLine(this, delay, kind)));
+    line.push(target);
+  }
+
+  /** Number of armed timers (each pending `after` entry counts as one, a delay line's own timer not). */
   get size(): number {
-    return this.heap.length;
+    let n = this.heap.length;
+    for (const line of this.lines.values()) n += line.length - (line.armed ? 1 : 0);
+    return n;
   }
 
   /** Whether a clock wake-up is currently scheduled (at most one at any time). */
@@ -132,6 +151,7 @@ export class TimerQueue {
 
   /** Disarm every timer and the clock wake-up. */
   clear(): void {
+    for (const line of this.lines.values()) line.clear();
     for (const t of this.heap) t.index = -1;
     this.heap.length = 0;
     if (this.wake !== undefined) this.clock.cancelWake(this.wake);

@@ -145,10 +145,7 @@ export class ServerTransaction extends Transaction {
       if (this.state === 'Completed') {
         // §17.2.1: the ACK for our non-2xx final; Timer I absorbs further ACKs.
         this.state = 'Confirmed';
-        this.stopTimers();
-        const wait = this.reliable ? 0 : this.core.settings.T4;
-        if (wait <= 0) this.terminate();
-        else this.startTo(TimerKind.Cleanup, wait);
+        this.linger(this.reliable ? 0 : this.core.settings.T4);
       } else if (this.state === 'Accepted') this.core.ackToTu(req, source);
       return;
     }

@@ -136,12 +136,18 @@ export abstract class Transaction implements TimerTarget, SendObserver {
 
   /**
    * Wait `ms` in the current state and then terminate (Timers D, I, J, K, L, M); zero on reliable
-   * transports terminates now.
+   * transports terminates now. The wait keeps no Timer: the transaction waits in the queue's
+   * FIFO of that delay (TimerQueue.after), one entry per lingering transaction instead of an
+   * 80-byte object kept for up to 64·T1 (issue 14). Such an entry cannot be stopped: no state
+   * reached from here starts another timer, and a transaction that ends earlier ignores it
+   * (terminate() is idempotent).
    */
   protected linger(ms: number): void {
     this.dropRt();
+    this.to?.stop();
+    this.to = undefined;
     if (ms <= 0) this.terminate();
-    else this.startTo(TimerKind.Cleanup, ms);
+    else this.core.timers.after(ms, this, TimerKind.Cleanup);
   }
 
   /** @internal Shutdown: mark terminated and stop timers without telling anyone. */
