@@ -10,6 +10,7 @@ import { SipParseError } from '../errors.js';
 import { ALPHA, HTAB, isWs, LF, SCHEME, SP, TOKEN } from '../grammar/chars.js';
 import { canonicalNameAt } from './header-names.js';
 import { SipRequest, SipResponse, type AnyMessage, type HeaderField } from './message.js';
+import { methodOf } from './methods.js';
 
 export interface ParseOptions {
   /**
@@ -197,7 +198,7 @@ function parseStartLine(line: string, headers: HeaderField[], body: Buffer): Any
   for (let i = 1; i < colon; i++)
     if (SCHEME[uri.charCodeAt(i)] !== 1) throw new SipParseError('SIP_ERR_REQUEST_URI', 'Malformed Request-URI');
   checkVersion(line.slice(sp2 + 1));
-  return new SipRequest(line.slice(0, sp1), uri, headers, body, line);
+  return new SipRequest(methodOf(line, sp1), uri, headers, body, line);
 }
 
 const HTAB_CHAR = String.fromCharCode(HTAB);
