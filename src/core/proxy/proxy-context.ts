@@ -81,8 +81,10 @@ export interface ProxyEnvironment {
 interface Branch {
   /** index in branches (the fr timer's kind) */
   index: number;
-  /** where the branch went; only its URI once the messages are released */
-  target: BranchTarget;
+  /** where the branch goes; dropped once the messages are released (only `uri` is kept) */
+  target: BranchTarget | undefined;
+  /** the branch's Request-URI (`tried`): its own copy once the messages are released */
+  uri: string;
   /** the fr timer, while armed */
   fr: Timer | undefined;
   request: SipRequest | undefined;
@@ -164,11 +166,15 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   private maybeRelease(): void {
     if (!this.done || this.req === undefined || this.branches.some((x) => !x.final)) return;
     this.req = undefined;
+    // Per-context timers only matter to branches that start: none will.
+    this.timers = undefined;
     for (const b of this.branches) {
       b.request = undefined;
       b.final = ANSWERED;
-      // An in-dialog branch's URI is cut from the request's text: keep a copy, not the text.
-      b.target = { uri: ownString(b.target.uri) };
+      // An in-dialog branch's URI is cut from the request's text: keep a copy, not the text (nor
+      // the target object: one object less per lingering branch).
+      b.uri = ownString(b.uri);
+      b.target = undefined;
     }
     // push() left room for 16 more branches: a lingering context keeps an array of its length.
     this.branches = this.branches.slice();
@@ -176,7 +182,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
 
   /** The Request-URIs of the branches so far, in the order they were started. */
   get tried(): string[] {
-    return this.branches.map((b) => b.target.uri);
+    return this.branches.map((b) => b.uri);
   }
 
   get cancelled(): boolean {
@@ -194,6 +200,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
       const b: Branch = {
         index: this.branches.length,
         target: t,
+        uri: t.uri,
         fr: undefined,
         request: undefined,
         tx: undefined,
@@ -220,19 +227,21 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
 
   private async startBranch(b: Branch): Promise<void> {
     try {
+      // Started before the release (fork() after the final answer is refused below: 487).
+      const t = b.target!;
       // §16.6 steps 1–6: copy, Request-URI, Max-Forwards, Record-Route, Path, strict-route fix-up.
       const req = this.req!.clone();
-      req.uri = b.target.uri;
+      req.uri = t.uri;
       decrementMaxForwards(req);
-      if (b.target.path) {
-        for (const r of b.target.path.split(',').reverse()) req.prepend('route', r.trim());
+      if (t.path) {
+        for (const r of t.path.split(',').reverse()) req.prepend('route', r.trim());
       }
       const strict = postprocessStrictRoute(req);
       // Step 7: the next hop is the first Route, else the Request-URI, unless the target says;
       // after the step 6 fix-up for a strict router it is the Request-URI (the strict router).
-      let dest = b.target.destination;
+      let dest = t.destination;
       if (dest === undefined) {
-        const hop = b.target.hop ?? (strict ? req.requestUri() : nextHopUri(req));
+        const hop = t.hop ?? (strict ? req.requestUri() : nextHopUri(req));
         if (!isSipUri(hop)) {
           this.branchFinal(b, this.synthetic(416, 'Unsupported URI Scheme'));
           return;
@@ -253,13 +262,13 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
       if (this.recordRoute) {
         // The mark lets sipd (and every node sharing auth.secret) recognise the dialog's
         // in-dialog requests without state (route-mark.ts): Call-ID and the initial From tag.
-        const scope = this.trustedCaller || !b.target.registered ? 'open' : 'local';
+        const scope = this.trustedCaller || !t.registered ? 'open' : 'local';
         const mark = this.env.routeMarks.mark({ callId: req.callId(), fromTag: req.fromTag() ?? '', scope });
         const sips = { inbound: isSips(this.req ?? req), outbound: isSips(req) };
         const rr = this.env.recordRoute(this.server.source, target.transport, mark, sips);
         for (let i = rr.length - 1; i >= 0; i--) req.prepend('record-route', rr[i]!);
       }
-      if (this.onBranch && !this.runBranchHook(b, req)) return;
+      if (this.onBranch && !this.runBranchHook(b, req, t)) return;
       const branch = newBranch();
       if (this.prepareBranch && !(await this.runPrepareHook(b, req, branch, target.transport.protocol))) return;
       // Step 8: our Via, with a new branch.
@@ -438,9 +447,9 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   }
 
   /** The branch hook: a throw counts as a bug (the branch is sent as is); false drops the branch. */
-  private runBranchHook(b: Branch, req: SipRequest): boolean {
+  private runBranchHook(b: Branch, req: SipRequest, target: BranchTarget): boolean {
     try {
-      if (this.onBranch!(req, b.index, b.target)) return true;
+      if (this.onBranch!(req, b.index, target)) return true;
     } catch (err) {
       this.env.onError?.(err);
       return true;
