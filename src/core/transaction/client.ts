@@ -131,6 +131,7 @@ export class ClientTransaction extends Transaction {
           this.up(res, source);
           // Nothing more is built from the request (the ACK for a 2xx is the TU's): let it go.
           this.release();
+          this.target = undefined; // Accepted sends nothing (see release)
         } else {
           // §17.1.1.3: the transaction itself ACKs a non-2xx final, then waits Timer D.
           this.state = 'Completed';
@@ -165,12 +166,15 @@ export class ClientTransaction extends Transaction {
     this.linger(this.reliable ? 0 : this.core.settings.T4); // Timer K
     this.up(res, source);
     this.release();
+    this.target = undefined; // Completed sends nothing (see release)
   }
 
   /**
    * After the final response the transaction lingers (Timer D/K/M) only to absorb retransmitted
    * finals (and pass an INVITE's 2xx up): it keeps no message, not even the request's bytes (no
-   * state it lingers in resends them), only an ACK's bytes after a non-2xx.
+   * state it lingers in resends them), only an ACK's bytes after a non-2xx. Where nothing is
+   * sent at all (INVITE Accepted, non-INVITE Completed) the target goes too, after the TU's
+   * onResponse (which may still read it): one object less per lingering transaction (issue 14).
    */
   private release(): void {
     this.lastResponse = undefined;
