@@ -127,6 +127,8 @@ export class ServerTransaction extends Transaction {
       // Accepted resends nothing (retransmitted INVITEs are absorbed; the 2xx is retransmitted by
       // the TU, or by the UAS behind a proxy): its bytes would only be kept for 64·T1.
       this.bytes = undefined;
+      // Nor its target: a further 2xx computes its own (transmit), nothing else is sent.
+      this.target = undefined;
       if (this.state === 'Accepted') this.linger(64 * s.T1);
     } else {
       this.state = 'Completed';
