@@ -16,9 +16,17 @@ import type { ServerTransaction } from './server.js';
 
 const SEP = '\n';
 
+/*
+ * Keys are joined from an array, not concatenated: Array.prototype.join builds one flat string
+ * with its own characters, while `+` makes "cons strings" whose pieces are slices of the
+ * message's text. A key kept in a table for as long as its transaction lingers (up to 64·T1)
+ * must not keep that text; join() gives such a key in one allocation, where a concatenation
+ * needed a copy (ownString) that is itself a 32-byte view into a second string (issue 14).
+ */
+
 /** §17.1.3 key of a client transaction. */
 export function clientKey(branch: string, method: string): string {
-  return branch + SEP + method;
+  return [branch, method].join(SEP);
 }
 
 /** The client transaction key a response belongs to, or undefined when its top Via has no branch. */
@@ -34,7 +42,7 @@ export function isRfc3261Branch(branch: string | undefined): branch is string {
 
 /** §17.2.3 key of the server transaction `req` belongs to (`method` overrides the request's). */
 export function serverKey(via: Via, branch: string, method: string): string {
-  return branch + SEP + viaSentBy(via) + SEP + (method === 'ACK' ? 'INVITE' : method);
+  return [branch, viaSentBy(via), method === 'ACK' ? 'INVITE' : method].join(SEP);
 }
 
 /** RFC 2543 fallback index key: everything but the To tag and the method. */

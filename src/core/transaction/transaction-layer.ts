@@ -176,9 +176,9 @@ export class TransactionLayer implements TransportLayerUser, TransactionCore {
       const key = serverKey(via, branch, req.method);
       const existing = this.servers.get(key);
       if (existing !== undefined) return existing;
-      // The key lives as long as the transaction (up to 64·T1 after the final response): it must
-      // not keep the request's text alive through the branch it was cut from (own-string.ts).
-      tx = new ServerTransaction(this, ownString(key), req, source, false);
+      // The key lives as long as the transaction (up to 64·T1 after the final response): it is a
+      // flat string of its own (serverKey joins), not a view of the request's text.
+      tx = new ServerTransaction(this, key, req, source, false);
       this.servers.set(tx.key, tx);
     } else {
       const existing = this.findServerTransaction(req);
@@ -216,7 +216,8 @@ export class TransactionLayer implements TransportLayerUser, TransactionCore {
     if (req.cseq().method !== req.method) throw new TypeError('CSeq method differs from the request method');
     const key = clientKey(branch, req.method);
     if (this.clients.has(key)) throw new TypeError(`a client transaction with branch ${branch} exists`);
-    const tx = new ClientTransaction(this, ownString(key), req, user, opts);
+    // One flat key of its own (clientKey joins) for the table and the transaction.
+    const tx = new ClientTransaction(this, key, req, user, opts);
     this.clients.set(key, tx);
     tx.start(dest);
     return tx;
