@@ -34,7 +34,13 @@ export class ServerTransaction extends Transaction {
   responseToTag: string | undefined;
   /** @internal whether the key is an RFC 2543 fallback key */
   readonly legacy: boolean;
-  private bytes: Buffer | undefined;
+  /**
+   * The last response's bytes, resent for retransmitted requests (and Timer G). While a
+   * non-INVITE transaction lingers in Completed (Timer J, 64·T1 on UDP) they are kept as a
+   * latin1 string (exact for any bytes): one heap object instead of a Buffer, its ArrayBuffer and
+   * the memory outside the heap behind it, for a response that is rarely resent (issue 14).
+   */
+  private bytes: Buffer | string | undefined;
   private tag: string | undefined;
 
   constructor(core: TransactionCore, key: string, request: SipRequest, source: MessageSource, legacy: boolean) {
@@ -119,7 +125,9 @@ export class ServerTransaction extends Transaction {
     if (this.kind === 'nist') {
       this.state = 'Completed';
       this.transmit(res);
-      if (this.state === 'Completed') this.linger(this.reliable ? 0 : 64 * s.T1); // Timer J
+      if (this.state !== 'Completed') return true;
+      if (this.bytes !== undefined) this.bytes = this.bytes.toString('latin1');
+      this.linger(this.reliable ? 0 : 64 * s.T1); // Timer J
     } else if (status < 300) {
       // RFC 6026 §8.7: Accepted absorbs INVITE retransmissions and passes ACKs up for Timer L.
       this.state = 'Accepted';
@@ -203,7 +211,8 @@ export class ServerTransaction extends Transaction {
   }
 
   private retransmit(): void {
-    if (this.bytes !== undefined) this.send(this.bytes);
+    const b = this.bytes;
+    if (b !== undefined) this.send(typeof b === 'string' ? Buffer.from(b, 'latin1') : b);
   }
 
   private call(what: 'timeout' | 'transport', err?: TransportError): void {
