@@ -30,7 +30,10 @@ export interface ClientTransactionOptions {
 const quietUser: ClientTransactionUser = { onResponse() {}, onTimeout() {}, onTransportError() {} };
 
 export class ClientTransaction extends Transaction {
-  readonly kind: 'ict' | 'nict';
+  /** "ict" or "nict": from the method, not a field (8 bytes per lingering transaction, issue 14). */
+  get kind(): 'ict' | 'nict' {
+    return this.method === 'INVITE' ? 'ict' : 'nict';
+  }
   /** The TU; may be replaced at any time (e.g. when a proxy hands a branch over). */
   user: ClientTransactionUser;
   /** The last provisional response passed to the TU (cleared, with the request, after the final one). */
@@ -53,7 +56,6 @@ export class ClientTransaction extends Transaction {
     opts: ClientTransactionOptions = {},
   ) {
     super(core, key, request);
-    this.kind = request.method === 'INVITE' ? 'ict' : 'nict';
     this.user = user;
     this.bytes = serialize(request);
     this.timerC = opts.timerC ?? 0;

@@ -20,7 +20,10 @@ import type { ServerTransactionUser } from './types.js';
 const noUser: ServerTransactionUser = {};
 
 export class ServerTransaction extends Transaction {
-  readonly kind: 'ist' | 'nist';
+  /** "ist" or "nist": from the method, not a field (8 bytes per lingering transaction, issue 14). */
+  get kind(): 'ist' | 'nist' {
+    return this.method === 'INVITE' ? 'ist' : 'nist';
+  }
   /** Where the request came from (its transport, connection and source address). */
   readonly source: MessageSource;
   /** The TU; may be replaced at any time. */
@@ -45,7 +48,6 @@ export class ServerTransaction extends Transaction {
 
   constructor(core: TransactionCore, key: string, request: SipRequest, source: MessageSource, legacy: boolean) {
     super(core, key, request);
-    this.kind = request.method === 'INVITE' ? 'ist' : 'nist';
     this.source = source;
     this.legacy = legacy;
     if (this.kind === 'ist') {

@@ -44,7 +44,7 @@ export type TransactionState =
 
 export abstract class Transaction implements TimerTarget, SendObserver {
   /** "ict", "nict", "ist", "nist" */
-  abstract readonly kind: 'ict' | 'nict' | 'ist' | 'nist';
+  abstract get kind(): 'ict' | 'nict' | 'ist' | 'nist';
   state: TransactionState = 'Trying';
   /** The request method ("INVITE", "REGISTER"...). */
   readonly method: string;
