@@ -96,9 +96,11 @@ export class TimerQueue {
    * Call `target.onTimer(kind)` once, `delayMs` from now, without a Timer object: the entry waits
    * in a FIFO of that delay (delay-line.ts), cheaper to keep than a Timer when thousands of
    * targets wait for the same constant delay (transactions' clean-up timers, issue 14). It cannot
-   * be stopped: the target must ignore a call its state no longer expects. Delays are whole ms.
+   * be stopped: the target must ignore a call its state no longer expects. Delays are whole ms;
+   * `kind` is 0..63.
    */
   after(delayMs: number, target: TimerTarget, kind: number): void {
+    if (!Number.isInteger(kind) || kind < 0 || kind >= 64) throw new RangeError(`kind must be 0..63 (got ${kind})`);
     const delay = Math.max(0, Math.ceil(delayMs));
     const key = delay * 64 + kind;
     let line = this.lines.get(key);
