@@ -3,8 +3,8 @@
  * any other scheme, absoluteURI (RFC 2396) kept as text. Components are kept as written (still
  * %-escaped); comparison (§19.1.4) unescapes.
  */
+import { isIPv4Literal, isIPv6 } from './ip.js';
 import { ParamList } from './param-list.js';
-import { isIPv6 } from 'node:net';
 import { SipParseError } from '../errors.js';
 import {
   ALPHA,
@@ -21,6 +21,9 @@ import {
   USER,
 } from './chars.js';
 import { formatParams, type Params } from './params.js';
+
+/** Kept here for the grammar's users (it moved to ip.ts with the IPv6 check). */
+export { isIPv4Literal };
 
 export interface SipUri {
   scheme: 'sip' | 'sips';
@@ -203,26 +206,6 @@ export function scanHostname(s: string, start: number): number {
   if (i === start || i - start > 255 || prev === 0x2d) return -1;
   if (onlyDigits && !isIPv4Literal(s.slice(start, i))) return -1;
   return i;
-}
-
-/** dotted-quad IPv4 address, each part 0–255 without leading zeros beyond one digit. */
-export function isIPv4Literal(h: string): boolean {
-  let parts = 0;
-  let v = 0;
-  let digits = 0;
-  for (let i = 0; i <= h.length; i++) {
-    const c = i < h.length ? h.charCodeAt(i) : 0x2e;
-    if (c === 0x2e) {
-      if (digits === 0 || v > 255 || (digits > 1 && h.charCodeAt(i - digits) === 0x30)) return false;
-      parts++;
-      v = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39) {
-      v = v * 10 + (c - 0x30);
-      if (++digits > 3) return false;
-    } else return false;
-  }
-  return parts === 4;
 }
 
 function parseTelUri(s: string, colon: number): TelUri {

@@ -4,11 +4,11 @@
  * (RFC 5118 §4.5); `rport` may be empty (RFC 3581).
  */
 import { ParamList } from './param-list.js';
-import { isIPv6 } from 'node:net';
 import { SipParseError } from '../errors.js';
 import { DIGIT, HOST, isWs, TOKEN } from './chars.js';
 import { formatParams, parseParams, skipWs, type Params } from './params.js';
-import { isIPv4Literal, scanHostname } from './uri.js';
+import { isIPv4Literal, isIPv6 } from './ip.js';
+import { scanHostname } from './uri.js';
 
 export interface Via {
   /** "SIP" */
