@@ -6,8 +6,8 @@
  * Usernames and passwords are JS (Unicode) strings and are hashed as UTF-8; challenge values are
  * wire (latin1) strings as the message model holds them. Passwords never leave this module.
  */
-import { randomBytes } from 'node:crypto';
 import { SipException } from '../errors.js';
+import { nodeCrypto } from '../lazy-builtins.js';
 import { parseChallenges } from '../grammar/auth-params.js';
 import { encodeText } from '../message/serializer.js';
 import {
@@ -89,7 +89,9 @@ export function digestCredentials(input: DigestAuthorizeInput): DigestCredential
   else throw new DigestClientError('AUTH_SECRET', `a password or a ${hash} HA1 is needed`);
   // RFC 7616 §3.4.2: the cnonce is needed with a qop, and by -sess algorithms in any case.
   const cnonce =
-    qop !== undefined || algorithm.endsWith('-sess') ? (input.cnonce ?? randomBytes(16).toString('hex')) : undefined;
+    qop !== undefined || algorithm.endsWith('-sess')
+      ? (input.cnonce ?? nodeCrypto().randomBytes(16).toString('hex'))
+      : undefined;
   const nc = qop !== undefined ? (input.nc ?? 1).toString(16).padStart(8, '0') : undefined;
   const response = computeDigestResponse({
     algorithm,

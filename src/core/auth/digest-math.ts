@@ -12,7 +12,7 @@
  * Header values are latin1 strings (one char per byte), so the strings hashed here are hashed as
  * latin1: the digest covers exactly the bytes that were on the wire.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../lazy-builtins.js';
 import type { DigestAlgorithm } from './ha1.js';
 
 /** Algorithm tokens of RFC 7616 §3.3 / RFC 8760 that we implement. */
@@ -50,7 +50,7 @@ const NODE_HASH: Record<DigestAlgorithm, string> = { MD5: 'md5', 'SHA-256': 'sha
 
 /** Lower-case hex hash of a latin1 string (wire bytes) or of raw bytes. */
 export function hashWire(algorithm: DigestAlgorithm, data: string | Uint8Array): string {
-  const h = createHash(NODE_HASH[algorithm]);
+  const h = nodeCrypto().createHash(NODE_HASH[algorithm]);
   if (typeof data === 'string') h.update(data, 'latin1');
   else h.update(data);
   return h.digest('hex');
@@ -93,5 +93,5 @@ export function computeDigestResponse(p: DigestResponseInput): string {
 export function digestEquals(expected: string, received: string): boolean {
   const a = Buffer.from(expected.toLowerCase(), 'latin1');
   const b = Buffer.from(received.toLowerCase(), 'latin1');
-  return a.length === b.length && timingSafeEqual(a, b);
+  return a.length === b.length && nodeCrypto().timingSafeEqual(a, b);
 }

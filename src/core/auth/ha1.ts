@@ -3,7 +3,7 @@
  * subscriber tables store instead of the password. Kamailio's `ha1b` column holds the same hash
  * computed with "user@domain" as the username, for user agents that send that form.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../lazy-builtins.js';
 
 /** Digest algorithms we support (RFC 8760 names). */
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
@@ -12,7 +12,7 @@ const NODE_HASH: Record<DigestAlgorithm, string> = { MD5: 'md5', 'SHA-256': 'sha
 
 /** Lower-case hex digest of a string (bytes: UTF-8). */
 export function digestHex(algorithm: DigestAlgorithm, data: string): string {
-  return createHash(NODE_HASH[algorithm]).update(data, 'utf8').digest('hex');
+  return nodeCrypto().createHash(NODE_HASH[algorithm]).update(data, 'utf8').digest('hex');
 }
 
 export function computeHa1(

@@ -3,16 +3,18 @@
  * the core's digest client: MD5, SHA-256, -sess, qop auth/auth-int) written in SIPp's parameter
  * order, and the verifyauth action (checked with the core's digest math).
  */
+// The modules themselves, not core/auth/index.js: that would also load the server side (nonces,
+// digest-server) at every siptest start.
+import { digestCredentials } from '../../core/auth/digest-client.js';
+import { parseDigestCredentials } from '../../core/auth/digest-headers.js';
 import {
   computeDigestResponse,
-  digestCredentials,
   digestEquals,
   hashOf,
   hashWire,
   parseDigestAlgorithm,
-  parseDigestCredentials,
   type DigestQop,
-} from '../../core/auth/index.js';
+} from '../../core/auth/digest-math.js';
 
 export interface DigestInput {
   user: string;
