@@ -19,7 +19,6 @@ import { reportError, type RunIo, type RunResult } from './run-io.js';
 import type { loadScenarios } from './runner.js';
 import { buildSummary } from './stats/summary.js';
 import type { UdpSocket } from './transport/udp.js';
-import { attachTwin } from './twin/attach.js';
 import type { TwinPlan } from './twin/plan.js';
 
 export interface RunOnceExtras {
@@ -51,7 +50,10 @@ export async function runOnce(
   let pool: UdpCallSocketPool | undefined;
   let rtp: MediaSockets | undefined;
   const reporting = new Reporting({
-    tty: io.isTTY && !o.json && !extras.quiet,
+    // A getter: io.isTTY reads process.stdout, which a run needs at its first screen only.
+    get tty() {
+      return io.isTTY && !o.json && !extras.quiet;
+    },
     write: io.stdout,
     openSockets: () => sockets.length,
   });
@@ -136,7 +138,8 @@ export async function drive(
   closeSockets: () => void,
 ): Promise<RunResult> {
   extras.onRuntime?.(rt);
-  const twin = extras.twinPlan ? await attachTwin(rt, extras.twinPlan) : undefined;
+  // 3PCC only: the twin link loads node:net (the stream modules), which a plain run never needs.
+  const twin = extras.twinPlan ? await (await import('./twin/attach.js')).attachTwin(rt, extras.twinPlan) : undefined;
   for (const [b, f, c] of early.splice(0)) rt.receive(b, f, c);
   reporting.startMono = monoUs();
   reporting.attach(rt);

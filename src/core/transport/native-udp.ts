@@ -13,12 +13,12 @@
  * callers then use node:dgram. SIPKIT_NATIVE_UDP_PATH names another .node file (tests use a
  * missing one to check the fallback).
  */
-import { lookup } from 'node:dns';
 import { closeSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSystemErrorName } from 'node:util';
+import { nodeDns } from '../lazy-builtins.js';
 
 interface Binding {
   BATCH: number;
@@ -310,7 +310,7 @@ export class NativeUdpSocket {
     if (addr === undefined) addr = this.destination(host);
     if (addr === null) {
       // A name, not an address: resolve it (rare for SIP: peers are addresses), then queue.
-      lookup(host, { family: this.family }, (err, a) => {
+      nodeDns().lookup(host, { family: this.family }, (err, a) => {
         if (err) this.report(cb, err);
         else if (!this.closed) this.send(buf, port, a, cb);
       });

@@ -7,7 +7,7 @@
  * The watchdog counts event-loop stalls longer than the minor and major thresholds and stops the
  * run after too many (exit 255), like SIPp's.
  */
-import { createSocket } from 'node:dgram';
+import { nodeDgram } from '../../core/lazy-builtins.js';
 import { NativeUdpSocket } from '../../core/transport/native-udp.js';
 import { SippError } from '../errors.js';
 import { C } from '../stats/counters.js';
@@ -142,7 +142,7 @@ async function bindControl(
       return native;
     }
   }
-  const sock = createSocket('udp4');
+  const sock = nodeDgram().createSocket('udp4');
   const ok = await new Promise<boolean>((resolve) => {
     sock.once('error', () => resolve(false));
     sock.bind(port, ip, () => resolve(true));

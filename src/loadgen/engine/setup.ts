@@ -3,10 +3,8 @@
  * IP ([local_ip]) and port (-p, else the first free port from 5060 to 5119, else any), the media
  * address, and the UDP sockets (-t u1 shared, -t un one per call).
  */
-import { createSocket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import { hostname } from 'node:os';
+import { isIP } from '../../core/grammar/ip.js';
+import { nodeDgram, nodeDnsPromises, nodeOs } from '../../core/lazy-builtins.js';
 import { SippError, SippExit } from '../errors.js';
 import { MediaSockets } from '../media/media-sockets.js';
 import type { RunOptions } from '../options/run-options.js';
@@ -22,7 +20,7 @@ const ipType = (ip: string): '4' | '6' => (ip.includes(':') ? '6' : '4');
 async function resolve(host: string, family?: 4 | 6): Promise<string> {
   if (isIP(host)) return host;
   try {
-    return (await lookup(host, family ? { family } : {})).address;
+    return (await nodeDnsPromises().lookup(host, family ? { family } : {})).address;
   } catch {
     throw new SippError(`Unknown remote host '${host}'.\nUse 'siptest -h' for details`);
   }
@@ -30,7 +28,7 @@ async function resolve(host: string, family?: 4 | 6): Promise<string> {
 
 /** The local address the kernel would use to reach `remote` (SIPp's connected-UDP trick). */
 async function localAddressFor(remote: string): Promise<string> {
-  const sock = createSocket(remote.includes(':') ? 'udp6' : 'udp4');
+  const sock = nodeDgram().createSocket(remote.includes(':') ? 'udp6' : 'udp4');
   try {
     await new Promise<void>((res, rej) => {
       sock.once('error', rej);
@@ -62,7 +60,7 @@ export async function resolveAddressing(o: RunOptions, needRemote: boolean, boun
     if (remote) localIp = await localAddressFor(remote.ip);
     else {
       try {
-        localIp = (await lookup(hostname(), { family: 4 })).address;
+        localIp = (await nodeDnsPromises().lookup(nodeOs().hostname(), { family: 4 })).address;
       } catch {
         localIp = '127.0.0.1';
       }

@@ -8,7 +8,8 @@
  * UDP socket to it (the run's audio or video socket when it is theirs, else one of the call's
  * own, closed with the call). rtp_stream sends from the run's audio socket, as SIPp 3.6.1 does.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { nodeDgram } from '../../core/lazy-builtins.js';
 import type { MediaSockets } from './media-sockets.js';
 import type { PcapFile, PcapPacket } from './pcap-file.js';
 import { dtmfCapture } from './dtmf.js';
@@ -94,7 +95,7 @@ export class CallMedia {
   private socketFor(port: number): Socket {
     const s = this.run.socketFor(port) ?? this.own.get(port);
     if (s) return s;
-    const own = createSocket(this.run.ip.includes(':') ? 'udp6' : 'udp4');
+    const own = nodeDgram().createSocket(this.run.ip.includes(':') ? 'udp6' : 'udp4');
     own.on('error', (err) => {
       // Sends queued before the bind failed are lost; later ones leave from the run's audio port.
       this.warn(`Can't bind RTP source port ${port}: ${err.message}; sending from port ${this.run.port}`);

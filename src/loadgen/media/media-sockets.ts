@@ -7,7 +7,8 @@
  * sockets still drain what arrives. rtp_stream and pcap play send from these sockets when their
  * source port is theirs (per-call ports are call-media.ts's).
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { nodeDgram } from '../../core/lazy-builtins.js';
 import { SippError, SippExit } from '../errors.js';
 
 export interface MediaSocketOptions {
@@ -33,7 +34,7 @@ export class MediaCounters {
 
 function bindUdp(ip: string, port: number, bufferSize: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
-    const s = createSocket({ type: ip.includes(':') ? 'udp6' : 'udp4', recvBufferSize: bufferSize });
+    const s = nodeDgram().createSocket({ type: ip.includes(':') ? 'udp6' : 'udp4', recvBufferSize: bufferSize });
     s.once('error', () => {
       s.close();
       resolve(undefined);

@@ -2,9 +2,9 @@
  * UDP sockets for siptest: one shared socket (-t u1) or one per call (-t un). Sends are
  * fire-and-forget datagrams; every received datagram goes to the engine.
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { lookup } from 'node:dns';
-import { isIP } from 'node:net';
+import type { Socket } from 'node:dgram';
+import { isIP } from '../../core/grammar/ip.js';
+import { nodeDgram, nodeDns } from '../../core/lazy-builtins.js';
 import { NativeUdpSocket } from '../../core/transport/native-udp.js';
 import { SippError, SippExit } from '../errors.js';
 import type { CallSocket, Peer } from '../engine/types.js';
@@ -17,7 +17,7 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, famil
 function ipLookup(address: string, family: unknown, callback: LookupCallback): void {
   const f = isIP(address);
   if (f) callback(null, address, f);
-  else lookup(address, { family: family === 6 ? 6 : 4 }, (err, a, fam) => callback(err, a, fam));
+  else nodeDns().lookup(address, { family: family === 6 ? 6 : 4 }, (err, a, fam) => callback(err, a, fam));
 }
 
 export type DatagramHandler = (buf: Buffer, from: Peer, socket: UdpSocket) => void;
@@ -63,7 +63,7 @@ export class UdpSocket implements CallSocket {
         throw bindError(err as NodeJS.ErrnoException);
       }
     }
-    const sock = native ?? createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: ipLookup });
+    const sock = native ?? nodeDgram().createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: ipLookup });
     const s = new UdpSocket(sock, opts.perCall);
     if (!native)
       await bindDgram(sock as Socket, address, port).catch((err: NodeJS.ErrnoException) => {
