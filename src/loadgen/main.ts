@@ -5,6 +5,7 @@
  * (runner.ts) once the command line is known. Output and exit codes are those of the `run` command
  * (commands/siptest/run.ts), which serves `siptest run -- ...` through oclif.
  */
+import { fstatSync } from 'node:fs';
 import { parseCommandLine } from './options/parse-args.js';
 import type { RunIo } from './run-io.js';
 import { versionText } from './version.js';
@@ -13,6 +14,25 @@ const NO_CALLS = 99;
 
 /** oclif's logJson: the value pretty-printed, one line feed after it. */
 const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+/**
+ * Whether stdout is a terminal. process.stdout's first read builds the stream, loading node:tty
+ * or node:net and the stream modules (~5 M instructions, before the first call: issue 15), so
+ * what is plainly no terminal is told from fstat: not a character device (a file, a pipe, a
+ * socket), or a memory device (Linux major 1: /dev/null, /dev/zero), as for a script's
+ * `>/dev/null`. Anything else is node's answer.
+ */
+function stdoutIsTTY(): boolean {
+  if (process.platform === 'linux') {
+    try {
+      const st = fstatSync(1);
+      if (!st.isCharacterDevice() || ((st.rdev >> 8) & 0xfff) === 1) return false;
+    } catch {
+      /* no fd 1: node's answer */
+    }
+  }
+  return Boolean(process.stdout.isTTY);
+}
 
 /** Answers -v, -h and -sd from light modules; undefined for anything else (a run or an error). */
 async function answerAtOnce(argv: readonly string[], io: RunIo): Promise<number | undefined> {
@@ -42,7 +62,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const io: RunIo = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    isTTY: Boolean(process.stdout.isTTY),
+    get isTTY() {
+      return stdoutIsTTY();
+    },
     argv,
   };
   const json = argv.includes('--json') || argv.includes('-json');

@@ -48,7 +48,10 @@ export async function runTcp(
     rtp = await openMediaSockets(o, [main, ooc], addressing);
     if (client) await conns.connectClient(port, false);
     const reporting = new Reporting({
-      tty: io.isTTY && !o.json && !extras.quiet,
+      // A getter: io.isTTY reads process.stdout, which a run needs at its first screen only.
+      get tty() {
+        return io.isTTY && !o.json && !extras.quiet;
+      },
       write: io.stdout,
       openSockets: () => conns.all.size + 1,
     });
