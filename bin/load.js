@@ -16,10 +16,10 @@ const Module = require('node:module');
 const { basename, dirname, join } = require('node:path');
 const vm = require('node:vm');
 
-/** The cache file of a bundle, and whether it may be read. */
-function cacheOf(file) {
+/** The cache file of a bundle (one per variant), and whether it may be read. */
+function cacheOf(file, variant) {
   const st = statSync(file);
-  const key = `${basename(file)}.${st.size}-${Math.trunc(st.mtimeMs)}.${process.version}-${process.arch}.v8cache`;
+  const key = `${basename(file)}${variant ? `.${variant}` : ''}.${st.size}-${Math.trunc(st.mtimeMs)}.${process.version}-${process.arch}.v8cache`;
   return { path: join(dirname(file), '.cache', key), owner: st.uid };
 }
 
@@ -47,10 +47,14 @@ function writeCache(cache, data) {
  * Loads the CommonJS file as require() would (one instance in require.cache), compiled with its
  * code cache. Returns the module's exports and `done()`, to call once the work is done: it writes
  * the cache when there was none or V8 rejected it.
+ *
+ * V8 takes any cache of the same source, however little it holds, and a cache holds only the
+ * functions the run that wrote it compiled: a caller whose runs differ (siptest: an answer to
+ * --help, or a run of the engine) names a variant, each with its own cache file.
  */
-function requireCached(file) {
+function requireCached(file, variant) {
   if (process.env.SIPKIT_CODE_CACHE === '0') return { exports: require(file), done() {} };
-  const cache = cacheOf(file);
+  const cache = cacheOf(file, variant);
   const cachedData = readCache(cache);
   const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), {
     filename: file,

@@ -17,12 +17,12 @@ const dist = join(__dirname, '..', 'dist');
 /**
  * The runner and the argv routing as one CommonJS file (`npm run build` bundles them,
  * src/loadgen/bin-entry.ts: one file to require instead of a hundred ES modules), unless a later
- * `tsc` made it stale; then the compiled modules themselves.
+ * `tsc` made it stale; then the compiled modules themselves. `variant` names its code cache.
  */
-async function siptestModules() {
+async function siptestModules(variant) {
   const bundle = join(dist, 'src', 'loadgen', 'main.bundle.cjs');
   try {
-    if (statSync(bundle).mtimeMs >= statSync(join(dist, '.tsbuildinfo')).mtimeMs) return requireCached(bundle);
+    if (statSync(bundle).mtimeMs >= statSync(join(dist, '.tsbuildinfo')).mtimeMs) return requireCached(bundle, variant);
   } catch (err) {
     if (err.code !== 'ENOENT') throw err;
     /* no bundle (or no build info): the modules */
@@ -38,8 +38,13 @@ async function main() {
     process.stdout.write(versionText());
     process.exit(99);
   }
-  const modules = await siptestModules();
-  const { routeSiptestArgv, main: run } = modules.exports;
+  // SIPp's command line (not one of siptest's own commands, see src/loadgen/cli-route.ts) keeps
+  // a code cache of its own, written only after a run of the engine: the build's help step
+  // (`siptest <command> --help`) or a first `siptest -sd uac` wrote a cache without the engine,
+  // which V8 took, so every later run compiled the engine lazily before its first INVITE.
+  const sippStyle = !['run', 'scenario', 'help', '--help', '--version'].includes(process.argv[2]);
+  const modules = await siptestModules(sippStyle ? 'run' : 'cli');
+  const { routeSiptestArgv, main: run, engineRan } = modules.exports;
   const args = routeSiptestArgv(process.argv.slice(2));
   if (args[0] === 'run' && args[1] === '--' && process.argv[2] !== 'run') {
     // SIPp's command line: straight to the runner, without oclif (start-up time: scripts start a
@@ -49,7 +54,7 @@ async function main() {
     const { launch } = await import('../dist/src/cli/launch.js');
     await launch('siptest', args);
   }
-  modules.done();
+  if (!sippStyle || engineRan()) modules.done();
   // A finished run may leave nothing but closed sockets behind; exit with SIPp's code at once.
   process.exit(process.exitCode ?? 0);
 }

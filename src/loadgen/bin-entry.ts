@@ -8,4 +8,4 @@
  * a two-byte string, slower to read and to scan.
  */
 export { routeSiptestArgv } from './cli-route.js';
-export { main } from './main.js';
+export { engineRan, main } from './main.js';

@@ -57,6 +57,11 @@ async function answerAtOnce(argv: readonly string[], io: RunIo): Promise<number 
   return NO_CALLS;
 }
 
+let runner: typeof import('./runner.js') | undefined;
+
+/** Whether this process ran the engine (runner.ts engineRan): false before the runner loads. */
+export const engineRan = (): boolean => runner?.engineRan() ?? false;
+
 /** Run siptest with SIPp's argv; resolves with SIPp's exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const io: RunIo = {
@@ -71,8 +76,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   // (With --json the runner answers, so that the JSON envelope is printed as through oclif.)
   const early = json ? undefined : await answerAtOnce(argv, io);
   if (early !== undefined) return early;
-  const { runSiptest } = await import('./runner.js');
-  const r = await runSiptest(argv, io);
+  runner = await import('./runner.js');
+  const r = await runner.runSiptest(argv, io);
   if (json)
     printJson(
       r.summary

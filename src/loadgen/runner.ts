@@ -75,6 +75,15 @@ export function loadScenarios(o: RunOptions): {
   return { main, ooc, aa, ctx, injection };
 }
 
+let engineStarted = false;
+
+/**
+ * Whether this process ran the engine (its calls started: not an answer such as -h or -sd, nor an
+ * error before the first call, such as a missing remote host): bin/siptest.js writes the bundle's code cache only then, so that the cache holds
+ * what a run compiles (bin/load.js).
+ */
+export const engineRan = (): boolean => engineStarted;
+
 export async function runSiptest(argv: readonly string[], io: RunIo): Promise<RunResult> {
   let json = false;
   try {
@@ -104,6 +113,7 @@ export async function runSiptest(argv: readonly string[], io: RunIo): Promise<Ru
     if (o.background) return background(io);
     if (o.sleepMs) await new Promise((r) => setTimeout(r, o.sleepMs));
     if (o.workers > 1) {
+      engineStarted = true;
       const { runWorkers } = await import('./workers/main.js');
       return await runWorkers(o, argv, io, loaded.main);
     }
@@ -113,7 +123,10 @@ export async function runSiptest(argv: readonly string[], io: RunIo): Promise<Ru
     // wait for them and a whole period more. With -sleep, from its end, as in SIPp.
     const rateSince = o.sleepMs ? clockMs() : processStartMs();
     const { runOnce } = await import('./run-once.js');
-    return await runOnce(o, loaded, io, { twinPlan, rateSince });
+    const onRuntime = () => {
+      engineStarted = true;
+    };
+    return await runOnce(o, loaded, io, { twinPlan, rateSince, onRuntime });
   } catch (err) {
     const e = err instanceof SippError ? err : new SippError((err as Error)?.stack ?? String(err));
     reportError(io, e);
