@@ -14,7 +14,7 @@ import { helpStatText, helpText } from './options/help.js';
 import { parseCommandLine } from './options/parse-args.js';
 import type { RunOptions } from './options/run-options.js';
 import { reportError, type RunIo, type RunResult } from './run-io.js';
-import { builtinScenario } from './scenario/builtin.js';
+import { builtinScenario, builtinScenarioToRun } from './scenario/builtin.js';
 import { checkInjectedAuth } from './scenario/injected-auth.js';
 import { loadScenario, newLoadContext, type LoadContext } from './scenario/loader.js';
 import type { Scenario } from './scenario/model.js';
@@ -66,11 +66,11 @@ export function loadScenarios(o: RunOptions): {
       return loadScenario({ text, source: file, fileBase: base, encoding, dir: dirname(file) }, ctx);
     }
     const n = name ?? 'uac';
-    return loadScenario({ text: builtinScenario(n), source: `built-in scenario '${n}'`, fileBase: n }, ctx);
+    return loadScenario({ text: builtinScenarioToRun(n), source: `built-in scenario '${n}'`, fileBase: n }, ctx);
   };
   const main = load(o.scenarioFile, o.scenarioName);
   const ooc = o.oocScenarioFile || o.oocScenarioName ? load(o.oocScenarioFile, o.oocScenarioName) : undefined;
-  const aa = loadScenario({ text: builtinScenario('ooc_dummy'), source: 'ooc_dummy', fileBase: 'ooc_dummy' }, ctx);
+  const aa = loadScenario({ text: builtinScenarioToRun('ooc_dummy'), source: 'ooc_dummy', fileBase: 'ooc_dummy' }, ctx);
   for (const s of ooc ? [main, ooc] : [main]) checkInjectedAuth(s, injection);
   return { main, ooc, aa, ctx, injection };
 }

@@ -31,3 +31,41 @@ export function builtinScenario(name: string): string {
     );
   return text;
 }
+
+const toRun = new Map<string, string>();
+
+/**
+ * A built-in scenario as the runner parses it: the text without its comments (a third of it is
+ * the licence header, and the XML parser goes through comments character by character before
+ * the first call; issue 15), each comment replaced by the line feeds it held, so that line
+ * numbers in messages are those of `-sd`'s text. -sd prints builtinScenario()'s full text.
+ */
+export function builtinScenarioToRun(name: string): string {
+  let text = toRun.get(name);
+  if (text === undefined) toRun.set(name, (text = withoutComments(builtinScenario(name))));
+  return text;
+}
+
+/** XML comments removed, CDATA sections (whose "<!--" is text) kept as they are. */
+export function withoutComments(xml: string): string {
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const comment = xml.indexOf('<!--', i);
+    const cdata = xml.indexOf('<![CDATA[', i);
+    if (comment < 0) return out + xml.slice(i);
+    if (cdata >= 0 && cdata < comment) {
+      const close = xml.indexOf(']]>', cdata);
+      if (close < 0) return out + xml.slice(i);
+      out += xml.slice(i, close + 3);
+      i = close + 3;
+      continue;
+    }
+    const end = xml.indexOf('-->', comment + 4);
+    if (end < 0) return out + xml.slice(i);
+    let lines = 0;
+    for (let k = comment; k < end; k++) if (xml.charCodeAt(k) === 0x0a) lines++;
+    out += xml.slice(i, comment) + '\n'.repeat(lines);
+    i = end + 3;
+  }
+}
