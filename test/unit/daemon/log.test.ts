@@ -50,6 +50,9 @@ describe('logger', () => {
     log.logger.info('before rotation');
     await until(() => existsSync(file), 'log file');
     log.flush();
+    // The file exists before the asynchronous open has returned its descriptor: a rename then
+    // would make reopen() wait for that open and the buffered line land in the new file.
+    await until(() => readFileSync(file, 'utf8').includes('before rotation'), 'line in the old file');
     renameSync(file, file + '.1');
     log.reopen();
     await until(() => existsSync(file), 'reopened log file');
