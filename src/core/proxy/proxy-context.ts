@@ -96,10 +96,13 @@ interface Branch {
 /** Stands for a branch's final response once the messages are released (only "has one" matters then). */
 const ANSWERED = new SipResponse(200, 'OK');
 
-/** The bits of ProxyContext.flags. */
+/** The bits of ProxyContext.flags: a 2xx went upstream. */
 const FORWARDED_2XX = 1;
+/** A final response other than a 2xx went upstream (or answer()). */
 const ANSWERED_UP = 2;
+/** cancel() ran. */
 const CANCELLED = 4;
+/** finish() ran. */
 const FINISHED = 8;
 
 export class ProxyContext implements ClientTransactionUser, TimerTarget {
@@ -190,39 +193,13 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     return this.server.method;
   }
 
-  /** A 2xx went upstream. */
-  private get forwarded2xx(): boolean {
-    return (this.flags & FORWARDED_2XX) !== 0;
+  /** Whether the flag `bit` is set (the flags are only ever set, never cleared). */
+  private has(bit: number): boolean {
+    return (this.flags & bit) !== 0;
   }
 
-  private set forwarded2xx(v: boolean) {
-    this.flags = v ? this.flags | FORWARDED_2XX : this.flags & ~FORWARDED_2XX;
-  }
-
-  /** A final response other than a 2xx went upstream (or answer()). */
-  private get answered(): boolean {
-    return (this.flags & ANSWERED_UP) !== 0;
-  }
-
-  private set answered(v: boolean) {
-    this.flags = v ? this.flags | ANSWERED_UP : this.flags & ~ANSWERED_UP;
-  }
-
-  private get _cancelled(): boolean {
-    return (this.flags & CANCELLED) !== 0;
-  }
-
-  private set _cancelled(v: boolean) {
-    this.flags = v ? this.flags | CANCELLED : this.flags & ~CANCELLED;
-  }
-
-  /** finish() ran. */
-  private get finished(): boolean {
-    return (this.flags & FINISHED) !== 0;
-  }
-
-  private set finished(v: boolean) {
-    this.flags = v ? this.flags | FINISHED : this.flags & ~FINISHED;
+  private mark(bit: number): void {
+    this.flags |= bit;
   }
 
   /** The Request-URIs of the branches so far, in the order they were started. */
@@ -231,12 +208,12 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   }
 
   get cancelled(): boolean {
-    return this._cancelled;
+    return this.has(CANCELLED);
   }
 
   /** Whether a final response has gone upstream. */
   get done(): boolean {
-    return this.answered || this.forwarded2xx;
+    return this.has(ANSWERED_UP) || this.has(FORWARDED_2XX);
   }
 
   /** Start one branch per target (§16.6). */
@@ -259,8 +236,8 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
 
   /** CANCEL from upstream (§16.10): cancel every branch that has no final response yet. */
   cancel(): void {
-    if (this._cancelled) return;
-    this._cancelled = true;
+    if (this.has(CANCELLED)) return;
+    this.mark(CANCELLED);
     for (const b of this.branches) {
       if (b.final) continue;
       b.cancelled = true;
@@ -372,9 +349,9 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     }
     if (status < 300) {
       // §16.7 step 5: 2xx go up at once (for INVITE every one of them: RFC 6026).
-      const first = !this.forwarded2xx;
+      const first = !this.has(FORWARDED_2XX);
       if (first || this.method === 'INVITE') {
-        this.forwarded2xx = true;
+        this.mark(FORWARDED_2XX);
         this.up(res);
       }
       if (!b.final) b.final = res;
@@ -387,7 +364,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     // A 487 we did not ask for: Timer C fired and the transaction cancelled itself (§16.8). The
     // branch timed out: it counts as 408 (as Kamailio's fr_inv_timer), so no-answer forwarding
     // applies and the caller learns the callee did not answer, not that someone hung up.
-    if (status === 487 && !b.cancelled && !this._cancelled && tx.cancelTransaction !== undefined) {
+    if (status === 487 && !b.cancelled && !this.has(CANCELLED) && tx.cancelTransaction !== undefined) {
       this.env.count?.('timeout');
       this.branchFinal(b, this.synthetic(408, 'Request Timeout', b));
       return;
@@ -442,7 +419,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
     if (this.branches.some((x) => !x.final)) return;
     const finals = this.branches.map((x) => x.final!).filter((r) => r.status >= 300);
     const best = chooseBestResponse(finals);
-    const hook = this._cancelled ? undefined : this.onFailure;
+    const hook = this.has(CANCELLED) ? undefined : this.onFailure;
     if (hook) {
       this.onFailure = undefined;
       let more: ReturnType<typeof hook> | undefined;
@@ -474,7 +451,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
       this.maybeRelease();
       return;
     }
-    if (more && more.length > 0 && !this._cancelled) {
+    if (more && more.length > 0 && !this.has(CANCELLED)) {
       this.fork(more);
       return;
     }
@@ -485,7 +462,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   /** Answer upstream with our own final response instead of the best one (failure_route's reply). */
   answer(status: number, reason?: string, headers?: ReadonlyArray<readonly [string, string]>): void {
     if (this.done) return;
-    this.answered = true;
+    this.mark(ANSWERED_UP);
     this.finish(status);
     this.server.reply(status, reason, headers ? { headers } : {});
     this.maybeRelease();
@@ -541,8 +518,8 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
 
   /** The final answer went upstream: no longer work in progress. */
   private finish(status: number): void {
-    if (this.finished) return;
-    this.finished = true;
+    if (this.has(FINISHED)) return;
+    this.mark(FINISHED);
     this.env.busy?.(-1);
     if (this.onFinal) {
       try {
@@ -557,7 +534,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   }
 
   private sendBest(best: BestResponse): void {
-    this.answered = true;
+    this.mark(ANSWERED_UP);
     this.finish(best.status);
     const res = bestResponseMessage(best);
     if (res) this.up(res);
@@ -568,7 +545,7 @@ export class ProxyContext implements ClientTransactionUser, TimerTarget {
   private up(res: SipResponse): void {
     const out = res.clone();
     out.removeFirst('via');
-    if (res.status >= 300) this.answered = true;
+    if (res.status >= 300) this.mark(ANSWERED_UP);
     if (res.status >= 200) this.finish(res.status);
     if (this.server.respond(out)) this.env.count?.('fwd_reply');
   }
