@@ -10,7 +10,9 @@
  * The JS side (src/core/transport/native-udp.ts) owns the layout of the shared arrays:
  *   slot i of a meta Uint32Array (8 words): [offset, length, port, family(4|6), addr bytes x16]
  *   (IPv4 addresses use the first 4 address bytes, in network order).
- * Receive: the callback gets (buffer, count); slot i says where datagram i sits in buffer.
+ * Receive: the callback gets (buffer, count, drops); slot i says where datagram i sits in buffer;
+ * drops is the socket's count of datagrams the kernel dropped for want of room in its receive
+ * buffer (SO_RXQ_OVFL, as stamped on the batch's last datagram; 0 until the first drop).
  * Send: JS fills the send area and the send meta, calls send(handle, count); every slot's result
  * goes to the status Int32Array (0 or an errno); the return value is how many slots were done
  * (sent or failed). Fewer than count means the socket buffer is full (EAGAIN): the socket then
@@ -50,6 +52,7 @@ typedef struct sock_s {
   int family;
   int closed;
   int want_write;
+  uint32_t drops; /* SO_RXQ_OVFL: the kernel's drop count, from the last datagram read */
   uv_poll_t poll;
   napi_ref on_batch;
   napi_ref on_writable;
@@ -173,10 +176,28 @@ static void fill_meta(uint32_t *m, uint32_t offset, uint32_t len, const struct s
   }
 }
 
+/* The drop count a datagram carries (SO_RXQ_OVFL: the socket's sk_drops when it was queued; no
+   control message while that is 0), or `last` when it carries none (a kernel without the option). */
+static uint32_t drops_of(struct msghdr *h, uint32_t last) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL && c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+      uint32_t v;
+      memcpy(&v, CMSG_DATA(c), sizeof v);
+      return v;
+    }
+  }
+  return last;
+}
+
 static void do_read(sock_t *s) {
   static __thread struct mmsghdr msgs[BATCH];
   static __thread struct iovec iov[BATCH];
   static __thread struct sockaddr_storage from[BATCH];
+  /* SO_RXQ_OVFL's control message (a uint32_t), present once the socket has dropped anything. */
+  static __thread union {
+    char buf[CMSG_SPACE(sizeof(uint32_t))];
+    struct cmsghdr align;
+  } ctl[BATCH];
   char *area = s->inst->area;
   for (int i = 0; i < BATCH; i++) {
     iov[i].iov_base = area + (size_t)i * SLOT;
@@ -186,6 +207,8 @@ static void do_read(sock_t *s) {
     msgs[i].msg_hdr.msg_iovlen = 1;
     msgs[i].msg_hdr.msg_name = &from[i];
     msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+    msgs[i].msg_hdr.msg_control = ctl[i].buf;
+    msgs[i].msg_hdr.msg_controllen = sizeof ctl[i].buf;
   }
   int n;
   do n = recvmmsg(s->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
@@ -193,13 +216,14 @@ static void do_read(sock_t *s) {
   /* EAGAIN: a spurious wake-up; other errors on an unconnected UDP socket (ICMP reports such as
      ECONNREFUSED) are ignored, as libuv does for dgram. */
   if (n <= 0) return;
+  s->drops = drops_of(&msgs[n - 1].msg_hdr, s->drops);
   size_t total = 0;
   for (int i = 0; i < n; i++) total += msgs[i].msg_len;
   napi_env env = s->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
   void *data;
-  napi_value buf, count;
+  napi_value buf, count, drops;
   if (napi_create_buffer(env, total, &data, &buf) != napi_ok) {
     napi_close_handle_scope(env, scope);
     return;
@@ -211,8 +235,9 @@ static void do_read(sock_t *s) {
     off += msgs[i].msg_len;
   }
   napi_create_int32(env, n, &count);
-  napi_value argv[2] = {buf, count};
-  call_js(s, s->on_batch, 2, argv);
+  napi_create_uint32(env, s->drops, &drops);
+  napi_value argv[3] = {buf, count, drops};
+  call_js(s, s->on_batch, 3, argv);
   napi_close_handle_scope(env, scope);
 }
 
@@ -348,6 +373,11 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return throw_errno(env, ENOTSOCK, "open");
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return throw_errno(env, errno, "fcntl");
+  /* The kernel's count of datagrams dropped for a full receive buffer, on each datagram read
+     (sipd's overload control tells a queue that overflows from one that only drains slowly).
+     Best effort: without it the count stays 0. */
+  int on = 1;
+  (void)setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
   if (!inst->area && !(inst->area = malloc((size_t)BATCH * SLOT))) return throw_errno(env, ENOMEM, "malloc");
 
   sock_t *s = calloc(1, sizeof *s);

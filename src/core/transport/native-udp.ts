@@ -33,7 +33,7 @@ interface Binding {
   ): number;
   open(
     fd: number,
-    onBatch: (buf: Buffer, count: number) => void,
+    onBatch: (buf: Buffer, count: number, drops: number) => void,
     onWritable: () => void,
     recvMeta: Uint32Array,
     sendArea: Buffer,
@@ -226,6 +226,12 @@ export class NativeUdpSocket {
   private messageListener: (msg: Buffer, rinfo: NativeRemoteInfo) => void = () => {};
   private errorListener: (err: Error) => void = () => {};
   readonly family: 4 | 6;
+  /**
+   * How many datagrams the kernel has dropped on this socket for want of room in its receive
+   * buffer (SO_RXQ_OVFL), as of the last datagram read; 0 until the first drop. A socket shared by
+   * several processes has one count. Rising while datagrams stay queued: more arrives than is read.
+   */
+  drops = 0;
 
   private constructor(b: Binding, fd: number) {
     this.b = b;
@@ -419,8 +425,9 @@ export class NativeUdpSocket {
   }
 
   /** One batch from the addon: datagram i is bytes [offset, offset+length) of buf (slot i of recvMeta). */
-  private readonly onBatch = (buf: Buffer, count: number): void => {
+  private readonly onBatch = (buf: Buffer, count: number, drops: number): void => {
     const meta = this.arrays.recvMeta;
+    this.drops = drops;
     // Answers sent while handling the batch leave right after it, in one sendmmsg, rather than
     // in a setImmediate of their own (a server's answers are most of its sends).
     this.inBatch = true;

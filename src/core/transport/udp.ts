@@ -29,6 +29,13 @@ import {
  */
 export const UDP_READS_PER_TURN = 32;
 
+/**
+ * How long after the kernel was last seen dropping datagrams a socket still counts as overflowing
+ * (UdpTransport.overflowing). A socket that overflows because too much arrives drops datagrams all
+ * the time, so every few turns see the count rise; after a stall it rises once, on the first read.
+ */
+export const OVERFLOW_RECENT_MS = 50;
+
 export interface UdpOptions {
   limits?: Partial<TransportLimits>;
   /** SO_RCVBUF in bytes (the OS default is small for a busy proxy). */
@@ -57,6 +64,9 @@ export class UdpTransport implements Transport {
   private turnCheck = false;
   /** performance.now() of the first of the consecutive turns that read a full batch. */
   private fullSince: number | undefined;
+  /** The addon's drop count at the last turn's end, and when it was last seen to rise (see overflowing()). */
+  private lastDrops = 0;
+  private lastDropAt = -Infinity;
   /** Datagrams one turn of the event loop reads at most: a turn that read this many left more. */
   private readonly readsPerTurn: number;
   /** Set when the socket is the batched one of native-udp.ts (else `socket` is dgram's). */
@@ -168,6 +178,19 @@ export class UdpTransport implements Transport {
     return this.fullSince === undefined ? 0 : now - this.fullSince;
   }
 
+  /**
+   * Whether the kernel has been dropping datagrams on this socket for want of room in its receive
+   * buffer lately (within OVERFLOW_RECENT_MS, seen by the end of a turn that read): the queue is
+   * full, so more arrives than sipd reads. A backlog alone is not that: after a stall (a GC pause,
+   * a descheduled process) the queue drains for a while (at 80 % load, four times as long as the
+   * stall) without ever filling up, and nothing is lost. Known only through the addon
+   * (SO_RXQ_OVFL); with node:dgram this is always true, so a backlog counts as before.
+   */
+  overflowing(now = performance.now()): boolean {
+    if (this.native === undefined) return true;
+    return now - this.lastDropAt <= OVERFLOW_RECENT_MS;
+  }
+
   /** One datagram read in this turn; the turn's check phase looks at the count. */
   private countRead(): void {
     this.turnReads++;
@@ -179,6 +202,11 @@ export class UdpTransport implements Transport {
 
   /** The check phase of a turn that read datagrams (and of the turn after a full one). */
   private readonly endTurn = (): void => {
+    const native = this.native;
+    if (native !== undefined && native.drops !== this.lastDrops) {
+      this.lastDrops = native.drops;
+      this.lastDropAt = performance.now();
+    }
     const full = this.turnReads >= this.readsPerTurn;
     this.turnReads = 0;
     this.turnCheck = false;

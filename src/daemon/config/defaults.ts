@@ -118,7 +118,8 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       max_message_size: 65535,
       /**
        * Overload control: while a UDP socket stays behind longer than this many ms (datagrams
-       * left queued after every read), a shrinking share of new requests outside dialogs gets a
+       * left queued after every read) and the kernel keeps dropping datagrams on it for want of
+       * room (with the batched UDP addon; without it the backlog alone counts), a shrinking share of new requests outside dialogs gets a
        * stateless 503 with Retry-After (overload_retry_after); the share grows back once it
        * catches up (never below a fifth); requests answering a challenge always pass. 0 = off.
        * 200 ms keeps what sipd admits younger than the clients' T1 (500 ms): no retransmission

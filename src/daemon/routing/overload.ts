@@ -7,11 +7,17 @@
  * datagrams of calls in progress, whose retransmissions are more work again.
  *
  * sipd is behind when a UDP socket has had datagrams left queued after every read for longer
- * than `backlogMs` (core UdpTransport.backlogMs): more arrives than the one core handles, for
- * whatever reason (too much offered, a host that gives the process too little CPU). A stall alone
- * (a GC pause, a descheduled process) is not: the datagrams it left queued are read within a
- * few turns, and refusing calls for it cost more completed calls than it saved when measured
- * (issue 14, bench sipd-overload on a loaded host). Stalls are counted (core.loop_stalls: loop
+ * than `backlogMs` (core UdpTransport.backlogMs) while the kernel keeps dropping datagrams on it
+ * for want of room (UdpTransport.overflowing, SO_RXQ_OVFL through the batched addon): more
+ * arrives than the one core handles, for whatever reason (too much offered, a host that gives the
+ * process too little CPU). A stall alone (a GC pause, a descheduled process) is not: the
+ * datagrams it left queued are read afterwards, and refusing calls for it cost more completed
+ * calls than it saved when measured (issue 14, bench sipd-overload on a loaded host). Nor is the
+ * slow draining after a stall: at 80 % load a queue left by a 50 ms pause takes ~200 ms to drain
+ * (the core gains on the arrivals by a fifth of its speed), every read a full batch, though
+ * nothing waits longer than the pause did and nothing is lost; a backlog counted alone refused
+ * thousands of REGISTERs at 60-80 % CPU that way (sipd-kamailio bench: 503s at 5,650/s on a core
+ * that took 8,000/s with the control off). With node:dgram (no drop count) the backlog alone decides. Stalls are counted (core.loop_stalls: loop
  * delays longer than `backlogMs`) and the worst loop delay of each second is a gauge
  * (core.loop_lag_ms), to tell the two apart from outside.
  * Requests inside a dialog, ACK and CANCEL, responses and retransmissions matched to a
@@ -49,6 +55,11 @@ export interface OverloadOptions {
   limitMs: number;
   /** The longest backlog (ms) of the server's UDP sockets now (0 when they keep up). */
   backlogMs: () => number;
+  /**
+   * The longest backlog (ms) of those sockets whose kernel queue is also overflowing (dropping
+   * datagrams): only that one makes sipd shed. Without it, backlogMs decides.
+   */
+  overflowMs?: () => number;
   /** Counted for every event-loop stall longer than limitMs (STALL_MS when the control is off). */
   stalls?: Counter;
   /** Set to the worst event-loop delay of the last second. */
@@ -134,7 +145,8 @@ export class OverloadGuard {
     if (!this.enabled) return;
     const ticks = Math.min(elapsedMs, 1000) / TICK_MS;
     const behind = this.o.backlogMs();
-    if (behind > this.o.limitMs) this.admitShare = Math.max(MIN_SHARE, this.admitShare * ADMIT_DECREASE ** ticks);
+    const overflowing = this.o.overflowMs === undefined ? behind : this.o.overflowMs();
+    if (overflowing > this.o.limitMs) this.admitShare = Math.max(MIN_SHARE, this.admitShare * ADMIT_DECREASE ** ticks);
     else if (behind === 0 && this.admitShare < 1) this.admitShare = Math.min(1, this.admitShare + ADMIT_STEP * ticks);
     if (this.admitShare >= 1) this.credit = 0;
   }

@@ -87,6 +87,7 @@ export class SipModule implements SipdModule {
     const overload = (this.overload = new OverloadGuard({
       limitMs: c.limits.overload_backlog_ms,
       backlogMs: () => udpBacklogMs(this.udpListeners),
+      overflowMs: () => udpBacklogMs(this.udpListeners, true),
       stalls: stats.counter('core', 'loop_stalls'),
       lag: stats.gauge('core', 'loop_lag_ms'),
       // Idle (nothing received for a tick): the probe slows down (overload.ts IDLE_TICK_MS).
@@ -237,10 +238,15 @@ function messagesIn(transports: readonly { stats: { messagesIn: number } }[]): n
   return n;
 }
 
-/** The longest backlog of the UDP listeners (ms; 0 when every one keeps up); asked per new request. */
-function udpBacklogMs(listeners: readonly UdpTransport[]): number {
+/**
+ * The longest backlog of the UDP listeners (ms; 0 when every one keeps up), or with `overflowing`
+ * of those whose kernel queue is also overflowing (UdpTransport.overflowing).
+ */
+function udpBacklogMs(listeners: readonly UdpTransport[], overflowing = false): number {
   let worst = 0;
   const now = performance.now();
-  for (const t of listeners) worst = Math.max(worst, t.backlogMs(now));
+  for (const t of listeners) {
+    if (!overflowing || t.overflowing(now)) worst = Math.max(worst, t.backlogMs(now));
+  }
   return worst;
 }

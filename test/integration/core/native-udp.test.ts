@@ -50,6 +50,36 @@ test(
   },
 );
 
+test("drops: the kernel's count of datagrams dropped for a full receive buffer (SO_RXQ_OVFL)", { skip }, async () => {
+  const rx = bind('127.0.0.1', { recvBufferSize: 16 * 1024 });
+  const peer = await UdpPeer.open();
+  let got = 0;
+  rx.on('message', () => got++);
+  try {
+    await peer.send(numbered(0), rx.address().port);
+    await waitFor(() => got === 1, 5000, 'a first datagram');
+    assert.equal(rx.drops, 0, 'nothing dropped yet');
+    // Sent while this loop is blocked: a 32 KiB buffer keeps a few dozen, the kernel drops the rest.
+    const sent = 1000;
+    const sending = Promise.all(Array.from({ length: sent }, (_, i) => peer.send(numbered(i, 200), rx.address().port)));
+    const until = performance.now() + 100;
+    while (performance.now() < until);
+    await sending;
+    await waitFor(() => got > 1, 5000, 'what the buffer kept');
+    await sleep(50);
+    const kept = got - 1;
+    assert.ok(kept > 0 && kept < sent, `kept ${kept} of ${sent}`);
+    assert.equal(rx.drops, 0, 'what was kept had arrived before the drops: it carries no count');
+    // A datagram carries the count as of its own arrival: the next one tells.
+    await peer.send(numbered(1), rx.address().port);
+    await waitFor(() => got === kept + 2, 5000, 'the datagram after the burst');
+    assert.equal(rx.drops, sent - kept, 'every datagram of the burst was either read or counted as dropped');
+  } finally {
+    rx.close();
+    await peer.close();
+  }
+});
+
 test('send: a burst larger than a batch and than SO_SNDBUF arrives complete and in order', { skip }, async () => {
   const tx = bind('127.0.0.1', { sendBufferSize: 16 << 10 });
   const rx = createSocket('udp4');

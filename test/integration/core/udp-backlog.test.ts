@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UDP_READS_PER_TURN, UdpTransport } from '../../../src/core/index.js';
+import { OVERFLOW_RECENT_MS, UDP_READS_PER_TURN, UdpTransport } from '../../../src/core/index.js';
+import { loadNativeUdp } from '../../../src/core/transport/native-udp.js';
 import { UdpPeer, sleep, waitFor } from '../../helpers/net.js';
 
 test('backlogMs: > 0 while a burst drains turn by turn, 0 once the socket is empty', async () => {
@@ -41,3 +42,98 @@ test('backlogMs: > 0 while a burst drains turn by turn, 0 once the socket is emp
     await udp.close();
   }
 });
+
+const noAddon = loadNativeUdp() === null ? 'the addon is not built (or SIPKIT_NATIVE_UDP=0)' : false;
+
+/** Sends `n` datagrams and waits until the kernel has them (the loop is blocked by the caller next). */
+async function burst(peer: UdpPeer, port: number, n: number, size = 200): Promise<void> {
+  const datagram = Buffer.concat([Buffer.from('OPTIONS x'), Buffer.alloc(size, 0x78)]);
+  await Promise.all(Array.from({ length: n }, () => peer.send(datagram, port)));
+}
+
+test(
+  'overflowing(): true while the kernel drops datagrams for a full queue, false once it stops',
+  { skip: noAddon },
+  async () => {
+    // A small receive buffer (the kernel doubles it: 32 KiB, on loopback a few dozen datagrams).
+    const udp = await UdpTransport.listen(
+      { protocol: 'UDP', host: '127.0.0.1', port: 0 },
+      { recvBufferSize: 16 * 1024, trackBacklog: true },
+    );
+    assert.equal(udp.batched, true, 'the listener runs on the addon');
+    const peer = await UdpPeer.open();
+    let got = 0;
+    let overflowSeen = false;
+    const watch = setInterval(() => {
+      if (udp.overflowing()) overflowSeen = true;
+    }, 1);
+    try {
+      udp.sink = { receive: () => got++, framingError: () => {} } as unknown as UdpTransport['sink'];
+      assert.equal(udp.overflowing(), false, 'idle');
+      await burst(peer, udp.localPort, 5);
+      await waitFor(() => got === 5, 5000, 'a few datagrams');
+      await sleep(20);
+      assert.equal(overflowSeen, false, 'what the buffer holds: no overflow');
+
+      // Far more than the buffer holds while the loop is blocked: the kernel drops the rest. A
+      // datagram carries the count as of its own arrival, so a few more follow the burst, as
+      // they do under overload, where datagrams keep coming.
+      const sent = 2000;
+      const sending = burst(peer, udp.localPort, sent);
+      const until = performance.now() + 100;
+      while (performance.now() < until);
+      await sending;
+      await sleep(20);
+      await burst(peer, udp.localPort, 3);
+      await waitFor(() => overflowSeen, 5000, 'the overflow seen');
+      const seenAt = got;
+      assert.ok(seenAt < 5 + sent, `the kernel dropped part of the burst (${seenAt - 5} read)`);
+      await sleep(OVERFLOW_RECENT_MS + 30);
+      assert.equal(udp.overflowing(), false, `no longer overflowing ${OVERFLOW_RECENT_MS} ms after the last drop`);
+    } finally {
+      clearInterval(watch);
+      await peer.close();
+      await udp.close();
+    }
+  },
+);
+
+test(
+  'backlogMs over the limit while a pause drains slowly, with overflowing() false throughout: sipd does not shed',
+  { skip: noAddon },
+  async () => {
+    const udp = await UdpTransport.listen(
+      { protocol: 'UDP', host: '127.0.0.1', port: 0 },
+      { recvBufferSize: 4 * 1024 * 1024, trackBacklog: true },
+    );
+    const peer = await UdpPeer.open();
+    try {
+      let got = 0;
+      let worstBacklog = 0;
+      let overflowSeen = false;
+      const watch = setInterval(() => {
+        if (udp.overflowing()) overflowSeen = true;
+      }, 1);
+      udp.sink = {
+        receive: () => {
+          got++;
+          const now = performance.now();
+          worstBacklog = Math.max(worstBacklog, udp.backlogMs(now));
+          if (udp.overflowing(now)) overflowSeen = true;
+          const until = now + 1; // 1 ms a datagram: 640 queued take ~640 ms to drain
+          while (performance.now() < until);
+        },
+        framingError: () => {},
+      } as unknown as UdpTransport['sink'];
+      const n = 640;
+      await burst(peer, udp.localPort, n);
+      await waitFor(() => got === n, 10000, 'the whole burst');
+      clearInterval(watch);
+      assert.ok(worstBacklog > 250, `the socket stayed behind ${worstBacklog.toFixed(0)} ms (a full batch every read)`);
+      assert.equal(overflowSeen, false, 'but nothing was dropped: no overflow');
+    } finally {
+      await peer.close();
+      await udp.close();
+    }
+  },
+);

@@ -67,6 +67,31 @@ test('the share grows back while the socket keeps up, and holds while it is behi
   assert.equal(admittedOf(g, 50), 50);
 });
 
+test('a backlog whose socket does not overflow (a queue draining after a pause) refuses nothing', () => {
+  let now = 1000;
+  const state = { backlog: 0, overflow: 0 };
+  const g = new OverloadGuard({
+    limitMs: 200,
+    backlogMs: () => state.backlog,
+    overflowMs: () => state.overflow,
+    now: () => now,
+  });
+  state.backlog = 600; // behind for 600 ms, every read a full batch, but nothing dropped
+  for (let i = 0; i < 60; i++) g.adjust();
+  assert.equal(g.admitted, 1);
+  assert.equal(admittedOf(g, 100), 100);
+  state.overflow = 600; // the kernel drops datagrams too: that is overload
+  g.adjust();
+  assert.equal(g.admitted, 0.9);
+  state.overflow = 0; // no longer dropping, still behind: the share holds
+  g.adjust();
+  assert.equal(g.admitted, 0.9);
+  state.backlog = 0; // caught up: it grows back
+  g.adjust();
+  assert.ok(Math.abs(g.admitted - 0.95) < 1e-9, String(g.admitted));
+  now += 1;
+});
+
 test('a request answering a challenge is never refused; the share stops at MIN_SHARE', () => {
   const { g, backlog } = guard(100);
   let asked = 0;
