@@ -10,9 +10,11 @@
  * The JS side (src/core/transport/native-udp.ts) owns the layout of the shared arrays:
  *   slot i of a meta Uint32Array (8 words): [offset, length, port, family(4|6), addr bytes x16]
  *   (IPv4 addresses use the first 4 address bytes, in network order).
- * Receive: the callback gets (buffer, count, drops); slot i says where datagram i sits in buffer;
- * drops is the socket's count of datagrams the kernel dropped for want of room in its receive
- * buffer (SO_RXQ_OVFL, as stamped on the batch's last datagram; 0 until the first drop).
+ * Receive: the callback gets (buffer, count, drops, waitMs); slot i says where datagram i sits in
+ * buffer; drops is the socket's count of datagrams the kernel dropped for want of room in its
+ * receive buffer (SO_RXQ_OVFL, as stamped on the batch's last datagram; 0 until the first drop);
+ * waitMs is how long the batch's first (oldest) datagram waited in the socket, from the kernel's
+ * receive time stamp (SO_TIMESTAMPNS) to the read (-1 when the kernel gave none).
  * Send: JS fills the send area and the send meta, calls send(handle, count); every slot's result
  * goes to the status Int32Array (0 or an errno); the return value is how many slots were done
  * (sent or failed). Fewer than count means the socket buffer is full (EAGAIN): the socket then
@@ -31,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -189,13 +192,30 @@ static uint32_t drops_of(struct msghdr *h, uint32_t last) {
   return last;
 }
 
+/* How long (ms) a datagram waited in the socket: now less its kernel receive time stamp
+   (SO_TIMESTAMPNS, the real-time clock); -1 without one. */
+static double wait_of(struct msghdr *h) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+        c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+      struct timespec ts, now;
+      memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      clock_gettime(CLOCK_REALTIME, &now);
+      double ms = (double)(now.tv_sec - ts.tv_sec) * 1e3 + (double)(now.tv_nsec - ts.tv_nsec) / 1e6;
+      return ms < 0 ? 0 : ms;
+    }
+  }
+  return -1;
+}
+
 static void do_read(sock_t *s) {
   static __thread struct mmsghdr msgs[BATCH];
   static __thread struct iovec iov[BATCH];
   static __thread struct sockaddr_storage from[BATCH];
-  /* SO_RXQ_OVFL's control message (a uint32_t), present once the socket has dropped anything. */
+  /* Control messages: SO_TIMESTAMPNS's receive time, and SO_RXQ_OVFL's drop count (a uint32_t,
+     present once the socket has dropped anything). */
   static __thread union {
-    char buf[CMSG_SPACE(sizeof(uint32_t))];
+    char buf[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(uint32_t))];
     struct cmsghdr align;
   } ctl[BATCH];
   char *area = s->inst->area;
@@ -217,13 +237,14 @@ static void do_read(sock_t *s) {
      ECONNREFUSED) are ignored, as libuv does for dgram. */
   if (n <= 0) return;
   s->drops = drops_of(&msgs[n - 1].msg_hdr, s->drops);
+  double wait_ms = wait_of(&msgs[0].msg_hdr);
   size_t total = 0;
   for (int i = 0; i < n; i++) total += msgs[i].msg_len;
   napi_env env = s->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
   void *data;
-  napi_value buf, count, drops;
+  napi_value buf, count, drops, wait;
   if (napi_create_buffer(env, total, &data, &buf) != napi_ok) {
     napi_close_handle_scope(env, scope);
     return;
@@ -236,8 +257,9 @@ static void do_read(sock_t *s) {
   }
   napi_create_int32(env, n, &count);
   napi_create_uint32(env, s->drops, &drops);
-  napi_value argv[3] = {buf, count, drops};
-  call_js(s, s->on_batch, 3, argv);
+  napi_create_double(env, wait_ms, &wait);
+  napi_value argv[4] = {buf, count, drops, wait};
+  call_js(s, s->on_batch, 4, argv);
   napi_close_handle_scope(env, scope);
 }
 
@@ -373,11 +395,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return throw_errno(env, ENOTSOCK, "open");
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return throw_errno(env, errno, "fcntl");
-  /* The kernel's count of datagrams dropped for a full receive buffer, on each datagram read
-     (sipd's overload control tells a queue that overflows from one that only drains slowly).
-     Best effort: without it the count stays 0. */
+  /* The kernel's count of datagrams dropped for a full receive buffer, and each datagram's
+     receive time, on each datagram read: sipd's overload control goes by how long requests wait
+     in the socket and whether it overflows, not by how long it has not been empty. Best effort:
+     without them the count stays 0 and the wait is -1. */
   int on = 1;
   (void)setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
+  (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   if (!inst->area && !(inst->area = malloc((size_t)BATCH * SLOT))) return throw_errno(env, ENOMEM, "malloc");
 
   sock_t *s = calloc(1, sizeof *s);

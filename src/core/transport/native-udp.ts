@@ -33,7 +33,7 @@ interface Binding {
   ): number;
   open(
     fd: number,
-    onBatch: (buf: Buffer, count: number, drops: number) => void,
+    onBatch: (buf: Buffer, count: number, drops: number, waitMs: number) => void,
     onWritable: () => void,
     recvMeta: Uint32Array,
     sendArea: Buffer,
@@ -232,6 +232,11 @@ export class NativeUdpSocket {
    * several processes has one count. Rising while datagrams stay queued: more arrives than is read.
    */
   drops = 0;
+  /**
+   * How long (ms) the oldest datagram of the last batch read had waited in the socket, from the
+   * kernel's receive time stamp (SO_TIMESTAMPNS) to the read; -1 when the kernel gave none.
+   */
+  waitMs = -1;
 
   private constructor(b: Binding, fd: number) {
     this.b = b;
@@ -425,9 +430,10 @@ export class NativeUdpSocket {
   }
 
   /** One batch from the addon: datagram i is bytes [offset, offset+length) of buf (slot i of recvMeta). */
-  private readonly onBatch = (buf: Buffer, count: number, drops: number): void => {
+  private readonly onBatch = (buf: Buffer, count: number, drops: number, waitMs: number): void => {
     const meta = this.arrays.recvMeta;
     this.drops = drops;
+    this.waitMs = waitMs;
     // Answers sent while handling the batch leave right after it, in one sendmmsg, rather than
     // in a setImmediate of their own (a server's answers are most of its sends).
     this.inBatch = true;

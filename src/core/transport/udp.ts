@@ -67,6 +67,8 @@ export class UdpTransport implements Transport {
   /** The addon's drop count at the last turn's end, and when it was last seen to rise (see overflowing()). */
   private lastDrops = 0;
   private lastDropAt = -Infinity;
+  /** What waitMs() says (addon with kernel time stamps); undefined until a turn has read one. */
+  private waited: number | undefined;
   /** Datagrams one turn of the event loop reads at most: a turn that read this many left more. */
   private readonly readsPerTurn: number;
   /** Set when the socket is the batched one of native-udp.ts (else `socket` is dgram's). */
@@ -191,6 +193,18 @@ export class UdpTransport implements Transport {
     return now - this.lastDropAt <= OVERFLOW_RECENT_MS;
   }
 
+  /**
+   * How long, in ms, the requests now being read have waited in the socket: the kernel's receive
+   * time stamp of the oldest datagram of the last batch that left more queued (0 when the last
+   * read emptied the socket). This is what a client's T1 runs against; unlike backlogMs it stays
+   * small while a queue drains after a pause (the head of the queue is ever younger) and grows
+   * when the core cannot keep up, however slowly each request is handled. Known through the addon
+   * (SO_TIMESTAMPNS); otherwise backlogMs stands in for it. Always 0 without `trackBacklog`.
+   */
+  waitMs(now = performance.now()): number {
+    return this.waited ?? this.backlogMs(now);
+  }
+
   /** One datagram read in this turn; the turn's check phase looks at the count. */
   private countRead(): void {
     this.turnReads++;
@@ -203,11 +217,14 @@ export class UdpTransport implements Transport {
   /** The check phase of a turn that read datagrams (and of the turn after a full one). */
   private readonly endTurn = (): void => {
     const native = this.native;
-    if (native !== undefined && native.drops !== this.lastDrops) {
-      this.lastDrops = native.drops;
-      this.lastDropAt = performance.now();
-    }
     const full = this.turnReads >= this.readsPerTurn;
+    if (native !== undefined) {
+      if (native.drops !== this.lastDrops) {
+        this.lastDrops = native.drops;
+        this.lastDropAt = performance.now();
+      }
+      if (native.waitMs >= 0) this.waited = full ? native.waitMs : 0;
+    }
     this.turnReads = 0;
     this.turnCheck = false;
     if (!full) {

@@ -6,20 +6,23 @@
  * longer than T1, the phones retransmit, the retransmissions are more work, and the kernel drops
  * datagrams of calls in progress, whose retransmissions are more work again.
  *
- * sipd is behind when a UDP socket has had datagrams left queued after every read for longer
- * than `backlogMs` (core UdpTransport.backlogMs) while the kernel keeps dropping datagrams on it
- * for want of room (UdpTransport.overflowing, SO_RXQ_OVFL through the batched addon): more
+ * sipd is behind when the requests it reads have waited in a UDP socket longer than the limit
+ * (UdpTransport.waitMs: the kernel's receive time stamp of the oldest datagram of each batch read,
+ * SO_TIMESTAMPNS through the batched addon), or when a socket has stayed behind longer than the
+ * limit (UdpTransport.backlogMs: datagrams left queued after every read) while the kernel keeps
+ * dropping datagrams on it for want of room (UdpTransport.overflowing, SO_RXQ_OVFL): more
  * arrives than the one core handles, for whatever reason (too much offered, a host that gives the
- * process too little CPU). A stall alone (a GC pause, a descheduled process) is not: the
- * datagrams it left queued are read afterwards, and refusing calls for it cost more completed
- * calls than it saved when measured (issue 14, bench sipd-overload on a loaded host). Nor is the
- * slow draining after a stall: at 80 % load a queue left by a 50 ms pause takes ~200 ms to drain
- * (the core gains on the arrivals by a fifth of its speed), every read a full batch, though
- * nothing waits longer than the pause did and nothing is lost; a backlog counted alone refused
- * thousands of REGISTERs at 60-80 % CPU that way (sipd-kamailio bench: 503s at 5,650/s on a core
- * that took 8,000/s with the control off). With node:dgram (no drop count) the backlog alone decides. Stalls are counted (core.loop_stalls: loop
- * delays longer than `backlogMs`) and the worst loop delay of each second is a gauge
- * (core.loop_lag_ms), to tell the two apart from outside.
+ * process too little CPU, a slow route). A stall alone (a GC pause, a descheduled process) is not:
+ * what it left queued waited no longer than the stall, and refusing calls for it cost more
+ * completed calls than it saved when measured (issue 14, bench sipd-overload on a loaded host).
+ * Nor is the slow draining after a stall: at 80 % load a queue left by a 50 ms pause takes ~200 ms
+ * to drain (the core gains on the arrivals by a fifth of its speed), every read a full batch,
+ * though the head of the queue is ever younger and nothing is lost. The backlog alone, the signal
+ * before, refused thousands of digest REGISTERs at 60-80 % CPU that way (sipd-kamailio bench:
+ * 503s at 5,650/s from a core that took 8,000/s clean with the control off). Without the addon
+ * (node:dgram: no time stamps, no drop count) the backlog alone decides, as before. Stalls are
+ * counted (core.loop_stalls: loop delays longer than the limit) and the worst loop delay of each
+ * second is a gauge (core.loop_lag_ms), to tell the two apart from outside.
  * Requests inside a dialog, ACK and CANCEL, responses and retransmissions matched to a
  * transaction are never refused: they finish work already accepted. Nor is a request that answers
  * a challenge (it carries Authorization or Proxy-Authorization): refusing it would waste the work
@@ -27,20 +30,22 @@
  * nothing, its second half refused costs the first's work).
  *
  * While behind, a share of the new requests is admitted (evenly spread), the rest refused: the
- * share shrinks while the socket stays behind longer than the limit and grows back once it has
- * caught up (additive increase, multiplicative decrease, the way TCP finds the rate a path
- * carries), down to MIN_SHARE. A plain on/off switch refused every new request for as long as the
- * socket stayed behind, which on a CPU-starved host (where even refusing everything does not keep
- * up) was the whole load step: 4-11 % of the offered REGISTERs completed at 1x in the bench,
- * against 19-33 % with no control at all.
+ * share shrinks while sipd is behind and grows back once no socket overflows and requests wait
+ * less than half the limit (without the addon: once caught up): additive increase,
+ * multiplicative decrease on the kernel's drops and the wait, the way TCP finds the rate a path
+ * carries, down to MIN_SHARE. (Waiting until the queue was empty before growing kept the share
+ * low for as long as the queue drained: digest REGISTERs offered at 1.5x the maximum completed
+ * 2,767/s that way and 5,838/s this way, same run, `npm run bench -- sipd-overload
+ * --load=register --max=5000 --before=...`.) A plain on/off switch refused every new request for
+ * as long as the socket stayed behind, which on a CPU-starved host (where even refusing
+ * everything does not keep up) was the whole load step: 4-11 % of the offered REGISTERs completed
+ * at 1x in the bench, against 19-33 % with no control at all.
  *
- * On by default (limits.overload_backlog_ms = 200, issue 14): the backlog bounds the age of the
- * request at the head of the socket's queue (a datagram read now was queued about as long as the
- * socket has been behind, plus any stall before), so shedding past it keeps what sipd admits
- * younger than the clients' T1 (500 ms, RFC 3261 §17.1.2.2) and retransmissions do not pile up
- * behind the work they repeat. 100 ms refused registrations at a third of sipd's capacity on a
- * busy host (a 250 ms stall of the process left that much queued). The kernel's queue is kept
- * short too (daemon/transport.ts UDP_RECV_BUFFER).
+ * On by default (limits.overload_backlog_ms = 200, issue 14): shedding once requests wait longer
+ * keeps what sipd admits younger than the clients' T1 (500 ms, RFC 3261 §17.1.2.2), so that
+ * retransmissions do not pile up behind the work they repeat. The kernel's queue is kept short too
+ * (daemon/transport.ts UDP_RECV_BUFFER): past it the kernel drops the excess, and the drops make
+ * sipd shed.
  *
  * The probe is a 10 ms timer while traffic flows, and a 100 ms one while sipd is idle (no message
  * received for a whole tick, nothing queued, every request admitted): an idle sipd woke 100 times
@@ -60,6 +65,11 @@ export interface OverloadOptions {
    * datagrams): only that one makes sipd shed. Without it, backlogMs decides.
    */
   overflowMs?: () => number;
+  /**
+   * How long (ms) the requests being read now have waited in the server's UDP sockets: over the
+   * limit, sipd sheds (however slowly each request is handled). Without it, backlogMs stands in.
+   */
+  waitMs?: () => number;
   /** Counted for every event-loop stall longer than limitMs (STALL_MS when the control is off). */
   stalls?: Counter;
   /** Set to the worst event-loop delay of the last second. */
@@ -74,10 +84,16 @@ export interface OverloadOptions {
 
 /**
  * The share of new requests admitted while behind shrinks by this factor every tick the backlog
- * is over the limit (to a fifth in 150 ms), and grows by ADMIT_STEP every tick the socket has
- * caught up (back to all in 200 ms).
+ * is over the limit (to a fifth in 150 ms), and grows by ADMIT_STEP every tick no socket
+ * overflows (back to all in 200 ms).
  */
 const ADMIT_DECREASE = 0.9;
+/**
+ * A late tick shrinks the share at most as far as this many ticks would: the first batch read
+ * after a 250 ms stall waited 250 ms, and one such reading is no reason to shed four fifths at
+ * once (a standing overload keeps the wait up, tick after tick, and gets there in 150 ms anyway).
+ */
+const MAX_SHRINK_TICKS = 5;
 const ADMIT_STEP = 0.05;
 /**
  * The least share admitted. Where refusing costs about as much as the host gives sipd, the socket
@@ -145,9 +161,16 @@ export class OverloadGuard {
     if (!this.enabled) return;
     const ticks = Math.min(elapsedMs, 1000) / TICK_MS;
     const behind = this.o.backlogMs();
+    // Shed more while requests wait longer than the limit, or while a socket overflows past it;
+    // admit more once none overflows and requests wait under half the limit (the drops and the
+    // wait are the congestion signals, as for TCP). Without either signal: the backlog, as before.
+    const limit = this.o.limitMs;
     const overflowing = this.o.overflowMs === undefined ? behind : this.o.overflowMs();
-    if (overflowing > this.o.limitMs) this.admitShare = Math.max(MIN_SHARE, this.admitShare * ADMIT_DECREASE ** ticks);
-    else if (behind === 0 && this.admitShare < 1) this.admitShare = Math.min(1, this.admitShare + ADMIT_STEP * ticks);
+    const wait = this.o.waitMs === undefined ? behind : this.o.waitMs();
+    if (wait > limit || overflowing > limit)
+      this.admitShare = Math.max(MIN_SHARE, this.admitShare * ADMIT_DECREASE ** Math.min(ticks, MAX_SHRINK_TICKS));
+    else if (overflowing === 0 && wait <= limit / 2 && this.admitShare < 1)
+      this.admitShare = Math.min(1, this.admitShare + ADMIT_STEP * ticks);
     if (this.admitShare >= 1) this.credit = 0;
   }
 

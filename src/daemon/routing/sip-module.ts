@@ -88,6 +88,7 @@ export class SipModule implements SipdModule {
       limitMs: c.limits.overload_backlog_ms,
       backlogMs: () => udpBacklogMs(this.udpListeners),
       overflowMs: () => udpBacklogMs(this.udpListeners, true),
+      waitMs: () => udpWaitMs(this.udpListeners),
       stalls: stats.counter('core', 'loop_stalls'),
       lag: stats.gauge('core', 'loop_lag_ms'),
       // Idle (nothing received for a tick): the probe slows down (overload.ts IDLE_TICK_MS).
@@ -236,6 +237,14 @@ function messagesIn(transports: readonly { stats: { messagesIn: number } }[]): n
   let n = 0;
   for (const t of transports) n += t.stats.messagesIn;
   return n;
+}
+
+/** The longest wait of the requests being read from the UDP listeners (UdpTransport.waitMs). */
+function udpWaitMs(listeners: readonly UdpTransport[]): number {
+  let worst = 0;
+  const now = performance.now();
+  for (const t of listeners) worst = Math.max(worst, t.waitMs(now));
+  return worst;
 }
 
 /**

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OVERFLOW_RECENT_MS, UDP_READS_PER_TURN, UdpTransport } from '../../../src/core/index.js';
-import { loadNativeUdp } from '../../../src/core/transport/native-udp.js';
+import { loadNativeUdp, NativeUdpSocket } from '../../../src/core/transport/native-udp.js';
 import { UdpPeer, sleep, waitFor } from '../../helpers/net.js';
 
 test('backlogMs: > 0 while a burst drains turn by turn, 0 once the socket is empty', async () => {
@@ -131,8 +131,51 @@ test(
       clearInterval(watch);
       assert.ok(worstBacklog > 250, `the socket stayed behind ${worstBacklog.toFixed(0)} ms (a full batch every read)`);
       assert.equal(overflowSeen, false, 'but nothing was dropped: no overflow');
+      await sleep(20);
+      assert.equal(udp.waitMs(), 0, 'the socket is empty: nothing waits');
     } finally {
       await peer.close();
+      await udp.close();
+    }
+  },
+);
+
+test(
+  'waitMs: how long the datagrams being read waited in the socket (kernel time stamps), 0 once it is empty',
+  { skip: noAddon },
+  async () => {
+    const udp = await UdpTransport.listen(
+      { protocol: 'UDP', host: '127.0.0.1', port: 0 },
+      { recvBufferSize: 4 * 1024 * 1024, trackBacklog: true },
+    );
+    const sender = NativeUdpSocket.bind({ host: '127.0.0.1', port: 0 });
+    assert.ok(sender);
+    try {
+      const waits: number[] = [];
+      let got = 0;
+      // Sampled as each datagram is handled: what the last turn's end said (the batch before).
+      udp.sink = {
+        receive: () => {
+          got++;
+          waits.push(udp.waitMs());
+        },
+        framingError: () => {},
+      } as unknown as UdpTransport['sink'];
+      // Three batches' worth, sent synchronously (the addon's flushNow) and then left in the
+      // socket while the loop is blocked for 150 ms: the batches read waited at least that long.
+      const n = 64 * 3;
+      const datagram = Buffer.concat([Buffer.from('OPTIONS x'), Buffer.alloc(200, 0x78)]);
+      for (let i = 0; i < n; i++) sender.send(datagram, udp.localPort, '127.0.0.1');
+      sender.flushNow();
+      const until = performance.now() + 150;
+      while (performance.now() < until);
+      await waitFor(() => got === n, 5000, 'the whole burst');
+      await sleep(20);
+      const worst = Math.max(...waits);
+      assert.ok(worst >= 140 && worst < 5000, `the oldest datagrams waited ${worst.toFixed(1)} ms`);
+      assert.equal(udp.waitMs(), 0, 'read to the end: nothing waits');
+    } finally {
+      sender.close();
       await udp.close();
     }
   },

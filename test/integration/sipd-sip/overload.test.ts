@@ -4,8 +4,9 @@
  * gets a stateless 503 with the configured Retry-After, while an in-dialog request is still
  * handled; once sipd has caught up, new requests are served again. The backlog is made the way a flood makes it:
  * requests queued in the kernel's socket buffer faster than sipd (in this process) reads them, so
- * that the kernel drops what does not fit; a burst that fits and only drains slowly is not
- * overload (nothing is refused).
+ * that they wait longer than the limit and the kernel drops what does not fit. (That a queue
+ * draining slowly after a pause is not overload by itself is shown on the transport,
+ * udp-backlog.test.ts, and on the guard, unit/daemon/routing/overload.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -71,21 +72,6 @@ async function answer(callId: string): Promise<SipResponse> {
 function flood(texts: readonly string[]): void {
   for (const t of texts) peer.socket.send(Buffer.from(t, 'latin1'), h.udpPort, '127.0.0.1');
 }
-
-test('a queue that only drains slowly after a pause (nothing dropped) is not overload: no 503', async () => {
-  // Fewer than sipd's short receive buffer holds (~800 such datagrams): none is dropped by the
-  // kernel; read 64 a turn afterwards, the socket stays behind far longer than the 10 ms limit.
-  const burst = Array.from({ length: 600 }, () => request('OPTIONS'));
-  const before = (await h.stats('core.overload_rejected'))['core.overload_rejected'] ?? 0;
-  flood(burst.map((r) => r.text));
-  // Block the event loop (sipd's too): whatever is not read yet waits in the kernel.
-  const until = performance.now() + 100;
-  while (performance.now() < until);
-  await waitFor(() => burst.every((r) => finalFor(r.callId) !== undefined), 10000, 'an answer to each request');
-  const refused = burst.filter((r) => finalFor(r.callId)!.status === 503);
-  assert.equal(refused.length, 0, 'nothing refused: the backlog drained and nothing was lost');
-  assert.equal((await h.stats('core.overload_rejected'))['core.overload_rejected'] ?? 0, before);
-});
 
 test('behind its socket and overflowing: 503 with Retry-After to new requests, an in-dialog BYE still handled, then served again', async () => {
   // More than the receive buffer holds, turn after turn for 300 ms: the kernel drops what does

@@ -69,9 +69,9 @@ exempt = ["10.0.0.0/8"]  # [[]] addresses or CIDR prefixes never limited or bann
 [limits]
 max_message_size = 65535 # bytes; a larger request gets 513 (1024 to 65535); on TCP, a stream
                          # announcing more is answered 513 and closed
-overload_backlog_ms = 200 # ms a UDP socket may stay behind its input (datagrams left queued
-                         # after every read) while the kernel drops datagrams for want of room
-                         # (its queue is full) before a shrinking share of new requests outside
+overload_backlog_ms = 200 # ms requests may wait in a UDP socket (or it may stay behind its
+                         # input while the kernel drops datagrams for want of room) before a
+                         # shrinking share of new requests outside
                          # dialogs gets a stateless 503 (in-dialog ones, ACK, CANCEL, replies
                          # and requests with credentials pass); 0 = off
 overload_retry_after = 5 # seconds, the Retry-After of those 503s

@@ -67,29 +67,39 @@ test('the share grows back while the socket keeps up, and holds while it is behi
   assert.equal(admittedOf(g, 50), 50);
 });
 
-test('a backlog whose socket does not overflow (a queue draining after a pause) refuses nothing', () => {
-  let now = 1000;
-  const state = { backlog: 0, overflow: 0 };
+test('a backlog whose requests wait less than the limit and that does not overflow refuses nothing', () => {
+  const state = { backlog: 0, overflow: 0, wait: 0 };
   const g = new OverloadGuard({
     limitMs: 200,
     backlogMs: () => state.backlog,
     overflowMs: () => state.overflow,
-    now: () => now,
+    waitMs: () => state.wait,
   });
-  state.backlog = 600; // behind for 600 ms, every read a full batch, but nothing dropped
+  // Behind for 600 ms (every read a full batch), the head of the queue 50-150 ms old, nothing
+  // dropped: a queue draining after a pause.
+  state.backlog = 600;
+  state.wait = 150;
   for (let i = 0; i < 60; i++) g.adjust();
   assert.equal(g.admitted, 1);
   assert.equal(admittedOf(g, 100), 100);
   state.overflow = 600; // the kernel drops datagrams too: that is overload
   g.adjust();
   assert.equal(g.admitted, 0.9);
-  state.overflow = 0; // no longer dropping, still behind: the share holds
+  state.overflow = 150; // dropping, but behind less than the limit: the share holds
   g.adjust();
   assert.equal(g.admitted, 0.9);
-  state.backlog = 0; // caught up: it grows back
+  state.overflow = 0; // no longer dropping, but requests wait over half the limit: it holds
+  g.adjust();
+  assert.equal(g.admitted, 0.9);
+  state.wait = 80; // waits under half the limit, no drops: it grows back (still behind)
   g.adjust();
   assert.ok(Math.abs(g.admitted - 0.95) < 1e-9, String(g.admitted));
-  now += 1;
+  state.wait = 250; // requests wait longer than the limit, though nothing is dropped: shed
+  g.adjust();
+  assert.ok(Math.abs(g.admitted - 0.855) < 1e-9, String(g.admitted));
+  // A tick 250 ms late (a stall) shrinks the share as five ticks would, not twenty-five.
+  g.adjust(250);
+  assert.ok(Math.abs(g.admitted - 0.855 * 0.9 ** 5) < 1e-9, String(g.admitted));
 });
 
 test('a request answering a challenge is never refused; the share stops at MIN_SHARE', () => {
