@@ -45,6 +45,11 @@ test('backlogMs: > 0 while a burst drains turn by turn, 0 once the socket is emp
 
 const noAddon = loadNativeUdp() === null ? 'the addon is not built (or SIPKIT_NATIVE_UDP=0)' : false;
 
+/** A loopback listener that keeps its backlog signals (as sipd's overload control has it). */
+function listenTracked(recvBufferSize: number): Promise<UdpTransport> {
+  return UdpTransport.listen({ protocol: 'UDP', host: '127.0.0.1', port: 0 }, { recvBufferSize, trackBacklog: true });
+}
+
 /** Sends `n` datagrams and waits until the kernel has them (the loop is blocked by the caller next). */
 async function burst(peer: UdpPeer, port: number, n: number, size = 200): Promise<void> {
   const datagram = Buffer.concat([Buffer.from('OPTIONS x'), Buffer.alloc(size, 0x78)]);
@@ -56,10 +61,7 @@ test(
   { skip: noAddon },
   async () => {
     // A small receive buffer (the kernel doubles it: 32 KiB, on loopback a few dozen datagrams).
-    const udp = await UdpTransport.listen(
-      { protocol: 'UDP', host: '127.0.0.1', port: 0 },
-      { recvBufferSize: 16 * 1024, trackBacklog: true },
-    );
+    const udp = await listenTracked(16 * 1024);
     assert.equal(udp.batched, true, 'the listener runs on the addon');
     const peer = await UdpPeer.open();
     let got = 0;
@@ -99,13 +101,10 @@ test(
 );
 
 test(
-  'backlogMs over the limit while a pause drains slowly, with overflowing() false throughout: sipd does not shed',
+  'backlogMs: long while a burst drains slowly; nothing is dropped, so overflowing() stays false',
   { skip: noAddon },
   async () => {
-    const udp = await UdpTransport.listen(
-      { protocol: 'UDP', host: '127.0.0.1', port: 0 },
-      { recvBufferSize: 4 * 1024 * 1024, trackBacklog: true },
-    );
+    const udp = await listenTracked(4 * 1024 * 1024);
     const peer = await UdpPeer.open();
     try {
       let got = 0;
@@ -144,10 +143,7 @@ test(
   'waitMs: how long the datagrams being read waited in the socket (kernel time stamps), 0 once it is empty',
   { skip: noAddon },
   async () => {
-    const udp = await UdpTransport.listen(
-      { protocol: 'UDP', host: '127.0.0.1', port: 0 },
-      { recvBufferSize: 4 * 1024 * 1024, trackBacklog: true },
-    );
+    const udp = await listenTracked(4 * 1024 * 1024);
     const sender = NativeUdpSocket.bind({ host: '127.0.0.1', port: 0 });
     assert.ok(sender);
     try {
