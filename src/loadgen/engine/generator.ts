@@ -10,6 +10,25 @@ import type { Scenario } from '../scenario/model.js';
 import { newTable, type CallVariable } from '../scenario/variables.js';
 import type { Stats } from '../stats/stats.js';
 
+/**
+ * Catch-up pacing (issue 15). Calls fall due by the clock; when the loop was held up (a garbage
+ * collection, the JIT's first compilations, a busy machine) the calls of those milliseconds are
+ * late. Opened in one cycle, they left as one burst of INVITEs, and their answers brought one burst
+ * of ACKs and BYEs. On loopback the peer dropped what did not fit (`sipp -sn uas` reads one
+ * datagram per loop turn from a receive buffer of twice its -buff_size of 64 KiB: about 100
+ * datagrams), and each lost message came back as a retransmission 500 ms later (RFC 3261
+ * §17.1.1.2 timer A), so a run of N calls at R/s ended long after N/R seconds with every call
+ * successful. The backlog now opens at up to CATCH_UP times the rate: a stall of S ms is made up
+ * in about S ms more, the calls keep their count and the run its average rate.
+ */
+const CATCH_UP = 2;
+/**
+ * What a cycle may open at once, in ms of the rate: BURST_MS, or twice the usual time between
+ * cycles when the loop is busier than that (a cycle every 3 ms must open 3 ms of calls each time,
+ * or the pacing itself would hold the rate down).
+ */
+const BURST_MS = 2;
+
 export class CallGenerator {
   rate: number;
   openCallsAllowed: number;
@@ -18,6 +37,12 @@ export class CallGenerator {
   private readonly userTables = new Map<number, CallVariable[]>();
   private lastRateChange = 0;
   private callsSince = 0;
+  /** Calls the catch-up pacing lets open now (fractional: earned at CATCH_UP × the rate). */
+  private credit = Infinity;
+  /** When generate() last ran (clock ms). */
+  private lastGenerate: number;
+  /** The usual time between generate() runs (ms): a moving average over about 8 runs. */
+  private cycleGapMs = 0;
 
   constructor(
     private readonly opts: RunOptions,
@@ -25,6 +50,7 @@ export class CallGenerator {
     private readonly now: () => number,
   ) {
     for (let i = 1; i <= opts.users; i++) this.freeUsers.push(i);
+    this.lastGenerate = now();
     this.rate = opts.rate;
     this.openCallsAllowed = opts.limit;
     this.setRate(opts.rate);
@@ -38,6 +64,7 @@ export class CallGenerator {
    */
   start(since?: number): void {
     const now = this.now();
+    this.lastGenerate = now;
     if (since === undefined || this.rate <= 0) this.lastRateChange = now;
     else this.lastRateChange = Math.min(now, Math.max(since, now - Math.ceil(this.opts.ratePeriodMs / this.rate)));
   }
@@ -96,7 +123,7 @@ export class CallGenerator {
     if (usersMode) toOpen = this.freeUsers.length;
     else {
       const expected = Math.floor((now - this.lastRateChange) * (this.rate / this.opts.ratePeriodMs));
-      toOpen = expected - this.callsSince;
+      toOpen = Math.min(expected - this.callsSince, this.pace(now));
     }
     if (total + toOpen > this.opts.stopAfter) toOpen = this.opts.stopAfter - total;
     if (!usersMode) this.callsSince += Math.max(0, toOpen);
@@ -105,12 +132,33 @@ export class CallGenerator {
     // Like SIPp, spend at most about a millisecond opening calls per cycle: after a stall the
     // backlog is spread over the next cycles instead of leaving in one burst.
     const budgetEnd = monoUs() + 1000;
-    for (let i = 0; i < toOpen; i++) {
+    let i = 0;
+    for (; i < toOpen; i++) {
       if (((i & 15) === 15 && monoUs() > budgetEnd) || !open()) {
         if (!usersMode) this.callsSince -= toOpen - i;
         break;
       }
     }
+    if (!usersMode) this.credit -= i;
+  }
+
+  /**
+   * How many calls the catch-up pacing lets this cycle open (see CATCH_UP): the credit earned
+   * since the last cycle at CATCH_UP × the rate, up to a burst of BURST_MS of calls (at least one
+   * call) or, when cycles are further apart than that, twice their usual gap.
+   */
+  private pace(now: number): number {
+    const perMs = this.rate / this.opts.ratePeriodMs;
+    const gap = now - this.lastGenerate;
+    this.lastGenerate = now;
+    const burst = Math.max(1, perMs * Math.max(BURST_MS, 2 * this.cycleGapMs));
+    this.credit = Math.min(burst, this.credit + gap * perMs * CATCH_UP);
+    // Updated after the burst is set: the stall's own gap must not widen the burst that makes up
+    // for it. An average, not the longest recent gap: credit builds up to the burst between
+    // stalls (it is earned faster than spent), and a burst widened by the last stall let the next
+    // one out at once (measured: as many drops at the peer as without pacing).
+    this.cycleGapMs += (gap - this.cycleGapMs) / 8;
+    return Math.floor(this.credit);
   }
 
   /** When the generator should run next (ms), for the idle timer; undefined: not before a message. */

@@ -77,3 +77,66 @@ test('processStartMs: the process start on the clock the rate counts with', () =
   assert.ok(Math.abs(sinceStart - process.uptime() * 1000) <= 2, `${sinceStart} ms vs uptime ${process.uptime()} s`);
   assert.ok(processStartMs() < clockMs());
 });
+
+/** Cycles every `stepMs` from `from` to `to` (exclusive): the calls each opened. */
+function cycles(openAt: (at: number) => number, from: number, to: number, stepMs: number): number[] {
+  const opened: number[] = [];
+  for (let at = from; at < to; at += stepMs) opened.push(openAt(at));
+  return opened;
+}
+
+test('rate 5000, a cycle every ms: five calls in each, none held back by the catch-up pacing', () => {
+  const { gen, clock, openAt } = generator(['-r', '5000', '-m', '100000']);
+  clock.now = 1000;
+  gen.start();
+  const opened = cycles(openAt, 1001, 1101, 1);
+  assert.deepEqual(new Set(opened), new Set([5]));
+  assert.equal(
+    opened.reduce((a, b) => a + b, 0),
+    500,
+  );
+});
+
+test('rate 5000, a busy loop (a cycle every 3 ms): the pacing adapts within a few cycles, the rate is kept', () => {
+  const { gen, clock, openAt } = generator(['-r', '5000', '-m', '100000']);
+  clock.now = 1000;
+  gen.start();
+  const opened = cycles(openAt, 1003, 1303, 3);
+  // The first cycles open a burst of 2 ms (10 calls) while the usual gap grows to 3 ms; the calls
+  // held back open in the next ones, then each opens the 15 calls due.
+  assert.equal(opened[0], 10);
+  assert.deepEqual(new Set(opened.slice(12)), new Set([15]), opened.join(' '));
+  assert.equal(
+    opened.reduce((a, b) => a + b, 0),
+    1500,
+  );
+});
+
+test('rate 5000, a 20 ms stall: its 100 calls open at twice the rate over the next 20 ms, not in one burst', () => {
+  const { gen, clock, openAt } = generator(['-r', '5000', '-m', '100000']);
+  clock.now = 1000;
+  gen.start();
+  let total = cycles(openAt, 1001, 1051, 1).reduce((a, b) => a + b, 0);
+  assert.equal(total, 250);
+  // The loop is held up from 1050 to 1070 (a garbage collection, say): 100 calls are due at 1070.
+  const after = cycles(openAt, 1070, 1100, 1);
+  // First the burst (2 ms of the rate), then 10 a ms (twice the rate) until the backlog is made
+  // up, then the rate again.
+  assert.equal(after[0], 10);
+  assert.ok(
+    after.every((n) => n <= 10),
+    after.join(' '),
+  );
+  total += after.reduce((a, b) => a + b, 0);
+  assert.equal(total, 495, after.join(' ')); // every call due at 1099 is open by then
+  assert.deepEqual(after.slice(-5), [5, 5, 5, 5, 5]);
+});
+
+test('the pacing keeps the count: a stall near the end still opens exactly -m calls', () => {
+  const { gen, clock, openAt } = generator(['-r', '5000', '-m', '300']);
+  clock.now = 1000;
+  gen.start();
+  let total = cycles(openAt, 1001, 1041, 1).reduce((a, b) => a + b, 0);
+  total += cycles(openAt, 1100, 1200, 1).reduce((a, b) => a + b, 0);
+  assert.equal(total, 300);
+});
