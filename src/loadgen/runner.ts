@@ -7,6 +7,7 @@ import type * as ChildProcess from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
+import { helperThreadsYield } from './helper-threads.js';
 import { SippError, SippExit, UnsupportedFeatures, usageError } from './errors.js';
 import { clockMs, processStartMs } from './engine/clock.js';
 import { InjectionFile } from './engine/injection.js';
@@ -111,6 +112,7 @@ export async function runSiptest(argv: readonly string[], io: RunIo): Promise<Ru
         '-workers cannot be used with 3PCC (-3pcc, -master, -slave): the twin channel is one connection',
       );
     if (o.background) return background(io);
+    helperThreadsYield();
     if (o.sleepMs) await new Promise((r) => setTimeout(r, o.sleepMs));
     if (o.workers > 1) {
       engineStarted = true;
