@@ -14,7 +14,8 @@
  * buffer; drops is the socket's count of datagrams the kernel dropped for want of room in its
  * receive buffer (SO_RXQ_OVFL, as stamped on the batch's last datagram; 0 until the first drop);
  * waitMs is how long the batch's first (oldest) datagram waited in the socket, from the kernel's
- * receive time stamp (SO_TIMESTAMPNS) to the read (-1 when the kernel gave none).
+ * receive time stamp (SO_TIMESTAMPNS) to the read (-1 when the kernel gave none). Both only after
+ * watchQueue(handle).
  * Send: JS fills the send area and the send meta, calls send(handle, count); every slot's result
  * goes to the status Int32Array (0 or an errno); the return value is how many slots were done
  * (sent or failed). Fewer than count means the socket buffer is full (EAGAIN): the socket then
@@ -395,13 +396,6 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return throw_errno(env, ENOTSOCK, "open");
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return throw_errno(env, errno, "fcntl");
-  /* The kernel's count of datagrams dropped for a full receive buffer, and each datagram's
-     receive time, on each datagram read: sipd's overload control goes by how long requests wait
-     in the socket and whether it overflows, not by how long it has not been empty. Best effort:
-     without them the count stays 0 and the wait is -1. */
-  int on = 1;
-  (void)setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
-  (void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   if (!inst->area && !(inst->area = malloc((size_t)BATCH * SLOT))) return throw_errno(env, ENOMEM, "malloc");
 
   sock_t *s = calloc(1, sizeof *s);
@@ -543,6 +537,23 @@ static napi_value js_set_buffer_size(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* watchQueue(handle): from now on each batch says how long its oldest datagram waited and how many
+   the kernel dropped (SO_TIMESTAMPNS, SO_RXQ_OVFL): sipd's overload control goes by how long
+   requests wait in the socket and whether it overflows. Asked only by sockets whose queue is
+   watched: a time stamp on every datagram costs the kernel a clock read, and nobody else reads it.
+   Best effort: without the options the count stays 0 and the wait -1. */
+static napi_value js_watch_queue(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  sock_t *s = get_sock(env, a[0]);
+  if (!s || s->closed) return throw_errno(env, EBADF, "setsockopt");
+  int on = 1;
+  (void)setsockopt(s->fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
+  (void)setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+  return NULL;
+}
+
 /* pton(string) -> Buffer of 4 or 16 bytes, or null when the string is not an IP address. */
 static napi_value js_pton(napi_env env, napi_callback_info info) {
   size_t argc = 1, len;
@@ -612,6 +623,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"address", NULL, js_address, NULL, NULL, NULL, napi_default, NULL},
       {"setBufferSize", NULL, js_set_buffer_size, NULL, NULL, NULL, napi_default, NULL},
+      {"watchQueue", NULL, js_watch_queue, NULL, NULL, NULL, napi_default, NULL},
       {"pton", NULL, js_pton, NULL, NULL, NULL, napi_default, NULL},
       {"ntop", NULL, js_ntop, NULL, NULL, NULL, napi_default, NULL},
       {"trimMemory", NULL, js_trim_memory, NULL, NULL, NULL, napi_default, NULL},

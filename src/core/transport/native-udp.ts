@@ -44,6 +44,7 @@ interface Binding {
   close(handle: object): void;
   address(handle: object): [number, Buffer, number];
   setBufferSize(handle: object, which: 0 | 1, size: number): void;
+  watchQueue(handle: object): void;
   pton(address: string): Buffer | null;
   ntop(bytes: Uint8Array): string;
   trimMemory(): boolean;
@@ -228,13 +229,15 @@ export class NativeUdpSocket {
   readonly family: 4 | 6;
   /**
    * How many datagrams the kernel has dropped on this socket for want of room in its receive
-   * buffer (SO_RXQ_OVFL), as of the last datagram read; 0 until the first drop. A socket shared by
-   * several processes has one count. Rising while datagrams stay queued: more arrives than is read.
+   * buffer (SO_RXQ_OVFL), as of the last datagram read; 0 until the first drop (and without
+   * watchQueue()). A socket shared by several processes has one count. Rising while datagrams stay
+   * queued: more arrives than is read.
    */
   drops = 0;
   /**
    * How long (ms) the oldest datagram of the last batch read had waited in the socket, from the
-   * kernel's receive time stamp (SO_TIMESTAMPNS) to the read; -1 when the kernel gave none.
+   * kernel's receive time stamp (SO_TIMESTAMPNS) to the read; -1 when the kernel gave none (and
+   * without watchQueue()).
    */
   waitMs = -1;
 
@@ -303,6 +306,14 @@ export class NativeUdpSocket {
 
   setSendBufferSize(size: number): void {
     this.b.setBufferSize(this.handle, 1, size);
+  }
+
+  /**
+   * From now on keep `drops` and `waitMs` up to date (the kernel stamps each datagram's arrival
+   * and counts the ones it drops): for a socket whose queue is watched (sipd's overload control).
+   */
+  watchQueue(): void {
+    this.b.watchQueue(this.handle);
   }
 
   /**

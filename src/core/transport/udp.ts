@@ -92,6 +92,8 @@ export class UdpTransport implements Transport {
     if (socket instanceof NativeUdpSocket) {
       this.native = socket;
       this.readsPerTurn = nativeUdpBatch();
+      // The kernel's time stamps and drop count feed waitMs() and overflowing(), read only then.
+      if (trackBacklog) socket.watchQueue();
       socket.on('message', onMessage).on('error', () => {});
     } else {
       this.readsPerTurn = UDP_READS_PER_TURN;

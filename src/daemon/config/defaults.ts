@@ -120,10 +120,10 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
        * Overload control: while the requests read from a UDP socket have waited there longer
        * than this many ms, or the socket stays behind that long (datagrams left queued after
        * every read) while the kernel keeps dropping datagrams on it for want of room (with the
-       * batched UDP addon; without it the backlog alone counts), a shrinking share
-       * of new requests outside dialogs gets a stateless 503 with Retry-After
-       * (overload_retry_after); the share grows back once the queue stops overflowing and
-       * requests wait less (never below a fifth); requests answering a challenge always pass. 0 = off. 200 ms keeps what
+       * batched UDP addon; without it the backlog alone counts), a shrinking share of new
+       * requests outside dialogs gets a stateless 503 with Retry-After (overload_retry_after);
+       * the share grows back once the queue stops overflowing and requests wait less (never
+       * below a fifth); requests answering a challenge always pass. 0 = off. 200 ms keeps what
        * sipd admits younger than the clients' T1 (500 ms): no retransmission spiral (issue 14,
        * routing/overload.ts, `npm run bench -- sipd-overload --load=register`).
        */

@@ -86,9 +86,9 @@ export class SipModule implements SipdModule {
     const counters = routerCounters(stats);
     const overload = (this.overload = new OverloadGuard({
       limitMs: c.limits.overload_backlog_ms,
-      backlogMs: () => udpBacklogMs(this.udpListeners),
-      overflowMs: () => udpBacklogMs(this.udpListeners, true),
-      waitMs: () => udpWaitMs(this.udpListeners),
+      backlogMs: () => worstMs(this.udpListeners, (t, now) => t.backlogMs(now)),
+      overflowMs: () => worstMs(this.udpListeners, (t, now) => (t.overflowing(now) ? t.backlogMs(now) : 0)),
+      waitMs: () => worstMs(this.udpListeners, (t, now) => t.waitMs(now)),
       stalls: stats.counter('core', 'loop_stalls'),
       lag: stats.gauge('core', 'loop_lag_ms'),
       // Idle (nothing received for a tick): the probe slows down (overload.ts IDLE_TICK_MS).
@@ -239,23 +239,14 @@ function messagesIn(transports: readonly { stats: { messagesIn: number } }[]): n
   return n;
 }
 
-/** The longest wait of the requests being read from the UDP listeners (UdpTransport.waitMs). */
-function udpWaitMs(listeners: readonly UdpTransport[]): number {
-  let worst = 0;
-  const now = performance.now();
-  for (const t of listeners) worst = Math.max(worst, t.waitMs(now));
-  return worst;
-}
-
 /**
- * The longest backlog of the UDP listeners (ms; 0 when every one keeps up), or with `overflowing`
- * of those whose kernel queue is also overflowing (UdpTransport.overflowing).
+ * The worst of `read` over the UDP listeners (ms; 0 when there are none): their backlog, the wait
+ * of the requests being read, or (overflowMs) the backlog of those whose kernel queue also
+ * overflows. Asked at every tick of the overload probe.
  */
-function udpBacklogMs(listeners: readonly UdpTransport[], overflowing = false): number {
+function worstMs(listeners: readonly UdpTransport[], read: (t: UdpTransport, now: number) => number): number {
   let worst = 0;
   const now = performance.now();
-  for (const t of listeners) {
-    if (!overflowing || t.overflowing(now)) worst = Math.max(worst, t.backlogMs(now));
-  }
+  for (const t of listeners) worst = Math.max(worst, read(t, now));
   return worst;
 }

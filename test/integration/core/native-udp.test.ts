@@ -52,6 +52,7 @@ test(
 
 test("drops: the kernel's count of datagrams dropped for a full receive buffer (SO_RXQ_OVFL)", { skip }, async () => {
   const rx = bind('127.0.0.1', { recvBufferSize: 16 * 1024 });
+  rx.watchQueue();
   const peer = await UdpPeer.open();
   let got = 0;
   rx.on('message', () => got++);
