@@ -8,8 +8,8 @@
  * only when the database has committed it AND every other worker has applied it to its memory.
  * So once a phone has its 200, a request it sends next finds its binding in whichever worker
  * owns that request's Call-ID: the visibility guarantee a single process gives, at the price of
- * one loopback round trip per batch (not per REGISTER). With `usrloc.db_mode = 0` the batches
- * are only replicated.
+ * one loopback round trip per batch (not per REGISTER), worker to worker on the peer channel
+ * (peer-replication.ts). With `usrloc.db_mode = 0` the batches are only replicated.
  */
 import type { Binding } from '../registrar/binding.js';
 import type { LocationPersistence, LocationWrite } from '../usrloc/location-service.js';

@@ -6,7 +6,9 @@
  *   (message-owner.ts), with the source it came from, so the owner handles it exactly as if it
  *   had read it itself (its answer leaves by the same shared socket, to the same address);
  * - `send`: bytes for a TCP/TLS connection held by another worker (a phone registered over a
- *   connection accepted there): that worker writes them on its connection.
+ *   connection accepted there): that worker writes them on its connection;
+ * - `control`: worker-to-worker control (replicated location changes and their acknowledgements,
+ *   peer-replication.ts); the address fields are empty.
  *
  * Loopback UDP costs one sendmsg/recvmsg per hop and keeps the hot path off the IPC channel
  * (JSON); with the batched addon (native-udp.ts) the hand-overs of one turn leave in one sendmmsg
@@ -27,8 +29,9 @@ const HEAD = TOKEN_BYTES + 1 + 1 + 2 + 8 + 1;
 /** Largest frame loopback UDP carries (IPv4: 65535 - 20 - 8). */
 export const MAX_FRAME = 65507;
 
-export type FrameKind = 'deliver' | 'send';
-const KIND_CODE: Record<FrameKind, number> = { deliver: 1, send: 2 };
+export type FrameKind = 'deliver' | 'send' | 'control';
+const KIND_CODE: Record<FrameKind, number> = { deliver: 1, send: 2, control: 3 };
+const KIND_OF: readonly (FrameKind | undefined)[] = [undefined, 'deliver', 'send', 'control'];
 
 export interface PeerFrame {
   kind: FrameKind;
@@ -42,6 +45,7 @@ export interface PeerFrame {
 }
 
 export interface PeerChannelStats {
+  /** SIP messages and connection sends handed over (control frames are not counted). */
   forwarded: number;
   received: number;
   /** Frames dropped: too large for a datagram, no address yet for the worker, a bad token. */
@@ -71,7 +75,7 @@ export class PeerChannel {
     socket.on('message', (msg) => {
       const f = this.decode(msg);
       if (f) {
-        this.stats.received++;
+        if (f.kind !== 'control') this.stats.received++;
         onFrame(f);
       } else this.stats.dropped++;
     });
@@ -137,7 +141,7 @@ export class PeerChannel {
     o += addr.copy(frame, o);
     f.payload.copy(frame, o);
     this.socket.send(frame, port, '127.0.0.1');
-    this.stats.forwarded++;
+    if (f.kind !== 'control') this.stats.forwarded++;
     return true;
   }
 
@@ -145,7 +149,7 @@ export class PeerChannel {
     if (msg.length < HEAD || !timingSafeEqual(msg.subarray(0, TOKEN_BYTES), this.token)) return undefined;
     let o = TOKEN_BYTES;
     const code = msg[o++]!;
-    const kind: FrameKind | undefined = code === 1 ? 'deliver' : code === 2 ? 'send' : undefined;
+    const kind = KIND_OF[code];
     const listener = msg[o++]!;
     const port = msg.readUInt16BE(o);
     o += 2;

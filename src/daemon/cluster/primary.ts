@@ -3,7 +3,8 @@
  * forks the workers (node:cluster, the same command line; worker.ts), through which they share
  * the listeners, and is the one sipd the outside sees: the pid file (run.ts), the management
  * socket (its methods fan out to the workers: primary-methods.ts), the relay of the workers'
- * control messages (their peer ports, replicated location changes), the restart of a worker that
+ * control messages (their peer ports; location changes while a worker starts, which otherwise go
+ * worker to worker: peer-replication.ts), the restart of a worker that
  * dies (logged), and stop: every worker drains, then the primary exits.
  */
 import cluster, { type Worker } from 'node:cluster';

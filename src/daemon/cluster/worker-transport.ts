@@ -41,6 +41,7 @@ import type { BoundAddress, ListenSpec } from '../config/listen.js';
 import { CoreSipTransport, type SipTransport, type TransportContext } from '../transport.js';
 import { branchMarker, ownerOf } from './message-owner.js';
 import { PeerChannel, type PeerFrame } from './peer-channel.js';
+import type { PeerLink, ReplicationStats } from './peer-replication.js';
 import { inheritedUdpFds } from './shared-udp.js';
 
 /** Most workers (connection ids encode the worker as `id % MAX_WORKERS`). */
@@ -80,6 +81,22 @@ export class WorkerSipTransport implements SipTransport {
     setConnectionIdSpace(id.generation * GENERATION_SPAN + MAX_WORKERS + id.index, MAX_WORKERS);
     this.inner = new CoreSipTransport(ctx, inheritedUdpFds());
     this.layer = this.inner.layer;
+  }
+
+  /** The peer replication's counters (filled by it, shown as `cluster.*` statistics). */
+  readonly replicationStats: ReplicationStats = { batches: 0, resends: 0, timeouts: 0 };
+  /** Control payloads from other workers (peer-replication.ts), once listening. */
+  onControl?: (payload: Buffer) => void;
+
+  /** Worker-to-worker control frames on the peer channel (undefined until listening). */
+  controlLink(): PeerLink | undefined {
+    const channel = this.channel;
+    if (!channel) return undefined;
+    return {
+      send: (index, payload) =>
+        channel.send(index, { kind: 'control', listener: 0, address: '', port: 0, connectionId: 0, payload }),
+      reaches: (index) => channel.reaches(index),
+    };
   }
 
   /** The workers' peer ports (index → port; 0 while one starts). */
@@ -169,6 +186,10 @@ export class WorkerSipTransport implements SipTransport {
 
   /** A frame from another worker: a message to handle as received, or bytes for our connection. */
   private onFrame(f: PeerFrame): void {
+    if (f.kind === 'control') {
+      this.onControl?.(f.payload);
+      return;
+    }
     const t = this.layer.transports[f.listener];
     if (t === undefined) return;
     if (f.kind === 'send') {
@@ -196,6 +217,14 @@ export class WorkerSipTransport implements SipTransport {
       () => channel.stats.dropped,
       'hand-overs not made (too large, worker restarting, bad token)',
     );
+    const r = this.replicationStats;
+    g(
+      'replicated_batches',
+      () => r.batches,
+      'batches of location changes sent to the other workers on the peer channel',
+    );
+    g('replication_resends', () => r.resends, 'location batches sent again for want of an acknowledgement');
+    g('replication_timeouts', () => r.timeouts, 'location batches a worker did not acknowledge in time');
     // The primary fills these in (stats.fetch through the management socket).
     g('workers', () => 0, 'workers serving');
     g('restarts', () => 0, 'workers restarted after a crash');

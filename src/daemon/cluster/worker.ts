@@ -15,6 +15,7 @@ import { SipdServer } from '../server.js';
 import type { LocationService, LocationWrite } from '../usrloc/location-service.js';
 import type { ClusterMember } from './member.js';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './messages.js';
+import { PeerReplication } from './peer-replication.js';
 import { WorkerSipTransport, type WorkerIdentity } from './worker-transport.js';
 
 export interface WorkerRunOptions extends LoadConfigOptions {
@@ -55,7 +56,11 @@ export async function runWorker(opts: WorkerRunOptions): Promise<never> {
       log: logger,
       modules: (opts.modules ?? builtinModules)(config),
       cluster: member,
-      transport: (ctx) => (transport = new WorkerSipTransport(ctx, id, (port) => send({ type: 'peer-port', port }))),
+      transport: (ctx) =>
+        (transport = new WorkerSipTransport(ctx, id, (port) => {
+          member.attachPeer(transport!);
+          send({ type: 'peer-port', port });
+        })),
     });
     member.bind(server, () => transport, log);
     // The primary's SIGTERM/SIGINT handling stops workers by message; a signal to the whole
@@ -102,6 +107,8 @@ class Member implements ClusterMember {
   private early: LocationWrite[] = [];
   private nextId = 1;
   private readonly waiting = new Map<number, () => void>();
+  /** Replication on the peer channel, once this worker listens (peer-replication.ts). */
+  private peer?: PeerReplication;
 
   constructor(id: WorkerIdentity) {
     this.index = id.index;
@@ -114,8 +121,30 @@ class Member implements ClusterMember {
     this.log = log;
   }
 
+  /** The transport listens: location changes can go to the other workers on its peer channel. */
+  attachPeer(transport: WorkerSipTransport): void {
+    const link = transport.controlLink();
+    if (!link || this.peer) return;
+    const peer = new PeerReplication(
+      this.index,
+      this.count,
+      link,
+      (writes) => this.applyReplicated(writes),
+      (worker) => this.log?.logger.warn({ worker }, 'location change not acknowledged by a worker'),
+      transport.replicationStats,
+    );
+    transport.onControl = (payload) => peer.receive(payload);
+    this.peer = peer;
+  }
+
+  /**
+   * Straight to the other workers on the peer channel; through the primary (IPC) while one of
+   * them is starting (its peer port not known yet), so that it still gets every change.
+   */
   replicate(writes: readonly LocationWrite[]): Promise<void> {
-    if (this.count <= 1 || !process.connected) return Promise.resolve();
+    if (this.count <= 1) return Promise.resolve();
+    if (this.peer?.reachesAll()) return this.peer.replicate(writes);
+    if (!process.connected) return Promise.resolve();
     const id = this.nextId++;
     return new Promise<void>((resolve) => {
       this.waiting.set(id, resolve);
@@ -134,13 +163,13 @@ class Member implements ClusterMember {
     switch (m.type) {
       case 'peers':
         this.transport?.()?.setPeerPorts(m.ports);
+        this.peer?.peersChanged();
         return;
       case 'rpc':
         void this.rpc(m.id, m.method, m.params);
         return;
       case 'ul':
-        if (this.location) this.location.applyReplicated(m.writes);
-        else this.early.push(...m.writes);
+        this.applyReplicated(m.writes);
         send({ type: 'ul-ack', id: m.id });
         return;
       case 'ul-done':
@@ -151,8 +180,7 @@ class Member implements ClusterMember {
         send({ type: 'ul-snapshot', id: m.id, writes: this.location?.snapshotWrites() ?? [] });
         return;
       case 'ul-sync-result':
-        if (this.location) this.location.applyReplicated(m.writes);
-        else this.early.push(...m.writes);
+        this.applyReplicated(m.writes);
         return;
       case 'stop':
         // Stopped before it had a server (still loading its config): nothing to drain.
@@ -163,6 +191,12 @@ class Member implements ClusterMember {
         this.hup();
         return;
     }
+  }
+
+  /** Another worker's change; kept until the location is loaded when it comes early. */
+  private applyReplicated(writes: LocationWrite[]): void {
+    if (this.location) this.location.applyReplicated(writes);
+    else this.early.push(...writes);
   }
 
   private async rpc(id: number, method: string, params: unknown): Promise<void> {

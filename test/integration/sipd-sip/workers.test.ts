@@ -194,6 +194,9 @@ describe('sipd workers = 2', { timeout: 180000 }, () => {
     assert.ok(oneEach(byCall));
     const s = await d.stats('cluster:', 'usrloc:', 'core.drop_replies');
     assert.ok(s['cluster.handed_over']! > 0 && s['cluster.taken_over']! > 0, JSON.stringify(s));
+    // The binding went to the other worker straight on the peer channel, not through the primary.
+    assert.ok(s['cluster.replicated_batches']! > 0, JSON.stringify(s));
+    assert.equal(s['cluster.replication_timeouts'], 0);
     // The 200s came back to the client transactions of whichever worker relayed each INVITE.
     assert.equal(s['core.drop_replies'], 0);
     assert.equal(s['usrloc.registered_contacts'], 1, 'the location gauge is not doubled');
