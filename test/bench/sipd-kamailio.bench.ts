@@ -21,7 +21,10 @@
  * features of sipd's default route: digest auth from the DB, usrloc in memory, Record-Route,
  * stateful relay, the sanity checks sipd makes too); sipd runs with
  * test/fixtures/bench/sipd-bench.toml (one process unless --workers). Steps last 10 s by default, long
- * enough to see a stall. Without sipd's commands (`sipd run`, `sipctl add`) the sipd half is
+ * enough to see a stall. Every sipp gets 4 MiB socket buffers (lib/sipp.ts: with sipp's default
+ * the client's own buffer overflowed while two busy server processes held both cores, and the
+ * step failed for it); a step that is not clean says how many datagrams the kernel dropped at the
+ * server's socket and at the client's. Without sipd's commands (`sipd run`, `sipctl add`) the sipd half is
  * skipped with the reason, and Kamailio still runs.
  *
  *   npm run bench -- sipd-kamailio [--rounds=3] [--step-seconds=10] [--fixed-rate=auto|N]

@@ -16,7 +16,15 @@ import { freeUdpBlock } from './ports.js';
 import { groupCpuMs } from './procs.js';
 import type { StepOutcome } from './rate-finder.js';
 import type { RunningServer } from './server.js';
-import { commonArgs, runSipp, SIPP_PORT_BLOCK, startSipp, type RunningSipp, type SippRunResult } from './sipp.js';
+import {
+  commonArgs,
+  runSipp,
+  SIPP_PORT_BLOCK,
+  startSipp,
+  udpDrops,
+  type RunningSipp,
+  type SippRunResult,
+} from './sipp.js';
 import { writeInfCsv, type Subscriber } from './subscribers.js';
 
 export const SCENARIOS = {
@@ -46,6 +54,9 @@ export interface StepResult extends StepOutcome {
   /** The load generator's CPU over the step, in % of one core: the stepping sipp, and the UAS. */
   sippCpuPct: number;
   uasCpuPct?: number;
+  /** Datagrams the kernel dropped for want of buffer room during the step: on the server's socket, on the stepping sipp's. */
+  serverDrops: number;
+  clientDrops: number;
   /** INVITE→200 of the step's calls, when it was asked for (callStep's `latency`). */
   latency?: Latency | null;
 }
@@ -86,6 +97,7 @@ function judge(
   r: SippRunResult,
   cpuMs: number,
   uasCpuMs: number | undefined,
+  serverDrops: number,
   clock: 'wall' | 'stats' = 'wall',
 ): StepResult {
   const s = r.stats;
@@ -104,6 +116,8 @@ function judge(
     serverCpuPct: (cpuMs / r.wallMs) * 100,
     sippCpuPct: (r.cpuMs / r.wallMs) * 100,
     uasCpuPct: uasCpuMs === undefined ? undefined : (uasCpuMs / r.wallMs) * 100,
+    serverDrops,
+    clientDrops: r.drops,
   };
   const reasons: string[] = [];
   if (!s) reasons.push(`no stats (sipp exit ${r.code ?? r.signal}${r.stderr ? `: ${r.stderr.split('\n')[0]}` : ''})`);
@@ -116,6 +130,10 @@ function judge(
     const allowed = (calls / rate) * SLACK + tailS + 0.5;
     if (ranS > allowed) reasons.push(`fell behind (${ranS.toFixed(1)} s > ${allowed.toFixed(1)} s)`);
     if (r.code !== 0 && reasons.length === 0) reasons.push(`sipp exit ${r.code ?? r.signal}`);
+    // Where the retransmissions came from: datagrams lost in the server's or the client's buffer.
+    if (reasons.length > 0 && serverDrops + r.drops > 0) {
+      reasons.push(`dropped: ${serverDrops} at the server, ${r.drops} at the client`);
+    }
   }
   return { ...base, clean: reasons.length === 0, reason: reasons.join(', ') || undefined };
 }
@@ -144,11 +162,20 @@ async function sippStep(
   if (latency) args.push('-trace_rtt', '-rtt_freq', String(RTT_FREQ));
   const cpu0 = ctx.server.cpuMs();
   const uas0 = ctx.uasCpuMs?.();
+  const drops0 = udpDrops(ctx.server.port);
   const killAfterMs = (calls / rate + tailS + 30) * 1000;
-  const r = await runSipp({ args, statFile, cwd: ctx.dir, killAfterMs, command: ctx.client?.command });
+  const r = await runSipp({
+    args,
+    statFile,
+    cwd: ctx.dir,
+    killAfterMs,
+    command: ctx.client?.command,
+    dropsPort: ports.base,
+  });
   const cpuMs = ctx.server.cpuMs() - cpu0;
   const uasMs = uas0 === undefined ? undefined : ctx.uasCpuMs!() - uas0;
-  const step = judge(rate, calls, tailS, r, cpuMs, uasMs, ctx.client ? 'stats' : 'wall');
+  const serverDrops = udpDrops(ctx.server.port) - drops0;
+  const step = judge(rate, calls, tailS, r, cpuMs, uasMs, serverDrops, ctx.client ? 'stats' : 'wall');
   if (latency) step.latency = readRtt(ctx.dir, r.pid);
   return step;
 }

@@ -69,10 +69,21 @@ export interface SippPorts {
 /** Ports one sipp instance binds (see SippPorts). */
 export const SIPP_PORT_BLOCK = 8;
 
-/** Options every bench sipp gets: loopback only, explicit ports, no keyboard. */
+/**
+ * sipp's socket buffers (-buff_size; the kernel caps it at net.core.rmem_max). sipp's default,
+ * 64 KiB (128 KiB as the kernel counts), holds ~150 answers: when sipp shares two cores with a
+ * server that uses them both, a few milliseconds without the CPU overflow it, and the step fails
+ * on retransmissions the server never caused. The bench measures the server, so its client gets
+ * the room a server gets (sipd asks for 1 MiB); each step reports where datagrams were dropped.
+ */
+export const SIPP_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** Options every bench sipp gets: loopback only, explicit ports, no keyboard, large socket buffers. */
 export function commonArgs(ports: SippPorts): string[] {
   const b = ports.base;
   return [
+    '-buff_size',
+    String(SIPP_BUFFER_BYTES),
     '-i',
     '127.0.0.1',
     '-bind_local',
@@ -103,6 +114,8 @@ export interface SippRunResult {
   stderr: string;
   /** sipp's process id (names its -trace_rtt file). */
   pid: number;
+  /** Datagrams the kernel dropped on sipp's SIP socket for want of buffer room (when asked: dropsPort). */
+  drops: number;
 }
 
 export interface SippRunOptions {
@@ -114,6 +127,8 @@ export interface SippRunOptions {
   cwd: string;
   /** Hard limit: the process group is killed after this. */
   killAfterMs: number;
+  /** sipp's local SIP port on 127.0.0.1: its socket's drop count is sampled while it runs. */
+  dropsPort?: number;
 }
 
 /** Runs sipp to completion and reads its stat file. */
@@ -127,7 +142,12 @@ export async function runSipp(opts: SippRunOptions): Promise<SippRunResult> {
   });
   const timer = setTimeout(() => void stopGroup(g, 1000), opts.killAfterMs);
   let cpuMs = 0;
-  const sample = setInterval(() => (cpuMs = Math.max(cpuMs, groupCpuMs(g.pgid))), 100);
+  let drops = 0;
+  // Sampled: the socket (and its count) is gone once sipp exits.
+  const sample = setInterval(() => {
+    cpuMs = Math.max(cpuMs, groupCpuMs(g.pgid));
+    if (opts.dropsPort !== undefined) drops = Math.max(drops, udpDrops(opts.dropsPort));
+  }, 100);
   const { code, signal } = await g.exited;
   clearInterval(sample);
   clearTimeout(timer);
@@ -140,7 +160,27 @@ export async function runSipp(opts: SippRunOptions): Promise<SippRunResult> {
       stats = null;
     }
   }
-  return { code, signal, stats, wallMs, cpuMs, stderr: stderr.trim(), pid: g.pgid };
+  return { code, signal, stats, wallMs, cpuMs, stderr: stderr.trim(), pid: g.pgid, drops };
+}
+
+/**
+ * Datagrams the kernel dropped on the UDP sockets bound to 127.0.0.1:`port` (the `drops` column of
+ * /proc/net/udp: a full receive buffer), summed over them; 0 when none is bound.
+ */
+export function udpDrops(port: number): number {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let sum = 0;
+  let text = '';
+  try {
+    text = readFileSync('/proc/net/udp', 'latin1');
+  } catch {
+    return 0;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === local) sum += Number(f[f.length - 1]) || 0;
+  }
+  return sum;
 }
 
 /** A sipp left running (the UAS of the call test). */
