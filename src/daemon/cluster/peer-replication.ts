@@ -120,7 +120,13 @@ export class PeerReplication {
     if (type !== BATCH) return;
     const last = this.applied.get(from);
     if (last === undefined || last.epoch !== epoch || seq > last.seq) {
-      this.apply((JSON.parse(payload.toString('utf8', HEAD)) as unknown[][]).map(decodeWrite));
+      let writes: LocationWrite[];
+      try {
+        writes = (JSON.parse(payload.toString('utf8', HEAD)) as unknown[][]).map(decodeWrite);
+      } catch {
+        return; // not ours to make sense of (the token matched, the body did not): no acknowledgement
+      }
+      this.apply(writes);
       this.applied.set(from, { epoch, seq });
     }
     // Acknowledged again when it was a resent copy: the first acknowledgement may have been lost.

@@ -154,6 +154,23 @@ describe('cluster: location replication on the peer channel', () => {
     }
   });
 
+  test('a garbled batch is neither applied nor acknowledged, and does not throw', async () => {
+    const acks: Buffer[] = [];
+    const { b, close } = await pair((from, p) => {
+      if (from === 1 && p[0] === 2) acks.push(p);
+      return false;
+    });
+    try {
+      const garbled = Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 1]), Buffer.from('[[1,"bob@exa')]);
+      b.rep.receive(garbled);
+      b.rep.receive(Buffer.from([1, 0, 0])); // shorter than the head
+      assert.deepEqual(b.applied, []);
+      assert.deepEqual(acks, []);
+    } finally {
+      close();
+    }
+  });
+
   test('a batch too large for one datagram arrives whole, in order', async () => {
     const { a, b, close } = await pair();
     try {
