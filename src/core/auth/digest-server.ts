@@ -38,6 +38,12 @@ export interface DigestServerOptions {
   previousSecrets?: readonly NonceSecret[] | undefined;
   /** Nonce lifetime in seconds (default 300, as Kamailio's `nonce_expire`). */
   nonceExpires?: number | undefined;
+  /**
+   * This process's number among processes sharing `secret` and answering for one server (a
+   * multi-process sipd's workers): a nonce another of them made is answered stale=true (a fresh
+   * nonce; the client retries), since only its maker tracks its nonce counts (replays).
+   */
+  issuer?: number | undefined;
   /** Tolerated clock skew between servers sharing a secret, seconds (default 5). */
   clockSkew?: number | undefined;
   /** Algorithms offered, in preference order (one header each, RFC 8760 §2.4) and accepted. Default ['MD5']. */
@@ -120,7 +126,8 @@ export type VerifyFailure =
   | 'response' // wrong response (wrong password)
   | 'stale' // valid response, nonce expired → stale=true
   | 'replay' // valid response, nc not higher than before (or one-time nonce reused) → stale=true
-  | 'evicted'; // valid response, nonce fell out of the replay memory → stale=true
+  | 'evicted' // valid response, nonce fell out of the replay memory → stale=true
+  | 'other-issuer'; // valid response, nonce made by another process of this server (issuer) → stale=true
 
 export type VerifyResult =
   | {
@@ -136,7 +143,7 @@ export type VerifyResult =
   /** `stale`: send a fresh challenge with stale=true; the client knew the password. */
   | { ok: false; stale: boolean; reason: VerifyFailure; username?: string };
 
-const STALE = new Set<VerifyFailure>(['stale', 'replay', 'evicted']);
+const STALE = new Set<VerifyFailure>(['stale', 'replay', 'evicted', 'other-issuer']);
 
 export class DigestServer {
   readonly algorithms: readonly DigestAlgorithmName[];
@@ -160,6 +167,7 @@ export class DigestServer {
       lifetimeMs: (opts.nonceExpires ?? 300) * 1000,
       clockSkewMs: (opts.clockSkew ?? 5) * 1000,
       now: this.now,
+      issuer: opts.issuer,
     });
     this.counter = new NonceCounter(opts.maxTrackedNonces ?? 100_000);
   }
@@ -246,6 +254,9 @@ export class DigestServer {
     if (!known) return failUser('unknown-user');
     if (!right) return failUser('response');
     if (n.status === 'expired') return failUser('stale');
+    // Only the process that made the nonce counts its uses: elsewhere any nc would pass, and an
+    // answer replayed under another Call-ID (it is not covered by the digest) would be accepted.
+    if (this.opts.issuer !== undefined && n.issuer !== this.opts.issuer) return failUser('other-issuer');
 
     if (qop !== undefined || this.opts.oneTimeNoQop === true) {
       const nc = qop !== undefined ? parseInt(cr.nc!, 16) : 1;

@@ -25,10 +25,10 @@ export type NonceSecret = string | Uint8Array;
 
 /** Result of NonceFactory.check(). */
 export type NonceStatus =
-  /** Ours and young enough. */
-  | { status: 'valid'; createdAt: number }
+  /** Ours and young enough; `issuer` (with NonceOptions.issuer only): the process that made it. */
+  | { status: 'valid'; createdAt: number; issuer?: number }
   /** Ours (the MAC is right) but too old, or dated too far in the future: answer stale=true. */
-  | { status: 'expired'; createdAt: number }
+  | { status: 'expired'; createdAt: number; issuer?: number }
   /** Not made with any of our secrets, for this realm: a plain failure. */
   | { status: 'invalid' };
 
@@ -45,6 +45,13 @@ export interface NonceOptions {
   now?: (() => number) | undefined;
   /** How many recently issued nonces are remembered to skip their MAC check (default 50 000; 0 = none). */
   maxIssued?: number | undefined;
+  /**
+   * Which of several processes sharing the secret made a nonce (0-255; a multi-process sipd's
+   * worker index), written in its first random byte (64 random bits remain) and read back by
+   * check(): only its issuer keeps its replay count (nonce-counter.ts), so the others refuse it
+   * as stale instead of accepting it with any count.
+   */
+  issuer?: number | undefined;
 }
 
 /**
@@ -78,6 +85,7 @@ export class NonceFactory {
   private readonly maxIssued: number;
   /** The realms of `issued`, a few strings shared by every nonce. */
   private readonly realms = new StringTable(256);
+  private readonly issuer: number | undefined;
 
   constructor(opts: NonceOptions) {
     this.keys = [opts.secret, ...(opts.previousSecrets ?? [])].map(toKey);
@@ -86,6 +94,9 @@ export class NonceFactory {
     this.clockSkewMs = opts.clockSkewMs ?? 5_000;
     this.now = opts.now ?? Date.now;
     this.maxIssued = opts.maxIssued ?? 50_000;
+    if (opts.issuer !== undefined && !(Number.isInteger(opts.issuer) && opts.issuer >= 0 && opts.issuer <= 255))
+      throw new RangeError('nonce issuer must be an integer 0-255');
+    this.issuer = opts.issuer;
   }
 
   private mac(key: Buffer, body: Buffer, realm: string): Buffer {
@@ -97,6 +108,7 @@ export class NonceFactory {
     const body = Buffer.allocUnsafe(BODY_BYTES);
     body.writeUIntBE(Math.max(0, Math.floor(this.now())), 0, TIME_BYTES);
     takeRandom(body, TIME_BYTES);
+    if (this.issuer !== undefined) body[TIME_BYTES] = this.issuer;
     const nonce = Buffer.concat([body, this.mac(this.keys[0]!, body, realm)]).toString('base64url');
     if (this.maxIssued > 0) {
       if (this.issued.size >= this.maxIssued) {
@@ -125,9 +137,8 @@ export class NonceFactory {
     const createdAt = body.readUIntBE(0, TIME_BYTES);
     const now = this.now();
     // RFC 2617 §3.2.1 stale: the nonce is authentic but no longer acceptable.
-    if (createdAt + this.lifetimeMs < now || createdAt > now + this.clockSkewMs)
-      return { status: 'expired', createdAt };
-    return { status: 'valid', createdAt };
+    const status = createdAt + this.lifetimeMs < now || createdAt > now + this.clockSkewMs ? 'expired' : 'valid';
+    return this.issuer === undefined ? { status, createdAt } : { status, createdAt, issuer: body[TIME_BYTES]! };
   }
 
   /** When a nonce created at `createdAt` stops being valid (ms). */

@@ -10,6 +10,12 @@ export interface ClusterMember {
   readonly index: number;
   readonly count: number;
   /**
+   * The digest nonce key every worker shares when `auth.secret` is empty (derived from the
+   * cluster's per-run token): a nonce one worker made is authentic in every other, which then
+   * answers it stale=true (DigestServerOptions.issuer) rather than "wrong password".
+   */
+  readonly nonceSecret: Buffer;
+  /**
    * Sends committed location changes to every other worker; resolves once each has applied them
    * (or has not answered within a bound: a hung worker is restarted, and loads the database).
    */

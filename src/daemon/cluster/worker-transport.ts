@@ -61,6 +61,10 @@ export interface WorkerIdentity {
 
 const SIP_SLASH = 0x5349502f;
 const PEER_RECV_BUFFER = 4 * 1024 * 1024;
+/** Longest a starting worker waits for the others' peer ports before it reads the listeners anyway. */
+const PEERS_WAIT_MS = 5_000;
+/** Frames kept while the listeners are not attached yet (a start); more are dropped (UDP retransmits). */
+const MAX_EARLY_FRAMES = 4096;
 
 export class WorkerSipTransport implements SipTransport {
   readonly layer: TransportLayer;
@@ -101,21 +105,52 @@ export class WorkerSipTransport implements SipTransport {
 
   /** The workers' peer ports (index → port; 0 while one starts). */
   setPeerPorts(ports: readonly number[]): void {
+    this.ports = [...ports];
     this.channel?.setPorts(ports);
+    if (ports.length === this.id.count && ports.every((p) => p > 0)) this.allPeersKnown();
   }
 
+  /**
+   * The peer channel first, then the shared listeners, once every worker's peer port is known
+   * (or after PEERS_WAIT_MS): a worker that read the shared socket before it could hand messages
+   * over would handle what belongs to another (a REGISTER challenged by one worker, its answer
+   * checked by the other, which did not make the nonce: a stale=true round more for the phone).
+   * Frames handed to us meanwhile wait in `early` until the listeners are attached.
+   */
   async listen(specs: readonly ListenSpec[]): Promise<BoundAddress[]> {
-    const bound = await this.inner.listen(specs);
+    this.channel = await PeerChannel.open(this.id.token, PEER_RECV_BUFFER, (f) => this.onFrame(f));
+    this.channel.setPorts(this.ports);
+    this.onPeerPort(this.channel.port);
+    await this.peersKnown();
+    let bound: BoundAddress[];
     try {
-      this.channel = await PeerChannel.open(this.id.token, PEER_RECV_BUFFER, (f) => this.onFrame(f));
+      bound = await this.inner.listen(specs);
     } catch (e) {
-      await this.inner.close();
+      this.channel.close();
       throw e;
     }
     this.layer.transports.forEach((t, i) => this.attach(t, i));
     this.registerStats(this.channel);
-    this.onPeerPort(this.channel.port);
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const f of early) this.onFrame(f);
     return bound;
+  }
+
+  private ports: number[] = [];
+  private allPeersKnown: () => void = () => {};
+  /** Frames received before the listeners were attached (bounded). */
+  private early: PeerFrame[] | undefined = [];
+
+  private peersKnown(): Promise<void> {
+    if (this.ports.length === this.id.count && this.ports.every((p) => p > 0)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, PEERS_WAIT_MS);
+      this.allPeersKnown = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   stopAccepting(): void {
@@ -188,6 +223,10 @@ export class WorkerSipTransport implements SipTransport {
   private onFrame(f: PeerFrame): void {
     if (f.kind === 'control') {
       this.onControl?.(f.payload);
+      return;
+    }
+    if (this.early) {
+      if (this.early.length < MAX_EARLY_FRAMES) this.early.push({ ...f, payload: Buffer.from(f.payload) });
       return;
     }
     const t = this.layer.transports[f.listener];

@@ -5,6 +5,7 @@
  * methods over IPC. It has no pid file and no signal handlers of its own beyond SIGTERM/SIGINT
  * (a stop of the whole process group drains it like the primary's 'stop' does).
  */
+import { createHmac } from 'node:crypto';
 import { RpcError } from '../../mgmt/protocol.js';
 import { actionsOf, errorCodeOf, exitCodeOf } from '../../shared/errors.js';
 import { loadConfig, type LoadConfigOptions } from '../config/load.js';
@@ -110,9 +111,13 @@ class Member implements ClusterMember {
   /** Replication on the peer channel, once this worker listens (peer-replication.ts). */
   private peer?: PeerReplication;
 
+  readonly nonceSecret: Buffer;
+
   constructor(id: WorkerIdentity) {
     this.index = id.index;
     this.count = id.count;
+    // A key of its own, not the token itself: the token also admits frames on the peer channel.
+    this.nonceSecret = createHmac('sha256', id.token).update('sipkit digest nonce key').digest();
   }
 
   bind(server: SipdServer, transport: () => WorkerSipTransport | undefined, log: ReturnType<typeof createLogger>) {

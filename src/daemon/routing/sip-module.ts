@@ -81,7 +81,7 @@ export class SipModule implements SipdModule {
     await this.loadUserRoute(c, log);
     const { directory, location } = await this.openStorage(ctx);
     const protection = protectionFor(c, this.now);
-    const auth = (this.auth = authGuardFor(c, directory, protection, stats, this.now));
+    const auth = (this.auth = authGuardFor(c, directory, protection, stats, this.now, ctx.server.cluster));
     const contexts = new WeakMap<ServerTransaction, ProxyContext>();
     const counters = routerCounters(stats);
     const overload = (this.overload = new OverloadGuard({

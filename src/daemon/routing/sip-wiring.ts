@@ -15,6 +15,7 @@ import {
   resolveNextHop,
 } from '../../core/index.js';
 import { AuthGuard } from '../auth/auth-guard.js';
+import type { ClusterMember } from '../cluster/member.js';
 import type { SipdConfig } from '../config/load.js';
 import { registerDirectoryMethods } from '../directory/directory-methods.js';
 import type { Directory } from '../directory/directory.js';
@@ -49,9 +50,12 @@ export function authGuardFor(
   protection: Protection,
   stats: StatsRegistry,
   now: () => number,
+  cluster?: ClusterMember,
 ): AuthGuard {
   const digest = new DigestServer({
-    secret: c.auth.secret || undefined,
+    // Empty auth.secret: random per start, shared by the workers of a multi-process sipd.
+    secret: c.auth.secret || cluster?.nonceSecret || undefined,
+    issuer: cluster?.index,
     nonceExpires: c.auth.nonce_expires,
     algorithms: c.auth.algorithms as Array<'MD5' | 'SHA-256'>,
     qop: c.auth.qop === 'auth' ? ['auth'] : [],

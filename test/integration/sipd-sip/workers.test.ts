@@ -11,6 +11,7 @@ import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ownerOf } from '../../../src/daemon/cluster/message-owner.js';
 import { mgmtCall } from '../../../src/mgmt/client.js';
 import { ExitCode } from '../../../src/shared/exit-codes.js';
 import { openStore } from '../../../src/store/index.js';
@@ -201,6 +202,39 @@ describe('sipd workers = 2', { timeout: 180000 }, () => {
     assert.equal(s['core.drop_replies'], 0);
     assert.equal(s['usrloc.registered_contacts'], 1, 'the location gauge is not doubled');
     await bob.register({ expires: 0 });
+  });
+
+  test("a nonce answered under the other worker's Call-ID gets stale=true; a used answer is refused by both", async () => {
+    const bob = await ua('bob', d.udp);
+    // Two Call-IDs the two workers own: the challenge comes from one, an answer goes to the other.
+    const ids = Array.from({ length: 64 }, (_, i) => `nonce-${i}@test`);
+    const owner = (id: string) => ownerOf(Buffer.from(`REGISTER sip:x SIP/2.0\r\nCall-ID: ${id}\r\n\r\n`), 2);
+    const a = ids.find((id) => owner(id) === 0)!;
+    const b = ids.find((id) => owner(id) === 1)!;
+    let cseq = 1;
+    const register = (callId: string, authorization?: string) => {
+      const req = bob.build('REGISTER', { uri: `sip:${DOMAIN}`, to: `<${bob.aor}>`, callId, cseq: cseq++ });
+      req.append('Expires', '600');
+      if (authorization !== undefined) req.append('Authorization', authorization);
+      return bob.send(req);
+    };
+    const challenge = await register(a);
+    assert.equal(challenge.status, 401);
+    bob.digest!.onChallenge(challenge.getAll('www-authenticate'));
+    const first = bob.digest!.authorize('REGISTER', `sip:${DOMAIN}`);
+    assert.equal((await register(a, first)).status, 200);
+    // The phone reuses the nonce it holds (nc=2) on a Call-ID the other worker owns: a fresh
+    // nonce with stale=true (the phone retries at once), not "wrong password".
+    const reused = await register(b, bob.digest!.authorize('REGISTER', `sip:${DOMAIN}`));
+    assert.equal(reused.status, 401);
+    assert.match(reused.get('www-authenticate') ?? '', /stale=true/i);
+    // The answer that registered is replayed (the digest does not cover the Call-ID): refused by
+    // the worker that counted it, and by the other, which never accepts the first one's nonces.
+    for (const id of [a, b]) {
+      const replay = await register(id, first);
+      assert.equal(replay.status, 401, `replay under the Call-ID of worker ${owner(id)}`);
+    }
+    await bob.register({ callId: a, cseq: cseq++, expires: 0 });
   });
 
   test('a retransmitted INVITE reaches the callee once, whichever worker reads each copy', async () => {

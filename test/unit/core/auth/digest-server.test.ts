@@ -331,6 +331,30 @@ describe('several servers and key rotation', () => {
     assert.equal(new DigestServer({ now: () => clock.t }).verify(answer(ch!), ctx()).reason, 'nonce');
   });
 
+  test('processes of one server (issuer): each counts only its own nonces; the others answer stale', () => {
+    const clock = { t: 1_700_000_000_000 };
+    const w0 = new DigestServer({ secret: 'shared', issuer: 0, now: () => clock.t });
+    const w1 = new DigestServer({ secret: 'shared', issuer: 1, now: () => clock.t });
+    const [ch] = w0.challenge({ realm: REALM });
+    const first = answer(ch!, { nc: 1 });
+    assert.equal(w0.verify(first, ctx()).ok, true);
+    // Worker 1 has no count for it: accepting would let the used answer in again.
+    assert.deepEqual(w1.verify(first, ctx()), { ok: false, stale: true, reason: 'other-issuer', username: 'alice' });
+    assert.deepEqual(w1.verify(answer(ch!, { nc: 2 }), ctx()), {
+      ok: false,
+      stale: true,
+      reason: 'other-issuer',
+      username: 'alice',
+    });
+    assert.equal(w0.verify(first, ctx()).reason, 'replay');
+    // A wrong password is still a plain failure there (stale only for a right answer).
+    assert.equal(w1.verify(answer(ch!, { nc: 3, password: 'x' }), ctx()).reason, 'response');
+    // Its own nonces it accepts.
+    const [ch1] = w1.challenge({ realm: REALM });
+    assert.equal(w1.verify(answer(ch1!), ctx()).ok, true);
+    assert.throws(() => new DigestServer({ issuer: 256 }), RangeError);
+  });
+
   test('previousSecrets keeps nonces of the old key valid during a rotation', () => {
     const [ch] = new DigestServer({ secret: 'old' }).challenge({ realm: REALM });
     assert.equal(new DigestServer({ secret: 'new', previousSecrets: ['old'] }).verify(answer(ch!), ctx()).ok, true);

@@ -20,6 +20,18 @@ describe('NonceFactory', () => {
     assert.deepEqual(f.check(n, 'r'), { status: 'expired', createdAt: 1_000_000 });
     assert.throws(() => new NonceFactory({ secret: '' }), RangeError);
   });
+
+  test('with an issuer, each nonce names the process that made it; another process with the key reads it', () => {
+    const w3 = new NonceFactory({ secret: 'shared key of the workers', issuer: 3, now: () => 5_000 });
+    const w0 = new NonceFactory({ secret: 'shared key of the workers', issuer: 0, now: () => 5_000 });
+    const nonces = Array.from({ length: 50 }, () => w3.create('r'));
+    assert.equal(new Set(nonces).size, 50, 'still unique');
+    for (const n of nonces) {
+      assert.deepEqual(w0.check(n, 'r'), { status: 'valid', createdAt: 5_000, issuer: 3 });
+      assert.deepEqual(w3.check(n, 'r'), { status: 'valid', createdAt: 5_000, issuer: 3 });
+    }
+    for (const issuer of [-1, 256, 1.5]) assert.throws(() => new NonceFactory({ secret: 'k', issuer }), RangeError);
+  });
 });
 
 describe('NonceFactory issued-nonce memory', () => {

@@ -43,6 +43,7 @@ function pair(db?: LocationPersistence) {
   const member: ClusterMember = {
     index: 0,
     count: 2,
+    nonceSecret: Buffer.alloc(32, 1),
     attachLocation: () => {},
     replicate: (writes: readonly LocationWrite[]) =>
       new Promise<void>((resolve) => {
