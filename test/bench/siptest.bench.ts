@@ -49,7 +49,7 @@ async function againstSipp(sipp: string): Promise<void> {
       let s = await step(sipp, client, rate, SECONDS_PER_STEP);
       if (!s.clean && performance.now() - start < BUDGET_MS) s = await step(sipp, client, rate, SECONDS_PER_STEP);
       process.stdout.write(
-        `${String(rate).padStart(6)}  ${client.name.padEnd(7)} ${s.achieved.toFixed(0).padStart(9)}  ${s.clean ? 'yes' : 'no '} (${s.successful}/${s.failed}, exit ${s.code}, ${s.seconds.toFixed(1)} s)\n`,
+        `${String(rate).padStart(6)}  ${client.name.padEnd(7)} ${s.achieved.toFixed(0).padStart(9)}  ${s.clean ? 'yes' : 'no '} (${s.successful}/${s.failed}, exit ${s.code}, ${s.seconds.toFixed(1)} s)${s.clean ? '' : `: ${s.reason}`}\n`,
       );
       if (s.clean) {
         best[client.name] = Math.max(best[client.name]!, s.achieved);
