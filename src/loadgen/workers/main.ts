@@ -62,7 +62,30 @@ export async function runWorkers(
   const latest: StatsData[] = [];
   const loops: number[] = [];
   const outcome: Outcome = { stopNow: false };
+  const ports: number[] = [];
+  const workers: Worker[] = [];
+  const readies: Array<Promise<unknown>> = [];
+  const finished = Array.from({ length: n }, (_, index) => {
+    const w = new Worker(workerScript(), {
+      workerData: { argv, index, count: n } satisfies WorkerData,
+    });
+    workers.push(w);
+    const done = workerDone(w, index, { stats, latest, loops, outcome });
+    const ready = new Promise<void>((resolve) =>
+      w.on('message', (m: WorkerMessage) => {
+        if (m.type !== 'ready') return;
+        ports[index] = m.localPort;
+        resolve();
+      }),
+    );
+    readies.push(Promise.race([done, ready]));
+    return done;
+  });
+  // The run's clock starts when every thread is ready to call, as sipp's starts with its traffic:
+  // the threads' start-up (a few hundred ms) is not time the calls could have been made in.
+  await Promise.all(readies);
   const source = reportSource(o, main, stats);
+  if (ports[0] !== undefined) source.local.port = ports[0];
   const reporting = new Reporting({ tty: io.isTTY && !o.json, write: io.stdout, openSockets: () => n });
   reporting.attach(source);
   const refresh = () => {
@@ -70,14 +93,6 @@ export async function runWorkers(
     source.calls.size = stats.current;
     source.scheduler.loops = Math.round(loops.reduce((a, b) => a + b, 0) / n);
   };
-  const workers: Worker[] = [];
-  const finished = Array.from({ length: n }, (_, index) => {
-    const w = new Worker(workerScript(), {
-      workerData: { argv, index, count: n } satisfies WorkerData,
-    });
-    workers.push(w);
-    return workerDone(w, index, { source, stats, latest, loops, outcome });
-  });
   const codes = await whileRunning(o, workers, finished, () => {
     refresh();
     reporting.onCycle(source.now());
@@ -151,15 +166,13 @@ function reportSource(o: RunOptions, main: Scenario, stats: Stats): ReportSource
 function workerDone(
   w: Worker,
   index: number,
-  run: { source: ReportSource; stats: Stats; latest: StatsData[]; loops: number[]; outcome: Outcome },
+  run: { stats: Stats; latest: StatsData[]; loops: number[]; outcome: Outcome },
 ): Promise<number> {
   const { outcome } = run;
   return new Promise<number>((resolve) => {
     w.on('message', (m: WorkerMessage) => {
-      if (m.type === 'ready') {
-        if (index === 0) run.source.local.port = m.localPort;
-        return;
-      }
+      if (m.type === 'ready') return; // runWorkers waits for it
+
       run.latest[index] = m.data;
       run.loops[index] = m.loops;
       run.stats.errorCodes.push(...m.data.errorCodes);
