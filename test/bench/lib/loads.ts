@@ -185,7 +185,10 @@ const SELF = '\u0000self';
 
 function registerArgs(ctx: LoadContext, csv: string, contactAddr: string): string[] {
   // -auth_uri: the digest uri is then the Request-URI (sip:DOMAIN), not sipp's default host:port.
-  const args = ['-sf', SCENARIOS.register, '-inf', csv, '-key', 'domain', ctx.domain, '-auth_uri', ctx.domain];
+  // -nd: an aborted REGISTER "call" (a 503, a retransmission timeout) ends there; by default sipp
+  // sends a BYE for it, to the AoR, which the server then relays to the binding (this sipp): an
+  // overload step measured 19,388 such BYEs, load no phone makes, on both servers alike.
+  const args = ['-sf', SCENARIOS.register, '-inf', csv, '-key', 'domain', ctx.domain, '-auth_uri', ctx.domain, '-nd'];
   args.push('-key', 'contact_addr', contactAddr);
   return args;
 }
