@@ -48,7 +48,7 @@ export interface ReplicationStats {
 }
 
 interface Pending {
-  frames: Buffer[];
+  frame: Buffer;
   /** Workers that have not acknowledged yet. */
   waiting: Set<number>;
   resolve(): void;
@@ -94,7 +94,7 @@ export class PeerReplication {
       for (let i = 0; i < this.count; i++) if (i !== this.self && this.link.send(i, frame)) waiting.add(i);
       if (waiting.size === 0) return resolve();
       this.stats.batches++;
-      const p: Pending = { frames: [frame], waiting, resolve, startedAt: this.now() };
+      const p: Pending = { frame, waiting, resolve, startedAt: this.now() };
       p.timer = setInterval(() => this.resend(seq, p), RESEND_MS);
       this.pending.set(seq, p);
     });
@@ -170,7 +170,7 @@ export class PeerReplication {
       this.settleIfDone(seq, p);
       return;
     }
-    for (const w of p.waiting) for (const f of p.frames) if (this.link.send(w, f)) this.stats.resends++;
+    for (const w of p.waiting) if (this.link.send(w, p.frame)) this.stats.resends++;
   }
 
   private settleIfDone(seq: number, p: Pending): void {

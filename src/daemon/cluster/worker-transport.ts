@@ -107,7 +107,7 @@ export class WorkerSipTransport implements SipTransport {
   setPeerPorts(ports: readonly number[]): void {
     this.ports = [...ports];
     this.channel?.setPorts(ports);
-    if (ports.length === this.id.count && ports.every((p) => p > 0)) this.allPeersKnown();
+    if (this.allPortsKnown()) this.allPeersKnown();
   }
 
   /**
@@ -142,8 +142,12 @@ export class WorkerSipTransport implements SipTransport {
   /** Frames received before the listeners were attached (bounded). */
   private early: PeerFrame[] | undefined = [];
 
+  private allPortsKnown(): boolean {
+    return this.ports.length === this.id.count && this.ports.every((p) => p > 0);
+  }
+
   private peersKnown(): Promise<void> {
-    if (this.ports.length === this.id.count && this.ports.every((p) => p > 0)) return Promise.resolve();
+    if (this.allPortsKnown()) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, PEERS_WAIT_MS);
       this.allPeersKnown = () => {

@@ -64,21 +64,20 @@ export async function runWorkers(
   const outcome: Outcome = { stopNow: false };
   const ports: number[] = [];
   const workers: Worker[] = [];
-  const readies: Array<Promise<unknown>> = [];
+  const readies: Array<Promise<void>> = [];
   const finished = Array.from({ length: n }, (_, index) => {
     const w = new Worker(workerScript(), {
       workerData: { argv, index, count: n } satisfies WorkerData,
     });
     workers.push(w);
-    const done = workerDone(w, index, { stats, latest, loops, outcome });
-    const ready = new Promise<void>((resolve) =>
-      w.on('message', (m: WorkerMessage) => {
-        if (m.type !== 'ready') return;
-        ports[index] = m.localPort;
-        resolve();
-      }),
-    );
-    readies.push(Promise.race([done, ready]));
+    let ready!: () => void;
+    readies.push(new Promise<void>((resolve) => (ready = resolve)));
+    const done = workerDone(w, index, { stats, latest, loops, outcome }, (port) => {
+      ports[index] = port;
+      ready();
+    });
+    // A thread that ends before it is ready (a bad option, a port in use) does not hold the run.
+    void done.then(() => ready());
     return done;
   });
   // The run's clock starts when every thread is ready to call, as sipp's starts with its traffic:
@@ -167,12 +166,12 @@ function workerDone(
   w: Worker,
   index: number,
   run: { stats: Stats; latest: StatsData[]; loops: number[]; outcome: Outcome },
+  onReady: (localPort: number) => void,
 ): Promise<number> {
   const { outcome } = run;
   return new Promise<number>((resolve) => {
     w.on('message', (m: WorkerMessage) => {
-      if (m.type === 'ready') return; // runWorkers waits for it
-
+      if (m.type === 'ready') return onReady(m.localPort);
       run.latest[index] = m.data;
       run.loops[index] = m.loops;
       run.stats.errorCodes.push(...m.data.errorCodes);
