@@ -8,7 +8,14 @@
  * install their receiver on `layer.user` (the TransactionLayer puts itself there) and send
  * through it.
  */
-import { TlsTransport, TransportLayer, WsTransport, type TlsCredentials, type TransportError } from '../core/index.js';
+import {
+  TlsTransport,
+  TransportLayer,
+  WsTransport,
+  type TlsCredentials,
+  type TransportError,
+  type WatchedQueue,
+} from '../core/index.js';
 import { wsListeners } from '../wsnet/index.js';
 import { tlsOptionsOf, type TlsSection } from './config/tls-files.js';
 import type { SipdConfig } from './config/load.js';
@@ -39,6 +46,11 @@ export interface SipTransport {
   reloadCertificates?(): number;
   /** The [tls] certificates in use (tls.list), undefined when no TLS listener needed them. */
   loadedTls?(): LoadedTls | undefined;
+  /**
+   * Queues besides the UDP listeners where received messages wait, for the overload control to
+   * watch (a worker's peer channel: what other workers hand it). None when absent.
+   */
+  watchedQueues?(): readonly WatchedQueue[];
 }
 
 /** Certificates as the TLS listeners got them: at start, or at the last successful reload. */

@@ -12,6 +12,7 @@ import { defaultSentBy, dropSink } from './common.js';
 import { normalizeIp, type ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
 import { NativeUdpSocket, nativeUdpBatch } from './native-udp.js';
+import { QueueWatch } from './queue-watch.js';
 import {
   DEFAULT_LIMITS,
   newTransportStats,
@@ -28,13 +29,6 @@ import {
  * then lets timers and other sockets run: a turn that reads this many has left more queued.
  */
 export const UDP_READS_PER_TURN = 32;
-
-/**
- * How long after the kernel was last seen dropping datagrams a socket still counts as overflowing
- * (UdpTransport.overflowing). A socket that overflows because too much arrives drops datagrams all
- * the time, so every few turns see the count rise; after a stall it rises once, on the first read.
- */
-export const OVERFLOW_RECENT_MS = 50;
 
 export interface UdpOptions {
   limits?: Partial<TransportLimits>;
@@ -59,18 +53,8 @@ export class UdpTransport implements Transport {
   sink: TransportSink = dropSink;
   private readonly limits: TransportLimits;
   private closed = false;
-  /** Datagrams read in this event-loop turn (counted until the turn's check phase). */
-  private turnReads = 0;
-  private turnCheck = false;
-  /** performance.now() of the first of the consecutive turns that read a full batch. */
-  private fullSince: number | undefined;
-  /** The addon's drop count at the last turn's end, and when it was last seen to rise (see overflowing()). */
-  private lastDrops = 0;
-  private lastDropAt = -Infinity;
-  /** What waitMs() says (addon with kernel time stamps); undefined until a turn has read one. */
-  private waited: number | undefined;
-  /** Datagrams one turn of the event loop reads at most: a turn that read this many left more. */
-  private readonly readsPerTurn: number;
+  /** The backlog signals (with `trackBacklog`), else undefined: the receive path then counts nothing. */
+  private readonly queue: QueueWatch | undefined;
   /** Set when the socket is the batched one of native-udp.ts (else `socket` is dgram's). */
   private readonly native: NativeUdpSocket | undefined;
 
@@ -78,7 +62,7 @@ export class UdpTransport implements Transport {
     private readonly socket: Socket | NativeUdpSocket,
     spec: ListenSpec,
     limits: TransportLimits,
-    private readonly trackBacklog: boolean,
+    trackBacklog: boolean,
   ) {
     const a = socket.address();
     this.family = a.family === 'IPv6' ? 6 : 4;
@@ -89,16 +73,12 @@ export class UdpTransport implements Transport {
     const onMessage = (msg: Buffer, rinfo: { address: string; port: number }) => this.onDatagram(msg, rinfo);
     // Unconnected UDP sockets report send failures to the send callback; anything else is logged
     // by nobody on purpose: a SIP server keeps serving.
-    if (socket instanceof NativeUdpSocket) {
-      this.native = socket;
-      this.readsPerTurn = nativeUdpBatch();
-      // The kernel's time stamps and drop count feed waitMs() and overflowing(), read only then.
-      if (trackBacklog) socket.watchQueue();
-      socket.on('message', onMessage).on('error', () => {});
-    } else {
-      this.readsPerTurn = UDP_READS_PER_TURN;
-      socket.on('message', onMessage).on('error', () => {});
-    }
+    this.native = socket instanceof NativeUdpSocket ? socket : undefined;
+    // The kernel's time stamps and drop count feed waitMs() and overflowing(), switched on only then.
+    this.queue = trackBacklog
+      ? new QueueWatch(this.native, this.native ? nativeUdpBatch() : UDP_READS_PER_TURN)
+      : undefined;
+    socket.on('message', onMessage).on('error', () => {});
   }
 
   /** Whether this listener reads and sends through the batched addon (native-udp.ts). */
@@ -174,74 +154,31 @@ export class UdpTransport implements Transport {
    * How long, in ms, the socket has had datagrams left queued after every read (each turn of the
    * event loop read a full batch since then: UDP_READS_PER_TURN with dgram, the addon's batch of
    * 64 with native-udp.ts); 0 while it keeps up, and always 0 unless the listener was opened
-   * with `trackBacklog`. The event loop's delay does not show this: libuv reads one batch per
-   * turn and runs the timers in between, so a server behind its socket still fires its timers on
-   * time. One setImmediate per turn with traffic, nothing per datagram.
+   * with `trackBacklog` (queue-watch.ts).
    */
   backlogMs(now = performance.now()): number {
-    return this.fullSince === undefined ? 0 : now - this.fullSince;
+    return this.queue?.backlogMs(now) ?? 0;
   }
 
   /**
-   * Whether the kernel has been dropping datagrams on this socket for want of room in its receive
-   * buffer lately (within OVERFLOW_RECENT_MS, seen by the end of a turn that read): the queue is
-   * full, so more arrives than sipd reads. A backlog alone is not that: after a stall (a GC pause,
-   * a descheduled process) the queue drains for a while (at 80 % load, four times as long as the
-   * stall) without ever filling up, and nothing is lost. Known only through the addon
-   * (SO_RXQ_OVFL); with node:dgram this is always true, so a backlog counts as before.
+   * Whether the kernel has been dropping datagrams on this socket for want of room lately
+   * (QueueWatch.overflowing; false without `trackBacklog`).
    */
   overflowing(now = performance.now()): boolean {
-    if (this.native === undefined) return true;
-    return now - this.lastDropAt <= OVERFLOW_RECENT_MS;
+    return this.queue?.overflowing(now) ?? false;
   }
 
   /**
-   * How long, in ms, the requests now being read have waited in the socket: the kernel's receive
-   * time stamp of the oldest datagram of the last batch that left more queued (0 when the last
-   * read emptied the socket). This is what a client's T1 runs against; unlike backlogMs it stays
-   * small while a queue drains after a pause (the head of the queue is ever younger) and grows
-   * when the core cannot keep up, however slowly each request is handled. Known through the addon
-   * (SO_TIMESTAMPNS); otherwise backlogMs stands in for it. Always 0 without `trackBacklog`.
+   * How long, in ms, the requests now being read have waited in the socket (QueueWatch.waitMs).
+   * Always 0 without `trackBacklog`.
    */
   waitMs(now = performance.now()): number {
-    return this.waited ?? this.backlogMs(now);
+    return this.queue?.waitMs(now) ?? 0;
   }
-
-  /** One datagram read in this turn; the turn's check phase looks at the count. */
-  private countRead(): void {
-    this.turnReads++;
-    if (!this.turnCheck) {
-      this.turnCheck = true;
-      setImmediate(this.endTurn);
-    }
-  }
-
-  /** The check phase of a turn that read datagrams (and of the turn after a full one). */
-  private readonly endTurn = (): void => {
-    const native = this.native;
-    const full = this.turnReads >= this.readsPerTurn;
-    if (native !== undefined) {
-      if (native.drops !== this.lastDrops) {
-        this.lastDrops = native.drops;
-        this.lastDropAt = performance.now();
-      }
-      if (native.waitMs >= 0) this.waited = full ? native.waitMs : 0;
-    }
-    this.turnReads = 0;
-    this.turnCheck = false;
-    if (!full) {
-      this.fullSince = undefined;
-      return;
-    }
-    this.fullSince ??= performance.now();
-    // The next turn may read nothing, and would then schedule no check of its own.
-    this.turnCheck = true;
-    setImmediate(this.endTurn);
-  };
 
   private onDatagram(msg: Buffer, rinfo: { address: string; port: number }): void {
     const stats = this.stats;
-    if (this.trackBacklog) this.countRead();
+    this.queue?.read();
     stats.bytesIn += msg.length;
     if (isKeepAlive(msg)) {
       stats.keepAlives++;

@@ -18,11 +18,23 @@
  * or root can read); frames without it are dropped: nobody forges a message "from" a source
  * address through this door.
  *
+ * The channel's queue is watched like a listener's (`queue`, core/transport/queue-watch.ts): a
+ * message handed over waits in it, not in the listener, so a worker that falls behind its share
+ * shows it only here, and sipd's overload control reads both (issue 14: with two workers past
+ * their maximum, each channel held 2 MB of requests seconds old, unseen, and answering them late
+ * was the spiral the control exists to prevent).
+ *
  * Frame: token(16) kind(1) listener(1) port(2) connection id(8, double) addrlen(1) addr, payload.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { NativeUdpSocket } from '../../core/index.js';
+import {
+  NativeUdpSocket,
+  nativeUdpBatch,
+  QueueWatch,
+  UDP_READS_PER_TURN,
+  type WatchedQueue,
+} from '../../core/index.js';
 
 export const TOKEN_BYTES = 16;
 const HEAD = TOKEN_BYTES + 1 + 1 + 2 + 8 + 1;
@@ -66,13 +78,17 @@ export class PeerChannel {
   /** Loopback port of each worker (by index); 0 = not known yet (starting). */
   private ports: number[] = [];
   private closed = false;
+  private readonly watch: QueueWatch;
 
   private constructor(
     private readonly socket: ChannelSocket,
     private readonly token: Buffer,
     onFrame: (f: PeerFrame) => void,
   ) {
+    const native = socket instanceof NativeUdpSocket ? socket : undefined;
+    this.watch = new QueueWatch(native, native ? nativeUdpBatch() : UDP_READS_PER_TURN);
     socket.on('message', (msg) => {
+      this.watch.read();
       const f = this.decode(msg);
       if (f) {
         if (f.kind !== 'control') this.stats.received++;
@@ -103,6 +119,11 @@ export class PeerChannel {
         resolve(new PeerChannel(socket, token, onFrame));
       });
     });
+  }
+
+  /** How far behind this worker is in reading what the others hand it (overload control). */
+  get queue(): WatchedQueue {
+    return this.watch;
   }
 
   get port(): number {

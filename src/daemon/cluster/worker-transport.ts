@@ -36,6 +36,7 @@ import {
   type Transport,
   type TransportLayer,
   type TransportSink,
+  type WatchedQueue,
 } from '../../core/index.js';
 import type { BoundAddress, ListenSpec } from '../config/listen.js';
 import { CoreSipTransport, type SipTransport, type TransportContext } from '../transport.js';
@@ -168,6 +169,11 @@ export class WorkerSipTransport implements SipTransport {
 
   reloadCertificates(): number {
     return this.inner.reloadCertificates();
+  }
+
+  /** The peer channel's queue: messages other workers hand over wait there, not in a listener. */
+  watchedQueues(): readonly WatchedQueue[] {
+    return this.channel ? [this.channel.queue] : [];
   }
 
   /** Puts the ownership check between a listener and the layer, and hands sends on others' connections over. */

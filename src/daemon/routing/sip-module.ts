@@ -13,6 +13,7 @@ import {
   TimerQueue,
   TransactionLayer,
   UdpTransport,
+  type WatchedQueue,
   type ProxyContext,
   type ServerTransaction,
 } from '../../core/index.js';
@@ -68,8 +69,11 @@ export class SipModule implements SipdModule {
   private overload: OverloadGuard | undefined;
   /** gives memory back to the system once a burst is over (lifecycle/idle-compaction.ts) */
   private compaction: IdleCompaction | undefined;
-  /** the bound UDP listeners, whose backlog tells overload (known from ready() on) */
-  private udpListeners: UdpTransport[] = [];
+  /**
+   * Where received messages wait, whose backlog tells overload (known from ready() on): the bound
+   * UDP listeners and, in a worker, its peer channel.
+   */
+  private queues: WatchedQueue[] = [];
   private media: MediaRelay | undefined;
   /** Requests being handled (registrar, lookups) and proxied requests without a final answer. */
   private inProgress = 0;
@@ -86,9 +90,9 @@ export class SipModule implements SipdModule {
     const counters = routerCounters(stats);
     const overload = (this.overload = new OverloadGuard({
       limitMs: c.limits.overload_backlog_ms,
-      backlogMs: () => worstMs(this.udpListeners, (t, now) => t.backlogMs(now)),
-      overflowMs: () => worstMs(this.udpListeners, (t, now) => (t.overflowing(now) ? t.backlogMs(now) : 0)),
-      waitMs: () => worstMs(this.udpListeners, (t, now) => t.waitMs(now)),
+      backlogMs: () => worstMs(this.queues, (q, now) => q.backlogMs(now)),
+      overflowMs: () => worstMs(this.queues, (q, now) => (q.overflowing(now) ? q.backlogMs(now) : 0)),
+      waitMs: () => worstMs(this.queues, (q, now) => q.waitMs(now)),
       stalls: stats.counter('core', 'loop_stalls'),
       lag: stats.gauge('core', 'loop_lag_ms'),
       // Idle (nothing received for a tick): the probe slows down (overload.ts IDLE_TICK_MS).
@@ -192,7 +196,8 @@ export class SipModule implements SipdModule {
   ready(ctx: ModuleContext): void {
     const layer = ctx.server.transportLayer;
     this.me = this.auth!.myself = new Myself(layer.transports, this.directory!.domains());
-    this.udpListeners = layer.transports.filter((t): t is UdpTransport => t instanceof UdpTransport);
+    const udp = layer.transports.filter((t): t is UdpTransport => t instanceof UdpTransport);
+    this.queues = [...udp, ...(ctx.server.sipTransport?.watchedQueues?.() ?? [])];
     this.location!.startSweeping(1000);
     this.keepalive!.start();
     this.overload!.start();
@@ -240,13 +245,13 @@ function messagesIn(transports: readonly { stats: { messagesIn: number } }[]): n
 }
 
 /**
- * The worst of `read` over the UDP listeners (ms; 0 when there are none): their backlog, the wait
+ * The worst of `read` over the watched queues (ms; 0 when there are none): their backlog, the wait
  * of the requests being read, or (overflowMs) the backlog of those whose kernel queue also
  * overflows. Asked at every tick of the overload probe.
  */
-function worstMs(listeners: readonly UdpTransport[], read: (t: UdpTransport, now: number) => number): number {
+function worstMs(queues: readonly WatchedQueue[], read: (q: WatchedQueue, now: number) => number): number {
   let worst = 0;
   const now = performance.now();
-  for (const t of listeners) worst = Math.max(worst, read(t, now));
+  for (const q of queues) worst = Math.max(worst, read(q, now));
   return worst;
 }

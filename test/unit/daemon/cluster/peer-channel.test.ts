@@ -7,8 +7,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { describe, test } from 'node:test';
+import { loadNativeUdp } from '../../../../src/core/transport/native-udp.js';
+import { nativeUdpBatch } from '../../../../src/core/index.js';
 import { PeerChannel, type PeerFrame } from '../../../../src/daemon/cluster/peer-channel.js';
 import { waitUntil } from '../../../helpers/test-ua.js';
+
+const noAddon = loadNativeUdp() === null ? 'the addon is not built (or SIPKIT_NATIVE_UDP=0)' : false;
 
 describe('cluster: peer channel', () => {
   test('a frame arrives with its kind, listener, source address and port, connection id and bytes', async () => {
@@ -81,4 +85,45 @@ describe('cluster: peer channel', () => {
       a.close();
     }
   });
+
+  test(
+    'the queue is watched: frames that waited while the worker was busy show in waitMs(), 0 once drained',
+    { skip: noAddon },
+    async () => {
+      const token = randomBytes(16);
+      let got = 0;
+      let worstWait = 0;
+      let worstBacklog = 0;
+      const a = await PeerChannel.open(token, 1 << 20, () => {});
+      const b = await PeerChannel.open(token, 4 << 20, () => {
+        got++;
+        worstWait = Math.max(worstWait, b.queue.waitMs());
+        worstBacklog = Math.max(worstBacklog, b.queue.backlogMs());
+      });
+      try {
+        a.setPorts([a.port, b.port]);
+        assert.equal(b.queue.waitMs(), 0, 'idle');
+        // Several full batches of hand-overs (the addon sends each full batch at once), then
+        // this process stays busy for 300 ms, as a worker past its share of the load: the
+        // frames wait in the channel's socket, not in any listener.
+        const n = 5 * nativeUdpBatch();
+        const payload = Buffer.from('OPTIONS sip:x SIP/2.0\r\n\r\n');
+        for (let i = 0; i < n; i++)
+          a.send(1, { kind: 'deliver', listener: 0, address: '192.0.2.1', port: 5060, connectionId: 0, payload });
+        const until = performance.now() + 300;
+        while (performance.now() < until);
+        await waitUntil(() => got === n, 5000, `all ${n} frames`);
+        assert.ok(worstWait >= 250, `the frames read waited ${worstWait.toFixed(0)} ms (kernel time stamps)`);
+        assert.ok(worstBacklog > 0, 'the channel stayed behind while it drained');
+        a.send(1, { kind: 'deliver', listener: 0, address: '192.0.2.1', port: 5060, connectionId: 0, payload });
+        await waitUntil(() => got === n + 1, 5000, 'one more frame');
+        await new Promise((r) => setImmediate(r));
+        assert.equal(b.queue.waitMs(), 0, 'drained: nothing waits');
+        assert.equal(b.queue.overflowing(), false, 'nothing was dropped');
+      } finally {
+        a.close();
+        b.close();
+      }
+    },
+  );
 });
