@@ -39,7 +39,12 @@
  * --warmup-seconds=N: before each CPU step, N seconds of the same call load on the same server,
  * not measured: a fresh node process spends its first seconds compiling (JIT) and growing its
  * heap, which Kamailio does not; with a warm-up the step shows the steady state a long-running
- * server has (and the warm-up's lingering transactions are still there, as in production).
+ * server has (and the warm-up's lingering transactions are still there, as in production). Also
+ * before each search, N seconds of its load at a rate every server holds (WARMUP_RATES), not
+ * measured either: a cold sipd with two workers dropped datagrams at 2,000-3,000 REGISTERs/s for
+ * its first second or two, which it takes clean warm, and a search that began on a cold server
+ * (every round after the first starts at 0.8x the last result) measured the compiler.
+ * Every server gets the same warm-ups.
  * --before: the root of another build (default: SIPKIT_BENCH_BEFORE); its bin/sipd.js runs as the
  * server "before" beside this build's "sipd" (the default servers become kamailio,before,sipd),
  * and the report ends with sipd / before: every round, medians, spreads (lib/ab.ts).
@@ -260,6 +265,7 @@ async function measure(
     await sleep(s.clean ? 500 : 2000);
   };
   const skipped = { best: 0, bestStep: undefined };
+  if (!opts.cpuOnly) await warmUp(ctx, 'register', opts);
   const reg = opts.cpuOnly
     ? skipped
     : await search(
@@ -274,6 +280,7 @@ async function measure(
       );
   // The REGISTER load may have overrun the server; the callee's binding must be there.
   await uas.register();
+  if (!opts.cpuOnly) await warmUp(ctx, 'calls', opts);
   const calls = opts.cpuOnly
     ? skipped
     : await search(
@@ -315,6 +322,22 @@ async function measure(
     p50Ms,
     p99Ms,
   };
+}
+
+/** Rates of the warm-up before each search: well within every server's reach, cold or warm. */
+const WARMUP_RATES = { register: 1000, calls: 300 };
+
+/** --warmup-seconds of one search's load before the search, not measured (see the header). */
+async function warmUp(ctx: LoadContext, kind: 'register' | 'calls', opts: Options): Promise<void> {
+  if (opts.warmupSeconds <= 0) return;
+  const rate = WARMUP_RATES[kind];
+  out(`    warm-up, ${kind === 'register' ? 'REGISTER' : 'calls'} at ${rate}/s for ${opts.warmupSeconds} s:`);
+  const w =
+    kind === 'register'
+      ? await registerStep({ ...ctx, stepSeconds: opts.warmupSeconds }, rate)
+      : await callStep(ctx, rate, opts.warmupSeconds);
+  out(` ${w.clean ? 'clean' : `NOT clean (${w.reason})`} (not measured)\n`);
+  await sleep(1000);
 }
 
 /**
