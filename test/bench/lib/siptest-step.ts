@@ -15,6 +15,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { freeUdpPort } from '../../helpers/procs.js';
+import { pidCpuMs } from './procs.js';
 import { SIPP_BUFFER_BYTES, udpDrops } from './sipp.js';
 
 export interface Client {
@@ -37,6 +38,11 @@ export interface Step {
   cpuMs: number;
   /** Datagrams the kernel dropped for want of buffer room: at the uas's socket, at the client's. */
   uasDrops: number;
+  /**
+   * The uas's CPU over the client's run, in % of one core: near 100, the uas (one thread) is the
+   * bottleneck and no client, however many threads it runs, goes faster against it.
+   */
+  uasCpuPct: number;
   clientDrops: number;
 }
 
@@ -112,6 +118,7 @@ export async function step(
   args.push('-m', String(calls), '-nostdin', '-recv_timeout', '4000', ...extraArgs);
   const c = clientCommand(client, args);
   const t0 = performance.now();
+  const uasCpu0 = server.pid === undefined ? NaN : pidCpuMs(server.pid);
   // Sampled while the client runs: its socket, and the count with it, go when it exits.
   let [uasDrops, clientDrops] = [0, 0];
   const sample = setInterval(() => {
@@ -122,6 +129,7 @@ export async function step(
   clearInterval(sample);
   uasDrops = Math.max(uasDrops, udpDrops(sp));
   const wall = (performance.now() - t0) / 1000;
+  const uasCpuPct = server.pid === undefined ? NaN : (pidCpuMs(server.pid) - uasCpu0) / (wall * 10);
   const cpuMs = r.cpuMs;
   server.kill('SIGTERM');
   await new Promise((res) => server.once('close', res));
@@ -136,6 +144,17 @@ export async function step(
   if (reasons.length > 0 && uasDrops + clientDrops > 0) {
     reasons.push(`dropped: ${uasDrops} at the uas, ${clientDrops} at the client`);
   }
-  const base = { rate, achieved, failed, successful, code: r.code, seconds: wall, cpuMs, uasDrops, clientDrops };
+  const base = {
+    rate,
+    achieved,
+    failed,
+    successful,
+    code: r.code,
+    seconds: wall,
+    cpuMs,
+    uasDrops,
+    clientDrops,
+    uasCpuPct,
+  };
   return { ...base, clean: reasons.length === 0, reason: reasons.join(', ') || undefined };
 }
