@@ -578,7 +578,10 @@ address), so retransmissions, the ACK of a non\-2xx, CANCEL and in\-dialog reque
 transaction or call they belong to. Responses belong to the worker that sent the request: its
 Via branch carries the worker's number (z9hG4bKw\fIN\fRx...), while the Via address stays the
 shared public one. A TCP or TLS connection stays in the worker that accepted it; a request for a
-phone registered over it is written on it by that worker.
+phone registered over it is written on it by that worker. A message handed over waits in its
+owner's loopback socket, and limits.overload_backlog_ms watches that socket as it watches the
+listeners: a worker behind on what the others hand it answers new requests 503 as it would when
+behind its listeners.
 .PP
 The primary binds each UDP listener once; every worker reads that one socket (through the batched
 UDP addon where it is built, else node:cluster's shared handle), so whichever worker is free reads
