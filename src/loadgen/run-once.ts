@@ -72,7 +72,9 @@ export async function runOnce(
       await pool.prefill();
     }
     const socketForCall = () => (pool ? pool.take() : mainSocket);
-    rt = newRuntime(o, loaded, { addressing, logs, reporting, extras, rtp }, socketForCall, 'UDP');
+    rt = newRuntime(o, loaded, { addressing, logs, reporting, extras, rtp }, socketForCall, 'UDP', () =>
+      mainSocket.behindMs(),
+    );
     return await drive(rt, early, reporting, o, io, extras, () => {
       for (const s of sockets) s.close();
       pool?.closeAll();
@@ -107,6 +109,7 @@ export function newRuntime(
   parts: RunParts,
   socketForCall: RuntimeHooks['socketForCall'],
   transportName: SipTransportName,
+  behindMs?: RuntimeHooks['behindMs'],
 ): Runtime {
   const { reporting } = parts;
   return new Runtime({
@@ -121,6 +124,7 @@ export function newRuntime(
       socketForCall,
       onCycle: (now) => reporting.onCycle(now),
       rttSample: (stop, rtt, rtd) => reporting.rttSample(stop, rtt, rtd),
+      behindMs,
     },
     transportName,
     numbering: parts.extras,

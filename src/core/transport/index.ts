@@ -11,7 +11,14 @@ export * from './tcp.js';
 export * from './tls.js';
 export * from './transport-layer.js';
 export * from './types.js';
-export { bindUdpFd, NativeUdpSocket, nativeUdpBatch, trimNativeMemory, type NativeBindOptions } from './native-udp.js';
+export {
+  bindUdpFd,
+  NativeUdpSocket,
+  nativeUdpBatch,
+  nativeUdpReadsPerTurn,
+  trimNativeMemory,
+  type NativeBindOptions,
+} from './native-udp.js';
 export * from './udp.js';
 export * from './queue-watch.js';
 export * from './ws.js';

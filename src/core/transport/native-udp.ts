@@ -5,7 +5,7 @@
  *
  * Why: node:dgram costs an allocation, an rinfo and a JS callback per datagram received and a
  * SendWrap plus a callback per datagram sent (issues 14 and 15 profiled it as the wall). Here a
- * readable socket is drained up to NATIVE_UDP_BATCH datagrams at a time into ONE Buffer with ONE
+ * readable socket is drained up to nativeUdpBatch() datagrams at a time into ONE Buffer with ONE
  * callback, and sends queued during a turn of the event loop leave in one sendmmsg.
  *
  * The addon is optional: Linux only, built by `npm run build`/`npm install` when a compiler is
@@ -22,6 +22,8 @@ import { nodeDns } from '../lazy-builtins.js';
 
 interface Binding {
   BATCH: number;
+  /** Datagrams read per readable event at most (several batches while they come back full). */
+  READS_PER_TURN?: number;
   bindFd(
     family: number,
     addr: Uint8Array,
@@ -122,9 +124,19 @@ function findAddon(from: string): string | undefined {
   return undefined;
 }
 
-/** Datagrams read per readable event (and sent per sendmmsg); 0 without the addon. */
+/** Datagrams per recvmmsg (and per sendmmsg); 0 without the addon. */
 export function nativeUdpBatch(): number {
   return loadNativeUdp()?.BATCH ?? 0;
+}
+
+/**
+ * Datagrams read per readable event at most, that is per turn of the event loop: batches follow
+ * one another while each comes back full (up to four); 0 without the addon. A turn that read this
+ * many left more queued.
+ */
+export function nativeUdpReadsPerTurn(): number {
+  const b = loadNativeUdp();
+  return b ? (b.READS_PER_TURN ?? b.BATCH) : 0;
 }
 
 /**

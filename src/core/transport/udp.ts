@@ -11,7 +11,7 @@ import { SipParseError } from '../errors.js';
 import { defaultSentBy, dropSink } from './common.js';
 import { normalizeIp, type ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
-import { NativeUdpSocket, nativeUdpBatch } from './native-udp.js';
+import { NativeUdpSocket, nativeUdpReadsPerTurn } from './native-udp.js';
 import { QueueWatch } from './queue-watch.js';
 import {
   DEFAULT_LIMITS,
@@ -76,7 +76,7 @@ export class UdpTransport implements Transport {
     this.native = socket instanceof NativeUdpSocket ? socket : undefined;
     // The kernel's time stamps and drop count feed waitMs() and overflowing(), switched on only then.
     this.queue = trackBacklog
-      ? new QueueWatch(this.native, this.native ? nativeUdpBatch() : UDP_READS_PER_TURN)
+      ? new QueueWatch(this.native, this.native ? nativeUdpReadsPerTurn() : UDP_READS_PER_TURN)
       : undefined;
     socket.on('message', onMessage).on('error', () => {});
   }
@@ -153,7 +153,7 @@ export class UdpTransport implements Transport {
   /**
    * How long, in ms, the socket has had datagrams left queued after every read (each turn of the
    * event loop read a full batch since then: UDP_READS_PER_TURN with dgram, the addon's batch of
-   * 64 with native-udp.ts); 0 while it keeps up, and always 0 unless the listener was opened
+   * up to 256 with native-udp.ts); 0 while it keeps up, and always 0 unless the listener was opened
    * with `trackBacklog` (queue-watch.ts).
    */
   backlogMs(now = performance.now()): number {

@@ -30,7 +30,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import {
   NativeUdpSocket,
-  nativeUdpBatch,
+  nativeUdpReadsPerTurn,
   QueueWatch,
   UDP_READS_PER_TURN,
   type WatchedQueue,
@@ -86,7 +86,7 @@ export class PeerChannel {
     onFrame: (f: PeerFrame) => void,
   ) {
     const native = socket instanceof NativeUdpSocket ? socket : undefined;
-    this.watch = new QueueWatch(native, native ? nativeUdpBatch() : UDP_READS_PER_TURN);
+    this.watch = new QueueWatch(native, native ? nativeUdpReadsPerTurn() : UDP_READS_PER_TURN);
     socket.on('message', (msg) => {
       this.watch.read();
       const f = this.decode(msg);

@@ -28,6 +28,16 @@ const CATCH_UP = 2;
  * or the pacing itself would hold the rate down).
  */
 const BURST_MS = 2;
+/**
+ * Back-pressure (issue 15): no new call opens while the replies being read have waited longer
+ * than this in the socket (the kernel's receive time stamps, behindMs). At 14,000 calls/s a cold
+ * siptest kept opening calls at full rate while it fell behind reading their replies: its own
+ * socket dropped thousands, their retransmissions were more work again, and the run spiralled
+ * to 6,000 calls/s with thousands failed. Held back, the calls stay due and the catch-up pacing
+ * opens them once the replies are read (at up to CATCH_UP times the rate): the run keeps its
+ * count and its average rate. Well under T1 (500 ms), above a turn's ordinary jitter.
+ */
+export const BEHIND_LIMIT_MS = 20;
 
 export class CallGenerator {
   rate: number;
@@ -48,6 +58,8 @@ export class CallGenerator {
     private readonly opts: RunOptions,
     private readonly scenario: Scenario,
     private readonly now: () => number,
+    /** How long (ms) the replies being read now have waited in the socket (0: it keeps up). */
+    private readonly behindMs: () => number = () => 0,
   ) {
     for (let i = 1; i <= opts.users; i++) this.freeUsers.push(i);
     this.lastGenerate = now();
@@ -116,6 +128,7 @@ export class CallGenerator {
    */
   generate(now: number, stats: Stats, open: () => boolean): void {
     if (this.paused || this.scenario.mode !== 'client') return;
+    if (this.behindMs() > BEHIND_LIMIT_MS) return; // back-pressure: the calls stay due
     const usersMode = this.opts.users >= 0;
     const current = stats.current;
     const total = stats.totalCreated;

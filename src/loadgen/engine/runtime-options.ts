@@ -25,6 +25,11 @@ export interface RuntimeHooks {
   /** Called once per scheduling cycle. */
   onCycle(now: number): void;
   rttSample(stopUs: number, rttUs: number, rtd: number): void;
+  /**
+   * How long (ms) the messages being read now waited in the main socket (0 while it keeps up;
+   * absent: not known). New calls wait while it is high (generator.ts BEHIND_LIMIT_MS).
+   */
+  behindMs?(): number;
 }
 
 /** Everything a run is made of. */

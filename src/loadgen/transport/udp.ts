@@ -5,7 +5,8 @@
 import type { Socket } from 'node:dgram';
 import { isIP } from '../../core/grammar/ip.js';
 import { nodeDgram, nodeDns } from '../../core/lazy-builtins.js';
-import { NativeUdpSocket } from '../../core/transport/native-udp.js';
+import { NativeUdpSocket, nativeUdpReadsPerTurn } from '../../core/transport/native-udp.js';
+import { QueueWatch } from '../../core/transport/queue-watch.js';
 import { SippError, SippExit } from '../errors.js';
 import type { CallSocket, Peer } from '../engine/types.js';
 
@@ -29,10 +30,23 @@ export class UdpSocket implements CallSocket {
   closed = false;
   sendErrors = 0;
 
+  /** The shared socket's queue (batched addon only): how far behind its replies the run is. */
+  private readonly queue: QueueWatch | undefined;
+
   private constructor(
     readonly sock: Socket | NativeUdpSocket,
     readonly perCall: boolean,
-  ) {}
+  ) {
+    if (sock instanceof NativeUdpSocket) this.queue = new QueueWatch(sock, nativeUdpReadsPerTurn());
+  }
+
+  /**
+   * How long (ms) the datagrams being read now waited in this socket: the kernel's receive time
+   * stamps through the addon (queue-watch.ts); 0 while it keeps up, and always 0 on node:dgram.
+   */
+  behindMs(): number {
+    return this.queue?.waitMs() ?? 0;
+  }
 
   /** Whether this socket reads and sends through the batched addon (core native-udp.ts). */
   get batched(): boolean {
@@ -90,7 +104,13 @@ export class UdpSocket implements CallSocket {
     const onError = () => {
       s.sendErrors++;
     };
-    if (native) native.on('message', (buf, rinfo) => onMessage(buf, rinfo, s)).on('error', onError);
+    if (native)
+      native
+        .on('message', (buf, rinfo) => {
+          s.queue!.read();
+          onMessage(buf, rinfo, s);
+        })
+        .on('error', onError);
     else (sock as Socket).on('message', (buf, rinfo) => onMessage(buf, rinfo, s)).on('error', onError);
     return s;
   }

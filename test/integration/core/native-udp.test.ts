@@ -10,7 +10,13 @@ import { fstatSync, openSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { NativeUdpSocket, bindUdpFd, loadNativeUdp, nativeUdpBatch } from '../../../src/core/transport/native-udp.js';
+import {
+  NativeUdpSocket,
+  bindUdpFd,
+  loadNativeUdp,
+  nativeUdpBatch,
+  nativeUdpReadsPerTurn,
+} from '../../../src/core/transport/native-udp.js';
 import { UdpTransport } from '../../../src/core/index.js';
 import { UdpPeer, sleep, waitFor } from '../../helpers/net.js';
 
@@ -46,6 +52,41 @@ test(
     } finally {
       rx.close();
       await peer.close();
+    }
+  },
+);
+
+test(
+  'receive: a turn of the event loop reads several full batches while the socket has more, up to nativeUdpReadsPerTurn()',
+  { skip },
+  async () => {
+    const rx = bind('127.0.0.1', { recvBufferSize: 4 << 20 });
+    const tx = bind('127.0.0.1');
+    let got = 0;
+    rx.on('message', () => got++);
+    try {
+      const perTurn = nativeUdpReadsPerTurn();
+      assert.ok(perTurn >= 2 * nativeUdpBatch(), `several batches a turn (${perTurn})`);
+      // More than a turn reads, queued while the loop is blocked; the check phase of the turn that
+      // reads them (setImmediate, queued before) counts what that turn read.
+      const burst = perTurn + nativeUdpBatch();
+      for (let i = 0; i < burst; i++) tx.send(numbered(i), rx.address().port, '127.0.0.1');
+      tx.flushNow();
+      // What has been read at each check phase (the end of a turn) until the whole burst is in.
+      const atTurnEnd: number[] = [];
+      const record = () => {
+        atTurnEnd.push(got);
+        if (got < burst) setImmediate(record);
+      };
+      setImmediate(record);
+      const until = performance.now() + 30;
+      while (performance.now() < until);
+      await waitFor(() => got === burst, 5000, 'the whole burst');
+      const reads = atTurnEnd.filter((n, i) => n > (atTurnEnd[i - 1] ?? 0));
+      assert.deepEqual(reads, [perTurn, burst], 'one turn read up to its cap, the next the rest');
+    } finally {
+      rx.close();
+      tx.close();
     }
   },
 );

@@ -6,7 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OVERFLOW_RECENT_MS, UDP_READS_PER_TURN, UdpTransport } from '../../../src/core/index.js';
+import {
+  nativeUdpReadsPerTurn,
+  OVERFLOW_RECENT_MS,
+  UDP_READS_PER_TURN,
+  UdpTransport,
+} from '../../../src/core/index.js';
 import { loadNativeUdp, NativeUdpSocket } from '../../../src/core/transport/native-udp.js';
 import { UdpPeer, sleep, waitFor } from '../../helpers/net.js';
 
@@ -157,9 +162,10 @@ test(
         },
         framingError: () => {},
       } as unknown as UdpTransport['sink'];
-      // Three batches' worth, sent synchronously (the addon's flushNow) and then left in the
-      // socket while the loop is blocked for 150 ms: the batches read waited at least that long.
-      const n = 64 * 3;
+      // More than one turn reads (the addon reads up to four batches a turn while they come back
+      // full), sent synchronously (the addon's flushNow) and then left in the socket while the
+      // loop is blocked for 150 ms: the batches read waited at least that long.
+      const n = nativeUdpReadsPerTurn() + 64;
       const datagram = Buffer.concat([Buffer.from('OPTIONS x'), Buffer.alloc(200, 0x78)]);
       for (let i = 0; i < n; i++) sender.send(datagram, udp.localPort, '127.0.0.1');
       sender.flushNow();

@@ -1,19 +1,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clockMs, processStartMs } from '../../../src/loadgen/engine/clock.js';
-import { CallGenerator } from '../../../src/loadgen/engine/generator.js';
+import { BEHIND_LIMIT_MS, CallGenerator } from '../../../src/loadgen/engine/generator.js';
 import { builtinScenario } from '../../../src/loadgen/scenario/builtin.js';
 import { loadScenario, newLoadContext } from '../../../src/loadgen/scenario/loader.js';
 import type { Stats } from '../../../src/loadgen/stats/stats.js';
 import { options } from '../../helpers/siptest-harness.js';
 
 /** A generator for the built-in uac scenario on a clock the test sets. */
-function generator(argv: string[]) {
+function generator(argv: string[], behind = { ms: 0 }) {
   const o = options(['127.0.0.1:5070', '-sn', 'uac', ...argv]);
   const ctx = newLoadContext({ keywords: o.keywords, authUser: o.service, defaultPauseMs: o.durationMs });
   const scenario = loadScenario({ text: builtinScenario('uac'), source: 'uac', fileBase: 'uac' }, ctx);
   const clock = { now: 1000 };
-  const gen = new CallGenerator(o, scenario, () => clock.now);
+  const gen = new CallGenerator(
+    o,
+    scenario,
+    () => clock.now,
+    () => behind.ms,
+  );
   const counts = { current: 0, totalCreated: 0 };
   const stats = counts as unknown as Stats;
   /** Calls opened at `at` (clock ms). */
@@ -130,6 +135,29 @@ test('rate 5000, a 20 ms stall: its 100 calls open at twice the rate over the ne
   total += after.reduce((a, b) => a + b, 0);
   assert.equal(total, 495, after.join(' ')); // every call due at 1099 is open by then
   assert.deepEqual(after.slice(-5), [5, 5, 5, 5, 5]);
+});
+
+test('back-pressure: no call opens while replies wait in the socket; the calls stay due and open at twice the rate after', () => {
+  const behind = { ms: 0 };
+  const { gen, clock, openAt } = generator(['-r', '5000', '-m', '100000'], behind);
+  clock.now = 1000;
+  gen.start();
+  let total = cycles(openAt, 1001, 1051, 1).reduce((a, b) => a + b, 0);
+  assert.equal(total, 250);
+  // From 1050 to 1070 the replies being read have waited longer than the limit: the loop keeps
+  // turning (a cycle every ms) but opens nothing.
+  behind.ms = BEHIND_LIMIT_MS + 1;
+  const held = cycles(openAt, 1051, 1071, 1);
+  assert.deepEqual(new Set(held), new Set([0]), held.join(' '));
+  // Up to the limit is ordinary jitter: calls open.
+  behind.ms = BEHIND_LIMIT_MS;
+  const after = cycles(openAt, 1071, 1101, 1);
+  assert.ok(
+    after.every((n) => n <= 10),
+    `at most twice the rate while catching up: ${after.join(' ')}`,
+  );
+  total += after.reduce((a, b) => a + b, 0);
+  assert.equal(total, 500, after.join(' ')); // every call due at 1100 is open by then
 });
 
 test('the pacing keeps the count: a stall near the end still opens exactly -m calls', () => {

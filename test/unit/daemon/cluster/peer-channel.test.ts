@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { describe, test } from 'node:test';
 import { loadNativeUdp } from '../../../../src/core/transport/native-udp.js';
-import { nativeUdpBatch } from '../../../../src/core/index.js';
+import { nativeUdpReadsPerTurn } from '../../../../src/core/index.js';
 import { PeerChannel, type PeerFrame } from '../../../../src/daemon/cluster/peer-channel.js';
 import { waitUntil } from '../../../helpers/test-ua.js';
 
@@ -106,7 +106,7 @@ describe('cluster: peer channel', () => {
         // Several full batches of hand-overs (the addon sends each full batch at once), then
         // this process stays busy for 300 ms, as a worker past its share of the load: the
         // frames wait in the channel's socket, not in any listener.
-        const n = 5 * nativeUdpBatch();
+        const n = 2 * nativeUdpReadsPerTurn() + 10;
         const payload = Buffer.from('OPTIONS sip:x SIP/2.0\r\n\r\n');
         for (let i = 0; i < n; i++)
           a.send(1, { kind: 'deliver', listener: 0, address: '192.0.2.1', port: 5060, connectionId: 0, payload });
