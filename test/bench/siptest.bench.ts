@@ -30,7 +30,9 @@ import { SIPP_BUFFER_BYTES } from './lib/sipp.js';
 import { step, type Client } from './lib/siptest-step.js';
 
 const SECONDS_PER_STEP = 2;
-const LADDER = [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000, 12000, 14000, 16000];
+const LADDER = [
+  1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000, 12000, 13000, 14000, 16000, 18000, 20000,
+];
 const BUDGET_MS = 260_000;
 
 /** A client of the ladder: sipp, siptest, siptest -workers 2. */
