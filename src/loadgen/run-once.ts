@@ -63,7 +63,8 @@ export async function runOnce(
     const onMessage = (buf: Buffer, from: Peer, s: CallSocket) =>
       rt ? rt.receive(buf, from, s) : early.push([buf, from, s]);
     const provisional = await resolveAddressing(o, main.mode === 'client', 0);
-    const mainSocket = await openMainUdp(o, provisional.local.ip, onMessage);
+    // A client watches its socket's queue: new calls wait while their replies do (back-pressure).
+    const mainSocket = await openMainUdp(o, provisional.local.ip, onMessage, main.mode === 'client');
     sockets.push(mainSocket);
     const addressing = { ...provisional, local: { ...provisional.local, port: mainSocket.localPort } };
     rtp = await openMediaSockets(o, [main, ooc], addressing);

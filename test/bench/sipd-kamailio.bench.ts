@@ -24,8 +24,8 @@
  * enough to see a stall. Every sipp gets 4 MiB socket buffers (lib/sipp.ts: with sipp's default
  * the client's own buffer overflowed while two busy server processes held both cores, and the
  * step failed for it); a step that is not clean says how many datagrams the kernel dropped at the
- * server's socket and at the client's. Without sipd's commands (`sipd run`, `sipctl add`) the sipd half is
- * skipped with the reason, and Kamailio still runs.
+ * server's socket and at the client's. Without sipd's commands (`sipd run`, `sipctl add`) the
+ * sipd half is skipped with the reason, and Kamailio still runs.
  *
  *   npm run bench -- sipd-kamailio [--rounds=3] [--step-seconds=10] [--fixed-rate=auto|N]
  *                    [--fixed-seconds=10] [--subscribers=10000] [--servers=kamailio,sipd]

@@ -4,6 +4,7 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
+import { loadNativeUdp } from '../../src/core/transport/native-udp.js';
 
 /** Poll `pred` every 5 ms until it holds; fail after `ms`. */
 export async function waitFor(pred: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
@@ -15,6 +16,9 @@ export async function waitFor(pred: () => boolean, ms = 3000, what = 'condition'
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A test's `skip` when the batched UDP addon is not there (tests of what only it provides). */
+export const noNativeUdp = loadNativeUdp() === null ? 'the addon is not built (or SIPKIT_NATIVE_UDP=0)' : false;
 
 export class UdpPeer {
   readonly received: Array<{ data: Buffer; address: string; port: number }> = [];

@@ -5,7 +5,13 @@
  * as it watches its listeners. Counted per event-loop turn: one setImmediate per turn with
  * traffic, nothing per datagram but a counter.
  */
-import type { NativeUdpSocket } from './native-udp.js';
+import { nativeUdpReadsPerTurn, type NativeUdpSocket } from './native-udp.js';
+
+/**
+ * libuv reads at most this many datagrams from a socket per event-loop turn (uv__udp_recvmsg),
+ * then lets timers and other sockets run: a turn that reads this many has left more queued.
+ */
+export const UDP_READS_PER_TURN = 32;
 
 /**
  * How long after the kernel was last seen dropping datagrams a socket still counts as overflowing
@@ -35,17 +41,16 @@ export class QueueWatch implements WatchedQueue {
   private lastDropAt = -Infinity;
   /** What waitMs() says (addon with kernel time stamps); undefined until a turn has read one. */
   private waited: number | undefined;
+  /** Datagrams one turn reads at most: a turn that read this many left more queued. */
+  private readonly readsPerTurn: number;
 
   /**
    * `native`: the batched socket read (its drop count and time stamps are switched on here);
-   * undefined for node:dgram, where only the backlog is known. `readsPerTurn`: datagrams one turn
-   * reads at most, so that a turn that read this many left more queued.
+   * undefined for node:dgram, where only the backlog is known.
    */
-  constructor(
-    private readonly native: NativeUdpSocket | undefined,
-    private readonly readsPerTurn: number,
-  ) {
+  constructor(private readonly native: NativeUdpSocket | undefined) {
     native?.watchQueue();
+    this.readsPerTurn = native ? nativeUdpReadsPerTurn() : UDP_READS_PER_TURN;
   }
 
   /** One datagram read in this turn; the turn's check phase looks at the count. */

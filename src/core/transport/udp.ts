@@ -11,7 +11,7 @@ import { SipParseError } from '../errors.js';
 import { defaultSentBy, dropSink } from './common.js';
 import { normalizeIp, type ListenSpec } from './address.js';
 import { TransportError } from './errors.js';
-import { NativeUdpSocket, nativeUdpReadsPerTurn } from './native-udp.js';
+import { NativeUdpSocket } from './native-udp.js';
 import { QueueWatch } from './queue-watch.js';
 import {
   DEFAULT_LIMITS,
@@ -23,12 +23,6 @@ import {
   type TransportSink,
   type TransportStats,
 } from './types.js';
-
-/**
- * libuv reads at most this many datagrams from a socket per event-loop turn (uv__udp_recvmsg),
- * then lets timers and other sockets run: a turn that reads this many has left more queued.
- */
-export const UDP_READS_PER_TURN = 32;
 
 export interface UdpOptions {
   limits?: Partial<TransportLimits>;
@@ -75,9 +69,7 @@ export class UdpTransport implements Transport {
     // by nobody on purpose: a SIP server keeps serving.
     this.native = socket instanceof NativeUdpSocket ? socket : undefined;
     // The kernel's time stamps and drop count feed waitMs() and overflowing(), switched on only then.
-    this.queue = trackBacklog
-      ? new QueueWatch(this.native, this.native ? nativeUdpReadsPerTurn() : UDP_READS_PER_TURN)
-      : undefined;
+    this.queue = trackBacklog ? new QueueWatch(this.native) : undefined;
     socket.on('message', onMessage).on('error', () => {});
   }
 

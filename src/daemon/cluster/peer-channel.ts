@@ -28,13 +28,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import {
-  NativeUdpSocket,
-  nativeUdpReadsPerTurn,
-  QueueWatch,
-  UDP_READS_PER_TURN,
-  type WatchedQueue,
-} from '../../core/index.js';
+import { NativeUdpSocket, QueueWatch, type WatchedQueue } from '../../core/index.js';
 
 export const TOKEN_BYTES = 16;
 const HEAD = TOKEN_BYTES + 1 + 1 + 2 + 8 + 1;
@@ -85,8 +79,7 @@ export class PeerChannel {
     private readonly token: Buffer,
     onFrame: (f: PeerFrame) => void,
   ) {
-    const native = socket instanceof NativeUdpSocket ? socket : undefined;
-    this.watch = new QueueWatch(native, native ? nativeUdpReadsPerTurn() : UDP_READS_PER_TURN);
+    this.watch = new QueueWatch(socket instanceof NativeUdpSocket ? socket : undefined);
     socket.on('message', (msg) => {
       this.watch.read();
       const f = this.decode(msg);

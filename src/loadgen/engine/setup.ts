@@ -91,19 +91,24 @@ export function bindAddress(o: RunOptions, localIp: string): string {
 }
 
 /** Bind the main UDP socket: -p, else 5060..5119, else an ephemeral port. */
-export async function openMainUdp(o: RunOptions, localIp: string, onMessage: DatagramHandler): Promise<UdpSocket> {
+export async function openMainUdp(
+  o: RunOptions,
+  localIp: string,
+  onMessage: DatagramHandler,
+  watchQueue = false,
+): Promise<UdpSocket> {
   const family = localIp.includes(':') ? 6 : 4;
   const address = bindAddress(o, localIp);
-  const bufferSize = o.bufferSize;
-  if (o.localPort) return UdpSocket.open(family, address, o.localPort, onMessage, { perCall: false, bufferSize });
+  const opts = { perCall: false, bufferSize: o.bufferSize, watchQueue };
+  if (o.localPort) return UdpSocket.open(family, address, o.localPort, onMessage, opts);
   for (let port = 5060; port < 5120; port++) {
     try {
-      return await UdpSocket.open(family, address, port, onMessage, { perCall: false, bufferSize });
+      return await UdpSocket.open(family, address, port, onMessage, opts);
     } catch {
       /* try the next one */
     }
   }
-  return UdpSocket.open(family, address, 0, onMessage, { perCall: false, bufferSize });
+  return UdpSocket.open(family, address, 0, onMessage, opts);
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:dgram';
 import { isIP } from '../../core/grammar/ip.js';
 import { nodeDgram, nodeDns } from '../../core/lazy-builtins.js';
-import { NativeUdpSocket, nativeUdpReadsPerTurn } from '../../core/transport/native-udp.js';
+import { NativeUdpSocket } from '../../core/transport/native-udp.js';
 import { QueueWatch } from '../../core/transport/queue-watch.js';
 import { SippError, SippExit } from '../errors.js';
 import type { CallSocket, Peer } from '../engine/types.js';
@@ -30,19 +30,17 @@ export class UdpSocket implements CallSocket {
   closed = false;
   sendErrors = 0;
 
-  /** The shared socket's queue (batched addon only): how far behind its replies the run is. */
-  private readonly queue: QueueWatch | undefined;
-
   private constructor(
     readonly sock: Socket | NativeUdpSocket,
     readonly perCall: boolean,
-  ) {
-    if (sock instanceof NativeUdpSocket) this.queue = new QueueWatch(sock, nativeUdpReadsPerTurn());
-  }
+    /** The queue of a socket opened with `watchQueue` (batched addon only): how far behind its replies the run is. */
+    private readonly queue: QueueWatch | undefined,
+  ) {}
 
   /**
    * How long (ms) the datagrams being read now waited in this socket: the kernel's receive time
-   * stamps through the addon (queue-watch.ts); 0 while it keeps up, and always 0 on node:dgram.
+   * stamps through the addon (queue-watch.ts); 0 while it keeps up, and always 0 on node:dgram or
+   * without `watchQueue`.
    */
   behindMs(): number {
     return this.queue?.waitMs() ?? 0;
@@ -58,7 +56,8 @@ export class UdpSocket implements CallSocket {
     address: string,
     port: number,
     onMessage: DatagramHandler,
-    opts: { perCall: boolean; bufferSize?: number },
+    /** watchQueue: keep behindMs() (the kernel's time stamps on every datagram; a client's main socket). */
+    opts: { perCall: boolean; bufferSize?: number; watchQueue?: boolean },
   ): Promise<UdpSocket> {
     const bindError = (err: NodeJS.ErrnoException) => {
       const errno = err.code === 'EADDRINUSE' ? 98 : err.code === 'EADDRNOTAVAIL' ? 99 : err.code === 'EACCES' ? 13 : 0;
@@ -78,7 +77,8 @@ export class UdpSocket implements CallSocket {
       }
     }
     const sock = native ?? nodeDgram().createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: ipLookup });
-    const s = new UdpSocket(sock, opts.perCall);
+    const queue = native && opts.watchQueue ? new QueueWatch(native) : undefined;
+    const s = new UdpSocket(sock, opts.perCall, queue);
     if (!native)
       await bindDgram(sock as Socket, address, port).catch((err: NodeJS.ErrnoException) => {
         sock.close();
@@ -104,13 +104,14 @@ export class UdpSocket implements CallSocket {
     const onError = () => {
       s.sendErrors++;
     };
-    if (native)
-      native
+    if (queue)
+      native!
         .on('message', (buf, rinfo) => {
-          s.queue!.read();
+          queue.read();
           onMessage(buf, rinfo, s);
         })
         .on('error', onError);
+    else if (native) native.on('message', (buf, rinfo) => onMessage(buf, rinfo, s)).on('error', onError);
     else (sock as Socket).on('message', (buf, rinfo) => onMessage(buf, rinfo, s)).on('error', onError);
     return s;
   }

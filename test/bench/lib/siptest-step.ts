@@ -9,8 +9,8 @@
  * The uas gets 4 MiB socket buffers (SIPP_BUFFER_BYTES): with sipp's default 64 KiB it dropped
  * datagrams whenever a client's burst met a moment off the CPU, and the step measured the uas's
  * buffer, not the client (issue 15: "where the UAS is not the bottleneck"). A client gets what
- * its caller passes (the ladder: the same 4 MiB; the CPU steps: its defaults). A step that is not clean says how many datagrams the kernel dropped at the uas's
- * socket and at the client's.
+ * its caller passes (the ladder: the same 4 MiB; the CPU steps: its defaults). A step that is not
+ * clean says how many datagrams the kernel dropped at the uas's socket and at the client's.
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -38,12 +38,12 @@ export interface Step {
   cpuMs: number;
   /** Datagrams the kernel dropped for want of buffer room: at the uas's socket, at the client's. */
   uasDrops: number;
+  clientDrops: number;
   /**
    * The uas's CPU over the client's run, in % of one core: near 100, the uas (one thread) is the
    * bottleneck and no client, however many threads it runs, goes faster against it.
    */
   uasCpuPct: number;
-  clientDrops: number;
 }
 
 /**

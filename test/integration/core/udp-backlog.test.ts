@@ -12,8 +12,8 @@ import {
   UDP_READS_PER_TURN,
   UdpTransport,
 } from '../../../src/core/index.js';
-import { loadNativeUdp, NativeUdpSocket } from '../../../src/core/transport/native-udp.js';
-import { UdpPeer, sleep, waitFor } from '../../helpers/net.js';
+import { NativeUdpSocket } from '../../../src/core/transport/native-udp.js';
+import { noNativeUdp, UdpPeer, sleep, waitFor } from '../../helpers/net.js';
 
 test('backlogMs: > 0 while a burst drains turn by turn, 0 once the socket is empty', async () => {
   const udp = await UdpTransport.listen(
@@ -48,8 +48,6 @@ test('backlogMs: > 0 while a burst drains turn by turn, 0 once the socket is emp
   }
 });
 
-const noAddon = loadNativeUdp() === null ? 'the addon is not built (or SIPKIT_NATIVE_UDP=0)' : false;
-
 /** A loopback listener that keeps its backlog signals (as sipd's overload control has it). */
 function listenTracked(recvBufferSize: number): Promise<UdpTransport> {
   return UdpTransport.listen({ protocol: 'UDP', host: '127.0.0.1', port: 0 }, { recvBufferSize, trackBacklog: true });
@@ -63,7 +61,7 @@ async function burst(peer: UdpPeer, port: number, n: number, size = 200): Promis
 
 test(
   'overflowing(): true while the kernel drops datagrams for a full queue, false once it stops',
-  { skip: noAddon },
+  { skip: noNativeUdp },
   async () => {
     // A small receive buffer (the kernel doubles it: 32 KiB, on loopback a few dozen datagrams).
     const udp = await listenTracked(16 * 1024);
@@ -107,7 +105,7 @@ test(
 
 test(
   'backlogMs: long while a burst drains slowly; nothing is dropped, so overflowing() stays false',
-  { skip: noAddon },
+  { skip: noNativeUdp },
   async () => {
     const udp = await listenTracked(4 * 1024 * 1024);
     const peer = await UdpPeer.open();
@@ -146,7 +144,7 @@ test(
 
 test(
   'waitMs: how long the datagrams being read waited in the socket (kernel time stamps), 0 once it is empty',
-  { skip: noAddon },
+  { skip: noNativeUdp },
   async () => {
     const udp = await listenTracked(4 * 1024 * 1024);
     const sender = NativeUdpSocket.bind({ host: '127.0.0.1', port: 0 });

@@ -7,12 +7,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { describe, test } from 'node:test';
-import { loadNativeUdp } from '../../../../src/core/transport/native-udp.js';
 import { nativeUdpReadsPerTurn } from '../../../../src/core/index.js';
 import { PeerChannel, type PeerFrame } from '../../../../src/daemon/cluster/peer-channel.js';
+import { noNativeUdp } from '../../../helpers/net.js';
 import { waitUntil } from '../../../helpers/test-ua.js';
-
-const noAddon = loadNativeUdp() === null ? 'the addon is not built (or SIPKIT_NATIVE_UDP=0)' : false;
 
 describe('cluster: peer channel', () => {
   test('a frame arrives with its kind, listener, source address and port, connection id and bytes', async () => {
@@ -88,7 +86,7 @@ describe('cluster: peer channel', () => {
 
   test(
     'the queue is watched: frames that waited while the worker was busy show in waitMs(), 0 once drained',
-    { skip: noAddon },
+    { skip: noNativeUdp },
     async () => {
       const token = randomBytes(16);
       let got = 0;
