@@ -318,6 +318,7 @@ async function measure(
     callsPerS: calls.best,
     callsCpuPct: calls.bestStep?.serverCpuPct,
     cpuMsPer1000Calls: cpu?.step.clean ? cpu.perK : null,
+    sysMsPer1000Calls: cpu?.step.clean ? cpu.sysPerK : null,
     fixedRateClean: cpu?.step.clean ?? false,
     p50Ms,
     p99Ms,
@@ -355,12 +356,13 @@ async function cpuStep(ctx: LoadContext, rate: number, opts: Options) {
   out(`    CPU at ${rate} calls/s for ${seconds} s:`);
   const step = await callStep(ctx, rate, seconds);
   const perK = step.successful > 0 ? (step.serverCpuMs / step.successful) * 1000 : null;
+  const sysPerK = step.successful > 0 ? (step.serverSysMs / step.successful) * 1000 : null;
   out(
-    ` ${step.clean ? 'clean' : `NOT clean (${step.reason})`}, ${step.serverCpuMs.toFixed(0)} ms CPU for ` +
-      `${step.successful} calls → ${perK === null ? '—' : perK.toFixed(1)} ms per 1,000 calls ` +
-      `(load average ${loadAverage()})\n`,
+    ` ${step.clean ? 'clean' : `NOT clean (${step.reason})`}, ${step.serverCpuMs.toFixed(0)} ms CPU ` +
+      `(${step.serverSysMs.toFixed(0)} ms of it system) for ${step.successful} calls → ` +
+      `${perK === null ? '—' : perK.toFixed(1)} ms per 1,000 calls (load average ${loadAverage()})\n`,
   );
-  return { step, perK };
+  return { step, perK, sysPerK };
 }
 
 /**
@@ -398,6 +400,7 @@ async function cpuPhase(
         uas = await Callee.start(ctx);
         const cpu = await cpuStep(ctx, rate, opts);
         f.cpuMsPer1000Calls = cpu.step.clean ? cpu.perK : null;
+        f.sysMsPer1000Calls = cpu.step.clean ? cpu.sysPerK : null;
         f.fixedRateClean = cpu.step.clean;
       } catch (e) {
         out(`    ${server.name} CPU round ${round} aborted: ${(e as Error).message}\n`);

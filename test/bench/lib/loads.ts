@@ -49,6 +49,8 @@ export interface StepResult extends StepOutcome {
   retransmissions: number;
   wallS: number;
   serverCpuMs: number;
+  /** The system (kernel) part of serverCpuMs. */
+  serverSysMs: number;
   /** Server CPU over the step's wall time, in % of one core (Kamailio with 2 workers: up to ~200). */
   serverCpuPct: number;
   /** The load generator's CPU over the step, in % of one core: the stepping sipp, and the UAS. */
@@ -113,6 +115,7 @@ function judge(
     retransmissions: s?.retransmissions ?? 0,
     wallS,
     serverCpuMs: cpuMs,
+    serverSysMs: 0,
     serverCpuPct: (cpuMs / r.wallMs) * 100,
     sippCpuPct: (r.cpuMs / r.wallMs) * 100,
     uasCpuPct: uasCpuMs === undefined ? undefined : (uasCpuMs / r.wallMs) * 100,
@@ -161,6 +164,7 @@ async function sippStep(
   args.push('-timeout', `${Math.ceil(calls / rate + tailS + 20)}s`);
   if (latency) args.push('-trace_rtt', '-rtt_freq', String(RTT_FREQ));
   const cpu0 = ctx.server.cpuMs();
+  const sys0 = ctx.server.sysMs();
   const uas0 = ctx.uasCpuMs?.();
   const drops0 = udpDrops(ctx.server.port);
   const killAfterMs = (calls / rate + tailS + 30) * 1000;
@@ -176,6 +180,7 @@ async function sippStep(
   const uasMs = uas0 === undefined ? undefined : ctx.uasCpuMs!() - uas0;
   const serverDrops = udpDrops(ctx.server.port) - drops0;
   const step = judge(rate, calls, tailS, r, cpuMs, uasMs, serverDrops, ctx.client ? 'stats' : 'wall');
+  step.serverSysMs = ctx.server.sysMs() - sys0;
   if (latency) step.latency = readRtt(ctx.dir, r.pid);
   return step;
 }

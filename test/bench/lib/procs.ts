@@ -122,6 +122,20 @@ export function groupCpuMs(pgid: number): number {
   return (ticks * 1000) / ticksPerSecond();
 }
 
+/**
+ * System CPU time (ms) used so far by the live processes of a group: the part of groupCpuMs()
+ * spent in the kernel (system calls, the loopback network's delivery, wake-ups). The rest is the
+ * processes' own code: where two servers differ in their kernel time or in their own.
+ */
+export function groupSysMs(pgid: number): number {
+  let ticks = 0;
+  for (const pid of groupPids(pgid)) {
+    const st = readStat(pid);
+    if (st) ticks += st.stime;
+  }
+  return (ticks * 1000) / ticksPerSecond();
+}
+
 /** CPU time (user + system, ms) used so far by one process, all its threads (0 when gone). */
 export function pidCpuMs(pid: number): number {
   const st = readStat(pid);

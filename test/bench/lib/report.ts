@@ -18,6 +18,12 @@ export interface SessionFigures {
   callsCpuPct?: number;
   /** Server CPU ms per 1,000 calls at the fixed rate (null: that run was not clean). */
   cpuMsPer1000Calls: number | null;
+  /**
+   * The system (kernel) part of cpuMsPer1000Calls: system calls, the loopback network's delivery
+   * to the receiver, wake-ups. What is left is the server's own code (for sipd: JavaScript, V8
+   * and Node's event loop).
+   */
+  sysMsPer1000Calls?: number | null;
   fixedRateClean: boolean;
   /** INVITE→200 percentiles (ms) at half of this server's own highest clean call rate. */
   p50Ms?: number | null;
@@ -42,6 +48,16 @@ export const METRICS: Metric[] = [
   { label: 'REGISTER/s (digest auth)', pick: (f) => f.registerPerS || null, better: 'high', digits: 0 },
   { label: 'calls/s (RR, stateful)', pick: (f) => f.callsPerS || null, better: 'high', digits: 0 },
   { label: 'CPU ms / 1,000 calls', pick: (f) => f.cpuMsPer1000Calls, better: 'low', digits: 1 },
+  {
+    label: '  of which user (own code)',
+    pick: (f) =>
+      f.cpuMsPer1000Calls === null || orNull(f.sysMsPer1000Calls) === null
+        ? null
+        : f.cpuMsPer1000Calls - f.sysMsPer1000Calls!,
+    better: 'low',
+    digits: 1,
+  },
+  { label: '  of which system (kernel)', pick: (f) => orNull(f.sysMsPer1000Calls), better: 'low', digits: 1 },
   { label: 'INVITE→200 p50 ms (½ max)', pick: (f) => orNull(f.p50Ms), better: 'low', digits: 0 },
   { label: 'INVITE→200 p99 ms (½ max)', pick: (f) => orNull(f.p99Ms), better: 'low', digits: 0 },
   { label: 'memory MB, idle', pick: (f) => orNull(f.memIdleMb), better: 'low', digits: 0 },

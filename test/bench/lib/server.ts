@@ -1,7 +1,7 @@
 /** What the bench needs from a server under test (Kamailio or sipd), whatever runs it. */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Subscriber } from './subscribers.js';
-import { groupAlive, groupCpuMs, groupSize, stopGroup, type GroupChild } from './procs.js';
+import { groupAlive, groupCpuMs, groupSysMs, groupSize, stopGroup, type GroupChild } from './procs.js';
 
 export interface StartOptions {
   /** Directory the server may fill (config, database copy, pid file, sockets, log). */
@@ -23,6 +23,8 @@ export interface RunningServer {
   readonly group: GroupChild;
   /** User + system CPU ms of the whole group so far. */
   cpuMs(): number;
+  /** The system (kernel) part of cpuMs(). */
+  sysMs(): number;
   processes(): number;
   alive(): boolean;
   /** The last lines the server logged (for error messages). */
@@ -68,6 +70,7 @@ export function runningServer(
     port,
     group,
     cpuMs: () => groupCpuMs(group.pgid),
+    sysMs: () => groupSysMs(group.pgid),
     processes: () => groupSize(group.pgid),
     alive: () => groupAlive(group.pgid),
     logTail: (lines?: number) => tailFile(logFile, lines),
