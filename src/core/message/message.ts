@@ -57,6 +57,22 @@ export abstract class SipMessage {
 
   abstract startLine(): string;
 
+  /**
+   * Give a copy of this message (clone()) the parsed views made so far: the copy starts with the
+   * same header text, so they hold for it until it changes a header (which drops that view, as
+   * here), and a relayed request or response is not parsed a second time (issue 14). The views
+   * are never changed in place (setTopVia and stampReceived make new ones), so sharing is safe.
+   */
+  protected shareViews(c: SipMessage): void {
+    c._vias = this._vias;
+    c._topVia = this._topVia;
+    c._from = this._from;
+    c._to = this._to;
+    c._callId = this._callId;
+    c._cseq = this._cseq;
+    c._maxForwards = this._maxForwards;
+  }
+
   // ---- raw access ---------------------------------------------------------------------------
 
   /** Value of the first field with this name (any spelling or compact form), or undefined. */
@@ -155,7 +171,14 @@ export abstract class SipMessage {
     const elements = splitList(field.value);
     if (elements.length <= 1) this.headers.splice(idx, 1);
     else this.headers[idx] = { name: n, value: elements.slice(1).join(', '), raw: undefined };
+    // A proxy strips its own Via from every response it relays (§16.7 step 3) and then routes by
+    // the next one (§18.2.2): the Vias parsed already stay parsed, one fewer.
+    const vias = n === 'via' ? this._vias : undefined;
     this.invalidate(n);
+    if (vias !== undefined) {
+      this._vias = vias.slice(1);
+      this._topVia = this._vias[0] ?? null;
+    }
     return elements[0];
   }
 
@@ -417,6 +440,7 @@ export class SipRequest extends SipMessage {
       this.receivedUri,
     );
     c.contentLengthConflict = this.contentLengthConflict;
+    this.shareViews(c);
     return c;
   }
 
@@ -464,6 +488,7 @@ export class SipResponse extends SipMessage {
   clone(): SipResponse {
     const c = new SipResponse(this._status, this._reason, [...this.headers], this.body, this.rawStartLine);
     c.contentLengthConflict = this.contentLengthConflict;
+    this.shareViews(c);
     return c;
   }
 
