@@ -587,6 +587,11 @@ The primary binds each UDP listener once; every worker reads that one socket (th
 UDP addon where it is built, else node:cluster's shared handle), so whichever worker is free reads
 the next datagrams, and another server cannot bind the port while sipd runs.
 .PP
+The hand\-over has a price. About half the datagrams reach a worker that does not own them and
+travel once more over loopback, waking their owner: with two workers on two cores, a call through
+the proxy cost about 1.65 times the CPU of one process (1,350 calls/s, npm run bench). More
+workers pay where one core is not enough; at rates one core holds, workers = 1 uses less CPU.
+.PP
 Every worker holds the whole location. A change (REGISTER, ul.add, ul.rm, expiry) is written to
 the database and applied by every other worker before it is acknowledged, so a request sent after
 a 200 OK finds the binding in any worker. Provisioning caches, the route and the log level are
