@@ -29,7 +29,7 @@ export interface RuntimeHooks {
    * How long (ms) the messages being read now waited in the main socket (0 while it keeps up;
    * absent: not known). New calls wait while it is high (generator.ts BEHIND_LIMIT_MS).
    */
-  behindMs?(): number;
+  behindMs?: () => number;
 }
 
 /** Everything a run is made of. */

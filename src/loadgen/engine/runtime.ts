@@ -101,8 +101,7 @@ export class Runtime implements Engine {
         throw new SippError(`Can not set the global variable ${name}, because it does not exist.`, SippExit.FAILED);
       this.globals[ref.slot]!.setString(value);
     }
-    const behind = o.hooks.behindMs;
-    this.generator = new CallGenerator(o.opts, o.scenario, () => this.now(), behind && (() => behind()));
+    this.generator = new CallGenerator(o.opts, o.scenario, () => this.now(), o.hooks.behindMs);
   }
 
   get local() {

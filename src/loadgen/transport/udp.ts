@@ -104,15 +104,14 @@ export class UdpSocket implements CallSocket {
     const onError = () => {
       s.sendErrors++;
     };
-    if (queue)
-      native!
-        .on('message', (buf, rinfo) => {
+    const deliver = queue
+      ? (buf: Buffer, rinfo: Peer) => {
           queue.read();
           onMessage(buf, rinfo, s);
-        })
-        .on('error', onError);
-    else if (native) native.on('message', (buf, rinfo) => onMessage(buf, rinfo, s)).on('error', onError);
-    else (sock as Socket).on('message', (buf, rinfo) => onMessage(buf, rinfo, s)).on('error', onError);
+        }
+      : (buf: Buffer, rinfo: Peer) => onMessage(buf, rinfo, s);
+    if (native) native.on('message', deliver).on('error', onError);
+    else (sock as Socket).on('message', deliver).on('error', onError);
     return s;
   }
 

@@ -108,18 +108,23 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
+/** User + system (or only system) CPU ms so far of the live processes of a group. */
+function groupMs(pgid: number, systemOnly: boolean): number {
+  let ticks = 0;
+  for (const pid of groupPids(pgid)) {
+    const st = readStat(pid);
+    if (st) ticks += systemOnly ? st.stime : st.utime + st.stime;
+  }
+  return (ticks * 1000) / ticksPerSecond();
+}
+
 /**
  * CPU time (user + system, ms) used so far by the live processes of a group, all threads
  * included (/proc/<pid>/stat of a thread-group leader sums its threads). Resolution: one clock
  * tick (10 ms).
  */
 export function groupCpuMs(pgid: number): number {
-  let ticks = 0;
-  for (const pid of groupPids(pgid)) {
-    const st = readStat(pid);
-    if (st) ticks += st.utime + st.stime;
-  }
-  return (ticks * 1000) / ticksPerSecond();
+  return groupMs(pgid, false);
 }
 
 /**
@@ -128,12 +133,7 @@ export function groupCpuMs(pgid: number): number {
  * processes' own code: where two servers differ in their kernel time or in their own.
  */
 export function groupSysMs(pgid: number): number {
-  let ticks = 0;
-  for (const pid of groupPids(pgid)) {
-    const st = readStat(pid);
-    if (st) ticks += st.stime;
-  }
-  return (ticks * 1000) / ticksPerSecond();
+  return groupMs(pgid, true);
 }
 
 /** CPU time (user + system, ms) used so far by one process, all its threads (0 when gone). */
