@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const out = join(root, 'build/Release/udp_batch.node');
-const sources = ['native/udp_batch.c', 'binding.gyp'].map((f) => join(root, f));
+const sources = ['native/udp_batch.c', 'native/callid_steer.c', 'native/callid_steer.h', 'binding.gyp'].map((f) =>
+  join(root, f),
+);
 
 function skip(why) {
   console.log(`sipkit: batched UDP addon not built (${why}); UDP uses node:dgram`);

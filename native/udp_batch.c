@@ -38,6 +38,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "callid_steer.h"
+
 #define BATCH 64
 /* Batches read per readable event while each one comes back full (the socket has more queued).
    One batch per event loop turn capped what a process read between two runs of its timers: a
@@ -615,6 +617,46 @@ static napi_value js_trim_memory(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* fdPort(fd) -> the local port of a bound socket that is not served yet (bindFd's, before open). */
+static napi_value js_fd_port(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1], out;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t fd = -1;
+  if (argc < 1 || napi_get_value_int32(env, a[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "fdPort: an fd expected");
+    return NULL;
+  }
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) return throw_errno(env, errno, "getsockname");
+  uint32_t m[META_WORDS];
+  fill_meta(m, 0, 0, &ss);
+  CHECK(napi_create_int32(env, (int32_t)m[2], &out));
+  return out;
+}
+
+/* steerByCallId(fd, workers): attaches Call-ID steering (callid_steer.c) to the SO_REUSEPORT
+   group of the bound socket fd, whose members are the workers' sockets in the order they were
+   bound. Throws with the errno (EPERM without CAP_BPF) and the step that failed. */
+static napi_value js_steer_by_call_id(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "steerByCallId: 2 arguments expected");
+    return NULL;
+  }
+  int32_t fd;
+  uint32_t workers;
+  CHECK(napi_get_value_int32(env, a[0], &fd));
+  CHECK(napi_get_value_uint32(env, a[1], &workers));
+  const char *step = "steer";
+  int err = callid_steer_attach(fd, workers, &step);
+  if (err < 0) return throw_errno(env, -err, step);
+  return NULL;
+}
+
 static void free_instance(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
@@ -637,6 +679,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"pton", NULL, js_pton, NULL, NULL, NULL, napi_default, NULL},
       {"ntop", NULL, js_ntop, NULL, NULL, NULL, napi_default, NULL},
       {"trimMemory", NULL, js_trim_memory, NULL, NULL, NULL, napi_default, NULL},
+      {"steerByCallId", NULL, js_steer_by_call_id, NULL, NULL, NULL, napi_default, NULL},
+      {"fdPort", NULL, js_fd_port, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value batch;
   napi_create_int32(env, BATCH, &batch);

@@ -13,6 +13,8 @@ export * from './transport-layer.js';
 export * from './types.js';
 export {
   bindUdpFd,
+  steerUdpByCallId,
+  udpFdPort,
   NativeUdpSocket,
   nativeUdpBatch,
   nativeUdpReadsPerTurn,

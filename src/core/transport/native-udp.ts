@@ -50,6 +50,9 @@ interface Binding {
   pton(address: string): Buffer | null;
   ntop(bytes: Uint8Array): string;
   trimMemory(): boolean;
+  /** Older builds of the addon lack it. */
+  steerByCallId?(fd: number, workers: number): void;
+  fdPort?(fd: number): number;
 }
 
 export interface NativeRemoteInfo {
@@ -198,6 +201,29 @@ export function bindUdpFd(opts: NativeBindOptions): number | null {
     opts.sendBufferSize ?? 0,
     opts.reusePort === true,
   );
+}
+
+/**
+ * Steer the datagrams of fd's SO_REUSEPORT group by Call-ID (native/callid_steer.c): the group's
+ * i-th socket (in bind order) gets what hashes to i, FNV-1a(Call-ID) % workers. Throws when the
+ * addon is unavailable (code ERR_NATIVE_UDP) or the kernel refuses (EPERM without CAP_BPF...).
+ */
+export function steerUdpByCallId(fd: number, workers: number): void {
+  steering().steerByCallId!(fd, workers);
+}
+
+/** The local port of a socket bindUdpFd() bound (port 0 asks the kernel for one). */
+export function udpFdPort(fd: number): number {
+  return steering().fdPort!(fd);
+}
+
+function steering(): Binding {
+  const b = loadNativeUdp();
+  if (!b?.steerByCallId || !b.fdPort)
+    throw Object.assign(new Error('the batched UDP addon (with Call-ID steering) is not available'), {
+      code: 'ERR_NATIVE_UDP',
+    });
+  return b;
 }
 
 /**
