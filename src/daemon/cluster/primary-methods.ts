@@ -146,7 +146,7 @@ export class PrimaryMethods extends MethodRegistry {
     this.register({
       name: 'core.info',
       module: 'core',
-      help: 'What status shows in one call (from a worker), with the primary pid, uptime and the number of workers.',
+      help: 'What status shows in one call (from a worker), with the primary pid, uptime, the number of workers and how they read UDP (udp_steering: call-id or shared).',
       handler: async () => {
         const info = (await this.one('core.info', undefined)) as Record<string, unknown>;
         return {
@@ -156,6 +156,7 @@ export class PrimaryMethods extends MethodRegistry {
           started_ms: p.startedAt,
           uptime: Math.floor((p.now() - p.startedAt) / 1000),
           workers: p.slots.length,
+          udp_steering: p.udpSteering,
         };
       },
     });

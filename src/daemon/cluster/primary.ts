@@ -20,7 +20,7 @@ import { MgmtServer } from '../mgmt/socket-server.js';
 import { routeMarkSecret } from '../routing/route-secret.js';
 import { WORKER_ENV, type FromWorker, type ToWorker } from './messages.js';
 import { PrimaryMethods } from './primary-methods.js';
-import { SharedUdpSockets } from './shared-udp.js';
+import { SharedUdpSockets, type UdpSteering } from './shared-udp.js';
 import { TOKEN_BYTES } from './peer-channel.js';
 
 /** A worker that has not answered a management call or a replicated change by then is skipped. */
@@ -94,6 +94,11 @@ export class ClusterPrimary {
     return this.config.mgmt.socket;
   }
 
+  /** How the workers read UDP (shared-udp.ts); undefined before start. */
+  get udpSteering(): UdpSteering | undefined {
+    return this.udp?.steering;
+  }
+
   get isStopping(): boolean {
     return this.stopping !== undefined;
   }
@@ -109,8 +114,15 @@ export class ClusterPrimary {
           '(a synchronous wait that stalls SIP); with several workers use MySQL/MariaDB or usrloc.db_mode = 0',
       );
     // Bound before any fork: a port in use fails the start here, with the listener named.
-    this.udp = SharedUdpSockets.bind(this.config.listen);
-    cluster.setupPrimary({ stdio: this.udp.stdio() });
+    this.udp = SharedUdpSockets.bind(this.config.listen, {
+      workers: this.slots.length,
+      steer: this.config.worker_steering === 'auto',
+    });
+    if (this.udp.steeringError)
+      this.log.warn(
+        { reason: this.udp.steeringError },
+        'UDP steering by Call-ID unavailable (it needs CAP_BPF): the workers share each UDP socket and hand over what they do not own',
+      );
     cluster.on('exit', (w, code, signal) => this.onExit(w, code, signal));
     try {
       const first = await Promise.all(this.slots.map((s) => this.fork(s)));
@@ -129,13 +141,20 @@ export class ClusterPrimary {
     }
     this.serving = true;
     this.log.info(
-      { listen: this._addresses, socket: this.mgmtSocket, workers: this.slots.map((s) => s.pid) },
+      {
+        listen: this._addresses,
+        socket: this.mgmtSocket,
+        workers: this.slots.map((s) => s.pid),
+        udp_steering: this.udp?.steering,
+      },
       'sipd started',
     );
   }
 
   /** Forks a slot's worker; resolves with its bound addresses once it serves, rejects if it cannot start. */
   private fork(slot: WorkerSlot): Promise<BoundAddress[]> {
+    // Each worker its own sockets (kernel steering): the stdio of the next fork only.
+    if (this.udp) cluster.setupPrimary({ stdio: this.udp.stdio(slot.index) });
     const worker = cluster.fork({
       [WORKER_ENV.index]: String(slot.index),
       [WORKER_ENV.count]: String(this.slots.length),

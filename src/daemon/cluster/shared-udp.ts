@@ -1,25 +1,37 @@
 /**
- * The UDP listeners of a multi-process sipd (`workers = N`), bound once by the primary and served
- * by every worker through the batched addon (core/transport/native-udp.ts), as Kamailio's UDP
- * children all read one socket.
+ * The UDP listeners of a multi-process sipd (`workers = N`), bound once by the primary and handed
+ * to the workers, who serve them through the batched addon (core/transport/native-udp.ts). Two
+ * ways, the first where the kernel allows it:
  *
- * Why not node:cluster's shared dgram socket (what the workers used before, and still use without
- * the addon): it gives each worker a dgram handle, so every datagram costs the per-message
- * allocations and callbacks the addon exists to avoid, and workers ran at dgram's cost while a
- * single sipd ran on the addon. Why not one SO_REUSEPORT socket per worker: the kernel then
- * spreads datagrams by the sender's address and port, so a trunk or a load generator sending from
- * one address:port lands on one worker however many there are; a shared socket is read by
- * whichever worker is free. It also keeps the port exclusive: a second sipd started on the same
- * port fails with EADDRINUSE instead of silently taking a share of the traffic.
+ * - Kernel steering (`worker_steering = "auto"`, the default): per listener, one SO_REUSEPORT
+ *   socket per worker, and an eBPF program on the group (native/callid_steer.c) that gives each
+ *   datagram to the socket of worker FNV-1a(Call-ID) % N, the owner message-owner.ts computes.
+ *   A request and its retransmissions, CANCEL, ACK and in-dialog requests, and the responses to
+ *   what the owner relayed, are read by the worker that holds their transaction: no hand-over
+ *   over loopback, which cost a shared socket ~1.65x one process's CPU per call (issue 14). Plain
+ *   SO_REUSEPORT would not do: the kernel spreads by the sender's address and port, so a trunk
+ *   or a load generator would land on one worker. Loading the program needs CAP_BPF (or root);
+ *   the kernel verifies it in ~40 ms.
+ * - A shared socket (the fallback, and `worker_steering = "off"`): one socket per listener read
+ *   by every worker, as Kamailio's UDP children share one; the worker that reads a datagram it
+ *   does not own hands it over (worker-transport.ts). node:cluster's shared dgram socket is not
+ *   used: it costs every datagram the allocations and callbacks the addon exists to avoid.
  *
- * How: the primary binds each UDP listener (bindUdpFd) and forks the workers with the sockets as
- * extra stdio entries (child_process puts entry i at fd i in the child), naming them in an
- * environment variable; a worker's UDP listener adopts its fd (ListenSpec.fd). The primary keeps
- * its copies open, unread, so that a restarted worker gets the same sockets.
+ * The port stays exclusive either way: before binding a reuseport group, the primary binds the
+ * address once without SO_REUSEPORT (which fails with EADDRINUSE if anything holds it, another
+ * sipd's group included) and releases it; a second sipd on the same port fails as it would
+ * without workers, instead of silently joining the group.
+ *
+ * How the sockets reach the workers: the primary forks each worker with its sockets as extra
+ * stdio entries (child_process puts entry i at fd i in the child), naming them in an environment
+ * variable; a worker's UDP listener adopts its fd (ListenSpec.fd). The primary keeps its copies
+ * open, unread, so that a restarted worker gets the same sockets, and the group keeps its order
+ * (the program's index i is the i-th socket bound). While a worker restarts, the datagrams
+ * steered to it wait in its socket's buffer.
  */
 import { closeSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { bindUdpFd } from '../../core/index.js';
+import { bindUdpFd, steerUdpByCallId, udpFdPort } from '../../core/index.js';
 import { formatListen, type ListenSpec } from '../config/listen.js';
 import { ListenError, skipsOptional } from '../transport.js';
 
@@ -29,45 +41,91 @@ export const UDP_FDS_ENV = 'SIPKIT_WORKER_UDP_FDS';
 /** The first fd number after stdin, stdout, stderr and the cluster's IPC channel. */
 const FIRST_CHILD_FD = 4;
 
+/** How the workers' UDP listeners are read: steered by Call-ID in the kernel, or one shared socket. */
+export type UdpSteering = 'call-id' | 'shared';
+
+export interface SharedUdpOptions {
+  workers: number;
+  /** Try kernel steering (config worker_steering = "auto"). */
+  steer: boolean;
+}
+
 export class SharedUdpSockets {
   private constructor(
-    /** The primary's fds, in the order of the children's extra stdio entries. */
-    private readonly fds: number[],
+    /** fds[w]: worker w's fds, in the order of its extra stdio entries (all alike when shared). */
+    private readonly fds: number[][],
     private readonly names: string[],
+    readonly steering: UdpSteering,
+    /** Why kernel steering is not used (the kernel's refusal), when it was tried. */
+    readonly steeringError?: string,
   ) {}
 
   /**
    * Binds every UDP listener with an IP address. None when the addon is unavailable (the workers
    * then bind through node:cluster). Throws ListenError like a worker's listen would.
    */
-  static bind(listen: readonly ListenSpec[]): SharedUdpSockets {
+  static bind(listen: readonly ListenSpec[], opts: SharedUdpOptions = { workers: 1, steer: false }): SharedUdpSockets {
+    const specs = udpSpecs(listen);
+    let why: string | undefined;
+    if (opts.steer && opts.workers > 1 && specs.length > 0) {
+      try {
+        return SharedUdpSockets.bindSteered(specs, opts.workers);
+      } catch (e) {
+        if (e instanceof ListenError) throw e;
+        why = (e as Error).message;
+      }
+    }
     const fds: number[] = [];
     const names: string[] = [];
     try {
-      for (const spec of listen) {
-        if (spec.proto !== 'udp') continue;
-        let fd: number | null;
-        try {
-          fd = bindUdpFd({ host: spec.host, port: spec.port, ipv6Only: isIP(spec.host) === 6 });
-        } catch (e) {
-          // Skipped as a worker's listen would skip it (the zero-config IPv6 listeners).
-          if (skipsOptional(spec, e as Error)) continue;
-          throw new ListenError(formatListen(spec), e as Error);
-        }
+      for (const spec of specs) {
+        const fd = bindListener(spec, false);
         if (fd === null) continue;
         fds.push(fd);
         names.push(formatListen(spec));
       }
     } catch (e) {
-      for (const fd of fds) closeSync(fd);
+      closeAll(fds);
       throw e;
     }
-    return new SharedUdpSockets(fds, names);
+    const perWorker = Array.from({ length: Math.max(1, opts.workers) }, () => fds);
+    return new SharedUdpSockets(perWorker, names, 'shared', why);
   }
 
-  /** cluster.setupPrimary's stdio: the default (inherited stdio, IPC), then the sockets. */
-  stdio(): Array<'inherit' | 'ipc' | number> {
-    return ['inherit', 'inherit', 'inherit', 'ipc', ...this.fds];
+  /** One SO_REUSEPORT socket per worker and listener, steered by Call-ID; throws when the kernel refuses. */
+  private static bindSteered(specs: readonly ListenSpec[], workers: number): SharedUdpSockets {
+    const fds: number[][] = Array.from({ length: workers }, () => []);
+    const names: string[] = [];
+    try {
+      for (const spec of specs) {
+        // The exclusive probe: fails if anything holds the address; gives port 0 its port.
+        const probe = bindListener(spec, false);
+        if (probe === null) continue;
+        let port: number;
+        try {
+          port = udpFdPort(probe);
+        } finally {
+          closeSync(probe);
+        }
+        const bound = { ...spec, port };
+        for (let w = 0; w < workers; w++) {
+          const fd = bindListener(bound, true);
+          if (fd === null) throw new ListenError(formatListen(spec), new Error('the address could not be bound again'));
+          fds[w]!.push(fd);
+        }
+        steerUdpByCallId(fds[0]![fds[0]!.length - 1]!, workers);
+        names.push(formatListen(spec));
+      }
+    } catch (e) {
+      for (const list of fds) closeAll(list);
+      throw e;
+    }
+    return new SharedUdpSockets(fds, names, 'call-id');
+  }
+
+  /** cluster.setupPrimary's stdio for worker `index`: the default (inherited stdio, IPC), then its sockets. */
+  stdio(index: number): Array<'inherit' | 'ipc' | number> {
+    return ['inherit', 'inherit', 'inherit', 'ipc', ...(this.fds[index] ?? [])];
   }
 
   /** The environment entry that tells a worker which fd serves which listener. */
@@ -78,8 +136,33 @@ export class SharedUdpSockets {
   }
 
   close(): void {
-    for (const fd of this.fds.splice(0)) closeSync(fd);
+    const seen = new Set<number>();
+    for (const list of this.fds) for (const fd of list) seen.add(fd);
+    this.fds.length = 0;
+    closeAll([...seen]);
   }
+}
+
+/** The UDP listeners with an IP address (a name is resolved by each worker, through dgram). */
+function udpSpecs(listen: readonly ListenSpec[]): ListenSpec[] {
+  return listen.filter((s) => s.proto === 'udp');
+}
+
+/**
+ * One bound socket for a listener, or null (no addon, or a host that is not an IP address).
+ * Skips what a worker's listen would skip (the zero-config IPv6 listeners) by returning null.
+ */
+function bindListener(spec: ListenSpec, reusePort: boolean): number | null {
+  try {
+    return bindUdpFd({ host: spec.host, port: spec.port, ipv6Only: isIP(spec.host) === 6, reusePort });
+  } catch (e) {
+    if (skipsOptional(spec, e as Error)) return null;
+    throw new ListenError(formatListen(spec), e as Error);
+  }
+}
+
+function closeAll(fds: number[]): void {
+  for (const fd of fds.splice(0)) closeSync(fd);
 }
 
 /**

@@ -22,11 +22,12 @@
  *   worker sends to that contact is handed to worker 1, which writes it on the connection.
  *   Responses arriving on a connection go to the worker named by their branch, as on UDP.
  *
- * UDP listeners are bound once by the primary and every worker reads the same socket through the
- * batched addon (shared-udp.ts; node:cluster's shared dgram socket without the addon). Per-worker
- * SO_REUSEPORT sockets were not taken: the kernel would keep each sender address:port on one
- * worker (a trunk or load generator would use one worker), and the Call-ID hand-over would still
- * be needed, since a call's two parties hash to different workers.
+ * UDP listeners are bound by the primary (shared-udp.ts): where the kernel allows it, one
+ * SO_REUSEPORT socket per worker with an eBPF program steering each datagram to its Call-ID's
+ * owner, so the ownership check below finds nearly everything at home; else one socket every
+ * worker reads. The check stays either way: the program only sees what it can parse (a Call-ID in
+ * the first 1,472 bytes), and a response's owner is named by its branch, which the kernel does not
+ * read.
  */
 import {
   setBranchMarker,

@@ -35,6 +35,12 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
      * and one management socket serves them all. 1 = one process, as before.
      */
     workers: 1,
+    /**
+     * How the workers read UDP: "auto" steers each datagram to the worker owning its Call-ID in
+     * the kernel (an eBPF program on a SO_REUSEPORT group; needs CAP_BPF), else one shared
+     * socket; "off" always shares (cluster/shared-udp.ts).
+     */
+    worker_steering: 'auto',
     auth: {
       /** Realm of challenges; empty = the domain of the request (To for REGISTER, From otherwise). */
       realm: '',

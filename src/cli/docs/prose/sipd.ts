@@ -21,6 +21,8 @@ run_dir = "/run/sipkit"
 route = "/etc/sipkit/route.ts"   # [""] = the built-in default route; see ROUTE FILES
 route_timeout_ms = 10000 # a route that neither answers nor relays by then gets the request a 500
 workers = 1              # processes sharing the listeners; see WORKERS
+worker_steering = "auto" # "auto": the kernel steers UDP to workers by Call-ID (needs CAP_BPF),
+                         # else one shared socket; "off": always the shared socket
 
 [auth]
 realm = ""               # [""] = the request's domain
@@ -583,14 +585,28 @@ owner's loopback socket, and limits.overload_backlog_ms watches that socket as i
 listeners: a worker behind on what the others hand it answers new requests 503 as it would when
 behind its listeners.
 .PP
-The primary binds each UDP listener once; every worker reads that one socket (through the batched
-UDP addon where it is built, else node:cluster's shared handle), so whichever worker is free reads
-the next datagrams, and another server cannot bind the port while sipd runs.
+How the workers read UDP is set by
+.BR worker_steering .
+With "auto" (the default) the primary binds, for each UDP listener, one socket per worker on
+the same address (SO_REUSEPORT) and attaches to them a small eBPF program that gives each
+datagram to the socket of the worker owning its Call\-ID: a request, its retransmissions, CANCEL
+and ACK, and the responses to what a worker relayed, arrive in the worker that holds their
+transaction, and nothing travels between workers. Loading the program needs CAP_BPF (or root);
+where the kernel refuses it sipd logs why and falls back to what "off" always does: one socket
+per listener that every worker reads (through the batched UDP addon where it is built, else
+node:cluster's shared handle). Then about half the datagrams reach a worker that does not own
+them and are handed over. Either way the primary first binds each address alone, so another
+server, another sipd included, cannot bind the port while sipd runs; core.info's udp_steering
+says which way is in use ("call\-id" or "shared").
 .PP
-The hand\-over has a price. About half the datagrams reach a worker that does not own them and
-travel once more over loopback, waking their owner: with two workers on two cores, a call through
-the proxy cost about 1.65 times the CPU of one process (1,350 calls/s, npm run bench). More
-workers pay where one core is not enough; at rates one core holds, workers = 1 uses less CPU.
+What it costs: with two workers on two cores and calls through the proxy at 1,350/s, steering
+cut the CPU per call by about a tenth against the shared socket (the kernel's part by a fifth;
+npm run bench \-\- sipd\-kamailio \-\-servers=sipd\-shared,sipd \-\-workers=2). Two workers still cost
+more CPU per call than one process at a rate one core holds, since each reads half as many
+datagrams per wake\-up: more workers pay where one core is not enough, and at rates one core
+holds, workers = 1 uses less CPU. With steering, the datagrams of a worker that is restarting
+wait in its socket until it is back (about a second; UDP retransmissions cover the wait); with a
+shared socket the other workers serve them meanwhile.
 .PP
 Every worker holds the whole location. A change (REGISTER, ul.add, ul.rm, expiry) is written to
 the database and applied by every other worker before it is acknowledged, so a request sent after
