@@ -91,6 +91,7 @@ export class SipdServer implements BenchServer {
   private readonly bin: string;
 
   private readonly extraConfig: string;
+  private readonly topLevel: string;
   /** `--workers N` (sipd-kamailio's --workers); 1 passes nothing, so older builds run too. */
   private readonly workers: number;
 
@@ -100,12 +101,21 @@ export class SipdServer implements BenchServer {
    * [rtpengine]).
    */
   constructor(
-    opts: { name?: string; bin?: string; config?: string; listen?: readonly string[]; workers?: number } = {},
+    opts: {
+      name?: string;
+      bin?: string;
+      config?: string;
+      listen?: readonly string[];
+      workers?: number;
+      /** Top-level TOML keys put before sipd-bench.toml's sections (`worker_steering = "off"`). */
+      topLevel?: string;
+    } = {},
   ) {
     this.name = opts.name ?? 'sipd';
     this.workers = opts.workers ?? 1;
     this.bin = opts.bin ?? SIPD_BIN;
     this.extraConfig = opts.config ?? '';
+    this.topLevel = opts.topLevel ?? '';
     this.extraListen = opts.listen ?? [];
   }
 
@@ -165,9 +175,9 @@ export class SipdServer implements BenchServer {
   }
 
   private configFile(dir: string): string {
-    if (!this.extraConfig) return SIPD_BENCH_CONFIG;
+    if (!this.extraConfig && !this.topLevel) return SIPD_BENCH_CONFIG;
     const file = join(dir, 'sipd-bench.toml');
-    writeFileSync(file, `${readFileSync(SIPD_BENCH_CONFIG, 'utf8')}\n${this.extraConfig}\n`);
+    writeFileSync(file, `${this.topLevel}\n${readFileSync(SIPD_BENCH_CONFIG, 'utf8')}\n${this.extraConfig}\n`);
     return file;
   }
 
