@@ -1,6 +1,7 @@
 /** Child processes and free ports for integration tests (loopback only, bounded in time). */
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from './fixtures.js';
 
@@ -40,6 +41,18 @@ export async function freeUdpPort(): Promise<number> {
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
   const port = s.address().port;
   await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/**
+ * A TCP port that was free a moment ago, for a TCP, TLS or WebSocket listener: a port free for
+ * UDP (freeUdpPort) may be held by a TCP socket of another test running alongside.
+ */
+export async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
   return port;
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { freeUdpPort, siptest, waitTcpListening } from '../../helpers/procs.js';
+import { freeTcpPort, siptest, waitTcpListening } from '../../helpers/procs.js';
 import { makePki, type TestPki } from '../../helpers/tls-certs.js';
 
 const common = ['-i', '127.0.0.1', '-nostdin'];
@@ -23,7 +23,7 @@ after(() => pki.cleanup());
 
 for (const mode of ['l1', 'ln'] as const) {
   test(`TLS -t ${mode}: siptest uac → siptest uas`, async () => {
-    const [sp, cp] = [await freeUdpPort(), await freeUdpPort()];
+    const [sp, cp] = [await freeTcpPort(), await freeTcpPort()];
     const cert = pki.server('uas.example.com');
     const tlsOpts = ['-t', mode, '-tls_cert', cert.cert, '-tls_key', cert.key];
     const server = siptest(['-sn', 'uas', '-p', String(sp), '-m', '20', '--json', ...tlsOpts, ...common], {

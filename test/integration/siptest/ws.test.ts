@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { freeUdpPort, siptest, waitTcpListening } from '../../helpers/procs.js';
+import { freeTcpPort, siptest, waitTcpListening } from '../../helpers/procs.js';
 import { makePki, type TestPki } from '../../helpers/tls-certs.js';
 
 const common = ['-i', '127.0.0.1', '-nostdin'];
@@ -22,7 +22,7 @@ const cases: Array<[string, string[]]> = [
 ];
 for (const [mode, extra] of cases) {
   test(`-t ${mode} ${extra.join(' ')}: siptest uac → siptest uas`, async () => {
-    const [sp, cp] = [await freeUdpPort(), await freeUdpPort()];
+    const [sp, cp] = [await freeTcpPort(), await freeTcpPort()];
     const cert = pki.server('uas.example.com');
     const opts = ['-t', mode, ...extra, '-tls_cert', cert.cert, '-tls_key', cert.key];
     const server = siptest(['-sn', 'uas', '-p', String(sp), '-m', '20', '--json', ...opts, ...common], {
