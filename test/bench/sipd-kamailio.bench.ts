@@ -50,9 +50,9 @@
  * and the report ends with sipd / before: every round, medians, spreads (lib/ab.ts).
  * --workers=N: this build's sipd runs with `workers = N` ("before" keeps its default): with
  * --before=<this checkout> --servers=before,sipd it measures 1 worker against N, A/B. The server
- * "sipd-shared" (only when named in --servers) is this build with the same workers reading one
- * shared UDP socket (worker_steering = "off"): --servers=sipd-shared,sipd --workers=2 measures
- * the kernel's Call-ID steering against the hand-over between workers.
+ * "sipd-steered" (only when named in --servers) is this build with the same workers, each
+ * reading a socket of its own that the kernel steers by Call-ID (worker_steering = "call-id"):
+ * --servers=sipd-steered,sipd --workers=2 measures it against the default shared socket.
  */
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -435,8 +435,8 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
   const candidates: BenchServer[] = [
     new KamailioServer({ children: 2 }),
     ...(opts.before ? [new SipdServer({ name: 'before', bin: join(opts.before, 'bin', 'sipd.js') })] : []),
-    // This build with its workers sharing each UDP socket instead of the kernel's Call-ID steering.
-    new SipdServer({ name: 'sipd-shared', workers: opts.workers, topLevel: 'worker_steering = "off"' }),
+    // This build with the kernel's Call-ID steering instead of one UDP socket the workers share.
+    new SipdServer({ name: 'sipd-steered', workers: opts.workers, topLevel: 'worker_steering = "call-id"' }),
     new SipdServer({ workers: opts.workers }),
   ].filter((s) => opts.servers.includes(s.name));
   const servers: BenchServer[] = [];
@@ -501,7 +501,8 @@ export default async function sipdVsKamailio(argv: string[]): Promise<void> {
       ) + '\n',
     );
     if (opts.before) out(abReport(figures, 'before', 'sipd').join('\n') + '\n');
-    if (servers.some((s) => s.name === 'sipd-shared')) out(abReport(figures, 'sipd-shared', 'sipd').join('\n') + '\n');
+    if (servers.some((s) => s.name === 'sipd-steered'))
+      out(abReport(figures, 'sipd', 'sipd-steered').join('\n') + '\n');
     for (const s of servers) {
       if (s instanceof SipdServer) for (const n of s.notes) out(`note (sipd): ${n}\n`);
     }

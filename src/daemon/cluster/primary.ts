@@ -116,7 +116,7 @@ export class ClusterPrimary {
     // Bound before any fork: a port in use fails the start here, with the listener named.
     this.udp = SharedUdpSockets.bind(this.config.listen, {
       workers: this.slots.length,
-      steer: this.config.worker_steering === 'auto',
+      steer: this.config.worker_steering === 'call-id',
     });
     if (this.udp.steeringError)
       this.log.warn(

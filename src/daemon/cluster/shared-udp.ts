@@ -1,21 +1,28 @@
 /**
  * The UDP listeners of a multi-process sipd (`workers = N`), bound once by the primary and handed
  * to the workers, who serve them through the batched addon (core/transport/native-udp.ts). Two
- * ways, the first where the kernel allows it:
+ * ways:
  *
- * - Kernel steering (`worker_steering = "auto"`, the default): per listener, one SO_REUSEPORT
- *   socket per worker, and an eBPF program on the group (native/callid_steer.c) that gives each
- *   datagram to the socket of worker FNV-1a(Call-ID) % N, the owner message-owner.ts computes.
- *   A request and its retransmissions, CANCEL, ACK and in-dialog requests, and the responses to
- *   what the owner relayed, are read by the worker that holds their transaction: no hand-over
- *   over loopback, which cost a shared socket ~1.65x one process's CPU per call (issue 14). Plain
- *   SO_REUSEPORT would not do: the kernel spreads by the sender's address and port, so a trunk
- *   or a load generator would land on one worker. Loading the program needs CAP_BPF (or root);
- *   the kernel verifies it in ~40 ms.
- * - A shared socket (the fallback, and `worker_steering = "off"`): one socket per listener read
- *   by every worker, as Kamailio's UDP children share one; the worker that reads a datagram it
- *   does not own hands it over (worker-transport.ts). node:cluster's shared dgram socket is not
- *   used: it costs every datagram the allocations and callbacks the addon exists to avoid.
+ * - A shared socket (`worker_steering = "off"`, the default, and the fallback): one socket per
+ *   listener read by every worker, as Kamailio's UDP children share one; the worker that reads a
+ *   datagram it does not own hands it over (worker-transport.ts). node:cluster's shared dgram
+ *   socket is not used: it costs every datagram the allocations and callbacks the addon exists
+ *   to avoid.
+ * - Kernel steering (`worker_steering = "call-id"`): per listener, one SO_REUSEPORT socket per
+ *   worker, and an eBPF program on the group (native/callid_steer.c) that gives each datagram to
+ *   the socket of worker FNV-1a(Call-ID) % N, the owner message-owner.ts computes. A request and
+ *   its retransmissions, CANCEL, ACK and in-dialog requests, and the responses to what the owner
+ *   relayed, are read by the worker that holds their transaction: nothing is handed over. Plain
+ *   SO_REUSEPORT would not do: the kernel spreads by the sender's address and port, so a trunk or
+ *   a load generator would land on one worker. Loading the program needs CAP_BPF (or root); the
+ *   kernel verifies it in ~40 ms.
+ *
+ * Why shared is the default (issue 14, npm run bench -- sipd-kamailio --servers=sipd-steered,sipd
+ * --workers=2, two workers on two cores shared with the load generators): steering cut the kernel
+ * time per call by a fifth and the CPU per call by 6-10 %, but each worker then drains only its
+ * own socket, and when one is off its core the others cannot take its datagrams: INVITE→200 p99
+ * at half the highest rate rose from 16-20 ms to 164-224 ms, and the highest clean rates were
+ * ~5 % lower. Steering is for workers that have cores of their own.
  *
  * The port stays exclusive either way: before binding a reuseport group, the primary binds the
  * address once without SO_REUSEPORT (which fails with EADDRINUSE if anything holds it, another
@@ -46,7 +53,7 @@ export type UdpSteering = 'call-id' | 'shared';
 
 export interface SharedUdpOptions {
   workers: number;
-  /** Try kernel steering (config worker_steering = "auto"). */
+  /** Try kernel steering (config worker_steering = "call-id"). */
   steer: boolean;
 }
 

@@ -22,10 +22,10 @@
  *   worker sends to that contact is handed to worker 1, which writes it on the connection.
  *   Responses arriving on a connection go to the worker named by their branch, as on UDP.
  *
- * UDP listeners are bound by the primary (shared-udp.ts): where the kernel allows it, one
- * SO_REUSEPORT socket per worker with an eBPF program steering each datagram to its Call-ID's
- * owner, so the ownership check below finds nearly everything at home; else one socket every
- * worker reads. The check stays either way: the program only sees what it can parse (a Call-ID in
+ * UDP listeners are bound by the primary (shared-udp.ts): by default one socket every worker
+ * reads; with worker_steering = "call-id" one SO_REUSEPORT socket per worker with an eBPF program
+ * steering each datagram to its Call-ID's owner, so the ownership check below finds nearly
+ * everything at home. The check stays either way: the program only sees what it can parse (a Call-ID in
  * the first 1,472 bytes), and a response's owner is named by its branch, which the kernel does not
  * read.
  */

@@ -36,11 +36,12 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
      */
     workers: 1,
     /**
-     * How the workers read UDP: "auto" steers each datagram to the worker owning its Call-ID in
-     * the kernel (an eBPF program on a SO_REUSEPORT group; needs CAP_BPF), else one shared
-     * socket; "off" always shares (cluster/shared-udp.ts).
+     * How the workers read UDP: "off" (the default), one socket per listener every worker reads;
+     * "call-id", one socket per worker, the kernel steering each datagram to the worker owning its
+     * Call-ID (an eBPF program on a SO_REUSEPORT group; needs CAP_BPF, else "off" with a warning).
+     * See cluster/shared-udp.ts for what each costs.
      */
-    worker_steering: 'auto',
+    worker_steering: 'off',
     auth: {
       /** Realm of challenges; empty = the domain of the request (To for REGISTER, From otherwise). */
       realm: '',

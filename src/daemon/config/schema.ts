@@ -82,7 +82,7 @@ export const configSchema = z.strictObject({
     .regex(/^$|\.(js|mjs|cjs|ts|mts)$/, 'expected a route module path ending in .js, .mjs, .cjs, .ts or .mts'),
   route_timeout_ms: z.number().int().min(1).max(3600000),
   workers: z.number().int().min(1).max(64),
-  worker_steering: z.enum(['auto', 'off']),
+  worker_steering: z.enum(['off', 'call-id']),
   auth: z.strictObject({
     realm: z.string(),
     nonce_expires: seconds(1, 86400),

@@ -107,7 +107,7 @@ export class SipdServer implements BenchServer {
       config?: string;
       listen?: readonly string[];
       workers?: number;
-      /** Top-level TOML keys put before sipd-bench.toml's sections (`worker_steering = "off"`). */
+      /** Top-level TOML keys put before sipd-bench.toml's sections (`worker_steering = "call-id"`). */
       topLevel?: string;
     } = {},
   ) {

@@ -143,8 +143,8 @@ function kernelSteeringMissing(): string | undefined {
 
 /**
  * The suite, for each way the workers read UDP (cluster/shared-udp.ts): steered by Call-ID in the
- * kernel (worker_steering = "auto" where it loads), or one socket both read, handing over what
- * the other owns (worker_steering = "off"). Every behaviour holds either way; what differs is
+ * kernel (worker_steering = "call-id", where the kernel loads the program), or one socket both
+ * read, handing over what the other owns (the default, worker_steering = "off"). Every behaviour holds either way; what differs is
  * which sockets exist and whether messages travel between the workers.
  */
 for (const mode of ['call-id', 'shared'] as const) {
@@ -165,7 +165,7 @@ for (const mode of ['call-id', 'shared'] as const) {
       const stranger = (i: number) => ua(`caller${i}`, d.udp, 'stranger.example');
 
       before(async () => {
-        d = await startSipd('', `worker_steering = "${steered ? 'auto' : 'off'}"`);
+        d = await startSipd('', steered ? 'worker_steering = "call-id"' : '');
       });
       after(async () => {
         await Promise.all(uas.map((u) => u.close()));
@@ -240,7 +240,7 @@ for (const mode of ['call-id', 'shared'] as const) {
 
       test('a second sipd on the UDP port of a running one fails: address already in use (no shared port)', async () => {
         const sockets = udpInodes(d.udp.port).length;
-        for (const steering of ['auto', 'off']) {
+        for (const steering of ['call-id', 'off']) {
           const dir = newDir();
           writeFileSync(
             join(dir, 'sipd.conf'),

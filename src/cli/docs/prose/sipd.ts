@@ -21,8 +21,8 @@ run_dir = "/run/sipkit"
 route = "/etc/sipkit/route.ts"   # [""] = the built-in default route; see ROUTE FILES
 route_timeout_ms = 10000 # a route that neither answers nor relays by then gets the request a 500
 workers = 1              # processes sharing the listeners; see WORKERS
-worker_steering = "auto" # "auto": the kernel steers UDP to workers by Call-ID (needs CAP_BPF),
-                         # else one shared socket; "off": always the shared socket
+worker_steering = "off"  # workers share each UDP socket; "call-id": the kernel steers each
+                         # datagram to its Call-ID's worker (needs CAP_BPF); see WORKERS
 
 [auth]
 realm = ""               # [""] = the request's domain
@@ -585,28 +585,34 @@ owner's loopback socket, and limits.overload_backlog_ms watches that socket as i
 listeners: a worker behind on what the others hand it answers new requests 503 as it would when
 behind its listeners.
 .PP
-How the workers read UDP is set by
-.BR worker_steering .
-With "auto" (the default) the primary binds, for each UDP listener, one socket per worker on
-the same address (SO_REUSEPORT) and attaches to them a small eBPF program that gives each
-datagram to the socket of the worker owning its Call\-ID: a request, its retransmissions, CANCEL
-and ACK, and the responses to what a worker relayed, arrive in the worker that holds their
-transaction, and nothing travels between workers. Loading the program needs CAP_BPF (or root);
-where the kernel refuses it sipd logs why and falls back to what "off" always does: one socket
-per listener that every worker reads (through the batched UDP addon where it is built, else
-node:cluster's shared handle). Then about half the datagrams reach a worker that does not own
-them and are handed over. Either way the primary first binds each address alone, so another
-server, another sipd included, cannot bind the port while sipd runs; core.info's udp_steering
-says which way is in use ("call\-id" or "shared").
+The primary binds each UDP listener once; by default (worker_steering = "off") every worker reads
+that one socket (through the batched UDP addon where it is built, else node:cluster's shared
+handle), so whichever worker is free reads the next datagrams, and another server cannot bind the
+port while sipd runs. About half the datagrams then reach a worker that does not own them and
+are handed over.
 .PP
-What it costs: with two workers on two cores and calls through the proxy at 1,350/s, steering
-cut the CPU per call by about a tenth against the shared socket (the kernel's part by a fifth;
-npm run bench \-\- sipd\-kamailio \-\-servers=sipd\-shared,sipd \-\-workers=2). Two workers still cost
-more CPU per call than one process at a rate one core holds, since each reads half as many
-datagrams per wake\-up: more workers pay where one core is not enough, and at rates one core
-holds, workers = 1 uses less CPU. With steering, the datagrams of a worker that is restarting
-wait in its socket until it is back (about a second; UDP retransmissions cover the wait); with a
-shared socket the other workers serve them meanwhile.
+With
+.B worker_steering
+= "call\-id" the primary binds instead one socket per worker on each UDP listener
+(SO_REUSEPORT) and attaches to them a small eBPF program that gives each datagram to the socket
+of the worker owning its Call\-ID: a request, its retransmissions, CANCEL and ACK, and the
+responses to what a worker relayed arrive in the worker that holds their transaction, and
+nothing is handed over. Loading the program needs CAP_BPF (or root); where the kernel refuses it
+sipd logs why and shares the socket as with "off". The primary first binds each address alone,
+so the port stays exclusive. core.info's udp_steering says which way is in use ("call\-id" or
+"shared"). Measured with two workers on two cores that the load generators also used
+(npm run bench \-\- sipd\-kamailio \-\-servers=sipd\-steered,sipd \-\-workers=2), steering cut the
+kernel time per call by a fifth and the CPU per call by 6 to 10%, but a worker then drains only
+its own socket, and while it is off its core nobody takes its datagrams: INVITE\-to\-200 p99 at
+half the highest rate rose from 16\-20 ms to 164\-224 ms, and the highest clean rates were about
+5% lower. Use it where every worker has a core of its own. While a worker restarts, the
+datagrams steered to it wait in its socket (about a second).
+.PP
+Two workers cost more CPU per call than one process at a rate one core holds: with two workers
+on two cores a call through the proxy cost 1.3 to 1.65 times the CPU of one process in two
+measurements (1,350 calls/s, npm run bench), partly the hand\-over, mostly each worker reading
+half as many datagrams per wake\-up. More workers pay where one core is not enough; at rates one core holds,
+workers = 1 uses less CPU.
 .PP
 Every worker holds the whole location. A change (REGISTER, ul.add, ul.rm, expiry) is written to
 the database and applied by every other worker before it is acknowledged, so a request sent after
