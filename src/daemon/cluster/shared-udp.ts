@@ -127,6 +127,8 @@ export class SharedUdpSockets {
       for (const list of fds) closeAll(list);
       throw e;
     }
+    // Nothing bound here (no addon, or listeners named by host name): nothing is steered.
+    if (names.length === 0) throw new Error('no UDP listener with an IP address bound through the batched UDP addon');
     return new SharedUdpSockets(fds, names, 'call-id');
   }
 
