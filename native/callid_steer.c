@@ -4,10 +4,10 @@
  * Each worker reads its own socket of a SO_REUSEPORT group, and an eBPF program attached to the
  * group (SO_ATTACH_REUSEPORT_EBPF) picks the socket of each datagram: FNV-1a over the Call-ID
  * value, modulo the number of workers, the hash src/daemon/cluster/message-owner.ts uses for a
- * request's owner. A request then reaches the worker holding its transaction without the
- * hand-over over loopback that costs a shared socket ~1.65x the CPU per call (issue 14); a
- * relayed call's responses carry the same Call-ID, so they land in the worker that sent the
- * request. Anything the program does not find (no Call-ID in the first MAX_SCAN bytes, a
+ * request's owner. A request then reaches the worker holding its transaction without a
+ * hand-over over loopback between workers (issue 14; what that saves and costs is measured in
+ * src/daemon/cluster/shared-udp.ts); a relayed call's responses carry the same Call-ID, so they
+ * land in the worker that sent the request. Anything the program does not find (no Call-ID in the first MAX_SCAN bytes, a
  * keep-alive, a bare CRLF) returns an index out of range, and the kernel falls back to its
  * address hash; the worker's own ownership check still hands over what it does not own, so the
  * program is an optimisation, never a condition of correctness.

@@ -121,7 +121,7 @@ export class ClusterPrimary {
     if (this.udp.steeringError)
       this.log.warn(
         { reason: this.udp.steeringError },
-        'UDP steering by Call-ID unavailable (it needs CAP_BPF): the workers share each UDP socket and hand over what they do not own',
+        'UDP steering by Call-ID unavailable (the kernel refused it, or no batched UDP addon): the workers share each UDP socket and hand over what they do not own',
       );
     cluster.on('exit', (w, code, signal) => this.onExit(w, code, signal));
     try {

@@ -71,7 +71,7 @@ export class SharedUdpSockets {
    * Binds every UDP listener with an IP address. None when the addon is unavailable (the workers
    * then bind through node:cluster). Throws ListenError like a worker's listen would.
    */
-  static bind(listen: readonly ListenSpec[], opts: SharedUdpOptions = { workers: 1, steer: false }): SharedUdpSockets {
+  static bind(listen: readonly ListenSpec[], opts: SharedUdpOptions): SharedUdpSockets {
     const specs = udpSpecs(listen);
     let why: string | undefined;
     if (opts.steer && opts.workers > 1 && specs.length > 0) {

@@ -12,13 +12,13 @@ import { createSocket } from 'node:dgram';
 import { closeSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { bindUdpFd, steerUdpByCallId, udpFdPort } from '../../../src/core/index.js';
 import { ownerOf } from '../../../src/daemon/cluster/message-owner.js';
 import { mgmtCall } from '../../../src/mgmt/client.js';
 import { ExitCode } from '../../../src/shared/exit-codes.js';
 import { openStore } from '../../../src/store/index.js';
 import { alive, isolatedFlags, jsonOf, runSipd, tmpDirs, type StartJson, until } from '../../helpers/sipd.js';
 import { sleep, TestUA, waitUntil, type ProxyAddress } from '../../helpers/test-ua.js';
+import { steeredUdpGroup } from '../../helpers/udp-steering.js';
 
 const DOMAIN = 'sipkit.test';
 const newDir = tmpDirs();
@@ -124,28 +124,22 @@ const workerPids = async (d: Sipd) =>
   (await d.rpc<Array<{ IDX: number; PID: number; DSC: string }>>('core.ps')).filter((r) => r.IDX > 0);
 
 /**
- * Whether this machine lets sipd steer UDP by Call-ID in the kernel (an eBPF program on a
- * SO_REUSEPORT group: CAP_BPF or root), tried the way the primary does; the reason when not.
+ * Why this machine cannot steer UDP by Call-ID in the kernel (no addon, no CAP_BPF), found by
+ * making a steered group as the primary would; undefined when it can.
  */
 function kernelSteeringMissing(): string | undefined {
-  const fds: number[] = [];
-  try {
-    for (let i = 0; i < 2; i++)
-      fds.push(bindUdpFd({ host: '127.0.0.1', port: i === 0 ? 0 : udpFdPort(fds[0]!), reusePort: true })!);
-    steerUdpByCallId(fds[0]!, 2);
-    return undefined;
-  } catch (e) {
-    return `UDP steering by Call-ID is not available here: ${(e as Error).message}`;
-  } finally {
-    for (const fd of fds) if (fd !== null) closeSync(fd);
-  }
+  const made = steeredUdpGroup(2);
+  if (typeof made === 'string') return made;
+  for (const fd of made.fds) closeSync(fd);
+  return undefined;
 }
 
 /**
  * The suite, for each way the workers read UDP (cluster/shared-udp.ts): steered by Call-ID in the
  * kernel (worker_steering = "call-id", where the kernel loads the program), or one socket both
- * read, handing over what the other owns (the default, worker_steering = "off"). Every behaviour holds either way; what differs is
- * which sockets exist and whether messages travel between the workers.
+ * read, handing over what the other owns (the default, worker_steering = "off"). Every behaviour
+ * holds either way; what differs is which sockets exist and whether messages travel between the
+ * workers.
  */
 for (const mode of ['call-id', 'shared'] as const) {
   const steered = mode === 'call-id';

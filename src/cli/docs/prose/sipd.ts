@@ -611,8 +611,8 @@ datagrams steered to it wait in its socket (about a second).
 Two workers cost more CPU per call than one process at a rate one core holds: with two workers
 on two cores a call through the proxy cost 1.3 to 1.65 times the CPU of one process in two
 measurements (1,350 calls/s, npm run bench), partly the hand\-over, mostly each worker reading
-half as many datagrams per wake\-up. More workers pay where one core is not enough; at rates one core holds,
-workers = 1 uses less CPU.
+half as many datagrams per wake\-up. More workers pay where one core is not enough; at rates one
+core holds, workers = 1 uses less CPU.
 .PP
 Every worker holds the whole location. A change (REGISTER, ul.add, ul.rm, expiry) is written to
 the database and applied by every other worker before it is acknowledged, so a request sent after

@@ -8,11 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { closeSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { bindUdpFd, NativeUdpSocket, steerUdpByCallId, udpFdPort } from '../../../../src/core/index.js';
+import { NativeUdpSocket } from '../../../../src/core/index.js';
 import { ownerOf } from '../../../../src/daemon/cluster/message-owner.js';
 import { waitUntil } from '../../../helpers/test-ua.js';
+import { steeredUdpGroup, type SteeredGroup } from '../../../helpers/udp-steering.js';
 
 const WORKERS = 3;
 
@@ -37,29 +37,13 @@ function request(callIdLine: string, headersBefore = ''): Buffer {
   );
 }
 
-function group(): { fds: number[]; port: number } | string {
-  const fds: number[] = [];
-  try {
-    const first = bindUdpFd({ host: '127.0.0.1', port: 0, reusePort: true });
-    if (first === null) return 'the batched UDP addon is not built';
-    fds.push(first);
-    const port = udpFdPort(first);
-    for (let i = 1; i < WORKERS; i++) fds.push(bindUdpFd({ host: '127.0.0.1', port, reusePort: true })!);
-    steerUdpByCallId(fds[0]!, WORKERS);
-    return { fds, port };
-  } catch (e) {
-    for (const fd of fds) closeSync(fd);
-    return `the kernel refuses Call-ID steering here: ${(e as Error).message}`;
-  }
-}
-
-const made = group();
+const made = steeredUdpGroup(WORKERS);
 
 describe(
   'Call-ID steering in the kernel (SO_REUSEPORT + eBPF)',
   { skip: typeof made === 'string' ? made : false },
   () => {
-    const { fds, port } = made as { fds: number[]; port: number };
+    const { fds, port } = made as SteeredGroup;
     const sockets: NativeUdpSocket[] = [];
     /** Payload text → index of the socket that received it. */
     const landed = new Map<string, number>();
