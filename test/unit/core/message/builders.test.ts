@@ -13,6 +13,7 @@ import {
   newBranch,
   newCallId,
   newTag,
+  withoutCSeq,
   parseMessage,
   parseMessageText,
   reasonPhrase,
@@ -184,6 +185,17 @@ describe('identifiers', () => {
     assert.equal(seen.size, 20_000);
     assert.match(newTag(), /^[A-Za-z0-9.-]{10}$/);
     assert.match(newCallId('host.example.com'), /^[A-Za-z0-9.-]{20}@host\.example\.com$/);
+  });
+
+  test('no identifier holds `CSeq`, which SIPp takes for the CSeq header wherever it is', () => {
+    // SIPp reads a response's CSeq method after the first `CSeq` in the message: the To tag
+    // `uCSeqLoW-J` (seen in CI) made it abort a call on a 200.
+    assert.equal(withoutCSeq('uCSeqLoW-J'), 'uCseqLoW-J');
+    assert.equal(withoutCSeq('CSeqCSeqCCSeqq'), 'CseqCseqCCseqq');
+    for (const kept of ['cseq', 'CSEQ', 'CSe', 'SeqC', 'Cs.eq']) assert.equal(withoutCSeq(kept), kept);
+    for (let i = 0; i < 2000; i++) {
+      for (const id of [newTag(), newBranch(), newCallId()]) assert.ok(!id.includes('CSeq'), id);
+    }
   });
 
   test('characters are spread over the whole alphabet', () => {
