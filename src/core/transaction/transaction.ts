@@ -140,12 +140,14 @@ export abstract class Transaction implements TimerTarget, SendObserver {
    * FIFO of that delay (TimerQueue.after), one entry per lingering transaction instead of an
    * 80-byte object kept for up to 64·T1 (issue 14). Such an entry cannot be stopped: no state
    * reached from here starts another timer, and a transaction that ends earlier ignores it
-   * (terminate() is idempotent).
+   * (terminate() is idempotent). The wait is at most the layer's `wait` setting (Kamailio's
+   * wt_timer; see TimerSettings.wait).
    */
   protected linger(ms: number): void {
     this.dropRt();
     this.to?.stop();
     this.to = undefined;
+    ms = Math.min(ms, this.core.settings.wait);
     if (ms <= 0) this.terminate();
     else this.core.timers.after(ms, this, TimerKind.Cleanup);
   }

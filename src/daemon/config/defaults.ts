@@ -99,6 +99,11 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       fr_ms: 30000,
       /** Final-response timer of INVITE branches after a provisional reply (Kamailio fr_inv_timer). */
       fr_inv_ms: 120000,
+      /**
+       * How long a completed transaction absorbs retransmissions (Kamailio's wt_timer, 5 s),
+       * instead of RFC 3261's 64·T1 (32 s) on UDP: see sipd(8) TIMERS.
+       */
+      wt_ms: 5000,
       /** Graceful stop: how long pending transactions may run on before sockets close. */
       drain_ms: 5000,
     },

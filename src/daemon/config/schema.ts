@@ -115,6 +115,7 @@ export const configSchema = z.strictObject({
     t4_ms: z.number().int().min(1).max(600000),
     fr_ms: z.number().int().min(1).max(3600000),
     fr_inv_ms: z.number().int().min(1).max(3600000),
+    wt_ms: z.number().int().min(0).max(600000),
     drain_ms: z.number().int().min(0).max(3600000),
   }),
   nat: z.strictObject({

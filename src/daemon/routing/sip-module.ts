@@ -142,7 +142,7 @@ export class SipModule implements SipdModule {
     this.tl = new TransactionLayer({
       transport: ctx.server.transportLayer,
       user: this.router,
-      settings: { T1: c.timers.t1_ms, T2: c.timers.t2_ms, T4: c.timers.t4_ms },
+      settings: { T1: c.timers.t1_ms, T2: c.timers.t2_ms, T4: c.timers.t4_ms, wait: c.timers.wt_ms },
       // Timers due within 5 ms share one wake-up (timer-queue.ts): at 300 calls/s that is
       // ~200 Node timers a second instead of one per protocol timer.
       timers: new TimerQueue(systemClock, { coalesceMs: TIMER_COALESCE_MS }),

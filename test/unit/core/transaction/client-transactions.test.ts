@@ -101,6 +101,22 @@ describe('INVITE client transaction', () => {
     assert.equal(txl.stats.clientTransactions, 0);
   });
 
+  test('wait (Kamailio wt_timer) caps Timers D and M on UDP', () => {
+    const { clock, mem, txl } = makeStack({ settings: { wait: 5000 } });
+    const log = new ClientLog();
+    const rejected = txl.sendRequest(ourRequest('INVITE', mem), DEST, log);
+    mem.inject(peerResponse(mem.sent[0]!.data, 486, { toTag: 'b1' }));
+    const accepted = txl.sendRequest(ourRequest('INVITE', mem), DEST, log);
+    mem.inject(peerResponse(mem.sent[2]!.data, 200, { toTag: 'b2' }));
+    assert.deepEqual([rejected.state, accepted.state], ['Completed', 'Accepted']);
+    clock.advance(4999);
+    assert.deepEqual([rejected.state, accepted.state], ['Completed', 'Accepted']);
+    clock.advance(1);
+    assert.deepEqual([rejected.state, accepted.state], ['Terminated', 'Terminated']);
+    assert.equal(txl.stats.clientTransactions, 0);
+    assert.equal(txl.stats.timers, 0);
+  });
+
   test('TCP: no retransmissions, Timer B still fires; a non-2xx final ends the transaction at once (D = 0)', () => {
     const { clock, mem, txl } = makeStack({ protocol: 'TCP' });
     const log = new ClientLog();

@@ -194,6 +194,23 @@ describe('non-INVITE server transaction', () => {
     assert.equal(s.tu.requests.length, 2);
   });
 
+  test('wait (Kamailio wt_timer) caps Timer J: the transaction ends after it, the request is new again', () => {
+    const s = serverStack({ settings: { wait: 5000 } });
+    const req = serialize(peerRequest('BYE'));
+    s.mem.inject(req);
+    const tx = s.txs[0]!;
+    tx.reply(200);
+    s.clock.advance(4999);
+    s.mem.inject(req);
+    assert.deepEqual(lines(s), ['SIP/2.0 200 OK', 'SIP/2.0 200 OK'], 'absorbed and answered within the wait');
+    assert.equal(s.tu.requests.length, 1);
+    s.clock.advance(1);
+    assert.equal(tx.state, 'Terminated');
+    assertIdle(s.txl);
+    s.mem.inject(req);
+    assert.equal(s.tu.requests.length, 2, 'after the wait, a retransmission reaches the TU as a new request');
+  });
+
   test('TCP: Timer J is zero', () => {
     const s = serverStack({ protocol: 'TCP' });
     s.mem.inject(
