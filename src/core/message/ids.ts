@@ -29,9 +29,9 @@ export function randomToken(n: number): string {
  * `token` with every `CSeq` in it spelt `Cseq`. SIPp finds a response's CSeq method by the first
  * `CSeq` anywhere in the message, case-sensitively (extract_cseq_method in its call.cpp): a To tag
  * of ours such as `uCSeqLoW-J`, which comes before the CSeq header, made it read the method as
- * garbage and abort the call on our 200 ("unexpected message"), about once in 2,400,000 ten-character tags
- * (seen once in CI, in 24,000 answers). The spelling cannot make a new `CSeq` (it adds no `S`),
- * and it costs a negligible part of the entropy.
+ * garbage and abort the call on our 200 ("unexpected message"), about once in 2,400,000
+ * ten-character tags (seen once in CI, in 24,000 answers). The spelling cannot make a new `CSeq`
+ * (it adds no `S`), and it costs a negligible part of the entropy.
  */
 export function withoutCSeq(token: string): string {
   return token.includes('CSeq') ? token.replaceAll('CSeq', 'Cseq') : token;

@@ -33,8 +33,9 @@ export interface TimerSettings {
    * The longest a completed transaction stays to absorb retransmissions (Timers D, I, J, K, L, M;
    * Kamailio's and OpenSIPS's tm `wt_timer`). Default Infinity: RFC 3261's and RFC 6026's
    * timers as they are, up to 64·T1 (32 s) on UDP. A shorter wait holds far fewer transactions
-   * (a call through a proxy leaves three lingering, so at 1,500 calls/s 32 s of them are ~150,000); the cost is that a retransmission
-   * arriving later, which needs every answer to it lost for that long, is handled as a new request.
+   * (a call through a proxy leaves three lingering: at 1,500 calls/s, 32 s of them are ~150,000);
+   * the cost is that a retransmission arriving later, which needs every answer to it lost for
+   * that long, is handled as a new request.
    */
   wait: number;
 }

@@ -101,7 +101,7 @@ export function defaultFileConfig(paths: Paths = defaultPaths()) {
       fr_inv_ms: 120000,
       /**
        * How long a completed transaction absorbs retransmissions (Kamailio's wt_timer, 5 s),
-       * instead of RFC 3261's 64·T1 (32 s) on UDP: see sipd(8) TIMERS.
+       * instead of RFC 3261's 64·T1 (32 s) on UDP: see sipd(8), SIP BEHAVIOUR.
        */
       wt_ms: 5000,
       /** Graceful stop: how long pending transactions may run on before sockets close. */

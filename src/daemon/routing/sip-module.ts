@@ -215,7 +215,7 @@ export class SipModule implements SipdModule {
   async drain(ctx: DrainContext): Promise<void> {
     // Requests in progress get their final answers (or time out) while new ones get 503. Only
     // work still owing an answer counts: answered transactions linger for retransmissions
-    // (Timer J/K/D, up to 32 s on UDP), and waiting for them would make every stop take drain_ms.
+    // (Timers J/K/D, up to timers.wt_ms), and waiting for them would make every stop take drain_ms.
     while (this.inProgress > 0 && Date.now() < ctx.deadline && !ctx.signal.aborted) {
       await new Promise((r) => setTimeout(r, 20));
     }
