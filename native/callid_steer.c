@@ -7,10 +7,10 @@
  * request's owner. A request then reaches the worker holding its transaction without a
  * hand-over over loopback between workers (issue 14; what that saves and costs is measured in
  * src/daemon/cluster/shared-udp.ts); a relayed call's responses carry the same Call-ID, so they
- * land in the worker that sent the request. Anything the program does not find (no Call-ID in the first MAX_SCAN bytes, a
- * keep-alive, a bare CRLF) returns an index out of range, and the kernel falls back to its
- * address hash; the worker's own ownership check still hands over what it does not own, so the
- * program is an optimisation, never a condition of correctness.
+ * land in the worker that sent the request. Anything the program does not find (no Call-ID in
+ * the first MAX_SCAN bytes, a keep-alive, a bare CRLF) returns an index out of range, and the
+ * kernel falls back to its address hash; the worker's own ownership check still hands over what
+ * it does not own, so the program is an optimisation, never a condition of correctness.
  *
  * The program is a table-driven scanner: a state per byte, the next state (and whether the byte
  * belongs to the Call-ID value, or ends the scan) read from an array map indexed by

@@ -512,6 +512,16 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The local address of socket fd as a meta record (fill_meta: port at [2], family at [3], address
+   bytes from [4]); 0, or getsockname's errno. */
+static int local_meta(int fd, uint32_t m[META_WORDS]) {
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) return errno;
+  fill_meta(m, 0, 0, &ss);
+  return 0;
+}
+
 /* address(handle) -> [family, addrBytes(Buffer), port] of the bound socket. */
 static napi_value js_address(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -519,11 +529,9 @@ static napi_value js_address(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   sock_t *s = get_sock(env, a[0]);
   if (!s || s->closed) return throw_errno(env, EBADF, "getsockname");
-  struct sockaddr_storage ss;
-  socklen_t sl = sizeof ss;
-  if (getsockname(s->fd, (struct sockaddr *)&ss, &sl) < 0) return throw_errno(env, errno, "getsockname");
   uint32_t m[META_WORDS];
-  fill_meta(m, 0, 0, &ss);
+  int err = local_meta(s->fd, m);
+  if (err) return throw_errno(env, err, "getsockname");
   CHECK(napi_create_array_with_length(env, 3, &out));
   CHECK(napi_create_int32(env, (int32_t)m[3], &fam));
   CHECK(napi_create_buffer_copy(env, m[3] == 6 ? 16 : 4, &m[4], NULL, &bytes));
@@ -627,11 +635,9 @@ static napi_value js_fd_port(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "fdPort: an fd expected");
     return NULL;
   }
-  struct sockaddr_storage ss;
-  socklen_t sl = sizeof ss;
-  if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) return throw_errno(env, errno, "getsockname");
   uint32_t m[META_WORDS];
-  fill_meta(m, 0, 0, &ss);
+  int err = local_meta(fd, m);
+  if (err) return throw_errno(env, err, "getsockname");
   CHECK(napi_create_int32(env, (int32_t)m[2], &out));
   return out;
 }

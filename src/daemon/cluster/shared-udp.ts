@@ -72,7 +72,8 @@ export class SharedUdpSockets {
    * then bind through node:cluster). Throws ListenError like a worker's listen would.
    */
   static bind(listen: readonly ListenSpec[], opts: SharedUdpOptions): SharedUdpSockets {
-    const specs = udpSpecs(listen);
+    // bindListener() gives null for a host name: each worker resolves that one, through dgram.
+    const specs = listen.filter((s) => s.proto === 'udp');
     let why: string | undefined;
     if (opts.steer && opts.workers > 1 && specs.length > 0) {
       try {
@@ -150,11 +151,6 @@ export class SharedUdpSockets {
     this.fds.length = 0;
     closeAll([...seen]);
   }
-}
-
-/** The UDP listeners with an IP address (a name is resolved by each worker, through dgram). */
-function udpSpecs(listen: readonly ListenSpec[]): ListenSpec[] {
-  return listen.filter((s) => s.proto === 'udp');
 }
 
 /**

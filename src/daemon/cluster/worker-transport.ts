@@ -25,9 +25,9 @@
  * UDP listeners are bound by the primary (shared-udp.ts): by default one socket every worker
  * reads; with worker_steering = "call-id" one SO_REUSEPORT socket per worker with an eBPF program
  * steering each datagram to its Call-ID's owner, so the ownership check below finds nearly
- * everything at home. The check stays either way: the program only sees what it can parse (a Call-ID in
- * the first 1,472 bytes), and a response's owner is named by its branch, which the kernel does not
- * read.
+ * everything at home. The check stays either way: the program only sees what it can parse (a
+ * Call-ID in the first 1,472 bytes), and a response's owner is named by its branch, which the
+ * kernel does not read.
  */
 import {
   setBranchMarker,
